@@ -1,0 +1,1 @@
+"""PHI protection, users and roles, and the tamper-evident access log. Never imports streamlit."""

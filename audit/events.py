@@ -1,0 +1,36 @@
+"""The access event: who did what, to which resource, why, and with what outcome."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Actions recorded in the access log. Keep this list in step with docs/SECURITY.md.
+ACTIONS = (
+    "sign_in", "sign_in_failed", "sign_out", "timeout",
+    "page_view", "phi_reveal", "export",
+    "user_add", "user_disable", "user_reset_password", "user_unlock",
+    "key_rotate", "ingest",
+)
+OUTCOMES = ("success", "failure", "denied")
+
+
+@dataclass(frozen=True)
+class AccessEvent:
+    """One auditable act. Never put PHI values here: claim keys are pseudonyms, fields are names."""
+
+    user: str
+    role: str
+    action: str
+    outcome: str = "success"
+    resource: str = ""
+    claim_keys: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    purpose_of_use: str = ""
+    justification: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown access-log action {self.action!r}; expected one of {', '.join(ACTIONS)}")
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}; expected one of {', '.join(OUTCOMES)}")

@@ -1,0 +1,67 @@
+"""Where data and keys live. Keys never sit inside the data folder they protect."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting makes safe operation impossible; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    key_dir: Path
+
+    @property
+    def store(self) -> Path:
+        return self.data_dir / "store.duckdb"
+
+    @property
+    def store_lock(self) -> Path:
+        return self.data_dir / "store.lock"
+
+    @property
+    def users_db(self) -> Path:
+        return self.data_dir / "users.sqlite"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "access_log"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        # Checkpoints live beside the keys, outside the log store, so that whoever
+        # can rewrite the log folder cannot also rewrite the proof of its length.
+        return self.key_dir / "log_checkpoints"
+
+    @property
+    def real_data_marker(self) -> Path:
+        # Written by the first real ingest and never removed: demo sign-in is gone for good after it.
+        return self.data_dir / "REAL_DATA_INGESTED"
+
+    @property
+    def demo_raw_dir(self) -> Path:
+        return self.data_dir / "demo_raw"
+
+    def ensure(self) -> "Paths":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data, keys = self.data_dir.resolve(), self.key_dir.resolve()
+        if keys == data or data in keys.parents:
+            raise ConfigurationError(
+                f"The key folder {keys} is inside the data folder {data}. "
+                "Set CODEAUDIT_KEY_DIR to a folder outside CODEAUDIT_DATA_DIR."
+            )
+        return self
+
+
+def default_paths(data_dir: str | Path | None = None) -> Paths:
+    """Data: CODEAUDIT_DATA_DIR (default ./var). Keys: CODEAUDIT_KEY_DIR (default ~/.config/codeaudit)."""
+    data = Path(data_dir or os.environ.get("CODEAUDIT_DATA_DIR") or REPO_ROOT / "var")
+    keys = Path(os.environ.get("CODEAUDIT_KEY_DIR") or Path.home() / ".config" / "codeaudit")
+    return Paths(data_dir=data, key_dir=keys)

@@ -1,0 +1,95 @@
+"""PHI encryption (AES-256-GCM) and claim pseudonyms (HMAC-SHA256).
+
+Callers never handle nonces or key ids: `PhiVault.encrypt` picks the primary key and a fresh
+random nonce; `decrypt` finds the key by the id stored beside the ciphertext, so rows written
+under an older key stay readable until rotation re-encrypts them.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from audit.keys import DataKeyring, KeyProblem
+
+NONCE_BYTES = 12
+PSEUDONYM_HEX_CHARS = 24  # 96 bits: collision odds at 10^7 claims are about 10^-15
+
+
+class DecryptionError(KeyProblem):
+    """Ciphertext could not be authenticated: wrong key, corrupted bytes or a row moved elsewhere."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    key_id: str
+    nonce: bytes
+    ciphertext: bytes
+
+
+def vault_context(table: str, row_key: str, column: str) -> bytes:
+    """Associated data binding a ciphertext to its table, row and column: a value copied to another
+    row or column fails authentication instead of decrypting as someone else's PHI."""
+    return f"{table}|{row_key}|{column}".encode()
+
+
+class PhiVault:
+    def __init__(self, keyring: DataKeyring) -> None:
+        self._ring = keyring
+        self._aeads = {kid: AESGCM(key) for kid, key in keyring.keys.items()}
+
+    @property
+    def primary_key_id(self) -> str:
+        return self._ring.primary
+
+    def encrypt(self, value: str, context: bytes) -> Sealed:
+        return self.encrypt_many([value], [context])[0]
+
+    def encrypt_many(self, values: Sequence[str], contexts: Sequence[bytes]) -> list[Sealed]:
+        kid = self._ring.primary
+        aead = self._aeads[kid]
+        nonces = os.urandom(NONCE_BYTES * len(values))
+        out = []
+        for i, (value, ctx) in enumerate(zip(values, contexts, strict=True)):
+            nonce = nonces[i * NONCE_BYTES:(i + 1) * NONCE_BYTES]
+            out.append(Sealed(kid, nonce, aead.encrypt(nonce, value.encode(), ctx)))
+        return out
+
+    def decrypt(self, sealed: Sealed, context: bytes) -> str:
+        aead = self._aeads.get(sealed.key_id)
+        if aead is None:
+            raise DecryptionError(
+                f"Vault value was encrypted with key '{sealed.key_id}', which is not in the keyring "
+                f"(keys present: {', '.join(sorted(self._aeads))}). Restore that key from backup."
+            )
+        try:
+            return aead.decrypt(sealed.nonce, sealed.ciphertext, context).decode()
+        except InvalidTag:
+            raise DecryptionError(
+                f"A vault value under key '{sealed.key_id}' failed authentication: the key is wrong "
+                "or the stored bytes are corrupted. Nothing was changed."
+            ) from None
+
+    def decrypt_many(self, rows: Iterable[tuple[Sealed, bytes]]) -> list[str]:
+        return [self.decrypt(sealed, ctx) for sealed, ctx in rows]
+
+
+class Pseudonymizer:
+    """Keyed pseudonyms: stable across ingests and data-key rotation (the pseudonym key never rotates),
+    not reversible without the vault."""
+
+    def __init__(self, key: bytes) -> None:
+        self._base = hmac.new(key, digestmod=hashlib.sha256)
+
+    def claim_key(self, claim_id: str) -> str:
+        h = self._base.copy()
+        h.update(b"claim_id|" + claim_id.encode())
+        return h.hexdigest()[:PSEUDONYM_HEX_CHARS]
+
+    def claim_keys(self, claim_ids: Iterable[str]) -> list[str]:
+        return [self.claim_key(c) for c in claim_ids]

@@ -1,0 +1,1 @@
+"""DuckDB store: schema, ingest, reference data and metrics. Never imports streamlit."""

@@ -1,0 +1,69 @@
+"""Reference tables: the ICD-10-CM code set and our CARC table, loaded so SQL can join on them."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import simple_icd_10_cm as icd  # the official FY2026 tabular list, packaged; no hand-kept code list
+
+CARC_FILE = Path(__file__).resolve().parent.parent / "data" / "reference" / "carc.csv"
+_SIDE = re.compile(r"\b(right|left)\b", re.IGNORECASE)
+
+
+def dotted(code: str) -> str:
+    """Official display form: a dot after the three-character category."""
+    return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
+
+
+def icd10cm_frame() -> pd.DataFrame:
+    """One row per code of the tabular list (chapters and blocks excluded).
+
+    billable: a leaf of the hierarchy. unspecified: billable and the official title says so.
+    laterality_unspecified: unspecified, no side in its own title, while a sibling names right or left.
+    """
+    codes = [c for c in icd.get_all_codes(with_dots=False) if not icd.is_chapter_or_block(c)]
+    sided_parents = {icd.get_parent(c) for c in codes if _SIDE.search(icd.get_description(c))}
+    rows = []
+    for code in codes:
+        description = icd.get_description(code)
+        ancestors = icd.get_ancestors(code)  # nearest first; block and chapter are the last two
+        billable = icd.is_leaf(code)
+        unspecified = billable and "unspecified" in description.lower()
+        lateral = unspecified and not _SIDE.search(description) and icd.get_parent(code) in sided_parents
+        rows.append((
+            code, dotted(code), description, billable, unspecified, lateral,
+            code[:3], ancestors[-2], ancestors[-1],
+        ))
+    return pd.DataFrame(rows, columns=[
+        "code", "code_dotted", "description", "billable", "unspecified", "laterality_unspecified",
+        "category", "block", "chapter",
+    ])
+
+
+def chapter_frame() -> pd.DataFrame:
+    chapters = [c for c in icd.get_all_codes(with_dots=False) if icd.is_chapter(c)]
+    blocks = [c for c in icd.get_all_codes(with_dots=False) if icd.is_block(c)]
+    return pd.DataFrame(
+        [(c, "chapter", icd.get_description(c)) for c in chapters]
+        + [(b, "block", icd.get_description(b)) for b in blocks],
+        columns=["id", "kind", "description"],
+    )
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) -> None:
+    """(Re)create the reference tables inside the caller's transaction."""
+    codes, headings = icd10cm_frame(), chapter_frame()
+    con.register("icd10cm_frame", codes)
+    con.register("heading_frame", headings)
+    con.execute("CREATE OR REPLACE TABLE icd10cm AS SELECT * FROM icd10cm_frame")
+    con.execute("CREATE OR REPLACE TABLE icd10cm_headings AS SELECT * FROM heading_frame")
+    con.unregister("icd10cm_frame")
+    con.unregister("heading_frame")
+    con.execute(
+        "CREATE OR REPLACE TABLE carc AS SELECT CAST(code AS VARCHAR) AS code, description, category, "
+        "CAST(coding_related AS BOOLEAN) AS coding_related "
+        "FROM read_csv(?, header = true, all_varchar = true)",
+        [str(carc_file)],
+    )

@@ -1,0 +1,83 @@
+-- One row per claim with every per-claim count the metrics need. Each metric is a ratio of sums of
+-- these columns over the claims in scope, so the summary is exact, not an approximation
+-- (tests/queries/test_claim_facts.py recomputes every metric from the detail tables).
+CREATE OR REPLACE TABLE claim_facts AS
+WITH dx AS (
+    SELECT c.claim_key,
+        count(*)                                                   AS dx_codes,
+        count(*) FILTER (WHERE i.unspecified)                      AS unspecified_dx,
+        count(*) FILTER (WHERE NOT coalesce(i.billable, FALSE))    AS invalid_dx,
+        count(*) FILTER (WHERE i.laterality_unspecified)           AS laterality_unspecified_dx
+    FROM claim_codes AS c
+    LEFT JOIN icd10cm AS i ON i.code = c.code
+    WHERE c.code_type = 'ICD10CM_DX'
+    GROUP BY c.claim_key
+),
+fx AS (
+    SELECT claim_key,
+        count(*) FILTER (WHERE code_type <> 'MSDRG')                          AS findings,
+        count(*) FILTER (WHERE code_type <> 'MSDRG' AND finding = 'agree')   AS findings_agree,
+        count(*) FILTER (WHERE code_type = 'MSDRG')                           AS drg_findings,
+        count(*) FILTER (WHERE code_type = 'MSDRG' AND finding = 'agree')    AS drg_agree,
+        bool_and(finding = 'agree')                                           AS all_agree,
+        sum(dollar_impact)                                                    AS net_impact,
+        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact < 0), 0)      AS overpaid,
+        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact > 0), 0)      AS underpaid
+    FROM audit_findings
+    GROUP BY claim_key
+),
+principal AS (
+    -- First-listed diagnosis reviewed: a finding on the code submitted on ICD10CM_DX line 1.
+    SELECT f.claim_key, bool_or(f.finding = 'agree') AS principal_dx_agree
+    FROM audit_findings AS f
+    JOIN claim_codes AS c
+      ON c.claim_key = f.claim_key AND c.code_type = 'ICD10CM_DX' AND c.line = 1
+     AND f.code_type = 'ICD10CM_DX' AND f.submitted_code = c.code
+    GROUP BY f.claim_key
+),
+dn AS (
+    SELECT d.claim_key,
+        count(*)                                                       AS denial_rows,
+        sum(d.denied_amount)                                           AS denied_amount,
+        bool_or(coalesce(r.coding_related, FALSE))                     AS coding_denied,
+        count(*) FILTER (WHERE d.appeal_status = 'overturned')         AS appeals_overturned,
+        count(*) FILTER (WHERE d.appeal_status = 'upheld')             AS appeals_upheld,
+        count(*) FILTER (WHERE d.appeal_status = 'pending')            AS appeals_pending
+    FROM denials AS d
+    LEFT JOIN carc AS r ON r.code = d.carc
+    -- A denial: CO, OA or PI with money denied. PR (patient responsibility) and CR are not.
+    WHERE d.group_code IN ('CO', 'OA', 'PI') AND d.denied_amount > 0
+    GROUP BY d.claim_key
+)
+SELECT
+    c.claim_key, c.facility_id, c.payer, c.coder_id, c.encounter_type, c.service_date,
+    CAST(date_trunc('month', c.service_date) AS DATE)          AS service_month,
+    c.billed_amount,
+    coalesce(dx.dx_codes, 0)                                   AS dx_codes,
+    coalesce(dx.unspecified_dx, 0)                             AS unspecified_dx,
+    coalesce(dx.invalid_dx, 0)                                 AS invalid_dx,
+    coalesce(dx.laterality_unspecified_dx, 0)                  AS laterality_unspecified_dx,
+    coalesce(fx.findings, 0)                                   AS findings,
+    coalesce(fx.findings_agree, 0)                             AS findings_agree,
+    coalesce(fx.drg_findings, 0)                               AS drg_findings,
+    coalesce(fx.drg_agree, 0)                                  AS drg_agree,
+    fx.claim_key IS NOT NULL                                   AS audited,
+    coalesce(fx.all_agree, FALSE)                              AS all_agree,
+    coalesce(fx.net_impact, 0)                                 AS net_impact,
+    coalesce(fx.overpaid, 0)                                   AS overpaid,
+    coalesce(fx.underpaid, 0)                                  AS underpaid,
+    p.claim_key IS NOT NULL                                    AS principal_dx_reviewed,
+    coalesce(p.principal_dx_agree, FALSE)                      AS principal_dx_agree,
+    dn.claim_key IS NOT NULL                                   AS denied,
+    coalesce(dn.denial_rows, 0)                                AS denial_rows,
+    coalesce(dn.denied_amount, 0)                              AS denied_amount,
+    coalesce(dn.coding_denied, FALSE)                          AS coding_denied,
+    coalesce(dn.appeals_overturned, 0)                         AS appeals_overturned,
+    coalesce(dn.appeals_upheld, 0)                             AS appeals_upheld,
+    coalesce(dn.appeals_pending, 0)                            AS appeals_pending
+FROM claims AS c
+LEFT JOIN dx ON dx.claim_key = c.claim_key
+LEFT JOIN fx ON fx.claim_key = c.claim_key
+LEFT JOIN principal AS p ON p.claim_key = c.claim_key
+LEFT JOIN dn ON dn.claim_key = c.claim_key
+ORDER BY c.service_date, c.facility_id;

@@ -1,0 +1,86 @@
+CREATE OR REPLACE TEMP TABLE v_audit_findings AS
+WITH t AS (
+    SELECT
+        r.src_line,
+        nullif(trim(r.claim_id), '')                                AS claim_id,
+        nullif(trim(r.review_id), '')                               AS review_id,
+        nullif(trim(r.auditor_id), '')                              AS auditor_id,
+        nullif(trim(r.review_date), '')                             AS review_date_text,
+        upper(nullif(trim(r.code_type), ''))                        AS code_type,
+        upper(replace(nullif(trim(r.submitted_code), ''), '.', '')) AS submitted_code,
+        upper(replace(nullif(trim(r.audited_code), ''), '.', ''))   AS audited_code,
+        lower(nullif(trim(r.finding), ''))                          AS finding,
+        lower(nullif(trim(r.error_category), ''))                   AS error_category,
+        nullif(trim(r.dollar_impact), '')                           AS dollar_impact_text
+    FROM raw_audit_findings AS r
+),
+checked AS (
+    SELECT t.*,
+        CASE WHEN regexp_full_match(review_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(review_date_text AS DATE) END AS review_date,
+        CASE WHEN dollar_impact_text IS NULL THEN 0.00
+             WHEN regexp_full_match(dollar_impact_text, '[+-]?\d{1,12}(\.\d{1,2})?') THEN CAST(dollar_impact_text AS DECIMAL(14, 2)) END AS dollar_impact,
+        m.claim_key
+    FROM t LEFT JOIN claim_map AS m ON m.claim_id = t.claim_id
+),
+ruled AS (
+    SELECT *,
+        CASE
+            WHEN claim_id IS NULL THEN 'claim_id is missing'
+            WHEN review_id IS NULL THEN 'review_id is missing'
+            WHEN auditor_id IS NULL THEN 'auditor_id is missing'
+            WHEN review_date_text IS NULL THEN 'review_date is missing (YYYY-MM-DD)'
+            WHEN review_date IS NULL THEN format('review_date ''{}'' is not a date (YYYY-MM-DD)', left(review_date_text, 40))
+            WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10PCS, CPT, HCPCS or MSDRG)'
+            WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10PCS', 'CPT', 'HCPCS', 'MSDRG')
+                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG', left(code_type, 40))
+            WHEN finding IS NULL THEN 'finding is missing (agree, revise, add or delete)'
+            WHEN finding NOT IN ('agree', 'revise', 'add', 'delete')
+                THEN format('finding ''{}'' is not one of agree, revise, add, delete', left(finding, 40))
+            WHEN NOT regexp_full_match(coalesce(submitted_code, 'X'), '[A-Z0-9]{1,16}')
+                THEN format('submitted_code ''{}'' has characters other than letters, digits and dots', left(submitted_code, 40))
+            WHEN NOT regexp_full_match(coalesce(audited_code, 'X'), '[A-Z0-9]{1,16}')
+                THEN format('audited_code ''{}'' has characters other than letters, digits and dots', left(audited_code, 40))
+            WHEN finding = 'agree' AND (submitted_code IS NULL OR audited_code IS NULL)
+                THEN 'finding agree needs both submitted_code and audited_code'
+            WHEN finding = 'agree' AND submitted_code <> audited_code
+                THEN format('finding agree but submitted_code {} differs from audited_code {}: use revise', submitted_code, audited_code)
+            WHEN finding = 'revise' AND (submitted_code IS NULL OR audited_code IS NULL)
+                THEN 'finding revise needs both submitted_code and audited_code'
+            WHEN finding = 'revise' AND submitted_code = audited_code
+                THEN format('finding revise but submitted_code and audited_code are both {}: use agree', submitted_code)
+            WHEN finding = 'add' AND (submitted_code IS NOT NULL OR audited_code IS NULL)
+                THEN 'finding add needs audited_code only (submitted_code must be blank)'
+            WHEN finding = 'delete' AND (submitted_code IS NULL OR audited_code IS NOT NULL)
+                THEN 'finding delete needs submitted_code only (audited_code must be blank)'
+            WHEN finding = 'agree' AND error_category IS NOT NULL
+                THEN format('error_category ''{}'' must be blank when finding is agree', left(error_category, 40))
+            WHEN finding <> 'agree' AND error_category IS NULL
+                THEN format('error_category is missing for finding {} (specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg or other)', finding)
+            WHEN error_category NOT IN ('specificity', 'wrong_code', 'sequencing', 'missing_code', 'unsupported_code', 'modifier', 'poa', 'drg', 'other')
+                THEN format('error_category ''{}'' is not one of specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg, other', left(error_category, 40))
+            WHEN dollar_impact IS NULL
+                THEN format('dollar_impact ''{}'' is not a signed decimal with at most 2 decimals (negative = overpaid)', left(dollar_impact_text, 40))
+        END AS rule_reason
+    FROM checked
+),
+attached AS (
+    SELECT r.*,
+        CASE
+            WHEN r.rule_reason IS NOT NULL THEN r.rule_reason
+            WHEN NOT coalesce(s.accepted_in_batch, FALSE) AND k.claim_key IS NULL THEN
+                CASE WHEN s.claim_key IS NOT NULL THEN 'claim_id refers to a claims row that was rejected in this batch'
+                     ELSE 'unknown claim_id: it is neither in this batch''s claims file nor already stored' END
+        END AS pre_reason
+    FROM ruled AS r
+    LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
+    LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key
+)
+SELECT a.*,
+    CASE
+        WHEN a.pre_reason IS NOT NULL THEN a.pre_reason
+        WHEN a.src_line <> first_value(a.src_line) OVER w
+            THEN format('duplicate finding: line {} of this file has the same review_id, code_type and codes for this claim',
+                        first_value(a.src_line) OVER w)
+    END AS reason
+FROM attached AS a
+WINDOW w AS (PARTITION BY a.claim_key, a.review_id, a.code_type, a.submitted_code, a.audited_code, a.pre_reason IS NULL ORDER BY a.src_line);

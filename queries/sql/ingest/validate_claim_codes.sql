@@ -1,0 +1,58 @@
+CREATE OR REPLACE TEMP TABLE v_claim_codes AS
+WITH t AS (
+    SELECT
+        r.src_line,
+        nullif(trim(r.claim_id), '')                              AS claim_id,
+        nullif(trim(r.line), '')                           AS line_text,
+        upper(nullif(trim(r.code_type), ''))                      AS code_type,
+        upper(replace(nullif(trim(r.code), ''), '.', ''))         AS code,
+        upper(nullif(trim(r.poa), ''))                            AS poa,
+        upper(nullif(trim(r.modifiers), ''))                      AS modifiers,
+        nullif(trim(r.units), '')                                 AS units_text
+    FROM raw_claim_codes AS r
+),
+checked AS (
+    SELECT t.*,
+        CASE WHEN regexp_full_match(line_text, '\d{1,6}') THEN CAST(line_text AS INTEGER) END AS code_line,
+        CASE WHEN regexp_full_match(units_text, '\d{1,6}') THEN CAST(units_text AS INTEGER) END AS units,
+        m.claim_key
+    FROM t LEFT JOIN claim_map AS m ON m.claim_id = t.claim_id
+),
+ruled AS (
+    SELECT *,
+        CASE
+            WHEN claim_id IS NULL THEN 'claim_id is missing'
+            WHEN line_text IS NULL THEN 'line is missing (a whole number >= 1; line 1 is the principal or first-listed diagnosis)'
+            WHEN code_line IS NULL OR code_line < 1 THEN format('line ''{}'' is not a whole number >= 1', left(line_text, 40))
+            WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10PCS, CPT or HCPCS)'
+            WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10PCS', 'CPT', 'HCPCS')
+                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS', left(code_type, 40))
+            WHEN code IS NULL THEN 'code is missing'
+            WHEN NOT regexp_full_match(code, '[A-Z0-9]{1,16}') THEN format('code ''{}'' has characters other than letters, digits and dots', left(code, 40))
+            WHEN poa IS NOT NULL AND poa NOT IN ('Y', 'N', 'U', 'W', '1')
+                THEN format('poa ''{}'' is not one of Y, N, U, W, 1 (or blank)', left(poa, 40))
+            WHEN units_text IS NOT NULL AND (units IS NULL OR units < 1) THEN format('units ''{}'' is not a whole number >= 1', left(units_text, 40))
+        END AS rule_reason
+    FROM checked
+),
+attached AS (
+    SELECT r.*,
+        CASE
+            WHEN r.rule_reason IS NOT NULL THEN r.rule_reason
+            WHEN NOT coalesce(s.accepted_in_batch, FALSE) AND k.claim_key IS NULL THEN
+                CASE WHEN s.claim_key IS NOT NULL THEN 'claim_id refers to a claims row that was rejected in this batch'
+                     ELSE 'unknown claim_id: it is neither in this batch''s claims file nor already stored' END
+        END AS pre_reason
+    FROM ruled AS r
+    LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
+    LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key
+)
+SELECT a.*,
+    CASE
+        WHEN a.pre_reason IS NOT NULL THEN a.pre_reason
+        WHEN a.src_line <> first_value(a.src_line) OVER w
+            THEN format('duplicate code line: line {} of this file already gives {} line {} for this claim',
+                        first_value(a.src_line) OVER w, a.code_type, a.code_line)
+    END AS reason
+FROM attached AS a
+WINDOW w AS (PARTITION BY a.claim_key, a.code_type, a.code_line, a.pre_reason IS NULL ORDER BY a.src_line);

@@ -1,0 +1,65 @@
+-- One row per claims.csv row with its normalised values and the first rule it breaks (reason).
+-- PHI values (claim_id, patient_*) are never quoted in a reason.
+CREATE OR REPLACE TEMP TABLE v_claims AS
+WITH t AS (
+    SELECT
+        r.src_line,
+        nullif(trim(r.claim_id), '')              AS claim_id,
+        nullif(trim(r.patient_mrn), '')           AS patient_mrn,
+        nullif(trim(r.patient_name), '')          AS patient_name,
+        nullif(trim(r.patient_dob), '')           AS patient_dob,
+        nullif(trim(r.patient_zip), '')           AS patient_zip,
+        nullif(trim(r.facility_id), '')           AS facility_id,
+        nullif(trim(r.payer), '')                 AS payer,
+        nullif(trim(r.coder_id), '')              AS coder_id,
+        lower(nullif(trim(r.encounter_type), '')) AS encounter_type,
+        nullif(trim(r.service_date), '')          AS service_date_text,
+        nullif(trim(r.discharge_date), '')        AS discharge_date_text,
+        nullif(trim(r.billed_amount), '')         AS billed_amount_text
+    FROM raw_claims AS r
+),
+typed AS (
+    SELECT *,
+        CASE WHEN regexp_full_match(service_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(service_date_text AS DATE) END     AS service_date,
+        CASE WHEN regexp_full_match(discharge_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(discharge_date_text AS DATE) END AS discharge_date,
+        CASE WHEN regexp_full_match(billed_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(billed_amount_text AS DECIMAL(14, 2)) END AS billed_amount,
+        CASE WHEN regexp_full_match(patient_dob, '\d{4}-\d{2}-\d{2}') THEN try_cast(patient_dob AS DATE) END                AS dob_checked
+    FROM t
+),
+checked AS (
+    SELECT *,
+        CASE
+            WHEN claim_id IS NULL THEN 'claim_id is missing'
+            WHEN facility_id IS NULL THEN 'facility_id is missing'
+            WHEN payer IS NULL THEN 'payer is missing'
+            WHEN coder_id IS NULL THEN 'coder_id is missing'
+            WHEN encounter_type IS NULL THEN 'encounter_type is missing (inpatient, outpatient or professional)'
+            WHEN encounter_type NOT IN ('inpatient', 'outpatient', 'professional')
+                THEN format('encounter_type ''{}'' is not one of inpatient, outpatient, professional', left(encounter_type, 40))
+            WHEN service_date_text IS NULL THEN 'service_date is missing (YYYY-MM-DD)'
+            WHEN service_date IS NULL THEN format('service_date ''{}'' is not a date (YYYY-MM-DD)', left(service_date_text, 40))
+            WHEN discharge_date_text IS NOT NULL AND discharge_date IS NULL
+                THEN format('discharge_date ''{}'' is not a date (YYYY-MM-DD)', left(discharge_date_text, 40))
+            WHEN discharge_date < service_date
+                THEN format('discharge_date {} is before service_date {}', discharge_date, service_date)
+            WHEN billed_amount_text IS NULL THEN 'billed_amount is missing (a decimal >= 0, e.g. 1250.00)'
+            WHEN billed_amount IS NULL
+                THEN format('billed_amount ''{}'' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)', left(billed_amount_text, 40))
+            WHEN patient_dob IS NOT NULL AND dob_checked IS NULL
+                THEN 'patient_dob is not a date (YYYY-MM-DD); the value is not shown because it is PHI'
+            WHEN patient_zip IS NOT NULL AND NOT regexp_full_match(patient_zip, '\d{5}(-?\d{4})?')
+                THEN 'patient_zip is not a 5-digit or ZIP+4 code; the value is not shown because it is PHI'
+        END AS rule_reason
+    FROM typed
+)
+SELECT
+    c.*,
+    m.claim_key,
+    first_value(c.src_line) OVER (PARTITION BY c.claim_id ORDER BY c.src_line) AS first_src_line,
+    CASE
+        WHEN c.rule_reason IS NOT NULL THEN c.rule_reason
+        WHEN c.src_line <> first_value(c.src_line) OVER (PARTITION BY c.claim_id ORDER BY c.src_line)
+            THEN format('duplicate claim_id: line {} of this file has the same claim_id and wins', first_value(c.src_line) OVER (PARTITION BY c.claim_id ORDER BY c.src_line))
+    END AS reason
+FROM checked AS c
+LEFT JOIN claim_map AS m ON m.claim_id = c.claim_id;

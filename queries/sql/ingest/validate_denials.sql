@@ -1,0 +1,54 @@
+CREATE OR REPLACE TEMP TABLE v_denials AS
+WITH t AS (
+    SELECT
+        r.src_line,
+        nullif(trim(r.claim_id), '')               AS claim_id,
+        nullif(trim(r.payer), '')                  AS payer,
+        nullif(trim(r.remit_date), '')             AS remit_date_text,
+        upper(nullif(trim(r.group_code), ''))      AS group_code,
+        upper(nullif(trim(r.carc), ''))            AS carc,
+        upper(nullif(trim(r.rarc), ''))            AS rarc,
+        nullif(trim(r.denied_amount), '')          AS denied_amount_text,
+        lower(nullif(trim(r.appeal_status), ''))   AS appeal_status
+    FROM raw_denials AS r
+),
+checked AS (
+    SELECT t.*,
+        CASE WHEN regexp_full_match(remit_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(remit_date_text AS DATE) END AS remit_date,
+        CASE WHEN regexp_full_match(denied_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(denied_amount_text AS DECIMAL(14, 2)) END AS denied_amount,
+        m.claim_key
+    FROM t LEFT JOIN claim_map AS m ON m.claim_id = t.claim_id
+),
+ruled AS (
+    SELECT *,
+        CASE
+            WHEN claim_id IS NULL THEN 'claim_id is missing'
+            WHEN payer IS NULL THEN 'payer is missing'
+            WHEN remit_date_text IS NULL THEN 'remit_date is missing (YYYY-MM-DD)'
+            WHEN remit_date IS NULL THEN format('remit_date ''{}'' is not a date (YYYY-MM-DD)', left(remit_date_text, 40))
+            WHEN group_code IS NULL THEN 'group_code is missing (CO, PR, OA, PI or CR)'
+            WHEN group_code NOT IN ('CO', 'PR', 'OA', 'PI', 'CR')
+                THEN format('group_code ''{}'' is not one of CO, PR, OA, PI, CR', left(group_code, 40))
+            WHEN carc IS NULL THEN 'carc is missing (the claim adjustment reason code, e.g. 16)'
+            WHEN NOT regexp_full_match(carc, '[A-Z0-9]{1,5}') THEN format('carc ''{}'' is not a reason code (1 to 5 letters or digits)', left(carc, 40))
+            WHEN rarc IS NOT NULL AND NOT regexp_full_match(rarc, '[A-Z0-9]{1,8}') THEN format('rarc ''{}'' is not a remark code (e.g. M51, N130)', left(rarc, 40))
+            WHEN denied_amount_text IS NULL THEN 'denied_amount is missing (a decimal >= 0)'
+            WHEN denied_amount IS NULL
+                THEN format('denied_amount ''{}'' is not a decimal >= 0 with at most 2 decimals', left(denied_amount_text, 40))
+            WHEN appeal_status IS NOT NULL AND appeal_status NOT IN ('pending', 'overturned', 'upheld')
+                THEN format('appeal_status ''{}'' is not one of pending, overturned, upheld (or blank)', left(appeal_status, 40))
+        END AS rule_reason
+    FROM checked
+)
+SELECT r.*,
+    CASE
+        WHEN r.rule_reason IS NOT NULL THEN r.rule_reason
+        WHEN NOT coalesce(s.accepted_in_batch, FALSE) AND k.claim_key IS NULL THEN
+            CASE WHEN s.claim_key IS NOT NULL THEN 'claim_id refers to a claims row that was rejected in this batch'
+                 ELSE 'unknown claim_id: it is neither in this batch''s claims file nor already stored' END
+    END AS reason,
+    -- Identical adjustments on one remittance (two service lines with CO-45, say) stay distinct rows.
+    row_number() OVER (PARTITION BY r.claim_key, r.payer, r.remit_date, r.group_code, r.carc, r.rarc, r.rule_reason IS NULL ORDER BY r.src_line) AS occurrence
+FROM ruled AS r
+LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
+LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key;

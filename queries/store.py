@@ -1,0 +1,130 @@
+"""Opening the DuckDB store safely from many processes.
+
+DuckDB lets one process hold a database file read-write and then excludes every other process.
+So the live store file is never written in place: a writer (ingest, demo, rotate-key) takes an
+exclusive lock, copies the store to a temporary file beside it, changes the copy in one
+transaction, checkpoints and fsyncs it, and renames it over the store (atomic on POSIX).
+Readers (the dashboard, `metrics`) open short-lived read-only connections; one that is open during
+a swap keeps reading the old file until it reopens, and `StoreReader` reopens as soon as it sees
+the file has been replaced. A failed or interrupted write leaves the store exactly as it was.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from audit.paths import Paths
+from queries.sql_files import sql
+
+DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": True}
+
+
+class StoreMissing(FileNotFoundError):
+    """No store yet: run `python manage.py demo` or `python manage.py ingest DIR`."""
+
+
+class StoreBusy(TimeoutError):
+    """Another writer held the store lock for too long."""
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_SETTINGS))
+
+
+def connect_read_only(paths: Paths) -> duckdb.DuckDBPyConnection:
+    if not paths.store.exists():
+        raise StoreMissing(f"No store at {paths.store}: run `python manage.py demo` or `python manage.py ingest DIR`.")
+    return _connect(paths.store, read_only=True)
+
+
+class StoreReader:
+    """A read-only connection that follows the store across swaps. One per session or thread."""
+
+    def __init__(self, paths: Paths) -> None:
+        self._paths = paths
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def _current_identity(self) -> tuple[int, int]:
+        st = os.stat(self._paths.store)
+        return (st.st_ino, st.st_mtime_ns)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        identity = self._current_identity() if self._paths.store.exists() else None
+        if self._con is None or identity != self._identity:
+            self.close()
+            self._con = connect_read_only(self._paths)
+            self._identity = identity
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+@contextmanager
+def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
+    """Serialise writers across processes. Readers never take it."""
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(paths.store_lock, "a") as fh:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreBusy(f"Another process has been writing {paths.store} for over {timeout_s:.0f} s; try again later.") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def write_transaction(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-write connection to a private copy of the store, inside one transaction.
+
+    On a clean exit the copy replaces the store atomically; on any exception (or Ctrl-C) the copy
+    is deleted and the store is untouched.
+    """
+    with writer_lock(paths):
+        tmp = paths.store.with_name(f".{paths.store.name}.writing-{os.getpid()}")
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+        if paths.store.exists():
+            shutil.copyfile(paths.store, tmp)
+        con = _connect(tmp, read_only=False)
+        try:
+            con.execute(sql("schema"))
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync_path(tmp)
+            os.replace(tmp, paths.store)
+            _fsync_path(paths.data_dir)
+        except BaseException:
+            con.close()
+            raise
+        finally:
+            for leftover in (tmp, Path(f"{tmp}.wal")):
+                leftover.unlink(missing_ok=True)
