@@ -20,7 +20,7 @@ import pyarrow as pa
 from audit.keys import ensure_keys, load_data_keyring, load_pseudonym_key, require
 from audit.paths import Paths
 from audit.vault import PhiVault, Pseudonymizer, Sealed, vault_context
-from queries.reference import load_reference
+from queries.reference import load_carc, load_icd10cm
 from queries.sql_files import sql
 from queries.store import write_transaction
 
@@ -266,7 +266,8 @@ def _store_rejects(
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'icd10cm'").fetchone()[0]
     if not have:
-        load_reference(con)
+        load_icd10cm(con)
+    load_carc(con)
 
 
 def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress | None = None) -> IngestResult:

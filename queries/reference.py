@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,7 @@ def dotted(code: str) -> str:
     return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
 
 
+@cache  # static reference data, identical for every caller; never mutate the returned frame
 def icd10cm_frame() -> pd.DataFrame:
     """One row per code of the tabular list (chapters and blocks excluded).
 
@@ -42,6 +44,7 @@ def icd10cm_frame() -> pd.DataFrame:
     ])
 
 
+@cache
 def chapter_frame() -> pd.DataFrame:
     chapters = [c for c in icd.get_all_codes(with_dots=False) if icd.is_chapter(c)]
     blocks = [c for c in icd.get_all_codes(with_dots=False) if icd.is_block(c)]
@@ -52,8 +55,8 @@ def chapter_frame() -> pd.DataFrame:
     )
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) -> None:
-    """(Re)create the reference tables inside the caller's transaction."""
+def load_icd10cm(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the ICD-10-CM tables inside the caller's transaction."""
     codes, headings = icd10cm_frame(), chapter_frame()
     con.register("icd10cm_frame", codes)
     con.register("heading_frame", headings)
@@ -61,6 +64,10 @@ def load_reference(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) 
     con.execute("CREATE OR REPLACE TABLE icd10cm_headings AS SELECT * FROM heading_frame")
     con.unregister("icd10cm_frame")
     con.unregister("heading_frame")
+
+
+def load_carc(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) -> None:
+    """(Re)load our CARC table; run at every ingest so edits to the coding_related flags take effect."""
     con.execute(
         "CREATE OR REPLACE TABLE carc AS SELECT CAST(code AS VARCHAR) AS code, description, category, "
         "CAST(coding_related AS BOOLEAN) AS coding_related "

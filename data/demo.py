@@ -1,0 +1,289 @@
+"""Synthetic demo data: raw coding-record files with fake PHI, loaded through the real ingest.
+
+Everything here is generated (Faker for names and ZIP codes, numpy for the rest); nothing comes from
+a real patient. Built-in patterns a coding manager should be able to find:
+- coders C007, C023 and C041 have clearly worse accuracy than their peers;
+- coder C015 degrades after 2025-06-01;
+- accuracy dips and unspecified codes rise for two months after the 2025-10-01 code-set update;
+- each payer has its own denial mix (Medicare: medical necessity and NCCI; Medicaid: missing
+  information; Harbor Mutual: authorisation), and appeals end overturned, upheld or pending;
+- a handful of rows break format rules, so the rejects table has something to show.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+import tempfile
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from faker import Faker
+
+from audit.paths import Paths
+from queries.ingest import IngestResult, ingest
+from queries.reference import dotted, icd10cm_frame
+
+Progress = Callable[[float, str], None]
+
+START = date(2024, 9, 1)
+END = date(2026, 10, 31)
+CODE_SET_UPDATE = np.datetime64("2025-10-01")
+DEGRADE_DATE = np.datetime64("2025-06-01")
+FACILITIES = np.array(["FAC-NORTH", "FAC-SOUTH", "FAC-EAST", "FAC-WEST", "FAC-CLINIC"])
+FACILITY_WEIGHTS = np.array([0.3, 0.25, 0.2, 0.15, 0.1])
+PAYERS = np.array(["Medicare", "Medicaid", "Blue Ridge Health", "Summit Commercial", "Harbor Mutual", "Self-pay"])
+PAYER_WEIGHTS = np.array([0.35, 0.2, 0.18, 0.14, 0.1, 0.03])
+ENCOUNTERS = np.array(["inpatient", "outpatient", "professional"])
+ENCOUNTER_WEIGHTS = np.array([0.15, 0.45, 0.40])
+N_CODERS = 50
+WEAK_CODERS = ("C007", "C023", "C041")
+DEGRADING_CODER = "C015"
+CPT_CODES = np.array(["99213", "99214", "99215", "99203", "99204", "36415", "71046", "93000", "80053", "85025",
+                      "97110", "20610", "45378", "43239", "29881", "66984", "99283", "99284", "99285", "93306"])
+HCPCS_CODES = np.array(["G0439", "J1100", "J3301", "A4550", "G0008", "Q4101", "J0696", "E0114"])
+PCS_CODES = np.array(["0DTJ4ZZ", "0SRD0J9", "02703ZZ", "0FT44ZZ", "5A1955Z", "0UT90ZZ", "30233N1", "0W9G3ZZ"])
+DRGS = np.array(["190", "191", "192", "291", "292", "470", "871", "872", "392", "683", "194", "195"])
+INVALID_DX = np.array(["E11", "I25", "J44", "M54", "R0", "Z9999", "S7200", "K21"])  # headers and non-codes
+# Per payer: (denial probability, CARCs, weights). PR rows (deductibles) are added separately.
+DENIAL_MIX = {
+    "Medicare": (0.11, ["50", "236", "97", "16", "146", "4"], [0.3, 0.2, 0.15, 0.15, 0.1, 0.1]),
+    "Medicaid": (0.16, ["16", "31", "29", "11", "18"], [0.4, 0.2, 0.15, 0.15, 0.1]),
+    "Blue Ridge Health": (0.09, ["197", "50", "167", "189"], [0.4, 0.3, 0.2, 0.1]),
+    "Summit Commercial": (0.08, ["96", "204", "11", "182"], [0.4, 0.3, 0.2, 0.1]),
+    "Harbor Mutual": (0.14, ["197", "198", "242", "16"], [0.45, 0.25, 0.2, 0.1]),
+    "Self-pay": (0.02, ["31"], [1.0]),
+}
+ERROR_CATEGORIES = np.array(["specificity", "wrong_code", "sequencing", "unsupported_code", "modifier", "poa", "other"])
+ERROR_WEIGHTS = np.array([0.35, 0.25, 0.1, 0.12, 0.06, 0.07, 0.05])
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    folder: Path
+    claims: int
+    code_lines: int
+    findings: int
+    denials: int
+
+
+def _dx_pool(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A pool of real billable ICD-10-CM codes, about a quarter of them 'unspecified', with Zipf-like
+    popularity so a few codes dominate, as in real claims. Returns codes, weights and unspecified flags."""
+    ref = icd10cm_frame()
+    billable = ref[ref.billable]
+    # Chapters most seen in claims: circulatory, endocrine, respiratory, musculoskeletal, symptoms, factors.
+    common = billable[billable.chapter.isin(["4", "9", "10", "11", "13", "14", "18", "21", "5", "6"])]
+    unspec = common[common.unspecified].sample(300, random_state=int(rng.integers(1 << 31)))
+    spec = common[~common.unspecified].sample(900, random_state=int(rng.integers(1 << 31)))
+    pool = pd.concat([unspec, spec])
+    weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
+    weights = weights[rng.permutation(len(pool))]
+    weights /= weights.sum()
+    return pool.code.to_numpy(), weights, pool.unspecified.to_numpy()
+
+
+def _dotted(codes: np.ndarray) -> np.ndarray:
+    uniques, inverse = np.unique(codes, return_inverse=True)
+    return np.array([dotted(c) for c in uniques], dtype=object)[inverse].astype(str) if len(codes) else codes
+
+
+def _dates(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Service dates over the demo window; volume grows by a third over it, as a new feed fills in."""
+    days = (END - START).days + 1
+    weights = 1.0 + 0.35 * np.arange(days) / days
+    return np.datetime64(START) + rng.choice(days, n, p=weights / weights.sum()).astype("timedelta64[D]")
+
+
+def _fake_people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    fake = Faker("en_US")
+    fake.seed_instance(int(rng.integers(1 << 31)))
+    first = np.array([fake.first_name() for _ in range(400)])
+    last = np.array([fake.last_name() for _ in range(600)])
+    zips = np.array([fake.zipcode() for _ in range(300)])
+    dob = np.datetime64("1935-01-01") + rng.integers(0, 365 * 85, n).astype("timedelta64[D]")
+    return {
+        "patient_name": np.char.add(np.char.add(first[rng.integers(0, len(first), n)], " "), last[rng.integers(0, len(last), n)]),
+        "patient_mrn": np.char.add("MRN", np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8)),
+        "patient_dob": dob.astype(str),
+        "patient_zip": zips[rng.integers(0, len(zips), n)],
+    }
+
+
+def _coder_accuracy(coder: np.ndarray, when: np.ndarray) -> np.ndarray:
+    acc = np.full(len(coder), 0.965)
+    acc[np.isin(coder, WEAK_CODERS)] = 0.86
+    acc[(coder == DEGRADING_CODER) & (when >= DEGRADE_DATE)] = 0.84
+    after_update = (when >= CODE_SET_UPDATE) & (when < CODE_SET_UPDATE + np.timedelta64(61, "D"))
+    acc[after_update] -= 0.05
+    return acc
+
+
+def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None) -> DemoFiles:
+    """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`."""
+    report = progress or (lambda _f, _m: None)
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    report(0.02, "Generating claims")
+    n = n_claims
+    claim_id = np.char.add("CLM", np.char.zfill(rng.permutation(np.arange(10**6, 10**6 + n * 7, 7))[:n].astype(str), 10))
+    coders = np.array([f"C{i:03d}" for i in range(1, N_CODERS + 1)])
+    coder = coders[rng.integers(0, N_CODERS, n)]
+    encounter = rng.choice(ENCOUNTERS, n, p=ENCOUNTER_WEIGHTS)
+    service = _dates(rng, n)
+    los = np.where(encounter == "inpatient", rng.integers(1, 9, n), 0).astype("timedelta64[D]")
+    discharge = np.where(encounter == "inpatient", (service + los).astype(str), "")
+    payer = rng.choice(PAYERS, n, p=PAYER_WEIGHTS)
+    base_amount = np.select([encounter == "inpatient", encounter == "outpatient"], [18_000.0, 1_400.0], 240.0)
+    billed = np.round(base_amount * rng.lognormal(0, 0.5, n), 2)
+    claims = {
+        "claim_id": claim_id, **_fake_people(rng, n),
+        "facility_id": rng.choice(FACILITIES, n, p=FACILITY_WEIGHTS), "payer": payer, "coder_id": coder,
+        "encounter_type": encounter, "service_date": service.astype(str), "discharge_date": discharge,
+        "billed_amount": np.char.mod("%.2f", billed),
+    }
+
+    report(0.15, "Generating diagnosis and procedure codes")
+    pool, weights, pool_unspec = _dx_pool(rng)
+    n_dx = np.select([encounter == "inpatient", encounter == "outpatient"], [rng.integers(4, 11, n), rng.integers(2, 6, n)], rng.integers(1, 4, n))
+    owner = np.repeat(np.arange(n), n_dx)
+    line = np.arange(len(owner)) - np.repeat(np.cumsum(n_dx) - n_dx, n_dx) + 1
+    dx = pool[rng.choice(len(pool), len(owner), p=weights)]
+    # Around the code-set update, and for weak coders, more codes are left unspecified.
+    sloppy = (np.isin(coder[owner], WEAK_CODERS) | ((service[owner] >= CODE_SET_UPDATE) & (service[owner] < CODE_SET_UPDATE + np.timedelta64(61, "D"))))
+    unspec_codes = pool[pool_unspec]
+    swap = sloppy & (rng.random(len(owner)) < 0.12)
+    dx[swap] = unspec_codes[rng.integers(0, len(unspec_codes), swap.sum())]
+    bad = rng.random(len(owner)) < 0.006
+    dx[bad] = INVALID_DX[rng.integers(0, len(INVALID_DX), bad.sum())]
+    dx_display = _dotted(dx)  # files carry the official dotted form; ingest normalises it away
+    poa = np.where(encounter[owner] == "inpatient", rng.choice(np.array(["Y", "N", "U", "W"]), len(owner), p=[0.85, 0.1, 0.03, 0.02]), "")
+
+    n_px = np.select([encounter == "inpatient", encounter == "outpatient"], [rng.integers(1, 4, n), rng.integers(1, 4, n)], rng.integers(1, 3, n))
+    px_owner = np.repeat(np.arange(n), n_px)
+    px_line = np.arange(len(px_owner)) - np.repeat(np.cumsum(n_px) - n_px, n_px) + 1
+    px_enc = encounter[px_owner]
+    px_type = np.where(px_enc == "inpatient", "ICD10PCS", np.where(rng.random(len(px_owner)) < 0.85, "CPT", "HCPCS"))
+    px_code = np.where(px_type == "ICD10PCS", PCS_CODES[rng.integers(0, len(PCS_CODES), len(px_owner))],
+                       np.where(px_type == "CPT", CPT_CODES[rng.integers(0, len(CPT_CODES), len(px_owner))],
+                                HCPCS_CODES[rng.integers(0, len(HCPCS_CODES), len(px_owner))]))
+    modifiers = np.where((px_type == "CPT") & (rng.random(len(px_owner)) < 0.15), rng.choice(np.array(["25", "59", "LT", "RT", "26"]), len(px_owner)), "")
+    codes = {
+        "claim_id": np.concatenate([claim_id[owner], claim_id[px_owner]]),
+        "line": np.concatenate([line, px_line]).astype(str),
+        "code_type": np.concatenate([np.full(len(owner), "ICD10CM_DX"), px_type]),
+        "code": np.concatenate([dx_display, px_code]),
+        "poa": np.concatenate([poa, np.full(len(px_owner), "")]),
+        "modifiers": np.concatenate([np.full(len(owner), ""), modifiers]),
+        "units": np.concatenate([np.full(len(owner), ""), rng.integers(1, 3, len(px_owner)).astype(str)]),
+    }
+
+    report(0.35, "Generating audit findings")
+    audited = rng.random(n) < 0.12
+    all_owner = np.concatenate([owner, px_owner])
+    all_code = np.concatenate([dx, px_code])
+    all_type = codes["code_type"]
+    sel = audited[all_owner]
+    f_owner, f_code, f_type = all_owner[sel], all_code[sel], all_type[sel]
+    acc = _coder_accuracy(coder[f_owner], service[f_owner])
+    u = rng.random(len(f_owner))
+    finding = np.where(u < acc, "agree", np.where(rng.random(len(f_owner)) < 0.8, "revise", "delete"))
+    spec_alt = pool[~pool_unspec]
+    audited_code = np.where(finding == "agree", f_code, np.where(finding == "revise", "", ""))
+    revise = finding == "revise"
+    alt = np.where(f_type[revise] == "ICD10CM_DX", spec_alt[rng.integers(0, len(spec_alt), revise.sum())],
+                   CPT_CODES[rng.integers(0, len(CPT_CODES), revise.sum())])
+    alt = np.where(alt == f_code[revise], np.char.add(alt.astype("U16"), "1"), alt)
+    audited_code[revise] = alt
+    category = np.where(finding == "agree", "", rng.choice(ERROR_CATEGORIES, len(f_owner), p=ERROR_WEIGHTS))
+    category = np.where(finding == "delete", "unsupported_code", category)
+    impact = np.where(finding == "agree", 0.0, np.round(rng.normal(-60, 140, len(f_owner)), 2))
+    # Missed codes the reviewer adds.
+    aud_idx = np.flatnonzero(audited)
+    add_p = 1 - _coder_accuracy(coder[aud_idx], service[aud_idx])
+    adds = aud_idx[rng.random(len(aud_idx)) < add_p * 2.5]
+    add_code = spec_alt[rng.integers(0, len(spec_alt), len(adds))]
+    # DRG validation for audited inpatient claims.
+    drg_idx = aud_idx[encounter[aud_idx] == "inpatient"]
+    drg_sub = DRGS[rng.integers(0, len(DRGS), len(drg_idx))]
+    drg_ok = rng.random(len(drg_idx)) < _coder_accuracy(coder[drg_idx], service[drg_idx]) - 0.04
+    drg_aud = np.where(drg_ok, drg_sub, DRGS[(np.searchsorted(DRGS, drg_sub) + 1) % len(DRGS)])
+    drg_aud = np.where(~drg_ok & (drg_aud == drg_sub), "999", drg_aud)
+    review_of = np.concatenate([f_owner, adds, drg_idx])
+    review_lag = rng.integers(20, 90, n).astype("timedelta64[D]")  # one review date per claim
+    review_date = service[review_of] + review_lag[review_of]
+    findings = {
+        "claim_id": claim_id[review_of],
+        "review_id": np.char.add("R", np.char.zfill(review_of.astype(str), 7)),
+        "auditor_id": np.array(["A01", "A02", "A03", "A04"])[review_of % 4],
+        "review_date": review_date.astype(str),
+        "code_type": np.concatenate([f_type, np.full(len(adds), "ICD10CM_DX"), np.full(len(drg_idx), "MSDRG")]),
+        "submitted_code": np.concatenate([np.where(f_type == "ICD10CM_DX", _dotted(f_code), f_code), np.full(len(adds), ""), drg_sub]),
+        "audited_code": np.concatenate([np.where(finding == "delete", "", np.where(f_type == "ICD10CM_DX", _dotted(audited_code), audited_code)), _dotted(add_code), np.where(drg_ok, drg_sub, drg_aud)]),
+        "finding": np.concatenate([finding, np.full(len(adds), "add"), np.where(drg_ok, "agree", "revise")]),
+        "error_category": np.concatenate([category, np.full(len(adds), "missing_code"), np.where(drg_ok, "", "drg")]),
+        "dollar_impact": np.char.mod("%.2f", np.concatenate([
+            impact, np.round(rng.normal(85, 60, len(adds)), 2),
+            np.where(drg_ok, 0.0, np.round(rng.normal(-1800, 1500, len(drg_idx)), 2)),
+        ])),
+    }
+    findings_df = pd.DataFrame(findings).drop_duplicates(["claim_id", "review_id", "code_type", "submitted_code", "audited_code"])
+
+    report(0.5, "Generating remittance adjustments")
+    den_rows = []
+    for name, (p_deny, carcs, w) in DENIAL_MIX.items():
+        idx = np.flatnonzero(payer == name)
+        bump = np.where(np.isin(coder[idx], WEAK_CODERS), 1.6, 1.0)
+        denied = idx[rng.random(len(idx)) < p_deny * bump]
+        carc = rng.choice(np.array(carcs), len(denied), p=np.array(w))
+        amount = np.round(billed[denied] * rng.uniform(0.2, 1.0, len(denied)), 2)
+        group = np.where(rng.random(len(denied)) < 0.85, "CO", np.where(rng.random(len(denied)) < 0.6, "OA", "PI"))
+        status = rng.choice(np.array(["", "pending", "overturned", "upheld"]), len(denied), p=[0.55, 0.07, 0.24, 0.14])
+        den_rows.append(pd.DataFrame({"i": denied, "group_code": group, "carc": carc, "denied_amount": amount, "appeal_status": status,
+                                      "rarc": np.where(carc == "16", "M81", "")}))
+    pr_idx = np.flatnonzero((payer != "Self-pay") & (rng.random(n) < 0.35))
+    den_rows.append(pd.DataFrame({"i": pr_idx, "group_code": "PR", "carc": rng.choice(np.array(["1", "2", "3"]), len(pr_idx)),
+                                  "denied_amount": np.round(rng.uniform(10, 400, len(pr_idx)), 2), "appeal_status": "", "rarc": ""}))
+    den = pd.concat(den_rows, ignore_index=True)
+    denials = pd.DataFrame({
+        "claim_id": claim_id[den.i], "payer": payer[den.i],
+        "remit_date": (service[den.i] + rng.integers(14, 60, len(den)).astype("timedelta64[D]")).astype(str),
+        "group_code": den.group_code, "carc": den.carc, "rarc": den.rarc,
+        "denied_amount": np.char.mod("%.2f", den.denied_amount.to_numpy()), "appeal_status": den.appeal_status,
+    })
+
+    report(0.6, "Adding a few rows that break the format rules")
+    claims_df = pd.DataFrame(claims)
+    n_bad = max(3, n // 5000)
+    bad_rows = claims_df.sample(n_bad, random_state=seed).copy()
+    bad_rows["claim_id"] = [f"BAD{i:07d}" for i in range(n_bad)]
+    bad_rows["service_date"] = "2025-02-30"
+    claims_df = pd.concat([claims_df, bad_rows], ignore_index=True)
+    orphan = denials.head(n_bad).copy()
+    orphan["claim_id"] = [f"ORPHAN{i:05d}" for i in range(n_bad)]
+    denials = pd.concat([denials, orphan], ignore_index=True)
+
+    report(0.65, "Writing raw files")
+    codes_df = pd.DataFrame(codes)
+    for name, df in (("claims", claims_df), ("claim_codes", codes_df), ("audit_findings", findings_df), ("denials", denials)):
+        table = pa.Table.from_pandas(df.astype(str), preserve_index=False)
+        pacsv.write_csv(table, folder / f"{name}.csv")
+    return DemoFiles(folder, len(claims_df), len(codes_df), len(findings_df), len(denials))
+
+
+def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None,
+               keep_raw: Path | None = None) -> IngestResult:
+    """Generate the raw files and load them through the real ingest (encryption included).
+
+    The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private
+    temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in.
+    """
+    report = progress or (lambda _f, _m: None)
+    paths.ensure()
+    with tempfile.TemporaryDirectory(dir=paths.data_dir, prefix=".demo-raw-") as tmp:
+        folder = keep_raw or Path(tmp)
+        generate(folder, n_claims, seed, lambda f, m: report(0.4 * f, m))
+        return ingest(folder, paths, source="demo", progress=lambda f, m: report(0.4 + 0.6 * f, m))

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own data folder and key folder (never the user's real ones)."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from audit.paths import Paths
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    data, keys = tmp_path / "data", tmp_path / "keys"
+    monkeypatch.setenv("CODEAUDIT_DATA_DIR", str(data))
+    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(keys))
+    for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return Paths(data_dir=data, key_dir=keys).ensure()
+
+
+WriteCsv = Callable[[Path, str, list[dict[str, str]]], Path]
+
+
+@pytest.fixture
+def write_csv() -> WriteCsv:
+    def write(folder: Path, table: str, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{table}.csv"
+        fields = header or list(dict.fromkeys(k for row in rows for k in row))
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+        return path
+
+    return write
