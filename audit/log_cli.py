@@ -1,0 +1,93 @@
+"""`manage.py verify-log` and `manage.py export-log`: thin wrappers over audit.access_log and audit.log_export.
+
+manage.py calls register(subparsers), then args.func(args), whose return value is the exit code:
+0 clean, 1 problems found (verify-log), 2 could not run (missing key, unreadable files).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from audit.access_log import AccessLog, AccessLogError, read_events, verify
+from audit.events import AccessEvent
+from audit.log_export import export_csv, fhir_bundle
+from audit.paths import ConfigurationError, Paths, default_paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    check = subparsers.add_parser(
+        "verify-log", help="check the access log's signatures, sequence, chain and checkpoints"
+    )
+    check.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    check.set_defaults(func=verify_log)
+
+    export = subparsers.add_parser(
+        "export-log", help="export access-log events as a FHIR R4 Bundle of AuditEvents, or CSV"
+    )
+    export.add_argument("--format", choices=("fhir", "csv"), required=True)
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_date, help="first day to include (YYYY-MM-DD, UTC)")
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_date, help="last day to include (YYYY-MM-DD, UTC)")
+    export.add_argument("--out", metavar="FILE", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    export.set_defaults(func=export_log)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(), tzinfo=timezone.utc) if day else None
+
+
+def verify_log(args: argparse.Namespace) -> int:
+    try:
+        report = verify(default_paths(args.data_dir))
+    except (ConfigurationError, OSError) as exc:
+        print(f"verify-log: {exc}", file=sys.stderr)
+        return 2
+    for problem in report.problems:
+        print(problem)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def export_log(args: argparse.Namespace) -> int:
+    """Export, then record the export itself in the access log: reading the audit trail is auditable.
+    If that record fails, the export still goes out (it holds no PHI) with a warning, because an export
+    is how an operator investigates a damaged log."""
+    paths = default_paths(args.data_dir)
+    until = _midnight(args.date_to + timedelta(days=1)) if args.date_to else None
+    try:
+        events = read_events(paths, since=_midnight(args.date_from), until=until)[::-1]
+        text = json.dumps(fhir_bundle(events), indent=2) + "\n" if args.format == "fhir" else export_csv(events)
+        if args.out:
+            args.out.write_text(text)
+        else:
+            sys.stdout.write(text)
+    except (ConfigurationError, OSError) as exc:
+        print(f"export-log: {exc}", file=sys.stderr)
+        return 2
+    _record_export(paths, args, len(events))
+    return 0
+
+
+def _record_export(paths: Paths, args: argparse.Namespace, count: int) -> None:
+    event = AccessEvent(
+        user=getpass.getuser(), role="cli", action="export", resource="access_log", purpose_of_use="HOPERAT",
+        details={
+            "format": args.format, "events": count, "from": str(args.date_from or ""), "to": str(args.date_to or "")
+        },
+    )
+    try:
+        with AccessLog(paths) as log:
+            log.append(event)
+    except (ConfigurationError, AccessLogError) as exc:
+        print(f"export-log: warning: the export was not recorded in the access log: {exc}", file=sys.stderr)

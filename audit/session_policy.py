@@ -1,0 +1,98 @@
+"""Session rules that do not depend on Streamlit: automatic logoff, sign-in lockout, SSO role mapping.
+
+Kept apart from the UI so the rules are tested directly and the dashboard only wires them in.
+There is no "remember me": a session lives in one browser tab and ends when it is idle too long.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from audit.paths import ConfigurationError
+from audit.permissions import PermissionDenied, Role, parse_role
+
+IDLE_MINUTES_ENV = "CODEAUDIT_IDLE_MINUTES"
+LOCKOUT_ATTEMPTS_ENV = "CODEAUDIT_LOCKOUT_ATTEMPTS"
+LOCKOUT_MINUTES_ENV = "CODEAUDIT_LOCKOUT_MINUTES"
+
+
+def _env_int(name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to `maximum` read from the environment, or `default` when unset."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise ConfigurationError(
+            f"{name} is {text!r}; set it to a whole number from 1 to {maximum}, or unset it for {default}."
+        )
+    return int(text)
+
+
+def idle_timeout_from_env() -> timedelta:
+    """CODEAUDIT_IDLE_MINUTES, default 15. Capped at 60 so the setting cannot stand in for "remember me"."""
+    return timedelta(minutes=_env_int(IDLE_MINUTES_ENV, 15, 60))
+
+
+class SessionExpired(Exception):
+    """The session was idle past its limit; the user must sign in again."""
+
+
+@dataclass
+class SessionGuard:
+    """Automatic logoff (45 CFR 164.312(a)(2)(iii)). A session is over once it has been idle for
+    `idle_timeout` or longer; it cannot be revived by activity after that."""
+
+    last_activity: datetime
+    idle_timeout: timedelta = field(default_factory=idle_timeout_from_env)
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.last_activity >= self.idle_timeout
+
+    def touch(self, now: datetime) -> None:
+        """Record activity; raises SessionExpired instead of extending a session that has already ended."""
+        if self.expired(now):
+            minutes = int(self.idle_timeout.total_seconds() // 60)
+            raise SessionExpired(f"You were signed out after {minutes} minutes without activity; sign in again.")
+        self.last_activity = now
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """After `max_failures` consecutive failed sign-ins an account is locked for `duration`."""
+
+    max_failures: int = 5
+    duration: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_env(cls) -> "LockoutPolicy":
+        """CODEAUDIT_LOCKOUT_ATTEMPTS (default 5, at most 10) and CODEAUDIT_LOCKOUT_MINUTES (default 15)."""
+        return cls(
+            max_failures=_env_int(LOCKOUT_ATTEMPTS_ENV, 5, 10),
+            duration=timedelta(minutes=_env_int(LOCKOUT_MINUTES_ENV, 15, 24 * 60)),
+        )
+
+
+def map_sso_claims(claims: Mapping[str, object], mapping: Mapping[str, str], claim_name: str = "groups") -> Role | None:
+    """The role for an SSO user, from the identity provider's group (or role) claim.
+
+    `mapping` takes a group name to a role name. A user with no mapped group gets None: no access.
+    Several groups mapping to the same role are fine; groups mapping to different roles are refused
+    (PermissionDenied) rather than resolved, because the roles are not ranked: picking one could give
+    a coding manager an auditor's access to PHI.
+    """
+    unknown = sorted(role for role in set(mapping.values()) if parse_role(role) is None)
+    if unknown:
+        raise ConfigurationError(
+            f"The SSO role mapping names unknown roles ({', '.join(unknown)}); use only: {', '.join(Role)}."
+        )
+    value = claims.get(claim_name)
+    groups = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    roles = sorted({Role(mapping[g]) for g in groups if isinstance(g, str) and g in mapping})
+    if len(roles) > 1:
+        raise PermissionDenied(
+            f"Your sign-in groups give you several roles ({', '.join(roles)}); the dashboard allows one. "
+            "Ask your identity administrator to keep you in a single dashboard group."
+        )
+    return roles[0] if roles else None

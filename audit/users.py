@@ -1,0 +1,361 @@
+"""Local sign-in accounts: argon2id password hashes, lockout after repeated failures, enable/disable.
+
+Accounts live in SQLite (paths.users_db), not in the DuckDB store: DuckDB lets only one process
+open a file read-write, and `python manage.py users add` must work while the dashboard is running.
+SQLite in WAL mode with a busy timeout lets both write safely.
+
+Every change, successful sign-in, failure and lockout is passed to the optional `record` callback
+(wired by the caller to the access log) inside the same transaction, before it commits: if the
+event cannot be recorded, the change is rolled back and the error propagates. Passwords never
+appear in events, exceptions or return values; password hashes never leave this module.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from audit.events import AccessEvent
+from audit.permissions import Role, parse_role
+from audit.session_policy import LockoutPolicy
+
+Record = Callable[[AccessEvent], object]
+
+MIN_PASSWORD_CHARS = 12
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
+BUSY_TIMEOUT_SECONDS = 5.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username            TEXT PRIMARY KEY,
+    role                TEXT NOT NULL,
+    password_hash       TEXT NOT NULL,
+    disabled            INTEGER NOT NULL DEFAULT 0,
+    failed_attempts     INTEGER NOT NULL DEFAULT 0,   -- consecutive; reset by a successful sign-in
+    locked_until        TEXT,                         -- ISO 8601 UTC, or NULL
+    created_at          TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL
+)
+"""
+_PUBLIC_COLUMNS = "username, role, disabled, failed_attempts, locked_until, created_at, password_changed_at"
+_SELECT_USER = f"SELECT {_PUBLIC_COLUMNS} FROM users WHERE username = ?"
+_SELECT_USERS = f"SELECT {_PUBLIC_COLUMNS} FROM users ORDER BY username"
+# Account changes; each statement binds the username last.
+_DISABLE = "UPDATE users SET disabled = 1 WHERE username = ?"
+_ENABLE = "UPDATE users SET disabled = 0 WHERE username = ?"
+_UNLOCK = "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?"
+_REHASH = "UPDATE users SET password_hash = ? WHERE username = ?"
+_RESET_PASSWORD = (
+    "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_attempts = 0, locked_until = NULL "
+    "WHERE username = ?"
+)
+
+
+class UserError(ValueError):
+    """An account change that cannot be made; the message says what to do instead."""
+
+
+class SignInError(Exception):
+    """A refused sign-in. The message is the same whatever the reason, so it never tells a stranger
+    whether an account exists, is locked or is disabled; the access log records the real reason."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sign-in failed: the username or password is wrong, or the account is locked or disabled. "
+            "Try again in a few minutes or ask an administrator."
+        )
+
+
+@dataclass(frozen=True)
+class User:
+    """An account as callers see it: never the password hash."""
+
+    username: str
+    role: str  # a Role value; permissions grant nothing to a role they do not know
+    disabled: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    created_at: datetime
+    password_changed_at: datetime
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+
+def default_hasher() -> PasswordHasher:
+    """argon2id with the RFC 9106 low-memory profile, pinned so a library upgrade cannot weaken it;
+    hashes made under older parameters are upgraded at the next sign-in."""
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+def normalize_username(username: str) -> str:
+    """Lower-cased, trimmed username; raises UserError when it is not a valid one."""
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise UserError(
+            f"Username {username!r} is not valid: use 3 to 64 characters from a-z, 0-9 and . _ @ -, "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+def check_password_policy(username: str, password: str) -> None:
+    """NIST SP 800-63B style: length over composition rules. Messages never echo the password."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(
+            f"The password is too short: use at least {MIN_PASSWORD_CHARS} characters "
+            "(a phrase of several words is easy to remember)."
+        )
+    if username in password.lower():
+        raise UserError("The password contains the username; choose one that does not.")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        username=row["username"],
+        role=row["role"],
+        disabled=bool(row["disabled"]),
+        failed_attempts=row["failed_attempts"],
+        locked_until=row["locked_until"] and datetime.fromisoformat(row["locked_until"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        password_changed_at=datetime.fromisoformat(row["password_changed_at"]),
+    )
+
+
+def _emit(record: Record | None, event: AccessEvent) -> None:
+    if record is not None:
+        record(event)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UserStore:
+    """Accounts in one SQLite file. `now` must return timezone-aware datetimes; tests pass a fake clock."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        hasher: PasswordHasher | None = None,
+        lockout: LockoutPolicy | None = None,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.path = path
+        self.hasher = hasher or default_hasher()
+        self.lockout = lockout or LockoutPolicy.from_env()
+        self._now = now
+        if not path.exists():  # the file holds password hashes: readable by its owner only
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: readers never block the writer
+            conn.execute(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection per operation: safe across the dashboard's threads and processes."""
+        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)) as conn:
+            conn.row_factory = sqlite3.Row  # timeout= is SQLite's busy timeout: wait for a writer, do not fail
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers wait for each
+        other instead of failing when a read turns into a write."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @cached_property
+    def _decoy_hash(self) -> str:
+        """Verified against when the username is unknown, so a miss takes as long as a wrong password."""
+        return self.hasher.hash(secrets.token_urlsafe(16))
+
+    def _hash_new_password(self, username: str, password: str) -> str:
+        check_password_policy(username, password)
+        return self.hasher.hash(password)
+
+    def get_user(self, username: str) -> User | None:
+        """The account, or None; the dashboard re-checks it on each run so a disabled user is signed out."""
+        with self._connect() as conn:
+            row = conn.execute(_SELECT_USER, (username,)).fetchone()
+        return None if row is None else _user(row)
+
+    def list_users(self) -> list[User]:
+        with self._connect() as conn:
+            rows = conn.execute(_SELECT_USERS).fetchall()
+        return [_user(row) for row in rows]
+
+    def add_user(
+        self,
+        username: str,
+        role: Role | str,
+        password: str,
+        *,
+        actor: str,
+        actor_role: str = "",
+        record: Record | None = None,
+    ) -> User:
+        """Create an account. `actor` is who does it (a dashboard user, or "cli:<os user>")."""
+        name = normalize_username(username)
+        if parse_role(role) is None:
+            raise UserError(f"Role {str(role)!r} does not exist; choose one of: {', '.join(Role)}.")
+        password_hash = self._hash_new_password(name, password)
+        now = _iso(self._now())
+        with self._transaction() as conn:
+            try:
+                conn.execute(
+                    "INSERT INTO users (username, role, password_hash, created_at, password_changed_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (name, Role(role).value, password_hash, now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise UserError(
+                    f"A user named {name!r} already exists; use reset-password or enable instead."
+                ) from None
+            _emit(record, self._change_event("user_add", name, actor, actor_role, role=Role(role).value))
+        return self._existing(name)
+
+    def disable_user(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
+        """Refuse all further sign-ins; the account and its history stay for the audit trail."""
+        return self._update(username, _DISABLE, "user_disable", actor, actor_role, record, disabled=True)
+
+    def enable_user(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
+        # events.ACTIONS has no "user_enable": recorded as user_disable with disabled=False.
+        return self._update(username, _ENABLE, "user_disable", actor, actor_role, record, disabled=False)
+
+    def unlock(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
+        """End a lockout early and forget earlier failures."""
+        return self._update(username, _UNLOCK, "user_unlock", actor, actor_role, record)
+
+    def reset_password(
+        self, username: str, password: str, *, actor: str, actor_role: str = "", record: Record | None = None
+    ) -> User:
+        """Set a new password. It also ends any lockout: the user starts afresh with the new password."""
+        name = normalize_username(username)
+        self._existing(name)
+        password_hash = self._hash_new_password(name, password)
+        return self._update(
+            name,
+            _RESET_PASSWORD,
+            "user_reset_password",
+            actor,
+            actor_role,
+            record,
+            params=(password_hash, _iso(self._now())),
+        )
+
+    def _existing(self, username: str) -> User:
+        user = self.get_user(username)
+        if user is None:
+            raise UserError(f"There is no user named {username!r}; run `manage.py users list` to see the accounts.")
+        return user
+
+    def _update(
+        self,
+        username: str,
+        statement: str,
+        action: str,
+        actor: str,
+        actor_role: str,
+        record: Record | None,
+        *,
+        params: tuple[str, ...] = (),
+        **details: object,
+    ) -> User:
+        """Run one of this module's account-change statements and record it if an account changed."""
+        name = normalize_username(username)
+        with self._transaction() as conn:
+            changed = conn.execute(statement, (*params, name)).rowcount
+            if changed:
+                _emit(record, self._change_event(action, name, actor, actor_role, **details))
+        return self._existing(name)
+
+    @staticmethod
+    def _change_event(action: str, username: str, actor: str, actor_role: str, **details: object) -> AccessEvent:
+        return AccessEvent(user=actor, role=actor_role, action=action, resource=f"user:{username}", details=details)
+
+    def authenticate(self, username: str, password: str, *, record: Record | None = None) -> User:
+        """The signed-in user, or SignInError with one generic message for every kind of refusal.
+
+        Refused attempts on an enabled account count as failures, including attempts while it is
+        locked (even with the right password). Reaching `lockout.max_failures` locks it for
+        `lockout.duration`; attempts during a lock do not extend it, so after it ends each further
+        failure re-locks at once until a success or an unlock resets the count. Attempts on a
+        disabled account are refused and recorded but not counted.
+        """
+        now = self._now()
+        try:
+            name = normalize_username(username)
+        except UserError:
+            name = ""
+        # Checked inside the write transaction so concurrent attempts are counted one after another;
+        # each holds the lock for one hash (about 0.1 s with the production parameters).
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM users WHERE username = ?", (name,)).fetchone()
+            password_ok = self._verify(row["password_hash"] if row else self._decoy_hash, password)
+            if row is None:
+                event = _sign_in_refused(name or "(invalid username)", "", "unknown_user", outcome="failure")
+            elif row["disabled"]:
+                event = _sign_in_refused(name, row["role"], "disabled")
+            else:
+                event = self._count_attempt(conn, _user(row), password_ok, now)
+            if event.action == "sign_in" and self.hasher.check_needs_rehash(row["password_hash"]):
+                conn.execute(_REHASH, (self.hasher.hash(password), name))
+            _emit(record, event)
+        if event.action != "sign_in":
+            raise SignInError()
+        return self._existing(name)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _count_attempt(self, conn: sqlite3.Connection, user: User, password_ok: bool, now: datetime) -> AccessEvent:
+        """Reset the failure count on success; otherwise count the failure and lock when it is due."""
+        was_locked = user.locked(now)
+        if password_ok and not was_locked:
+            conn.execute(_UNLOCK, (user.username,))
+            return AccessEvent(user=user.username, role=user.role, action="sign_in")
+        failures = user.failed_attempts + 1
+        if was_locked:
+            conn.execute("UPDATE users SET failed_attempts = ? WHERE username = ?", (failures, user.username))
+            return _sign_in_refused(user.username, user.role, "locked", failed_attempts=failures)
+        details: dict[str, object] = {"failed_attempts": failures}
+        if failures >= self.lockout.max_failures:
+            details["locked_until"] = _iso(now + self.lockout.duration)
+        conn.execute(
+            "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
+            (failures, details.get("locked_until"), user.username),
+        )
+        return _sign_in_refused(user.username, user.role, "bad_password", outcome="failure", **details)
+
+
+def _sign_in_refused(username: str, role: str, reason: str, outcome: str = "denied", **details: object) -> AccessEvent:
+    """A refused sign-in. A lockout is the bad_password refusal whose details carry locked_until
+    (events.ACTIONS has no separate lockout action)."""
+    return AccessEvent(
+        user=username, role=role, action="sign_in_failed", outcome=outcome, details={"reason": reason, **details}
+    )

@@ -1,0 +1,138 @@
+"""`manage.py users ...`: manage local accounts from the command line, also while the dashboard runs.
+
+Every change is recorded in the access log, attributed to the operating-system account that ran it
+("cli:<name>"); if the log cannot be opened, nothing is changed.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from audit.events import AccessEvent
+from audit.paths import ConfigurationError, Paths, default_paths
+from audit.permissions import Role
+from audit.users import Record, User, UserError, UserStore
+
+Command = Callable[[UserStore, argparse.Namespace, Paths], str]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `users add|disable|enable|reset-password|unlock|list`. Each sets `args.func(args)`,
+    which returns the exit code: 0 done, 1 refused with a message on standard error."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="data folder (default: $CODEAUDIT_DATA_DIR, else ./var)")
+    account = argparse.ArgumentParser(add_help=False, parents=[common])
+    account.add_argument("username")
+    password = argparse.ArgumentParser(add_help=False)
+    password.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of standard input (for scripts) instead of prompting",
+    )
+
+    users = subparsers.add_parser("users", help="manage local sign-in accounts")
+    commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
+    add = commands.add_parser("add", parents=[account, password], help="create an account")
+    add.add_argument("--role", required=True, choices=list(Role), help="what the account may see (docs/SECURITY.md)")
+    add.set_defaults(command=_add)
+    commands.add_parser(
+        "reset-password", parents=[account, password], help="set a new password (also ends a lockout)"
+    ).set_defaults(command=_reset_password)
+    for name, method, done, help_text in (
+        ("disable", UserStore.disable_user, "Disabled", "refuse further sign-ins"),
+        ("enable", UserStore.enable_user, "Enabled", "allow sign-ins again"),
+        ("unlock", UserStore.unlock, "Unlocked", "end a lockout and clear failed sign-ins"),
+    ):
+        commands.add_parser(name, parents=[account], help=help_text).set_defaults(command=_account_change(method, done))
+    commands.add_parser("list", parents=[common], help="show accounts and their status").set_defaults(command=_list)
+    users.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        paths = default_paths(args.data_dir).ensure()
+        print(args.command(UserStore(paths.users_db), args, paths))
+    except (UserError, ConfigurationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _record_event(paths: Paths) -> Record:
+    """The access-log writer for changes made here: an event that cannot be written durably stops
+    the change (the user store rolls back), with a sentence instead of a traceback."""
+    from audit.access_log import AccessLog, AccessLogError
+    from audit.keys import KeyProblem, ensure_keys
+
+    ensure_keys(paths.key_dir)
+    try:
+        log = AccessLog(paths)
+    except KeyProblem as exc:
+        raise ConfigurationError(f"The access log cannot be opened, so nothing was changed: {exc}") from None
+
+    def record(event: AccessEvent) -> None:
+        try:
+            log.append(event)
+        except AccessLogError as exc:
+            raise ConfigurationError(f"The access log could not record this change, so nothing was changed: {exc}") from None
+
+    return record
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return f"cli:uid{os.getuid()}"
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat the new password: ") != password:
+        raise UserError("The two passwords differ; nothing was changed. Run the command again.")
+    return password
+
+
+def _add(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
+    record = _record_event(paths)
+    user = store.add_user(args.username, args.role, _read_password(args), actor=_actor(), record=record)
+    return f"Added {user.username} with role {user.role}."
+
+
+def _reset_password(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
+    record = _record_event(paths)
+    user = store.reset_password(args.username, _read_password(args), actor=_actor(), record=record)
+    return f"Set a new password for {user.username}."
+
+
+def _account_change(method: Callable[..., User], done: str) -> Command:
+    def change(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
+        user = method(store, args.username, actor=_actor(), record=_record_event(paths))
+        return f"{done} {user.username}."
+
+    return change
+
+
+def _status(user: User, now: datetime) -> str:
+    if user.disabled:
+        return "disabled"
+    if user.locked(now):
+        return f"locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"
+    return "active"
+
+
+def _list(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
+    users = store.list_users()
+    if not users:
+        return "No accounts yet; add one with `manage.py users add USERNAME --role ROLE`."
+    now = datetime.now(UTC)
+    rows = [("USERNAME", "ROLE", "STATUS", "FAILED SIGN-INS", "CREATED")] + [
+        (u.username, u.role, _status(u, now), str(u.failed_attempts), f"{u.created_at:%Y-%m-%d}") for u in users
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from audit.paths import ConfigurationError
+from audit.permissions import PermissionDenied, Role
+from audit.session_policy import LockoutPolicy, SessionExpired, SessionGuard, map_sso_claims
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+TICK = timedelta(microseconds=1)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("CODEAUDIT_IDLE_MINUTES", "CODEAUDIT_LOCKOUT_ATTEMPTS", "CODEAUDIT_LOCKOUT_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_session_expires_exactly_at_the_idle_limit():
+    guard = SessionGuard(last_activity=T0)
+    assert guard.idle_timeout == timedelta(minutes=15)
+    assert not guard.expired(T0 + timedelta(minutes=15) - TICK)
+    assert guard.expired(T0 + timedelta(minutes=15))
+
+
+def test_activity_moves_the_limit():
+    guard = SessionGuard(last_activity=T0)
+    guard.touch(T0 + timedelta(minutes=10))
+    assert not guard.expired(T0 + timedelta(minutes=25) - TICK)
+    assert guard.expired(T0 + timedelta(minutes=25))
+
+
+def test_activity_cannot_revive_an_expired_session():
+    guard = SessionGuard(last_activity=T0, idle_timeout=timedelta(minutes=5))
+    with pytest.raises(SessionExpired, match="after 5 minutes without activity; sign in again"):
+        guard.touch(T0 + timedelta(minutes=5))
+    assert guard.last_activity == T0
+    assert guard.expired(T0 + timedelta(minutes=5))
+
+
+def test_idle_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CODEAUDIT_IDLE_MINUTES", " 5 ")
+    assert SessionGuard(last_activity=T0).idle_timeout == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("value", ["0", "61", "-3", "ten", "2.5"])
+def test_bad_idle_setting_is_refused_with_the_allowed_range(monkeypatch, value):
+    monkeypatch.setenv("CODEAUDIT_IDLE_MINUTES", value)
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_IDLE_MINUTES.*whole number from 1 to 60"):
+        SessionGuard(last_activity=T0)
+
+
+def test_lockout_policy_defaults_and_environment(monkeypatch):
+    assert LockoutPolicy.from_env() == LockoutPolicy(max_failures=5, duration=timedelta(minutes=15))
+    monkeypatch.setenv("CODEAUDIT_LOCKOUT_ATTEMPTS", "3")
+    monkeypatch.setenv("CODEAUDIT_LOCKOUT_MINUTES", "30")
+    assert LockoutPolicy.from_env() == LockoutPolicy(max_failures=3, duration=timedelta(minutes=30))
+    monkeypatch.setenv("CODEAUDIT_LOCKOUT_ATTEMPTS", "11")
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_LOCKOUT_ATTEMPTS"):
+        LockoutPolicy.from_env()
+
+
+# --- SSO role mapping -------------------------------------------------------------------------
+
+MAPPING = {"cdi-managers": "coding_manager", "coding-leads": "coding_manager", "audit-team": "auditor"}
+
+
+@pytest.mark.parametrize(
+    "claims, expected",
+    [
+        ({"groups": ["staff", "audit-team"]}, Role.AUDITOR),
+        ({"groups": "audit-team"}, Role.AUDITOR),
+        ({"groups": ["cdi-managers", "coding-leads"]}, Role.CODING_MANAGER),
+        ({"groups": ["staff"]}, None),
+        ({"groups": []}, None),
+        ({"email": "x@example.org"}, None),
+        ({"groups": 42}, None),
+    ],
+    ids=["mapped", "single-string", "two-groups-one-role", "unmapped", "empty", "no-claim", "not-a-list"],
+)
+def test_sso_groups_map_to_one_role_or_none(claims, expected):
+    assert map_sso_claims(claims, MAPPING) == expected
+
+
+def test_sso_groups_for_different_roles_are_refused():
+    with pytest.raises(PermissionDenied, match=r"several roles \(auditor, coding_manager\).*single dashboard group"):
+        map_sso_claims({"groups": ["audit-team", "cdi-managers"]}, MAPPING)
+
+
+def test_sso_claim_name_is_configurable():
+    claims = {"roles": ["audit-team"], "groups": ["cdi-managers"]}
+    assert map_sso_claims(claims, MAPPING, claim_name="roles") == Role.AUDITOR
+
+
+def test_sso_mapping_to_an_unknown_role_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="unknown roles \\(superuser\\)"):
+        map_sso_claims({"groups": ["staff"]}, {"staff": "superuser"})
