@@ -341,10 +341,15 @@ def test_cli_role_must_be_known(cli):
         cli("add", "alice", "--role", "superuser", "--password-stdin", stdin=PASSWORD)
 
 
-def test_cli_changes_nothing_when_the_access_log_is_missing(cli, monkeypatch):
+def test_cli_changes_nothing_when_the_access_log_cannot_write(cli, monkeypatch):
+    from audit import access_log
+
+    def refuse(self, event):
+        raise access_log.AccessLogError("disk full")
+
     monkeypatch.setattr(users_cli, "_record_event", REAL_RECORD_EVENT)
-    monkeypatch.setitem(sys.modules, "audit.access_log", None)  # the import fails as if the module were absent
+    monkeypatch.setattr(access_log.AccessLog, "append", refuse)
     code, _, err = cli("add", "alice", "--role", "auditor", "--password-stdin", stdin=PASSWORD)
     assert code == 1
-    assert "access log (audit/access_log.py) is not available" in err and "nothing was changed" in err
+    assert "access log could not record this change" in err and "nothing was changed" in err
     assert cli("list")[1].startswith("No accounts yet")
