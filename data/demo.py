@@ -214,7 +214,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     drg_aud = np.where(~drg_ok & (drg_aud == drg_sub), "999", drg_aud)
     review_of = np.concatenate([f_owner, adds, drg_idx])
     review_lag = rng.integers(20, 90, n).astype("timedelta64[D]")  # one review date per claim
-    review_date = service[review_of] + review_lag[review_of]
+    review_date = np.minimum(service[review_of] + review_lag[review_of], np.datetime64(END) + np.timedelta64(20, "D"))
     findings = {
         "claim_id": claim_id[review_of],
         "review_id": np.char.add("R", np.char.zfill(review_of.astype(str), 7)),
@@ -250,7 +250,8 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     den = pd.concat(den_rows, ignore_index=True)
     denials = pd.DataFrame({
         "claim_id": claim_id[den.i], "payer": payer[den.i],
-        "remit_date": (service[den.i] + rng.integers(14, 60, len(den)).astype("timedelta64[D]")).astype(str),
+        "remit_date": np.minimum(service[den.i] + rng.integers(14, 60, len(den)).astype("timedelta64[D]"),
+                                 np.datetime64(END) + np.timedelta64(20, "D")).astype(str),
         "group_code": den.group_code, "carc": den.carc, "rarc": den.rarc,
         "denied_amount": np.char.mod("%.2f", den.denied_amount.to_numpy()), "appeal_status": den.appeal_status,
     })

@@ -81,3 +81,43 @@ LEFT JOIN fx ON fx.claim_key = c.claim_key
 LEFT JOIN principal AS p ON p.claim_key = c.claim_key
 LEFT JOIN dn ON dn.claim_key = c.claim_key
 ORDER BY c.service_date, c.facility_id;
+
+-- Detail rows with their claim's filter dimensions, so record-level metric queries filter without a join.
+CREATE OR REPLACE TABLE dx_facts AS
+SELECT f.claim_key, f.service_date, f.facility_id, f.payer, f.coder_id, f.encounter_type,
+       c.line, c.code, i.code IS NOT NULL AND i.billable AS billable,
+       coalesce(i.unspecified, FALSE) AS unspecified, coalesce(i.laterality_unspecified, FALSE) AS laterality_unspecified,
+       i.category, i.block, i.chapter
+FROM claim_codes AS c
+JOIN claim_facts AS f USING (claim_key)
+LEFT JOIN icd10cm AS i ON i.code = c.code
+WHERE c.code_type = 'ICD10CM_DX'
+ORDER BY f.service_date;
+
+CREATE OR REPLACE TABLE finding_facts AS
+SELECT f.claim_key, f.service_date, f.service_month, f.facility_id, f.payer, f.coder_id, f.encounter_type,
+       a.review_id, a.auditor_id, a.review_date, a.code_type, a.submitted_code, a.audited_code,
+       a.finding, a.error_category, a.dollar_impact
+FROM audit_findings AS a
+JOIN claim_facts AS f USING (claim_key)
+ORDER BY f.service_date;
+
+CREATE OR REPLACE TABLE denial_facts AS
+SELECT f.claim_key, f.service_date, f.service_month, f.facility_id, f.payer AS claim_payer, f.coder_id, f.encounter_type,
+       d.payer, d.remit_date, d.group_code, d.carc, d.rarc, d.denied_amount, d.appeal_status,
+       d.group_code IN ('CO', 'OA', 'PI') AND d.denied_amount > 0 AS is_denial,
+       coalesce(r.coding_related, FALSE) AS coding_related
+FROM denials AS d
+JOIN claim_facts AS f USING (claim_key)
+LEFT JOIN carc AS r ON r.code = d.carc
+ORDER BY f.service_date;
+
+-- The claim scope every metric query applies: inclusive dates (NULL = open), lists (empty = all).
+CREATE OR REPLACE MACRO in_scope(service_date, facility_id, payer, coder_id, encounter_type,
+                                 date_from, date_to, facilities, payers, coders, encounter_types) AS
+    (date_from IS NULL OR service_date >= date_from)
+    AND (date_to IS NULL OR service_date <= date_to)
+    AND (len(facilities) = 0 OR list_contains(facilities, facility_id))
+    AND (len(payers) = 0 OR list_contains(payers, payer))
+    AND (len(coders) = 0 OR list_contains(coders, coder_id))
+    AND (len(encounter_types) = 0 OR list_contains(encounter_types, encounter_type));

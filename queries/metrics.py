@@ -1,0 +1,209 @@
+"""The metrics engine: typed filters in, DataFrames out. Formulas live in docs/METRICS.md and the SQL
+files under queries/sql/metrics/; this layer only binds parameters and adds the statistics."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from queries.sql_files import sql
+from queries.stats import add_wilson, funnel_classify, p_chart
+
+DIMENSIONS = ("month", "coder", "facility", "payer", "encounter_type")
+SPECIFICITY_LEVELS = ("chapter", "block", "coder", "facility")
+# Each rate: numerator column, denominator column (both in the summary), higher_is_better.
+RATES: dict[str, tuple[str, str, bool]] = {
+    "code_accuracy": ("findings_agree", "findings", True),
+    "claim_accuracy": ("clean_claims", "audited_claims", True),
+    "drg_accuracy": ("drg_agree", "drg_findings", True),
+    "unspecified_rate": ("unspecified_dx", "dx_codes", False),
+    "invalid_code_rate": ("invalid_dx", "dx_codes", False),
+    "laterality_unspecified_rate": ("laterality_unspecified_dx", "dx_codes", False),
+    "denial_rate": ("denied_claims", "claims", False),
+    "coding_denial_share": ("coding_denied_claims", "denied_claims", False),
+    "appeal_overturn_rate": ("appeals_overturned", "appeals_decided", True),
+    "principal_dx_accuracy": ("principal_dx_agree", "principal_dx_reviewed", True),
+}
+# The metrics `manage.py metrics` prints, in order, after the group key.
+REPORT_FIELDS = (
+    "claims", "audited_claims", "findings", "dx_codes", "denied_claims",
+    "code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
+    "denial_rate", "denied_dollar_rate", "coding_denial_share", "appeal_overturn_rate",
+    "laterality_unspecified_rate", "principal_dx_accuracy", "denied_amount", "billed_amount",
+    "net_impact", "overpaid", "underpaid",
+)
+DIMENSION_KEYS = {"month": "month", "coder": "coder_id", "facility": "facility_id", "payer": "payer", "encounter_type": "encounter_type"}
+
+
+class MetricsError(ValueError):
+    """A request the engine cannot answer; the message says which value to change."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The claim scope: service dates inclusive (None = open), each list empty = all."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    facility: tuple[str, ...] = field(default=())
+    payer: tuple[str, ...] = field(default=())
+    coder: tuple[str, ...] = field(default=())
+    encounter_type: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise MetricsError(f"The start date {self.date_from} is after the end date {self.date_to}.")
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "date_from": self.date_from, "date_to": self.date_to,
+            "facility": list(self.facility), "payer": list(self.payer),
+            "coder": list(self.coder), "encounter_type": list(self.encounter_type),
+        }
+
+    def previous_period(self) -> Filters | None:
+        """The period of equal length just before this one (None when the range is open)."""
+        if self.date_from is None or self.date_to is None:
+            return None
+        length = (self.date_to - self.date_from).days + 1
+        return replace(self, date_from=self.date_from - timedelta(days=length), date_to=self.date_from - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    min_date: date | None
+    max_date: date | None
+    facilities: list[str]
+    payers: list[str]
+    coders: list[str]
+    encounter_types: list[str]
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, **extra: Any) -> pd.DataFrame:
+    return con.execute(sql(f"metrics/{name}"), {**filters.params(), **extra}).df()
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
+    row = con.execute(sql("metrics/filter_options")).fetchone()
+    return FilterOptions(row[0], row[1], *(list(v or []) for v in row[2:]))
+
+
+def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None, *, intervals: bool = True) -> pd.DataFrame:
+    """Headline counts and rates, one row overall or one per group of `by` (see DIMENSIONS).
+
+    An empty scope gives one row of zero counts and null rates overall, and no rows by group.
+    With `intervals`, each rate gets Wilson 95% limits (<rate>_ci_low, <rate>_ci_high).
+    """
+    if by is not None and by not in DIMENSIONS:
+        raise MetricsError(f"Cannot group by '{by}': choose one of {', '.join(DIMENSIONS)}.")
+    df = _run(con, "summary", filters, by=by or "all")
+    if df.empty and by is None:
+        df = pd.DataFrame([{c: (0 if c != "grp" else "all") for c in df.columns}])
+        for rate in (*RATES, "denied_dollar_rate"):
+            df[rate] = np.nan
+    df["appeals_decided"] = df["appeals_overturned"] + df["appeals_upheld"]
+    money = ("denied_amount", "billed_amount", "net_impact", "overpaid", "underpaid")
+    counts = [c for c in df.columns if c not in (*RATES, "denied_dollar_rate", "grp", *money)]
+    df[counts] = df[counts].fillna(0).astype("int64")  # SQL sums arrive as HUGEINT -> float; counts are whole
+    df[list(money)] = df[list(money)].astype("float64").round(2)
+    if intervals:
+        for rate, (num, den, _) in RATES.items():
+            df = add_wilson(df, num, den, prefix=f"{rate}_")
+            df = df.drop(columns=[f"{rate}_rate"])  # identical to the SQL value; keep one source
+    key = DIMENSION_KEYS.get(by or "", "scope")
+    return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
+
+
+def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None) -> list[dict[str, Any]]:
+    """Plain rows for scheduled reporting: the group key, then REPORT_FIELDS; null rates stay null."""
+    df = summary(con, filters, by, intervals=False)
+    key = [DIMENSION_KEYS[by]] if by else []
+    rows = []
+    for rec in df[key + list(REPORT_FIELDS)].to_dict("records"):
+        rows.append({k: _plain(v) for k, v in rec.items()})
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if hasattr(value, "as_tuple"):  # Decimal: money stays exact in the report
+        return float(value)
+    return value
+
+
+def control_chart(con: duckdb.DuckDBPyConnection, filters: Filters, rate: str) -> pd.DataFrame:
+    """Monthly p-chart (3-sigma limits, varying n) of one rate, with run-rule flags."""
+    if rate not in RATES:
+        raise MetricsError(f"No control chart for '{rate}': choose one of {', '.join(RATES)}.")
+    num, den, _ = RATES[rate]
+    monthly = summary(con, filters, "month", intervals=False)
+    chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[num], "totals": monthly[den]})
+    return p_chart(chart[chart.totals > 0].reset_index(drop=True))
+
+
+def coder_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, target: float | None = None) -> pd.DataFrame:
+    """Code accuracy by coder against funnel limits (95%, 99.8%) around the target or the pooled rate."""
+    by_coder = summary(con, filters, "coder", intervals=False)
+    df = pd.DataFrame({"group": by_coder["coder_id"], "successes": by_coder["findings_agree"], "totals": by_coder["findings"]})
+    df = df[df.totals > 0].reset_index(drop=True)
+    return funnel_classify(df, target) if len(df) else df
+
+
+def coder_scorecards(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    df = summary(con, filters, "coder")
+    cols = ["coder_id", "claims", "audited_claims", "findings", "code_accuracy", "code_accuracy_ci_low", "code_accuracy_ci_high",
+            "claim_accuracy", "drg_accuracy", "unspecified_rate", "denial_rate", "net_impact"]
+    return df[cols].sort_values(["code_accuracy", "coder_id"], na_position="last").reset_index(drop=True)
+
+
+def error_pareto(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return _run(con, "error_pareto", filters)
+
+
+def coder_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Errors per coder and category, as a rate of the coder's code-level findings."""
+    df = _run(con, "coder_category", filters)
+    df = df[df.error_category != "none"].copy()
+    df["error_rate"] = df["errors"] / df["coder_findings"].where(df["coder_findings"] > 0)
+    return df.reset_index(drop=True)
+
+
+def coder_findings(con: duckdb.DuckDBPyConnection, filters: Filters, coder: str) -> pd.DataFrame:
+    return _run(con, "coder_findings", filters, drill_coder=coder)
+
+
+def specificity_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> pd.DataFrame:
+    if level not in SPECIFICITY_LEVELS:
+        raise MetricsError(f"Cannot break specificity down by '{level}': choose one of {', '.join(SPECIFICITY_LEVELS)}.")
+    df = _run(con, "specificity_by", filters, level=level)
+    df = add_wilson(df, "unspecified_dx", "dx_codes", prefix="unspecified_")
+    return df.drop(columns=["unspecified_rate"]).rename(columns={"grp": level})
+
+
+def top_unspecified(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 20) -> pd.DataFrame:
+    return _run(con, "top_unspecified", filters, limit=int(limit))
+
+
+def invalid_codes(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 50) -> pd.DataFrame:
+    return _run(con, "invalid_codes", filters, limit=int(limit))
+
+
+def carc_pareto(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return _run(con, "carc_pareto", filters)
+
+
+def payer_denials(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return _run(con, "payer_denials", filters)
+
+
+def appeal_funnel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return _run(con, "appeal_funnel", filters)

@@ -1,0 +1,17 @@
+-- Unspecified and invalid ICD-10-CM rates by chapter, block, coder or facility. Invalid codes have no
+-- chapter or block in the code set and are grouped as '(not a billable code)'.
+SELECT CASE $level
+           WHEN 'chapter' THEN coalesce(chapter, '(not a billable code)')
+           WHEN 'block' THEN coalesce(block, '(not a billable code)')
+           WHEN 'coder' THEN coder_id
+           WHEN 'facility' THEN facility_id
+       END AS grp,
+       count(*) AS dx_codes,
+       count(*) FILTER (WHERE unspecified) AS unspecified_dx,
+       count(*) FILTER (WHERE NOT billable) AS invalid_dx,
+       count(*) FILTER (WHERE unspecified) / count(*) AS unspecified_rate,
+       count(*) FILTER (WHERE NOT billable) / count(*) AS invalid_code_rate
+FROM dx_facts
+WHERE in_scope(service_date, facility_id, payer, coder_id, encounter_type, $date_from, $date_to, $facility, $payer, $coder, $encounter_type)
+GROUP BY grp
+ORDER BY dx_codes DESC, grp;
