@@ -4,14 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from audit import log_cli, users_cli
+from audit import keys_cli, log_cli, users_cli
 from queries import cli as store_cli
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description="Coding audit and compliance dashboard: command line.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (store_cli, users_cli, log_cli):
+    for module in (store_cli, users_cli, log_cli, keys_cli):
         module.register(sub)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

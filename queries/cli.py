@@ -1,9 +1,11 @@
-"""`ingest` and `demo` commands."""
+"""`ingest`, `demo` and `metrics` commands."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from audit.paths import ConfigurationError, Paths, default_paths
@@ -70,6 +72,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
+    from queries.store import StoreMissing, connect_read_only
+
+    try:
+        filters = Filters(
+            date_from=args.date_from, date_to=args.date_to,
+            facility=tuple(args.facility), payer=tuple(args.payer), coder=tuple(args.coder),
+            encounter_type=tuple(args.encounter_type),
+        )
+        con = connect_read_only(_paths(args))
+        try:
+            rows = report_rows(con, filters, args.by)
+        finally:
+            con.close()
+    except (MetricsError, StoreMissing, ConfigurationError) as exc:
+        print(f"metrics failed: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print(json.dumps(rows, indent=None if args.json else 2))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="load claims.csv, claim_codes.csv, audit_findings.csv, denials.csv (or .parquet) from a folder")
     p.add_argument("folder")
@@ -84,3 +121,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("metrics", help="print the headline metrics for a scope, overall or by one dimension (docs/METRICS.md)")
+    p.add_argument("--db")
+    p.add_argument("--from", dest="date_from", type=_date, help="first service date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", type=_date, help="last service date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--facility", action="append", default=[], help="repeat for several")
+    p.add_argument("--payer", action="append", default=[])
+    p.add_argument("--coder", action="append", default=[])
+    p.add_argument("--encounter-type", action="append", default=[], choices=["inpatient", "outpatient", "professional"])
+    p.add_argument("--by", choices=["month", "coder", "facility", "payer", "encounter_type"])
+    p.add_argument("--json", action="store_true", help="compact JSON array (the default output is indented JSON)")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.set_defaults(func=cmd_metrics)

@@ -128,3 +128,16 @@ def write_transaction(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
         finally:
             for leftover in (tmp, Path(f"{tmp}.wal")):
                 leftover.unlink(missing_ok=True)
+
+
+def demo_mode(paths: Paths) -> bool:
+    """True while the store holds only the generated demo data set. The first real ingest leaves a
+    marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt."""
+    if paths.real_data_marker.exists() or not paths.store.exists():
+        return False
+    con = connect_read_only(paths)
+    try:
+        sources = {s for (s,) in con.execute("SELECT DISTINCT source FROM ingest_runs").fetchall()}
+    finally:
+        con.close()
+    return sources == {"demo"}
