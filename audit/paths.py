@@ -1,6 +1,7 @@
 """Where data and keys live. Keys never sit inside the data folder they protect."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,12 @@ class Paths:
 
     @property
     def checkpoint_dir(self) -> Path:
-        # Checkpoints live beside the keys, outside the log store, so that whoever
-        # can rewrite the log folder cannot also rewrite the proof of its length.
-        return self.key_dir / "log_checkpoints"
+        # Checkpoints live beside the keys, outside the log store, so that whoever can rewrite the
+        # log folder cannot also rewrite the proof of its length. One folder per data folder (named
+        # by a hash of its absolute path), since one key folder may serve several data folders;
+        # moving a data folder means moving its checkpoint folder too (docs/SECURITY.md).
+        tag = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
+        return self.key_dir / "log_checkpoints" / tag
 
     @property
     def real_data_marker(self) -> Path:

@@ -45,15 +45,34 @@ def _warn_new_keys(result: IngestResult) -> None:
               "cannot be read and the access log cannot be verified.", file=sys.stderr)
 
 
+def _record_ingest(paths: Paths, result: IngestResult, source: str) -> None:
+    """Record the load in the access log; a failure to record is reported, the load itself stands."""
+    import getpass
+
+    from audit.access_log import AccessLog, AccessLogError
+    from audit.events import AccessEvent
+    from audit.keys import KeyProblem
+
+    try:
+        AccessLog(paths).append(AccessEvent(
+            user=f"cli:{getpass.getuser()}", role="cli", action="ingest", resource="store",
+            details={"run_id": result.run_id, "source": source, "files": result.files, **result.counts()},
+        ))
+    except (AccessLogError, KeyProblem) as exc:
+        print(f"warning: the {source} ingest is done but could not be recorded in the access log: {exc}", file=sys.stderr)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from queries.ingest import ingest
 
     try:
-        result = ingest(Path(args.folder), _paths(args), source="real", progress=None if args.json else _stderr_progress)
+        paths = _paths(args)
+        result = ingest(Path(args.folder), paths, source="real", progress=None if args.json else _stderr_progress)
     except (IngestError, ConfigurationError) as exc:
         print(f"ingest failed, the store is unchanged: {exc}", file=sys.stderr)
         return 2
     _warn_new_keys(result)
+    _record_ingest(paths, result, "real")
     _print_result(result, args.json)
     return 0
 
@@ -62,12 +81,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from data.demo import build_demo
 
     try:
-        result = build_demo(_paths(args), args.claims, args.seed, progress=_stderr_progress,
+        paths = _paths(args)
+        result = build_demo(paths, args.claims, args.seed, progress=_stderr_progress,
                             keep_raw=Path(args.keep_raw) if args.keep_raw else None)
     except (IngestError, ConfigurationError) as exc:
         print(f"demo failed, the store is unchanged: {exc}", file=sys.stderr)
         return 2
     _warn_new_keys(result)
+    _record_ingest(paths, result, "demo")
     _print_result(result, args.json)
     return 0
 

@@ -1,0 +1,22 @@
+"""Demo sign-in exists only while the store holds nothing but the generated demo data."""
+from __future__ import annotations
+
+from data.demo import build_demo
+from queries.ingest import ingest
+from queries.store import demo_mode
+
+
+def test_demo_mode_ends_for_good_with_the_first_real_ingest(paths, tmp_path, write_csv):
+    assert not demo_mode(paths)  # no store yet: nothing to sign in to
+    build_demo(paths, n_claims=300)
+    assert demo_mode(paths)
+    build_demo(paths, n_claims=300)  # rebuilding the demo keeps demo mode
+    assert demo_mode(paths)
+    src = tmp_path / "real"
+    write_csv(src, "claims", [{"claim_id": "R-1", "facility_id": "F", "payer": "P", "coder_id": "C", "encounter_type": "inpatient",
+                               "service_date": "2025-01-01", "billed_amount": "1"}])
+    ingest(src, paths)
+    assert not demo_mode(paths)
+    paths.store.unlink()
+    build_demo(paths, n_claims=300)  # even a fresh demo store does not bring demo sign-in back
+    assert not demo_mode(paths)
