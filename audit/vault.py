@@ -51,14 +51,19 @@ class PhiVault:
         return self.encrypt_many([value], [context])[0]
 
     def encrypt_many(self, values: Sequence[str], contexts: Sequence[bytes]) -> list[Sealed]:
+        kid, nonces, ciphertexts = self.encrypt_columns(values, contexts)
+        return [Sealed(kid, n, c) for n, c in zip(nonces, ciphertexts, strict=True)]
+
+    def encrypt_columns(self, values: Sequence[str], contexts: Sequence[bytes]) -> tuple[str, list[bytes], list[bytes]]:
+        """Bulk form for ingest: the key id, then nonces and ciphertexts as parallel lists."""
+        if len(values) != len(contexts):
+            raise ValueError("encrypt_columns needs one context per value")
         kid = self._ring.primary
-        aead = self._aeads[kid]
-        nonces = os.urandom(NONCE_BYTES * len(values))
-        out = []
-        for i, (value, ctx) in enumerate(zip(values, contexts, strict=True)):
-            nonce = nonces[i * NONCE_BYTES:(i + 1) * NONCE_BYTES]
-            out.append(Sealed(kid, nonce, aead.encrypt(nonce, value.encode(), ctx)))
-        return out
+        encrypt = self._aeads[kid].encrypt
+        pool = os.urandom(NONCE_BYTES * len(values))
+        nonces = [pool[i:i + NONCE_BYTES] for i in range(0, len(pool), NONCE_BYTES)]
+        ciphertexts = [encrypt(n, v.encode(), c) for n, v, c in zip(nonces, values, contexts)]
+        return kid, nonces, ciphertexts
 
     def decrypt(self, sealed: Sealed, context: bytes) -> str:
         aead = self._aeads.get(sealed.key_id)

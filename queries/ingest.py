@@ -196,22 +196,12 @@ def _build_claim_map(con: duckdb.DuckDBPyConnection, pseudonyms: Pseudonymizer) 
     con.unregister("claim_map_arrow")
 
 
-def _seal_table(rows: list[tuple[str, str, Sealed]]) -> pa.Table:
-    return pa.table({
-        "claim_key": pa.array([r[0] for r in rows], pa.string()),
-        "field": pa.array([r[1] for r in rows], pa.string()),
-        "key_id": pa.array([r[2].key_id for r in rows], pa.string()),
-        "nonce": pa.array([r[2].nonce for r in rows], pa.binary()),
-        "ciphertext": pa.array([r[2].ciphertext for r in rows], pa.binary()),
-    })
-
-
 def _store_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> None:
     """Encrypt accepted claims' PHI into the vault. A value already stored unchanged is left as it is,
     so a repeated ingest does not rewrite ciphertexts; a blank PHI field keeps what the vault has."""
     accepted = con.execute(
         f"SELECT claim_key, {', '.join(PHI_FIELDS)} FROM v_claims WHERE reason IS NULL"
-    ).fetch_arrow_table().to_pydict()
+    ).fetch_arrow_table()
     existing: dict[tuple[str, str], str] = {}
     stored = con.execute(
         "SELECT v.claim_key, v.field, v.key_id, v.nonce, v.ciphertext FROM phi_vault AS v "
@@ -219,17 +209,29 @@ def _store_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> None:
     ).fetchall()
     for key, fld, kid, nonce, ct in stored:
         existing[(key, fld)] = vault.decrypt(Sealed(kid, nonce, ct), vault_context("phi_vault", key, fld))
-    todo: list[tuple[str, str, str]] = []
-    keys = accepted["claim_key"]
+    keys: list[str] = accepted.column("claim_key").to_pylist()
+    prefixes = [b"phi_vault|" + k.encode() + b"|" for k in keys]  # == vault_context("phi_vault", key, field)
+    out_keys, out_fields, values, contexts = [], [], [], []
     for fld in PHI_FIELDS:
-        for key, value in zip(keys, accepted[fld]):
-            if value is not None and existing.get((key, fld)) != value:
-                todo.append((key, fld, value))
-    if not todo:
+        name = fld.encode()
+        for key, prefix, value in zip(keys, prefixes, accepted.column(fld).to_pylist()):
+            if value is not None and (not existing or existing.get((key, fld)) != value):
+                out_keys.append(key)
+                out_fields.append(fld)
+                values.append(value)
+                contexts.append(prefix + name)
+    if not values:
         return
-    sealed = vault.encrypt_many([v for _, _, v in todo], [vault_context("phi_vault", k, f) for k, f, _ in todo])
-    con.register("vault_new", _seal_table([(k, f, s) for (k, f, _), s in zip(todo, sealed)]))
-    con.execute("DELETE FROM phi_vault AS v USING vault_new AS n WHERE v.claim_key = n.claim_key AND v.field = n.field")
+    kid, nonces, ciphertexts = vault.encrypt_columns(values, contexts)
+    con.register("vault_new", pa.table({
+        "claim_key": pa.array(out_keys, pa.string()),
+        "field": pa.array(out_fields, pa.string()),
+        "key_id": pa.array([kid] * len(values), pa.string()),
+        "nonce": pa.array(nonces, pa.binary()),
+        "ciphertext": pa.array(ciphertexts, pa.binary()),
+    }))
+    if existing:
+        con.execute("DELETE FROM phi_vault AS v USING vault_new AS n WHERE v.claim_key = n.claim_key AND v.field = n.field")
     con.execute("INSERT INTO phi_vault SELECT claim_key, field, key_id, nonce, ciphertext FROM vault_new")
     con.unregister("vault_new")
 

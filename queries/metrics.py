@@ -185,8 +185,8 @@ def specificity_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str)
     if level not in SPECIFICITY_LEVELS:
         raise MetricsError(f"Cannot break specificity down by '{level}': choose one of {', '.join(SPECIFICITY_LEVELS)}.")
     df = _run(con, "specificity_by", filters, level=level)
-    df = add_wilson(df, "unspecified_dx", "dx_codes", prefix="unspecified_")
-    return df.drop(columns=["unspecified_rate"]).rename(columns={"grp": level})
+    df = add_wilson(df, "unspecified_dx", "dx_codes", prefix="unspecified_")  # rewrites unspecified_rate, same value
+    return df.rename(columns={"grp": level})
 
 
 def top_unspecified(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 20) -> pd.DataFrame:

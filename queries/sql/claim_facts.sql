@@ -27,8 +27,9 @@ fx AS (
     GROUP BY claim_key
 ),
 principal AS (
-    -- First-listed diagnosis reviewed: a finding on the code submitted on ICD10CM_DX line 1.
-    SELECT f.claim_key, bool_or(f.finding = 'agree') AS principal_dx_agree
+    -- First-listed diagnosis reviewed: findings on the code submitted on ICD10CM_DX line 1; correct only
+    -- if every such finding agrees (the same all-must-agree rule as claim accuracy).
+    SELECT f.claim_key, bool_and(f.finding = 'agree') AS principal_dx_agree
     FROM audit_findings AS f
     JOIN claim_codes AS c
       ON c.claim_key = f.claim_key AND c.code_type = 'ICD10CM_DX' AND c.line = 1

@@ -74,13 +74,19 @@ attached AS (
     FROM ruled AS r
     LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
     LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key
+),
+firsts AS (
+    SELECT claim_key, review_id, code_type, submitted_code, audited_code, min(src_line) AS first_line
+    FROM attached WHERE pre_reason IS NULL
+    GROUP BY ALL
 )
 SELECT a.*,
     CASE
         WHEN a.pre_reason IS NOT NULL THEN a.pre_reason
-        WHEN a.src_line <> first_value(a.src_line) OVER w
-            THEN format('duplicate finding: line {} of this file has the same review_id, code_type and codes for this claim',
-                        first_value(a.src_line) OVER w)
+        WHEN a.src_line <> f.first_line
+            THEN format('duplicate finding: line {} of this file has the same review_id, code_type and codes for this claim', f.first_line)
     END AS reason
 FROM attached AS a
-WINDOW w AS (PARTITION BY a.claim_key, a.review_id, a.code_type, a.submitted_code, a.audited_code, a.pre_reason IS NULL ORDER BY a.src_line);
+LEFT JOIN firsts AS f
+  ON f.claim_key = a.claim_key AND f.review_id = a.review_id AND f.code_type = a.code_type
+ AND coalesce(f.submitted_code, '') = coalesce(a.submitted_code, '') AND coalesce(f.audited_code, '') = coalesce(a.audited_code, '');

@@ -46,13 +46,19 @@ attached AS (
     FROM ruled AS r
     LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
     LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key
+),
+firsts AS (
+    -- The first accepted row of each (claim, code_type, line) wins; a hash aggregate, not a sort.
+    SELECT claim_key, code_type, code_line, min(src_line) AS first_line
+    FROM attached WHERE pre_reason IS NULL
+    GROUP BY ALL
 )
 SELECT a.*,
     CASE
         WHEN a.pre_reason IS NOT NULL THEN a.pre_reason
-        WHEN a.src_line <> first_value(a.src_line) OVER w
-            THEN format('duplicate code line: line {} of this file already gives {} line {} for this claim',
-                        first_value(a.src_line) OVER w, a.code_type, a.code_line)
+        WHEN a.src_line <> f.first_line
+            THEN format('duplicate code line: line {} of this file already gives {} line {} for this claim', f.first_line, a.code_type, a.code_line)
     END AS reason
 FROM attached AS a
-WINDOW w AS (PARTITION BY a.claim_key, a.code_type, a.code_line, a.pre_reason IS NULL ORDER BY a.src_line);
+LEFT JOIN firsts AS f
+  ON f.claim_key = a.claim_key AND f.code_type = a.code_type AND f.code_line = a.code_line;

@@ -51,15 +51,20 @@ checked AS (
                 THEN 'patient_zip is not a 5-digit or ZIP+4 code; the value is not shown because it is PHI'
         END AS rule_reason
     FROM typed
+),
+firsts AS (
+    -- A claim_id repeated in one file: the first row wins (whatever its fate), later rows are duplicates.
+    SELECT claim_id, min(src_line) AS first_src_line FROM checked GROUP BY claim_id
 )
 SELECT
     c.*,
     m.claim_key,
-    first_value(c.src_line) OVER (PARTITION BY c.claim_id ORDER BY c.src_line) AS first_src_line,
+    f.first_src_line,
     CASE
         WHEN c.rule_reason IS NOT NULL THEN c.rule_reason
-        WHEN c.src_line <> first_value(c.src_line) OVER (PARTITION BY c.claim_id ORDER BY c.src_line)
-            THEN format('duplicate claim_id: line {} of this file has the same claim_id and wins', first_value(c.src_line) OVER (PARTITION BY c.claim_id ORDER BY c.src_line))
+        WHEN c.src_line <> f.first_src_line
+            THEN format('duplicate claim_id: line {} of this file has the same claim_id and wins', f.first_src_line)
     END AS reason
 FROM checked AS c
+LEFT JOIN firsts AS f ON f.claim_id = c.claim_id
 LEFT JOIN claim_map AS m ON m.claim_id = c.claim_id;

@@ -1,5 +1,6 @@
--- Unspecified and invalid ICD-10-CM rates by chapter, block, coder or facility. Invalid codes have no
--- chapter or block in the code set and are grouped as '(not a billable code)'.
+-- Unspecified and invalid ICD-10-CM rates by chapter, block, coder or facility. A code missing from the
+-- code set has no chapter or block and is grouped as '(not a billable code)'; a header code such as E11
+-- is invalid too but keeps its own chapter and block.
 SELECT CASE $level
            WHEN 'chapter' THEN coalesce(chapter, '(not a billable code)')
            WHEN 'block' THEN coalesce(block, '(not a billable code)')
