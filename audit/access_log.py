@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +99,14 @@ def _open_log_key(paths: Paths) -> bytes:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).strftime(_TS_FORMAT)
+    return datetime.now(UTC).strftime(_TS_FORMAT)
 
 
 def _ts(moment: datetime) -> str:
     """A datetime in the log's timestamp format; naive datetimes are taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(_TS_FORMAT)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime(_TS_FORMAT)
 
 
 def _unseal(line: bytes, signer: _Signer) -> tuple[int, bytes, bytes] | str:
@@ -210,7 +210,7 @@ class AccessLog:
         self._checkpoints.close()
         self._tail = None
 
-    def __enter__(self) -> "AccessLog":
+    def __enter__(self) -> AccessLog:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -37,7 +37,7 @@ class DataKeyring:
         )
 
     @classmethod
-    def from_json(cls, text: str, source: str) -> "DataKeyring":
+    def from_json(cls, text: str, source: str) -> DataKeyring:
         try:
             raw = json.loads(text)
             keys = {str(k): base64.b64decode(v, validate=True) for k, v in raw["keys"].items()}

@@ -9,7 +9,7 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from audit.access_log import AccessLog, AccessLogError, read_events, verify
@@ -44,7 +44,7 @@ def _date(text: str) -> date:
 
 
 def _midnight(day: date | None) -> datetime | None:
-    return datetime.combine(day, time(), tzinfo=timezone.utc) if day else None
+    return datetime.combine(day, time(), tzinfo=UTC) if day else None
 
 
 def verify_log(args: argparse.Namespace) -> int:

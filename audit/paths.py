@@ -52,7 +52,7 @@ class Paths:
     def demo_raw_dir(self) -> Path:
         return self.data_dir / "demo_raw"
 
-    def ensure(self) -> "Paths":
+    def ensure(self) -> Paths:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         data, keys = self.data_dir.resolve(), self.key_dir.resolve()

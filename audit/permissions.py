@@ -20,7 +20,7 @@ class _Labelled(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> "_Labelled":
+    def __new__(cls, value: str, label: str) -> _Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -66,7 +66,7 @@ class LockoutPolicy:
     duration: timedelta = timedelta(minutes=15)
 
     @classmethod
-    def from_env(cls) -> "LockoutPolicy":
+    def from_env(cls) -> LockoutPolicy:
         """CODEAUDIT_LOCKOUT_ATTEMPTS (default 5, at most 10) and CODEAUDIT_LOCKOUT_MINUTES (default 15)."""
         return cls(
             max_failures=_env_int(LOCKOUT_ATTEMPTS_ENV, 5, 10),

@@ -11,11 +11,11 @@ a real patient. Built-in patterns a coding manager should be able to find:
 """
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-import tempfile
 
 import numpy as np
 import pandas as pd

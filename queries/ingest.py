@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -284,7 +284,7 @@ def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress 
     pkey = require(load_pseudonym_key(paths.key_dir), "pseudonym key", paths.key_dir)
     vault, pseudonyms = PhiVault(ring), Pseudonymizer(pkey)
     result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()}, created_keys=created)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     with write_transaction(paths) as con:
         report(0.05, "Loading reference data")
         ensure_reference(con)
@@ -312,7 +312,7 @@ def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress 
         summary = {"files": result.files, **result.counts()}
         con.execute(
             "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?)",
-            [result.run_id, source, started, datetime.now(timezone.utc), json.dumps(summary)],
+            [result.run_id, source, started, datetime.now(UTC), json.dumps(summary)],
         )
         report(0.9, "Saving the store")
     if source == "real":

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -92,7 +92,7 @@ def _problems(paths: Paths) -> list[tuple[int, str]]:
 
 
 def test_append_records_who_what_when_why_and_reads_back_newest_first(paths):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     stored = _write(paths, 3)
     events = read_events(paths)
     assert [e["seq"] for e in events] == [3, 2, 1]
@@ -105,7 +105,7 @@ def test_append_records_who_what_when_why_and_reads_back_newest_first(paths):
     assert (first["purpose_of_use"], first["justification"]) == ("HOPERAT", "rebuttal review 0")
     assert first["details"] == {"page": "claim_detail", "n": 0}
     recorded = datetime.fromisoformat(first["ts"])
-    assert recorded.utcoffset() == timedelta(0) and before <= recorded <= datetime.now(timezone.utc)
+    assert recorded.utcoffset() == timedelta(0) and before <= recorded <= datetime.now(UTC)
 
 
 def test_stored_lines_are_chained_and_signed_in_the_documented_format(paths):
@@ -364,7 +364,7 @@ def test_cli_verify_log_prints_problems_and_sets_the_exit_code(paths, capsys):
 
 def test_cli_export_log_writes_fhir_or_csv_and_records_the_export(paths, tmp_path, capsys):
     _write(paths, 4)
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     out = tmp_path / "bundle.json"
     assert _run_cli("export-log", "--format", "fhir", "--from", today, "--to", today, "--out", str(out)) == 0
     bundle = json.loads(out.read_text())
