@@ -173,8 +173,7 @@ def coder_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
     """Errors per coder and category, as a rate of the coder's code-level findings."""
     df = _run(con, "coder_category", filters)
     df = df[df.error_category != "none"].copy()
-    df["error_rate"] = df["errors"] / df["coder_findings"].where(df["coder_findings"] > 0)
-    return df.reset_index(drop=True)
+    return add_wilson(df.reset_index(drop=True), "errors", "coder_findings", prefix="error_")
 
 
 def coder_findings(con: duckdb.DuckDBPyConnection, filters: Filters, coder: str) -> pd.DataFrame:
@@ -186,6 +185,7 @@ def specificity_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str)
         raise MetricsError(f"Cannot break specificity down by '{level}': choose one of {', '.join(SPECIFICITY_LEVELS)}.")
     df = _run(con, "specificity_by", filters, level=level)
     df = add_wilson(df, "unspecified_dx", "dx_codes", prefix="unspecified_")  # rewrites unspecified_rate, same value
+    df = add_wilson(df, "invalid_dx", "dx_codes", prefix="invalid_code_")
     return df.rename(columns={"grp": level})
 
 
