@@ -142,12 +142,21 @@ def _plain(value: Any) -> Any:
 
 def control_chart(con: duckdb.DuckDBPyConnection, filters: Filters, rate: str) -> pd.DataFrame:
     """Monthly p-chart (3-sigma limits, varying n) of one rate, with run-rule flags."""
-    if rate not in RATES:
-        raise MetricsError(f"No control chart for '{rate}': choose one of {', '.join(RATES)}.")
-    num, den, _ = RATES[rate]
+    return control_charts(con, filters, (rate,))[rate]
+
+
+def control_charts(con: duckdb.DuckDBPyConnection, filters: Filters, rates: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Several monthly p-charts from one monthly query (the Overview draws three)."""
+    unknown = [r for r in rates if r not in RATES]
+    if unknown:
+        raise MetricsError(f"No control chart for '{unknown[0]}': choose one of {', '.join(RATES)}.")
     monthly = summary(con, filters, "month", intervals=False)
-    chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[num], "totals": monthly[den]})
-    return p_chart(chart[chart.totals > 0].reset_index(drop=True))
+    charts = {}
+    for rate in rates:
+        num, den, _ = RATES[rate]
+        chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[num], "totals": monthly[den]})
+        charts[rate] = p_chart(chart[chart.totals > 0].reset_index(drop=True))
+    return charts
 
 
 def coder_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, target: float | None = None) -> pd.DataFrame:

@@ -696,3 +696,19 @@ def test_filter_options(con):
     assert options.payers == ["Medicaid", "Medicare", "Summit"]
     assert options.coders == ["C1", "C2", "C3", "C4"]
     assert options.encounter_types == ["inpatient", "outpatient", "professional"]
+
+
+def test_control_charts_share_one_monthly_query_and_match_the_summary(con):
+    from queries.metrics import control_charts
+
+    charts = control_charts(con, Filters(), ("code_accuracy", "unspecified_rate", "denial_rate"))
+    monthly = summary(con, Filters(), "month", intervals=False).set_index("month")
+    for rate, (num, den) in {"code_accuracy": ("findings_agree", "findings"), "unspecified_rate": ("unspecified_dx", "dx_codes"),
+                             "denial_rate": ("denied_claims", "claims")}.items():
+        chart = charts[rate].set_index("period")
+        expected = monthly[monthly[den] > 0]
+        assert chart.index.tolist() == expected.index.tolist()
+        assert chart["successes"].tolist() == expected[num].tolist() and chart["totals"].tolist() == expected[den].tolist()
+        assert chart["center"].iloc[0] == pytest.approx(expected[num].sum() / expected[den].sum(), rel=1e-12)
+    with pytest.raises(MetricsError, match="No control chart for 'nonsense'"):
+        control_charts(con, Filters(), ("code_accuracy", "nonsense"))
