@@ -5,6 +5,7 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -62,35 +63,32 @@ def _record_ingest(paths: Paths, result: IngestResult, source: str) -> None:
         print(f"warning: the {source} ingest is done but could not be recorded in the access log: {exc}", file=sys.stderr)
 
 
+def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestResult]) -> int:
+    """Shared by ingest and demo: run the load, then report keys, the access-log event and counts."""
+    try:
+        paths = _paths(args)
+        result = load(paths)
+    except (IngestError, ConfigurationError) as exc:
+        print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
+        return 2
+    _warn_new_keys(result)
+    _record_ingest(paths, result, source)
+    _print_result(result, args.json)
+    return 0
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from queries.ingest import ingest
 
-    try:
-        paths = _paths(args)
-        result = ingest(Path(args.folder), paths, source="real", progress=None if args.json else _stderr_progress)
-    except (IngestError, ConfigurationError) as exc:
-        print(f"ingest failed, the store is unchanged: {exc}", file=sys.stderr)
-        return 2
-    _warn_new_keys(result)
-    _record_ingest(paths, result, "real")
-    _print_result(result, args.json)
-    return 0
+    progress = None if args.json else _stderr_progress
+    return _load(args, "real", lambda paths: ingest(Path(args.folder), paths, source="real", progress=progress))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from data.demo import build_demo
 
-    try:
-        paths = _paths(args)
-        result = build_demo(paths, args.claims, args.seed, progress=_stderr_progress,
-                            keep_raw=Path(args.keep_raw) if args.keep_raw else None)
-    except (IngestError, ConfigurationError) as exc:
-        print(f"demo failed, the store is unchanged: {exc}", file=sys.stderr)
-        return 2
-    _warn_new_keys(result)
-    _record_ingest(paths, result, "demo")
-    _print_result(result, args.json)
-    return 0
+    keep_raw = Path(args.keep_raw) if args.keep_raw else None
+    return _load(args, "demo", lambda paths: build_demo(paths, args.claims, args.seed, progress=_stderr_progress, keep_raw=keep_raw))
 
 
 def _date(text: str) -> date:

@@ -1,0 +1,67 @@
+"""The command line as a scheduler would call it: real processes, parsed output, exit codes."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+REQUIRED = ["claims", "audited_claims", "findings", "dx_codes", "denied_claims", "code_accuracy", "claim_accuracy",
+            "drg_accuracy", "unspecified_rate", "invalid_code_rate", "denial_rate", "denied_dollar_rate",
+            "coding_denial_share", "appeal_overturn_rate"]
+
+
+def manage(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def loaded(paths, tmp_path, write_csv) -> Path:
+    src = tmp_path / "in"
+    base = {"facility_id": "F1", "payer": "P", "coder_id": "C1", "encounter_type": "outpatient", "billed_amount": "100"}
+    write_csv(src, "claims", [{"claim_id": "A", "service_date": "2025-01-31", **base},
+                              {"claim_id": "B", "service_date": "2025-02-01", **base, "payer": "Q"}])
+    write_csv(src, "denials", [{"claim_id": "A", "payer": "P", "remit_date": "2025-03-01", "group_code": "CO", "carc": "16", "denied_amount": "25"}])
+    run = manage("ingest", str(src), "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {"accepted": {"claims": 2, "claim_codes": 0, "audit_findings": 0, "denials": 1},
+                                      "rejected": {"claims": 0, "claim_codes": 0, "audit_findings": 0, "denials": 0}}
+    return paths.store
+
+
+def test_metrics_json_overall_and_by_month(loaded):
+    overall = json.loads(manage("metrics", "--json").stdout)
+    assert len(overall) == 1 and set(REQUIRED) <= set(overall[0])
+    assert (overall[0]["claims"], overall[0]["denied_claims"], overall[0]["denial_rate"]) == (2, 1, 0.5)
+    assert overall[0]["denied_dollar_rate"] == 25 / 200 and overall[0]["code_accuracy"] is None
+    by_month = json.loads(manage("metrics", "--by", "month", "--json").stdout)
+    assert [(r["month"], r["claims"], r["denial_rate"]) for r in by_month] == [("2025-01", 1, 1.0), ("2025-02", 1, 0.0)]
+    scoped = json.loads(manage("metrics", "--from", "2025-02-01", "--to", "2025-02-01", "--payer", "Q", "--json").stdout)
+    assert scoped[0]["claims"] == 1 and scoped[0]["denied_claims"] == 0
+
+
+def test_metrics_csv_by_payer(loaded):
+    run = manage("metrics", "--by", "payer", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(run.stdout)))
+    assert [(r["payer"], r["claims"], r["denial_rate"]) for r in rows] == [("P", "1", "1.0"), ("Q", "1", "0.0")]
+    assert list(rows[0])[:1 + len(REQUIRED)] == ["payer", *REQUIRED]
+
+
+def test_bad_input_gets_a_sentence_and_a_nonzero_exit(loaded, tmp_path, write_csv):
+    bad_date = manage("metrics", "--from", "2025-02-30")
+    assert bad_date.returncode == 2 and "'2025-02-30' is not a date (YYYY-MM-DD)" in bad_date.stderr
+    reversed_range = manage("metrics", "--from", "2025-03-01", "--to", "2025-01-01")
+    assert reversed_range.returncode == 2 and "after the end date" in reversed_range.stderr
+    src = tmp_path / "bad"
+    write_csv(src, "claims", [{"claim_id": "Z", "ssn": "123-45-6789"}])
+    before = loaded.read_bytes()
+    run = manage("ingest", str(src))
+    assert run.returncode == 2 and "unknown column 'ssn'" in run.stderr and "store is unchanged" in run.stderr
+    assert "123-45-6789" not in run.stderr + run.stdout
+    assert loaded.read_bytes() == before
