@@ -1,6 +1,8 @@
 """The access event: who did what, to which resource, why, and with what outcome."""
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,3 +36,11 @@ class AccessEvent:
             raise ValueError(f"unknown access-log action {self.action!r}; expected one of {', '.join(ACTIONS)}")
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {self.outcome!r}; expected one of {', '.join(OUTCOMES)}")
+
+
+def cli_actor() -> str:
+    """Who ran a command-line change: the OS account, prefixed so it never reads as a dashboard user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return f"cli:uid{os.getuid()}"

@@ -16,7 +16,7 @@ import pyarrow as pa
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, require, save_data_keyring
 from audit.paths import Paths
 from audit.vault import PhiVault, Sealed, vault_context
-from queries.store import connect_read_only, write_transaction
+from queries.store import connect_read_only, write_transaction, writer_lock
 
 # Tables holding ciphertexts, with the columns that rebuild each value's associated data.
 _SEALED_TABLES = {
@@ -84,7 +84,13 @@ def _reencrypt(paths: Paths, vault: PhiVault) -> int:
 
 def rotate(paths: Paths) -> RotationResult:
     """Make a new primary key and re-encrypt under it; or, if an earlier run was interrupted (values
-    still under an older key), finish that run without making another key."""
+    still under an older key), finish that run without making another key. Holds the store's writer
+    lock throughout, so no ingest or other rotation reads the keyring halfway."""
+    with writer_lock(paths):
+        return _rotate_locked(paths)
+
+
+def _rotate_locked(paths: Paths) -> RotationResult:
     ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
     usage = key_usage(paths)
     created = not any(kid != ring.primary for kid in usage)
@@ -101,9 +107,10 @@ def rotate(paths: Paths) -> RotationResult:
 
 def retire_unused(paths: Paths) -> tuple[str, ...]:
     """Drop keys no stored value uses. The primary key always stays."""
-    ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
-    usage = key_usage(paths)
-    unused = tuple(sorted(k for k in ring.keys if k != ring.primary and usage.get(k, 0) == 0))
-    if unused:
-        save_data_keyring(paths.key_dir, DataKeyring(primary=ring.primary, keys={k: v for k, v in ring.keys.items() if k not in unused}))
-    return unused
+    with writer_lock(paths):
+        ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
+        usage = key_usage(paths)
+        unused = tuple(sorted(k for k in ring.keys if k != ring.primary and usage.get(k, 0) == 0))
+        if unused:
+            save_data_keyring(paths.key_dir, DataKeyring(primary=ring.primary, keys={k: v for k, v in ring.keys.items() if k not in unused}))
+        return unused

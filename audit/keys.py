@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from audit.durable import fsync_path
 from audit.paths import ConfigurationError
 
 DATA_KEYRING_FILE = "data_keys.json"
@@ -49,18 +50,25 @@ class DataKeyring:
         return cls(primary=primary, keys=keys)
 
 
-def _write_secret(path: Path, content: bytes) -> None:
-    """Create a 0600 file atomically; never overwrite an existing key."""
+def _write_secret(path: Path, content: bytes) -> bool:
+    """Create a 0600 file atomically and durably; never overwrite an existing key. Returns False when
+    another process created the same key first (its key is the one to use)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, content)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.link(tmp, path)  # fails if path exists: a key is never silently replaced
-    os.unlink(tmp)
+    try:
+        os.link(tmp, path)  # fails if path exists: a key is never silently replaced
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink()
+    fsync_path(path.parent)
+    return True
 
 
 def _read_b64_key(path: Path, env: str) -> bytes | None:
@@ -101,6 +109,7 @@ def save_data_keyring(key_dir: Path, ring: DataKeyring) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+    fsync_path(key_dir)
 
 
 def load_pseudonym_key(key_dir: Path) -> bytes | None:
@@ -117,11 +126,10 @@ def ensure_keys(key_dir: Path) -> list[Path]:
     created: list[Path] = []
     if load_data_keyring(key_dir) is None:
         ring = DataKeyring(primary="k1", keys={"k1": secrets.token_bytes(32)})
-        _write_secret(key_dir / DATA_KEYRING_FILE, ring.to_json().encode())
-        created.append(key_dir / DATA_KEYRING_FILE)
+        if _write_secret(key_dir / DATA_KEYRING_FILE, ring.to_json().encode()):
+            created.append(key_dir / DATA_KEYRING_FILE)
     for name, loader in ((PSEUDONYM_KEY_FILE, load_pseudonym_key), (LOG_KEY_FILE, load_log_key)):
-        if loader(key_dir) is None:
-            _write_secret(key_dir / name, base64.b64encode(secrets.token_bytes(32)))
+        if loader(key_dir) is None and _write_secret(key_dir / name, base64.b64encode(secrets.token_bytes(32))):
             created.append(key_dir / name)
     return created
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
-from audit.events import AccessEvent
+from audit.events import AccessEvent, cli_actor
 from audit.keys import KeyProblem
 from audit.paths import ConfigurationError, Paths, default_paths
 
@@ -15,7 +14,7 @@ def _record(paths: Paths, details: dict[str, object]) -> int:
 
     try:
         AccessLog(paths).append(AccessEvent(
-            user=f"cli:{getpass.getuser()}", role="cli", action="key_rotate", resource="data_keyring", details=details,
+            user=cli_actor(), role="cli", action="key_rotate", resource="data_keyring", details=details,
         ))
     except (AccessLogError, KeyProblem) as exc:
         print(f"warning: the change is done but could not be recorded in the access log: {exc}", file=sys.stderr)
@@ -27,8 +26,8 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     from audit.key_rotation import retire_unused, rotate
     from queries.store import StoreBusy
 
-    paths = default_paths(args.data_dir).ensure()
     try:
+        paths = default_paths(args.data_dir).ensure()
         if args.retire_old:
             retired = retire_unused(paths)
             print(f"retired key(s) no stored value uses: {', '.join(retired)}" if retired else "no key to retire: every old key still protects stored values (run rotate-key first)")

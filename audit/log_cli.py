@@ -6,14 +6,14 @@ manage.py calls register(subparsers), then args.func(args), whose return value i
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
+import os
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from audit.access_log import AccessLog, AccessLogError, read_events, verify
-from audit.events import AccessEvent
+from audit.events import AccessEvent, cli_actor
 from audit.log_export import export_csv, fhir_bundle
 from audit.paths import ConfigurationError, Paths, default_paths
 
@@ -68,8 +68,10 @@ def export_log(args: argparse.Namespace) -> int:
     try:
         events = read_events(paths, since=_midnight(args.date_from), until=until)[::-1]
         text = json.dumps(fhir_bundle(events), indent=2) + "\n" if args.format == "fhir" else export_csv(events)
-        if args.out:
-            args.out.write_text(text)
+        if args.out:  # owner-only: justifications are free text written by users
+            fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
         else:
             sys.stdout.write(text)
     except (ConfigurationError, OSError) as exc:
@@ -81,7 +83,7 @@ def export_log(args: argparse.Namespace) -> int:
 
 def _record_export(paths: Paths, args: argparse.Namespace, count: int) -> None:
     event = AccessEvent(
-        user=getpass.getuser(), role="cli", action="export", resource="access_log", purpose_of_use="HOPERAT",
+        user=cli_actor(), role="cli", action="export", resource="access_log", purpose_of_use="HOPERAT",
         details={
             "format": args.format, "events": count, "from": str(args.date_from or ""), "to": str(args.date_to or "")
         },

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from audit.events import AccessEvent
+from audit.events import AccessEvent, cli_actor
 from audit.paths import ConfigurationError, Paths, default_paths
 from audit.permissions import Role
 from audit.users import Record, User, UserError, UserStore
@@ -82,13 +81,6 @@ def _record_event(paths: Paths) -> Record:
     return record
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name in the environment or the password database
-        return f"cli:uid{os.getuid()}"
-
-
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -100,19 +92,19 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def _add(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
     record = _record_event(paths)
-    user = store.add_user(args.username, args.role, _read_password(args), actor=_actor(), record=record)
+    user = store.add_user(args.username, args.role, _read_password(args), actor=cli_actor(), record=record)
     return f"Added {user.username} with role {user.role}."
 
 
 def _reset_password(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
     record = _record_event(paths)
-    user = store.reset_password(args.username, _read_password(args), actor=_actor(), record=record)
+    user = store.reset_password(args.username, _read_password(args), actor=cli_actor(), record=record)
     return f"Set a new password for {user.username}."
 
 
 def _account_change(method: Callable[..., User], done: str) -> Command:
     def change(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
-        user = method(store, args.username, actor=_actor(), record=_record_event(paths))
+        user = method(store, args.username, actor=cli_actor(), record=_record_event(paths))
         return f"{done} {user.username}."
 
     return change

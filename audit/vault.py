@@ -80,9 +80,6 @@ class PhiVault:
                 "or the stored bytes are corrupted. Nothing was changed."
             ) from None
 
-    def decrypt_many(self, rows: Iterable[tuple[Sealed, bytes]]) -> list[str]:
-        return [self.decrypt(sealed, ctx) for sealed, ctx in rows]
-
 
 class Pseudonymizer:
     """Keyed pseudonyms: stable across ingests and data-key rotation (the pseudonym key never rotates),

@@ -24,8 +24,9 @@ import pyarrow.csv as pacsv
 from faker import Faker
 
 from audit.paths import Paths
-from queries.ingest import IngestResult, ingest
+from queries.ingest import IngestError, IngestResult, ingest
 from queries.reference import dotted, icd10cm_frame
+from queries.store import demo_mode, writer_lock
 
 Progress = Callable[[float, str], None]
 
@@ -40,6 +41,7 @@ PAYER_WEIGHTS = np.array([0.35, 0.2, 0.18, 0.14, 0.1, 0.03])
 ENCOUNTERS = np.array(["inpatient", "outpatient", "professional"])
 ENCOUNTER_WEIGHTS = np.array([0.15, 0.45, 0.40])
 N_CODERS = 50
+MIN_CLAIMS = 100
 WEAK_CODERS = ("C007", "C023", "C041")
 DEGRADING_CODER = "C015"
 CPT_CODES = np.array(["99213", "99214", "99215", "99203", "99204", "36415", "71046", "93000", "80053", "85025",
@@ -192,7 +194,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     u = rng.random(len(f_owner))
     finding = np.where(u < acc, "agree", np.where(rng.random(len(f_owner)) < 0.8, "revise", "delete"))
     spec_alt = pool[~pool_unspec]
-    audited_code = np.where(finding == "agree", f_code, np.where(finding == "revise", "", ""))
+    audited_code = np.where(finding == "agree", f_code, "")
     revise = finding == "revise"
     alt = np.where(f_type[revise] == "ICD10CM_DX", spec_alt[rng.integers(0, len(spec_alt), revise.sum())],
                    CPT_CODES[rng.integers(0, len(CPT_CODES), revise.sum())])
@@ -283,8 +285,15 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, progress:
     temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in.
     """
     report = progress or (lambda _f, _m: None)
+    if n_claims < MIN_CLAIMS:
+        raise IngestError(f"The demo needs at least {MIN_CLAIMS} claims to show its patterns; {n_claims} was asked for.")
     paths.ensure()
-    with tempfile.TemporaryDirectory(dir=paths.data_dir, prefix=".demo-raw-") as tmp:
+    with writer_lock(paths), tempfile.TemporaryDirectory(dir=paths.data_dir, prefix=".demo-raw-") as tmp:
+        if paths.store.exists() and not demo_mode(paths):
+            raise IngestError(
+                f"{paths.store} holds real data: the synthetic demo is never mixed into it. "
+                "Give the demo its own store with --db /another/folder/store.duckdb."
+            )
         folder = keep_raw or Path(tmp)
         generate(folder, n_claims, seed, lambda f, m: report(0.4 * f, m))
         return ingest(folder, paths, source="demo", progress=lambda f, m: report(0.4 + 0.6 * f, m))

@@ -9,8 +9,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from audit.paths import ConfigurationError, Paths, default_paths
 from queries.ingest import IngestError, IngestResult
+from queries.store import StoreBusy
 
 
 def _paths(args: argparse.Namespace) -> Paths:
@@ -48,15 +51,13 @@ def _warn_new_keys(result: IngestResult) -> None:
 
 def _record_ingest(paths: Paths, result: IngestResult, source: str) -> None:
     """Record the load in the access log; a failure to record is reported, the load itself stands."""
-    import getpass
-
     from audit.access_log import AccessLog, AccessLogError
-    from audit.events import AccessEvent
+    from audit.events import AccessEvent, cli_actor
     from audit.keys import KeyProblem
 
     try:
         AccessLog(paths).append(AccessEvent(
-            user=f"cli:{getpass.getuser()}", role="cli", action="ingest", resource="store",
+            user=cli_actor(), role="cli", action="ingest", resource="store",
             details={"run_id": result.run_id, "source": source, "files": result.files, **result.counts()},
         ))
     except (AccessLogError, KeyProblem) as exc:
@@ -68,7 +69,7 @@ def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestR
     try:
         paths = _paths(args)
         result = load(paths)
-    except (IngestError, ConfigurationError) as exc:
+    except (IngestError, ConfigurationError, StoreBusy) as exc:
         print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
         return 2
     _warn_new_keys(result)
@@ -116,6 +117,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     except (MetricsError, StoreMissing, ConfigurationError) as exc:
         print(f"metrics failed: {exc}", file=sys.stderr)
         return 2
+    except duckdb.Error as exc:
+        print(f"metrics failed: the store could not be read ({type(exc).__name__}); run `python manage.py ingest` or restore it.", file=sys.stderr)
+        return 2
     if args.format == "csv":
         fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
@@ -134,7 +138,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("demo", help="generate the synthetic demo data set and load it through ingest")
-    p.add_argument("--claims", type=int, default=20_000)
+    p.add_argument("--claims", type=int, default=20_000, help="number of claims (at least 100)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--db")
     p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this folder")

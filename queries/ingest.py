@@ -22,7 +22,7 @@ from audit.paths import Paths
 from audit.vault import PhiVault, Pseudonymizer, Sealed, vault_context
 from queries.reference import load_carc, load_icd10cm
 from queries.sql_files import sql
-from queries.store import write_transaction
+from queries.store import write_transaction, writer_lock
 
 Progress = Callable[[float, str], None]
 
@@ -104,6 +104,12 @@ def find_inputs(src: Path) -> dict[str, Path]:
 def _check_header(path: Path, names: list[str], spec: FileSpec) -> list[str]:
     cleaned = [n.strip().lower() for n in names]
     unknown = [n for n in cleaned if n not in spec.columns]
+    if unknown and not set(spec.required) <= set(cleaned):
+        # Most likely no header at all: the "names" are a data row and may be PHI, so none is quoted.
+        raise IngestError(
+            f"{path.name}: the first line is not a header of known columns (column {cleaned.index(unknown[0]) + 1} is not one). "
+            f"The header must name the columns, e.g. {', '.join(spec.required)}; nothing was loaded."
+        )
     if unknown:
         raise IngestError(
             f"{path.name}: unknown column '{unknown[0]}'. Known columns: {', '.join(spec.columns)}. "
@@ -140,15 +146,25 @@ def _load_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path | None)
     if path.suffix == ".csv":
         names = _check_header(path, _csv_header(path), spec)
         rej = f"rej_{spec.table}"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header = true, all_varchar = true, "
-            f"names = ?, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
-            f"store_rejects = true, rejects_table = '{rej}', rejects_scan = 'scan_{spec.table}')",
-            [str(path), names],
-        )
+        try:
+            # The format is fixed (docs/FORMAT.md): no sniffing, which a stray quote near the top would derail.
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header = true, auto_detect = false, "
+                f"columns = ?, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
+                f"store_rejects = true, rejects_table = '{rej}', rejects_scan = 'scan_{spec.table}')",
+                [str(path), dict.fromkeys(names, "VARCHAR")],
+            )
+        except duckdb.Error as exc:  # its text may quote a row, so only the kind of error is shown
+            raise IngestError(f"{path.name} could not be read as CSV ({type(exc).__name__}); nothing was loaded.") from None
         errors = con.execute(
             f"SELECT line, any_value(error_type), any_value(csv_line) FROM {rej} GROUP BY line ORDER BY line"
         ).fetchall()
+        for line, _, text in errors:
+            if text and "\n" in text.rstrip("\r\n"):
+                raise IngestError(
+                    f"{path.name} line {line} opens a quote that is never closed, so the rest of the file cannot be "
+                    "read row by row; nothing was loaded. Close the quote (a quote inside a value is written \"\") and ingest again."
+                )
         structural = [(int(line), _CSV_ERRORS.get(kind, "the row could not be read as CSV"), text or "") for line, kind, text in errors]
         # Rows keep file order (preserve_insertion_order); inside a transaction DuckDB numbers them from
         # an offset, so the n-th row is rowid - min(rowid). DuckDB's reject table numbers records with the
@@ -272,18 +288,8 @@ def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     load_carc(con)
 
 
-def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress | None = None) -> IngestResult:
-    """Load DIR into the store as one transaction. `source` is 'demo' only for the generated demo set."""
-    if source not in ("demo", "real"):
-        raise ValueError("source must be 'demo' or 'real'")
-    report = progress or (lambda _f, _m: None)
-    inputs = find_inputs(Path(src))
-    paths.ensure()
-    created = ensure_keys(paths.key_dir)
-    ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
-    pkey = require(load_pseudonym_key(paths.key_dir), "pseudonym key", paths.key_dir)
-    vault, pseudonyms = PhiVault(ring), Pseudonymizer(pkey)
-    result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()}, created_keys=created)
+def _write(paths: Paths, inputs: dict[str, Path], result: IngestResult, vault: PhiVault, pseudonyms: Pseudonymizer,
+           source: str, report: Progress) -> None:
     started = datetime.now(UTC)
     with write_transaction(paths) as con:
         report(0.05, "Loading reference data")
@@ -315,6 +321,21 @@ def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress 
             [result.run_id, source, started, datetime.now(UTC), json.dumps(summary)],
         )
         report(0.9, "Saving the store")
+
+
+def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress | None = None) -> IngestResult:
+    """Load DIR into the store as one transaction. `source` is 'demo' only for the generated demo set."""
+    if source not in ("demo", "real"):
+        raise ValueError("source must be 'demo' or 'real'")
+    report = progress or (lambda _f, _m: None)
+    inputs = find_inputs(Path(src))
+    paths.ensure()
+    with writer_lock(paths):  # keys are read under the lock, so a key rotation cannot interleave
+        created = ensure_keys(paths.key_dir)
+        ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
+        pkey = require(load_pseudonym_key(paths.key_dir), "pseudonym key", paths.key_dir)
+        result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()}, created_keys=created)
+        _write(paths, inputs, result, PhiVault(ring), Pseudonymizer(pkey), source, report)
     if source == "real":
         paths.real_data_marker.touch()
     report(1.0, "Done")

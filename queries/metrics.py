@@ -135,8 +135,6 @@ def _plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, (np.floating,)):
         return float(value)
-    if hasattr(value, "as_tuple"):  # Decimal: money stays exact in the report
-        return float(value)
     return value
 
 

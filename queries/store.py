@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from audit.durable import fsync_path
 from audit.paths import Paths
 from queries.sql_files import sql
 
@@ -70,11 +72,20 @@ class StoreReader:
             self._con = None
 
 
+_held = threading.local()  # lock files this thread already holds, so nested writer steps do not deadlock
+
+
 @contextmanager
 def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
-    """Serialise writers across processes. Readers never take it."""
+    """Serialise writers (ingest, demo, key rotation) across processes and threads; readers never take
+    it. Re-entrant within one thread: rotate-key holds it across the keyring change and the re-encryption."""
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    with open(paths.store_lock, "a") as fh:
+    held: set[Path] = _held.__dict__.setdefault("paths", set())
+    lock = paths.store_lock.resolve()
+    if lock in held:
+        yield
+        return
+    with open(lock, "a") as fh:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -84,18 +95,22 @@ def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise StoreBusy(f"Another process has been writing {paths.store} for over {timeout_s:.0f} s; try again later.") from None
                 time.sleep(0.05)
+        held.add(lock)
         try:
             yield
         finally:
+            held.discard(lock)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _sweep_leftovers(paths: Paths) -> None:
+    """Remove what a killed writer left (its private copy, WAL and spill folder may hold PHI).
+    Safe only under the writer lock: no other writer is running."""
+    for leftover in paths.data_dir.glob(f".{paths.store.name}.writing-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -103,15 +118,17 @@ def write_transaction(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a read-write connection to a private copy of the store, inside one transaction.
 
     On a clean exit the copy replaces the store atomically; on any exception (or Ctrl-C) the copy
-    is deleted and the store is untouched.
+    is deleted and the store is untouched. DuckDB spills to a private 0700 folder beside the copy,
+    removed at the end, because temporary tables of an ingest hold PHI before it is encrypted.
     """
     with writer_lock(paths):
+        _sweep_leftovers(paths)
         tmp = paths.store.with_name(f".{paths.store.name}.writing-{os.getpid()}")
-        for leftover in (tmp, Path(f"{tmp}.wal")):
-            leftover.unlink(missing_ok=True)
+        spill = Path(f"{tmp}.spill")
+        spill.mkdir(mode=0o700)
         if paths.store.exists():
             shutil.copyfile(paths.store, tmp)
-        con = _connect(tmp, read_only=False)
+        con = duckdb.connect(str(tmp), config={**DUCKDB_SETTINGS, "temp_directory": str(spill)})
         try:
             con.execute(sql("schema"))
             con.execute("BEGIN TRANSACTION")
@@ -119,15 +136,14 @@ def write_transaction(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
-            _fsync_path(tmp)
+            fsync_path(tmp)
             os.replace(tmp, paths.store)
-            _fsync_path(paths.data_dir)
+            fsync_path(paths.data_dir)
         except BaseException:
             con.close()
             raise
         finally:
-            for leftover in (tmp, Path(f"{tmp}.wal")):
-                leftover.unlink(missing_ok=True)
+            _sweep_leftovers(paths)
 
 
 def demo_mode(paths: Paths) -> bool:

@@ -59,7 +59,8 @@ def test_bad_input_gets_a_sentence_and_a_nonzero_exit(loaded, tmp_path, write_cs
     reversed_range = manage("metrics", "--from", "2025-03-01", "--to", "2025-01-01")
     assert reversed_range.returncode == 2 and "after the end date" in reversed_range.stderr
     src = tmp_path / "bad"
-    write_csv(src, "claims", [{"claim_id": "Z", "ssn": "123-45-6789"}])
+    write_csv(src, "claims", [{"claim_id": "Z", "facility_id": "F1", "payer": "P", "coder_id": "C1", "encounter_type": "inpatient",
+                               "service_date": "2025-01-01", "billed_amount": "1", "ssn": "123-45-6789"}])
     before = loaded.read_bytes()
     run = manage("ingest", str(src))
     assert run.returncode == 2 and "unknown column 'ssn'" in run.stderr and "store is unchanged" in run.stderr

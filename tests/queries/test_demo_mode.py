@@ -1,8 +1,10 @@
 """Demo sign-in exists only while the store holds nothing but the generated demo data."""
 from __future__ import annotations
 
+import pytest
+
 from data.demo import build_demo
-from queries.ingest import ingest
+from queries.ingest import IngestError, ingest
 from queries.store import demo_mode
 
 
@@ -17,6 +19,10 @@ def test_demo_mode_ends_for_good_with_the_first_real_ingest(paths, tmp_path, wri
                                "service_date": "2025-01-01", "billed_amount": "1"}])
     ingest(src, paths)
     assert not demo_mode(paths)
+    before = paths.store.read_bytes()
+    with pytest.raises(IngestError, match="holds real data: the synthetic demo is never mixed into it"):
+        build_demo(paths, n_claims=300)
+    assert paths.store.read_bytes() == before
     paths.store.unlink()
     build_demo(paths, n_claims=300)  # even a fresh demo store does not bring demo sign-in back
     assert not demo_mode(paths)

@@ -347,3 +347,31 @@ def test_key_folder_inside_data_folder_is_refused(tmp_path):
     from audit.paths import ConfigurationError
     with pytest.raises(ConfigurationError, match="inside the data folder"):
         Paths(data_dir=tmp_path, key_dir=tmp_path / "keys").ensure()
+
+
+def test_headerless_file_is_refused_without_quoting_the_first_row(paths, src):
+    src.mkdir()
+    (src / "claims.csv").write_text(",".join(claim(claim_id="CLM0001000007").values()) + "\n")
+    with pytest.raises(IngestError, match="the first line is not a header of known columns") as err:
+        ingest(src, paths)
+    assert "CLM0001000007".lower() not in str(err.value).lower() and "Ada" not in str(err.value)
+
+
+@pytest.mark.parametrize("broken", ['A,"unterminated', 'B,"also unterminated'])
+def test_unclosed_quote_fails_the_file_instead_of_swallowing_rows(paths, src, broken):
+    src.mkdir()
+    header = ",".join(CLAIM)
+    rows = [",".join(claim(claim_id=f"C{i}").values()) for i in range(5)]
+    rows.insert(2, broken + "," * (len(CLAIM) - 2))
+    (src / "claims.csv").write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(IngestError, match="line 4 opens a quote that is never closed"):
+        ingest(src, paths)
+    assert not paths.store.exists()
+
+
+def test_stray_quote_inside_a_value_is_kept_as_text(paths, src):
+    src.mkdir()
+    lines = [",".join(CLAIM), ",".join(claim(claim_id="Q1", facility_id='F"1').values()), ",".join(claim(claim_id="Q2").values())]
+    (src / "claims.csv").write_text("\n".join(lines) + "\n")
+    assert ingest(src, paths).accepted["claims"] == 2
+    assert sorted(r[0] for r in rows(paths, "SELECT facility_id FROM claims")) == ['F"1', "F1"]
