@@ -309,11 +309,17 @@ class UserStore:
             name = normalize_username(username)
         except UserError:
             name = ""
-        # Checked inside the write transaction so concurrent attempts are counted one after another;
-        # each holds the lock for one hash (about 0.1 s with the production parameters).
+        # The slow hash is checked before the write transaction, so a burst of attempts (even for
+        # unknown names) never queues everyone's sign-in behind the lock; the count is then updated
+        # in a short transaction, re-checking the hash only if a reset changed it meanwhile.
+        with self._connect() as conn:
+            seen = conn.execute("SELECT password_hash FROM users WHERE username = ?", (name,)).fetchone()
+        checked_hash = seen["password_hash"] if seen else self._decoy_hash
+        password_ok = self._verify(checked_hash, password)
         with self._transaction() as conn:
             row = conn.execute("SELECT * FROM users WHERE username = ?", (name,)).fetchone()
-            password_ok = self._verify(row["password_hash"] if row else self._decoy_hash, password)
+            if row is not None and row["password_hash"] != checked_hash:
+                password_ok = self._verify(row["password_hash"], password)
             if row is None:
                 event = _sign_in_refused(name or "(invalid username)", "", "unknown_user", outcome="failure")
             elif row["disabled"]:
