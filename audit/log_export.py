@@ -145,7 +145,7 @@ def fhir_bundle(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in export_fhir(events)]}
 
 
-def _spreadsheet_safe(value: str) -> str:
+def spreadsheet_safe(value: str) -> str:
     """Prefix text a spreadsheet would run as a formula (CSV injection: a justification such as
     '=HYPERLINK(...)' typed by a user)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -163,5 +163,5 @@ def export_csv(events: Iterable[Mapping[str, Any]]) -> str:
             "fields": ";".join(event.get("fields", ())),
             "details": json.dumps(event.get("details", {}), sort_keys=True),
         }
-        writer.writerow([_spreadsheet_safe(str(row[column])) for column in CSV_COLUMNS])
+        writer.writerow([spreadsheet_safe(str(row[column])) for column in CSV_COLUMNS])
     return out.getvalue()

@@ -1,0 +1,75 @@
+"""Reveal patient identifiers for one claim: record the access first, decrypt only after.
+
+The contract (docs/SECURITY.md, rule 4): a granted `RevealDecision` is written to the access log,
+durably, before any value is decrypted. If the log cannot be written, `AccessLogError` propagates and
+nothing has been decrypted. Reading the ciphertext rows beforehand discloses nothing: they are
+AES-256-GCM sealed and bound to their claim key and field.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from audit.events import AccessEvent
+from audit.keys import load_data_keyring, require
+from audit.paths import Paths
+from audit.permissions import RevealDecision
+from audit.vault import PhiVault, Sealed, vault_context
+
+CLAIM_KEY_PATTERN = re.compile(r"[0-9a-f]{24}")
+VAULT_TABLE = "phi_vault"
+
+Record = Callable[[AccessEvent], Any]
+
+
+class UnknownClaim(LookupError):
+    """No vault entry for this claim key; the message says what to check."""
+
+
+def normalize_claim_key(text: str) -> str:
+    """A claim key as stored (24 lower-case hex digits), or ValueError with a sentence saying why not."""
+    key = text.strip().lower()
+    if not CLAIM_KEY_PATTERN.fullmatch(key):
+        raise ValueError(
+            "A claim key is 24 hexadecimal digits (0-9, a-f), as shown in the findings tables; "
+            "claim numbers are never typed here."
+        )
+    return key
+
+
+def _sealed_rows(con: duckdb.DuckDBPyConnection, claim_key: str, fields: tuple[str, ...]) -> dict[str, Sealed]:
+    rows = con.execute(
+        f"SELECT field, key_id, nonce, ciphertext FROM {VAULT_TABLE} WHERE claim_key = ? AND list_contains(?, field)",
+        [claim_key, list(fields)],
+    ).fetchall()
+    return {field: Sealed(key_id, bytes(nonce), bytes(ciphertext)) for field, key_id, nonce, ciphertext in rows}
+
+
+def reveal(
+    paths: Paths,
+    con: duckdb.DuckDBPyConnection,
+    decision: RevealDecision,
+    user: str,
+    claim_key: str,
+    record: Record,
+) -> dict[str, str]:
+    """The granted fields of one claim, in the order granted; a field the vault does not hold is absent.
+
+    `record` is the access log's append (it must raise, never return, when the event was not stored).
+    Order: find the sealed rows (UnknownClaim if the claim has none), record the event, then decrypt.
+    """
+    key = normalize_claim_key(claim_key)
+    fields = tuple(field.value for field in decision.fields)
+    sealed = _sealed_rows(con, key, fields)
+    if not sealed:
+        raise UnknownClaim(f"No patient identifiers are stored for claim key {key}; check the key and try again.")
+    record(decision.access_event(user, [key]))
+    vault = PhiVault(require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir))
+    return {
+        field: vault.decrypt(sealed[field], vault_context(VAULT_TABLE, key, field))
+        for field in fields
+        if field in sealed
+    }
