@@ -149,12 +149,14 @@ def control_charts(con: duckdb.DuckDBPyConnection, filters: Filters, rates: tupl
     if unknown:
         raise MetricsError(f"No control chart for '{unknown[0]}': choose one of {', '.join(RATES)}.")
     monthly = summary(con, filters, "month", intervals=False)
-    charts = {}
-    for rate in rates:
-        num, den, _ = RATES[rate]
-        chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[num], "totals": monthly[den]})
-        charts[rate] = p_chart(chart[chart.totals > 0].reset_index(drop=True))
-    return charts
+    return {rate: control_chart_from(monthly, rate) for rate in rates}
+
+
+def control_chart_from(monthly: pd.DataFrame, rate: str) -> pd.DataFrame:
+    """The p-chart of one rate from a monthly summary already in hand (months with n = 0 left out)."""
+    num, den, _ = RATES[rate]
+    chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[num], "totals": monthly[den]})
+    return p_chart(chart[chart.totals > 0].reset_index(drop=True))
 
 
 def coder_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, target: float | None = None) -> pd.DataFrame:
