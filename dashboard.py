@@ -1,0 +1,26 @@
+"""Entry point: page setup, first-start demo build, the sign-in gate, and navigation by role. Nothing else:
+pages live in views/, data access in queries/, access decisions in audit/permissions.py."""
+from __future__ import annotations
+
+import streamlit as st
+
+from audit.access_log import AccessLogError
+from audit.paths import ConfigurationError
+from queries.metrics import MetricsError
+from queries.store import StoreMissing
+from views import first_start, session, shell, sign_in
+
+st.set_page_config(page_title="Coding audit and compliance", page_icon=":material/fact_check:", layout="wide")
+try:
+    first_start.ensure_store()
+    session.enforce_policy()
+    who = session.signed_in()
+    if who is None:
+        st.navigation([st.Page(sign_in.render, title="Sign in", url_path="sign-in")], position="hidden").run()
+    else:
+        current, page = shell.navigation(who)
+        scope = shell.sidebar(who, page)
+        shell.record_page_view(who, page, scope)
+        current.run()
+except (ConfigurationError, MetricsError, StoreMissing, AccessLogError) as problem:
+    st.error(str(problem))

@@ -1,0 +1,76 @@
+"""Driving the real dashboard: start `streamlit run` on a free port with its own data and key folders,
+wait for it, stop it; and tell when a page has finished drawing in the browser. Used by tests/e2e and
+bench/dashboard.py."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from audit.paths import Paths
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The script has finished, nothing is stale, and the expected charts exist and are drawn (Plotly loads lazily,
+# after the script run).
+DRAWN = """(plots) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector('[data-stale="true"]')) return false;
+    const charts = document.querySelectorAll('.js-plotly-plot');
+    return charts.length >= plots && [...charts].every(c => c.querySelector('.main-svg'));
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_dashboard(paths: Paths, port: int, log: Path, extra_env: dict[str, str] | None = None,
+                    script: str = "dashboard.py") -> subprocess.Popen:
+    """`streamlit run` with the data and key folders of `paths`; its output goes to `log`."""
+    env = {**os.environ, "CODEAUDIT_DATA_DIR": str(paths.data_dir), "CODEAUDIT_KEY_DIR": str(paths.key_dir), **(extra_env or {})}
+    for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
+        env.pop(var, None)
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1"],
+            cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout_s:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+def wait_drawn(page, plots: int = 0, timeout_ms: float = 120_000) -> None:
+    """Wait until the script run is over and `plots` Plotly charts are drawn."""
+    page.wait_for_function(DRAWN, arg=plots, timeout=timeout_ms)

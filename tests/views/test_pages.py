@@ -1,0 +1,261 @@
+"""Every page for every role, through Streamlit's AppTest: the navigation holds exactly the role's pages,
+no page raises, refused actions are refused and recorded, and the session rules hold."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import streamlit
+from streamlit.testing.v1 import AppTest
+
+from audit.access_log import read_events
+from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
+from audit.users import UserStore
+from queries.store import connect_read_only
+from tests.views.conftest import APP
+from views.sign_in import demo_label
+
+ROLES = list(Role)
+
+
+def sign_in(app: AppTest, role: Role) -> AppTest:
+    return app.button(key=f"demo.{role.value}").click().run()
+
+
+def page_file(page: Page) -> str:
+    return f"views/{page.value}.py"
+
+
+def titles(app: AppTest) -> list[str]:
+    return [t.value for t in app.title]
+
+
+def no_exception(app: AppTest) -> None:
+    assert not app.exception, [e.message for e in app.exception]
+
+
+def test_sign_in_page_offers_one_demo_button_per_role_and_a_password_form(app):
+    labels = [b.label for b in app.button]
+    assert [demo_label(role) for role in Role] == [label for label in labels if label.endswith("(demo)")]
+    assert "Sign in as Compliance officer (demo)" in labels
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+    no_exception(app)
+
+
+@pytest.fixture
+def navigation_spy(monkeypatch):
+    """The page titles each st.navigation call received."""
+    calls: list[list[str]] = []
+    real = streamlit.navigation
+
+    def spy(pages, **kwargs):
+        calls.append([p.title for p in pages])
+        return real(pages, **kwargs)
+
+    monkeypatch.setattr(streamlit, "navigation", spy)
+    return calls
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_every_allowed_page_renders_and_no_other_page_exists(app, role, navigation_spy):
+    sign_in(app, role)
+    no_exception(app)
+    allowed = allowed_pages(role)
+    assert navigation_spy[-1] == [p.label for p in allowed]
+    for page in allowed:
+        app.switch_page(page_file(page)).run()
+        no_exception(app)
+        assert titles(app)[0] == page.label
+        assert not app.error, [e.value for e in app.error]
+    for page in set(Page) - set(allowed):
+        app.switch_page(page_file(page)).run()
+        no_exception(app)
+        assert page.label not in titles(app)
+
+
+def test_overview_shows_every_headline_tile_and_the_trend_charts(app):
+    sign_in(app, Role.COMPLIANCE_OFFICER)
+    assert sorted(m.label for m in app.metric) == sorted([
+        "Code accuracy", "Claim accuracy", "DRG accuracy", "Unspecified code rate", "Invalid code rate",
+        "Denial rate", "Denied dollars", "Coding-related denial share", "Appeal overturn rate",
+    ])
+    assert all(m.value not in ("", "–") for m in app.metric)
+    assert len(app.get("plotly_chart")) == 1
+    assert [c.value for c in app.caption if c.value.startswith("Target")]
+
+
+def test_page_views_are_recorded_with_the_filters(app, demo_env):
+    sign_in(app, Role.CODING_MANAGER)
+    app.multiselect(key="flt.payer").set_value(["Medicare"]).run()
+    views = read_events(demo_env, action="page_view", user="demo:coding_manager", limit=2)
+    assert views[0]["details"]["filters"]["payer"] == ["Medicare"]
+    assert views[0]["resource"] == "page:overview"
+    assert "payer" not in views[1]["details"]["filters"]
+
+
+def test_filters_survive_page_changes(app):
+    sign_in(app, Role.CODING_MANAGER)
+    app.multiselect(key="flt.facility").set_value(["FAC-NORTH"]).run()
+    app.switch_page(page_file(Page.ACCESS_LOG)).run()  # not this role's: falls back to a page with filters
+    app.switch_page(page_file(Page.DENIALS)).run()
+    assert app.multiselect(key="flt.facility").value == ["FAC-NORTH"]
+    assert "Facility: FAC-NORTH" in " ".join(c.value for c in app.caption)
+
+
+def test_an_empty_scope_says_so_instead_of_failing(app):
+    sign_in(app, Role.CODING_MANAGER)
+    app.multiselect(key="flt.coder").set_value(["C001"]).run()
+    app.multiselect(key="flt.facility").set_value(["FAC-CLINIC"]).run()
+    app.multiselect(key="flt.payer").set_value(["Self-pay"]).run()
+    app.multiselect(key="flt.encounter_type").set_value(["inpatient"]).run()
+    for page in allowed_pages(Role.CODING_MANAGER):
+        app.switch_page(page_file(page)).run()
+        no_exception(app)
+        assert not app.error
+        assert app.info, page
+
+
+def test_tables_open_on_request_and_only_some_roles_may_include_small_cells(app):
+    sign_in(app, Role.CODING_MANAGER)
+    assert not app.dataframe
+    app.toggle(key="table.overview-kpis").set_value(True).run()
+    assert len(app.dataframe) == 1
+    assert not [c for c in app.checkbox if c.key.startswith("small.")]
+    assert any("CMS cell-size rule" in c.value for c in app.caption)
+    other = AppTest.from_file(app._script_path, default_timeout=60).run()
+    sign_in(other, Role.COMPLIANCE_OFFICER)
+    other.toggle(key="table.overview-kpis").set_value(True).run()
+    assert [c.key for c in other.checkbox if c.key.startswith("small.")] == ["small.overview-kpis"]
+
+
+def test_admin_sees_no_claim_filters_and_account_changes_are_recorded(app, demo_env):
+    sign_in(app, Role.ADMIN)
+    assert not [m for m in app.multiselect if m.key and m.key.startswith("flt.")]
+    assert not app.get("plotly_chart")
+    form = [t for t in app.text_input if t.label == "Username"][0]
+    form.input("new.auditor")
+    app.selectbox[0].set_value(Role.AUDITOR)
+    [t for t in app.text_input if t.label == "Initial password"][0].input("correct horse battery staple")
+    [b for b in app.button if b.label == "Add account"][0].click().run()
+    no_exception(app)
+    assert any("new.auditor" in s.value for s in app.success)
+    (event,) = read_events(demo_env, action="user_add", user="demo:admin", limit=1)
+    assert event["resource"] == "user:new.auditor"
+
+
+def test_local_account_sign_in_and_refusal_are_recorded(app, demo_env):
+    UserStore(demo_env.users_db).add_user("casey.manager", Role.CODING_MANAGER, "a long enough passphrase", actor="test")
+    app.text_input(key="signin.username").input("casey.manager")
+    app.text_input(key="signin.password").input("the wrong passphrase")
+    app.button[-1].click().run()
+    assert "Sign-in failed" in app.error[0].value
+    assert read_events(demo_env, action="sign_in_failed", user="casey.manager", limit=1)
+    app.text_input(key="signin.username").input("casey.manager")
+    app.text_input(key="signin.password").input("a long enough passphrase")
+    app.button[-1].click().run()
+    no_exception(app)
+    assert titles(app)[0] == Page.OVERVIEW.label
+    assert "signin.password" not in app.session_state
+    assert read_events(demo_env, action="sign_in", user="casey.manager", limit=1)
+
+
+def test_sign_out_is_recorded_and_returns_to_sign_in(app, demo_env):
+    sign_in(app, Role.AUDITOR)
+    [b for b in app.button if b.label == "Sign out"][0].click().run()
+    assert titles(app) == ["Coding audit and compliance"]
+    assert read_events(demo_env, action="sign_out", user="demo:auditor", limit=1)
+
+
+def test_idle_session_is_signed_out_and_recorded(app, demo_env):
+    sign_in(app, Role.COMPLIANCE_OFFICER)
+    guard = app.session_state["auth.guard"]
+    guard.last_activity -= timedelta(minutes=16)
+    app.run()
+    assert titles(app) == ["Coding audit and compliance"]
+    assert any("15 minutes" in w.value for w in app.warning)
+    (event,) = read_events(demo_env, action="timeout", user="demo:compliance_officer", limit=1)
+    assert event["details"]["reason"] == "idle"
+
+
+def test_demo_sign_in_disappears_once_real_data_is_loaded(demo_env):
+    demo_env.real_data_marker.touch()
+    try:
+        app = AppTest.from_file(str(APP), default_timeout=60).run()
+        assert not [b for b in app.button if b.label.endswith("(demo)")]
+    finally:
+        demo_env.real_data_marker.unlink()
+
+
+@pytest.fixture
+def claim_key(demo_env) -> str:
+    con = connect_read_only(demo_env)  # same settings as the app's connections in this process
+    try:
+        return con.execute("SELECT claim_key FROM claims ORDER BY claim_key LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+
+
+def reveal(app: AppTest, claim_key: str, fields, purpose, justification: str = "") -> AppTest:
+    app.text_input[0].input(claim_key)
+    app.multiselect[0].set_value(list(fields))
+    app.selectbox[0].set_value(purpose)
+    app.text_area[0].input(justification)
+    return [b for b in app.button if b.label == "Reveal"][0].click().run()
+
+
+def test_auditor_reveal_is_recorded_before_the_values_are_shown(app, demo_env, claim_key):
+    sign_in(app, Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    assert [f for f in app.multiselect[0].options] == [PhiField.CLAIM_ID.label, PhiField.PATIENT_MRN.label, PhiField.PATIENT_DOB.label]
+    reveal(app, claim_key, [PhiField.CLAIM_ID, PhiField.PATIENT_MRN], PurposeOfUse.HOPERAT)
+    no_exception(app)
+    shown = app.table[0].value
+    assert list(shown["identifier"]) == ["Claim number", "Medical record number"]
+    assert shown["value"].iloc[0].startswith("CLM")
+    (event,) = read_events(demo_env, action="phi_reveal", user="demo:auditor", limit=1)
+    assert (event["outcome"], event["claim_keys"], event["purpose_of_use"]) == ("success", [claim_key], "HOPERAT")
+    assert shown["value"].iloc[0] not in str(event)
+
+
+def test_break_glass_without_justification_is_refused_and_recorded(app, demo_env, claim_key):
+    sign_in(app, Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    app.toggle(key="reveal.break_glass").set_value(True).run()
+    reveal(app, claim_key, [PhiField.PATIENT_NAME], PurposeOfUse.ETREAT)
+    assert "justification" in app.error[0].value
+    assert not app.table
+    (event,) = read_events(demo_env, action="phi_reveal", user="demo:auditor", limit=1)
+    assert (event["outcome"], event["details"]["break_glass"]) == ("denied", True)
+
+
+def test_compliance_officer_sees_the_verified_log_and_break_glass_to_review(app, demo_env, claim_key):
+    auditor = AppTest.from_file(app._script_path, default_timeout=60).run()
+    sign_in(auditor, Role.AUDITOR)
+    auditor.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    auditor.toggle(key="reveal.break_glass").set_value(True).run()
+    reveal(auditor, claim_key, [PhiField.PATIENT_NAME], PurposeOfUse.ETREAT, "patient transferred, chart needed now")
+    assert auditor.table
+    sign_in(app, Role.COMPLIANCE_OFFICER)
+    app.switch_page(page_file(Page.ACCESS_LOG)).run()
+    no_exception(app)
+    assert app.success[0].value.startswith("Log verified")
+    assert any("break-glass" in w.value for w in app.warning)
+    assert len(app.dataframe[0].value) >= 3
+
+
+SSO = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
+       "client_id": "dashboard", "client_secret": "x", "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration"}
+
+
+def test_single_sign_on_is_offered_only_where_configured_with_a_role_mapping(demo_env, app):
+    assert not [b for b in app.button if "single sign-on" in b.label]
+    configured = AppTest.from_file(str(APP), default_timeout=60)
+    configured.secrets["auth"] = {**SSO, "roles": {"coding-managers": "coding_manager"}}
+    configured.run()
+    no_exception(configured)
+    assert [b.label for b in configured.button if "single sign-on" in b.label] == ["Sign in with single sign-on"]
+    unmapped = AppTest.from_file(str(APP), default_timeout=60)
+    unmapped.secrets["auth"] = SSO
+    unmapped.run()
+    assert "no group-to-role mapping" in unmapped.error[0].value
+    assert not [b for b in unmapped.button if "single sign-on" in b.label]

@@ -1,0 +1,338 @@
+"""Every chart of the dashboard, built with Plotly (imported once per process, here).
+
+Each chart reads without a legend: series are named by direct labels at their ends or in the title,
+colours keep one meaning everywhere (views.palette), proportions are shown as percentages.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from queries.stats import funnel_limits
+from views import palette
+from views.targets import Target
+
+FONT = dict(size=13)
+CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: its image download would be an unlogged export
+
+
+def show(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=CONFIG)
+
+
+def warm_up() -> None:
+    """An empty, 10-pixel chart (Plotly's least height): it makes the browser load Plotly's JavaScript (several megabytes, fetched
+    on first use) while the user is still on the sign-in page, so the first page after sign-in draws its
+    charts without waiting for it. It shows nothing and carries no data."""
+    blank = go.Figure(layout=dict(height=10, margin=dict(l=0, r=0, t=0, b=0), xaxis=dict(visible=False),
+                                  yaxis=dict(visible=False)))
+    st.plotly_chart(blank, key="plotly-warm-up", height=10, config={"staticPlot": True, "displayModeBar": False})
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380, **extra: object) -> go.Figure:
+    settings: dict[str, object] = dict(
+        title=dict(text=title, x=0, xanchor="left"), height=height, showlegend=False, font=FONT,
+        margin=dict(l=10, r=90, t=60, b=10), hovermode="closest",
+    )
+    fig.update_layout(**(settings | extra))
+    return fig
+
+
+def months(periods: pd.Series) -> pd.Series:
+    """'2025-10' -> the first day of that month, so the axis spaces and labels months as dates."""
+    return pd.to_datetime(periods.astype(str) + "-01")
+
+
+def _month_range(periods: pd.Series) -> list[pd.Timestamp] | None:
+    """Half a month either side of the data: Plotly's own padding around markers leaves months of blank axis."""
+    if not len(periods):
+        return None
+    x = months(periods)
+    return [x.min() - pd.Timedelta(days=15), x.max() + pd.Timedelta(days=15)]
+
+
+def _rate_axis_format(chart: pd.DataFrame) -> str:
+    """Whole percentages, or one decimal when the whole chart sits below 10%."""
+    return ".1%" if float(chart[["rate", "ucl"]].max().max()) < 0.1 else ".0%"
+
+
+def _end_label(fig: go.Figure, y: float, text: str, color: str) -> None:
+    """A direct label at the right edge of the (first) plot area, at height y. Placed relative to the axis
+    domain, not at a data x, so the label never widens the axis range."""
+    fig.add_annotation(x=1, xref="x domain", y=y, text=text, showarrow=False, xanchor="left", xshift=4,
+                       font=dict(color=color, size=11))
+
+
+def _p_chart_traces(chart: pd.DataFrame, target: Target | None) -> list[go.Scatter]:
+    """Control limits as a band, the centre line, the target, and the monthly rate with its signals in red."""
+    x = months(chart["period"])
+    traces = [
+        go.Scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([chart["ucl"], chart["lcl"][::-1]]), fill="toself",
+                   fillcolor=palette.LIMIT_FILL, line=dict(width=0), mode="lines", hoverinfo="skip"),
+        go.Scatter(x=x, y=chart["center"], mode="lines", line=dict(color=palette.LIMIT, dash="dot", width=1),
+                   hovertemplate="centre %{y:.1%}<extra></extra>"),
+    ]
+    if target is not None:
+        traces.append(go.Scatter(x=x, y=[target.value] * len(x), mode="lines",
+                                 line=dict(color=palette.TARGET, dash="dash", width=1.5),
+                                 hovertemplate=f"target {target.describe()}<extra></extra>"))
+    signal = chart["out_of_control"] | chart["run_above"] | chart["run_below"]
+    traces.append(go.Scatter(
+        x=x, y=chart["rate"], mode="lines+markers", line=dict(color=palette.MEASURE, width=2),
+        marker=dict(size=np.where(signal, 9, 5), color=np.where(signal, palette.SIGNAL, palette.MEASURE)),
+        customdata=np.stack([chart["successes"], chart["totals"]], axis=-1),
+        hovertemplate="%{x|%b %Y}: %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>",
+    ))
+    return traces
+
+
+def _label_lines(fig: go.Figure, chart: pd.DataFrame, target: Target | None, compact: bool = False) -> None:
+    """Name the limits and the target at the chart's right end (compact: one 'limits' label for the band)."""
+    if not len(chart):
+        return
+    last = chart.iloc[-1]
+    if compact:
+        _end_label(fig, last["center"], "limits", palette.LIMIT)
+    else:
+        _end_label(fig, last["ucl"], "upper limit", palette.LIMIT)
+        _end_label(fig, last["lcl"], "lower limit", palette.LIMIT)
+    if target is not None:
+        _end_label(fig, target.value, "target", palette.TARGET)
+
+
+def p_chart(chart: pd.DataFrame, title: str, target: Target | None = None, height: int = 380) -> go.Figure:
+    """One rate by month against its 3-sigma limits (docs/STATISTICS.md section 2)."""
+    fig = go.Figure(_p_chart_traces(chart, target))
+    _label_lines(fig, chart, target)
+    fig.update_yaxes(tickformat=_rate_axis_format(chart))
+    fig.update_xaxes(tickformat="%b %Y", range=_month_range(chart["period"]))
+    return _layout(fig, title, height)
+
+
+def _grid_axes(count: int, columns: int, gap_x: float = 0.11, gap_y: float = 0.12) -> list[tuple[dict, dict]]:
+    """(x domain, y domain) of each panel of a grid, left to right, top to bottom, in paper coordinates."""
+    rows = math.ceil(count / columns)
+    width, height = (1 - gap_x * (columns - 1)) / columns, (1 - gap_y * (rows - 1)) / rows
+    cells = []
+    for i in range(count):
+        row, col = divmod(i, columns)
+        left, top = col * (width + gap_x), 1 - row * (height + gap_y)
+        cells.append(([round(left, 4), round(min(left + width, 1.0), 4)], [round(max(top - height, 0.0), 4), round(top, 4)]))
+    return cells
+
+
+def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money: tuple[str, pd.DataFrame] | None,
+               columns: int = 3) -> go.Figure:
+    """Small multiples: one p-chart per rate and, last, monthly denied dollars. Only the first panel
+    labels its lines (upper/lower limit, target): the others repeat the same drawing. The grid is laid
+    out directly (not with make_subplots) and the figure validated once: this chart is on the page users
+    open first."""
+    titles = [title for title, _, _ in panels] + ([money[0]] if money else [])
+    cells = _grid_axes(len(titles), columns)
+    traces, layout, annotations = [], {}, []
+    for i, (title, (x_domain, y_domain)) in enumerate(zip(titles, cells)):
+        suffix = str(i + 1) if i else ""
+        if i < len(panels):
+            _, chart, target = panels[i]
+            panel = _p_chart_traces(chart, target)
+            x_range = _month_range(chart["period"])
+            y_axis = dict(tickformat=_rate_axis_format(chart) if len(chart) else ".0%")
+        else:
+            frame = money[1]
+            x_range = _month_range(frame["month"])
+            panel = [go.Bar(x=months(frame["month"]), y=frame["denied_amount"], marker_color=palette.MEASURE,
+                            hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra></extra>")]
+            y_axis = dict(tickprefix="$", tickformat="~s")
+        for trace in panel:
+            trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        traces += panel
+        layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", tickformat="%b %y", nticks=5, tickangle=0,
+                                        range=x_range)
+        layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", **y_axis)
+        annotations.append(dict(text=title, x=sum(x_domain) / 2, y=y_domain[1], xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
+    rows = math.ceil(len(titles) / columns)
+    fig = go.Figure(data=traces, layout=dict(
+        height=300 * rows, showlegend=False, margin=dict(l=10, r=70, t=40, b=10), font=FONT, hovermode="closest",
+        annotations=annotations, **layout,
+    ))
+    if panels:
+        _label_lines(fig, panels[0][1], panels[0][2], compact=True)  # the first panel's axes are x and y
+    return fig
+
+
+def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder") -> go.Figure:
+    """Each group's rate against its number of items, inside exact binomial limits around the target
+    (docs/STATISTICS.md section 3). Groups outside the 95% limits are named on the chart."""
+    fig = go.Figure()
+    if len(groups):
+        n = np.unique(np.linspace(max(1, groups["totals"].min() * 0.8), groups["totals"].max() * 1.1, 120).round())
+        limits = funnel_limits(n, target)
+        for level, dash, name in (("998", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
+            for side in ("lower", "upper"):
+                fig.add_trace(go.Scatter(x=n, y=limits[f"{side}{level}"], mode="lines",
+                                         line=dict(color=palette.LIMIT, dash=dash, width=1), hoverinfo="skip"))
+            _end_label(fig, float(limits[f"lower{level}"].iloc[-1]), name, palette.LIMIT)
+        fig.add_trace(go.Scatter(x=[n[0], n[-1]], y=[target, target], mode="lines",
+                                 line=dict(color=palette.TARGET, width=1.5), hoverinfo="skip"))
+        _end_label(fig, target, f"target {target:.0%}", palette.TARGET)
+        outside = groups["status"] != "within"
+        fig.add_trace(go.Scatter(
+            x=groups["totals"], y=groups["rate"], mode="markers+text",
+            text=np.where(outside, groups["group"], ""), textposition="middle right",
+            marker=dict(size=9, color=[palette.FUNNEL_STATUS.get(s, palette.MEASURE) for s in groups["status"]],
+                        line=dict(width=1, color="white")),
+            customdata=np.stack([groups["group"], groups["successes"], groups["status"]], axis=-1),
+            hovertemplate=f"{label} %{{customdata[0]}}: %{{y:.1%}} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
+        ))
+    low = float(groups["rate"].min()) if len(groups) else 0.0
+    fig.update_yaxes(tickformat=".0%", title="accuracy", range=[max(0.0, min(low, target) - 0.08), 1.02])
+    fig.update_xaxes(title="codes audited", rangemode="tozero")
+    return _layout(fig, title, 440)
+
+
+def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: str, value_title: str) -> go.Figure:
+    """Bars largest first with the cumulative share as a line on the right axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=df[category], y=df[value], marker_color=palette.MEASURE, text=df[value],
+                         texttemplate="%{text:,}", textposition="outside", hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=df[category], y=df[cumulative], mode="lines+markers", line=dict(color=palette.OTHER),
+                             hovertemplate="%{x}: cumulative %{y:.0%}<extra></extra>"), secondary_y=True)
+    if len(df):
+        fig.add_annotation(x=df[category].iloc[-1], y=float(df[cumulative].iloc[-1]), yref="y2", text="cumulative share",
+                           showarrow=False, yshift=14, font=dict(color=palette.OTHER, size=11))
+    fig.update_yaxes(title=value_title, secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
+    return _layout(fig, title)
+
+
+def heatmap(matrix: pd.DataFrame, title: str, y_title: str) -> go.Figure:
+    """Rates in cells, written in each cell; darker is higher."""
+    text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    fig = go.Figure(go.Heatmap(
+        z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), colorscale=palette.SCALE,
+        text=text.to_numpy(), texttemplate="%{text}", textfont=dict(size=10), showscale=False, xgap=1, ygap=1,
+        hovertemplate=f"{y_title} %{{y}}, %{{x}}: %{{z:.1%}}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", title=y_title, type="category")
+    fig.update_xaxes(side="top")
+    return _layout(fig, title, max(320, 22 * len(matrix) + 120), margin=dict(l=10, r=10, t=90, b=10))
+
+
+def money_by_month(monthly: pd.DataFrame, title: str) -> go.Figure:
+    """Audit dollar impact by month: underpayments up, overpayments down, the net as a line (the title
+    says which is which: end labels collide when the last month is small)."""
+    fig = go.Figure()
+    x = months(monthly["month"])
+    fig.add_trace(go.Bar(x=x, y=monthly["underpaid"], marker_color=palette.OTHER,
+                         hovertemplate="%{x|%b %Y}: underpaid $%{y:,.0f}<extra></extra>"))
+    fig.add_trace(go.Bar(x=x, y=monthly["overpaid"], marker_color=palette.SIGNAL,
+                         hovertemplate="%{x|%b %Y}: overpaid $%{y:,.0f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=x, y=monthly["net_impact"], mode="lines+markers",
+                             line=dict(color=palette.NEUTRAL, width=2), hovertemplate="%{x|%b %Y}: net $%{y:,.0f}<extra></extra>"))
+    fig.update_layout(barmode="relative")
+    fig.update_yaxes(tickprefix="$", tickformat="~s", zeroline=True, zerolinecolor=palette.NEUTRAL)
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title)
+
+
+def rate_bars(df: pd.DataFrame, label: str, rate: str, low: str | None, high: str | None, title: str,
+              hover_count: str | None = None) -> go.Figure:
+    """Horizontal bars of a rate per group, highest at the top, with 95% intervals; each value is written
+    just past its interval so the two never overlap."""
+    df = df.sort_values(rate, ascending=True)
+    error = None
+    if low and high:
+        error = dict(type="data", symmetric=False, array=df[high] - df[rate], arrayminus=df[rate] - df[low],
+                     color=palette.NEUTRAL, thickness=1, width=3)
+    customdata = df[hover_count] if hover_count else None
+    fig = go.Figure(go.Bar(
+        x=df[rate], y=df[label], orientation="h", marker_color=palette.MEASURE, error_x=error, customdata=customdata,
+        hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata:,} codes" if hover_count else "") + "<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(x=df[high] if high else df[rate], y=df[label], mode="text", text=df[rate],
+                             texttemplate="  %{text:.1%}", textposition="middle right", hoverinfo="skip",
+                             textfont=dict(color=palette.NEUTRAL, size=11)))
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(type="category")
+    return _layout(fig, title, max(320, 26 * len(df) + 110))
+
+
+def target_line(fig: go.Figure, target: Target) -> go.Figure:
+    """The target as a vertical dashed line (the chart's title names it)."""
+    fig.add_vline(x=target.value, line=dict(color=palette.TARGET, dash="dash"))
+    return fig
+
+
+def split_bars(df: pd.DataFrame, label: str, parts: Sequence[tuple[str, str, str]], title: str, money: bool = True) -> go.Figure:
+    """Horizontal stacked bars, each part named inside its own segment (no legend needed)."""
+    fig = go.Figure()
+    fmt = "$%{x:,.0f}" if money else "%{x:,}"
+    for column, name, color in parts:
+        fig.add_trace(go.Bar(
+            x=df[column], y=df[label], orientation="h", marker_color=color, name=name,
+            text=[name] * len(df), textposition="inside", insidetextanchor="start",
+            hovertemplate=f"%{{y}}, {name}: {fmt}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(type="category", autorange="reversed")
+    if money:
+        fig.update_xaxes(tickprefix="$", tickformat="~s")
+    return _layout(fig, title, max(300, 40 * len(df) + 110))
+
+
+def labelled_bars(df: pd.DataFrame, label: str, value: str, title: str, color_by: pd.Series | None = None,
+                  money: bool = True, text: pd.Series | None = None) -> go.Figure:
+    """Horizontal bars largest at the top; the text inside each bar says what it is."""
+    colors = color_by if color_by is not None else [palette.MEASURE] * len(df)
+    fig = go.Figure(go.Bar(
+        x=df[value], y=df[label], orientation="h", marker_color=list(colors),
+        text=text if text is not None else df[value], textposition="outside", cliponaxis=False,
+        texttemplate=None if text is not None else ("$%{x:,.0f}" if money else "%{x:,}"),
+        hovertemplate="%{y}: " + ("$%{x:,.0f}" if money else "%{x:,}") + "<extra></extra>",
+    ))
+    widest = float(df[value].max()) if len(df) else 1.0
+    fig.update_xaxes(range=[0, widest * (1.9 if text is not None else 1.2)])
+    fig.update_yaxes(type="category", autorange="reversed")
+    if money:
+        fig.update_xaxes(tickprefix="$", tickformat="~s")
+    return _layout(fig, title, max(300, 28 * len(df) + 110))
+
+
+def stacked_area(df: pd.DataFrame, x: str, parts: Sequence[tuple[str, str, str]], title: str) -> go.Figure:
+    """Monthly counts split in parts, each labelled at its right end."""
+    fig = go.Figure()
+    when = months(df[x])
+    running = np.zeros(len(df))
+    for column, name, color in parts:
+        fig.add_trace(go.Scatter(x=when, y=df[column], mode="lines", stackgroup="one", line=dict(color=color, width=1),
+                                 hovertemplate=f"%{{x|%b %Y}}: {name} %{{y:,}}<extra></extra>"))
+        if len(df):
+            mid = running[-1] + float(df[column].iloc[-1]) / 2
+            _end_label(fig, mid, name, color)
+        running = running + df[column].to_numpy()
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title)
+
+
+def month_bars(df: pd.DataFrame, x: str, y: str, title: str) -> go.Figure:
+    """Dollars by month."""
+    fig = go.Figure(go.Bar(x=months(df[x]), y=df[y], marker_color=palette.MEASURE,
+                           hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra></extra>"))
+    fig.update_yaxes(tickprefix="$", tickformat="~s")
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title)
+
+
+def stage_funnel(df: pd.DataFrame, stage: str, value: str, title: str) -> go.Figure:
+    """Stages from denial to appeal outcome, each with its share of the first stage."""
+    fig = go.Figure(go.Funnel(y=df[stage], x=df[value], textinfo="value+percent initial",
+                              marker=dict(color=[palette.MEASURE, palette.SECOND, palette.OTHER, palette.TARGET][: len(df)])))
+    return _layout(fig, title, 340)
+

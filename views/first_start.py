@@ -1,0 +1,42 @@
+"""First start: with no store yet, build the synthetic demo data set through the real ingest, showing its
+progress, so `streamlit run dashboard.py` on a fresh checkout opens on a working sign-in page.
+
+One build per process: a session that arrives while another builds waits for it, then finds the store.
+(Two processes starting at once serialise on the store's writer lock; the second simply reloads the
+same demo.) CODEAUDIT_DEMO_CLAIMS sets the size (default 20,000 claims; tests use fewer).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import streamlit as st
+
+from data.demo import build_demo
+from views import session
+
+DEMO_CLAIMS_ENV = "CODEAUDIT_DEMO_CLAIMS"
+
+
+@st.cache_resource(show_spinner=False)
+def _build_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+def ensure_store() -> None:
+    paths = session.paths()
+    if paths.store.exists():
+        return
+    st.title("Coding audit and compliance")
+    st.write("First start: there is no data store yet, so the synthetic demo data set is being built. "
+             "It holds fake patients only and takes a few seconds.")
+    bar = st.progress(0.0, "Waiting for the build another session started")
+    with _build_lock():
+        if not paths.store.exists():
+            claims = int(os.environ.get(DEMO_CLAIMS_ENV) or 20_000)
+            result = build_demo(paths, n_claims=claims, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
+            if result.created_keys:
+                session.flash("warning", "New key files were created in " + str(paths.key_dir) + ": "
+                              + ", ".join(p.name for p in result.created_keys)
+                              + ". Back them up: without them the PHI vault cannot be read and the access log cannot be verified.")
+    st.rerun()

@@ -1,0 +1,96 @@
+"""Overview: the headline rates against their targets and the previous period, their 24-month trends
+with control limits, and the signals those limits raise."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from queries import metrics
+from queries.stats import p_chart_alerts
+from views import charts, filters, kpis, session, tables, trends
+from views.targets import LABELS, Target, configured
+
+RATE_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
+              "denial_rate", "coding_denial_share", "appeal_overturn_rate")
+TILE_ORDER = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
+              "denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate")
+TREND_MONTHS = 24
+
+
+def _months(periods: list[str]) -> str:
+    return ", ".join(periods) if len(periods) <= 3 else f"{len(periods)} months ({periods[0]} to {periods[-1]})"
+
+
+def alert_lines(charts_by_rate: dict[str, pd.DataFrame]) -> list[str]:
+    """One sentence per rate with signals: the months outside each limit and the runs, each said to be
+    better or worse than usual. Months are grouped: on a large store most months can be signals."""
+    lines = []
+    for rate, chart in charts_by_rate.items():
+        higher_is_better = metrics.RATES[rate][2]
+        outside: dict[str, list[str]] = {}
+        runs = []
+        for alert in p_chart_alerts(chart):
+            kind = str(alert["kind"])
+            if kind.startswith("run"):
+                runs.append(f"{kind} to {alert['period']}")
+            else:
+                outside.setdefault(kind, []).append(str(alert["period"]))
+        parts = [f"{kind} in {_months(periods)}, {'better' if kind.startswith('above') == higher_is_better else 'worse'} than usual"
+                 for kind, periods in outside.items()]
+        parts += [f"{run}, {'better' if (' above ' in run) == higher_is_better else 'worse'} than usual" for run in runs]
+        if parts:
+            lines.append(f"**{LABELS[rate]}**: " + "; ".join(parts) + ".")
+    return lines
+
+
+def render() -> None:
+    scope = filters.current()
+    st.title("Overview")
+    targets = configured()
+    headline, trend = st.container(), st.container()
+    # The trend chart is computed and sent first (into its place below the tiles), so the browser draws it
+    # while the tiles' two summaries are computed.
+    with trend:
+        trends_section(scope, targets)
+    with headline:
+        headline_section(scope, targets)
+
+
+def headline_section(scope: metrics.Filters, targets: dict[str, Target]) -> None:
+    now = session.query(metrics.summary, scope).iloc[0]
+    if now["claims"] == 0:
+        st.info("No claims match these filters. Widen the service dates or clear a filter in the sidebar.")
+        return
+    previous_scope = scope.previous_period()
+    before = kpis.previous(session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None)
+    compared = (f" Changes are against {previous_scope.date_from:%Y-%m-%d} to {previous_scope.date_to:%Y-%m-%d}."
+                if previous_scope and before is not None else " There is no earlier period to compare with.")
+    st.caption(f"{filters.sentence(scope)} · {int(now['claims']):,} claims, {int(now['audited_claims']):,} audited.{compared}")
+    table = kpis.kpi_table(RATE_TILES, now, before, targets)
+    kpis.tiles(TILE_ORDER, table, now, before, targets)
+    tables.table_and_csv(table, "overview-kpis", "headline rates",
+                         counts=["numerator", "denominator", "previous_numerator", "previous_denominator"])
+
+
+def trends_section(scope: metrics.Filters, targets: dict[str, Target]) -> None:
+    window = filters.trend_window(scope, TREND_MONTHS)
+    monthly = trends.monthly(window)
+    if monthly.empty:
+        return  # no claims at all in the window: the headline section says what to do
+    charts_by_rate = {rate: metrics.control_chart_from(monthly, rate) for rate in RATE_TILES}
+    st.subheader(f"Trends: the {TREND_MONTHS} months to {window.date_to:%Y-%m-%d}" if window.date_to else "Trends by month")
+    panels = [(f"{LABELS[rate]} (target {targets[rate].describe()})", charts_by_rate[rate], targets[rate]) for rate in RATE_TILES]
+    signals = alert_lines(charts_by_rate)
+    if signals:
+        st.warning("Signals beyond ordinary variation (control limits and runs; see docs/STATISTICS.md):\n\n"
+                   + "\n".join(f"- {line}" for line in signals))
+    else:
+        st.success("No month is outside its control limits and no run of 8 months sits on one side of the centre.")
+    charts.show(charts.trend_grid(panels, ("Denied dollars by month", monthly)), key="overview-trends")
+    st.caption("In each panel: the monthly rate (blue line), its 3-sigma control limits (grey band), the centre "
+               "(dotted) and the target (green dashed); red points are signals. The scope filters apply; the months "
+               f"are the {TREND_MONTHS} ending with the selected end date.")
+    tables.table_and_csv(monthly[["month", "claims", "audited_claims", "findings", "dx_codes", "denied_claims",
+                                  *RATE_TILES, "denied_amount"]], "overview-monthly", "monthly rates")
+
+render()

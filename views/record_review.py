@@ -1,0 +1,87 @@
+"""Record review. The review worklist comes with the sampling issue; the patient-identifier reveal for a
+claim key is here already: fields and purpose of use as the role allows, break-glass with a written
+justification, the access recorded in the log before anything is decrypted."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from audit import phi_reveal
+from audit.access_log import AccessLogError
+from audit.events import AccessEvent
+from audit.permissions import Permission, PermissionDenied, PhiField, PurposeOfUse, authorize_reveal, can, phi_fields, reveal_purposes
+from views import session
+
+_BREAK_GLASS = "reveal.break_glass"
+
+
+def _refused(who: session.SignedIn, claim_key: str, fields: list[PhiField], purpose: PurposeOfUse | None,
+             justification: str, break_glass: bool, reason: str) -> None:
+    """A refused reveal is recorded too (outcome denied), with what was asked and why it was refused."""
+    try:
+        session.record(AccessEvent(
+            user=who.user, role=who.role_name, action="phi_reveal", outcome="denied", claim_keys=(claim_key,),
+            fields=tuple(f.value for f in fields), purpose_of_use=purpose.value if purpose else "",
+            justification=justification.strip(), details={"break_glass": break_glass, "reason": reason},
+        ))
+    except AccessLogError as exc:
+        st.error(f"The refusal could not be recorded either: {exc}")
+
+
+def reveal_form(who: session.SignedIn) -> None:
+    st.subheader("Reveal patient identifiers for a claim")
+    break_glass = can(who.role, Permission.BREAK_GLASS) and st.toggle(
+        "Emergency access (break-glass)", key=_BREAK_GLASS,
+        help="Shows every identifier under purpose ETREAT. Needs a written justification; every break-glass access "
+             "is reviewed by the compliance officer.")
+    if break_glass:
+        st.warning("Break-glass access is for emergencies only. It is recorded with your justification and reviewed.")
+    with st.form("reveal", clear_on_submit=False):
+        claim_key = st.text_input("Claim key", max_chars=24, placeholder="24 hexadecimal digits, from a findings table")
+        fields = st.multiselect("Identifiers", phi_fields(who.role, break_glass=break_glass), format_func=lambda f: f.label)
+        purpose = st.selectbox("Purpose of use", reveal_purposes(who.role, break_glass=break_glass),
+                               format_func=lambda p: f"{p.value}: {p.label}")
+        justification = st.text_area("Justification" + (" (required)" if break_glass else " (optional)"), max_chars=500)
+        submitted = st.form_submit_button("Reveal", type="primary")
+    if not submitted:
+        return
+    try:
+        key = phi_reveal.normalize_claim_key(claim_key)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    try:
+        decision = authorize_reveal(who.role, fields, purpose or "", justification, break_glass=break_glass)
+    except PermissionDenied as exc:
+        _refused(who, key, fields, purpose, justification, break_glass, str(exc))
+        st.error(str(exc))
+        return
+    try:
+        values = phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
+    except AccessLogError as exc:
+        st.error(f"Nothing was revealed because the access could not be recorded. {exc}")
+        return
+    except phi_reveal.UnknownClaim as exc:
+        st.warning(str(exc))
+        return
+    st.success(f"Recorded in the access log: {who.user}, {decision.purpose.value}, claim {key}. "
+               "The values disappear at your next action on this page.")
+    if decision.needs_review:
+        st.warning("This break-glass access is flagged for review by the compliance officer.")
+    st.table(pd.DataFrame({"identifier": [PhiField(f).label for f in values], "value": list(values.values())}))
+
+
+def render() -> None:
+    who = session.current()
+    st.title("Record review")
+    st.info("The review worklist (sampled claims, finding entry, rebuttal before results are final) comes with the "
+            "sampling issue. Until then this page reveals patient identifiers for a claim key, for pulling the chart.")
+    if not can(who.role, Permission.REVEAL_PHI):
+        st.info(f"Your role may not {Permission.REVEAL_PHI.label}.")
+        return
+    column, _ = st.columns([3, 2])
+    with column:
+        reveal_form(who)
+
+
+render()

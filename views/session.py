@@ -1,0 +1,193 @@
+"""One browser session: who is signed in, their store connection, automatic logoff, and a small per-session
+result memo. Everything about a user lives in st.session_state; only objects that hold no user data
+(the access log writer, the account store) are shared by the process through st.cache_resource.
+"""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import duckdb
+import streamlit as st
+
+from audit.access_log import AccessLog, AccessLogError
+from audit.events import AccessEvent
+from audit.paths import Paths, default_paths
+from audit.permissions import Role, parse_role
+from audit.session_policy import SessionExpired, SessionGuard
+from audit.users import UserStore
+from queries.store import StoreReader
+
+Method = Literal["password", "demo", "sso"]
+T = TypeVar("T")
+
+_USER, _GUARD, _READER, _MEMO, _FLASH, _PATHS = "auth.user", "auth.guard", "store.reader", "store.memo", "auth.flash", "paths"
+MEMO_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The person behind this session. `user` is the name the access log records: the account name,
+    `demo:<role>` for demo sign-in, `sso:<subject>` for single sign-on."""
+
+    user: str
+    role: Role | None
+    display: str
+    method: Method
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def role_name(self) -> str:
+        return self.role.value if self.role else ""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def paths() -> Paths:
+    if _PATHS not in st.session_state:
+        st.session_state[_PATHS] = default_paths().ensure()
+    return st.session_state[_PATHS]
+
+
+@st.cache_resource(show_spinner=False)
+def _access_log(data_dir: Path, key_dir: Path) -> AccessLog:
+    return AccessLog(Paths(data_dir=data_dir, key_dir=key_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def _user_store(users_db: Path) -> UserStore:
+    return UserStore(users_db)
+
+
+def access_log() -> AccessLog:
+    """The process's access-log writer (it holds no user data, so sessions share it)."""
+    p = paths()
+    return _access_log(p.data_dir, p.key_dir)
+
+
+def user_store() -> UserStore:
+    return _user_store(paths().users_db)
+
+
+def record(event: AccessEvent) -> None:
+    """Append to the access log; raises AccessLogError when the event was not stored durably."""
+    access_log().append(event)
+
+
+def signed_in() -> SignedIn | None:
+    return st.session_state.get(_USER)
+
+
+def current() -> SignedIn:
+    """The signed-in user; pages run only behind the sign-in gate, so there always is one."""
+    who = signed_in()
+    if who is None:
+        st.stop()
+    return who
+
+
+def start(who: SignedIn) -> None:
+    """Begin a signed-in session (the sign_in event is recorded by the caller, before this)."""
+    st.session_state[_USER] = who
+    st.session_state[_GUARD] = SessionGuard(last_activity=now())
+
+
+def flash(kind: Literal["info", "warning", "error"], message: str) -> None:
+    """A message for the next sign-in page (e.g. why the user was signed out)."""
+    st.session_state[_FLASH] = (kind, message)
+
+
+def take_flash() -> tuple[str, str] | None:
+    return st.session_state.pop(_FLASH, None)
+
+
+def end(action: Literal["sign_out", "timeout"], reason: str, message: str | None = None) -> None:
+    """Sign out: record the event, then forget everything this session held about the user.
+
+    Signing out must work even when the log cannot be written (the user is leaving either way); the
+    failure is shown on the sign-in page."""
+    who = signed_in()
+    if who is not None:
+        try:
+            record(AccessEvent(user=who.user, role=who.role_name, action=action, details={"reason": reason, "method": who.method}))
+        except AccessLogError as exc:
+            message = f"{message or 'You were signed out.'} The sign-out could not be recorded: {exc}"
+    reader = st.session_state.get(_READER)
+    if reader is not None:
+        reader.close()
+    keep = {_PATHS}
+    for key in list(st.session_state.keys()):
+        if key not in keep:
+            del st.session_state[key]
+    if message:
+        flash("warning" if action == "timeout" else "info", message)
+
+
+def enforce_policy() -> None:
+    """At every full run of a signed-in session: automatic logoff after the idle limit, and sign-out of
+    an account that was disabled or changed while the session was open."""
+    who = signed_in()
+    if who is None:
+        return
+    guard: SessionGuard = st.session_state[_GUARD]
+    try:
+        guard.touch(now())
+    except SessionExpired as exc:
+        end("timeout", "idle", str(exc))
+        return
+    if who.method == "password":
+        account = user_store().get_user(who.user)
+        if account is None or account.disabled or parse_role(account.role) != who.role:
+            end("sign_out", "account_changed", "Your account was disabled or its role changed; sign in again.")
+
+
+def activity() -> None:
+    """Count an interaction that reruns a fragment only (the full-run check in enforce_policy does not see
+    it); a session already past its idle limit is sent through a full run, which signs it out."""
+    guard: SessionGuard | None = st.session_state.get(_GUARD)
+    if guard is None:
+        return
+    try:
+        guard.touch(now())
+    except SessionExpired:
+        st.rerun(scope="app")
+
+
+def idle_expired() -> bool:
+    """Checked by the sidebar timer without counting as activity."""
+    guard: SessionGuard | None = st.session_state.get(_GUARD)
+    return guard is not None and guard.expired(now())
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """This session's read-only store connection; it follows atomic store swaps."""
+    if _READER not in st.session_state:
+        st.session_state[_READER] = StoreReader(paths())
+    return st.session_state[_READER].connection()
+
+
+def store_identity() -> tuple[int, int]:
+    stat = os.stat(paths().store)
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
+def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """fn(connection, *args, **kwargs), remembered for this session only (never shared with another user)
+    until the store is swapped. Arguments must be hashable (Filters is)."""
+    memo: OrderedDict[tuple, Any] = st.session_state.setdefault(_MEMO, OrderedDict())
+    key = (fn.__module__, fn.__qualname__, store_identity(), args, tuple(sorted(kwargs.items())))
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = fn(connection(), *args, **kwargs)
+    memo[key] = value
+    while len(memo) > MEMO_ENTRIES:
+        memo.popitem(last=False)
+    return value

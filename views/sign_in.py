@@ -1,0 +1,128 @@
+"""The sign-in page: demo buttons while the store holds only demo data, local accounts, and single sign-on
+where configured. Every attempt is recorded; a sign-in that cannot be recorded does not happen."""
+from __future__ import annotations
+
+import streamlit as st
+
+from audit.access_log import AccessLogError
+from audit.events import AccessEvent
+from audit.paths import ConfigurationError
+from audit.permissions import PermissionDenied, Role, parse_role
+from audit.session_policy import idle_timeout_from_env, map_sso_claims
+from audit.users import SignInError
+from queries.store import demo_mode
+from views import charts, session, sso
+
+_USERNAME, _PASSWORD = "signin.username", "signin.password"
+_SSO_HANDLED = "signin.sso_handled"
+
+
+def demo_label(role: Role) -> str:
+    return f"Sign in as {role.label} (demo)"
+
+
+def _start(who: session.SignedIn) -> bool:
+    """Record the sign-in, then open the session; False (with a message) if it could not be recorded."""
+    try:
+        session.record(AccessEvent(user=who.user, role=who.role_name, action="sign_in", details={"method": who.method, **who.details}))
+    except (AccessLogError, ConfigurationError) as exc:
+        session.flash("error", f"Sign-in refused because it could not be recorded: {exc}")
+        return False
+    session.start(who)
+    return True
+
+
+def _demo_sign_in(role: Role) -> None:
+    if not demo_mode(session.paths()):  # checked again at the click: real data may have arrived since
+        session.flash("error", "Demo sign-in is no longer available: this store holds real data.")
+        return
+    _start(session.SignedIn(user=f"demo:{role.value}", role=role, display=f"{role.label} (demo)", method="demo"))
+
+
+def _password_sign_in() -> None:
+    username = st.session_state.get(_USERNAME, "")
+    password = st.session_state.pop(_PASSWORD, "")  # never kept in the session
+    try:
+        account = session.user_store().authenticate(username, password, record=session.record)
+    except SignInError as exc:
+        session.flash("error", str(exc))
+        return
+    except (AccessLogError, ConfigurationError) as exc:
+        session.flash("error", f"Sign-in refused because it could not be recorded: {exc}")
+        return
+    role = parse_role(account.role)
+    if role is None:  # authenticate recorded the sign_in: close the session it opened at once
+        session.flash("error", "Your account has no known role, so it has no access. Ask an administrator to assign one.")
+        try:
+            session.record(AccessEvent(user=account.username, role=account.role, action="sign_out", details={"reason": "no_role"}))
+        except AccessLogError as exc:
+            session.flash("error", f"Your account has no known role, so it has no access; the sign-out could not be recorded: {exc}")
+        return
+    session.start(session.SignedIn(user=account.username, role=role, display=account.username, method="password"))
+
+
+def _refuse_sso(user: str, reason: str, message: str) -> None:
+    if st.session_state.get(_SSO_HANDLED) != user:  # record each refusal once, not at every rerun
+        st.session_state[_SSO_HANDLED] = user
+        session.record(AccessEvent(user=user, role="", action="sign_in_failed", outcome="denied",
+                                   details={"reason": reason, "method": "sso"}))
+    st.error(message)
+    st.button("Sign out of single sign-on", on_click=st.logout)
+
+
+def _single_sign_on(settings: sso.SsoSettings) -> None:
+    st.subheader("Single sign-on")
+    if not st.user.get("is_logged_in", False):  # absent where Streamlit sees no [auth] section
+        st.button("Sign in with single sign-on", on_click=st.login, type="primary")
+        return
+    claims = dict(st.user)
+    if not sso.fresh(claims, session.now(), idle_timeout_from_env()):
+        st.info("Your single sign-on is older than the idle limit of this dashboard; sign in again.")
+        st.button("Sign in with single sign-on", on_click=st.login, type="primary")
+        return
+    user, shown = sso.subject(claims)
+    try:
+        role = map_sso_claims(claims, settings.mapping, settings.claim)
+    except PermissionDenied as exc:
+        _refuse_sso(user, "conflicting_roles", str(exc))
+        return
+    if role is None:
+        _refuse_sso(user, "no_role", "Your single sign-on account is in no dashboard group, so it has no access. "
+                                     "Ask your identity administrator to add you to one.")
+        return
+    if _start(session.SignedIn(user=user, role=role, display=shown, method="sso", details={"display": shown})):
+        st.rerun()
+
+
+def render() -> None:
+    column, _ = st.columns([3, 2])
+    with column:
+        page()
+    charts.warm_up()
+
+
+def page() -> None:
+    st.title("Coding audit and compliance")
+    message = session.take_flash()
+    if message:
+        getattr(st, message[0])(message[1])
+    paths = session.paths()
+    if demo_mode(paths):
+        st.subheader("Demo")
+        st.caption("This store holds only the synthetic demo data set, so you may sign in as any role without an "
+                   "account. Demo sign-in disappears for good once real data is loaded.")
+        for role in Role:
+            st.button(demo_label(role), key=f"demo.{role.value}", on_click=_demo_sign_in, args=(role,), width=320)
+    st.subheader("Account")
+    with st.form("sign-in", enter_to_submit=True):
+        st.text_input("Username", key=_USERNAME, autocomplete="username")
+        st.text_input("Password", key=_PASSWORD, type="password", autocomplete="current-password")
+        st.form_submit_button("Sign in", on_click=_password_sign_in)
+    auth = st.secrets.get("auth") if st.secrets.load_if_toml_exists() else None
+    try:
+        settings = sso.settings(auth)
+    except ConfigurationError as exc:
+        st.error(str(exc))
+        return
+    if settings is not None:
+        _single_sign_on(settings)

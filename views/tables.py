@@ -1,0 +1,157 @@
+"""The table behind every chart, and its CSV download: small cells suppressed, every export logged first.
+
+Exports use Streamlit's deferred download: the file is produced only when the user clicks, in a worker
+thread, and the producer appends the `export` event to the access log *before* it builds the file. If
+the log cannot be written the producer raises, the browser shows the failure, and no file is sent.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_integer_dtype, is_numeric_dtype
+
+from audit.access_log import AccessLog
+from audit.events import AccessEvent
+from audit.log_export import spreadsheet_safe
+from audit.permissions import Permission, can
+from views import filters, session
+from views.targets import LABELS
+
+SMALL_CELL_MAX = 10  # CMS cell-size rule: counts from 1 to 10 are not published
+SUPPRESSED_FLAG = "small_cells_suppressed"
+_PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "upper95", "lower998", "upper998",
+                  "center", "ucl", "lcl", "target", "limit")
+_MONEY_HINTS = ("amount", "impact", "overpaid", "underpaid")
+
+
+def count_columns(df: pd.DataFrame) -> list[str]:
+    """Whole-number columns: in our aggregates these are counts (claims, codes, errors, denials)."""
+    return [c for c in df.columns if is_integer_dtype(df[c]) and not is_bool_dtype(df[c])]
+
+
+def suppress_small_cells(df: pd.DataFrame, counts: Sequence[str] | None = None) -> pd.DataFrame:
+    """A copy for publication: in every row holding a count from 1 to 10, all numbers are blanked (a rate,
+    interval or amount beside a small count can give the count away); labels stay. Zero is published.
+    Adds SUPPRESSED_FLAG so a reader can tell a blank from a missing value."""
+    counts = count_columns(df) if counts is None else list(counts)
+    small = df[counts].apply(lambda column: column.between(1, SMALL_CELL_MAX)).any(axis=1) if counts else pd.Series(False, index=df.index)
+    out = df.copy()
+    for column in out.columns:
+        if is_bool_dtype(out[column]) or not is_numeric_dtype(out[column]):
+            continue
+        if is_integer_dtype(out[column]):
+            out[column] = out[column].astype("Int64")
+        out[column] = out[column].mask(small)
+    out[SUPPRESSED_FLAG] = small.to_numpy()
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV with text that a spreadsheet would run as a formula prefixed by a quote (CSV injection)."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
+    return out.to_csv(index=False).encode()
+
+
+def logged(build: Callable[[], bytes], event: AccessEvent, log: AccessLog) -> Callable[[], bytes]:
+    """A deferred download producer that records `event` durably and only then builds the file.
+    Runs in Streamlit's worker thread, so it uses only what it captured (no session state)."""
+
+    def produce() -> bytes:
+        log.append(event)
+        return build()
+
+    return produce
+
+
+def export_producer(
+    df: pd.DataFrame,
+    *,
+    name: str,
+    who: session.SignedIn,
+    log: AccessLog,
+    details: dict[str, Any],
+    include_small_cells: bool,
+    counts: Sequence[str] | None = None,
+) -> Callable[[], bytes]:
+    """The deferred producer of one aggregate CSV: records the export, then builds the file."""
+    frame = df.copy()
+    event = AccessEvent(
+        user=who.user, role=who.role_name, action="export", resource=f"csv:{name}",
+        details={**details, "rows": len(frame), "small_cells": "included" if include_small_cells else "suppressed"},
+    )
+    return logged(lambda: csv_bytes(frame if include_small_cells else suppress_small_cells(frame, counts)), event, log)
+
+
+HEADERS = {"code_dotted": "Code", "dx_codes": "Diagnosis codes", "unspecified_dx": "Unspecified codes",
+           "invalid_dx": "Invalid codes", "coder_id": "Coder", "facility_id": "Facility", "carc": "CARC"}
+
+
+def pretty(column: str) -> str:
+    """'code_accuracy_ci_low' -> 'Code accuracy, 95% CI low'."""
+    if column in HEADERS:
+        return HEADERS[column]
+    for suffix, words in (("_ci_low", "95% CI low"), ("_ci_high", "95% CI high")):
+        if column.endswith(suffix):
+            return f"{pretty(column[: -len(suffix)])}, {words}"
+    return LABELS.get(column) or column.replace("_", " ").capitalize()
+
+
+def column_config(df: pd.DataFrame) -> dict[str, Any]:
+    """Readable headers, percentages for proportions, dollars for amounts, separators for counts."""
+    config: dict[str, Any] = {}
+    for column in df.columns:
+        label = pretty(str(column))
+        dtype = df[column].dtype
+        if is_datetime64_any_dtype(dtype):
+            config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
+            config[column] = st.column_config.Column(label)
+        elif any(hint in str(column) for hint in _MONEY_HINTS):
+            config[column] = st.column_config.NumberColumn(label, format="dollar")
+        elif not is_integer_dtype(dtype) and any(hint in str(column) for hint in _PERCENT_HINTS):
+            config[column] = st.column_config.NumberColumn(label, format="percent")
+        else:
+            config[column] = st.column_config.NumberColumn(label, format="localized")
+    return config
+
+
+def csv_download(df: pd.DataFrame, name: str, *, counts: Sequence[str] | None = None) -> None:
+    """A CSV download of an aggregate, if the role may export: counts 1-10 suppressed unless the role may
+    publish them and the user ticks the box. `name` must be unique on the page."""
+    who = session.current()
+    if not can(who.role, Permission.EXPORT_AGGREGATE_CSV):
+        return
+    include_small = False
+    if can(who.role, Permission.EXPORT_SMALL_CELLS):
+        include_small = st.checkbox(
+            "Include counts from 1 to 10 in the CSV", key=f"small.{name}",
+            help="Counts from 1 to 10 are left blank by default (CMS cell-size rule). Include them only for a use "
+                 "that allows it, such as a sample report to the organisation that was audited.",
+        )
+    else:
+        st.caption("Counts from 1 to 10 are left blank in the CSV (CMS cell-size rule).")
+    producer = export_producer(
+        df, name=name, who=who, log=session.access_log(),
+        details={"filters": filters.describe(filters.current())}, include_small_cells=include_small, counts=counts,
+    )
+    st.download_button(
+        "Download CSV", data=producer, file_name=f"{name}-{date.today():%Y%m%d}.csv", mime="text/csv",
+        key=f"csv.{name}", on_click="ignore", icon=":material/download:",
+    )
+
+
+@st.fragment
+def table_and_csv(df: pd.DataFrame, name: str, title: str, *, counts: Sequence[str] | None = None) -> None:
+    """The figures behind a chart with their CSV download, drawn only when asked for: a page opens without
+    sending its tables to the browser, and the toggle reruns this fragment alone."""
+    session.activity()
+    if st.toggle(f"Table and CSV: {title}", key=f"table.{name}"):
+        st.dataframe(df, hide_index=True, column_config=column_config(df))
+        csv_download(df, name, counts=counts)
