@@ -70,12 +70,10 @@ def appeals(scope: metrics.Filters) -> None:
 def render() -> None:
     scope = filters.current()
     st.title("Denials")
-    now = session.query(metrics.summary, scope).iloc[0]
-    if now["claims"] == 0:
-        st.info("No claims match these filters. Widen the service dates or clear a filter in the sidebar.")
+    found = kpis.headline(scope, "claims", "claims")
+    if found is None:
         return
-    previous_scope = scope.previous_period()
-    before = kpis.previous(session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None)
+    now, before, _ = found
     st.caption(f"{filters.sentence(scope)} · {int(now['claims']):,} claims, {int(now['denied_claims']):,} denied. "
                "A denial is a CO, OA or PI adjustment with dollars denied; patient responsibility (PR) is not.")
     targets = configured()

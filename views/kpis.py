@@ -10,6 +10,7 @@ import streamlit as st
 
 from queries import metrics
 from queries.stats import compare_periods
+from views import session
 from views.targets import LABELS, Target, percent
 
 
@@ -82,8 +83,13 @@ def tiles(order: Sequence[str], table: pd.DataFrame, now: pd.Series, before: pd.
                 rate_tile(table.loc[metric], metric, targets.get(metric))
 
 
-def previous(summary_row: pd.Series | None) -> pd.Series | None:
-    """The previous period's summary row, or None when there is none or it has no claims (nothing to compare)."""
-    if summary_row is None or summary_row["claims"] == 0:
+def headline(scope: metrics.Filters, count: str, nothing: str) -> tuple[pd.Series, pd.Series | None, metrics.Filters | None] | None:
+    """This scope's summary row, the previous equal period's (None when it has no claims) and that period;
+    or None, after an empty-state message naming `nothing`, when the scope's `count` is 0."""
+    now = session.query(metrics.summary, scope).iloc[0]
+    if now[count] == 0:
+        st.info(f"No {nothing} match these filters. Widen the service dates or clear a filter in the sidebar.")
         return None
-    return summary_row
+    previous_scope = scope.previous_period()
+    before = session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None
+    return now, (None if before is None or before["claims"] == 0 else before), previous_scope

@@ -7,7 +7,7 @@ import streamlit as st
 
 from queries import metrics
 from queries.stats import p_chart_alerts
-from views import charts, filters, kpis, session, tables, trends
+from views import charts, filters, kpis, tables, trends
 from views.targets import LABELS, Target, configured
 
 RATE_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
@@ -57,12 +57,10 @@ def render() -> None:
 
 
 def headline_section(scope: metrics.Filters, targets: dict[str, Target]) -> None:
-    now = session.query(metrics.summary, scope).iloc[0]
-    if now["claims"] == 0:
-        st.info("No claims match these filters. Widen the service dates or clear a filter in the sidebar.")
+    found = kpis.headline(scope, "claims", "claims")
+    if found is None:
         return
-    previous_scope = scope.previous_period()
-    before = kpis.previous(session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None)
+    now, before, previous_scope = found
     compared = (f" Changes are against {previous_scope.date_from:%Y-%m-%d} to {previous_scope.date_to:%Y-%m-%d}."
                 if previous_scope and before is not None else " There is no earlier period to compare with.")
     st.caption(f"{filters.sentence(scope)} · {int(now['claims']):,} claims, {int(now['audited_claims']):,} audited.{compared}")

@@ -89,12 +89,10 @@ def codes_section(scope: metrics.Filters) -> None:
 def render() -> None:
     scope = filters.current()
     st.title("Specificity")
-    now = session.query(metrics.summary, scope).iloc[0]
-    if now["dx_codes"] == 0:
-        st.info("No diagnosis codes match these filters. Widen the service dates or clear a filter in the sidebar.")
+    found = kpis.headline(scope, "dx_codes", "diagnosis codes")
+    if found is None:
         return
-    previous_scope = scope.previous_period()
-    before = kpis.previous(session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None)
+    now, before, _ = found
     st.caption(f"{filters.sentence(scope)} · {int(now['dx_codes']):,} diagnosis codes on {int(now['claims']):,} claims.")
     targets = configured()
     kpis.tiles(RATES, kpis.kpi_table(RATES, now, before, targets), now, before, targets)
