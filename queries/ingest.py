@@ -302,7 +302,7 @@ def _write(paths: Paths, inputs: dict[str, Path], result: IngestResult, vault: P
         _build_claim_map(con, pseudonyms)
         report(0.45, "Checking every row against the format rules")
         con.execute(sql("ingest/validate_claims"))
-        con.execute(sql("ingest/claim_status"))
+        con.execute(sql("ingest/claim_problem"))
         for table in TABLES[1:]:
             con.execute(sql(f"ingest/validate_{table}"))
         report(0.55, "Encrypting PHI into the vault")

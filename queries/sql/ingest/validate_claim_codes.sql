@@ -36,16 +36,9 @@ ruled AS (
     FROM checked
 ),
 attached AS (
-    SELECT r.*,
-        CASE
-            WHEN r.rule_reason IS NOT NULL THEN r.rule_reason
-            WHEN NOT coalesce(s.accepted_in_batch, FALSE) AND k.claim_key IS NULL THEN
-                CASE WHEN s.claim_key IS NOT NULL THEN 'claim_id refers to a claims row that was rejected in this batch'
-                     ELSE 'unknown claim_id: it is neither in this batch''s claims file nor already stored' END
-        END AS pre_reason
+    SELECT r.*, coalesce(r.rule_reason, p.reason) AS pre_reason
     FROM ruled AS r
-    LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
-    LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key
+    LEFT JOIN claim_problem AS p ON p.claim_key = r.claim_key
 ),
 firsts AS (
     -- The first accepted row of each (claim, code_type, line) wins; a hash aggregate, not a sort.

@@ -41,14 +41,8 @@ ruled AS (
     FROM checked
 )
 SELECT r.*,
-    CASE
-        WHEN r.rule_reason IS NOT NULL THEN r.rule_reason
-        WHEN NOT coalesce(s.accepted_in_batch, FALSE) AND k.claim_key IS NULL THEN
-            CASE WHEN s.claim_key IS NOT NULL THEN 'claim_id refers to a claims row that was rejected in this batch'
-                 ELSE 'unknown claim_id: it is neither in this batch''s claims file nor already stored' END
-    END AS reason,
+    coalesce(r.rule_reason, p.reason) AS reason,
     -- Identical adjustments on one remittance (two service lines with CO-45, say) stay distinct rows.
     row_number() OVER (PARTITION BY r.claim_key, r.payer, r.remit_date, r.group_code, r.carc, r.rarc, r.rule_reason IS NULL ORDER BY r.src_line) AS occurrence
 FROM ruled AS r
-LEFT JOIN claim_status AS s ON s.claim_key = r.claim_key
-LEFT JOIN (SELECT DISTINCT claim_key FROM claims) AS k ON k.claim_key = r.claim_key;
+LEFT JOIN claim_problem AS p ON p.claim_key = r.claim_key;
