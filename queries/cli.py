@@ -17,7 +17,10 @@ from queries.store import StoreBusy
 
 
 def _paths(args: argparse.Namespace) -> Paths:
-    """--db PATH names the store file; its folder is the data folder."""
+    """--db PATH names the store file, whose folder is the data folder; --data-dir names the folder,
+    as the users, log and key commands do."""
+    if args.data_dir:
+        return default_paths(args.data_dir).ensure()
     if args.db:
         db = Path(args.db)
         if db.name != "store.duckdb":
@@ -130,23 +133,29 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _where(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", help="store file (default: $CODEAUDIT_DATA_DIR/store.duckdb, ./var/store.duckdb)")
+    where.add_argument("--data-dir", help="data folder holding store.duckdb (default: $CODEAUDIT_DATA_DIR, ./var)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="load claims.csv, claim_codes.csv, audit_findings.csv, denials.csv (or .parquet) from a folder")
     p.add_argument("folder")
-    p.add_argument("--db", help="store file (default: $CODEAUDIT_DATA_DIR/store.duckdb, ./var/store.duckdb)")
+    _where(p)
     p.add_argument("--json", action="store_true", help="print only the accepted and rejected counts as JSON")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("demo", help="generate the synthetic demo data set and load it through ingest")
     p.add_argument("--claims", type=int, default=20_000, help="number of claims (at least 100)")
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--db")
+    _where(p)
     p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("metrics", help="print the headline metrics for a scope, overall or by one dimension (docs/METRICS.md)")
-    p.add_argument("--db")
+    _where(p)
     p.add_argument("--from", dest="date_from", type=_date, help="first service date, inclusive (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_date, help="last service date, inclusive (YYYY-MM-DD)")
     p.add_argument("--facility", action="append", default=[], help="repeat for several")
