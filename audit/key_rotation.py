@@ -18,7 +18,8 @@ from audit.paths import Paths
 from audit.vault import PhiVault, Sealed, vault_context
 from queries.store import connect_read_only, write_transaction, writer_lock
 
-# Tables holding ciphertexts, with the columns that rebuild each value's associated data.
+# Tables holding ciphertexts, with the columns that rebuild each value's associated data. SQL below
+# splices these constants only, never input.
 _SEALED_TABLES = {
     "phi_vault": ("claim_key", "field"),
     "rejects": ("run_id", "file || ':' || CAST(line AS VARCHAR)"),

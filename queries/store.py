@@ -36,14 +36,10 @@ class StoreBusy(TimeoutError):
     """Another writer held the store lock for too long."""
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_SETTINGS))
-
-
 def connect_read_only(paths: Paths) -> duckdb.DuckDBPyConnection:
     if not paths.store.exists():
         raise StoreMissing(f"No store at {paths.store}: run `python manage.py demo` or `python manage.py ingest DIR`.")
-    return _connect(paths.store, read_only=True)
+    return duckdb.connect(str(paths.store), read_only=True, config=dict(DUCKDB_SETTINGS))
 
 
 class StoreReader:
