@@ -21,26 +21,26 @@ import pytest
 from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
 from fhir.resources.R4B.bundle import Bundle as FhirBundle
 
-from audit import log_checkpoints
-from audit.access_log import (
+from audit.events import ACTIONS, AccessEvent
+from audit.keys import ensure_keys, load_log_key
+from audit.log import checkpoints
+from audit.log import format as log_format
+from audit.log.cli import register
+from audit.log.export import ACT_REASON, CLAIM_SYSTEM, CSV_COLUMNS, export_csv, export_fhir, fhir_bundle
+from audit.log.files import LOG_FILE
+from audit.log.format import GENESIS_HASH
+from audit.log.read import read_events
+from audit.log.verify import (
     BAD_CHECKPOINT,
     BROKEN_CHAIN,
-    GENESIS_HASH,
     INSERTED,
-    LOG_FILE,
     MISSING,
     MODIFIED,
     REORDERED,
     TRUNCATED,
-    AccessLog,
-    AccessLogError,
-    read_events,
     verify,
 )
-from audit.events import ACTIONS, AccessEvent
-from audit.keys import ensure_keys, load_log_key
-from audit.log_cli import register
-from audit.log_export import ACT_REASON, CLAIM_SYSTEM, CSV_COLUMNS, export_csv, export_fhir, fhir_bundle
+from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import REPO_ROOT, Paths
 
 
@@ -199,16 +199,16 @@ def test_swapped_events_are_reordered(paths):
 
 def test_forged_head_checkpoint_has_a_bad_signature(paths):
     _write(paths)
-    head = paths.checkpoint_dir / log_checkpoints.HEAD_FILE
-    claim = log_checkpoints.Checkpoint(seq=8, hash="0" * 64, at="2025-01-01T00:00:00.000000Z")
-    forged = log_checkpoints.encode(claim, key=os.urandom(32)).ljust(log_checkpoints.SLOT_SIZE - 1) + b"\n"
-    head.write_bytes(forged + head.read_bytes()[log_checkpoints.SLOT_SIZE:])
+    head = paths.checkpoint_dir / checkpoints.HEAD_FILE
+    claim = log_format.Checkpoint(seq=8, hash="0" * 64, at="2025-01-01T00:00:00.000000Z")
+    forged = log_format.head_slot(log_format.encode_checkpoint(claim, key=os.urandom(32)))
+    head.write_bytes(forged + head.read_bytes()[log_format.SLOT_SIZE:])
     assert _problems(paths) == [(8, BAD_CHECKPOINT)]
 
 
 def test_edited_history_checkpoint_has_a_bad_signature(paths):
     _write(paths)
-    history = paths.checkpoint_dir / log_checkpoints.HISTORY_FILE
+    history = paths.checkpoint_dir / checkpoints.HISTORY_FILE
     history.write_bytes(history.read_bytes().replace(b'"seq":1,', b'"seq":7,'))
     assert _problems(paths) == [(7, BAD_CHECKPOINT)]
 
@@ -272,7 +272,7 @@ def test_unwritable_log_raises(paths):
 
 WRITER = """
 import sys
-from audit.access_log import AccessLog
+from audit.log.writer import AccessLog
 from audit.events import AccessEvent
 from audit.paths import default_paths
 with AccessLog(default_paths()) as log:

@@ -1,13 +1,50 @@
-"""The log's bytes do not change: a log written by the code before the audit/log split still verifies."""
+"""The log's bytes do not change: known-answer vectors, and a log written by older code still verifies.
+
+A consistent change to the format (another key label, another serialisation) would pass every other
+test and make every stored log unverifiable; these fail on it. The expected values were computed by the
+code of commit 24506b7, before the access log became the audit/log package.
+"""
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from audit.access_log import AccessLog, read_events, verify
 from audit.events import AccessEvent
+from audit.log.format import (
+    Checkpoint,
+    Signer,
+    checkpoint_key,
+    decode_checkpoint,
+    encode_checkpoint,
+    head_slot,
+    seal_event,
+    unseal,
+)
+from audit.log.read import read_events
+from audit.log.verify import verify
+from audit.log.writer import AccessLog
 from audit.paths import Paths
 
+LOG_KEY = bytes(range(32))
+EVENT = AccessEvent(
+    user="alice", role="auditor", action="phi_reveal", resource="claims", claim_keys=("ck_00000000000000a1",),
+    fields=("claim_id", "patient_mrn"), purpose_of_use="HOPERAT", justification="r\u00e9vision",
+    details={"needs_review": False, "rows": [1, 2.5, None]},
+)
+EVENT_LINE = (
+    b'{"action":"phi_reveal","claim_keys":["ck_00000000000000a1"],"details":{"needs_review":false,"rows":[1,2.5,null]},'
+    b'"fields":["claim_id","patient_mrn"],"justification":"r\\u00e9vision","outcome":"success",'
+    b'"prev_hash":"abababababababababababababababababababababababababababababababab","purpose_of_use":"HOPERAT",'
+    b'"resource":"claims","role":"auditor","seq":7,"ts":"2025-01-02T03:04:05.678901Z","user":"alice",'
+    b'"hash":"74ddbe8c89528f6afa9542116f9466255a046955fb7ec7a31c04fdd362f3868e",'
+    b'"mac":"37dda10494e736e5261049533b5383d5eb1f60a1227c67fedfd4d482b990de7a"}\n'
+)
+EVENT_HASH = "74ddbe8c89528f6afa9542116f9466255a046955fb7ec7a31c04fdd362f3868e"
+CHECKPOINT_KEY = "1ea438d4ddacb4ae5c7bb74ed7069abeda5158317ab97bef01ce71d6fac7bd2c"
+CHECKPOINT_RECORD = (
+    b'{"at":"2025-01-02T03:04:05.678901Z","hash":"74ddbe8c89528f6afa9542116f9466255a046955fb7ec7a31c04fdd362f3868e",'
+    b'"seq":7,"mac":"9967cf30e5be6f4af86e36ec4a2f7c674b15738f491095b63db4720da2463973"}'
+)
 WRITTEN_BEFORE_THE_SPLIT = Path(__file__).parent / "data" / "log_v1"
 LEGACY_FOLDER = "7d365753ad9a6854"  # named by a hash of the path the data folder had when written
 
@@ -31,3 +68,20 @@ def test_log_written_before_the_split_verifies_and_continues(paths: Paths):
     with AccessLog(paths) as log:
         assert log.append(AccessEvent(user="alice", role="auditor", action="sign_in"))["seq"] == 13
     assert verify(paths).ok
+
+
+def test_event_line_known_answer():
+    stored, line = seal_event(EVENT, seq=7, ts="2025-01-02T03:04:05.678901Z", prev_hash="ab" * 32, signer=Signer(LOG_KEY))
+    assert line == EVENT_LINE
+    assert (stored["hash"], stored["mac"]) == (EVENT_HASH, "37dda10494e736e5261049533b5383d5eb1f60a1227c67fedfd4d482b990de7a")
+    assert unseal(line[:-1], Signer(LOG_KEY)) == (7, b"ab" * 32, EVENT_HASH.encode())
+
+
+def test_checkpoint_key_and_record_known_answer():
+    key = checkpoint_key(LOG_KEY)
+    assert key.hex() == CHECKPOINT_KEY
+    checkpoint = Checkpoint(seq=7, hash=EVENT_HASH, at="2025-01-02T03:04:05.678901Z")
+    assert encode_checkpoint(checkpoint, key) == CHECKPOINT_RECORD
+    slot = head_slot(CHECKPOINT_RECORD)
+    assert len(slot) == 256 and slot == CHECKPOINT_RECORD + b" " * (255 - len(CHECKPOINT_RECORD)) + b"\n"
+    assert decode_checkpoint(slot, key, "head slot 1") == Checkpoint(7, EVENT_HASH, checkpoint.at, "head slot 1")

@@ -1,4 +1,4 @@
-"""`manage.py verify-log` and `manage.py export-log`: thin wrappers over audit.access_log and audit.log_export.
+"""`manage.py verify-log` and `manage.py export-log`: thin wrappers over the audit.log modules.
 
 manage.py calls register(subparsers), then args.func(args), whose return value is the exit code:
 0 clean, 1 problems found (verify-log), 2 could not run (missing key, unreadable files).
@@ -12,9 +12,11 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from audit.access_log import AccessLog, AccessLogError, read_events, verify
 from audit.events import AccessEvent, cli_actor
-from audit.log_export import export_csv, fhir_bundle
+from audit.log.export import export_csv, fhir_bundle
+from audit.log.read import read_events
+from audit.log.verify import verify
+from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import ConfigurationError, Paths, default_paths
 
 

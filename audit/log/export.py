@@ -1,6 +1,6 @@
 """Exports of access-log events: FHIR R4 AuditEvent resources (the standard exchange form) and CSV.
 
-Events are the dicts returned by audit.access_log.read_events. Nothing here adds PHI: claims appear
+Events are the dicts returned by audit.log.read.read_events. Nothing here adds PHI: claims appear
 only as their pseudonymous keys, and fields only by name.
 """
 from __future__ import annotations

@@ -1,0 +1,220 @@
+"""Verification of the access log: every event's hash and MAC, the sequence, the chain and every checkpoint.
+
+Each problem is named with its sequence number and kind, and the report counts what was checked, as
+CloudTrail's validate-logs does; `manage.py verify-log` exits 1 on any problem.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audit.log.checkpoints import newest, read_all
+from audit.log.files import LOCK_FILE, LOG_FILE, open_log_key, shared_lock
+from audit.log.format import GENESIS_HASH, Checkpoint, Record, Signer, UnreadableCheckpoint, claimed_seq, unseal
+from audit.paths import Paths
+
+# Problem kinds.
+MODIFIED = "modified event"
+MISSING = "missing event"
+INSERTED = "inserted event"
+REORDERED = "reordered events"
+TRUNCATED = "truncated tail"
+BAD_CHECKPOINT = "bad checkpoint signature"
+BROKEN_CHAIN = "broken chain"
+
+_READ_CHUNK = 1 << 23
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"seq {self.seq}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class VerifyReport:
+    events: int = 0
+    checkpoints: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        outcome = "no problems" if self.ok else f"{len(self.problems)} problem(s)"
+        return f"verified {self.events} events and {self.checkpoints} checkpoints: {outcome}"
+
+
+class _Gaps:
+    """Sequence numbers not (yet) seen below the highest one seen, as sorted [start, end) ranges."""
+
+    def __init__(self) -> None:
+        self.ranges: list[list[int]] = []
+
+    def add(self, start: int, end: int) -> None:
+        if start < end:
+            self.ranges.append([start, end])  # always above every existing range
+
+    def take(self, seq: int) -> bool:
+        """Mark seq as seen; False if it was not missing (so it was seen before)."""
+        i = bisect.bisect_right(self.ranges, [seq, float("inf")]) - 1
+        if i < 0 or not self.ranges[i][0] <= seq < self.ranges[i][1]:
+            return False
+        start, end = self.ranges.pop(i)
+        self.ranges[i:i] = [r for r in ([start, seq], [seq + 1, end]) if r[0] < r[1]]
+        return True
+
+
+class _Verifier:
+    """Checks log lines in file order, keeping only the frontier (highest seq seen), gap ranges and
+    unplaced bad lines, so memory does not grow with the log.
+
+    A line that fails its hash or MAC is placed once the next good line shows where it sits: if the
+    good line leaves seqs unaccounted for, the bad lines fill them (modified events); any bad lines
+    beyond that are extra (inserted events). At the end of the log, the newest checkpoint says how
+    many seqs the tail should hold.
+    """
+
+    def __init__(self, signer: Signer, checkpoints: list[Checkpoint]) -> None:
+        self.signer = signer
+        self.problems: list[Problem] = []
+        self.lines = 0
+        self.frontier_seq, self.frontier_hash = 0, GENESIS_HASH.encode()
+        self.gaps = _Gaps()
+        self.unplaced: list[tuple[int, int | None, str]] = []  # (line number, claimed seq, reason)
+        self.latest = newest(checkpoints)
+        self.by_seq: dict[int, list[Checkpoint]] = {}
+        for checkpoint in checkpoints:
+            self.by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+
+    def feed(self, line: bytes) -> None:
+        self.lines += 1
+        sealed = unseal(line, self.signer)
+        if isinstance(sealed, str):
+            self.unplaced.append((self.lines, claimed_seq(line), sealed))
+            return
+        seq, prev_hash, digest = sealed
+        if seq > self.frontier_seq:
+            slots = range(self.frontier_seq + 1, seq)
+            filled = self._place_bad_lines(slots)
+            self.gaps.add(slots.start + filled, slots.stop)
+            if seq == self.frontier_seq + 1 and prev_hash != self.frontier_hash:
+                detail = f"line {self.lines}: its prev_hash is not the hash of seq {self.frontier_seq}"
+                self._report(seq, BROKEN_CHAIN, detail)
+            self.frontier_seq, self.frontier_hash = seq, digest
+        else:
+            self._place_bad_lines(range(0))
+            if not self.gaps.take(seq):
+                self._report(seq, INSERTED, f"line {self.lines} repeats seq {seq}: a copy of an earlier event")
+                return
+            self._report(seq, REORDERED, f"line {self.lines} holds seq {seq} after seq {self.frontier_seq}")
+        self._compare_checkpoints(seq, digest.decode())
+
+    def fragment(self, data: bytes) -> None:
+        """Bytes after the last newline: an append interrupted by a crash (the next append removes it)."""
+        self.lines += 1
+        self.unplaced.append((self.lines, claimed_seq(data), "it is an incomplete last line, cut off by a crash"))
+
+    def finish(self) -> list[Problem]:
+        end = self.latest.seq if self.latest and self.latest.seq > self.frontier_seq else self.frontier_seq
+        slots = range(self.frontier_seq + 1, end + 1)
+        filled = self._place_bad_lines(slots)
+        if filled < len(slots):
+            first, latest = slots[filled], self.latest
+            self._report(first, TRUNCATED, (
+                f"the log ends at seq {first - 1} but {latest.source} (written {latest.at}) records seq "
+                f"{latest.seq}: {len(slots) - filled} event(s) were removed from the end"
+            ))
+        for start, stop in self.gaps.ranges:
+            what = f"event {start} is" if stop == start + 1 else f"events {start}-{stop - 1} ({stop - start}) are"
+            self._report(start, MISSING, f"{what} missing from the log")
+        return self.problems
+
+    def _place_bad_lines(self, slots: range) -> int:
+        """Report the bad lines seen since the last good one; returns how many slots they filled."""
+        unplaced, self.unplaced = self.unplaced, []
+        for (line_no, _, reason), seq in zip(unplaced, slots):
+            self._report(seq, MODIFIED, f"line {line_no}: {reason}")
+        for line_no, claimed, reason in unplaced[len(slots):]:
+            seq = claimed if claimed is not None else self.frontier_seq
+            self._report(seq, INSERTED, f"line {line_no} is not part of the log: {reason}")
+        return min(len(unplaced), len(slots))
+
+    def _compare_checkpoints(self, seq: int, digest: str) -> None:
+        for checkpoint in self.by_seq.pop(seq, ()):
+            if checkpoint.hash == digest:
+                continue
+            found = f"{checkpoint.source} records another event at seq {seq}"
+            if checkpoint is self.latest:
+                self._report(seq, TRUNCATED, f"{found}: the end of the log was replaced")
+            else:
+                self._report(seq, BROKEN_CHAIN, f"{found}: the log was rewritten at or before it")
+
+    def _report(self, seq: int, kind: str, detail: str) -> None:
+        self.problems.append(Problem(seq, kind, detail))
+
+
+def _checkpoint_problems(
+    history: list[Record],
+    head: list[Record],
+    log_dir: Path,
+    events: int,
+) -> list[Problem]:
+    """Problems visible from the checkpoints alone: bad signatures, a history that goes backwards
+    (the log was cut back and rewritten), or none at all although the log has events."""
+    problems = [
+        Problem(r.claimed_seq or 0, BAD_CHECKPOINT, f"{r.source}: {r.reason}")
+        for r in history + head if isinstance(r, UnreadableCheckpoint)
+    ]
+    highest: Checkpoint | None = None
+    for record in history:
+        if not isinstance(record, Checkpoint):
+            continue
+        if highest is not None and record.seq < highest.seq:
+            problems.append(Problem(record.seq, TRUNCATED, (
+                f"{record.source} records seq {record.seq} after {highest.source} recorded seq {highest.seq}: "
+                "the log was cut back and rewritten"
+            )))
+        if highest is None or record.seq > highest.seq:
+            highest = record
+    if events and not history + head:
+        problems.append(Problem(0, BAD_CHECKPOINT, (
+            f"there are no checkpoints beside the {events} log lines; "
+            f"restore {log_dir} and the checkpoint folder from backup"
+        )))
+    return problems
+
+
+def verify(paths: Paths) -> VerifyReport:
+    """Check every event's hash and MAC, the sequence, the chain and every checkpoint.
+
+    Takes a consistent snapshot (log length and checkpoints) under a shared lock, then reads without
+    it, so writers wait only for the snapshot. Problems are sorted by seq.
+    """
+    log_key = open_log_key(paths)
+    log_path = paths.log_dir / LOG_FILE
+    with shared_lock(paths.log_dir / LOCK_FILE):
+        size = log_path.stat().st_size if log_path.exists() else 0
+        history, head = read_all(paths.checkpoint_dir, log_key)
+    verifier = _Verifier(Signer(log_key), [r for r in history + head if isinstance(r, Checkpoint)])
+    carry = b""
+    if size:
+        with open(log_path, "rb") as log:
+            remaining = size
+            while remaining and (chunk := log.read(min(_READ_CHUNK, remaining))):
+                remaining -= len(chunk)
+                lines = (carry + chunk).split(b"\n")
+                carry = lines.pop()
+                for line in lines:
+                    verifier.feed(line)
+    if carry:
+        verifier.fragment(carry)
+    problems = verifier.finish() + _checkpoint_problems(history, head, paths.log_dir, verifier.lines)
+    problems.sort(key=lambda p: p.seq)
+    return VerifyReport(events=verifier.lines, checkpoints=len(history) + len(head), problems=problems)
