@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from audit.permissions import PurposeOfUse
+
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
@@ -38,12 +40,8 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "key_rotate": (("110113", "Security Alert"), ("110129", "Security Configuration"), "U"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
-PURPOSES = {
-    "TREAT": "treatment",
-    "ETREAT": "Emergency Treatment",
-    "HPAYMT": "healthcare payment",
-    "HOPERAT": "healthcare operations",
-}
+# HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.
+PURPOSES = {purpose.value: purpose.label for purpose in PurposeOfUse}
 CSV_COLUMNS = (
     "seq", "ts", "user", "role", "action", "outcome", "resource", "claim_keys", "fields",
     "purpose_of_use", "justification", "details", "hash",

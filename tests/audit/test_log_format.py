@@ -6,9 +6,6 @@ code of commit 24506b7, before the access log became the audit/log package.
 """
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from audit.events import AccessEvent
 from audit.log.format import (
     Checkpoint,
@@ -24,6 +21,7 @@ from audit.log.read import read_events
 from audit.log.verify import verify
 from audit.log.writer import AccessLog
 from audit.paths import Paths
+from tests.audit import log_support as support
 
 LOG_KEY = bytes(range(32))
 EVENT = AccessEvent(
@@ -45,21 +43,9 @@ CHECKPOINT_RECORD = (
     b'{"at":"2025-01-02T03:04:05.678901Z","hash":"74ddbe8c89528f6afa9542116f9466255a046955fb7ec7a31c04fdd362f3868e",'
     b'"seq":7,"mac":"9967cf30e5be6f4af86e36ec4a2f7c674b15738f491095b63db4720da2463973"}'
 )
-WRITTEN_BEFORE_THE_SPLIT = Path(__file__).parent / "data" / "log_v1"
-LEGACY_FOLDER = "7d365753ad9a6854"  # named by a hash of the path the data folder had when written
-
-
-def _restore(paths: Paths) -> None:
-    """Copy the checked-in log into this test's data and key folders, private as real ones are."""
-    shutil.copytree(WRITTEN_BEFORE_THE_SPLIT / "data", paths.data_dir, dirs_exist_ok=True)
-    shutil.copytree(WRITTEN_BEFORE_THE_SPLIT / "keys", paths.key_dir, dirs_exist_ok=True)
-    for path in [paths.key_dir, *paths.key_dir.rglob("*")]:
-        path.chmod(0o700 if path.is_dir() else 0o600)
-
-
 def test_log_written_before_the_split_verifies_and_continues(paths: Paths):
-    _restore(paths)
-    paths.checkpoint_dir.parent.joinpath(LEGACY_FOLDER).rename(paths.checkpoint_dir)
+    support.restore_log_v1(paths)
+    paths.checkpoint_dir.parent.joinpath(support.LOG_V1_FOLDER).rename(paths.checkpoint_dir)
     report = verify(paths)
     assert (report.ok, report.events, report.checkpoints) == (True, 12, 5)
     events = read_events(paths)
