@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from audit.log.files import open_durable, same_file
@@ -48,14 +49,30 @@ def newest(records: Iterable[Record | None]) -> Checkpoint | None:
     return max((r for r in records if isinstance(r, Checkpoint)), key=lambda c: c.seq, default=None)
 
 
-def read_all(folder: Path, log_key: bytes) -> tuple[list[Record], list[Record]]:
-    """Every checkpoint record: the history lines in file order, and the written head slots."""
+@dataclass(frozen=True)
+class StoredCheckpoints:
+    """Every checkpoint record of one log, and which of its two files were found at all."""
+
+    folder: Path
+    history: list[Record]  # history lines, in file order
+    head: list[Record]  # the head slots ever written
+    history_found: bool
+    head_found: bool
+
+    @property
+    def records(self) -> list[Record]:
+        return self.history + self.head
+
+
+def read_all(folder: Path, log_key: bytes) -> StoredCheckpoints:
     key = checkpoint_key(log_key)
     history_path, head_path = folder / HISTORY_FILE, folder / HEAD_FILE
     lines = history_path.read_bytes().split(b"\n") if history_path.exists() else []
     history = [decode_checkpoint(line, key, f"history line {n}") for n, line in enumerate(lines, 1) if line]
     head = read_slots(head_path.read_bytes(), key) if head_path.exists() else []
-    return history, [slot for slot in head if slot is not None]
+    return StoredCheckpoints(
+        folder, history, [slot for slot in head if slot is not None], history_path.exists(), head_path.exists()
+    )
 
 
 class CheckpointWriter:
@@ -77,16 +94,26 @@ class CheckpointWriter:
         """True if the head file holds anything; with no valid slot, that means it was forged or damaged."""
         return os.fstat(self._head()).st_size > 0
 
+    def history_lost(self) -> bool:
+        """True if history.jsonl is missing or empty. Every log's first commit writes it (before the
+        head), so a log with events and no history lost it."""
+        try:
+            return (self.folder / HISTORY_FILE).stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
     def write(self, checkpoint: Checkpoint, slot: int, previous: Checkpoint | None) -> None:
+        """History first, then head: a crash between the two leaves a history one commit ahead of the
+        head (harmless), never a head whose log has no history."""
         record = encode_checkpoint(checkpoint, self._key)
-        head = self._head()
-        os.pwrite(head, head_slot(record), slot * SLOT_SIZE)
-        os.fsync(head)
         if history_due(previous, checkpoint):
             if self._history_fd is None:
                 self._history_fd = open_durable(self.folder / HISTORY_FILE, os.O_WRONLY | os.O_APPEND)
             os.write(self._history_fd, record + b"\n")
             os.fsync(self._history_fd)
+        head = self._head()
+        os.pwrite(head, head_slot(record), slot * SLOT_SIZE)
+        os.fsync(head)
 
     def reopen_if_replaced(self) -> bool:
         """Drop file handles whose path now names another file (or none), so writes reach the files

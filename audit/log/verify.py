@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from audit.log.checkpoints import newest, read_all
+from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, StoredCheckpoints, newest, read_all
 from audit.log.files import LOCK_FILE, LOG_FILE, open_log_key, shared_lock
-from audit.log.format import GENESIS_HASH, Checkpoint, Record, Signer, UnreadableCheckpoint, claimed_seq, unseal
+from audit.log.format import GENESIS_HASH, Checkpoint, Signer, UnreadableCheckpoint, claimed_seq, unseal
 from audit.paths import Paths
 
 # Problem kinds.
@@ -22,6 +21,7 @@ REORDERED = "reordered events"
 TRUNCATED = "truncated tail"
 BAD_CHECKPOINT = "bad checkpoint signature"
 BROKEN_CHAIN = "broken chain"
+MISSING_CHECKPOINT = "missing checkpoint"
 
 _READ_CHUNK = 1 << 23
 
@@ -160,20 +160,16 @@ class _Verifier:
         self.problems.append(Problem(seq, kind, detail))
 
 
-def _checkpoint_problems(
-    history: list[Record],
-    head: list[Record],
-    log_dir: Path,
-    events: int,
-) -> list[Problem]:
+def _checkpoint_problems(stored: StoredCheckpoints, events: int) -> list[Problem]:
     """Problems visible from the checkpoints alone: bad signatures, a history that goes backwards
-    (the log was cut back and rewritten), or none at all although the log has events."""
+    (the log was cut back and rewritten), and a head or history missing although the log has events
+    (whoever removed them could have cut the tail unseen)."""
     problems = [
         Problem(r.claimed_seq or 0, BAD_CHECKPOINT, f"{r.source}: {r.reason}")
-        for r in history + head if isinstance(r, UnreadableCheckpoint)
+        for r in stored.records if isinstance(r, UnreadableCheckpoint)
     ]
     highest: Checkpoint | None = None
-    for record in history:
+    for record in stored.history:
         if not isinstance(record, Checkpoint):
             continue
         if highest is not None and record.seq < highest.seq:
@@ -183,10 +179,19 @@ def _checkpoint_problems(
             )))
         if highest is None or record.seq > highest.seq:
             highest = record
-    if events and not history + head:
-        problems.append(Problem(0, BAD_CHECKPOINT, (
-            f"there are no checkpoints beside the {events} log lines; "
-            f"restore {log_dir} and the checkpoint folder from backup"
+    if not events:
+        return problems
+    restore = "restore the log and its checkpoint folder from backup"
+    if not stored.head:
+        vouched = highest.seq if highest else 0
+        problems.append(Problem(vouched + 1, MISSING_CHECKPOINT, (
+            f"the head checkpoint {stored.folder / HEAD_FILE} is {'empty' if stored.head_found else 'missing'}, "
+            f"so events after seq {vouched} could have been removed from the end unseen; {restore}"
+        )))
+    if not stored.history:
+        problems.append(Problem(1, MISSING_CHECKPOINT, (
+            f"the checkpoint history {stored.folder / HISTORY_FILE} is {'empty' if stored.history_found else 'missing'}, "
+            f"so the log cannot be checked against it; {restore}"
         )))
     return problems
 
@@ -201,8 +206,8 @@ def verify(paths: Paths) -> VerifyReport:
     log_path = paths.log_dir / LOG_FILE
     with shared_lock(paths.log_dir / LOCK_FILE):
         size = log_path.stat().st_size if log_path.exists() else 0
-        history, head = read_all(paths.checkpoint_dir, log_key)
-    verifier = _Verifier(Signer(log_key), [r for r in history + head if isinstance(r, Checkpoint)])
+        stored = read_all(paths.checkpoint_dir, log_key)
+    verifier = _Verifier(Signer(log_key), [r for r in stored.records if isinstance(r, Checkpoint)])
     carry = b""
     if size:
         with open(log_path, "rb") as log:
@@ -215,6 +220,6 @@ def verify(paths: Paths) -> VerifyReport:
                     verifier.feed(line)
     if carry:
         verifier.fragment(carry)
-    problems = verifier.finish() + _checkpoint_problems(history, head, paths.log_dir, verifier.lines)
+    problems = verifier.finish() + _checkpoint_problems(stored, verifier.lines)
     problems.sort(key=lambda p: p.seq)
-    return VerifyReport(events=verifier.lines, checkpoints=len(history) + len(head), problems=problems)
+    return VerifyReport(events=verifier.lines, checkpoints=len(stored.records), problems=problems)

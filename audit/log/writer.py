@@ -185,12 +185,15 @@ class AccessLog:
         return _Tail(end, seq, last_hash, head, slot)
 
     def _check_against_head(self, seq: int, last_hash: str, head: Checkpoint | None) -> None:
-        """Refuse to write on top of a log that lost events: appending would overwrite the evidence."""
+        """Refuse to write on top of a log that lost events, or the checkpoints that would show it:
+        appending would overwrite the evidence."""
+        if seq and self._checkpoints.history_lost():
+            raise self._refuse(f"it has {seq} events but its checkpoint history is missing or empty")
         if head is None:
             if self._checkpoints.has_records():
                 raise self._refuse("its head checkpoint has no valid signature")
             if seq:
-                raise self._refuse(f"it has {seq} events but no checkpoint")
+                raise self._refuse(f"it has {seq} events but its head checkpoint is missing or empty")
         elif head.seq > seq:
             raise self._refuse(f"it ends at seq {seq} but its checkpoint ({head.at}) records seq {head.seq}")
         elif head.seq == seq and head.hash != last_hash:

@@ -73,3 +73,8 @@ def restore_log_v1(paths: Paths) -> None:
     shutil.copytree(LOG_V1 / "keys", paths.key_dir, dirs_exist_ok=True)
     for path in [paths.key_dir, *paths.key_dir.rglob("*")]:
         path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def checkpoint_folder(paths: Paths) -> Path:
+    """The folder holding this data folder's log checkpoints."""
+    return paths.checkpoint_dir
