@@ -53,7 +53,7 @@ def newest(records: Iterable[Record | None]) -> Checkpoint | None:
 class StoredCheckpoints:
     """Every checkpoint record of one log, and which of its two files were found at all."""
 
-    folder: Path
+    folder: Path | None  # None: no folder found for the log
     history: list[Record]  # history lines, in file order
     head: list[Record]  # the head slots ever written
     history_found: bool
@@ -63,8 +63,14 @@ class StoredCheckpoints:
     def records(self) -> list[Record]:
         return self.history + self.head
 
+    def where(self, name: str) -> str:
+        """' <path of the file>' for reports, or '' when no folder was found."""
+        return f" {self.folder / name}" if self.folder else ""
 
-def read_all(folder: Path, log_key: bytes) -> StoredCheckpoints:
+
+def read_all(folder: Path | None, log_key: bytes) -> StoredCheckpoints:
+    if folder is None:
+        return StoredCheckpoints(None, [], [], False, False)
     key = checkpoint_key(log_key)
     history_path, head_path = folder / HISTORY_FILE, folder / HEAD_FILE
     lines = history_path.read_bytes().split(b"\n") if history_path.exists() else []
@@ -86,13 +92,17 @@ class CheckpointWriter:
 
     def read_head(self) -> tuple[Checkpoint | None, int]:
         """The newest valid head checkpoint (None if none) and the slot index to write next."""
-        slots = read_slots(os.pread(self._head(), 2 * SLOT_SIZE, 0), self._key)
+        head = self._head(create=False)
+        if head is None:
+            return None, 0
+        slots = read_slots(os.pread(head, 2 * SLOT_SIZE, 0), self._key)
         latest = newest(slots)
         return latest, 0 if latest is None else 1 - slots.index(latest)
 
     def has_records(self) -> bool:
         """True if the head file holds anything; with no valid slot, that means it was forged or damaged."""
-        return os.fstat(self._head()).st_size > 0
+        head = self._head(create=False)
+        return head is not None and os.fstat(head).st_size > 0
 
     def history_lost(self) -> bool:
         """True if history.jsonl is missing or empty. Every log's first commit writes it (before the
@@ -111,7 +121,7 @@ class CheckpointWriter:
                 self._history_fd = open_durable(self.folder / HISTORY_FILE, os.O_WRONLY | os.O_APPEND)
             os.write(self._history_fd, record + b"\n")
             os.fsync(self._history_fd)
-        head = self._head()
+        head = self._head(create=True)
         os.pwrite(head, head_slot(record), slot * SLOT_SIZE)
         os.fsync(head)
 
@@ -133,7 +143,10 @@ class CheckpointWriter:
                 os.close(fd)
         self._head_fd = self._history_fd = None
 
-    def _head(self) -> int:
+    def _head(self, create: bool) -> int | None:
         if self._head_fd is None:
-            self._head_fd = open_durable(self.folder / HEAD_FILE, os.O_RDWR)
+            try:
+                self._head_fd = (open_durable if create else os.open)(self.folder / HEAD_FILE, os.O_RDWR)
+            except FileNotFoundError:
+                return None
         return self._head_fd

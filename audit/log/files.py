@@ -72,6 +72,15 @@ def lines_newest_first(fd: int, size: int, block: int = 1 << 16) -> Iterator[tup
         yield pending, line_end
 
 
+def lines_oldest_first(fd: int, block: int = 1 << 16) -> Iterator[bytes]:
+    """Complete lines from the start, read lazily; bytes after the last newline are skipped."""
+    pos, pending = 0, b""
+    while chunk := os.pread(fd, block, pos):
+        pos += len(chunk)
+        *complete, pending = (pending + chunk).split(b"\n")
+        yield from complete
+
+
 @contextmanager
 def shared_lock(lock_path: Path) -> Iterator[None]:
     """Hold the log's lock shared (writers wait); a log never written has no lock file and no writer."""

@@ -6,11 +6,15 @@ CloudTrail's validate-logs does; `manage.py verify-log` exits 1 on any problem.
 from __future__ import annotations
 
 import bisect
+import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, StoredCheckpoints, newest, read_all
-from audit.log.files import LOCK_FILE, LOG_FILE, open_log_key, shared_lock
+from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_log_key, shared_lock
 from audit.log.format import GENESIS_HASH, Checkpoint, Signer, UnreadableCheckpoint, claimed_seq, unseal
+from audit.log.identity import locate, log_identity
 from audit.paths import Paths
 
 # Problem kinds.
@@ -22,6 +26,7 @@ TRUNCATED = "truncated tail"
 BAD_CHECKPOINT = "bad checkpoint signature"
 BROKEN_CHAIN = "broken chain"
 MISSING_CHECKPOINT = "missing checkpoint"
+REPLACED = "replaced log"
 
 _READ_CHUNK = 1 << 23
 
@@ -41,6 +46,8 @@ class VerifyReport:
     events: int = 0
     checkpoints: int = 0
     problems: list[Problem] = field(default_factory=list)
+    log_id: str | None = None  # the hash of the first event (audit.log.identity)
+    checkpoint_folder: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -185,12 +192,12 @@ def _checkpoint_problems(stored: StoredCheckpoints, events: int) -> list[Problem
     if not stored.head:
         vouched = highest.seq if highest else 0
         problems.append(Problem(vouched + 1, MISSING_CHECKPOINT, (
-            f"the head checkpoint {stored.folder / HEAD_FILE} is {'empty' if stored.head_found else 'missing'}, "
+            f"the head checkpoint{stored.where(HEAD_FILE)} is {'empty' if stored.head_found else 'missing'}, "
             f"so events after seq {vouched} could have been removed from the end unseen; {restore}"
         )))
     if not stored.history:
         problems.append(Problem(1, MISSING_CHECKPOINT, (
-            f"the checkpoint history {stored.folder / HISTORY_FILE} is {'empty' if stored.history_found else 'missing'}, "
+            f"the checkpoint history{stored.where(HISTORY_FILE)} is {'empty' if stored.history_found else 'missing'}, "
             f"so the log cannot be checked against it; {restore}"
         )))
     return problems
@@ -203,23 +210,42 @@ def verify(paths: Paths) -> VerifyReport:
     it, so writers wait only for the snapshot. Problems are sorted by seq.
     """
     log_key = open_log_key(paths)
+    signer = Signer(log_key)
     log_path = paths.log_dir / LOG_FILE
-    with shared_lock(paths.log_dir / LOCK_FILE):
-        size = log_path.stat().st_size if log_path.exists() else 0
-        stored = read_all(paths.checkpoint_dir, log_key)
-    verifier = _Verifier(Signer(log_key), [r for r in stored.records if isinstance(r, Checkpoint)])
-    carry = b""
-    if size:
-        with open(log_path, "rb") as log:
-            remaining = size
-            while remaining and (chunk := log.read(min(_READ_CHUNK, remaining))):
-                remaining -= len(chunk)
-                lines = (carry + chunk).split(b"\n")
-                carry = lines.pop()
-                for line in lines:
-                    verifier.feed(line)
+    with ExitStack() as files:
+        with shared_lock(paths.log_dir / LOCK_FILE):
+            log = files.enter_context(open(log_path, "rb")) if log_path.exists() else None
+            size = os.fstat(log.fileno()).st_size if log else 0
+            log_id, last = _identity_and_end(log.fileno(), size, signer) if log else (None, None)
+            home = locate(paths, log_id, last, log_key)
+            stored = read_all(home.folder, log_key)
+        verifier = _Verifier(signer, [r for r in stored.records if isinstance(r, Checkpoint)])
+        carry, remaining = b"", size
+        while log and remaining and (chunk := log.read(min(_READ_CHUNK, remaining))):
+            remaining -= len(chunk)
+            lines = (carry + chunk).split(b"\n")
+            carry = lines.pop()
+            for line in lines:
+                verifier.feed(line)
     if carry:
         verifier.fragment(carry)
     problems = verifier.finish() + _checkpoint_problems(stored, verifier.lines)
+    if home.displaced is not None:
+        problems.append(Problem(1, REPLACED, (
+            f"the checkpoints this data folder holds ({home.displaced}) are another log's: this log "
+            f"({log_id}) took its place; restore the data folder's own log from backup, or remove "
+            f"{home.displaced} if that log is retired"
+        )))
     problems.sort(key=lambda p: p.seq)
-    return VerifyReport(events=verifier.lines, checkpoints=len(stored.records), problems=problems)
+    return VerifyReport(
+        events=verifier.lines, checkpoints=len(stored.records), problems=problems,
+        log_id=log_id, checkpoint_folder=home.folder,
+    )
+
+
+def _identity_and_end(fd: int, size: int, signer: Signer) -> tuple[str | None, tuple[int, str] | None]:
+    """The log's identity and its last valid event (seq, hash), which locate its checkpoints."""
+    newest_line = next(lines_newest_first(fd, size, block=4096), None)
+    sealed = unseal(newest_line[0], signer) if newest_line else "empty"
+    last = None if isinstance(sealed, str) else (sealed[0], sealed[2].decode())
+    return log_identity(fd, signer), last

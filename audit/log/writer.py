@@ -14,12 +14,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from audit.events import AccessEvent
 from audit.log.checkpoints import CheckpointWriter
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_durable, open_log_key, same_file
 from audit.log.format import GENESIS_HASH, Checkpoint, Signer, seal_event, unseal, utc_now
+from audit.log.identity import Home, adopt, locate, log_identity
 from audit.paths import Paths
 
 
@@ -52,8 +54,10 @@ class AccessLog:
             raise AccessLogError(
                 f"Cannot create {paths.data_dir} or {paths.key_dir} ({exc.strerror}); fix the permissions."
             ) from None
+        self._log_key = log_key
         self._signer = Signer(log_key)
-        self._checkpoints = CheckpointWriter(paths.checkpoint_dir, log_key)
+        self._checkpoints: CheckpointWriter | None = None
+        self._log_id: str | None = None  # of the open log file; see audit.log.identity
         self._mutex = threading.Lock()
         self._pid = os.getpid()
         self._lock_fd: int | None = None
@@ -96,8 +100,8 @@ class AccessLog:
             if fd is not None:
                 os.close(fd)
         self._log_fd = self._lock_fd = None
-        self._checkpoints.close()
-        self._tail = None
+        self._use_checkpoints(None)
+        self._tail = self._log_id = None
 
     def __enter__(self) -> AccessLog:
         return self
@@ -136,6 +140,9 @@ class AccessLog:
             lines.append(line)
         data = b"".join(lines)
         self._tail = None  # until the commit completes, re-read the state from disk
+        if not tail.seq:  # a new log: its first event names it and its checkpoint folder
+            self._log_id = records[0]["hash"]
+            self._use_checkpoints(self.paths.checkpoint_dir / self._log_id)
         try:
             _write_all(self._log_fd, data)
             os.fsync(self._log_fd)
@@ -144,6 +151,8 @@ class AccessLog:
             raise
         checkpoint = Checkpoint(seq=seq, hash=prev_hash, at=records[-1]["ts"])
         self._checkpoints.write(checkpoint, tail.slot, tail.head)
+        if not tail.seq:
+            adopt(Home(self._checkpoints.folder), self.paths, self._log_id)
         self._tail = _Tail(tail.size + len(data), seq, prev_hash, checkpoint, 1 - tail.slot)
         return records
 
@@ -162,10 +171,10 @@ class AccessLog:
         log_path = self.paths.log_dir / LOG_FILE
         if self._log_fd is not None and not same_file(self._log_fd, log_path):
             os.close(self._log_fd)
-            self._log_fd, self._tail = None, None
+            self._log_fd, self._tail, self._log_id = None, None, None
         if self._log_fd is None:
             self._log_fd = open_durable(log_path, os.O_RDWR | os.O_APPEND)
-        if self._checkpoints.reopen_if_replaced():
+        if self._checkpoints is not None and self._checkpoints.reopen_if_replaced():
             self._tail = None
         size = os.fstat(self._log_fd).st_size
         if self._tail is not None and self._tail.size == size:
@@ -177,20 +186,38 @@ class AccessLog:
             if isinstance(sealed, str):
                 raise self._refuse(f"its last line is not a valid event ({sealed})")
             seq, last_hash, end = sealed[0], sealed[2].decode(), newest_line[1]
-        head, slot = self._checkpoints.read_head()
+        if seq and self._log_id is None:
+            self._log_id = log_identity(self._log_fd, self._signer)
+        home = locate(self.paths, self._log_id, (seq, last_hash) if seq else None, self._log_key)
+        if home.displaced is not None:
+            raise self._refuse(f"this data folder's checkpoints ({home.displaced}) are another log's, so this log took its place")
+        if home.folder is None and seq:
+            raise self._refuse("its first two lines are damaged, so its checkpoints cannot be found")
+        self._use_checkpoints(home.folder)
+        head, slot = self._checkpoints.read_head() if self._checkpoints is not None else (None, 0)
         self._check_against_head(seq, last_hash, head)
+        if seq and self._log_id is not None and not home.claimed:
+            self._use_checkpoints(adopt(home, self.paths, self._log_id))
         if end < size:  # an append torn by a crash; it was never acknowledged, so drop it
             os.ftruncate(self._log_fd, end)
             os.fsync(self._log_fd)
         return _Tail(end, seq, last_hash, head, slot)
 
+    def _use_checkpoints(self, folder: Path | None) -> None:
+        if self._checkpoints is not None and self._checkpoints.folder != folder:
+            self._checkpoints.close()
+            self._checkpoints = None
+        if self._checkpoints is None and folder is not None:
+            self._checkpoints = CheckpointWriter(folder, self._log_key)
+
     def _check_against_head(self, seq: int, last_hash: str, head: Checkpoint | None) -> None:
         """Refuse to write on top of a log that lost events, or the checkpoints that would show it:
         appending would overwrite the evidence."""
-        if seq and self._checkpoints.history_lost():
+        checkpoints = self._checkpoints
+        if seq and (checkpoints is None or checkpoints.history_lost()):
             raise self._refuse(f"it has {seq} events but its checkpoint history is missing or empty")
         if head is None:
-            if self._checkpoints.has_records():
+            if checkpoints is not None and checkpoints.has_records():
                 raise self._refuse("its head checkpoint has no valid signature")
             if seq:
                 raise self._refuse(f"it has {seq} events but its head checkpoint is missing or empty")
@@ -202,8 +229,8 @@ class AccessLog:
     def _refuse(self, problem: str) -> AccessLogError:
         return AccessLogError(
             f"The access log in {self.paths.log_dir} cannot be trusted: {problem}. Nothing can be recorded, "
-            "so do not show the data. Run `manage.py verify-log` and restore the log and "
-            f"{self.paths.checkpoint_dir} from backup."
+            "so do not show the data. Run `manage.py verify-log` and restore the log and its checkpoints "
+            f"({self._checkpoints.folder if self._checkpoints else self.paths.checkpoint_dir}) from backup."
         )
 
 

@@ -76,5 +76,5 @@ def restore_log_v1(paths: Paths) -> None:
 
 
 def checkpoint_folder(paths: Paths) -> Path:
-    """The folder holding this data folder's log checkpoints."""
-    return paths.checkpoint_dir
+    """The folder of this log's checkpoints: named by the hash of its first event (docs/SECURITY.md)."""
+    return paths.checkpoint_dir / json.loads(lines(paths)[0])["hash"]

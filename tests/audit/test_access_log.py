@@ -147,7 +147,7 @@ def test_swapped_events_are_reordered(paths):
 
 def test_forged_head_checkpoint_has_a_bad_signature(paths):
     support.write(paths)
-    head = paths.checkpoint_dir / checkpoints.HEAD_FILE
+    head = support.checkpoint_folder(paths) / checkpoints.HEAD_FILE
     claim = log_format.Checkpoint(seq=8, hash="0" * 64, at="2025-01-01T00:00:00.000000Z")
     forged = log_format.head_slot(log_format.encode_checkpoint(claim, key=os.urandom(32)))
     head.write_bytes(forged + head.read_bytes()[log_format.SLOT_SIZE:])
@@ -156,7 +156,7 @@ def test_forged_head_checkpoint_has_a_bad_signature(paths):
 
 def test_edited_history_checkpoint_has_a_bad_signature(paths):
     support.write(paths)
-    history = paths.checkpoint_dir / checkpoints.HISTORY_FILE
+    history = support.checkpoint_folder(paths) / checkpoints.HISTORY_FILE
     history.write_bytes(history.read_bytes().replace(b'"seq":1,', b'"seq":7,'))
     assert support.problems(paths) == [(7, BAD_CHECKPOINT)]
 

@@ -6,7 +6,10 @@ code of commit 24506b7, before the access log became the audit/log package.
 """
 from __future__ import annotations
 
+import pytest
+
 from audit.events import AccessEvent
+from audit.log.checkpoints import HISTORY_FILE
 from audit.log.format import (
     Checkpoint,
     Signer,
@@ -17,13 +20,14 @@ from audit.log.format import (
     seal_event,
     unseal,
 )
+from audit.log.identity import DATA_FOLDER_FILE, legacy_name
 from audit.log.read import read_events
 from audit.log.verify import verify
 from audit.log.writer import AccessLog
-from audit.paths import Paths
 from tests.audit import log_support as support
 
 LOG_KEY = bytes(range(32))
+LOG_V1_IDENTITY = "1f25cf2ef324c83f87b99aca8cf75a0de7f6db6c302d0fc67cc43ba3fc2d6531"  # its first event's hash
 EVENT = AccessEvent(
     user="alice", role="auditor", action="phi_reveal", resource="claims", claim_keys=("ck_00000000000000a1",),
     fields=("claim_id", "patient_mrn"), purpose_of_use="HOPERAT", justification="r\u00e9vision",
@@ -43,17 +47,29 @@ CHECKPOINT_RECORD = (
     b'{"at":"2025-01-02T03:04:05.678901Z","hash":"74ddbe8c89528f6afa9542116f9466255a046955fb7ec7a31c04fdd362f3868e",'
     b'"seq":7,"mac":"9967cf30e5be6f4af86e36ec4a2f7c674b15738f491095b63db4720da2463973"}'
 )
-def test_log_written_before_the_split_verifies_and_continues(paths: Paths):
+# In place: an installation whose checkpoint folder is named by its data folder's path. Moved: restored
+# to another path before it was ever written by this code, so the folder has a stranger's path hash.
+@pytest.mark.parametrize("installation", ["in place", "moved"])
+def test_log_written_before_the_split_verifies_then_its_checkpoints_take_the_log_identity(paths, installation):
     support.restore_log_v1(paths)
-    paths.checkpoint_dir.parent.joinpath(support.LOG_V1_FOLDER).rename(paths.checkpoint_dir)
+    legacy = paths.checkpoint_dir / support.LOG_V1_FOLDER
+    if installation == "in place":
+        legacy = legacy.rename(paths.checkpoint_dir / legacy_name(paths.data_dir))
     report = verify(paths)
     assert (report.ok, report.events, report.checkpoints) == (True, 12, 5)
+    assert (report.log_id, report.checkpoint_folder) == (LOG_V1_IDENTITY, legacy)
     events = read_events(paths)
-    assert [e["seq"] for e in events] == list(range(12, 0, -1))
-    assert events[-1]["hash"] == "1f25cf2ef324c83f87b99aca8cf75a0de7f6db6c302d0fc67cc43ba3fc2d6531"
+    assert [e["seq"] for e in events] == list(range(12, 0, -1)) and events[-1]["hash"] == LOG_V1_IDENTITY
     with AccessLog(paths) as log:
         assert log.append(AccessEvent(user="alice", role="auditor", action="sign_in"))["seq"] == 13
-    assert verify(paths).ok
+    report = verify(paths)
+    assert (report.ok, report.events, report.checkpoints) == (True, 13, 6)  # a new day: one more history line
+    assert sorted(p.name for p in paths.checkpoint_dir.iterdir()) == [LOG_V1_IDENTITY]
+    own = paths.checkpoint_dir / LOG_V1_IDENTITY
+    assert (own / DATA_FOLDER_FILE).read_text() == f"{paths.data_dir.resolve()}\n"
+    history = (support.LOG_V1 / "keys" / "log_checkpoints" / support.LOG_V1_FOLDER / HISTORY_FILE).read_bytes()
+    assert (own / HISTORY_FILE).read_bytes().startswith(history)
+    assert support.lines(paths)[:12] == (support.LOG_V1 / "data" / "access_log" / "events.jsonl").read_bytes().splitlines(keepends=True)
 
 
 def test_event_line_known_answer():
