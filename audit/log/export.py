@@ -38,6 +38,7 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "user_reset_password": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "U"),
     "user_unlock": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "U"),
     "key_rotate": (("110113", "Security Alert"), ("110129", "Security Configuration"), "U"),
+    "anchor": (("110101", "Audit Log Used"), None, "E"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
 # HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.

@@ -1,4 +1,4 @@
-"""The bytes of the access log, defined in this one place: event lines and checkpoint records.
+"""The bytes of the access log, defined in this one place: event lines, checkpoint records, anchors.
 
 An event line is the event's canonical JSON with `"hash"` and `"mac"` added before the closing brace:
 hash = SHA-256 of the canonical JSON, mac = HMAC-SHA256 of the same bytes under the log key. Each event
@@ -11,17 +11,29 @@ key derived from the log key with its own label, so that an event MAC can never 
 signature or the reverse. A head slot is one record padded with spaces to SLOT_SIZE - 1 bytes and a
 newline.
 
+An anchor is a statement of the log's head for safekeeping elsewhere: the canonical JSON of its fields
+(ANCHOR_FIELDS, with `format` = ANCHOR_FORMAT) signed with Ed25519 under a key derived from the log key
+by HKDF-SHA256 with its own label, so that anyone holding the public key can check it without a secret.
+
 Changing anything here makes every stored log unverifiable: tests/audit/test_log_format.py pins these
 bytes with known-answer vectors and a log written by older code.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from audit.events import AccessEvent
 
@@ -29,6 +41,9 @@ GENESIS_HASH = "0" * 64
 SLOT_SIZE = 256
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 CHECKPOINT_KEY_LABEL = b"codeaudit access-log checkpoint v1"
+ANCHOR_KEY_LABEL = b"codeaudit access-log anchor v1"
+ANCHOR_FORMAT = "codeaudit access-log anchor v1"
+ANCHOR_FIELDS = ("format", "log", "seq", "hash", "event_ts", "issued_at", "public_key", "signature")
 
 # A stored line ends with  ,"hash":"<64 hex>","mac":"<64 hex>"}
 _HASH_TAG, _MAC_TAG, _END = b',"hash":"', b'","mac":"', b'"}'
@@ -170,3 +185,68 @@ def read_slots(raw: bytes, key: bytes) -> list[Record | None]:
         decode_checkpoint(slot, key, f"head slot {n}") if slot.strip(b" \n\0") else None
         for n, slot in enumerate(slots, 1)
     ]
+
+
+def anchor_signing_key(log_key: bytes) -> Ed25519PrivateKey:
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=ANCHOR_KEY_LABEL).derive(log_key)
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def anchor_public_key(log_key: bytes) -> str:
+    """The anchor key's public half, base64 of its 32 raw bytes: what a third party checks anchors with."""
+    public = anchor_signing_key(log_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(public).decode()
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The log `log` (its identity) held event `seq` with hash `hash`, recorded at `event_ts`, when the
+    anchor was issued at `issued_at`; `signature` (base64 Ed25519) covers everything but `source`."""
+
+    log: str
+    seq: int
+    hash: str
+    event_ts: str
+    issued_at: str
+    public_key: str
+    signature: str = ""
+    source: str = ""  # where it was read, for reports
+
+    def statement(self) -> bytes:
+        """The signed bytes: the canonical JSON of every field but the signature."""
+        fields = asdict(self) | {"format": ANCHOR_FORMAT}
+        return canonical_json({name: fields[name] for name in ANCHOR_FIELDS if name != "signature"})
+
+    def signed(self, log_key: bytes) -> Anchor:
+        signature = anchor_signing_key(log_key).sign(self.statement())
+        return Anchor(**(asdict(self) | {"signature": base64.b64encode(signature).decode()}))
+
+    def to_text(self) -> str:
+        """The anchor as indented JSON to keep: any reformatting of it still verifies."""
+        fields = asdict(self) | {"format": ANCHOR_FORMAT}
+        return json.dumps({name: fields[name] for name in ANCHOR_FIELDS}, indent=2) + "\n"
+
+    def signature_problem(self, public_key: str) -> str | None:
+        """Why this anchor is not one of ours, or None: it must name `public_key` and carry its signature."""
+        if self.public_key != public_key:
+            return f"it is signed by another key ({self.public_key}), not this log's anchor key ({public_key})"
+        try:
+            signature = base64.b64decode(self.signature, validate=True)
+            Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(signature, self.statement())
+        except (InvalidSignature, binascii.Error, ValueError):
+            return "its signature does not verify: it was altered or forged"
+        return None
+
+
+def parse_anchor(text: str, source: str) -> Anchor | str:
+    """The anchor in `text` (JSON, any layout), or the reason it is not one."""
+    try:
+        fields = json.loads(text)
+    except ValueError:
+        return "it is not JSON"
+    if not isinstance(fields, dict) or sorted(fields) != sorted(ANCHOR_FIELDS) or fields["format"] != ANCHOR_FORMAT:
+        return f"it is not an access-log anchor (expected the fields {', '.join(ANCHOR_FIELDS)} and format {ANCHOR_FORMAT!r})"
+    if type(fields["seq"]) is not int or not all(isinstance(fields[k], str) for k in ANCHOR_FIELDS if k != "seq"):
+        return "its seq must be a number and its other fields text"
+    del fields["format"]
+    return Anchor(**fields, source=source)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from audit.durable import fsync_path
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, newest
-from audit.log.files import lines_oldest_first
+from audit.log.files import LOG_FILE, lines_oldest_first
 from audit.log.format import SLOT_SIZE, Signer, checkpoint_key, read_slots, unseal
 from audit.paths import Paths
 
@@ -57,6 +57,18 @@ def log_identity(fd: int, signer: Signer) -> str | None:
     return None
 
 
+def identity_of(paths: Paths, signer: Signer) -> str | None:
+    """The identity of the log in this data folder; None while it has none."""
+    try:
+        fd = os.open(paths.log_dir / LOG_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        return log_identity(fd, signer)
+    finally:
+        os.close(fd)
+
+
 def legacy_name(data_dir: Path) -> str:
     """The name checkpoint folders had before identities: a hash of the data folder's absolute path."""
     return hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:_LEGACY_NAME_LENGTH]
@@ -85,31 +97,45 @@ def locate(paths: Paths, log_id: str | None, last: tuple[int, str] | None, log_k
 def adopt(home: Home, paths: Paths, log_id: str) -> Path:
     """Make `home` the log's identity folder naming this data folder; call under the log's lock, once
     the log has been checked against it. Returns the folder's path from now on."""
-    folder = home.folder if home.folder is not None else paths.checkpoint_dir / log_id
-    if home.legacy:
+    folder = home.folder or paths.checkpoint_dir / log_id
+    if home.legacy:  # locate() found no folder named by the identity, so nothing is overwritten
         target = paths.checkpoint_dir / log_id
-        os.rename(folder, target)  # fails if the target exists: never merge two logs' checkpoints
+        os.rename(folder, target)
         fsync_path(target.parent)
         folder = target
     if not home.claimed:
-        _write_claim(folder, str(paths.data_dir.resolve()))
+        claim(folder, paths)
     return folder
 
 
-def has_records(folder: Path) -> bool:
+def claim(folder: Path, paths: Paths) -> None:
+    """Record in the log's checkpoint folder that this data folder now writes the log."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = folder / f"{DATA_FOLDER_FILE}.tmp{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, str(paths.data_dir.resolve()).encode() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, folder / DATA_FOLDER_FILE)
+    fsync_path(folder)
+
+
+def _has_records(folder: Path) -> bool:
     return any(_size(folder / name) for name in (HEAD_FILE, HISTORY_FILE))
 
 
 def _held_by(root: Path, here: str) -> Path | None:
     """The checkpoints this data folder holds by name (legacy) or by claim, if they record anything."""
     legacy = root / legacy_name(Path(here))
-    if legacy.is_dir() and has_records(legacy):
+    if legacy.is_dir() and _has_records(legacy):
         return legacy
     try:
         folders = sorted(root.iterdir())
     except FileNotFoundError:
         return None
-    return next((f for f in folders if _claim(f) == here and has_records(f)), None)
+    return next((f for f in folders if _claim(f) == here and _has_records(f)), None)
 
 
 def _legacy_ending_at(root: Path, last: tuple[int, str], key: bytes) -> Path | None:
@@ -134,19 +160,6 @@ def _claim(folder: Path) -> str | None:
         return (folder / DATA_FOLDER_FILE).read_text().rstrip("\n")
     except (FileNotFoundError, NotADirectoryError):
         return None
-
-
-def _write_claim(folder: Path, here: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = folder / f"{DATA_FOLDER_FILE}.tmp{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, here.encode() + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, folder / DATA_FOLDER_FILE)
-    fsync_path(folder)
 
 
 def _size(path: Path) -> int:

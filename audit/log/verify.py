@@ -1,4 +1,5 @@
-"""Verification of the access log: every event's hash and MAC, the sequence, the chain and every checkpoint.
+"""Verification of the access log: every event's hash and MAC, the sequence, the chain, every checkpoint
+and every anchor given.
 
 Each problem is named with its sequence number and kind, and the report counts what was checked, as
 CloudTrail's validate-logs does; `manage.py verify-log` exits 1 on any problem.
@@ -7,13 +8,24 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, StoredCheckpoints, newest, read_all
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_log_key, shared_lock
-from audit.log.format import GENESIS_HASH, Checkpoint, Signer, UnreadableCheckpoint, claimed_seq, unseal
+from audit.log.format import (
+    GENESIS_HASH,
+    Anchor,
+    Checkpoint,
+    Signer,
+    UnreadableCheckpoint,
+    anchor_public_key,
+    claimed_seq,
+    parse_anchor,
+    unseal,
+)
 from audit.log.identity import locate, log_identity
 from audit.paths import Paths
 
@@ -27,6 +39,8 @@ BAD_CHECKPOINT = "bad checkpoint signature"
 BROKEN_CHAIN = "broken chain"
 MISSING_CHECKPOINT = "missing checkpoint"
 REPLACED = "replaced log"
+BAD_ANCHOR = "bad anchor"
+UNANCHORED = "anchor not extended"
 
 _READ_CHUNK = 1 << 23
 
@@ -48,6 +62,8 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
     log_id: str | None = None  # the hash of the first event (audit.log.identity)
     checkpoint_folder: Path | None = None
+    anchors: int = 0
+    anchor_key: str = ""  # the public key anchors of this log are signed with
 
     @property
     def ok(self) -> bool:
@@ -55,6 +71,8 @@ class VerifyReport:
 
     def summary(self) -> str:
         outcome = "no problems" if self.ok else f"{len(self.problems)} problem(s)"
+        if self.anchors:
+            return f"verified {self.events} events, {self.checkpoints} checkpoints and {self.anchors} anchor(s): {outcome}"
         return f"verified {self.events} events and {self.checkpoints} checkpoints: {outcome}"
 
 
@@ -85,10 +103,10 @@ class _Verifier:
     A line that fails its hash or MAC is placed once the next good line shows where it sits: if the
     good line leaves seqs unaccounted for, the bad lines fill them (modified events); any bad lines
     beyond that are extra (inserted events). At the end of the log, the newest checkpoint says how
-    many seqs the tail should hold.
+    many seqs the tail should hold, and each anchor that the log still holds its event.
     """
 
-    def __init__(self, signer: Signer, checkpoints: list[Checkpoint]) -> None:
+    def __init__(self, signer: Signer, checkpoints: list[Checkpoint], anchors: list[Anchor]) -> None:
         self.signer = signer
         self.problems: list[Problem] = []
         self.lines = 0
@@ -96,9 +114,9 @@ class _Verifier:
         self.gaps = _Gaps()
         self.unplaced: list[tuple[int, int | None, str]] = []  # (line number, claimed seq, reason)
         self.latest = newest(checkpoints)
-        self.by_seq: dict[int, list[Checkpoint]] = {}
-        for checkpoint in checkpoints:
-            self.by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+        self.by_seq: dict[int, list[Checkpoint | Anchor]] = {}  # what each seq's event must hash to
+        for claim in [*checkpoints, *anchors]:
+            self.by_seq.setdefault(claim.seq, []).append(claim)
 
     def feed(self, line: bytes) -> None:
         self.lines += 1
@@ -141,6 +159,12 @@ class _Verifier:
         for start, stop in self.gaps.ranges:
             what = f"event {start} is" if stop == start + 1 else f"events {start}-{stop - 1} ({stop - start}) are"
             self._report(start, MISSING, f"{what} missing from the log")
+        for anchor in (claim for claims in self.by_seq.values() for claim in claims if isinstance(claim, Anchor)):
+            issued = f"{anchor.source} (issued {anchor.issued_at}) records seq {anchor.seq}"
+            if anchor.seq > self.frontier_seq:
+                self._report(anchor.seq, UNANCHORED, f"the log ends at seq {self.frontier_seq} but {issued}: it was rolled back")
+            else:
+                self._report(anchor.seq, UNANCHORED, f"{issued}, which the log no longer holds intact")
         return self.problems
 
     def _place_bad_lines(self, slots: range) -> int:
@@ -156,6 +180,12 @@ class _Verifier:
     def _compare_checkpoints(self, seq: int, digest: str) -> None:
         for checkpoint in self.by_seq.pop(seq, ()):
             if checkpoint.hash == digest:
+                continue
+            if isinstance(checkpoint, Anchor):
+                self._report(seq, UNANCHORED, (
+                    f"{checkpoint.source} (issued {checkpoint.issued_at}) records another event at seq {seq}: "
+                    "the log was rewritten at or before it"
+                ))
                 continue
             found = f"{checkpoint.source} records another event at seq {seq}"
             if checkpoint is self.latest:
@@ -203,14 +233,16 @@ def _checkpoint_problems(stored: StoredCheckpoints, events: int) -> list[Problem
     return problems
 
 
-def verify(paths: Paths) -> VerifyReport:
-    """Check every event's hash and MAC, the sequence, the chain and every checkpoint.
+def verify(paths: Paths, anchor_files: Sequence[Path] = ()) -> VerifyReport:
+    """Check every event's hash and MAC, the sequence, the chain, every checkpoint, and that the log
+    still holds the event each anchor in `anchor_files` records (OSError if one cannot be read).
 
     Takes a consistent snapshot (log length and checkpoints) under a shared lock, then reads without
     it, so writers wait only for the snapshot. Problems are sorted by seq.
     """
+    texts = [(path, path.read_text(errors="replace")) for path in anchor_files]
     log_key = open_log_key(paths)
-    signer = Signer(log_key)
+    signer, anchor_key = Signer(log_key), anchor_public_key(log_key)
     log_path = paths.log_dir / LOG_FILE
     with ExitStack() as files:
         with shared_lock(paths.log_dir / LOCK_FILE):
@@ -219,7 +251,8 @@ def verify(paths: Paths) -> VerifyReport:
             log_id, last = _identity_and_end(log.fileno(), size, signer) if log else (None, None)
             home = locate(paths, log_id, last, log_key)
             stored = read_all(home.folder, log_key)
-        verifier = _Verifier(signer, [r for r in stored.records if isinstance(r, Checkpoint)])
+        anchors, anchor_problems = _read_anchors(texts, anchor_key, log_id)
+        verifier = _Verifier(signer, [r for r in stored.records if isinstance(r, Checkpoint)], anchors)
         carry, remaining = b"", size
         while log and remaining and (chunk := log.read(min(_READ_CHUNK, remaining))):
             remaining -= len(chunk)
@@ -229,7 +262,7 @@ def verify(paths: Paths) -> VerifyReport:
                 verifier.feed(line)
     if carry:
         verifier.fragment(carry)
-    problems = verifier.finish() + _checkpoint_problems(stored, verifier.lines)
+    problems = verifier.finish() + _checkpoint_problems(stored, verifier.lines) + anchor_problems
     if home.displaced is not None:
         problems.append(Problem(1, REPLACED, (
             f"the checkpoints this data folder holds ({home.displaced}) are another log's: this log "
@@ -239,7 +272,7 @@ def verify(paths: Paths) -> VerifyReport:
     problems.sort(key=lambda p: p.seq)
     return VerifyReport(
         events=verifier.lines, checkpoints=len(stored.records), problems=problems,
-        log_id=log_id, checkpoint_folder=home.folder,
+        log_id=log_id, checkpoint_folder=home.folder, anchors=len(texts), anchor_key=anchor_key,
     )
 
 
@@ -249,3 +282,19 @@ def _identity_and_end(fd: int, size: int, signer: Signer) -> tuple[str | None, t
     sealed = unseal(newest_line[0], signer) if newest_line else "empty"
     last = None if isinstance(sealed, str) else (sealed[0], sealed[2].decode())
     return log_identity(fd, signer), last
+
+
+def _read_anchors(texts: list[tuple[Path, str]], public_key: str, log_id: str | None) -> tuple[list[Anchor], list[Problem]]:
+    """The anchors signed by this log's anchor key for this log, and a problem for each other one."""
+    anchors, problems = [], []
+    for path, text in texts:
+        anchor = parse_anchor(text, f"anchor {path}")
+        if isinstance(anchor, str):
+            problems.append(Problem(0, BAD_ANCHOR, f"anchor {path}: {anchor}"))
+        elif reason := anchor.signature_problem(public_key):
+            problems.append(Problem(anchor.seq, BAD_ANCHOR, f"{anchor.source}: {reason}"))
+        elif log_id is not None and anchor.log != log_id:
+            problems.append(Problem(anchor.seq, BAD_ANCHOR, f"{anchor.source} is an anchor of another log ({anchor.log})"))
+        else:
+            anchors.append(anchor)
+    return anchors, problems

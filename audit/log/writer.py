@@ -21,7 +21,7 @@ from audit.events import AccessEvent
 from audit.log.checkpoints import CheckpointWriter
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_durable, open_log_key, same_file
 from audit.log.format import GENESIS_HASH, Checkpoint, Signer, seal_event, unseal, utc_now
-from audit.log.identity import Home, adopt, locate, log_identity
+from audit.log.identity import adopt, claim, locate, log_identity
 from audit.paths import Paths
 
 
@@ -152,7 +152,7 @@ class AccessLog:
         checkpoint = Checkpoint(seq=seq, hash=prev_hash, at=records[-1]["ts"])
         self._checkpoints.write(checkpoint, tail.slot, tail.head)
         if not tail.seq:
-            adopt(Home(self._checkpoints.folder), self.paths, self._log_id)
+            claim(self._checkpoints.folder, self.paths)
         self._tail = _Tail(tail.size + len(data), seq, prev_hash, checkpoint, 1 - tail.slot)
         return records
 

@@ -255,10 +255,13 @@ def test_threads_share_one_log(paths):
 def test_cli_verify_log_prints_problems_and_sets_the_exit_code(paths, capsys):
     support.write(paths, 12)
     assert support.run_cli("verify-log", "--data-dir", str(paths.data_dir)) == 0
-    assert capsys.readouterr().out.strip().endswith("verified 12 events and 3 checkpoints: no problems")
+    out = capsys.readouterr().out.splitlines()
+    folder = support.checkpoint_folder(paths)
+    assert out[0] == f"access log {paths.log_dir}: log {folder.name}, checkpoints in {folder}"
+    assert out[1] == f"anchor key (Ed25519 public key, base64): {log_format.anchor_public_key(load_log_key(paths.key_dir))}"
+    assert out[2:] == ["verified 12 events and 3 checkpoints: no problems"]
     lines = support.lines(paths)
     support.save(paths, lines[:5] + lines[6:])
     assert support.run_cli("verify-log") == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "seq 6: missing event: event 6 is missing from the log"
-    assert out[-1] == "verified 11 events and 3 checkpoints: 1 problem(s)"
+    assert out[2:] == ["seq 6: missing event: event 6 is missing from the log", "verified 11 events and 3 checkpoints: 1 problem(s)"]

@@ -2,21 +2,27 @@
 
 A consistent change to the format (another key label, another serialisation) would pass every other
 test and make every stored log unverifiable; these fail on it. The expected values were computed by the
-code of commit 24506b7, before the access log became the audit/log package.
+code of commit 24506b7, before the access log became the audit/log package; the anchor's were checked
+with OpenSSL 3 (`openssl kdf ... HKDF`, `openssl pkeyutl -sign -rawin`).
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
 from audit.events import AccessEvent
 from audit.log.checkpoints import HISTORY_FILE
 from audit.log.format import (
+    Anchor,
     Checkpoint,
     Signer,
+    anchor_public_key,
     checkpoint_key,
     decode_checkpoint,
     encode_checkpoint,
     head_slot,
+    parse_anchor,
     seal_event,
     unseal,
 )
@@ -72,6 +78,16 @@ def test_log_written_before_the_split_verifies_then_its_checkpoints_take_the_log
     assert support.lines(paths)[:12] == (support.LOG_V1 / "data" / "access_log" / "events.jsonl").read_bytes().splitlines(keepends=True)
 
 
+ANCHOR_PUBLIC_KEY = "vA6QT619i12ipz676r3Zxg6qfnqx0bV+KwZBf3dos7w="
+ANCHOR_STATEMENT = (
+    b'{"event_ts":"2025-01-02T03:04:05.678901Z","format":"codeaudit access-log anchor v1",'
+    b'"hash":"74ddbe8c89528f6afa9542116f9466255a046955fb7ec7a31c04fdd362f3868e","issued_at":"2025-01-02T03:04:06.000000Z",'
+    b'"log":"1f25cf2ef324c83f87b99aca8cf75a0de7f6db6c302d0fc67cc43ba3fc2d6531",'
+    b'"public_key":"vA6QT619i12ipz676r3Zxg6qfnqx0bV+KwZBf3dos7w=","seq":7}'
+)
+ANCHOR_SIGNATURE = "XMnQJx4RfRRA8UNdP6lNx27nhVJLyo+LioA39J0AUCFfqvjXHJjGqHGD/bVIq4ZWX14geWsWAbYoudKMErnvBQ=="
+
+
 def test_event_line_known_answer():
     stored, line = seal_event(EVENT, seq=7, ts="2025-01-02T03:04:05.678901Z", prev_hash="ab" * 32, signer=Signer(LOG_KEY))
     assert line == EVENT_LINE
@@ -87,3 +103,14 @@ def test_checkpoint_key_and_record_known_answer():
     slot = head_slot(CHECKPOINT_RECORD)
     assert len(slot) == 256 and slot == CHECKPOINT_RECORD + b" " * (255 - len(CHECKPOINT_RECORD)) + b"\n"
     assert decode_checkpoint(slot, key, "head slot 1") == Checkpoint(7, EVENT_HASH, checkpoint.at, "head slot 1")
+
+
+def test_anchor_key_and_signature_known_answer():
+    assert anchor_public_key(LOG_KEY) == ANCHOR_PUBLIC_KEY
+    anchor = Anchor(
+        log=LOG_V1_IDENTITY, seq=7, hash=EVENT_HASH, event_ts="2025-01-02T03:04:05.678901Z",
+        issued_at="2025-01-02T03:04:06.000000Z", public_key=ANCHOR_PUBLIC_KEY,
+    ).signed(LOG_KEY)
+    assert anchor.statement() == ANCHOR_STATEMENT and anchor.signature == ANCHOR_SIGNATURE
+    assert parse_anchor(anchor.to_text(), "minutes") == replace(anchor, source="minutes")
+    assert anchor.signature_problem(ANCHOR_PUBLIC_KEY) is None
