@@ -118,9 +118,12 @@ def anchor_log(args: argparse.Namespace) -> int:
     """Issue an anchor to stdout or a new file (never over an older anchor); advice goes to stderr."""
     try:
         fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644) if args.out else None
+    except FileExistsError:
+        print(f"anchor: {args.out} exists; anchors are kept, never replaced, so name a new file.", file=sys.stderr)
+        return 2
     except OSError as exc:
-        print(f"anchor: cannot create {args.out} ({exc.strerror}): anchors are kept, never replaced, so "
-              "name a new file.", file=sys.stderr)
+        print(f"anchor: cannot create {args.out} ({exc.strerror}); name a file in a folder you can write to.",
+              file=sys.stderr)
         return 2
     try:
         anchor = issue(default_paths(args.data_dir))

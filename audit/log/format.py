@@ -126,7 +126,7 @@ def claimed_seq(record: bytes) -> int | None:
     """The seq a damaged or forged JSON record claims, for reports; None if it names none."""
     try:
         seq = json.loads(record).get("seq")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: deeply nested garbage
         return None
     return seq if isinstance(seq, int) else None
 
@@ -242,7 +242,7 @@ def parse_anchor(text: str, source: str) -> Anchor | str:
     """The anchor in `text` (JSON, any layout), or the reason it is not one."""
     try:
         fields = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "it is not JSON"
     if not isinstance(fields, dict) or sorted(fields) != sorted(ANCHOR_FIELDS) or fields["format"] != ANCHOR_FORMAT:
         return f"it is not an access-log anchor (expected the fields {', '.join(ANCHOR_FIELDS)} and format {ANCHOR_FORMAT!r})"

@@ -34,7 +34,7 @@ def read_events(
         for line, _ in lines_newest_first(fd, os.fstat(fd).st_size):
             try:
                 event = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # a damaged line; verify() reports it
             if not isinstance(event, dict):
                 continue

@@ -43,6 +43,7 @@ BAD_ANCHOR = "bad anchor"
 UNANCHORED = "anchor not extended"
 
 _READ_CHUNK = 1 << 23
+_ANCHOR_MAX_BYTES = 1 << 16  # an anchor is about 500 bytes
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def verify(paths: Paths, anchor_files: Sequence[Path] = ()) -> VerifyReport:
     Takes a consistent snapshot (log length and checkpoints) under a shared lock, then reads without
     it, so writers wait only for the snapshot. Problems are sorted by seq.
     """
-    texts = [(path, path.read_text(errors="replace")) for path in anchor_files]
+    texts = [(path, _anchor_text(path)) for path in anchor_files]
     log_key = open_log_key(paths)
     signer, anchor_key = Signer(log_key), anchor_public_key(log_key)
     log_path = paths.log_dir / LOG_FILE
@@ -282,6 +283,15 @@ def _identity_and_end(fd: int, size: int, signer: Signer) -> tuple[str | None, t
     sealed = unseal(newest_line[0], signer) if newest_line else "empty"
     last = None if isinstance(sealed, str) else (sealed[0], sealed[2].decode())
     return log_identity(fd, signer), last
+
+
+def _anchor_text(path: Path) -> str:
+    """The text of an anchor file, read no further than any anchor could be; OSError, with a sentence,
+    for what is not a regular file (a folder, or a FIFO that would block)."""
+    if not path.is_file():
+        raise OSError(f"the anchor {path} is not a file; give the files written by `manage.py anchor`")
+    with open(path, "rb") as anchor:
+        return anchor.read(_ANCHOR_MAX_BYTES).decode(errors="replace")
 
 
 def _read_anchors(texts: list[tuple[Path, str]], public_key: str, log_id: str | None) -> tuple[list[Anchor], list[Problem]]:

@@ -265,3 +265,15 @@ def test_cli_verify_log_prints_problems_and_sets_the_exit_code(paths, capsys):
     assert support.run_cli("verify-log") == 1
     out = capsys.readouterr().out.splitlines()
     assert out[2:] == ["seq 6: missing event: event 6 is missing from the log", "verified 11 events and 3 checkpoints: 1 problem(s)"]
+
+
+def test_deeply_nested_garbage_line_is_reported_not_a_crash(paths):
+    """json.loads raises RecursionError, not ValueError, on deep nesting: verify, the history reader
+    and read_events must treat such a line as the damaged line it is."""
+    support.write(paths, 3)
+    lines = support.lines(paths)
+    support.save(paths, lines[:2] + [b"[" * 100_000 + b"\n"] + lines[2:])
+    with open(support.checkpoint_folder(paths) / checkpoints.HISTORY_FILE, "ab") as history:
+        history.write(b"{" * 100_000 + b"\n")
+    assert support.problems(paths) == [(0, BAD_CHECKPOINT), (2, INSERTED)]
+    assert [e["seq"] for e in read_events(paths)] == [3, 2, 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -147,3 +148,18 @@ def test_anchor_command_writes_a_new_file_and_never_replaces_one(paths, tmp_path
     assert out.read_text() == kept and "never replaced" in capsys.readouterr().err
     assert support.run_cli("anchor") == 0
     assert json.loads(capsys.readouterr().out)["seq"] == 4
+
+
+def test_anchor_files_that_are_not_files_stop_verify_log_with_one_line(paths, tmp_path, capsys):
+    support.write(paths, 2)
+    fifo = tmp_path / "anchor.fifo"
+    os.mkfifo(fifo)
+    for not_a_file in (tmp_path, fifo, tmp_path / "missing.json"):
+        assert support.run_cli("verify-log", "--anchor", str(not_a_file)) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert line.startswith("verify-log: ") and str(not_a_file) in line
+    huge = tmp_path / "huge.json"
+    huge.write_text("[" * 1_000_000)
+    assert [(p.seq, p.kind) for p in verify(paths, [huge]).problems] == [(0, BAD_ANCHOR)]
+    assert support.run_cli("anchor", "--out", str(tmp_path / "no such folder" / "anchor.json")) == 2
+    assert "folder you can write to" in capsys.readouterr().err

@@ -54,18 +54,22 @@ def test_lost_history_is_a_missing_checkpoint(paths, how):
     assert support.run_cli("verify-log") == 1
 
 
+# In place, and in a data folder restored to another path (found by the log's identity).
+@pytest.mark.parametrize("where", ["in place", "restored"])
 @pytest.mark.parametrize(("lost", "expected"), [
     ([HEAD_FILE], [(2, MISSING_CHECKPOINT)]),
     ([HISTORY_FILE], [(1, MISSING_CHECKPOINT), (9, TRUNCATED)]),
     ([HEAD_FILE, HISTORY_FILE], [(1, MISSING_CHECKPOINT), (1, MISSING_CHECKPOINT)]),
 ])
-def test_cut_tail_with_lost_checkpoints_is_reported(paths, lost, expected):
+def test_cut_tail_with_lost_checkpoints_is_reported(paths, tmp_path, where, lost, expected):
     support.write(paths)
+    if where == "restored":
+        paths = _copy_data_folder(paths, tmp_path / "restored", move=True)
     support.save(paths, support.lines(paths)[:8])
     for name in lost:
         _damage(paths, name, "deleted")
     assert support.problems(paths) == expected
-    assert support.run_cli("verify-log") == 1
+    assert support.run_cli("verify-log", "--data-dir", str(paths.data_dir)) == 1
 
 
 @pytest.mark.parametrize("name", [HEAD_FILE, HISTORY_FILE])
