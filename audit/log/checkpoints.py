@@ -86,6 +86,7 @@ class CheckpointWriter:
 
     def __init__(self, folder: Path, log_key: bytes) -> None:
         self.folder = folder
+        self._head_path, self._history_path = folder / HEAD_FILE, folder / HISTORY_FILE
         self._key = checkpoint_key(log_key)
         self._head_fd: int | None = None
         self._history_fd: int | None = None
@@ -107,8 +108,10 @@ class CheckpointWriter:
     def history_lost(self) -> bool:
         """True if history.jsonl is missing or empty. Every log's first commit writes it (before the
         head), so a log with events and no history lost it."""
+        if self._history_fd is not None:  # reopen_if_replaced() has checked it is still the file
+            return os.fstat(self._history_fd).st_size == 0
         try:
-            return (self.folder / HISTORY_FILE).stat().st_size == 0
+            return self._history_path.stat().st_size == 0
         except FileNotFoundError:
             return True
 
@@ -118,7 +121,7 @@ class CheckpointWriter:
         record = encode_checkpoint(checkpoint, self._key)
         if history_due(previous, checkpoint):
             if self._history_fd is None:
-                self._history_fd = open_durable(self.folder / HISTORY_FILE, os.O_WRONLY | os.O_APPEND)
+                self._history_fd = open_durable(self._history_path, os.O_WRONLY | os.O_APPEND)
             os.write(self._history_fd, record + b"\n")
             os.fsync(self._history_fd)
         head = self._head(create=True)
@@ -129,9 +132,9 @@ class CheckpointWriter:
         """Drop file handles whose path now names another file (or none), so writes reach the files
         that verify reads. True if any was dropped: what the caller knew of the head is stale."""
         replaced = False
-        for name, attr in ((HEAD_FILE, "_head_fd"), (HISTORY_FILE, "_history_fd")):
+        for path, attr in ((self._head_path, "_head_fd"), (self._history_path, "_history_fd")):
             fd = getattr(self, attr)
-            if fd is not None and not same_file(fd, self.folder / name):
+            if fd is not None and not same_file(fd, path):
                 os.close(fd)
                 setattr(self, attr, None)
                 replaced = True
@@ -146,7 +149,7 @@ class CheckpointWriter:
     def _head(self, create: bool) -> int | None:
         if self._head_fd is None:
             try:
-                self._head_fd = (open_durable if create else os.open)(self.folder / HEAD_FILE, os.O_RDWR)
+                self._head_fd = (open_durable if create else os.open)(self._head_path, os.O_RDWR)
             except FileNotFoundError:
                 return None
         return self._head_fd

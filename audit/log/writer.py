@@ -21,7 +21,7 @@ from audit.events import AccessEvent
 from audit.log.checkpoints import CheckpointWriter
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_durable, open_log_key, same_file
 from audit.log.format import GENESIS_HASH, Checkpoint, Signer, seal_event, unseal, utc_now
-from audit.log.identity import adopt, claim, locate, log_identity
+from audit.log.identity import Home, adopt, claim, locate, log_identity
 from audit.paths import Paths
 
 
@@ -58,6 +58,7 @@ class AccessLog:
         self._signer = Signer(log_key)
         self._checkpoints: CheckpointWriter | None = None
         self._log_id: str | None = None  # of the open log file; see audit.log.identity
+        self._home: tuple[str | None, Home] | None = None  # where the checkpoints of that log were found
         self._mutex = threading.Lock()
         self._pid = os.getpid()
         self._lock_fd: int | None = None
@@ -101,7 +102,7 @@ class AccessLog:
                 os.close(fd)
         self._log_fd = self._lock_fd = None
         self._use_checkpoints(None)
-        self._tail = self._log_id = None
+        self._tail = self._log_id = self._home = None
 
     def __enter__(self) -> AccessLog:
         return self
@@ -171,11 +172,11 @@ class AccessLog:
         log_path = self.paths.log_dir / LOG_FILE
         if self._log_fd is not None and not same_file(self._log_fd, log_path):
             os.close(self._log_fd)
-            self._log_fd, self._tail, self._log_id = None, None, None
+            self._log_fd, self._tail, self._log_id, self._home = None, None, None, None
         if self._log_fd is None:
             self._log_fd = open_durable(log_path, os.O_RDWR | os.O_APPEND)
         if self._checkpoints is not None and self._checkpoints.reopen_if_replaced():
-            self._tail = None
+            self._tail, self._home = None, None
         size = os.fstat(self._log_fd).st_size
         if self._tail is not None and self._tail.size == size:
             return self._tail
@@ -188,7 +189,22 @@ class AccessLog:
             seq, last_hash, end = sealed[0], sealed[2].decode(), newest_line[1]
         if seq and self._log_id is None:
             self._log_id = log_identity(self._log_fd, self._signer)
-        home = locate(self.paths, self._log_id, (seq, last_hash) if seq else None, self._log_key)
+        try:
+            head, slot = self._checked_head(seq, last_hash)
+        except AccessLogError:
+            self._home = None  # look again next time: the files may have been restored
+            raise
+        if end < size:  # an append torn by a crash; it was never acknowledged, so drop it
+            os.ftruncate(self._log_fd, end)
+            os.fsync(self._log_fd)
+        return _Tail(end, seq, last_hash, head, slot)
+
+    def _checked_head(self, seq: int, last_hash: str) -> tuple[Checkpoint | None, int]:
+        """Find the log's checkpoints (once per log file, or after they were replaced), check the log's
+        end against them, and adopt them; the head checkpoint and the slot to write next."""
+        if self._home is None or self._home[0] != self._log_id:
+            self._home = self._log_id, locate(self.paths, self._log_id, (seq, last_hash) if seq else None, self._log_key)
+        home = self._home[1]
         if home.displaced is not None:
             raise self._refuse(f"this data folder's checkpoints ({home.displaced}) are another log's, so this log took its place")
         if home.folder is None and seq:
@@ -197,11 +213,10 @@ class AccessLog:
         head, slot = self._checkpoints.read_head() if self._checkpoints is not None else (None, 0)
         self._check_against_head(seq, last_hash, head)
         if seq and self._log_id is not None and not home.claimed:
-            self._use_checkpoints(adopt(home, self.paths, self._log_id))
-        if end < size:  # an append torn by a crash; it was never acknowledged, so drop it
-            os.ftruncate(self._log_fd, end)
-            os.fsync(self._log_fd)
-        return _Tail(end, seq, last_hash, head, slot)
+            folder = adopt(home, self.paths, self._log_id)
+            self._use_checkpoints(folder)
+            self._home = self._log_id, Home(folder, claimed=True)
+        return head, slot
 
     def _use_checkpoints(self, folder: Path | None) -> None:
         if self._checkpoints is not None and self._checkpoints.folder != folder:
