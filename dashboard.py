@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit.access_log import AccessLogError
+from audit.log.writer import AccessLogError
 from audit.paths import ConfigurationError
 from queries.metrics import MetricsError
 from queries.store import StoreMissing

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from audit import keys_cli, log_cli, users_cli
+from audit import keys_cli, users_cli
+from audit.log import cli as log_cli
 from queries import cli as store_cli
 
 

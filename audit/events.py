@@ -11,7 +11,7 @@ ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "timeout",
     "page_view", "phi_reveal", "export",
     "user_add", "user_disable", "user_reset_password", "user_unlock",
-    "key_rotate", "ingest",
+    "key_rotate", "ingest", "anchor",
 )
 OUTCOMES = ("success", "failure", "denied")
 

@@ -10,7 +10,7 @@ from audit.paths import ConfigurationError, Paths, default_paths
 
 
 def _record(paths: Paths, details: dict[str, object]) -> int:
-    from audit.access_log import AccessLog, AccessLogError
+    from audit.log.writer import AccessLog, AccessLogError
 
     try:
         AccessLog(paths).append(AccessEvent(

@@ -1,7 +1,6 @@
 """Where data and keys live. Keys never sit inside the data folder they protect."""
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +36,10 @@ class Paths:
     @property
     def checkpoint_dir(self) -> Path:
         # Checkpoints live beside the keys, outside the log store, so that whoever can rewrite the
-        # log folder cannot also rewrite the proof of its length. One folder per data folder (named
-        # by a hash of its absolute path), since one key folder may serve several data folders;
-        # moving a data folder means moving its checkpoint folder too (docs/SECURITY.md).
-        tag = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
-        return self.key_dir / "log_checkpoints" / tag
+        # log folder cannot also rewrite the proof of its length. One key folder may serve several
+        # data folders: each log's checkpoints are in a folder of their own here, named by the log's
+        # identity so that they follow the data folder wherever it is restored (audit/log/identity.py).
+        return self.key_dir / "log_checkpoints"
 
     @property
     def real_data_marker(self) -> Path:

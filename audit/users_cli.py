@@ -63,8 +63,8 @@ def _run(args: argparse.Namespace) -> int:
 def _record_event(paths: Paths) -> Record:
     """The access-log writer for changes made here: an event that cannot be written durably stops
     the change (the user store rolls back), with a sentence instead of a traceback."""
-    from audit.access_log import AccessLog, AccessLogError
     from audit.keys import KeyProblem, ensure_keys
+    from audit.log.writer import AccessLog, AccessLogError
 
     ensure_keys(paths.key_dir)
     try:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from audit.access_log import AccessLog, verify  # noqa: E402
 from audit.events import AccessEvent  # noqa: E402
 from audit.keys import ensure_keys  # noqa: E402
+from audit.log.verify import verify  # noqa: E402
+from audit.log.writer import AccessLog  # noqa: E402
 from audit.paths import Paths  # noqa: E402
 
 BATCH = 10_000

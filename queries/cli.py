@@ -54,9 +54,9 @@ def _warn_new_keys(result: IngestResult) -> None:
 
 def _record_ingest(paths: Paths, result: IngestResult, source: str) -> None:
     """Record the load in the access log; a failure to record is reported, the load itself stands."""
-    from audit.access_log import AccessLog, AccessLogError
     from audit.events import AccessEvent, cli_actor
     from audit.keys import KeyProblem
+    from audit.log.writer import AccessLog, AccessLogError
 
     try:
         AccessLog(paths).append(AccessEvent(

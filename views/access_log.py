@@ -8,9 +8,10 @@ from datetime import UTC, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from audit.access_log import read_events, verify
 from audit.events import ACTIONS, AccessEvent
-from audit.log_export import export_csv, fhir_bundle
+from audit.log.export import export_csv, fhir_bundle
+from audit.log.read import read_events
+from audit.log.verify import verify
 from audit.permissions import Permission, can
 from views import session, tables
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from audit import keys
-from audit.access_log import AccessLogError
+from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, Role, can, parse_role, require
 from audit.users import UserError, UserStore
 from views import session

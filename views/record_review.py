@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from audit import phi_reveal
-from audit.access_log import AccessLogError
 from audit.events import AccessEvent
+from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, PurposeOfUse, authorize_reveal, can, phi_fields, reveal_purposes
 from views import session
 

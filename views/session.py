@@ -15,8 +15,8 @@ from typing import Any, Literal, TypeVar
 import duckdb
 import streamlit as st
 
-from audit.access_log import AccessLog, AccessLogError
 from audit.events import AccessEvent
+from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import Paths, default_paths
 from audit.permissions import Role, parse_role
 from audit.session_policy import SessionExpired, SessionGuard

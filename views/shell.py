@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from audit.access_log import AccessLogError
 from audit.events import AccessEvent
+from audit.log.writer import AccessLogError
 from audit.permissions import Page, allowed_pages
 from queries import metrics
 from queries.metrics import Filters

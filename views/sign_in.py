@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit.access_log import AccessLogError
 from audit.events import AccessEvent
+from audit.log.writer import AccessLogError
 from audit.paths import ConfigurationError
 from audit.permissions import PermissionDenied, Role, parse_role
 from audit.session_policy import idle_timeout_from_env, map_sso_claims

@@ -14,9 +14,9 @@ import pandas as pd
 import streamlit as st
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_integer_dtype, is_numeric_dtype
 
-from audit.access_log import AccessLog
 from audit.events import AccessEvent
-from audit.log_export import spreadsheet_safe
+from audit.log.export import spreadsheet_safe
+from audit.log.writer import AccessLog
 from audit.permissions import Permission, can
 from views import filters, session
 from views.targets import LABELS

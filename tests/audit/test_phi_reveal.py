@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from audit import phi_reveal
-from audit.access_log import AccessLog, AccessLogError, read_events
 from audit.keys import load_pseudonym_key
+from audit.log.read import read_events
+from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import Paths
 from audit.permissions import PhiField, PurposeOfUse, Role, authorize_reveal
 from audit.vault import PhiVault, Pseudonymizer

@@ -342,13 +342,13 @@ def test_cli_role_must_be_known(cli):
 
 
 def test_cli_changes_nothing_when_the_access_log_cannot_write(cli, monkeypatch):
-    from audit import access_log
+    from audit.log import writer
 
     def refuse(self, event):
-        raise access_log.AccessLogError("disk full")
+        raise writer.AccessLogError("disk full")
 
     monkeypatch.setattr(users_cli, "_record_event", REAL_RECORD_EVENT)
-    monkeypatch.setattr(access_log.AccessLog, "append", refuse)
+    monkeypatch.setattr(writer.AccessLog, "append", refuse)
     code, _, err = cli("add", "alice", "--role", "auditor", "--password-stdin", stdin=PASSWORD)
     assert code == 1
     assert "access log could not record this change" in err and "nothing was changed" in err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.access_log import read_events
+from audit.log.read import read_events
 from audit.permissions import Page, Role, allowed_pages
 from tests.e2e.harness import wait_drawn
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from audit.access_log import AccessLog, AccessLogError, read_events
 from audit.keys import ensure_keys
+from audit.log.read import read_events
+from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import ConfigurationError
 from audit.permissions import Role
 from views import sso, tables

@@ -8,7 +8,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from audit.access_log import read_events
+from audit.log.read import read_events
 from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
 from audit.users import UserStore
 from queries.store import connect_read_only

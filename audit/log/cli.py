@@ -1,7 +1,8 @@
-"""`manage.py verify-log` and `manage.py export-log`: thin wrappers over audit.access_log and audit.log_export.
+"""`manage.py verify-log`, `export-log` and `anchor`: thin wrappers over the audit.log modules.
 
 manage.py calls register(subparsers), then args.func(args), whose return value is the exit code:
-0 clean, 1 problems found (verify-log), 2 could not run (missing key, unreadable files).
+0 clean, 1 problems found (verify-log, or anchor on a log that fails it), 2 could not run (missing key,
+unreadable files).
 """
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from audit.access_log import AccessLog, AccessLogError, read_events, verify
 from audit.events import AccessEvent, cli_actor
-from audit.log_export import export_csv, fhir_bundle
+from audit.log.anchors import AnchorRefused, issue
+from audit.log.export import export_csv, fhir_bundle
+from audit.log.read import read_events
+from audit.log.verify import verify
+from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import ConfigurationError, Paths, default_paths
 
 
@@ -23,7 +27,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "verify-log", help="check the access log's signatures, sequence, chain and checkpoints"
     )
     check.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    check.add_argument(
+        "--anchor", metavar="FILE", nargs="+", action="extend", type=Path, default=[], dest="anchors",
+        help="anchors issued by `manage.py anchor`: prove the log still holds the event each one records",
+    )
     check.set_defaults(func=verify_log)
+
+    anchor = subparsers.add_parser(
+        "anchor", help="print a signed statement of the log's head, to keep outside this machine"
+    )
+    anchor.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    anchor.add_argument("--out", metavar="FILE", type=Path, help="new file to write (default: standard output)")
+    anchor.set_defaults(func=anchor_log)
 
     export = subparsers.add_parser(
         "export-log", help="export access-log events as a FHIR R4 Bundle of AuditEvents, or CSV"
@@ -48,11 +63,15 @@ def _midnight(day: date | None) -> datetime | None:
 
 
 def verify_log(args: argparse.Namespace) -> int:
+    paths = default_paths(args.data_dir)
     try:
-        report = verify(default_paths(args.data_dir))
+        report = verify(paths, args.anchors)
     except (ConfigurationError, OSError) as exc:
         print(f"verify-log: {exc}", file=sys.stderr)
         return 2
+    print(f"access log {paths.log_dir}: log {report.log_id or 'without a valid first event'}, "
+          f"checkpoints in {report.checkpoint_folder or paths.checkpoint_dir}")
+    print(f"anchor key (Ed25519 public key, base64): {report.anchor_key}")
     for problem in report.problems:
         print(problem)
     print(report.summary())
@@ -93,3 +112,44 @@ def _record_export(paths: Paths, args: argparse.Namespace, count: int) -> None:
             log.append(event)
     except (ConfigurationError, AccessLogError) as exc:
         print(f"export-log: warning: the export was not recorded in the access log: {exc}", file=sys.stderr)
+
+
+def anchor_log(args: argparse.Namespace) -> int:
+    """Issue an anchor to stdout or a new file (never over an older anchor); advice goes to stderr."""
+    try:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644) if args.out else None
+    except FileExistsError:
+        print(f"anchor: {args.out} exists; anchors are kept, never replaced, so name a new file.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"anchor: cannot create {args.out} ({exc.strerror}); name a file in a folder you can write to.",
+              file=sys.stderr)
+        return 2
+    try:
+        anchor = issue(default_paths(args.data_dir))
+    except AnchorRefused as exc:
+        for problem in exc.report.problems:
+            print(problem, file=sys.stderr)
+        print(f"anchor: no anchor was issued, because the log fails verification ({exc.report.summary()}). "
+              "Investigate the problems above and restore the log and its checkpoints from backup.", file=sys.stderr)
+        return _discard(fd, args.out, 1)
+    except (ConfigurationError, AccessLogError, OSError) as exc:
+        print(f"anchor: {exc}", file=sys.stderr)
+        return _discard(fd, args.out, 2)
+    if fd is None:
+        sys.stdout.write(anchor.to_text())
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(anchor.to_text())
+    print(f"Anchor of seq {anchor.seq} issued. Keep it outside this machine (minutes, ticket, WORM bucket) and "
+          "check it with `python manage.py verify-log --anchor FILE`. "
+          f"Anchor key (Ed25519 public key): {anchor.public_key}", file=sys.stderr)
+    return 0
+
+
+def _discard(fd: int | None, path: Path | None, code: int) -> int:
+    """Remove the file made for an anchor that was not issued; returns `code`."""
+    if fd is not None and path is not None:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+    return code

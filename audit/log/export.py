@@ -1,6 +1,6 @@
 """Exports of access-log events: FHIR R4 AuditEvent resources (the standard exchange form) and CSV.
 
-Events are the dicts returned by audit.access_log.read_events. Nothing here adds PHI: claims appear
+Events are the dicts returned by audit.log.read.read_events. Nothing here adds PHI: claims appear
 only as their pseudonymous keys, and fields only by name.
 """
 from __future__ import annotations
@@ -10,6 +10,8 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from audit.permissions import PurposeOfUse
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
@@ -36,14 +38,11 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "user_reset_password": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "U"),
     "user_unlock": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "U"),
     "key_rotate": (("110113", "Security Alert"), ("110129", "Security Configuration"), "U"),
+    "anchor": (("110101", "Audit Log Used"), None, "E"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
-PURPOSES = {
-    "TREAT": "treatment",
-    "ETREAT": "Emergency Treatment",
-    "HPAYMT": "healthcare payment",
-    "HOPERAT": "healthcare operations",
-}
+# HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.
+PURPOSES = {purpose.value: purpose.label for purpose in PurposeOfUse}
 CSV_COLUMNS = (
     "seq", "ts", "user", "role", "action", "outcome", "resource", "claim_keys", "fields",
     "purpose_of_use", "justification", "details", "hash",
