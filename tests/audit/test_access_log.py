@@ -38,7 +38,8 @@ from audit.access_log import (
     verify,
 )
 from audit.events import ACTIONS, AccessEvent
-from audit.keys import ensure_keys, load_log_key
+from audit.key_checks import ensure_log_key
+from audit.keys import load_log_key
 from audit.log_cli import register
 from audit.log_export import ACT_REASON, CLAIM_SYSTEM, CSV_COLUMNS, export_csv, export_fhir, fhir_bundle
 from audit.paths import REPO_ROOT, Paths
@@ -47,7 +48,7 @@ from audit.paths import REPO_ROOT, Paths
 @pytest.fixture
 def paths(paths: Paths) -> Paths:
     """The shared per-test folders (tests/conftest.py, which also sets the environment), with keys."""
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 
