@@ -118,6 +118,16 @@ def test_a_store_from_before_key_checks_proves_keys_from_its_data(site, built):
     assert kinds == [("data", "k1"), ("pseudonym", "pseudonym")]
 
 
+def test_demo_refuses_a_pseudonym_key_that_does_not_fit_its_store(tmp_path):
+    paths = Paths(data_dir=tmp_path / "data", key_dir=tmp_path / "keys")
+    first = manage_here(paths, "demo", "--claims", "100")
+    assert first.returncode == 0, first.stderr
+    _write_key(paths.key_dir / PSEUDONYM_KEY_FILE, _random_key())
+    before = _snapshot(paths)
+    _refused(manage(paths, "demo", "--claims", "100"), "pseudonym key", "restore")
+    assert _snapshot(paths) == before
+
+
 # Item 3: a wrong or missing data key would mix the vault.
 
 @pytest.mark.parametrize("how", ["deleted", "replaced by a new k1", "replaced by a new k2"])
