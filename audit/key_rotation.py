@@ -1,29 +1,33 @@
-"""Data-key rotation: a new key becomes primary, every vault value is re-encrypted under it, and
-keys no value uses any more can then be retired.
+"""Data-key rotation: a new key becomes primary, every sealed value is re-sealed under it, and keys no
+value uses any more can then be retired.
 
-Order makes an interrupted run safe: the new key is saved (as primary) before any value is
-re-encrypted, and the re-encryption is one atomic store swap. So whatever point a run stops at, every
-stored value is readable with the saved keyring, and running the command again finishes the job.
+Each run is one store write under the writer lock, in this order: check the keyring against the store
+(audit/key_checks.py; a key that does not fit stops it), re-seal in the private copy, register the new
+key's check value, record the access-log event durably, save the keyring file, and only then swap
+the copy in. So a refused or failed run changes nothing, and a run that dies after saving the keyring
+leaves every value readable with the saved keyring (old keys stay until retired); running the command
+again then finishes the job without making another key.
 Pseudonyms do not change: they come from the separate pseudonym key, which never rotates.
 """
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import pyarrow as pa
+import duckdb
 
-from audit.keys import DataKeyring, KeyProblem, load_data_keyring, require, save_data_keyring
+from audit.events import AccessEvent
+from audit.key_checks import StoreKeyState, register, verify_data_keyring
+from audit.keys import DataKeyring, KeyProblem, load_data_keyring, refuse_keyring_from_environment, require, save_data_keyring
 from audit.paths import Paths
-from audit.vault import PhiVault, Sealed, vault_context
-from queries.store import connect_read_only, write_transaction, writer_lock
+from audit.sql_files import sql
+from audit.vault import PhiVault
+from queries.store import write_transaction, writer_lock
 
-# Tables holding ciphertexts, with the columns that rebuild each value's associated data. SQL below
-# splices these constants only, never input.
-_SEALED_TABLES = {
-    "phi_vault": ("claim_key", "field"),
-    "rejects": ("run_id", "file || ':' || CAST(line AS VARCHAR)"),
-}
+Record = Callable[[AccessEvent], object]
+
+# Every table holding sealed values; each has audit/sql/keys/<table>_to_rotate.sql and _resealed.sql.
+SEALED_TABLES = ("phi_vault", "rejects")
 
 
 @dataclass(frozen=True)
@@ -33,85 +37,64 @@ class RotationResult:
     reencrypted: int
 
 
-def _next_key_id(ring: DataKeyring) -> str:
-    numbers = [int(k[1:]) for k in ring.keys if k.startswith("k") and k[1:].isdigit()]
-    return f"k{max(numbers, default=0) + 1}"
-
-
-def key_usage(paths: Paths) -> dict[str, int]:
-    """How many stored values each key id protects."""
+def _keyring_to_change(paths: Paths) -> DataKeyring:
+    """The keyring file rotation may rewrite; refused before anything is done when it cannot."""
+    refuse_keyring_from_environment()
+    ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
     if not paths.store.exists():
-        return {}
-    con = connect_read_only(paths)
-    try:
-        usage: dict[str, int] = {}
-        for table in _SEALED_TABLES:
-            for kid, n in con.execute(f"SELECT key_id, count(*) FROM {table} WHERE key_id IS NOT NULL GROUP BY key_id").fetchall():
-                usage[kid] = usage.get(kid, 0) + n
-        return usage
-    finally:
-        con.close()
+        raise KeyProblem(f"There is no store at {paths.store}, so no value to re-encrypt: the first ingest creates the data key.")
+    return ring
 
 
-def _reencrypt(paths: Paths, vault: PhiVault) -> int:
-    primary = vault.primary_key_id
+def _reseal(con: duckdb.DuckDBPyConnection, vault: PhiVault, primary: str) -> int:
+    """Re-seal every value not under the primary key, table by table; returns how many."""
     done = 0
-    with write_transaction(paths) as con:
-        for table, (row_expr, column_expr) in _SEALED_TABLES.items():
-            rows = con.execute(
-                f"SELECT rowid, {row_expr}, {column_expr}, key_id, nonce, ciphertext FROM {table} "
-                "WHERE key_id IS NOT NULL AND key_id <> ?",
-                [primary],
-            ).fetchall()
-            if not rows:
-                continue
-            contexts = [vault_context(table, r[1], r[2]) for r in rows]
-            plain = [vault.decrypt(Sealed(r[3], r[4], r[5]), ctx) for r, ctx in zip(rows, contexts)]
-            sealed = vault.encrypt_many(plain, contexts)
-            con.register("resealed", pa.table({
-                "rid": pa.array([r[0] for r in rows], pa.int64()),
-                "key_id": pa.array([s.key_id for s in sealed], pa.string()),
-                "nonce": pa.array([s.nonce for s in sealed], pa.binary()),
-                "ciphertext": pa.array([s.ciphertext for s in sealed], pa.binary()),
-            }))
-            con.execute(
-                f"UPDATE {table} SET key_id = r.key_id, nonce = r.nonce, ciphertext = r.ciphertext "
-                f"FROM resealed AS r WHERE {table}.rowid = r.rid"
-            )
-            con.unregister("resealed")
-            done += len(rows)
+    for table in SEALED_TABLES:
+        stored = con.execute(sql(f"keys/{table}_to_rotate"), [primary]).fetch_arrow_table()
+        if not stored.num_rows:
+            continue
+        rows, columns = stored.column("row_key").to_pylist(), stored.column("column_name").to_pylist()
+        resealed = vault.rotate(table, rows, columns, stored).append_column("rid", stored.column("rid"))
+        con.register("resealed", resealed)
+        con.execute(sql(f"keys/{table}_resealed"))
+        con.unregister("resealed")
+        done += stored.num_rows
     return done
 
 
-def rotate(paths: Paths) -> RotationResult:
-    """Make a new primary key and re-encrypt under it; or, if an earlier run was interrupted (values
-    still under an older key), finish that run without making another key. Holds the store's writer
-    lock throughout, so no ingest or other rotation reads the keyring halfway."""
+def rotate(paths: Paths, *, actor: str, actor_role: str, record: Record) -> RotationResult:
+    """Make a new primary key and re-seal under it; or, if an earlier run saved its key but did not
+    swap the store in (values still under an older key), finish that run without making another key.
+    `record` writes the access-log event and must raise when it cannot; then nothing changes."""
     with writer_lock(paths):
-        return _rotate_locked(paths)
-
-
-def _rotate_locked(paths: Paths) -> RotationResult:
-    ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
-    usage = key_usage(paths)
-    created = not any(kid != ring.primary for kid in usage)
-    if created:
-        new_id = _next_key_id(ring)
-        ring = DataKeyring(primary=new_id, keys={**ring.keys, new_id: secrets.token_bytes(32)})
-        save_data_keyring(paths.key_dir, ring)
-    missing = sorted(k for k in usage if k not in ring.keys)
-    if missing:
-        raise KeyProblem(f"Stored values use key(s) {', '.join(missing)}, which are not in the keyring; restore them from backup first. Nothing was changed.")
-    count = _reencrypt(paths, PhiVault(ring)) if paths.store.exists() else 0
+        ring = _keyring_to_change(paths)
+        with write_transaction(paths) as con:
+            state = StoreKeyState.read(con)
+            verify_data_keyring(state, ring, paths.key_dir)
+            created = not any(kid != ring.primary for kid in state.usage)
+            if created:
+                ring = ring.with_new_primary(state.next_data_key_id(ring))
+            count = _reseal(con, PhiVault(ring), ring.primary)
+            register(con, ring)
+            record(AccessEvent(user=actor, role=actor_role, action="key_rotate", resource="data_keyring",
+                               details={"primary": ring.primary, "reencrypted": count}))
+            if created:
+                save_data_keyring(paths.key_dir, ring)
     return RotationResult(primary=ring.primary, new_key_created=created, reencrypted=count)
 
 
-def retire_unused(paths: Paths) -> tuple[str, ...]:
-    """Drop keys no stored value uses. The primary key always stays."""
+def retire_unused(paths: Paths, *, actor: str, actor_role: str, record: Record) -> tuple[str, ...]:
+    """Drop keys no stored value uses; the primary always stays. Their ids stay known to the store
+    (key_checks), so they are never given to another key."""
     with writer_lock(paths):
-        ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
-        usage = key_usage(paths)
-        unused = tuple(sorted(k for k in ring.keys if k != ring.primary and usage.get(k, 0) == 0))
-        if unused:
-            save_data_keyring(paths.key_dir, DataKeyring(primary=ring.primary, keys={k: v for k, v in ring.keys.items() if k not in unused}))
-        return unused
+        ring = _keyring_to_change(paths)
+        with write_transaction(paths) as con:
+            state = StoreKeyState.read(con)
+            verify_data_keyring(state, ring, paths.key_dir)
+            register(con, ring)
+            unused = tuple(sorted(k for k in ring.keys if k != ring.primary and not state.usage.get(k)))
+            record(AccessEvent(user=actor, role=actor_role, action="key_rotate", resource="data_keyring",
+                               details={"retired": list(unused)}))
+            if unused:
+                save_data_keyring(paths.key_dir, ring.without(unused))
+    return unused

@@ -4,6 +4,11 @@ Each key has its own file so that the log key is kept apart from the data keys a
 pseudonym key never changes when data keys rotate (pseudonyms stay stable).
 Keys may also come from the environment, base64-encoded:
 CODEAUDIT_DATA_KEYS (JSON {"primary": id, "keys": {id: b64}}), CODEAUDIT_PSEUDONYM_KEY, CODEAUDIT_LOG_KEY.
+
+This module only reads and writes key material. Whether a key may be created, and whether a key fits
+the data it is asked to open, is decided by audit.key_checks: a key is never created beside data.
+A key read from a file is refused when other accounts could read that file or its folder; keys from
+the environment are not files and are not checked that way.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import base64
 import json
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +26,10 @@ from audit.paths import ConfigurationError
 DATA_KEYRING_FILE = "data_keys.json"
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 LOG_KEY_FILE = "log.key"
+DATA_KEYS_VARIABLE = "CODEAUDIT_DATA_KEYS"
+PSEUDONYM_KEY_VARIABLE = "CODEAUDIT_PSEUDONYM_KEY"
+LOG_KEY_VARIABLE = "CODEAUDIT_LOG_KEY"
+KEY_BYTES = 32
 
 
 class KeyProblem(ConfigurationError):
@@ -43,16 +53,102 @@ class DataKeyring:
             raw = json.loads(text)
             keys = {str(k): base64.b64decode(v, validate=True) for k, v in raw["keys"].items()}
             primary = str(raw["primary"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyProblem(f"The data keyring in {source} is not valid JSON of the expected shape ({type(exc).__name__}).") from None
-        if primary not in keys or any(len(v) != 32 for v in keys.values()):
+        if primary not in keys or any(len(v) != KEY_BYTES for v in keys.values()):
             raise KeyProblem(f"The data keyring in {source} must hold 32-byte keys and name one of them primary.")
         return cls(primary=primary, keys=keys)
 
+    @classmethod
+    def first(cls) -> DataKeyring:
+        """The keyring of a new store: one random key, k1."""
+        return cls(primary="k1", keys={"k1": new_key()})
 
-def _write_secret(path: Path, content: bytes) -> bool:
-    """Create a 0600 file atomically and durably; never overwrite an existing key. Returns False when
-    another process created the same key first (its key is the one to use)."""
+    def with_new_primary(self, key_id: str) -> DataKeyring:
+        """This keyring plus a new random key under `key_id`, which becomes primary (rotation)."""
+        if key_id in self.keys:
+            raise ValueError(f"key id {key_id} is already in the keyring")
+        return DataKeyring(primary=key_id, keys={**self.keys, key_id: new_key()})
+
+    def without(self, key_ids: tuple[str, ...]) -> DataKeyring:
+        """This keyring less the given keys (retirement); the primary always stays."""
+        if self.primary in key_ids:
+            raise ValueError("the primary key cannot be retired")
+        return DataKeyring(primary=self.primary, keys={k: v for k, v in self.keys.items() if k not in key_ids})
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def encode_key(key: bytes) -> bytes:
+    """A single key as stored in its file: base64 text."""
+    return base64.b64encode(key)
+
+
+def check_private(path: Path) -> None:
+    """Refuse a key file, or key folder, that other accounts may read or change, naming the fix."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        fix = "chmod 700" if path.is_dir() else "chmod 600"
+        what = "key folder" if path.is_dir() else "key file"
+        raise KeyProblem(
+            f"The {what} {path} can be read by other accounts (mode {mode:o}): keys must be private to the "
+            f"account that runs the dashboard. Run `{fix} {path}` and try again."
+        )
+
+
+def _read_key_file(path: Path) -> str | None:
+    """The text of a key file, or None when there is none; refused when it or its folder is not private."""
+    if not path.parent.exists():
+        return None
+    check_private(path.parent)
+    if not path.exists():
+        return None
+    check_private(path)
+    return path.read_text()
+
+
+def key_source(key_dir: Path, file_name: str, variable: str) -> str:
+    """Where a key is read from, for messages: the environment variable if set, else its file."""
+    return f"${variable}" if os.environ.get(variable) is not None else str(key_dir / file_name)
+
+
+def _read_b64_key(key_dir: Path, file_name: str, variable: str) -> bytes | None:
+    text = os.environ.get(variable)
+    source = f"${variable}"
+    if text is None:
+        text, source = _read_key_file(key_dir / file_name), str(key_dir / file_name)
+        if text is None:
+            return None
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise KeyProblem(f"The key in {source} is not base64.") from None
+    if len(key) != KEY_BYTES:
+        raise KeyProblem(f"The key in {source} must be 32 bytes (it is {len(key)}).")
+    return key
+
+
+def load_data_keyring(key_dir: Path) -> DataKeyring | None:
+    env = os.environ.get(DATA_KEYS_VARIABLE)
+    if env is not None:
+        return DataKeyring.from_json(env, f"${DATA_KEYS_VARIABLE}")
+    path = key_dir / DATA_KEYRING_FILE
+    text = _read_key_file(path)
+    return None if text is None else DataKeyring.from_json(text, str(path))
+
+
+def load_pseudonym_key(key_dir: Path) -> bytes | None:
+    return _read_b64_key(key_dir, PSEUDONYM_KEY_FILE, PSEUDONYM_KEY_VARIABLE)
+
+
+def load_log_key(key_dir: Path) -> bytes | None:
+    return _read_b64_key(key_dir, LOG_KEY_FILE, LOG_KEY_VARIABLE)
+
+
+def _write_private(path: Path, content: bytes) -> Path:
+    """Write `content` to a new 0600 temporary file beside `path`, durably; returns the temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -61,6 +157,14 @@ def _write_secret(path: Path, content: bytes) -> bool:
         os.fsync(fd)
     finally:
         os.close(fd)
+    return tmp
+
+
+def save_new_key_file(path: Path, content: bytes) -> bool:
+    """Create a 0600 key file atomically and durably; never overwrite an existing one. Returns False when
+    the file appeared meanwhile (another process made the same key first): the caller decides whether
+    that one may be used instead. Callers have checked that no data needs another key (audit.key_checks)."""
+    tmp = _write_private(path, content)
     try:
         os.link(tmp, path)  # fails if path exists: a key is never silently replaced
     except FileExistsError:
@@ -71,67 +175,22 @@ def _write_secret(path: Path, content: bytes) -> bool:
     return True
 
 
-def _read_b64_key(path: Path, env: str) -> bytes | None:
-    text = os.environ.get(env)
-    source = f"${env}"
-    if text is None:
-        if not path.exists():
-            return None
-        text, source = path.read_text(), str(path)
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except ValueError:
-        raise KeyProblem(f"The key in {source} is not base64.") from None
-    if len(key) != 32:
-        raise KeyProblem(f"The key in {source} must be 32 bytes (it is {len(key)}).")
-    return key
-
-
-def load_data_keyring(key_dir: Path) -> DataKeyring | None:
-    env = os.environ.get("CODEAUDIT_DATA_KEYS")
-    if env is not None:
-        return DataKeyring.from_json(env, "$CODEAUDIT_DATA_KEYS")
-    path = key_dir / DATA_KEYRING_FILE
-    return DataKeyring.from_json(path.read_text(), str(path)) if path.exists() else None
+def refuse_keyring_from_environment() -> None:
+    """Rotation rewrites the keyring file, which it cannot do for keys held in the environment."""
+    if os.environ.get(DATA_KEYS_VARIABLE) is not None:
+        raise KeyProblem(
+            f"Data keys come from ${DATA_KEYS_VARIABLE}; rotate them by updating that variable (keeping every key "
+            "that stored values use), not with this command."
+        )
 
 
 def save_data_keyring(key_dir: Path, ring: DataKeyring) -> None:
     """Replace the keyring file atomically (rotation). The old file's keys must all still be in `ring`
     unless they were deliberately retired."""
-    if os.environ.get("CODEAUDIT_DATA_KEYS") is not None:
-        raise KeyProblem("Data keys come from $CODEAUDIT_DATA_KEYS; update that variable instead of the key file.")
+    refuse_keyring_from_environment()
     path = key_dir / DATA_KEYRING_FILE
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, ring.to_json().encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    os.replace(_write_private(path, ring.to_json().encode()), path)
     fsync_path(key_dir)
-
-
-def load_pseudonym_key(key_dir: Path) -> bytes | None:
-    return _read_b64_key(key_dir / PSEUDONYM_KEY_FILE, "CODEAUDIT_PSEUDONYM_KEY")
-
-
-def load_log_key(key_dir: Path) -> bytes | None:
-    return _read_b64_key(key_dir / LOG_KEY_FILE, "CODEAUDIT_LOG_KEY")
-
-
-def ensure_keys(key_dir: Path) -> list[Path]:
-    """Create any missing key file (first use). Returns the files created so callers can tell the user
-    to back them up: without them the PHI vault cannot be read and pseudonyms cannot be recomputed."""
-    created: list[Path] = []
-    if load_data_keyring(key_dir) is None:
-        ring = DataKeyring(primary="k1", keys={"k1": secrets.token_bytes(32)})
-        if _write_secret(key_dir / DATA_KEYRING_FILE, ring.to_json().encode()):
-            created.append(key_dir / DATA_KEYRING_FILE)
-    for name, loader in ((PSEUDONYM_KEY_FILE, load_pseudonym_key), (LOG_KEY_FILE, load_log_key)):
-        if loader(key_dir) is None and _write_secret(key_dir / name, base64.b64encode(secrets.token_bytes(32))):
-            created.append(key_dir / name)
-    return created
 
 
 def require(key: bytes | DataKeyring | None, what: str, key_dir: Path):

@@ -1,45 +1,38 @@
-"""`rotate-key` command."""
+"""`rotate-key` command. The access-log event is written before the keyring or the store changes;
+if it cannot be written, or a key does not fit the store, nothing changes."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from audit.events import AccessEvent, cli_actor
+from audit.events import cli_actor
 from audit.keys import KeyProblem
-from audit.paths import ConfigurationError, Paths, default_paths
-
-
-def _record(paths: Paths, details: dict[str, object]) -> int:
-    from audit.log.writer import AccessLog, AccessLogError
-
-    try:
-        AccessLog(paths).append(AccessEvent(
-            user=cli_actor(), role="cli", action="key_rotate", resource="data_keyring", details=details,
-        ))
-    except (AccessLogError, KeyProblem) as exc:
-        print(f"warning: the change is done but could not be recorded in the access log: {exc}", file=sys.stderr)
-        return 1
-    return 0
+from audit.paths import ConfigurationError, default_paths
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from audit.cli_events import access_log_recorder
     from audit.key_rotation import retire_unused, rotate
+    from audit.log.writer import AccessLogError
     from queries.store import StoreBusy
 
     try:
         paths = default_paths(args.data_dir).ensure()
+        who = {"actor": cli_actor(), "actor_role": "cli", "record": access_log_recorder(paths)}
         if args.retire_old:
-            retired = retire_unused(paths)
-            print(f"retired key(s) no stored value uses: {', '.join(retired)}" if retired else "no key to retire: every old key still protects stored values (run rotate-key first)")
-            return _record(paths, {"retired": list(retired)})
-        result = rotate(paths)
-    except (KeyProblem, ConfigurationError, StoreBusy) as exc:
-        print(f"rotate-key failed: {exc}", file=sys.stderr)
+            retired = retire_unused(paths, **who)
+        else:
+            result = rotate(paths, **who)
+    except (KeyProblem, ConfigurationError, StoreBusy, AccessLogError) as exc:
+        print(f"rotate-key failed, nothing was changed: {exc}", file=sys.stderr)
         return 2
+    if args.retire_old:
+        print(f"retired key(s) no stored value uses: {', '.join(retired)}" if retired else "no key to retire: every old key still protects stored values (run rotate-key first)")
+        return 0
     what = f"new primary key {result.primary}" if result.new_key_created else f"finished an interrupted rotation to {result.primary}"
     print(f"{what}; re-encrypted {result.reencrypted} values. The old key stays in the keyring until "
           "`python manage.py rotate-key --retire-old` (run it once backups made before this rotation have expired).")
-    return _record(paths, {"primary": result.primary, "reencrypted": result.reencrypted})
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -51,14 +51,16 @@ class Paths:
         return self.data_dir / "demo_raw"
 
     def ensure(self) -> Paths:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Check the folders, then create the data folder (0700: it holds PHI, encrypted or not) if it
+        is missing. Nothing is created when the check fails. The key folder is created 0700 only when
+        the first key is saved (audit/keys.py), which also refuses key files others can read."""
         data, keys = self.data_dir.resolve(), self.key_dir.resolve()
         if keys == data or data in keys.parents:
             raise ConfigurationError(
                 f"The key folder {keys} is inside the data folder {data}. "
                 "Set CODEAUDIT_KEY_DIR to a folder outside CODEAUDIT_DATA_DIR."
             )
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 
 

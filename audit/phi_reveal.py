@@ -17,7 +17,8 @@ from audit.events import AccessEvent
 from audit.keys import load_data_keyring, require
 from audit.paths import Paths
 from audit.permissions import RevealDecision
-from audit.vault import PhiVault, Sealed, vault_context
+from audit.sql_files import sql
+from audit.vault import PhiVault
 
 CLAIM_KEY_PATTERN = re.compile(r"[0-9a-f]{24}")
 VAULT_TABLE = "phi_vault"
@@ -40,14 +41,6 @@ def normalize_claim_key(text: str) -> str:
     return key
 
 
-def _sealed_rows(con: duckdb.DuckDBPyConnection, claim_key: str, fields: tuple[str, ...]) -> dict[str, Sealed]:
-    rows = con.execute(
-        f"SELECT field, key_id, nonce, ciphertext FROM {VAULT_TABLE} WHERE claim_key = ? AND list_contains(?, field)",
-        [claim_key, list(fields)],
-    ).fetchall()
-    return {field: Sealed(key_id, bytes(nonce), bytes(ciphertext)) for field, key_id, nonce, ciphertext in rows}
-
-
 def reveal(
     paths: Paths,
     con: duckdb.DuckDBPyConnection,
@@ -62,14 +55,12 @@ def reveal(
     Order: find the sealed rows (UnknownClaim if the claim has none), record the event, then decrypt.
     """
     key = normalize_claim_key(claim_key)
-    fields = tuple(field.value for field in decision.fields)
-    sealed = _sealed_rows(con, key, fields)
-    if not sealed:
+    fields = [field.value for field in decision.fields]
+    sealed = con.execute(sql("vault/claim_fields"), {"claim_key": key, "fields": fields}).fetch_arrow_table()
+    if not sealed.num_rows:
         raise UnknownClaim(f"No patient identifiers are stored for claim key {key}; check the key and try again.")
     record(decision.access_event(user, [key]))
     vault = PhiVault(require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir))
-    return {
-        field: vault.decrypt(sealed[field], vault_context(VAULT_TABLE, key, field))
-        for field in fields
-        if field in sealed
-    }
+    stored_fields = sealed.column("field").to_pylist()
+    values = dict(zip(stored_fields, vault.open_many(VAULT_TABLE, [key] * len(stored_fields), stored_fields, sealed)))
+    return {field: values[field] for field in fields if field in values}

@@ -28,38 +28,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from audit.events import AccessEvent
 from audit.permissions import Role, parse_role
 from audit.session_policy import LockoutPolicy
+from audit.sql_files import sql
 
 Record = Callable[[AccessEvent], object]
 
 MIN_PASSWORD_CHARS = 12
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 BUSY_TIMEOUT_SECONDS = 5.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    username            TEXT PRIMARY KEY,
-    role                TEXT NOT NULL,
-    password_hash       TEXT NOT NULL,
-    disabled            INTEGER NOT NULL DEFAULT 0,
-    failed_attempts     INTEGER NOT NULL DEFAULT 0,   -- consecutive; reset by a successful sign-in
-    locked_until        TEXT,                         -- ISO 8601 UTC, or NULL
-    created_at          TEXT NOT NULL,
-    password_changed_at TEXT NOT NULL
-)
-"""
-_PUBLIC_COLUMNS = "username, role, disabled, failed_attempts, locked_until, created_at, password_changed_at"
-_SELECT_USER = f"SELECT {_PUBLIC_COLUMNS} FROM users WHERE username = ?"
-_SELECT_USERS = f"SELECT {_PUBLIC_COLUMNS} FROM users ORDER BY username"
-# Account changes; each statement binds the username last.
-_DISABLE = "UPDATE users SET disabled = 1 WHERE username = ?"
-_ENABLE = "UPDATE users SET disabled = 0 WHERE username = ?"
-_UNLOCK = "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?"
-_REHASH = "UPDATE users SET password_hash = ? WHERE username = ?"
-_RESET_PASSWORD = (
-    "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_attempts = 0, locked_until = NULL "
-    "WHERE username = ?"
-)
-
 
 class UserError(ValueError):
     """An account change that cannot be made; the message says what to do instead."""
@@ -163,8 +138,7 @@ class UserStore:
         if not path.exists():  # the file holds password hashes: readable by its owner only
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")  # persistent: readers never block the writer
-            conn.execute(_SCHEMA)
+            conn.executescript(sql("users/schema"))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -198,12 +172,12 @@ class UserStore:
     def get_user(self, username: str) -> User | None:
         """The account, or None; the dashboard re-checks it on each run so a disabled user is signed out."""
         with self._connect() as conn:
-            row = conn.execute(_SELECT_USER, (username,)).fetchone()
+            row = conn.execute(sql("users/account"), (username,)).fetchone()
         return None if row is None else _user(row)
 
     def list_users(self) -> list[User]:
         with self._connect() as conn:
-            rows = conn.execute(_SELECT_USERS).fetchall()
+            rows = conn.execute(sql("users/accounts")).fetchall()
         return [_user(row) for row in rows]
 
     def add_user(
@@ -224,11 +198,7 @@ class UserStore:
         now = _iso(self._now())
         with self._transaction() as conn:
             try:
-                conn.execute(
-                    "INSERT INTO users (username, role, password_hash, created_at, password_changed_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (name, Role(role).value, password_hash, now, now),
-                )
+                conn.execute(sql("users/add"), (name, Role(role).value, password_hash, now, now))
             except sqlite3.IntegrityError:
                 raise UserError(
                     f"A user named {name!r} already exists; use reset-password or enable instead."
@@ -238,15 +208,15 @@ class UserStore:
 
     def disable_user(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
         """Refuse all further sign-ins; the account and its history stay for the audit trail."""
-        return self._update(username, _DISABLE, "user_disable", actor, actor_role, record, disabled=True)
+        return self._update(username, "disable", "user_disable", actor, actor_role, record, disabled=True)
 
     def enable_user(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
         # events.ACTIONS has no "user_enable": recorded as user_disable with disabled=False.
-        return self._update(username, _ENABLE, "user_disable", actor, actor_role, record, disabled=False)
+        return self._update(username, "enable", "user_disable", actor, actor_role, record, disabled=False)
 
     def unlock(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
         """End a lockout early and forget earlier failures."""
-        return self._update(username, _UNLOCK, "user_unlock", actor, actor_role, record)
+        return self._update(username, "unlock", "user_unlock", actor, actor_role, record)
 
     def reset_password(
         self, username: str, password: str, *, actor: str, actor_role: str = "", record: Record | None = None
@@ -257,7 +227,7 @@ class UserStore:
         password_hash = self._hash_new_password(name, password)
         return self._update(
             name,
-            _RESET_PASSWORD,
+            "reset_password",
             "user_reset_password",
             actor,
             actor_role,
@@ -283,10 +253,11 @@ class UserStore:
         params: tuple[str, ...] = (),
         **details: object,
     ) -> User:
-        """Run one of this module's account-change statements and record it if an account changed."""
+        """Run one of the account-change statements (audit/sql/users/<statement>.sql, each binding the
+        username last) and record it if an account changed."""
         name = normalize_username(username)
         with self._transaction() as conn:
-            changed = conn.execute(statement, (*params, name)).rowcount
+            changed = conn.execute(sql(f"users/{statement}"), (*params, name)).rowcount
             if changed:
                 _emit(record, self._change_event(action, name, actor, actor_role, **details))
         return self._existing(name)
@@ -313,11 +284,11 @@ class UserStore:
         # unknown names) never queues everyone's sign-in behind the lock; the count is then updated
         # in a short transaction, re-checking the hash only if a reset changed it meanwhile.
         with self._connect() as conn:
-            seen = conn.execute("SELECT password_hash FROM users WHERE username = ?", (name,)).fetchone()
+            seen = conn.execute(sql("users/password_hash"), (name,)).fetchone()
         checked_hash = seen["password_hash"] if seen else self._decoy_hash
         password_ok = self._verify(checked_hash, password)
         with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM users WHERE username = ?", (name,)).fetchone()
+            row = conn.execute(sql("users/sign_in_account"), (name,)).fetchone()
             if row is not None and row["password_hash"] != checked_hash:
                 password_ok = self._verify(row["password_hash"], password)
             if row is None:
@@ -327,7 +298,7 @@ class UserStore:
             else:
                 event = self._count_attempt(conn, _user(row), password_ok, now)
             if event.action == "sign_in" and self.hasher.check_needs_rehash(row["password_hash"]):
-                conn.execute(_REHASH, (self.hasher.hash(password), name))
+                conn.execute(sql("users/rehash"), (self.hasher.hash(password), name))
             _emit(record, event)
         if event.action != "sign_in":
             raise SignInError()
@@ -343,19 +314,16 @@ class UserStore:
         """Reset the failure count on success; otherwise count the failure and lock when it is due."""
         was_locked = user.locked(now)
         if password_ok and not was_locked:
-            conn.execute(_UNLOCK, (user.username,))
+            conn.execute(sql("users/unlock"), (user.username,))
             return AccessEvent(user=user.username, role=user.role, action="sign_in")
         failures = user.failed_attempts + 1
         if was_locked:
-            conn.execute("UPDATE users SET failed_attempts = ? WHERE username = ?", (failures, user.username))
+            conn.execute(sql("users/count_failure"), (failures, user.username))
             return _sign_in_refused(user.username, user.role, "locked", failed_attempts=failures)
         details: dict[str, object] = {"failed_attempts": failures}
         if failures >= self.lockout.max_failures:
             details["locked_until"] = _iso(now + self.lockout.duration)
-        conn.execute(
-            "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-            (failures, details.get("locked_until"), user.username),
-        )
+        conn.execute(sql("users/count_failure_and_lock"), (failures, details.get("locked_until"), user.username))
         return _sign_in_refused(user.username, user.role, "bad_password", outcome="failure", **details)
 
 

@@ -1,7 +1,7 @@
 """`manage.py users ...`: manage local accounts from the command line, also while the dashboard runs.
 
 Every change is recorded in the access log, attributed to the operating-system account that ran it
-("cli:<name>"); if the log cannot be opened, nothing is changed.
+("cli:<name>"); if the log cannot be opened or written, nothing is changed.
 """
 from __future__ import annotations
 
@@ -61,21 +61,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _record_event(paths: Paths) -> Record:
-    """The access-log writer for changes made here: an event that cannot be written durably stops
-    the change (the user store rolls back), with a sentence instead of a traceback."""
-    from audit.keys import KeyProblem, ensure_keys
-    from audit.log.writer import AccessLog, AccessLogError
+    """The access-log writer for changes made here: an event that cannot be written durably (or a log
+    whose key is missing) stops the change (the user store rolls back), with a sentence instead of a
+    traceback. The log is opened at the first event, so a refused change creates no key."""
+    from audit.cli_events import access_log_recorder
+    from audit.keys import KeyProblem
+    from audit.log.writer import AccessLogError
 
-    ensure_keys(paths.key_dir)
-    try:
-        log = AccessLog(paths)
-    except KeyProblem as exc:
-        raise ConfigurationError(f"The access log cannot be opened, so nothing was changed: {exc}") from None
+    append = access_log_recorder(paths)
 
     def record(event: AccessEvent) -> None:
         try:
-            log.append(event)
-        except AccessLogError as exc:
+            append(event)
+        except (AccessLogError, KeyProblem) as exc:
             raise ConfigurationError(f"The access log could not record this change, so nothing was changed: {exc}") from None
 
     return record

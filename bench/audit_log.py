@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from audit.events import AccessEvent  # noqa: E402
-from audit.keys import ensure_keys  # noqa: E402
+from audit.key_checks import ensure_log_key  # noqa: E402
 from audit.log.verify import verify  # noqa: E402
 from audit.log.writer import AccessLog  # noqa: E402
 from audit.paths import Paths  # noqa: E402
@@ -39,7 +39,7 @@ def _event(i: int) -> AccessEvent:
 def _fresh_paths(root: Path) -> Paths:
     folder = Path(tempfile.mkdtemp(dir=root))
     paths = Paths(data_dir=folder / "data", key_dir=folder / "keys")
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 

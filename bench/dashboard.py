@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
-from audit.keys import ensure_keys  # noqa: E402
+from audit.key_checks import ensure_log_key  # noqa: E402
 from audit.paths import Paths  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
     CHROMIUM,
@@ -78,7 +78,7 @@ def link_store(root: Path, store_dir: Path) -> Paths:
         raise SystemExit(f"--store-dir {store_dir}: there is no store.duckdb in it")
     paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
     paths.store.symlink_to(source.resolve())
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 

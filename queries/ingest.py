@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from audit.keys import ensure_keys, load_data_keyring, load_pseudonym_key, require
+from audit.key_checks import open_store_keys
 from audit.paths import Paths
-from audit.vault import PhiVault, Pseudonymizer, Sealed, vault_context
+from audit.vault import PhiVault, Pseudonymizer
 from queries.reference import load_carc, load_icd10cm
 from queries.sql_files import sql
 from queries.store import write_transaction, writer_lock
@@ -218,33 +218,27 @@ def _store_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> None:
     accepted = con.execute(
         f"SELECT claim_key, {', '.join(PHI_FIELDS)} FROM v_claims WHERE reason IS NULL"
     ).fetch_arrow_table()
-    existing: dict[tuple[str, str], str] = {}
     stored = con.execute(
         "SELECT v.claim_key, v.field, v.key_id, v.nonce, v.ciphertext FROM phi_vault AS v "
         "SEMI JOIN (SELECT claim_key FROM v_claims WHERE reason IS NULL) AS a ON a.claim_key = v.claim_key"
-    ).fetchall()
-    for key, fld, kid, nonce, ct in stored:
-        existing[(key, fld)] = vault.decrypt(Sealed(kid, nonce, ct), vault_context("phi_vault", key, fld))
+    ).fetch_arrow_table()
+    stored_keys, stored_fields = stored.column("claim_key").to_pylist(), stored.column("field").to_pylist()
+    existing = dict(zip(zip(stored_keys, stored_fields), vault.open_many("phi_vault", stored_keys, stored_fields, stored)))
     keys: list[str] = accepted.column("claim_key").to_pylist()
-    prefixes = [b"phi_vault|" + k.encode() + b"|" for k in keys]  # == vault_context("phi_vault", key, field)
-    out_keys, out_fields, values, contexts = [], [], [], []
+    out_keys, out_fields, values = [], [], []
     for fld in PHI_FIELDS:
-        name = fld.encode()
-        for key, prefix, value in zip(keys, prefixes, accepted.column(fld).to_pylist()):
+        for key, value in zip(keys, accepted.column(fld).to_pylist()):
             if value is not None and (not existing or existing.get((key, fld)) != value):
                 out_keys.append(key)
                 out_fields.append(fld)
                 values.append(value)
-                contexts.append(prefix + name)
     if not values:
         return
-    kid, nonces, ciphertexts = vault.encrypt_columns(values, contexts)
+    sealed = vault.seal("phi_vault", out_keys, out_fields, values)
     con.register("vault_new", pa.table({
         "claim_key": pa.array(out_keys, pa.string()),
         "field": pa.array(out_fields, pa.string()),
-        "key_id": pa.array([kid] * len(values), pa.string()),
-        "nonce": pa.array(nonces, pa.binary()),
-        "ciphertext": pa.array(ciphertexts, pa.binary()),
+        **{name: sealed.column(name) for name in sealed.column_names},
     }))
     if existing:
         con.execute("DELETE FROM phi_vault AS v USING vault_new AS n WHERE v.claim_key = n.claim_key AND v.field = n.field")
@@ -264,16 +258,13 @@ def _store_rejects(
     result.rejected[table] = len(rows)
     if not rows:
         return
-    contexts = [vault_context("rejects", run_id, f"{file_name}:{line}") for line, _, _ in rows]
-    sealed = vault.encrypt_many([str(text) for _, _, text in rows], contexts)
+    sealed = vault.seal("rejects", [run_id] * len(rows), [f"{file_name}:{line}" for line, _, _ in rows], [str(text) for _, _, text in rows])
     con.register("rejects_new", pa.table({
         "run_id": pa.array([run_id] * len(rows), pa.string()),
         "file": pa.array([file_name] * len(rows), pa.string()),
         "line": pa.array([line for line, _, _ in rows], pa.int64()),
         "reason": pa.array([reason for _, reason, _ in rows], pa.string()),
-        "key_id": pa.array([s.key_id for s in sealed], pa.string()),
-        "nonce": pa.array([s.nonce for s in sealed], pa.binary()),
-        "ciphertext": pa.array([s.ciphertext for s in sealed], pa.binary()),
+        **{name: sealed.column(name) for name in sealed.column_names},
     }))
     con.execute("INSERT INTO rejects SELECT * FROM rejects_new")
     con.unregister("rejects_new")
@@ -288,10 +279,11 @@ def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     load_carc(con)
 
 
-def _write(paths: Paths, inputs: dict[str, Path], result: IngestResult, vault: PhiVault, pseudonyms: Pseudonymizer,
-           source: str, report: Progress) -> None:
+def _write(paths: Paths, inputs: dict[str, Path], result: IngestResult, source: str, report: Progress) -> None:
     started = datetime.now(UTC)
     with write_transaction(paths) as con:
+        keys = open_store_keys(paths, con)  # refuses keys that do not fit the store, before anything is sealed
+        vault, pseudonyms = keys.vault, keys.pseudonyms
         report(0.05, "Loading reference data")
         ensure_reference(con)
         structural = {}
@@ -320,6 +312,7 @@ def _write(paths: Paths, inputs: dict[str, Path], result: IngestResult, vault: P
             "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?)",
             [result.run_id, source, started, datetime.now(UTC), json.dumps(summary)],
         )
+        result.created_keys = keys.register(con)
         report(0.9, "Saving the store")
 
 
@@ -331,11 +324,8 @@ def ingest(src: Path, paths: Paths, *, source: str = "real", progress: Progress 
     inputs = find_inputs(Path(src))
     paths.ensure()
     with writer_lock(paths):  # keys are read under the lock, so a key rotation cannot interleave
-        created = ensure_keys(paths.key_dir)
-        ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
-        pkey = require(load_pseudonym_key(paths.key_dir), "pseudonym key", paths.key_dir)
-        result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()}, created_keys=created)
-        _write(paths, inputs, result, PhiVault(ring), Pseudonymizer(pkey), source, report)
+        result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()})
+        _write(paths, inputs, result, source, report)
     if source == "real":
         paths.real_data_marker.touch()
     report(1.0, "Done")

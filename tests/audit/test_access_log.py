@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from audit.keys import ensure_keys, load_log_key
+from audit.key_checks import ensure_log_key
+from audit.keys import load_log_key
 from audit.log import checkpoints
 from audit.log import format as log_format
 from audit.log.files import LOG_FILE
@@ -35,7 +36,7 @@ from tests.audit import log_support as support
 @pytest.fixture
 def paths(paths: Paths) -> Paths:
     """The shared per-test folders (tests/conftest.py, which also sets the environment), with keys."""
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 

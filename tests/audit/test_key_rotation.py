@@ -1,13 +1,17 @@
-"""Key rotation: new primary, re-encryption, interrupted runs, stable pseudonyms, retirement."""
+"""Key rotation: new primary, re-encryption, interrupted runs, stable pseudonyms, retirement, and the
+access-log event written before anything changes."""
 from __future__ import annotations
+
+import os
 
 import duckdb
 import pytest
 
-from audit import key_rotation
-from audit.key_rotation import key_usage, retire_unused, rotate
+from audit.key_rotation import retire_unused, rotate
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, save_data_keyring
-from audit.vault import DecryptionError, PhiVault, Sealed, vault_context
+from audit.log.writer import AccessLogError
+from audit.vault import DecryptionError, PhiVault
+from queries import store
 from queries.ingest import ingest
 
 
@@ -16,7 +20,31 @@ def _plain_vault(paths) -> dict[tuple[str, str], str]:
     con = duckdb.connect(str(paths.store), read_only=True)
     rows = con.execute("SELECT claim_key, field, key_id, nonce, ciphertext FROM phi_vault").fetchall()
     con.close()
-    return {(k, f): vault.decrypt(Sealed(kid, n, c), vault_context("phi_vault", k, f)) for k, f, kid, n, c in rows}
+    return {(k, f): vault.open("phi_vault", k, f, kid, n, c) for k, f, kid, n, c in rows}
+
+
+def _usage(paths) -> dict[str, int]:
+    con = duckdb.connect(str(paths.store), read_only=True)
+    rows = con.execute(
+        "SELECT key_id, count(*) FROM (SELECT key_id FROM phi_vault UNION ALL SELECT key_id FROM rejects) GROUP BY ALL"
+    ).fetchall()
+    con.close()
+    return dict(rows)
+
+
+class Recorder:
+    """Stands in for the access log: keeps events, or refuses like a log that cannot be written."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.events, self.fail = [], fail
+
+    def __call__(self, event) -> None:
+        if self.fail:
+            raise AccessLogError("disk full")
+        self.events.append(event)
+
+    def who(self) -> dict:
+        return {"actor": "cli:test", "actor_role": "cli", "record": self}
 
 
 @pytest.fixture
@@ -35,50 +63,85 @@ def loaded(paths, tmp_path, write_csv):
 def test_rotation_reencrypts_everything_and_keeps_pseudonyms(loaded):
     paths = loaded
     before = _plain_vault(paths)
-    assert key_usage(paths) == {"k1": 61}  # 20 claims x (claim_id, name, MRN) in the vault + 1 sealed reject row
-    result = rotate(paths)
+    assert _usage(paths) == {"k1": 61}  # 20 claims x (claim_id, name, MRN) in the vault + 1 sealed reject row
+    log = Recorder()
+    result = rotate(paths, **log.who())
     assert (result.primary, result.new_key_created, result.reencrypted) == ("k2", True, 61)
-    assert key_usage(paths) == {"k2": 61}
+    assert _usage(paths) == {"k2": 61}
     assert _plain_vault(paths) == before  # same claim keys, same values
-    assert retire_unused(paths) == ("k1",)
+    assert retire_unused(paths, **log.who()) == ("k1",)
     assert list(load_data_keyring(paths.key_dir).keys) == ["k2"]
     assert _plain_vault(paths) == before
+    assert [(e.action, e.details) for e in log.events] == [
+        ("key_rotate", {"primary": "k2", "reencrypted": 61}), ("key_rotate", {"retired": ["k1"]}),
+    ]
 
 
-def test_interrupted_rotation_stays_readable_and_resumes(loaded, monkeypatch):
+def test_a_run_interrupted_before_the_swap_changes_nothing(loaded, monkeypatch):
+    paths = loaded
+    store_bytes, ring_bytes = paths.store.read_bytes(), (paths.key_dir / "data_keys.json").read_bytes()
+    real = PhiVault.rotate
+
+    def crash_on_rejects(self, table, *args):
+        if table == "rejects":  # the vault is re-sealed, then the run dies on the rejects table
+            raise KeyboardInterrupt
+        return real(self, table, *args)
+
+    monkeypatch.setattr(PhiVault, "rotate", crash_on_rejects)
+    log = Recorder()
+    with pytest.raises(KeyboardInterrupt):
+        rotate(paths, **log.who())
+    assert paths.store.read_bytes() == store_bytes
+    assert (paths.key_dir / "data_keys.json").read_bytes() == ring_bytes
+    assert log.events == []
+
+
+def test_a_run_that_saved_its_key_but_not_the_store_stays_readable_and_resumes(loaded, monkeypatch):
     paths = loaded
     before = _plain_vault(paths)
     store_bytes = paths.store.read_bytes()
-    real = key_rotation.PhiVault.encrypt_many
-    calls = {"n": 0}
+    real_replace = os.replace
 
-    def crash_midway(self, values, contexts):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the vault is re-sealed, then the run dies on the rejects table
+    def die_at_the_swap(src, dst):
+        if str(dst) == str(paths.store):
             raise KeyboardInterrupt
-        return real(self, values, contexts)
+        return real_replace(src, dst)
 
-    monkeypatch.setattr(key_rotation.PhiVault, "encrypt_many", crash_midway)
+    monkeypatch.setattr(store.os, "replace", die_at_the_swap)
     with pytest.raises(KeyboardInterrupt):
-        rotate(paths)
+        rotate(paths, **Recorder().who())
     monkeypatch.undo()
     assert paths.store.read_bytes() == store_bytes  # the swap never happened
     ring = load_data_keyring(paths.key_dir)
-    assert ring.primary == "k2" and set(ring.keys) == {"k1", "k2"}
+    assert ring.primary == "k2" and set(ring.keys) == {"k1", "k2"}  # the keyring was saved first
     assert _plain_vault(paths) == before  # reads work throughout
-    assert retire_unused(paths) == ()  # k1 still protects every value: not retired
-    result = rotate(paths)
+    assert retire_unused(paths, **Recorder().who()) == ()  # k1 still protects every value: not retired
+    result = rotate(paths, **Recorder().who())
     assert (result.primary, result.new_key_created) == ("k2", False)  # finished, no third key
-    assert set(key_usage(paths)) == {"k2"}
+    assert set(_usage(paths)) == {"k2"}
     assert _plain_vault(paths) == before
+
+
+def test_an_event_that_cannot_be_written_stops_rotation_and_retirement(loaded):
+    paths = loaded
+    ring_file = paths.key_dir / "data_keys.json"
+    store_bytes, ring_bytes = paths.store.read_bytes(), ring_file.read_bytes()
+    with pytest.raises(AccessLogError):
+        rotate(paths, **Recorder(fail=True).who())
+    assert (paths.store.read_bytes(), ring_file.read_bytes()) == (store_bytes, ring_bytes)
+    rotate(paths, **Recorder().who())
+    ring_bytes = ring_file.read_bytes()
+    with pytest.raises(AccessLogError):
+        retire_unused(paths, **Recorder(fail=True).who())
+    assert ring_file.read_bytes() == ring_bytes
 
 
 def test_missing_old_key_is_a_clear_error_and_changes_nothing(loaded):
     paths = loaded
     store_bytes = paths.store.read_bytes()
     save_data_keyring(paths.key_dir, DataKeyring(primary="k9", keys={"k9": bytes(32)}))  # k1 lost
-    with pytest.raises(KeyProblem, match="k1, which are not in the keyring"):
-        rotate(paths)
+    with pytest.raises(KeyProblem, match="data key\\(s\\) k1, which the keyring .* does not hold"):
+        rotate(paths, **Recorder().who())
     assert paths.store.read_bytes() == store_bytes
 
 
@@ -87,7 +150,14 @@ def test_corrupted_ciphertext_stops_rotation_without_writing(loaded):
     con = duckdb.connect(str(paths.store))
     con.execute("UPDATE phi_vault SET ciphertext = ciphertext || '\\x00'::BLOB WHERE field = 'patient_name' AND claim_key = (SELECT min(claim_key) FROM phi_vault)")
     con.close()
-    store_bytes = paths.store.read_bytes()
+    store_bytes, ring_bytes = paths.store.read_bytes(), (paths.key_dir / "data_keys.json").read_bytes()
     with pytest.raises(DecryptionError, match="failed authentication"):
-        rotate(paths)
+        rotate(paths, **Recorder().who())
     assert paths.store.read_bytes() == store_bytes
+    assert (paths.key_dir / "data_keys.json").read_bytes() == ring_bytes
+
+
+def test_keys_from_the_environment_are_not_rotated_here(loaded, monkeypatch):
+    monkeypatch.setenv("CODEAUDIT_DATA_KEYS", load_data_keyring(loaded.key_dir).to_json())
+    with pytest.raises(KeyProblem, match="updating that variable"):
+        rotate(loaded, **Recorder().who())

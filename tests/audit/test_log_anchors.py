@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from audit.keys import ensure_keys, load_log_key
+from audit.key_checks import ensure_log_key
+from audit.keys import load_log_key
 from audit.log.anchors import AnchorRefused, issue
 from audit.log.format import Anchor, anchor_public_key
 from audit.log.read import read_events
@@ -27,7 +28,7 @@ from tests.audit import log_support as support
 @pytest.fixture
 def paths(paths: Paths) -> Paths:
     """The shared per-test folders (tests/conftest.py, which also sets the environment), with keys."""
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 

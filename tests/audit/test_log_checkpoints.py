@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.keys import ensure_keys
+from audit.key_checks import ensure_log_key
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE
 from audit.log.files import LOG_FILE
 from audit.log.identity import DATA_FOLDER_FILE
@@ -21,7 +21,7 @@ from tests.audit import log_support as support
 @pytest.fixture
 def paths(paths: Paths) -> Paths:
     """The shared per-test folders (tests/conftest.py, which also sets the environment), with keys."""
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 

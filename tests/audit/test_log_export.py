@@ -14,7 +14,7 @@ from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
 from fhir.resources.R4B.bundle import Bundle as FhirBundle
 
 from audit.events import ACTIONS
-from audit.keys import ensure_keys
+from audit.key_checks import ensure_log_key
 from audit.log.export import ACT_REASON, CLAIM_SYSTEM, CSV_COLUMNS, PURPOSES, export_csv, export_fhir, fhir_bundle
 from audit.log.read import read_events
 from audit.log.verify import verify
@@ -27,7 +27,7 @@ from tests.audit import log_support as support
 @pytest.fixture
 def paths(paths: Paths) -> Paths:
     """The shared per-test folders (tests/conftest.py, which also sets the environment), with keys."""
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     return paths
 
 

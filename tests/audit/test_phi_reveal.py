@@ -68,8 +68,8 @@ def test_reveal_records_the_event_then_returns_the_granted_fields(store):
 def test_when_the_log_write_fails_nothing_is_decrypted_or_returned(store, monkeypatch):
     con, key, paths = store
     decrypted = []
-    real_decrypt = PhiVault.decrypt
-    monkeypatch.setattr(PhiVault, "decrypt", lambda self, *a: decrypted.append(a) or real_decrypt(self, *a))
+    real_open = PhiVault.open
+    monkeypatch.setattr(PhiVault, "open", lambda self, *a: decrypted.append(a) or real_open(self, *a))
 
     def full_disk(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from audit.keys import load_data_keyring, load_pseudonym_key
+from audit.keys import KeyProblem, load_data_keyring, load_pseudonym_key
 from audit.paths import Paths
-from audit.vault import DecryptionError, PhiVault, Sealed, vault_context
+from audit.vault import DecryptionError, PhiVault
 from queries import ingest as ingest_module
 from queries.ingest import IngestError, ingest
 
@@ -314,13 +314,13 @@ def test_vault_round_trip_and_binding(paths, src, write_csv):
     ingest(src, paths)
     vault = PhiVault(load_data_keyring(paths.key_dir))
     stored = rows(paths, "SELECT claim_key, field, key_id, nonce, ciphertext FROM phi_vault ORDER BY claim_key, field")
-    plain = {(k, f): vault.decrypt(Sealed(kid, n, c), vault_context("phi_vault", k, f)) for k, f, kid, n, c in stored}
+    plain = {(k, f): vault.open("phi_vault", k, f, kid, n, c) for k, f, kid, n, c in stored}
     assert sorted(v for (_, f), v in plain.items() if f == "patient_name") == ["Ada Test", "Bo Test"]
     assert sorted(v for (_, f), v in plain.items() if f == "claim_id") == ["CLM-1", "CLM-2"]
     k1, k2 = sorted({k for k, *_ in stored})
-    sealed = next(Sealed(kid, n, c) for k, f, kid, n, c in stored if k == k1 and f == "patient_name")
+    sealed = next((kid, n, c) for k, f, kid, n, c in stored if k == k1 and f == "patient_name")
     with pytest.raises(DecryptionError, match="failed authentication"):
-        vault.decrypt(sealed, vault_context("phi_vault", k2, "patient_name"))
+        vault.open("phi_vault", k2, "patient_name", *sealed)
 
 
 def test_wrong_key_is_a_clear_error_and_changes_nothing(paths, src, write_csv):
@@ -329,7 +329,7 @@ def test_wrong_key_is_a_clear_error_and_changes_nothing(paths, src, write_csv):
     before = paths.store.read_bytes()
     ring_file = paths.key_dir / "data_keys.json"
     ring_file.write_text(ring_file.read_text().replace(ring_file.read_text().split('"k1": "')[1][:8], "AAAAAAAA"))
-    with pytest.raises(DecryptionError, match="key is wrong or the stored bytes are corrupted"):
+    with pytest.raises(KeyProblem, match="is not the key this store's values under k1 were encrypted with"):
         ingest(src, paths)
     assert paths.store.read_bytes() == before
 

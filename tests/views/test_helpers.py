@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from audit.keys import ensure_keys
+from audit.key_checks import ensure_log_key
 from audit.log.read import read_events
 from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import ConfigurationError
@@ -50,7 +50,7 @@ WHO = SignedIn(user="demo:coding_manager", role=Role.CODING_MANAGER, display="m"
 
 
 def test_export_is_recorded_before_the_file_is_built(paths):
-    ensure_keys(paths.key_dir)
+    ensure_log_key(paths)
     with AccessLog(paths) as log:
         produce = export_producer(GROUPS, name="coder-scorecards", who=WHO, log=log, details={"filters": {}},
                                   include_small_cells=False)

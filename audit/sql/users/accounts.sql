@@ -1,0 +1,4 @@
+-- Every account as callers see it (never the password hash).
+SELECT username, role, disabled, failed_attempts, locked_until, created_at, password_changed_at
+FROM users
+ORDER BY username;

@@ -1,0 +1,2 @@
+-- A new account: username, role, password hash, created at, password changed at.
+INSERT INTO users (username, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?);

@@ -1,0 +1,2 @@
+-- Refuse further sign-ins (binds the username).
+UPDATE users SET disabled = 1 WHERE username = ?;
