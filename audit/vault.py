@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import pyarrow as pa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -64,6 +65,23 @@ class PhiVault:
         nonces = [pool[i:i + NONCE_BYTES] for i in range(0, len(pool), NONCE_BYTES)]
         ciphertexts = [encrypt(n, v.encode(), c) for n, v, c in zip(nonces, values, contexts)]
         return kid, nonces, ciphertexts
+
+    def seal(self, table: str, rows: Sequence[str], columns: Sequence[str], values: Sequence[str]) -> pa.Table:
+        """Encrypt values[i] for (table, rows[i], columns[i]) under the primary key: the storage columns
+        key_id, nonce and ciphertext, one row per value, in order. The associated data is built here."""
+        contexts = [vault_context(table, row, column) for row, column in zip(rows, columns, strict=True)]
+        kid, nonces, ciphertexts = self.encrypt_columns(values, contexts)
+        return pa.table({
+            "key_id": pa.array([kid] * len(values), pa.string()),
+            "nonce": pa.array(nonces, pa.binary()),
+            "ciphertext": pa.array(ciphertexts, pa.binary()),
+        })
+
+    def open_many(self, table: str, rows: Sequence[str], columns: Sequence[str], stored: pa.Table) -> list[str]:
+        """The plaintexts of `stored` (key_id, nonce, ciphertext), row i sealed for (table, rows[i], columns[i])."""
+        sealed = zip(stored.column("key_id").to_pylist(), stored.column("nonce").to_pylist(), stored.column("ciphertext").to_pylist(), strict=True)
+        return [self.decrypt(Sealed(kid, nonce, ct), vault_context(table, row, column))
+                for (kid, nonce, ct), row, column in zip(sealed, rows, columns, strict=True)]
 
     def decrypt(self, sealed: Sealed, context: bytes) -> str:
         aead = self._aeads.get(sealed.key_id)

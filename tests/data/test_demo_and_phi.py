@@ -10,6 +10,7 @@ import pytest
 
 from audit.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
+from tests.conftest import Recorded
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        build_demo(paths, n_claims=10_000, keep_raw=raw)
+        build_demo(paths, n_claims=10_000, recorder=Recorded(), keep_raw=raw)
     return paths, raw
 
 

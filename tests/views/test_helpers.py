@@ -10,9 +10,10 @@ from audit.access_log import AccessLog, AccessLogError, read_events
 from audit.keys import ensure_keys
 from audit.paths import ConfigurationError
 from audit.permissions import Role
+from queries.disclosure import SUPPRESSED_FLAG, suppress_small_cells
 from views import sso, tables
 from views.session import SignedIn
-from views.tables import SUPPRESSED_FLAG, csv_bytes, export_producer, suppress_small_cells
+from views.tables import csv_bytes, export_producer
 from views.targets import DEFAULTS, load_targets
 
 GROUPS = pd.DataFrame({
