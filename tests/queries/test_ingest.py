@@ -268,29 +268,54 @@ def test_both_csv_and_parquet_is_refused(paths, src, write_csv):
         ingest(src, paths, recorder=Recorded())
 
 
+RUN_LOG = ("ingest_runs", "rejects", "plaintext_free_since")  # grow or differ with every run; not data
+
+
+def _whole_store(paths: Paths, *, open_sealed: bool = False) -> dict[str, list]:
+    """Every table and every row of the store, order-independent, except the run log. With `open_sealed`
+    the vault's key ids, nonces and ciphertexts are replaced by the plaintext they seal (for two stores
+    whose values were encrypted separately); without it they are compared as stored."""
+    vault = PhiVault(load_data_keyring(paths.key_dir))
+    tables = [t for (t,) in rows(paths, "SELECT table_name FROM duckdb_tables() ORDER BY 1") if t not in RUN_LOG]
+    whole = {t: sorted(rows(paths, f'SELECT * FROM "{t}"'), key=repr) for t in tables}
+    if open_sealed:
+        whole["phi_vault"] = sorted((k, f, vault.decrypt(Sealed(kid, n, c), vault_context("phi_vault", k, f)))
+                                    for k, f, kid, n, c in whole["phi_vault"])
+    return whole
+
+
 def test_parquet_input_gives_the_same_store(paths, src, tmp_path, write_csv):
-    pq.write_table(pa.table({k: [v, v if k != "claim_id" else "CLM-2"] for k, v in claim().items()}), (src.mkdir() or src) / "claims.parquet")
-    pq.write_table(pa.table({"claim_id": ["CLM-1", "CLM-X"], "line": [1, 1], "code_type": ["ICD10CM_DX"] * 2, "code": ["E11.9", "I10"]}), src / "claim_codes.parquet")
-    result = ingest(src, paths, recorder=Recorded())
-    assert result.accepted["claims"] == 2 and result.accepted["claim_codes"] == 1
-    assert rejects(paths, "claim_codes.parquet") == [(2, "unknown claim_id: it is neither in this batch's claims file nor already stored")]
-
-
-def _snapshot(paths: Paths) -> dict[str, list]:
-    tables = ["claims", "claim_codes", "audit_findings", "denials", "phi_vault", "claim_facts", "icd10cm", "carc"]
-    return {t: sorted(rows(paths, f"SELECT * FROM {t}"), key=repr) for t in tables}
+    claims = [claim(), claim(claim_id="CLM-2")]
+    codes = [{"claim_id": "CLM-1", "line": 1, "code_type": "ICD10CM_DX", "code": "E11.9"},
+             {"claim_id": "CLM-X", "line": 1, "code_type": "ICD10CM_DX", "code": "I10"}]
+    write_csv(src, "claims", claims)
+    write_csv(src, "claim_codes", [{k: str(v) for k, v in c.items()} for c in codes])
+    from_csv = ingest(src, paths, recorder=Recorded())
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    pq.write_table(pa.Table.from_pylist(claims), parquet / "claims.parquet")
+    pq.write_table(pa.Table.from_pylist(codes), parquet / "claim_codes.parquet")  # line as an integer column
+    other = Paths(data_dir=tmp_path / "other", key_dir=paths.key_dir).ensure()
+    from_parquet = ingest(parquet, other, recorder=Recorded())
+    assert from_parquet.counts() == from_csv.counts()
+    assert from_csv.accepted["claims"] == 2 and from_csv.accepted["claim_codes"] == 1
+    assert _whole_store(other, open_sealed=True) == _whole_store(paths, open_sealed=True)
+    assert rejects(other, "claim_codes.parquet") == [(2, "unknown claim_id: it is neither in this batch's claims file nor already stored")]
+    assert rejects(paths, "claim_codes.csv") == [(3, "unknown claim_id: it is neither in this batch's claims file nor already stored")]
 
 
 def test_repeated_ingest_changes_no_data_table(paths, src, write_csv):
-    write_csv(src, "claims", [claim(), claim(claim_id="CLM-2", patient_name="Bo Test")])
+    write_csv(src, "claims", [claim(), claim(claim_id="CLM-2", patient_name="Bo Test"), claim(claim_id="BAD", service_date="x")])
     write_csv(src, "claim_codes", [code(), code(line="2", code="I10")])
     write_csv(src, "audit_findings", [finding()])
     write_csv(src, "denials", [denial(), denial()])
     ingest(src, paths, recorder=Recorded())
-    first = _snapshot(paths)
+    first = _whole_store(paths)
     ingest(src, paths, recorder=Recorded())
-    assert _snapshot(paths) == first
+    assert _whole_store(paths) == first  # ciphertexts included: unchanged values are not re-encrypted
     assert rows(paths, "SELECT count(*) FROM ingest_runs") == [(2,)]
+    runs = rows(paths, "SELECT run_id, file, line, reason FROM rejects ORDER BY run_id, file, line")
+    assert len(runs) == 2 and runs[0][1:] == runs[1][1:] == ("claims.csv", 4, "service_date 'a' is not a date (YYYY-MM-DD)")
 
 
 def test_failure_midway_leaves_store_as_it_was(paths, src, tmp_path, write_csv, monkeypatch):

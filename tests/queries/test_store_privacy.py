@@ -64,7 +64,8 @@ def test_a_store_written_before_leaves_its_free_blocks_behind(paths, tmp_path, w
     write_csv(tmp_path / "first", "claims", claims, header=HEADER)
     ingest(tmp_path / "first", paths, recorder=Recorded())
     con = duckdb.connect(str(paths.store))  # what an earlier writer could leave behind
-    con.execute("CREATE TABLE staged AS SELECT 'QXFREEBLOCK' || lpad(range::VARCHAR, 7, '0') AS claim_id FROM range(50000)")
+    con.execute("CREATE TABLE staged AS SELECT 'QXFREEBLOCK' || lpad(range::VARCHAR, 7, '0') AS claim_id, random() AS r FROM range(200000)")
+    con.execute("CREATE TABLE later AS SELECT range AS n FROM range(500000)")  # the freed blocks are not the file's tail
     con.execute("CHECKPOINT")
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE IF EXISTS plaintext_free_since")
@@ -79,6 +80,7 @@ def test_a_store_written_before_leaves_its_free_blocks_behind(paths, tmp_path, w
     try:  # every row survived the copy, and the new file carries the mark that lets later writes copy bytes
         assert con.execute("SELECT count(*) FROM claims").fetchone()[0] == 50 + 50
         assert con.execute("SELECT count(*) FROM plaintext_free_since").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM later").fetchone()[0] == 500000
     finally:
         con.close()
 
