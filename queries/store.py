@@ -180,7 +180,7 @@ def demo_mode(paths: Paths) -> bool:
         return False
     con = connect_read_only(paths)
     try:
-        sources = {s for (s,) in con.execute("SELECT DISTINCT source FROM ingest_runs").fetchall()}
+        sources = {s for (s,) in con.execute(sql("store/sources")).fetchall()}
     finally:
         con.close()
     return sources == {"demo"}
