@@ -156,6 +156,7 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
         tmp = paths.store.with_name(f".{paths.store.name}.writing-{os.getpid()}")
         con = duckdb.connect(":memory:", config={**DUCKDB_SETTINGS, "temp_directory": ""})
         try:
+            con.execute(sql("store/writer_settings"))
             _private_copy(con, paths, tmp)
             con.execute(sql("schema"))
             con.execute("BEGIN")
