@@ -41,6 +41,7 @@ def build(path: Path, claims: int) -> None:
     con.execute("SET VARIABLE claims = ?", [claims])
     con.execute((Path(__file__).parent / "sql" / "big_store.sql").read_text())
     con.execute(sql("claim_facts"))
+    con.execute(sql("in_scope"))
     con.close()
     tmp.rename(path)
 

@@ -11,6 +11,7 @@ a real patient. Built-in patterns a coding manager should be able to find:
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import pyarrow.csv as pacsv
 from faker import Faker
 
 from audit.paths import Paths
-from queries.ingest import IngestError, IngestResult, ingest
+from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.reference import dotted, icd10cm_frame
 from queries.store import demo_mode, writer_lock
 
@@ -125,10 +126,13 @@ def _coder_accuracy(coder: np.ndarray, when: np.ndarray) -> np.ndarray:
 
 
 def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None) -> DemoFiles:
-    """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`."""
+    """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`. They hold fake
+    PHI in plaintext, as a real extract would, so the folder is made private (0700) and each file is
+    created readable by its owner only (0600)."""
     report = progress or (lambda _f, _m: None)
     rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
     report(0.02, "Generating claims")
     n = n_claims
     claim_id = np.char.add("CLM", np.char.zfill(rng.permutation(np.arange(10**6, 10**6 + n * 7, 7))[:n].astype(str), 10))
@@ -273,16 +277,22 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     codes_df = pd.DataFrame(codes)
     for name, df in (("claims", claims_df), ("claim_codes", codes_df), ("audit_findings", findings_df), ("denials", denials)):
         table = pa.Table.from_pandas(df.astype(str), preserve_index=False)
-        pacsv.write_csv(table, folder / f"{name}.csv")
+        path = folder / f"{name}.csv"
+        path.unlink(missing_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+            pacsv.write_csv(table, fh)
     return DemoFiles(folder, len(claims_df), len(codes_df), len(findings_df), len(denials))
 
 
-def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None,
+def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, recorder: Recorder,
+               actor: tuple[str, str] | None = None, progress: Progress | None = None,
                keep_raw: Path | None = None) -> IngestResult:
-    """Generate the raw files and load them through the real ingest (encryption included).
+    """Generate the raw files and load them through the real ingest (encryption included), which records
+    its `ingest` event through `recorder` before the store is swapped in (see `queries.ingest.ingest`).
 
     The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private
-    temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in.
+    temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in (made
+    private too: 0700, files 0600).
     """
     report = progress or (lambda _f, _m: None)
     if n_claims < MIN_CLAIMS:
@@ -296,4 +306,5 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, progress:
             )
         folder = keep_raw or Path(tmp)
         generate(folder, n_claims, seed, lambda f, m: report(0.4 * f, m))
-        return ingest(folder, paths, source="demo", progress=lambda f, m: report(0.4 + 0.6 * f, m))
+        return ingest(folder, paths, recorder=recorder, source="demo", actor=actor,
+                      progress=lambda f, m: report(0.4 + 0.6 * f, m))

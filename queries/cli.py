@@ -1,4 +1,5 @@
-"""`ingest`, `demo` and `metrics` commands."""
+"""`ingest`, `demo` and `metrics` commands. Each records its access-log event: ingest and demo inside the
+store write (no event, no change), metrics before it prints (no event, no report)."""
 from __future__ import annotations
 
 import argparse
@@ -8,12 +9,21 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
+from audit.cli_events import access_log_recorder
+from audit.events import AccessEvent, cli_actor
+from audit.keys import KeyProblem
+from audit.log.export import spreadsheet_safe
+from audit.log.writer import AccessLogError
 from audit.paths import ConfigurationError, Paths, default_paths
+from queries.disclosure import SUPPRESSED_FLAG, suppress_small_cells
 from queries.ingest import IngestError, IngestResult
-from queries.store import StoreBusy
+from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
+from queries.store import StoreBusy, StoreMissing, connect_read_only
 
 
 def _paths(args: argparse.Namespace) -> Paths:
@@ -52,23 +62,11 @@ def _warn_new_keys(result: IngestResult) -> None:
               "cannot be read and the access log cannot be verified.", file=sys.stderr)
 
 
-def _record_ingest(paths: Paths, result: IngestResult, source: str) -> None:
-    """Record the load in the access log; a failure to record is reported, the load itself stands."""
-    from audit.events import AccessEvent, cli_actor
-    from audit.keys import KeyProblem
-    from audit.log.writer import AccessLog, AccessLogError
-
-    try:
-        AccessLog(paths).append(AccessEvent(
-            user=cli_actor(), role="cli", action="ingest", resource="store",
-            details={"run_id": result.run_id, "source": source, "files": result.files, **result.counts()},
-        ))
-    except (AccessLogError, KeyProblem) as exc:
-        print(f"warning: the {source} ingest is done but could not be recorded in the access log: {exc}", file=sys.stderr)
 
 
 def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestResult]) -> int:
-    """Shared by ingest and demo: run the load, then report keys, the access-log event and counts."""
+    """Shared by ingest and demo: run the load (which records its access-log event before the swap),
+    then report new keys and counts."""
     try:
         paths = _paths(args)
         result = load(paths)
@@ -76,7 +74,6 @@ def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestR
         print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
         return 2
     _warn_new_keys(result)
-    _record_ingest(paths, result, source)
     _print_result(result, args.json)
     return 0
 
@@ -85,14 +82,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from queries.ingest import ingest
 
     progress = None if args.json else _stderr_progress
-    return _load(args, "real", lambda paths: ingest(Path(args.folder), paths, source="real", progress=progress))
+    return _load(args, "real", lambda paths: ingest(Path(args.folder), paths, recorder=access_log_recorder(paths), source="real", progress=progress))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from data.demo import build_demo
 
     keep_raw = Path(args.keep_raw) if args.keep_raw else None
-    return _load(args, "demo", lambda paths: build_demo(paths, args.claims, args.seed, progress=_stderr_progress, keep_raw=keep_raw))
+    return _load(args, "demo", lambda paths: build_demo(
+        paths, args.claims, args.seed, recorder=access_log_recorder(paths), progress=_stderr_progress, keep_raw=keep_raw))
 
 
 def _date(text: str) -> date:
@@ -102,32 +100,52 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
-def cmd_metrics(args: argparse.Namespace) -> int:
-    from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
-    from queries.store import StoreMissing, connect_read_only
+def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> dict[str, Any]:
+    scope = {k: v.isoformat() if isinstance(v, date) else v for k, v in filters.params().items() if v}
+    return {"filters": scope, "by": args.by or "all", "format": args.format, "rows": rows,
+            "small_cells": "included" if args.include_small_cells else "suppressed"}
 
+
+def _published(rows: list[dict[str, Any]], include_small_cells: bool) -> list[dict[str, Any]]:
+    """The rows as they leave the system: counts 1-10 suppressed unless asked for (queries.disclosure)."""
+    if include_small_cells or not rows:
+        return rows
+    frame = suppress_small_cells(pd.DataFrame(rows))
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
+    suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md)."""
     try:
         filters = Filters(
             date_from=args.date_from, date_to=args.date_to,
             facility=tuple(args.facility), payer=tuple(args.payer), coder=tuple(args.coder),
             encounter_type=tuple(args.encounter_type),
         )
-        con = connect_read_only(_paths(args))
+        paths = _paths(args)
+        con = connect_read_only(paths)
         try:
-            rows = report_rows(con, filters, args.by)
+            rows = _published(report_rows(con, filters, args.by), args.include_small_cells)
         finally:
             con.close()
+        access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
+                                     details=_export_details(args, filters, len(rows))))
     except (MetricsError, StoreMissing, ConfigurationError) as exc:
         print(f"metrics failed: {exc}", file=sys.stderr)
+        return 2
+    except (AccessLogError, KeyProblem) as exc:
+        print(f"metrics failed, nothing was printed: the access log could not record the export ({exc})", file=sys.stderr)
         return 2
     except duckdb.Error as exc:
         print(f"metrics failed: the store could not be read ({type(exc).__name__}); run `python manage.py ingest` or restore it.", file=sys.stderr)
         return 2
     if args.format == "csv":
         fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)
+        fields += [SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else []
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     else:
         print(json.dumps(rows, indent=None if args.json else 2))
     return 0
@@ -165,4 +183,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--by", choices=["month", "coder", "facility", "payer", "encounter_type"])
     p.add_argument("--json", action="store_true", help="compact JSON array (the default output is indented JSON)")
     p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--include-small-cells", action="store_true",
+                   help="print counts from 1 to 10 (suppressed by default, CMS cell-size rule); recorded in the access log")
     p.set_defaults(func=cmd_metrics)

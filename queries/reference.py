@@ -9,6 +9,8 @@ import duckdb
 import pandas as pd
 import simple_icd_10_cm as icd  # the official FY2026 tabular list, packaged; no hand-kept code list
 
+from queries.sql_files import sql
+
 CARC_FILE = Path(__file__).resolve().parent.parent / "data" / "reference" / "carc.csv"
 _SIDE = re.compile(r"\b(right|left)\b", re.IGNORECASE)
 
@@ -57,20 +59,20 @@ def chapter_frame() -> pd.DataFrame:
 
 def load_icd10cm(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the ICD-10-CM tables inside the caller's transaction."""
-    codes, headings = icd10cm_frame(), chapter_frame()
-    con.register("icd10cm_frame", codes)
-    con.register("heading_frame", headings)
-    con.execute("CREATE OR REPLACE TABLE icd10cm AS SELECT * FROM icd10cm_frame")
-    con.execute("CREATE OR REPLACE TABLE icd10cm_headings AS SELECT * FROM heading_frame")
+    con.register("icd10cm_frame", icd10cm_frame())
+    con.register("heading_frame", chapter_frame())
+    con.execute(sql("reference/icd10cm"))
     con.unregister("icd10cm_frame")
     con.unregister("heading_frame")
 
 
 def load_carc(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) -> None:
     """(Re)load our CARC table; run at every ingest so edits to the coding_related flags take effect."""
-    con.execute(
-        "CREATE OR REPLACE TABLE carc AS SELECT CAST(code AS VARCHAR) AS code, description, category, "
-        "CAST(coding_related AS BOOLEAN) AS coding_related "
-        "FROM read_csv(?, header = true, all_varchar = true)",
-        [str(carc_file)],
-    )
+    con.execute(sql("reference/carc"), {"carc_file": str(carc_file)})
+
+
+def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """ICD-10-CM is loaded once per store (it changes only with a release); the CARC table at every ingest."""
+    if not con.execute(sql("reference/has_icd10cm")).fetchone()[0]:
+        load_icd10cm(con)
+    load_carc(con)

@@ -2,8 +2,9 @@
 
 DuckDB lets one process hold a database file read-write and then excludes every other process.
 So the live store file is never written in place: a writer (ingest, demo, rotate-key) takes an
-exclusive lock, copies the store to a temporary file beside it, changes the copy in one
-transaction, checkpoints and fsyncs it, and renames it over the store (atomic on POSIX).
+exclusive lock, copies the store's contents to a private (0600) file beside it, changes the copy in
+one transaction from an in-memory DuckDB that never spills to disk, checkpoints and fsyncs it,
+and renames it over the store (atomic on POSIX).
 Readers (the dashboard, `metrics`) open short-lived read-only connections; one that is open during
 a swap keeps reading the old file until it reopens, and `StoreReader` reopens as soon as it sees
 the file has been replaced. A failed or interrupted write leaves the store exactly as it was.
@@ -15,7 +16,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import duckdb
 
 from audit.durable import fsync_path
 from audit.paths import Paths
-from queries.sql_files import sql
+from queries.sql_files import sql, sql_literal
 
 DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": True}
 
@@ -100,8 +101,8 @@ def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
 
 
 def _sweep_leftovers(paths: Paths) -> None:
-    """Remove what a killed writer left (its private copy, WAL and spill folder may hold PHI).
-    Safe only under the writer lock: no other writer is running."""
+    """Remove what a killed writer left (its private copy and WAL). Safe only under the writer lock: no
+    other writer is running. Writers from before the in-memory staging also left spill folders."""
     for leftover in paths.data_dir.glob(f".{paths.store.name}.writing-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
@@ -109,36 +110,67 @@ def _sweep_leftovers(paths: Paths) -> None:
             leftover.unlink(missing_ok=True)
 
 
-@contextmanager
-def write_transaction(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a read-write connection to a private copy of the store, inside one transaction.
+def _attach(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    con.execute(sql(f"store/{name}").format(path=sql_literal(str(path))))
 
-    On a clean exit the copy replaces the store atomically; on any exception (or Ctrl-C) the copy
-    is deleted and the store is untouched. DuckDB spills to a private 0700 folder beside the copy,
-    removed at the end, because temporary tables of an ingest hold PHI before it is encrypted.
+
+def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path) -> None:
+    """Create `tmp` (0600) as a copy of the store and attach it as `store`.
+
+    A store built by this writer carries a mark (no block of it ever held plaintext), so its bytes are
+    copied. Any other store, such as one written before PHI was staged in memory only, may hold plaintext
+    in free blocks: its contents are copied instead, into a new file that then carries the mark."""
+    plaintext_free = False
+    if paths.store.exists():
+        _attach(con, "attach_previous", paths.store)
+        plaintext_free = con.execute(sql("store/previous_is_plaintext_free")).fetchone()[0]
+        if plaintext_free:
+            con.execute(sql("store/detach_previous"))
+            with open(paths.store, "rb") as src, os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    _attach(con, "attach_copy", tmp)
+    os.chmod(tmp, 0o600)  # a new file: before any row is written, it holds only DuckDB's header
+    if paths.store.exists() and not plaintext_free:
+        con.execute(sql("store/copy_previous"))
+        con.execute(sql("store/detach_previous"))
+    con.execute(sql("store/mark_plaintext_free"))
+
+
+@contextmanager
+def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection whose unqualified tables are those of a private copy of the store, inside one
+    transaction.
+
+    The connection is an in-memory DuckDB with spilling switched off (`temp_directory` empty), the
+    copy ATTACHed to it: TEMP tables (an ingest stages plaintext PHI in them) live in this process's
+    memory only, never in the store file, its WAL or a spill folder. The copy is private (0600) and
+    never carries plaintext from an older file's free blocks (`_private_copy`).
+
+    On a clean exit the transaction commits, the copy is checkpointed and fsynced, `before_swap` runs
+    (an ingest appends its access-log event there: if that raises, nothing is swapped) and the copy
+    replaces the store atomically. On any exception (or Ctrl-C) the copy is deleted and the store is
+    untouched.
     """
     with writer_lock(paths):
         _sweep_leftovers(paths)
         tmp = paths.store.with_name(f".{paths.store.name}.writing-{os.getpid()}")
-        spill = Path(f"{tmp}.spill")
-        spill.mkdir(mode=0o700)
-        if paths.store.exists():
-            shutil.copyfile(paths.store, tmp)
-        con = duckdb.connect(str(tmp), config={**DUCKDB_SETTINGS, "temp_directory": str(spill)})
+        con = duckdb.connect(":memory:", config={**DUCKDB_SETTINGS, "temp_directory": ""})
         try:
+            con.execute(sql("store/writer_settings"))
+            _private_copy(con, paths, tmp)
             con.execute(sql("schema"))
-            con.execute("BEGIN TRANSACTION")
+            con.execute("BEGIN")
             yield con
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
             fsync_path(tmp)
+            if before_swap is not None:
+                before_swap()
             os.replace(tmp, paths.store)
             fsync_path(paths.data_dir)
-        except BaseException:
-            con.close()
-            raise
         finally:
+            con.close()
             _sweep_leftovers(paths)
 
 
@@ -149,7 +181,7 @@ def demo_mode(paths: Paths) -> bool:
         return False
     con = connect_read_only(paths)
     try:
-        sources = {s for (s,) in con.execute("SELECT DISTINCT source FROM ingest_runs").fetchall()}
+        sources = {s for (s,) in con.execute(sql("store/sources")).fetchall()}
     finally:
         con.close()
     return sources == {"demo"}

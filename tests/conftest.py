@@ -36,3 +36,16 @@ def write_csv() -> WriteCsv:
         return path
 
     return write
+
+
+class Recorded(list):
+    """A recorder for `ingest` and `build_demo` in tests that do not check the access log: keeps the
+    events in memory (tests/queries/test_ingest.py checks the real log)."""
+
+    def __call__(self, event: object) -> None:
+        self.append(event)
+
+
+@pytest.fixture
+def recorder() -> Recorded:
+    return Recorded()

@@ -34,7 +34,8 @@ def ensure_store() -> None:
     with _build_lock():
         if not paths.store.exists():
             claims = int(os.environ.get(DEMO_CLAIMS_ENV) or 20_000)
-            result = build_demo(paths, n_claims=claims, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
+            result = build_demo(paths, n_claims=claims, recorder=session.record, actor=("dashboard:first-start", "system"),
+                                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
             if result.created_keys:
                 session.flash("warning", "New key files were created in " + str(paths.key_dir) + ": "
                               + ", ".join(p.name for p in result.created_keys)

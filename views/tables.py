@@ -18,36 +18,13 @@ from audit.events import AccessEvent
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLog
 from audit.permissions import Permission, can
+from queries.disclosure import suppress_small_cells
 from views import filters, session
 from views.targets import LABELS
 
-SMALL_CELL_MAX = 10  # CMS cell-size rule: counts from 1 to 10 are not published
-SUPPRESSED_FLAG = "small_cells_suppressed"
 _PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "upper95", "lower998", "upper998",
                   "center", "ucl", "lcl", "target", "limit")
 _MONEY_HINTS = ("amount", "impact", "overpaid", "underpaid")
-
-
-def count_columns(df: pd.DataFrame) -> list[str]:
-    """Whole-number columns: in our aggregates these are counts (claims, codes, errors, denials)."""
-    return [c for c in df.columns if is_integer_dtype(df[c]) and not is_bool_dtype(df[c])]
-
-
-def suppress_small_cells(df: pd.DataFrame, counts: Sequence[str] | None = None) -> pd.DataFrame:
-    """A copy for publication: in every row holding a count from 1 to 10, all numbers are blanked (a rate,
-    interval or amount beside a small count can give the count away); labels stay. Zero is published.
-    Adds SUPPRESSED_FLAG so a reader can tell a blank from a missing value."""
-    counts = count_columns(df) if counts is None else list(counts)
-    small = df[counts].apply(lambda column: column.between(1, SMALL_CELL_MAX)).any(axis=1) if counts else pd.Series(False, index=df.index)
-    out = df.copy()
-    for column in out.columns:
-        if is_bool_dtype(out[column]) or not is_numeric_dtype(out[column]):
-            continue
-        if is_integer_dtype(out[column]):
-            out[column] = out[column].astype("Int64")
-        out[column] = out[column].mask(small)
-    out[SUPPRESSED_FLAG] = small.to_numpy()
-    return out
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:

@@ -13,6 +13,7 @@ from audit.log.writer import AccessLogError
 from audit.vault import DecryptionError, PhiVault
 from queries import store
 from queries.ingest import ingest
+from tests.conftest import Recorded
 
 
 def _plain_vault(paths) -> dict[tuple[str, str], str]:
@@ -56,7 +57,7 @@ def loaded(paths, tmp_path, write_csv):
         for i in range(20)
     ] + [{"claim_id": "BAD", "facility_id": "", "payer": "P", "coder_id": "C1", "encounter_type": "outpatient",
           "service_date": "2025-03-01", "billed_amount": "10", "patient_name": "", "patient_mrn": ""}])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     return paths
 
 

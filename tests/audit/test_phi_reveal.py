@@ -16,6 +16,7 @@ from audit.paths import Paths
 from audit.permissions import PhiField, PurposeOfUse, Role, authorize_reveal
 from audit.vault import PhiVault, Pseudonymizer
 from queries.ingest import ingest
+from tests.conftest import Recorded
 
 CLAIM = {
     "claim_id": "CLM-77", "patient_mrn": "MRN-0077", "patient_name": "Ada Test", "patient_dob": "1960-02-03",
@@ -36,7 +37,7 @@ def stored(tmp_path_factory):
             writer = csv.DictWriter(fh, fieldnames=list(CLAIM))
             writer.writeheader()
             writer.writerow(CLAIM)
-        ingest(root, shared)
+        ingest(root, shared, recorder=Recorded())
     con = duckdb.connect(str(shared.store), read_only=True)
     yield con, shared.key_dir, Pseudonymizer(load_pseudonym_key(shared.key_dir)).claim_key(CLAIM["claim_id"])
     con.close()

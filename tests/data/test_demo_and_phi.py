@@ -10,6 +10,7 @@ import pytest
 
 from audit.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
+from tests.conftest import Recorded
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        build_demo(paths, n_claims=10_000, keep_raw=raw)
+        build_demo(paths, n_claims=10_000, recorder=Recorded(), keep_raw=raw)
     return paths, raw
 
 
@@ -103,3 +104,11 @@ def test_demo_has_the_patterns_managers_should_find(demo):
 def test_the_scan_would_see_plaintext_phi():
     blob = b"\x00\x17header Kelly Williams,MRN42055317;CLM0001126000\x00"
     assert {b"Kelly Williams", b"MRN42055317", b"CLM0001126000"} <= _tokens(blob)
+
+
+def test_kept_raw_files_and_the_store_are_private(demo):
+    paths, raw = demo
+    assert raw.stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in raw.iterdir()) == ["audit_findings.csv", "claim_codes.csv", "claims.csv", "denials.csv"]
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in raw.iterdir())
+    assert paths.store.stat().st_mode & 0o777 == 0o600

@@ -25,6 +25,7 @@ from data.demo import build_demo
 from queries.ingest import ingest
 from queries.metrics import DIMENSION_KEYS, Filters, appeal_funnel, carc_pareto, error_pareto, specificity_by, summary
 from queries.store import connect_read_only
+from tests.conftest import Recorded
 
 DENIAL_GROUPS = ("CO", "OA", "PI")
 COUNTS = (
@@ -284,10 +285,10 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     with pytest.MonkeyPatch.context() as mp:  # keys from the temporary key folder, never the environment
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        build_demo(demo, n_claims=3000, keep_raw=base / "raw")
+        build_demo(demo, n_claims=3000, recorder=Recorded(), keep_raw=base / "raw")
         shutil.copyfile(demo.store, updated.store)
         change = update_batch(base / "raw", base / "update")
-        result = ingest(base / "update", updated)
+        result = ingest(base / "update", updated, recorder=Recorded())
         assert not any(result.rejected.values()), result.reject_samples
         stages = {}
         for name, paths in zip(STAGES, (demo, updated), strict=True):

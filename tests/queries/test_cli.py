@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from audit.log.read import read_events
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = ["claims", "audited_claims", "findings", "dx_codes", "denied_claims", "code_accuracy", "claim_accuracy",
@@ -36,18 +39,18 @@ def loaded(paths, tmp_path, write_csv) -> Path:
 
 
 def test_metrics_json_overall_and_by_month(loaded):
-    overall = json.loads(manage("metrics", "--json").stdout)
+    overall = json.loads(manage("metrics", "--json", "--include-small-cells").stdout)
     assert len(overall) == 1 and set(REQUIRED) <= set(overall[0])
     assert (overall[0]["claims"], overall[0]["denied_claims"], overall[0]["denial_rate"]) == (2, 1, 0.5)
     assert overall[0]["denied_dollar_rate"] == 25 / 200 and overall[0]["code_accuracy"] is None
-    by_month = json.loads(manage("metrics", "--by", "month", "--json").stdout)
+    by_month = json.loads(manage("metrics", "--by", "month", "--json", "--include-small-cells").stdout)
     assert [(r["month"], r["claims"], r["denial_rate"]) for r in by_month] == [("2025-01", 1, 1.0), ("2025-02", 1, 0.0)]
-    scoped = json.loads(manage("metrics", "--from", "2025-02-01", "--to", "2025-02-01", "--payer", "Q", "--json").stdout)
+    scoped = json.loads(manage("metrics", "--from", "2025-02-01", "--to", "2025-02-01", "--payer", "Q", "--json", "--include-small-cells").stdout)
     assert scoped[0]["claims"] == 1 and scoped[0]["denied_claims"] == 0
 
 
 def test_metrics_csv_by_payer(loaded):
-    run = manage("metrics", "--by", "payer", "--format", "csv")
+    run = manage("metrics", "--by", "payer", "--format", "csv", "--include-small-cells")
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     assert [(r["payer"], r["claims"], r["denial_rate"]) for r in rows] == [("P", "1", "1.0"), ("Q", "1", "0.0")]
     assert list(rows[0])[:1 + len(REQUIRED)] == ["payer", *REQUIRED]
@@ -66,3 +69,56 @@ def test_bad_input_gets_a_sentence_and_a_nonzero_exit(loaded, tmp_path, write_cs
     assert run.returncode == 2 and "unknown column 'ssn'" in run.stderr and "store is unchanged" in run.stderr
     assert "123-45-6789" not in run.stderr + run.stdout
     assert loaded.read_bytes() == before
+
+
+def _claims(payer: str, count: int, start: int) -> list[dict[str, str]]:
+    return [{"claim_id": f"K{start + i}", "facility_id": "F1", "payer": payer, "coder_id": "C1", "encounter_type": "outpatient",
+             "service_date": "2025-01-10", "billed_amount": "100"} for i in range(count)]
+
+
+def test_metrics_report_is_a_logged_export_without_formulas_or_small_cells(paths, tmp_path, write_csv):
+    formulas = ['=HYPERLINK("http://example.invalid","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+    rows = [r for i, payer in enumerate(formulas) for r in _claims(payer, 1, 100 * i)] + _claims("Big", 11, 1000)
+    write_csv(tmp_path / "in", "claims", rows)
+    assert manage("ingest", str(tmp_path / "in"), "--json").returncode == 0
+    run = manage("metrics", "--by", "payer", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    out = {r["payer"]: r for r in csv.DictReader(io.StringIO(run.stdout))}
+    assert set(out) == {"'" + f for f in formulas} | {"Big"}  # each formula neutralised, as the log export does
+    assert all(r["claims"] == "" and r["denial_rate"] == "" and r["small_cells_suppressed"] == "True"
+               for p, r in out.items() if p != "Big")
+    assert out["Big"]["claims"] == "11" and out["Big"]["small_cells_suppressed"] == "False"
+    event = read_events(paths, action="export", limit=1)[0]
+    assert event["resource"] == "cli:metrics" and event["user"].startswith("cli:")
+    assert event["details"]["by"] == "payer" and event["details"]["small_cells"] == "suppressed"
+
+    included = manage("metrics", "--by", "payer", "--json", "--include-small-cells", "--from", "2025-01-01")
+    assert {r["payer"]: r["claims"] for r in json.loads(included.stdout)}["@SUM(1+1)"] == 1
+    event = read_events(paths, action="export", limit=1)[0]
+    assert event["details"]["small_cells"] == "included" and event["details"]["filters"] == {"date_from": "2025-01-01"}
+    suppressed = json.loads(manage("metrics", "--json").stdout)
+    assert suppressed[0]["claims"] == 15 and suppressed[0]["small_cells_suppressed"] is False
+
+
+def test_ingest_is_refused_when_its_event_cannot_be_logged(loaded, paths, tmp_path, write_csv):
+    before = loaded.read_bytes()
+    log_dir = paths.data_dir / "access_log"
+    moved = paths.data_dir / "access_log.moved"
+    log_dir.rename(moved)
+    log_dir.write_text("not a folder")  # the log cannot be written
+    write_csv(tmp_path / "more", "claims", _claims("P", 2, 500))
+    run = manage("ingest", str(tmp_path / "more"), "--json")  # --json: no progress lines on stderr
+    assert run.returncode == 2 and run.stdout == "" and "the store is unchanged" in run.stderr and "access log" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert loaded.read_bytes() == before
+    log_dir.unlink()
+    moved.rename(log_dir)
+    ok = manage("ingest", str(tmp_path / "more"), "--json")
+    assert ok.returncode == 0
+    event = read_events(paths, action="ingest", limit=1)[0]
+    con = duckdb.connect(str(loaded), read_only=True)
+    try:
+        runs = {r for (r,) in con.execute("SELECT run_id FROM ingest_runs").fetchall()}
+    finally:
+        con.close()
+    assert event["details"]["run_id"] in runs and event["details"]["accepted"]["claims"] == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from queries.ingest import ingest
 from queries.store import StoreReader
+from tests.conftest import Recorded
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,7 @@ def test_dashboard_reads_while_ingest_and_users_add_write(paths, tmp_path, write
     first, second = tmp_path / "first", tmp_path / "second"
     write_csv(first, "claims", _claims(0, 50))
     write_csv(second, "claims", _claims(50, 30))
-    ingest(first, paths)
+    ingest(first, paths, recorder=Recorded())
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     stop = tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(stop)], cwd=REPO, env=env,

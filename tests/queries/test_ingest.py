@@ -16,6 +16,7 @@ from audit.paths import Paths
 from audit.vault import DecryptionError, PhiVault
 from queries import ingest as ingest_module
 from queries.ingest import IngestError, ingest
+from tests.conftest import Recorded
 
 CLAIM = {
     "claim_id": "CLM-1", "patient_mrn": "MRN-0001", "patient_name": "Ada Test", "patient_dob": "1960-02-03",
@@ -64,7 +65,7 @@ def test_good_batch_is_normalised(paths, src, write_csv):
     write_csv(src, "claim_codes", [code(code=" e11.9 "), code(line="2", code="I10", poa="n"), code(code_type="cpt", code="99213", poa="", units="2")])
     write_csv(src, "audit_findings", [finding(submitted_code="e119", audited_code="E11.9")])
     write_csv(src, "denials", [denial(group_code="co")])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert result.counts() == {
         "accepted": {"claims": 1, "claim_codes": 3, "audit_findings": 1, "denials": 1},
         "rejected": {"claims": 0, "claim_codes": 0, "audit_findings": 0, "denials": 0},
@@ -78,7 +79,7 @@ def test_good_batch_is_normalised(paths, src, write_csv):
 
 def test_claim_key_is_keyed_hmac_of_claim_id(paths, src, write_csv):
     write_csv(src, "claims", [claim()])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     key = load_pseudonym_key(paths.key_dir)
     expected = hmac.new(key, b"claim_id|CLM-1", hashlib.sha256).hexdigest()[:24]
     assert rows(paths, "SELECT claim_key FROM claims") == [(expected,)]
@@ -89,12 +90,12 @@ CLAIM_RULES = [
     (claim(facility_id=" "), "facility_id is missing"),
     (claim(payer=""), "payer is missing"),
     (claim(coder_id=""), "coder_id is missing"),
-    (claim(encounter_type="emergency"), "encounter_type 'emergency' is not one of inpatient, outpatient, professional"),
-    (claim(service_date="2025-02-30"), "service_date '2025-02-30' is not a date (YYYY-MM-DD)"),
-    (claim(service_date="01/10/2025"), "service_date '01/10/2025' is not a date (YYYY-MM-DD)"),
-    (claim(discharge_date="2025-01-09"), "discharge_date 2025-01-09 is before service_date 2025-01-10"),
-    (claim(billed_amount="-5"), "billed_amount '-5' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)"),
-    (claim(billed_amount="10.005"), "billed_amount '10.005' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)"),
+    (claim(encounter_type="emergency"), "encounter_type 'aaaaaaaaa' is not one of inpatient, outpatient, professional"),
+    (claim(service_date="2025-02-30"), "service_date '9999-99-99' is not a date (YYYY-MM-DD)"),
+    (claim(service_date="01/10/2025"), "service_date '99/99/9999' is not a date (YYYY-MM-DD)"),
+    (claim(discharge_date="2025-01-09"), "discharge_date is before service_date"),
+    (claim(billed_amount="-5"), "billed_amount '-9' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)"),
+    (claim(billed_amount="10.005"), "billed_amount '99.999' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)"),
     (claim(billed_amount=""), "billed_amount is missing (a decimal >= 0, e.g. 1250.00)"),
     (claim(patient_dob="1960-13-01"), "patient_dob is not a date (YYYY-MM-DD); the value is not shown because it is PHI"),
     (claim(patient_zip="ABCDE"), "patient_zip is not a 5-digit or ZIP+4 code; the value is not shown because it is PHI"),
@@ -104,30 +105,30 @@ CLAIM_RULES = [
 @pytest.mark.parametrize(("bad", "reason"), CLAIM_RULES)
 def test_claim_rules(paths, src, write_csv, bad, reason):
     write_csv(src, "claims", [claim(claim_id="OK-1"), bad])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["claims"], result.rejected["claims"]) == (1, 1)
     assert rejects(paths, "claims.csv") == [(3, reason)]
 
 
 def test_duplicate_claim_first_row_wins(paths, src, write_csv):
     write_csv(src, "claims", [claim(), claim(payer="Other"), claim(claim_id="CLM-2")])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["claims"], result.rejected["claims"]) == (2, 1)
     assert rejects(paths, "claims.csv") == [(3, "duplicate claim_id: line 2 of this file has the same claim_id and wins")]
     assert sorted(r[0] for r in rows(paths, "SELECT payer FROM claims")) == ["Medicare", "Medicare"]
 
 
 CODE_RULES = [
-    (code(line="0"), "line '0' is not a whole number >= 1"),
-    (code(line="x"), "line 'x' is not a whole number >= 1"),
-    (code(code_type="LOINC"), "code_type 'LOINC' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS"),
+    (code(line="0"), "line '9' is not a whole number >= 1"),
+    (code(line="x"), "line 'a' is not a whole number >= 1"),
+    (code(code_type="LOINC"), "code_type 'AAAAA' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS"),
     (code(code=""), "code is missing"),
-    (code(code="E11-9"), "code 'E11-9' has characters other than letters, digits and dots"),
-    (code(poa="Q"), "poa 'Q' is not one of Y, N, U, W, 1 (or blank)"),
-    (code(units="0"), "units '0' is not a whole number >= 1"),
+    (code(code="E11-9"), "code 'A99-9' has characters other than letters, digits and dots"),
+    (code(poa="Q"), "poa 'A' is not one of Y, N, U, W, 1 (or blank)"),
+    (code(units="0"), "units '9' is not a whole number >= 1"),
     (code(claim_id="NOPE"), "unknown claim_id: it is neither in this batch's claims file nor already stored"),
     (code(claim_id="BAD-1"), "claim_id refers to a claims row that was rejected in this batch"),
-    (code(), "duplicate code line: line 2 of this file already gives ICD10CM_DX line 1 for this claim"),
+    (code(), "duplicate code line: line 2 of this file already gives this code_type and line for this claim"),
 ]
 
 
@@ -135,7 +136,7 @@ CODE_RULES = [
 def test_claim_code_rules(paths, src, write_csv, bad, reason):
     write_csv(src, "claims", [claim(), claim(claim_id="BAD-1", service_date="x")])
     write_csv(src, "claim_codes", [code(), bad])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["claim_codes"], result.rejected["claim_codes"]) == (1, 1)
     assert rejects(paths, "claim_codes.csv") == [(3, reason)]
 
@@ -143,26 +144,26 @@ def test_claim_code_rules(paths, src, write_csv, bad, reason):
 def test_invalid_and_header_icd_codes_are_accepted(paths, src, write_csv):
     write_csv(src, "claims", [claim()])
     write_csv(src, "claim_codes", [code(code="E11"), code(line="2", code="ZZZ999")])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert result.accepted["claim_codes"] == 2 and result.rejected["claim_codes"] == 0
 
 
 FINDING_RULES = [
     (finding(review_id=""), "review_id is missing"),
     (finding(auditor_id=""), "auditor_id is missing"),
-    (finding(review_date="2025-02-31"), "review_date '2025-02-31' is not a date (YYYY-MM-DD)"),
-    (finding(code_type="DRG"), "code_type 'DRG' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG"),
-    (finding(finding="maybe"), "finding 'maybe' is not one of agree, revise, add, delete"),
-    (finding(audited_code="E11.65"), "finding agree but submitted_code E119 differs from audited_code E1165: use revise"),
+    (finding(review_date="2025-02-31"), "review_date '9999-99-99' is not a date (YYYY-MM-DD)"),
+    (finding(code_type="DRG"), "code_type 'AAA' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG"),
+    (finding(finding="maybe"), "finding 'aaaaa' is not one of agree, revise, add, delete"),
+    (finding(audited_code="E11.65"), "finding agree but submitted_code differs from audited_code: use revise"),
     (finding(audited_code=""), "finding agree needs both submitted_code and audited_code"),
-    (finding(finding="revise", error_category="specificity"), "finding revise but submitted_code and audited_code are both E119: use agree"),
+    (finding(finding="revise", error_category="specificity"), "finding revise but submitted_code and audited_code are the same: use agree"),
     (finding(finding="revise", audited_code="", error_category="specificity"), "finding revise needs both submitted_code and audited_code"),
     (finding(finding="add", error_category="missing_code"), "finding add needs audited_code only (submitted_code must be blank)"),
     (finding(finding="delete", error_category="unsupported_code"), "finding delete needs submitted_code only (audited_code must be blank)"),
-    (finding(error_category="specificity"), "error_category 'specificity' must be blank when finding is agree"),
+    (finding(error_category="specificity"), "error_category 'aaaaaaaaaaa' must be blank when finding is agree"),
     (finding(finding="revise", audited_code="E11.65"), "error_category is missing for finding revise (specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg or other)"),
-    (finding(finding="revise", audited_code="E11.65", error_category="typo"), "error_category 'typo' is not one of specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg, other"),
-    (finding(dollar_impact="12,50"), "dollar_impact '12,50' is not a signed decimal with at most 2 decimals (negative = overpaid)"),
+    (finding(finding="revise", audited_code="E11.65", error_category="typo"), "error_category 'aaaa' is not one of specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg, other"),
+    (finding(dollar_impact="12,50"), "dollar_impact '99,99' is not a signed decimal with at most 2 decimals (negative = overpaid)"),
     (finding(claim_id="NOPE"), "unknown claim_id: it is neither in this batch's claims file nor already stored"),
     (finding(), "duplicate finding: line 2 of this file has the same review_id, code_type and codes for this claim"),
 ]
@@ -172,7 +173,7 @@ FINDING_RULES = [
 def test_finding_rules(paths, src, write_csv, bad, reason):
     write_csv(src, "claims", [claim()])
     write_csv(src, "audit_findings", [finding(), bad])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["audit_findings"], result.rejected["audit_findings"]) == (1, 1)
     assert rejects(paths, "audit_findings.csv") == [(3, reason)]
 
@@ -186,16 +187,16 @@ def test_each_finding_kind_is_accepted(paths, src, write_csv):
         finding(submitted_code="R51.9", audited_code="", finding="delete", error_category="unsupported_code"),
         finding(code_type="MSDRG", submitted_code="637", audited_code="638", finding="revise", error_category="drg", dollar_impact="-2500"),
     ])
-    assert ingest(src, paths).accepted["audit_findings"] == 5
+    assert ingest(src, paths, recorder=Recorded()).accepted["audit_findings"] == 5
     assert rows(paths, "SELECT CAST(sum(dollar_impact) AS VARCHAR) FROM audit_findings") == [("-2585.50",)]
 
 
 DENIAL_RULES = [
-    (denial(group_code="XX"), "group_code 'XX' is not one of CO, PR, OA, PI, CR"),
+    (denial(group_code="XX"), "group_code 'AA' is not one of CO, PR, OA, PI, CR"),
     (denial(carc=""), "carc is missing (the claim adjustment reason code, e.g. 16)"),
-    (denial(carc="16-1"), "carc '16-1' is not a reason code (1 to 5 letters or digits)"),
-    (denial(denied_amount="-1"), "denied_amount '-1' is not a decimal >= 0 with at most 2 decimals"),
-    (denial(appeal_status="won"), "appeal_status 'won' is not one of pending, overturned, upheld (or blank)"),
+    (denial(carc="16-1"), "carc '99-9' is not a reason code (1 to 5 letters or digits)"),
+    (denial(denied_amount="-1"), "denied_amount '-9' is not a decimal >= 0 with at most 2 decimals"),
+    (denial(appeal_status="won"), "appeal_status 'aaa' is not one of pending, overturned, upheld (or blank)"),
     (denial(remit_date=""), "remit_date is missing (YYYY-MM-DD)"),
     (denial(payer=""), "payer is missing"),
     (denial(claim_id="NOPE"), "unknown claim_id: it is neither in this batch's claims file nor already stored"),
@@ -206,7 +207,7 @@ DENIAL_RULES = [
 def test_denial_rules(paths, src, write_csv, bad, reason):
     write_csv(src, "claims", [claim()])
     write_csv(src, "denials", [denial(), bad])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["denials"], result.rejected["denials"]) == (1, 1)
     assert rejects(paths, "denials.csv") == [(3, reason)]
 
@@ -214,17 +215,17 @@ def test_denial_rules(paths, src, write_csv, bad, reason):
 def test_identical_adjustments_stay_distinct(paths, src, write_csv):
     write_csv(src, "claims", [claim()])
     write_csv(src, "denials", [denial(), denial()])
-    assert ingest(src, paths).accepted["denials"] == 2
+    assert ingest(src, paths, recorder=Recorded()).accepted["denials"] == 2
     assert rows(paths, "SELECT occurrence FROM denials ORDER BY 1") == [(1,), (2,)]
 
 
 def test_children_attach_to_claims_stored_earlier(paths, src, tmp_path, write_csv):
     write_csv(src, "claims", [claim()])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     later = tmp_path / "later"
     write_csv(later, "claim_codes", [code()])
     write_csv(later, "denials", [denial()])
-    result = ingest(later, paths)
+    result = ingest(later, paths, recorder=Recorded())
     assert result.accepted == {"claims": 0, "claim_codes": 1, "audit_findings": 0, "denials": 1}
 
 
@@ -234,7 +235,7 @@ def test_malformed_csv_rows_keep_their_line_numbers(paths, src):
     good = lambda cid: ",".join(claim(claim_id=cid).values())  # noqa: E731
     text = "\n".join([header, good("A"), "only,three,fields", good("B"), good("C") + ",extra", good("D")]) + "\n"
     (src / "claims.csv").write_text(text)
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["claims"], result.rejected["claims"]) == (3, 2)
     assert rejects(paths, "claims.csv") == [(3, "the row has fewer fields than the header"), (5, "the row has more fields than the header")]
 
@@ -242,12 +243,12 @@ def test_malformed_csv_rows_keep_their_line_numbers(paths, src):
 @pytest.mark.parametrize("column", ["ssn", "patient_email"])
 def test_unknown_column_fails_whole_file_and_store_is_unchanged(paths, src, tmp_path, write_csv, column):
     write_csv(src, "claims", [claim()])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     before = paths.store.read_bytes()
     bad = tmp_path / "bad"
     write_csv(bad, "claims", [{**claim(claim_id="CLM-9"), column: "123-45-6789"}])
     with pytest.raises(IngestError, match=f"unknown column '{column}'"):
-        ingest(bad, paths)
+        ingest(bad, paths, recorder=Recorded())
     assert paths.store.read_bytes() == before
 
 
@@ -256,7 +257,7 @@ def test_missing_required_column_fails(paths, src, write_csv):
     del row["payer"]
     write_csv(src, "claims", [row])
     with pytest.raises(IngestError, match="required column 'payer' is missing"):
-        ingest(src, paths)
+        ingest(src, paths, recorder=Recorded())
     assert not paths.store.exists()
 
 
@@ -264,37 +265,62 @@ def test_both_csv_and_parquet_is_refused(paths, src, write_csv):
     write_csv(src, "claims", [claim()])
     pq.write_table(pa.table({k: [v] for k, v in claim().items()}), src / "claims.parquet")
     with pytest.raises(IngestError, match="both claims.csv and claims.parquet"):
-        ingest(src, paths)
+        ingest(src, paths, recorder=Recorded())
+
+
+RUN_LOG = ("ingest_runs", "rejects", "plaintext_free_since", "key_checks")  # grow or differ with every run (or store); not data
+
+
+def _whole_store(paths: Paths, *, open_sealed: bool = False) -> dict[str, list]:
+    """Every table and every row of the store, order-independent, except the run log. With `open_sealed`
+    the vault's key ids, nonces and ciphertexts are replaced by the plaintext they seal (for two stores
+    whose values were encrypted separately); without it they are compared as stored."""
+    vault = PhiVault(load_data_keyring(paths.key_dir))
+    tables = [t for (t,) in rows(paths, "SELECT table_name FROM duckdb_tables() ORDER BY 1") if t not in RUN_LOG]
+    whole = {t: sorted(rows(paths, f'SELECT * FROM "{t}"'), key=repr) for t in tables}
+    if open_sealed:
+        whole["phi_vault"] = sorted((k, f, vault.open("phi_vault", k, f, kid, n, c))
+                                    for k, f, kid, n, c in whole["phi_vault"])
+    return whole
 
 
 def test_parquet_input_gives_the_same_store(paths, src, tmp_path, write_csv):
-    pq.write_table(pa.table({k: [v, v if k != "claim_id" else "CLM-2"] for k, v in claim().items()}), (src.mkdir() or src) / "claims.parquet")
-    pq.write_table(pa.table({"claim_id": ["CLM-1", "CLM-X"], "line": [1, 1], "code_type": ["ICD10CM_DX"] * 2, "code": ["E11.9", "I10"]}), src / "claim_codes.parquet")
-    result = ingest(src, paths)
-    assert result.accepted["claims"] == 2 and result.accepted["claim_codes"] == 1
-    assert rejects(paths, "claim_codes.parquet") == [(2, "unknown claim_id: it is neither in this batch's claims file nor already stored")]
-
-
-def _snapshot(paths: Paths) -> dict[str, list]:
-    tables = ["claims", "claim_codes", "audit_findings", "denials", "phi_vault", "claim_facts", "icd10cm", "carc"]
-    return {t: sorted(rows(paths, f"SELECT * FROM {t}"), key=repr) for t in tables}
+    claims = [claim(), claim(claim_id="CLM-2")]
+    codes = [{"claim_id": "CLM-1", "line": 1, "code_type": "ICD10CM_DX", "code": "E11.9"},
+             {"claim_id": "CLM-X", "line": 1, "code_type": "ICD10CM_DX", "code": "I10"}]
+    write_csv(src, "claims", claims)
+    write_csv(src, "claim_codes", [{k: str(v) for k, v in c.items()} for c in codes])
+    from_csv = ingest(src, paths, recorder=Recorded())
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    pq.write_table(pa.Table.from_pylist(claims), parquet / "claims.parquet")
+    pq.write_table(pa.Table.from_pylist(codes), parquet / "claim_codes.parquet")  # line as an integer column
+    other = Paths(data_dir=tmp_path / "other", key_dir=paths.key_dir).ensure()
+    from_parquet = ingest(parquet, other, recorder=Recorded())
+    assert from_parquet.counts() == from_csv.counts()
+    assert from_csv.accepted["claims"] == 2 and from_csv.accepted["claim_codes"] == 1
+    assert _whole_store(other, open_sealed=True) == _whole_store(paths, open_sealed=True)
+    assert rejects(other, "claim_codes.parquet") == [(2, "unknown claim_id: it is neither in this batch's claims file nor already stored")]
+    assert rejects(paths, "claim_codes.csv") == [(3, "unknown claim_id: it is neither in this batch's claims file nor already stored")]
 
 
 def test_repeated_ingest_changes_no_data_table(paths, src, write_csv):
-    write_csv(src, "claims", [claim(), claim(claim_id="CLM-2", patient_name="Bo Test")])
+    write_csv(src, "claims", [claim(), claim(claim_id="CLM-2", patient_name="Bo Test"), claim(claim_id="BAD", service_date="x")])
     write_csv(src, "claim_codes", [code(), code(line="2", code="I10")])
     write_csv(src, "audit_findings", [finding()])
     write_csv(src, "denials", [denial(), denial()])
-    ingest(src, paths)
-    first = _snapshot(paths)
-    ingest(src, paths)
-    assert _snapshot(paths) == first
+    ingest(src, paths, recorder=Recorded())
+    first = _whole_store(paths)
+    ingest(src, paths, recorder=Recorded())
+    assert _whole_store(paths) == first  # ciphertexts included: unchanged values are not re-encrypted
     assert rows(paths, "SELECT count(*) FROM ingest_runs") == [(2,)]
+    runs = rows(paths, "SELECT run_id, file, line, reason FROM rejects ORDER BY run_id, file, line")
+    assert len(runs) == 2 and runs[0][1:] == runs[1][1:] == ("claims.csv", 4, "service_date 'a' is not a date (YYYY-MM-DD)")
 
 
 def test_failure_midway_leaves_store_as_it_was(paths, src, tmp_path, write_csv, monkeypatch):
     write_csv(src, "claims", [claim()])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     before = paths.store.read_bytes()
     more = tmp_path / "more"
     write_csv(more, "claims", [claim(claim_id="CLM-2")])
@@ -304,14 +330,14 @@ def test_failure_midway_leaves_store_as_it_was(paths, src, tmp_path, write_csv, 
 
     monkeypatch.setattr(ingest_module, "_store_rejects", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        ingest(more, paths)
+        ingest(more, paths, recorder=Recorded())
     assert paths.store.read_bytes() == before
     assert sorted(p.name for p in paths.data_dir.iterdir() if not p.name.startswith("REAL")) == ["store.duckdb", "store.lock"]
 
 
 def test_vault_round_trip_and_binding(paths, src, write_csv):
     write_csv(src, "claims", [claim(), claim(claim_id="CLM-2", patient_name="Bo Test")])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     vault = PhiVault(load_data_keyring(paths.key_dir))
     stored = rows(paths, "SELECT claim_key, field, key_id, nonce, ciphertext FROM phi_vault ORDER BY claim_key, field")
     plain = {(k, f): vault.open("phi_vault", k, f, kid, n, c) for k, f, kid, n, c in stored}
@@ -325,22 +351,22 @@ def test_vault_round_trip_and_binding(paths, src, write_csv):
 
 def test_wrong_key_is_a_clear_error_and_changes_nothing(paths, src, write_csv):
     write_csv(src, "claims", [claim()])
-    ingest(src, paths)
+    ingest(src, paths, recorder=Recorded())
     before = paths.store.read_bytes()
     ring_file = paths.key_dir / "data_keys.json"
     ring_file.write_text(ring_file.read_text().replace(ring_file.read_text().split('"k1": "')[1][:8], "AAAAAAAA"))
     with pytest.raises(KeyProblem, match="is not the key this store's values under k1 were encrypted with"):
-        ingest(src, paths)
+        ingest(src, paths, recorder=Recorded())
     assert paths.store.read_bytes() == before
 
 
 def test_first_use_creates_private_key_files(paths, src, write_csv):
     write_csv(src, "claims", [claim()])
-    result = ingest(src, paths)
+    result = ingest(src, paths, recorder=Recorded())
     assert sorted(p.name for p in result.created_keys) == ["data_keys.json", "log.key", "pseudonym.key"]
     for p in result.created_keys:
         assert p.parent == paths.key_dir and os.stat(p).st_mode & 0o777 == 0o600
-    assert ingest(src, paths).created_keys == []
+    assert ingest(src, paths, recorder=Recorded()).created_keys == []
 
 
 def test_key_folder_inside_data_folder_is_refused(tmp_path):
@@ -353,7 +379,7 @@ def test_headerless_file_is_refused_without_quoting_the_first_row(paths, src):
     src.mkdir()
     (src / "claims.csv").write_text(",".join(claim(claim_id="CLM0001000007").values()) + "\n")
     with pytest.raises(IngestError, match="the first line is not a header of known columns") as err:
-        ingest(src, paths)
+        ingest(src, paths, recorder=Recorded())
     assert "CLM0001000007".lower() not in str(err.value).lower() and "Ada" not in str(err.value)
 
 
@@ -365,7 +391,7 @@ def test_unclosed_quote_fails_the_file_instead_of_swallowing_rows(paths, src, br
     rows.insert(2, broken + "," * (len(CLAIM) - 2))
     (src / "claims.csv").write_text("\n".join([header, *rows]) + "\n")
     with pytest.raises(IngestError, match="line 4 opens a quote that is never closed"):
-        ingest(src, paths)
+        ingest(src, paths, recorder=Recorded())
     assert not paths.store.exists()
 
 
@@ -373,5 +399,5 @@ def test_stray_quote_inside_a_value_is_kept_as_text(paths, src):
     src.mkdir()
     lines = [",".join(CLAIM), ",".join(claim(claim_id="Q1", facility_id='F"1').values()), ",".join(claim(claim_id="Q2").values())]
     (src / "claims.csv").write_text("\n".join(lines) + "\n")
-    assert ingest(src, paths).accepted["claims"] == 2
+    assert ingest(src, paths, recorder=Recorded()).accepted["claims"] == 2
     assert sorted(r[0] for r in rows(paths, "SELECT facility_id FROM claims")) == ['F"1', "F1"]

@@ -47,6 +47,7 @@ from queries.metrics import (
     top_unspecified,
 )
 from queries.store import connect_read_only
+from tests.conftest import Recorded
 
 # ---------------------------------------------------------------------------------------------------
 # The batch. Billed amounts are all different so a scope's billed total identifies its claims.
@@ -157,7 +158,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     with pytest.MonkeyPatch.context() as mp:  # keys from the temporary key folder, never the environment
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        result = ingest(src, paths)
+        result = ingest(src, paths, recorder=Recorded())
         assert result.rejected == dict.fromkeys(batch, 0), result.reject_samples
         con = connect_read_only(paths)
         yield Store(paths, con)

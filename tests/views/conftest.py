@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from audit.paths import Paths
 from data.demo import build_demo
+from tests.conftest import Recorded
 
 APP = Path(__file__).resolve().parents[2] / "dashboard.py"
 DEMO_CLAIMS = 3_000
@@ -22,7 +23,7 @@ def demo_paths(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     with pytest.MonkeyPatch.context() as env:
         for var in KEY_VARIABLES:
             env.delenv(var, raising=False)
-        build_demo(paths, n_claims=DEMO_CLAIMS)
+        build_demo(paths, n_claims=DEMO_CLAIMS, recorder=Recorded())
     return paths
 
 

@@ -11,9 +11,10 @@ from audit.log.read import read_events
 from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import ConfigurationError
 from audit.permissions import Role
+from queries.disclosure import SUPPRESSED_FLAG, suppress_small_cells
 from views import sso, tables
 from views.session import SignedIn
-from views.tables import SUPPRESSED_FLAG, csv_bytes, export_producer, suppress_small_cells
+from views.tables import csv_bytes, export_producer
 from views.targets import DEFAULTS, load_targets
 
 GROUPS = pd.DataFrame({

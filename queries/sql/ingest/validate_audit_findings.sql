@@ -1,7 +1,14 @@
+-- One row per audit_findings row with its normalised values and the first rule it breaks (reason); no
+-- reason quotes a value, only its shape (macros.sql). $today is the ingest date.
 CREATE OR REPLACE TEMP TABLE v_audit_findings AS
 WITH t AS (
     SELECT
         r.src_line,
+        coalesce(text_problem('claim_id', r.claim_id), text_problem('review_id', r.review_id), text_problem('auditor_id', r.auditor_id),
+                 text_problem('review_date', r.review_date), text_problem('code_type', r.code_type),
+                 text_problem('submitted_code', r.submitted_code), text_problem('audited_code', r.audited_code),
+                 text_problem('finding', r.finding), text_problem('error_category', r.error_category),
+                 text_problem('dollar_impact', r.dollar_impact))    AS text_reason,
         nullif(trim(r.claim_id), '')                                AS claim_id,
         nullif(trim(r.review_id), '')                               AS review_id,
         nullif(trim(r.auditor_id), '')                              AS auditor_id,
@@ -16,7 +23,7 @@ WITH t AS (
 ),
 checked AS (
     SELECT t.*,
-        CASE WHEN regexp_full_match(review_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(review_date_text AS DATE) END AS review_date,
+        iso_date(review_date_text) AS review_date,
         CASE WHEN dollar_impact_text IS NULL THEN 0.00
              WHEN regexp_full_match(dollar_impact_text, '[+-]?\d{1,12}(\.\d{1,2})?') THEN CAST(dollar_impact_text AS DECIMAL(14, 2)) END AS dollar_impact,
         m.claim_key
@@ -25,45 +32,47 @@ checked AS (
 ruled AS (
     SELECT *,
         CASE
+            WHEN text_reason IS NOT NULL THEN text_reason
             WHEN claim_id IS NULL THEN 'claim_id is missing'
             WHEN review_id IS NULL THEN 'review_id is missing'
             WHEN auditor_id IS NULL THEN 'auditor_id is missing'
             WHEN review_date_text IS NULL THEN 'review_date is missing (YYYY-MM-DD)'
-            WHEN review_date IS NULL THEN format('review_date ''{}'' is not a date (YYYY-MM-DD)', left(review_date_text, 40))
+            WHEN review_date IS NULL THEN format('review_date ''{}'' is not a date (YYYY-MM-DD)', shape(review_date_text))
+            WHEN date_problem('review_date', review_date, $today) IS NOT NULL THEN date_problem('review_date', review_date, $today)
             WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10PCS, CPT, HCPCS or MSDRG)'
             WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10PCS', 'CPT', 'HCPCS', 'MSDRG')
-                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG', left(code_type, 40))
+                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG', shape(code_type))
             WHEN finding IS NULL THEN 'finding is missing (agree, revise, add or delete)'
             WHEN finding NOT IN ('agree', 'revise', 'add', 'delete')
-                THEN format('finding ''{}'' is not one of agree, revise, add, delete', left(finding, 40))
+                THEN format('finding ''{}'' is not one of agree, revise, add, delete', shape(finding))
             WHEN NOT regexp_full_match(coalesce(submitted_code, 'X'), '[A-Z0-9]{1,16}')
-                THEN format('submitted_code ''{}'' has characters other than letters, digits and dots', left(submitted_code, 40))
+                THEN format('submitted_code ''{}'' has characters other than letters, digits and dots', shape(submitted_code))
             WHEN NOT regexp_full_match(coalesce(audited_code, 'X'), '[A-Z0-9]{1,16}')
-                THEN format('audited_code ''{}'' has characters other than letters, digits and dots', left(audited_code, 40))
+                THEN format('audited_code ''{}'' has characters other than letters, digits and dots', shape(audited_code))
             WHEN finding = 'agree' AND (submitted_code IS NULL OR audited_code IS NULL)
                 THEN 'finding agree needs both submitted_code and audited_code'
             WHEN finding = 'agree' AND submitted_code <> audited_code
-                THEN format('finding agree but submitted_code {} differs from audited_code {}: use revise', submitted_code, audited_code)
+                THEN 'finding agree but submitted_code differs from audited_code: use revise'
             WHEN finding = 'revise' AND (submitted_code IS NULL OR audited_code IS NULL)
                 THEN 'finding revise needs both submitted_code and audited_code'
             WHEN finding = 'revise' AND submitted_code = audited_code
-                THEN format('finding revise but submitted_code and audited_code are both {}: use agree', submitted_code)
+                THEN 'finding revise but submitted_code and audited_code are the same: use agree'
             WHEN finding = 'add' AND (submitted_code IS NOT NULL OR audited_code IS NULL)
                 THEN 'finding add needs audited_code only (submitted_code must be blank)'
             WHEN finding = 'delete' AND (submitted_code IS NULL OR audited_code IS NOT NULL)
                 THEN 'finding delete needs submitted_code only (audited_code must be blank)'
             WHEN finding = 'agree' AND error_category IS NOT NULL
-                THEN format('error_category ''{}'' must be blank when finding is agree', left(error_category, 40))
+                THEN format('error_category ''{}'' must be blank when finding is agree', shape(error_category))
             WHEN finding <> 'agree' AND error_category IS NULL
                 THEN format('error_category is missing for finding {} (specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg or other)', finding)
             WHEN error_category NOT IN ('specificity', 'wrong_code', 'sequencing', 'missing_code', 'unsupported_code', 'modifier', 'poa', 'drg', 'other')
-                THEN format('error_category ''{}'' is not one of specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg, other', left(error_category, 40))
+                THEN format('error_category ''{}'' is not one of specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg, other', shape(error_category))
             WHEN dollar_impact IS NULL
-                THEN format('dollar_impact ''{}'' is not a signed decimal with at most 2 decimals (negative = overpaid)', left(dollar_impact_text, 40))
+                THEN format('dollar_impact ''{}'' is not a signed decimal with at most 2 decimals (negative = overpaid)', shape(dollar_impact_text))
         END AS rule_reason
     FROM checked
 ),
-attached AS (
+attached AS MATERIALIZED (  -- referenced twice: computed once
     SELECT r.*, coalesce(r.rule_reason, p.reason) AS pre_reason
     FROM ruled AS r
     LEFT JOIN claim_problem AS p ON p.claim_key = r.claim_key

@@ -1,9 +1,14 @@
+-- One row per claim_codes row with its normalised values and the first rule it breaks (reason); no reason
+-- quotes a value, only its shape (macros.sql).
 CREATE OR REPLACE TEMP TABLE v_claim_codes AS
 WITH t AS (
     SELECT
         r.src_line,
+        coalesce(text_problem('claim_id', r.claim_id), text_problem('line', r.line), text_problem('code_type', r.code_type),
+                 text_problem('code', r.code), text_problem('poa', r.poa), text_problem('modifiers', r.modifiers),
+                 text_problem('units', r.units)) AS text_reason,
         nullif(trim(r.claim_id), '')                              AS claim_id,
-        nullif(trim(r.line), '')                           AS line_text,
+        nullif(trim(r.line), '')                                  AS line_text,
         upper(nullif(trim(r.code_type), ''))                      AS code_type,
         upper(replace(nullif(trim(r.code), ''), '.', ''))         AS code,
         upper(nullif(trim(r.poa), ''))                            AS poa,
@@ -21,21 +26,22 @@ checked AS (
 ruled AS (
     SELECT *,
         CASE
+            WHEN text_reason IS NOT NULL THEN text_reason
             WHEN claim_id IS NULL THEN 'claim_id is missing'
             WHEN line_text IS NULL THEN 'line is missing (a whole number >= 1; line 1 is the principal or first-listed diagnosis)'
-            WHEN code_line IS NULL OR code_line < 1 THEN format('line ''{}'' is not a whole number >= 1', left(line_text, 40))
+            WHEN code_line IS NULL OR code_line < 1 THEN format('line ''{}'' is not a whole number >= 1', shape(line_text))
             WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10PCS, CPT or HCPCS)'
             WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10PCS', 'CPT', 'HCPCS')
-                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS', left(code_type, 40))
+                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS', shape(code_type))
             WHEN code IS NULL THEN 'code is missing'
-            WHEN NOT regexp_full_match(code, '[A-Z0-9]{1,16}') THEN format('code ''{}'' has characters other than letters, digits and dots', left(code, 40))
+            WHEN NOT regexp_full_match(code, '[A-Z0-9]{1,16}') THEN format('code ''{}'' has characters other than letters, digits and dots', shape(code))
             WHEN poa IS NOT NULL AND poa NOT IN ('Y', 'N', 'U', 'W', '1')
-                THEN format('poa ''{}'' is not one of Y, N, U, W, 1 (or blank)', left(poa, 40))
-            WHEN units_text IS NOT NULL AND (units IS NULL OR units < 1) THEN format('units ''{}'' is not a whole number >= 1', left(units_text, 40))
+                THEN format('poa ''{}'' is not one of Y, N, U, W, 1 (or blank)', shape(poa))
+            WHEN units_text IS NOT NULL AND (units IS NULL OR units < 1) THEN format('units ''{}'' is not a whole number >= 1', shape(units_text))
         END AS rule_reason
     FROM checked
 ),
-attached AS (
+attached AS MATERIALIZED (  -- referenced twice: computed once
     SELECT r.*, coalesce(r.rule_reason, p.reason) AS pre_reason
     FROM ruled AS r
     LEFT JOIN claim_problem AS p ON p.claim_key = r.claim_key
@@ -50,7 +56,7 @@ SELECT a.*,
     CASE
         WHEN a.pre_reason IS NOT NULL THEN a.pre_reason
         WHEN a.src_line <> f.first_line
-            THEN format('duplicate code line: line {} of this file already gives {} line {} for this claim', f.first_line, a.code_type, a.code_line)
+            THEN format('duplicate code line: line {} of this file already gives this code_type and line for this claim', f.first_line)
     END AS reason
 FROM attached AS a
 LEFT JOIN firsts AS f

@@ -1,9 +1,16 @@
 -- One row per claims.csv row with its normalised values and the first rule it breaks (reason).
--- PHI values (claim_id, patient_*) are never quoted in a reason.
+-- No reason quotes a value: a mislabelled header can put PHI in any column, so values show as their
+-- shape (macros.sql). $today is the ingest date, for the date bounds.
 CREATE OR REPLACE TEMP TABLE v_claims AS
 WITH t AS (
     SELECT
         r.src_line,
+        coalesce(text_problem('claim_id', r.claim_id), text_problem('patient_mrn', r.patient_mrn),
+                 text_problem('patient_name', r.patient_name), text_problem('patient_dob', r.patient_dob),
+                 text_problem('patient_zip', r.patient_zip), text_problem('facility_id', r.facility_id),
+                 text_problem('payer', r.payer), text_problem('coder_id', r.coder_id),
+                 text_problem('encounter_type', r.encounter_type), text_problem('service_date', r.service_date),
+                 text_problem('discharge_date', r.discharge_date), text_problem('billed_amount', r.billed_amount)) AS text_reason,
         nullif(trim(r.claim_id), '')              AS claim_id,
         nullif(trim(r.patient_mrn), '')           AS patient_mrn,
         nullif(trim(r.patient_name), '')          AS patient_name,
@@ -20,33 +27,38 @@ WITH t AS (
 ),
 typed AS (
     SELECT *,
-        CASE WHEN regexp_full_match(service_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(service_date_text AS DATE) END     AS service_date,
-        CASE WHEN regexp_full_match(discharge_date_text, '\d{4}-\d{2}-\d{2}') THEN try_cast(discharge_date_text AS DATE) END AS discharge_date,
+        iso_date(service_date_text)                                                                           AS service_date,
+        iso_date(discharge_date_text)                                                                         AS discharge_date,
         CASE WHEN regexp_full_match(billed_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(billed_amount_text AS DECIMAL(14, 2)) END AS billed_amount,
-        CASE WHEN regexp_full_match(patient_dob, '\d{4}-\d{2}-\d{2}') THEN try_cast(patient_dob AS DATE) END                AS dob_checked
+        iso_date(patient_dob)                                                                                 AS dob_checked
     FROM t
 ),
-checked AS (
+checked AS MATERIALIZED (  -- referenced twice: computed once
     SELECT *,
         CASE
+            WHEN text_reason IS NOT NULL THEN text_reason
             WHEN claim_id IS NULL THEN 'claim_id is missing'
             WHEN facility_id IS NULL THEN 'facility_id is missing'
             WHEN payer IS NULL THEN 'payer is missing'
             WHEN coder_id IS NULL THEN 'coder_id is missing'
             WHEN encounter_type IS NULL THEN 'encounter_type is missing (inpatient, outpatient or professional)'
             WHEN encounter_type NOT IN ('inpatient', 'outpatient', 'professional')
-                THEN format('encounter_type ''{}'' is not one of inpatient, outpatient, professional', left(encounter_type, 40))
+                THEN format('encounter_type ''{}'' is not one of inpatient, outpatient, professional', shape(encounter_type))
             WHEN service_date_text IS NULL THEN 'service_date is missing (YYYY-MM-DD)'
-            WHEN service_date IS NULL THEN format('service_date ''{}'' is not a date (YYYY-MM-DD)', left(service_date_text, 40))
+            WHEN service_date IS NULL THEN format('service_date ''{}'' is not a date (YYYY-MM-DD)', shape(service_date_text))
+            WHEN date_problem('service_date', service_date, $today) IS NOT NULL THEN date_problem('service_date', service_date, $today)
             WHEN discharge_date_text IS NOT NULL AND discharge_date IS NULL
-                THEN format('discharge_date ''{}'' is not a date (YYYY-MM-DD)', left(discharge_date_text, 40))
-            WHEN discharge_date < service_date
-                THEN format('discharge_date {} is before service_date {}', discharge_date, service_date)
+                THEN format('discharge_date ''{}'' is not a date (YYYY-MM-DD)', shape(discharge_date_text))
+            WHEN date_problem('discharge_date', discharge_date, $today) IS NOT NULL THEN date_problem('discharge_date', discharge_date, $today)
+            WHEN discharge_date < service_date THEN 'discharge_date is before service_date'
             WHEN billed_amount_text IS NULL THEN 'billed_amount is missing (a decimal >= 0, e.g. 1250.00)'
             WHEN billed_amount IS NULL
-                THEN format('billed_amount ''{}'' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)', left(billed_amount_text, 40))
+                THEN format('billed_amount ''{}'' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)', shape(billed_amount_text))
             WHEN patient_dob IS NOT NULL AND dob_checked IS NULL
                 THEN 'patient_dob is not a date (YYYY-MM-DD); the value is not shown because it is PHI'
+            WHEN dob_checked < DATE '1880-01-01' THEN 'patient_dob is before 1880-01-01; the value is not shown because it is PHI'
+            WHEN dob_checked > $today THEN 'patient_dob is in the future; the value is not shown because it is PHI'
+            WHEN dob_checked > service_date THEN 'patient_dob is after service_date; the value is not shown because it is PHI'
             WHEN patient_zip IS NOT NULL AND NOT regexp_full_match(patient_zip, '\d{5}(-?\d{4})?')
                 THEN 'patient_zip is not a 5-digit or ZIP+4 code; the value is not shown because it is PHI'
         END AS rule_reason

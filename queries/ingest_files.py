@@ -1,0 +1,219 @@
+"""The four input files: which are there, whether they are safe to open, and staging them as text.
+
+Everything a file can get wrong as a whole (not a regular file, not UTF-8, no header, an unknown, missing
+or repeated column, a nested Parquet column, a quote never closed) is an `IngestError`: one line naming
+the file, nothing loaded. The kind of each file is checked before the writer lock is taken, so a FIFO or a
+device named claims.csv is refused at once instead of hanging while other writers wait.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from queries.sql_files import sql, sql_template
+
+TABLES = ("claims", "claim_codes", "audit_findings", "denials")
+HEADER_MAX_BYTES = 64 * 1024  # a header of the format is a few hundred bytes
+
+
+class IngestError(ValueError):
+    """The batch cannot be loaded at all; the store is unchanged. The message says what to fix."""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    table: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    @property
+    def raw(self) -> str:
+        """Its staging table (TEMP, in the ingest's in-memory connection)."""
+        return f"raw_{self.table}"
+
+    @property
+    def checked(self) -> str:
+        """Its validated table: every staged row, normalised, with the first rule it breaks."""
+        return f"v_{self.table}"
+
+
+# The allow-list: every table and column name SQL is built with comes from here.
+SPECS = {
+    "claims": FileSpec(
+        "claims",
+        ("claim_id", "facility_id", "payer", "coder_id", "encounter_type", "service_date", "billed_amount"),
+        ("patient_mrn", "patient_name", "patient_dob", "patient_zip", "discharge_date"),
+    ),
+    "claim_codes": FileSpec("claim_codes", ("claim_id", "line", "code_type", "code"), ("poa", "modifiers", "units")),
+    "audit_findings": FileSpec(
+        "audit_findings",
+        ("claim_id", "review_id", "auditor_id", "review_date", "code_type", "finding"),
+        ("submitted_code", "audited_code", "error_category", "dollar_impact"),
+    ),
+    "denials": FileSpec(
+        "denials",
+        ("claim_id", "payer", "remit_date", "group_code", "carc", "denied_amount"),
+        ("rarc", "appeal_status"),
+    ),
+}
+
+_CSV_ERRORS = {
+    "MISSING COLUMNS": "the row has fewer fields than the header",
+    "TOO MANY COLUMNS": "the row has more fields than the header",
+    "UNQUOTED VALUE": "a field has a stray quote character",
+    "LINE SIZE OVER MAXIMUM": "the row is longer than the reader's line limit",
+    "INVALID UNICODE": "the row is not valid UTF-8",
+}
+_NESTED = ("STRUCT", "MAP", "UNION", "[]")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _check_regular_file(path: Path) -> None:
+    """A regular file that is not empty. A symlink counts as what it points to (a link to /dev/zero is a
+    device); the check never opens the file, so a FIFO cannot block it."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise IngestError(f"{path.name} cannot be read ({exc.strerror}): check the file and its permissions.") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError(f"{path.name} is {_kind(st.st_mode)}, not a regular file: give the file itself; nothing was loaded.")
+    if st.st_size == 0:
+        raise IngestError(f"{path.name} is empty: it needs at least a header line.")
+    if not os.access(path, os.R_OK):
+        raise IngestError(f"{path.name} cannot be read (permission denied): check its permissions.")
+
+
+def find_inputs(src: Path) -> dict[str, Path]:
+    """The input files of folder `src`, by table, each checked to be a non-empty regular file."""
+    if not src.is_dir():
+        raise IngestError(f"{src} is not a folder: give the folder that holds claims.csv and the other files.")
+    found: dict[str, Path] = {}
+    for table in TABLES:
+        present = [p for p in (src / f"{table}.csv", src / f"{table}.parquet") if os.path.lexists(p)]
+        if len(present) == 2:
+            raise IngestError(f"{src} holds both {table}.csv and {table}.parquet: keep one so it is clear which to load.")
+        if present:
+            _check_regular_file(present[0])
+            found[table] = present[0]
+    if not found:
+        raise IngestError(f"{src} holds none of {', '.join(t + '.csv' for t in TABLES)} (or .parquet): nothing to ingest.")
+    return found
+
+
+def _check_header(path: Path, names: list[str], spec: FileSpec) -> list[str]:
+    cleaned = [n.strip().lower() for n in names]
+    unknown = [n for n in cleaned if n not in spec.columns]
+    if unknown and not set(spec.required) <= set(cleaned):
+        # Most likely no header at all: the "names" are a data row and may be PHI, so none is quoted.
+        raise IngestError(
+            f"{path.name}: the first line is not a header of known columns (column {cleaned.index(unknown[0]) + 1} is not one). "
+            f"The header must name the columns, e.g. {', '.join(spec.required)}; nothing was loaded."
+        )
+    if unknown:
+        raise IngestError(
+            f"{path.name}: unknown column '{unknown[0]}'. Known columns: {', '.join(spec.columns)}. "
+            "Remove or rename it; nothing was loaded (an unexpected column could carry PHI into the store)."
+        )
+    dupes = sorted({n for n in cleaned if cleaned.count(n) > 1})
+    if dupes:
+        raise IngestError(f"{path.name}: column '{dupes[0]}' appears twice in the header; nothing was loaded.")
+    missing = [n for n in spec.required if n not in cleaned]
+    if missing:
+        raise IngestError(f"{path.name}: required column '{missing[0]}' is missing; nothing was loaded.")
+    return cleaned
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header fields, read from at most HEADER_MAX_BYTES: a first line longer than that (a file with no
+    line break at all, say) is not a header."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEADER_MAX_BYTES)
+    end = head.find(b"\n")
+    if end < 0 and len(head) == HEADER_MAX_BYTES:
+        raise IngestError(f"{path.name}: the first line is longer than {HEADER_MAX_BYTES // 1024} KiB, so it is not a header "
+                          "of known columns; nothing was loaded.")
+    try:
+        text = head[: end if end >= 0 else len(head)].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise IngestError(f"{path.name} is not UTF-8 text: save it as UTF-8 CSV.") from None
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> list[tuple[int, str, str]]:
+    names = _check_header(path, _csv_header(path), spec)
+    names_sql = {"raw": spec.raw, "rejects": f"rej_{spec.table}", "rejects_scan": f"scan_{spec.table}"}
+    try:
+        con.execute(sql_template("ingest/raw_read_csv", **names_sql), {
+            "path": str(path), "columns": dict.fromkeys(names, "VARCHAR"),
+            "max_line_size": max(os.stat(path).st_size + 1, 2 << 20),
+        })
+    except duckdb.Error as exc:  # its text may quote a row, so only the kind of error is shown
+        raise IngestError(f"{path.name} could not be read as CSV ({type(exc).__name__}); nothing was loaded.") from None
+    errors = con.execute(sql_template("ingest/csv_rejects", rejects=names_sql["rejects"])).fetchall()
+    for line, _, text in errors:
+        if text and "\n" in text.rstrip("\r\n"):
+            raise IngestError(
+                f"{path.name} line {line} opens a quote that is never closed, so the rest of the file cannot be "
+                "read row by row; nothing was loaded. Close the quote (a quote inside a value is written \"\") and ingest again."
+            )
+    con.execute(sql_template("ingest/raw_number_lines", raw=spec.raw, rejects=names_sql["rejects"]))
+    _add_missing_columns(con, spec, names)
+    return [(int(line), _CSV_ERRORS.get(kind, "the row could not be read as CSV"), text or "") for line, kind, text in errors]
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> None:
+    try:
+        described = con.execute(sql("ingest/parquet_columns"), {"path": str(path)}).fetchall()
+    except duckdb.Error:
+        raise IngestError(f"{path.name} could not be read as Parquet; nothing was loaded.") from None
+    names = [name for name, _ in described]
+    _check_header(path, names, spec)
+    if [n.strip().lower() for n in names] != names:
+        raise IngestError(f"{path.name}: Parquet column names must be lower case without spaces, as in docs/FORMAT.md.")
+    nested = [name for name, kind in described if any(mark in kind.upper() for mark in _NESTED)]
+    if nested:
+        raise IngestError(f"{path.name}: column '{nested[0]}' holds nested values (a list, struct or map); every column "
+                          "must hold plain text, numbers or dates. Nothing was loaded.")
+    con.execute(sql_template("ingest/raw_read_parquet", raw=spec.raw), {"path": str(path)})
+    _add_missing_columns(con, spec, names)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, spec: FileSpec, present: list[str]) -> None:
+    for column in spec.columns:
+        if column not in present:
+            con.execute(sql_template("ingest/raw_add_column", raw=spec.raw, column=column))
+
+
+def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path | None) -> list[tuple[int, str, str]]:
+    """Create TEMP table raw_<table> (src_line + every column of the format, as text) from `path`, or empty
+    when the batch has no such file. Returns the rows the CSV reader itself could not parse, as (line,
+    reason, raw text)."""
+    if path is None:
+        con.execute(sql_template("ingest/raw_empty", raw=spec.raw))
+        _add_missing_columns(con, spec, [])
+        return []
+    if path.suffix == ".csv":
+        return _stage_csv(con, spec, path)
+    _stage_parquet(con, spec, path)
+    return []
