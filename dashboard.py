@@ -1,5 +1,5 @@
 """Entry point: page setup, first-start demo build, the sign-in gate, and navigation by role. Nothing else:
-pages live in views/, data access in queries/, access decisions in audit/permissions.py."""
+page scripts live in views/pages/, data access in queries/, access decisions in audit/permissions.py."""
 from __future__ import annotations
 
 import streamlit as st

@@ -34,7 +34,7 @@ def navigation(who: session.SignedIn) -> tuple[st.Page, Page]:
     """Navigation over the pages the role may open (the others do not exist for this user); returns the
     page to run and which one it is."""
     pages = {
-        page: st.Page(f"views/{page.value}.py", title=page.label, icon=ICONS[page], url_path=page.value)
+        page: st.Page(f"views/pages/{page.value}.py", title=page.label, icon=ICONS[page], url_path=page.value)
         for page in allowed_pages(who.role)
     }
     current = st.navigation(list(pages.values()))

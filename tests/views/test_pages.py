@@ -23,7 +23,7 @@ def sign_in(app: AppTest, role: Role) -> AppTest:
 
 
 def page_file(page: Page) -> str:
-    return f"views/{page.value}.py"
+    return f"views/pages/{page.value}.py"
 
 
 def titles(app: AppTest) -> list[str]:
