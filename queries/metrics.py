@@ -73,6 +73,12 @@ class Filters:
         return replace(self, date_from=self.date_from - timedelta(days=length), date_to=self.date_from - timedelta(days=1))
 
 
+def months_back(day: date, months: int) -> date:
+    """The first day of the month `months` months before `day`'s month (0: the first of `day`'s month)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     min_date: date | None

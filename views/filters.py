@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from queries.metrics import FilterOptions, Filters
+from queries.metrics import FilterOptions, Filters, months_back
 
 _CURRENT = "filters.current"
 _DATES = "dates"
@@ -23,12 +23,6 @@ CHOICES: dict[str, tuple[str, str]] = {
     "encounter_type": ("Encounter type", "encounter_types"),
 }
 DEFAULT_MONTHS = 12
-
-
-def months_back(day: date, months: int) -> date:
-    """The first day of the month `months` months before `day`'s month."""
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def default_range(options: FilterOptions) -> tuple[date, date] | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,8 @@ import pytest
 
 from audit.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
+
+PATTERN_DAY = date(2026, 10, 31)  # the day data/demo.py's docstring dates its patterns for
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +23,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        build_demo(paths, n_claims=10_000, keep_raw=raw)
+        build_demo(paths, n_claims=10_000, keep_raw=raw, today=PATTERN_DAY)
     return paths, raw
 
 
