@@ -7,7 +7,7 @@ import streamlit as st
 from audit.access_log import AccessLogError
 from audit.paths import ConfigurationError
 from queries.metrics import MetricsError
-from queries.store import StoreMissing
+from queries.store import RealDataLoaded, StoreMissing
 from views import first_start, session, shell, sign_in
 
 st.set_page_config(page_title="Coding audit and compliance", page_icon=":material/fact_check:", layout="wide")
@@ -22,5 +22,8 @@ try:
         scope = shell.sidebar(who, page)
         shell.record_page_view(who, page, scope)
         current.run()
+except RealDataLoaded:  # a demo session met real data where it reads, before reading any: end it
+    session.end_demo()
+    st.rerun()
 except (ConfigurationError, MetricsError, StoreMissing, AccessLogError) as problem:
     st.error(str(problem))

@@ -4,9 +4,13 @@ DuckDB lets one process hold a database file read-write and then excludes every 
 So the live store file is never written in place: a writer (ingest, demo, rotate-key) takes an
 exclusive lock, copies the store to a temporary file beside it, changes the copy in one
 transaction, checkpoints and fsyncs it, and renames it over the store (atomic on POSIX).
-Readers (the dashboard, `metrics`) open short-lived read-only connections; one that is open during
-a swap keeps reading the old file until it reopens, and `StoreReader` reopens as soon as it sees
-the file has been replaced. A failed or interrupted write leaves the store exactly as it was.
+Readers (the dashboard, `metrics`) open read-only connections; one that is open during a swap keeps
+reading the old file until it reopens, and `StoreReader` reopens as soon as it sees the file has been
+replaced. A failed or interrupted write leaves the store exactly as it was.
+
+Every reader is its own in-memory DuckDB that ATTACHes the store READ_ONLY. `duckdb.connect(path)`
+would not do: DuckDB hands a second connection to a path the database another connection in the
+process already holds open, even after the file was replaced, so a session would read the old store.
 """
 from __future__ import annotations
 
@@ -36,17 +40,52 @@ class StoreBusy(TimeoutError):
     """Another writer held the store lock for too long."""
 
 
+# Per reader: a small buffer pool (each session has its own), and no spilling at all: an in-memory DuckDB
+# would otherwise spill to `.tmp` in the working directory.
+READER_SETTINGS = {**DUCKDB_SETTINGS, "memory_limit": "512MB", "temp_directory": ""}
+STORE_ALIAS = "store"
+
+
+class RealDataLoaded(PermissionError):
+    """A demo session met a store that holds real data (or once did): it must end, having read nothing."""
+
+
+def _sql_text(text: str) -> str:
+    """A SQL string literal, for ATTACH only: DuckDB cannot bind its path as a parameter. The path is the
+    configured store, never text from a user or a data file."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def connect_read_only(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB with the store attached READ_ONLY and in use, so every query (and the
+    `in_scope` macro stored with the data) resolves against the file as it is now."""
     if not paths.store.exists():
         raise StoreMissing(f"No store at {paths.store}: run `python manage.py demo` or `python manage.py ingest DIR`.")
-    return duckdb.connect(str(paths.store), read_only=True, config=dict(DUCKDB_SETTINGS))
+    con = duckdb.connect(":memory:", config=dict(READER_SETTINGS))
+    try:
+        con.execute(f"ATTACH {_sql_text(str(paths.store))} AS {STORE_ALIAS} (READ_ONLY)")
+        con.execute(f"USE {STORE_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def holds_only_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store this connection reads was loaded by the demo generator alone."""
+    return {s for (s,) in con.execute(sql("store/ingest_sources")).fetchall()} == {"demo"}
 
 
 class StoreReader:
-    """A read-only connection that follows the store across swaps. One per session or thread."""
+    """A read-only connection that follows the store across swaps. One per session or thread.
 
-    def __init__(self, paths: Paths) -> None:
+    With `demo_only` (a demo session), every newly opened store is checked on the connection that will
+    serve the reads: a store holding real data raises RealDataLoaded before anything is read from it, so a
+    swap between some earlier check and a read cannot hand the session real data."""
+
+    def __init__(self, paths: Paths, *, demo_only: bool = False) -> None:
         self._paths = paths
+        self._demo_only = demo_only
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
 
@@ -58,14 +97,18 @@ class StoreReader:
         identity = self._current_identity() if self._paths.store.exists() else None
         if self._con is None or identity != self._identity:
             self.close()
-            self._con = connect_read_only(self._paths)
-            self._identity = identity
+            con = connect_read_only(self._paths)
+            if self._demo_only and (self._paths.real_data_marker.exists() or not holds_only_demo(con)):
+                con.close()
+                raise RealDataLoaded("Real data was loaded into this store, so demo sessions have ended.")
+            self._con, self._identity = con, identity
         return self._con
 
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
+            self._identity = None
 
 
 _held = threading.local()  # lock files this thread already holds, so nested writer steps do not deadlock
@@ -149,7 +192,6 @@ def demo_mode(paths: Paths) -> bool:
         return False
     con = connect_read_only(paths)
     try:
-        sources = {s for (s,) in con.execute("SELECT DISTINCT source FROM ingest_runs").fetchall()}
+        return holds_only_demo(con)
     finally:
         con.close()
-    return sources == {"demo"}
