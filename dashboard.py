@@ -8,7 +8,7 @@ from audit.access_log import AccessLogError
 from audit.paths import ConfigurationError
 from queries.metrics import MetricsError
 from queries.store import RealDataLoaded, StoreMissing
-from views import first_start, session, shell, sign_in
+from views import first_start, problems, session, shell, sign_in
 
 st.set_page_config(page_title="Coding audit and compliance", page_icon=":material/fact_check:", layout="wide")
 try:
@@ -26,4 +26,4 @@ except RealDataLoaded:  # a demo session met real data where it reads, before re
     session.end_demo()
     st.rerun()
 except (ConfigurationError, MetricsError, StoreMissing, AccessLogError) as problem:
-    st.error(str(problem))
+    st.error(problems.shown(problem, session.role()))

@@ -11,11 +11,8 @@ import streamlit as st
 from queries import metrics
 from queries.stats import compare_periods
 from views import session
-from views.targets import LABELS, Target, percent
-
-
-def money(value: float) -> str:
-    return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+from views.targets import LABELS, Target
+from views.text import money, percent
 
 
 def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, targets: dict[str, Target]) -> pd.DataFrame:

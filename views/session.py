@@ -22,6 +22,7 @@ from audit.permissions import Role, parse_role
 from audit.session_policy import SessionExpired, SessionGuard
 from audit.users import UserStore
 from queries.store import StoreReader, demo_mode
+from views import problems
 
 Method = Literal["password", "demo", "sso"]
 T = TypeVar("T")
@@ -86,6 +87,12 @@ def signed_in() -> SignedIn | None:
     return st.session_state.get(_USER)
 
 
+def role() -> Role | None:
+    """The signed-in user's role; None when signed out (or no known role)."""
+    who = signed_in()
+    return who.role if who is not None else None
+
+
 def current() -> SignedIn:
     """The signed-in user; pages run only behind the sign-in gate, so there always is one."""
     who = signed_in()
@@ -120,7 +127,7 @@ def end(action: Literal["sign_out", "timeout"], reason: str, message: str | None
         try:
             record(AccessEvent(user=who.user, role=who.role_name, action=action, details={"reason": reason, "method": who.method}))
         except AccessLogError as exc:
-            message = f"{message or 'You were signed out.'} The sign-out could not be recorded: {exc}"
+            message = f"{message or 'You were signed out.'} The sign-out could not be recorded. {problems.shown(exc, who.role)}"
     _close_reader()
     keep = {_PATHS}
     for key in list(st.session_state.keys()):

@@ -12,7 +12,8 @@ from audit.events import AccessEvent
 from audit.permissions import Page, allowed_pages
 from queries import metrics
 from queries.metrics import Filters
-from views import filters, session
+from views import filters, problems, session
+from views.text import md
 
 # Pages that show coding data for a claim scope, and so take the sidebar filters.
 CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.AUDIT_SAMPLING})
@@ -58,7 +59,7 @@ def _idle_watch() -> None:
 def sidebar(who: session.SignedIn, page: Page) -> Filters | None:
     """The user box and sign-out; the claim filters when the page shows coding data."""
     with st.sidebar:
-        st.caption(f"Signed in as **{who.display}**, {who.role.label.lower() if who.role else 'no role'}")
+        st.caption(f"Signed in as **{md(who.display)}**, {who.role.label.lower() if who.role else 'no role'}")
         st.button("Sign out", on_click=_sign_out, icon=":material/logout:")
         _idle_watch()
     if page not in CLAIM_SCOPE_PAGES:
@@ -77,6 +78,6 @@ def record_page_view(who: session.SignedIn, page: Page, scope: Filters | None) -
         session.record(AccessEvent(user=who.user, role=who.role_name, action="page_view", resource=f"page:{page.value}",
                                    details={"filters": details}))
     except AccessLogError as exc:
-        st.error(f"This page cannot be shown because the visit could not be recorded. {exc}")
+        st.error(f"This page cannot be shown because the visit could not be recorded. {problems.shown(exc, who.role)}")
         st.stop()
     st.session_state[_LAST_VIEW] = view

@@ -70,13 +70,6 @@ class Target:
         return rate >= self.value if self.higher_is_better else rate <= self.value
 
 
-def percent(value: float | None, digits: int = 1) -> str:
-    """0.9312 -> '93.1%'; a missing rate is a dash, never 0%."""
-    if value is None or math.isnan(value):
-        return "–"
-    return f"{value * 100:.{digits}f}%"
-
-
 def _parse(metric: str, text: object, source: str) -> float:
     try:
         value = float(text)  # type: ignore[arg-type]

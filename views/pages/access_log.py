@@ -13,6 +13,7 @@ from audit.events import ACTIONS, AccessEvent
 from audit.log_export import export_csv, fhir_bundle
 from audit.permissions import Permission, can
 from views import session, tables
+from views.text import md
 
 MAX_ROWS = 2_000
 DEFAULT_DAYS = 7
@@ -29,10 +30,10 @@ def verification() -> None:
         st.session_state[_VERIFIED] = cached
     report = cached[1]
     if report.ok:
-        st.success(f"Log verified: {report.summary()}")
+        st.success(f"Log verified: {md(report.summary())}")
     else:
-        st.error(f"The log failed verification: {report.summary()}\n\n"
-                 + "\n".join(f"- {problem}" for problem in report.problems[:20]))
+        st.error(f"The log failed verification: {md(report.summary())}\n\n"
+                 + "\n".join(f"- {md(problem)}" for problem in report.problems[:20]))
 
 
 def as_rows(events: list[dict]) -> pd.DataFrame:

@@ -9,7 +9,8 @@ from audit.permissions import Permission, can
 from queries import metrics
 from queries.stats import p_chart_alerts
 from views import charts, filters, session, tables, trends
-from views.targets import LABELS, configured, percent
+from views.targets import LABELS, configured
+from views.text import md, percent
 
 ACCURACY_RATES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "principal_dx_accuracy")
 HEATMAP_CODERS = 20
@@ -62,7 +63,7 @@ def findings_section(scope: metrics.Filters, coders: list[str], selected_rows: l
     coder = st.selectbox("Coder", coders, key=_CODER)
     findings = session.query(metrics.coder_findings, scope, coder)
     if findings.empty:
-        st.info(f"Coder {coder} has no audit findings in this scope.")
+        st.info(f"Coder {md(coder)} has no audit findings in this scope.")
         return
     errors = findings[findings["finding"] != "agree"]
     st.caption(f"{len(findings):,} findings (DRG findings included), {len(errors):,} of them errors. Claims appear by "
