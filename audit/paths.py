@@ -48,10 +48,6 @@ class Paths:
         # Written by the first real ingest and never removed: demo sign-in is gone for good after it.
         return self.data_dir / "REAL_DATA_INGESTED"
 
-    @property
-    def demo_raw_dir(self) -> Path:
-        return self.data_dir / "demo_raw"
-
     def ensure(self) -> Paths:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -17,8 +17,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from queries.stats import funnel_limits
+from queries.targets import Target
 from views import palette
-from views.targets import Target
 from views.text import plotly_text
 
 FONT = dict(size=13)

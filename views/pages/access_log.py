@@ -11,7 +11,7 @@ import streamlit as st
 from audit.access_log import read_events, verify
 from audit.events import ACTIONS, AccessEvent
 from audit.log_export import export_csv, fhir_bundle
-from audit.permissions import Permission, can
+from audit.permissions import Permission, can, needs_review
 from views import session, tables
 from views.text import md
 
@@ -45,10 +45,6 @@ def as_rows(events: list[dict]) -> pd.DataFrame:
         "fields": ", ".join(e.get("fields", ())),
         "details": json.dumps(e.get("details", {}), sort_keys=True),
     } for e in events], columns=columns)
-
-
-def needs_review(event: dict) -> bool:
-    return event.get("action") == "phi_reveal" and bool(event.get("details", {}).get("needs_review"))
 
 
 def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:

@@ -7,9 +7,10 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from queries import metrics
-from queries.stats import p_chart_alerts
+from queries.metrics import LABELS
+from queries.stats import p_chart_signals
 from views import charts, filters, session, tables, trends
-from views.targets import LABELS, configured
+from views.targets import configured
 from views.text import md, percent
 
 ACCURACY_RATES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "principal_dx_accuracy")
@@ -26,8 +27,9 @@ def trend_section(scope: metrics.Filters, targets: dict) -> None:
         return
     charts.show(charts.p_chart(chart, f"{LABELS[rate]} by month, with 3-sigma control limits", targets.get(rate)),
                 key="accuracy-pchart")
-    for alert in p_chart_alerts(chart):
-        st.warning(f"{alert['period']}: {alert['kind']} ({percent(alert['rate'])} against {percent(alert['limit'])}).")
+    for signal in p_chart_signals(chart, metrics.RATES[rate].higher_is_better):
+        st.warning(f"{signal.period}: {signal.label}, {signal.direction} than usual ({percent(signal.rate)} against "
+                   f"{percent(signal.limit)}).")
     tables.table_and_csv(chart, "accuracy-by-month", f"{LABELS[rate].lower()} by month")
 
 

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from queries import metrics
+from queries.metrics import LABELS
 from views import charts, filters, kpis, session, tables, trends
-from views.targets import LABELS, configured
+from views.targets import configured
 
 RATES = ("unspecified_rate", "invalid_code_rate", "laterality_unspecified_rate")
 LEVELS = {"chapter": "ICD-10-CM chapter", "block": "ICD-10-CM block", "coder": "coder", "facility": "facility"}
