@@ -14,8 +14,7 @@ from pathlib import Path
 from audit.paths import Paths
 
 REPO = Path(__file__).resolve().parents[2]
-# Debian's Chromium; CODEAUDIT_CHROMIUM points elsewhere (tests/e2e/test_ci_rules.py names a missing one).
-CHROMIUM = Path(os.environ.get("CODEAUDIT_CHROMIUM") or "/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # The script has finished, nothing is stale, and the expected charts exist and are drawn (Plotly loads lazily,

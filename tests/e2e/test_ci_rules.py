@@ -1,35 +1,31 @@
-"""CI cannot go green without the browser tests: with Chromium missing they skip on a developer's machine
-and fail under CI=true. Run as a separate pytest on a missing Chromium (CODEAUDIT_CHROMIUM)."""
+"""CI cannot go green without the browser tests: with Chromium missing, the `browser` fixture skips them
+on a developer's machine and fails them (so the run) under CI=true."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import REPO
+from tests.e2e import conftest
 
-BROWSER_TEST = "tests/e2e/test_browser.py::test_csv_download_is_recorded_and_tables_offer_no_download_or_copy_of_their_own"
-
-
-def run_without_chromium(ci: str | None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CODEAUDIT_CHROMIUM": "/nonexistent/chromium"}
-    env.pop("CI", None)
-    if ci is not None:
-        env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", BROWSER_TEST, "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+MISSING = Path("/nonexistent/chromium")
 
 
-@pytest.mark.parametrize("ci", ["true"])
-def test_under_ci_a_missing_chromium_fails_the_run(ci):
-    run = run_without_chromium(ci)
-    assert run.returncode != 0, run.stdout
-    assert "/nonexistent/chromium is missing" in run.stdout and "must run, not skip" in run.stdout
+@pytest.mark.parametrize("ci", ["true", "1", "TRUE"])
+def test_under_ci_a_missing_chromium_fails(monkeypatch, ci):
+    monkeypatch.setattr(conftest, "CHROMIUM", MISSING)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="/nonexistent/chromium is missing.*must run, not skip"):
+        conftest.require_chromium()
 
 
-def test_elsewhere_a_missing_chromium_skips_the_browser_tests():
-    run = run_without_chromium(None)
-    assert run.returncode == 0, run.stdout
-    assert "1 skipped" in run.stdout
+@pytest.mark.parametrize("ci", [None, "", "false"])
+def test_elsewhere_a_missing_chromium_skips(monkeypatch, ci):
+    monkeypatch.setattr(conftest, "CHROMIUM", MISSING)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
+        conftest.require_chromium()
+
