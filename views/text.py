@@ -16,19 +16,20 @@ import math
 import re
 
 _MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation character
-# Streamlit turns http(s)://..., www.... and name@host into links after escapes are undone, so an invisible
-# word joiner breaks each of them: before the ':' of http(s):, the '.' of www. and every '@'.
-_AUTOLINK = re.compile(r"(?i)(?:(?<=https)|(?<=http))(?=\\:)|(?<=www)(?=\\\.)|(?=\\@)")
+# After escapes are undone, Streamlit still turns http(s)://..., www.... and name@host into links, and (when
+# its emoji plugin is loaded) :shortcode: into an emoji; an invisible word joiner breaks each of them: before
+# every ':' and '@', and before the '.' of www.
+_TEXT_PATTERNS = re.compile(r"(?=\\[:@])|(?i:(?<=www))(?=\\\.)")
 _WORD_JOINER = "\u2060"
 _LINE_BREAK = re.compile(r"[\r\n\t\v\f]+")
 
 
 def md(value: object) -> str:
     """`value` as literal text inside Streamlit Markdown: every ASCII punctuation character backslash-escaped
-    (CommonMark allows it for all of them), line breaks as spaces (a label is one line), autolinks broken
-    by an invisible word joiner (U+2060)."""
+    (CommonMark allows it for all of them), line breaks as spaces (a label is one line), links and emoji
+    shortcodes broken by an invisible word joiner (U+2060)."""
     escaped = _MARKDOWN_PUNCTUATION.sub(lambda match: "\\" + match.group(), _LINE_BREAK.sub(" ", str(value)))
-    return _AUTOLINK.sub(_WORD_JOINER, escaped)
+    return _TEXT_PATTERNS.sub(_WORD_JOINER, escaped)
 
 
 def plotly_text(value: object) -> str:

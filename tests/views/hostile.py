@@ -18,7 +18,7 @@ from queries.ingest import ingest
 HOSTILE: dict[str, dict[str, str]] = {
     "facility_id": {"FAC-NORTH": "<script>alert('Zq1')</script> FAC-N"},
     "payer": {"Medicare": "**Zq2 Medicare** [pay](http://example.org)",
-              "Medicaid": ":red[Zq3 Medicaid] $x^2$ <b>bold</b>"},
+              "Medicaid": ":red[Zq3 Medicaid] $x^2$ <b>bold</b> :smile:"},
     "coder_id": {"C007": ":material/home: Zq4 C007 ops@example.org _x_",
                  "C023": "www.example.org <i>Zq5</i> &amp; #1 | `C023`"},
 }
@@ -26,7 +26,7 @@ VALUES: list[str] = [value for mapping in HOSTILE.values() for value in mapping.
 TOKENS: list[str] = [f"Zq{i}" for i in range(1, len(VALUES) + 1)]
 # Fragments that would be markup if read as Markdown or as Plotly's HTML.
 MARKUP = ["<script>alert", "<b>bold", "<i>Zq5", "**Zq2", ":red[Zq3", "$x^2$", "](http://example.org", ":material/home: Zq4",
-          "_x_", "`C023`"]
+          "_x_", "`C023`", "<b>bold</b> :smile:"]
 DEMO_CLAIMS = 3_000
 
 

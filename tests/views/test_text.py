@@ -11,14 +11,15 @@ WJ = "\u2060"  # word joiner: invisible, breaks what Streamlit would turn into a
 @pytest.mark.parametrize(("raw", "escaped"), [
     ("Medicare", "Medicare"),
     ("**bold**", r"\*\*bold\*\*"),
-    (":red[x]", r"\:red\[x\]"),
+    (":red[x]", rf"{WJ}\:red\[x\]"),
     ("$x^2$", r"\$x\^2\$"),
     ("[pay](http://example.org)", rf"\[pay\]\(http{WJ}\:\/\/example\.org\)"),
     ("HTTPS://a.b", rf"HTTPS{WJ}\:\/\/a\.b"),
     ("www.example.org", rf"www{WJ}\.example\.org"),
     ("ops@example.org", rf"ops{WJ}\@example\.org"),
     ("<script>alert(1)</script>", r"\<script\>alert\(1\)\<\/script\>"),
-    (":material/home: C1 _x_ `c` ~s~ #1 | a&amp;", r"\:material\/home\: C1 \_x\_ \`c\` \~s\~ \#1 \| a\&amp\;"),
+    (":material/home: C1 _x_ `c` ~s~ #1 | a&amp;", rf"{WJ}\:material\/home{WJ}\: C1 \_x\_ \`c\` \~s\~ \#1 \| a\&amp\;"),
+    (":smile: WWW.x", rf"{WJ}\:smile{WJ}\: WWW{WJ}\.x"),
     ("two\nlines\r\n\tand a tab", "two lines and a tab"),
     ("N63.25 left breast", r"N63\.25 left breast"),
 ])
