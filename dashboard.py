@@ -1,5 +1,5 @@
 """Entry point: page setup, first-start demo build, the sign-in gate, and navigation by role. Nothing else:
-pages live in views/, data access in queries/, access decisions in audit/permissions.py."""
+page scripts live in views/pages/, data access in queries/, access decisions in audit/permissions.py."""
 from __future__ import annotations
 
 import streamlit as st
@@ -7,8 +7,8 @@ import streamlit as st
 from audit.log.writer import AccessLogError
 from audit.paths import ConfigurationError
 from queries.metrics import MetricsError
-from queries.store import StoreMissing
-from views import first_start, session, shell, sign_in
+from queries.store import RealDataLoaded, StoreMissing
+from views import first_start, problems, session, shell, sign_in
 
 st.set_page_config(page_title="Coding audit and compliance", page_icon=":material/fact_check:", layout="wide")
 try:
@@ -22,5 +22,8 @@ try:
         scope = shell.sidebar(who, page)
         shell.record_page_view(who, page, scope)
         current.run()
+except RealDataLoaded:  # a demo session met real data where it reads, before reading any: end it
+    session.end_demo()
+    st.rerun()
 except (ConfigurationError, MetricsError, StoreMissing, AccessLogError) as problem:
-    st.error(str(problem))
+    st.error(problems.shown(problem, session.role()))

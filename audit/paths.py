@@ -46,10 +46,6 @@ class Paths:
         # Written by the first real ingest and never removed: demo sign-in is gone for good after it.
         return self.data_dir / "REAL_DATA_INGESTED"
 
-    @property
-    def demo_raw_dir(self) -> Path:
-        return self.data_dir / "demo_raw"
-
     def ensure(self) -> Paths:
         """Check the folders, then create the data folder (0700: it holds PHI, encrypted or not) if it
         is missing. Nothing is created when the check fails. The key folder is created 0700 only when

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from audit.events import AccessEvent
 
@@ -55,7 +55,6 @@ class Permission(_Labelled):
     EXPORT_SMALL_CELLS = "export_small_cells", "export counts from 1 to 10 without suppression"
     REVEAL_PHI = "reveal_phi", "reveal patient identifiers"
     BREAK_GLASS = "break_glass", "use emergency (break-glass) access to patient identifiers"
-    VIEW_ACCESS_LOG = "view_access_log", "view the access log"
     EXPORT_ACCESS_LOG = "export_access_log", "export the access log"
     MANAGE_USERS = "manage_users", "manage user accounts"
     ROTATE_KEYS = "rotate_keys", "rotate encryption keys"
@@ -106,7 +105,6 @@ PERMISSION_ROLES: Mapping[Permission, frozenset[Role]] = {
     Permission.EXPORT_SMALL_CELLS: frozenset({_C, _A}),
     Permission.REVEAL_PHI: frozenset({_C, _A}),
     Permission.BREAK_GLASS: frozenset({_C, _A}),
-    Permission.VIEW_ACCESS_LOG: frozenset({_C}),
     Permission.EXPORT_ACCESS_LOG: frozenset({_C}),
     Permission.MANAGE_USERS: frozenset({_AD}),
     Permission.ROTATE_KEYS: frozenset({_AD}),
@@ -200,8 +198,7 @@ class RevealDecision:
 
     @property
     def needs_review(self) -> bool:
-        """Break-glass reveals are reviewed after the fact on the Access log page."""
-        return self.break_glass
+        return needs_review({"action": "phi_reveal", "details": {"break_glass": self.break_glass}})
 
     def access_event(self, user: str, claim_keys: Sequence[str]) -> AccessEvent:
         return AccessEvent(
@@ -214,6 +211,15 @@ class RevealDecision:
             justification=self.justification,
             details={"break_glass": self.break_glass, "needs_review": self.needs_review},
         )
+
+
+def needs_review(event: Mapping[str, Any]) -> bool:
+    """Whether an access must be reviewed after the fact on the Access log page: a granted break-glass
+    reveal. The one rule, for a reveal about to be recorded (RevealDecision) and for an event read back
+    from the log (a dict as stored: action, outcome, details)."""
+    details = event.get("details") or {}
+    return (event.get("action") == "phi_reveal" and event.get("outcome", "success") == "success"
+            and details.get("break_glass") is True)
 
 
 def _choices(items: Iterable[_Labelled]) -> str:

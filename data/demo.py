@@ -1,10 +1,13 @@
 """Synthetic demo data: raw coding-record files with fake PHI, loaded through the real ingest.
 
 Everything here is generated (Faker for names and ZIP codes, numpy for the rest); nothing comes from
-a real patient. Built-in patterns a coding manager should be able to find:
+a real patient. The data covers the 26 calendar months that end on the day it is built ("today", the
+current month partly), so a fresh demo always looks current. Built-in patterns a coding manager should
+be able to find (dates for a demo built on 2026-10-31):
 - coders C007, C023 and C041 have clearly worse accuracy than their peers;
-- coder C015 degrades after 2025-06-01;
-- accuracy dips and unspecified codes rise for two months after the 2025-10-01 code-set update;
+- coder C015 degrades from the first of the month 16 months before today's (2025-06-01);
+- accuracy dips and unspecified codes rise for two months after the October 1 code-set update that
+  falls 12 to 23 months before today's month (2025-10-01);
 - each payer has its own denial mix (Medicare: medical necessity and NCCI; Medicaid: missing
   information; Harbor Mutual: authorisation), and appeals end overturned, upheld or pending;
 - a handful of rows break format rules, so the rejects table has something to show.
@@ -26,15 +29,15 @@ from faker import Faker
 
 from audit.paths import Paths
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
+from queries.metrics import months_back
 from queries.reference import dotted, icd10cm_frame
 from queries.store import demo_mode, writer_lock
 
 Progress = Callable[[float, str], None]
 
-START = date(2024, 9, 1)
-END = date(2026, 10, 31)
-CODE_SET_UPDATE = np.datetime64("2025-10-01")
-DEGRADE_DATE = np.datetime64("2025-06-01")
+WINDOW_MONTHS = 26
+DEGRADE_MONTHS_BEFORE = 16
+CODE_SET_UPDATE_MONTH = 10  # ICD-10-CM updates take effect each October 1
 FACILITIES = np.array(["FAC-NORTH", "FAC-SOUTH", "FAC-EAST", "FAC-WEST", "FAC-CLINIC"])
 FACILITY_WEIGHTS = np.array([0.3, 0.25, 0.2, 0.15, 0.1])
 PAYERS = np.array(["Medicare", "Medicaid", "Blue Ridge Health", "Summit Commercial", "Harbor Mutual", "Self-pay"])
@@ -62,6 +65,31 @@ DENIAL_MIX = {
 }
 ERROR_CATEGORIES = np.array(["specificity", "wrong_code", "sequencing", "unsupported_code", "modifier", "poa", "other"])
 ERROR_WEIGHTS = np.array([0.35, 0.25, 0.1, 0.12, 0.06, 0.07, 0.05])
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Where the demo's window and its dated patterns fall for a demo built on `end` ("today")."""
+
+    start: date
+    end: date
+    degrade: np.datetime64
+    code_set_update: np.datetime64
+
+    @classmethod
+    def ending(cls, today: date) -> Calendar:
+        update_year = today.year - (1 if today.month >= CODE_SET_UPDATE_MONTH else 2)
+        return cls(start=months_back(today, WINDOW_MONTHS - 1), end=today,
+                   degrade=np.datetime64(months_back(today, DEGRADE_MONTHS_BEFORE)),
+                   code_set_update=np.datetime64(date(update_year, CODE_SET_UPDATE_MONTH, 1)))
+
+    def after_update(self, when: np.ndarray) -> np.ndarray:
+        """Dates in the two months after the code-set update."""
+        return (when >= self.code_set_update) & (when < self.code_set_update + np.timedelta64(61, "D"))
+
+    def capped(self, when: np.ndarray) -> np.ndarray:
+        """Later dates (reviews, remittances) as they stand on the day the demo is built: none after it."""
+        return np.minimum(when, np.datetime64(self.end))
 
 
 @dataclass(frozen=True)
@@ -94,11 +122,11 @@ def _dotted(codes: np.ndarray) -> np.ndarray:
     return np.array([dotted(c) for c in uniques], dtype=object)[inverse].astype(str) if len(codes) else codes
 
 
-def _dates(rng: np.random.Generator, n: int) -> np.ndarray:
+def _dates(rng: np.random.Generator, n: int, window: Calendar) -> np.ndarray:
     """Service dates over the demo window; volume grows by a third over it, as a new feed fills in."""
-    days = (END - START).days + 1
+    days = (window.end - window.start).days + 1
     weights = 1.0 + 0.35 * np.arange(days) / days
-    return np.datetime64(START) + rng.choice(days, n, p=weights / weights.sum()).astype("timedelta64[D]")
+    return np.datetime64(window.start) + rng.choice(days, n, p=weights / weights.sum()).astype("timedelta64[D]")
 
 
 def _fake_people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -116,20 +144,21 @@ def _fake_people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def _coder_accuracy(coder: np.ndarray, when: np.ndarray) -> np.ndarray:
+def _coder_accuracy(coder: np.ndarray, when: np.ndarray, window: Calendar) -> np.ndarray:
     acc = np.full(len(coder), 0.965)
     acc[np.isin(coder, WEAK_CODERS)] = 0.86
-    acc[(coder == DEGRADING_CODER) & (when >= DEGRADE_DATE)] = 0.84
-    after_update = (when >= CODE_SET_UPDATE) & (when < CODE_SET_UPDATE + np.timedelta64(61, "D"))
-    acc[after_update] -= 0.05
+    acc[(coder == DEGRADING_CODER) & (when >= window.degrade)] = 0.84
+    acc[window.after_update(when)] -= 0.05
     return acc
 
 
-def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None) -> DemoFiles:
-    """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`. They hold fake
-    PHI in plaintext, as a real extract would, so the folder is made private (0700) and each file is
-    created readable by its owner only (0600)."""
+def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None,
+             today: date | None = None) -> DemoFiles:
+    """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`, for a window
+    ending on `today` (default: the real date). They hold fake PHI in plaintext, as a real extract would,
+    so the folder is made private (0700) and each file is created readable by its owner only (0600)."""
     report = progress or (lambda _f, _m: None)
+    window = Calendar.ending(today or date.today())
     rng = np.random.default_rng(seed)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
@@ -139,7 +168,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     coders = np.array([f"C{i:03d}" for i in range(1, N_CODERS + 1)])
     coder = coders[rng.integers(0, N_CODERS, n)]
     encounter = rng.choice(ENCOUNTERS, n, p=ENCOUNTER_WEIGHTS)
-    service = _dates(rng, n)
+    service = _dates(rng, n, window)
     los = np.where(encounter == "inpatient", rng.integers(1, 9, n), 0).astype("timedelta64[D]")
     discharge = np.where(encounter == "inpatient", (service + los).astype(str), "")
     payer = rng.choice(PAYERS, n, p=PAYER_WEIGHTS)
@@ -159,7 +188,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     line = np.arange(len(owner)) - np.repeat(np.cumsum(n_dx) - n_dx, n_dx) + 1
     dx = pool[rng.choice(len(pool), len(owner), p=weights)]
     # Around the code-set update, and for weak coders, more codes are left unspecified.
-    sloppy = (np.isin(coder[owner], WEAK_CODERS) | ((service[owner] >= CODE_SET_UPDATE) & (service[owner] < CODE_SET_UPDATE + np.timedelta64(61, "D"))))
+    sloppy = np.isin(coder[owner], WEAK_CODERS) | window.after_update(service[owner])
     unspec_codes = pool[pool_unspec]
     swap = sloppy & (rng.random(len(owner)) < 0.12)
     dx[swap] = unspec_codes[rng.integers(0, len(unspec_codes), swap.sum())]
@@ -194,7 +223,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     all_type = codes["code_type"]
     sel = audited[all_owner]
     f_owner, f_code, f_type = all_owner[sel], all_code[sel], all_type[sel]
-    acc = _coder_accuracy(coder[f_owner], service[f_owner])
+    acc = _coder_accuracy(coder[f_owner], service[f_owner], window)
     u = rng.random(len(f_owner))
     finding = np.where(u < acc, "agree", np.where(rng.random(len(f_owner)) < 0.8, "revise", "delete"))
     spec_alt = pool[~pool_unspec]
@@ -209,18 +238,18 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     impact = np.where(finding == "agree", 0.0, np.round(rng.normal(-60, 140, len(f_owner)), 2))
     # Missed codes the reviewer adds.
     aud_idx = np.flatnonzero(audited)
-    add_p = 1 - _coder_accuracy(coder[aud_idx], service[aud_idx])
+    add_p = 1 - _coder_accuracy(coder[aud_idx], service[aud_idx], window)
     adds = aud_idx[rng.random(len(aud_idx)) < add_p * 2.5]
     add_code = spec_alt[rng.integers(0, len(spec_alt), len(adds))]
     # DRG validation for audited inpatient claims.
     drg_idx = aud_idx[encounter[aud_idx] == "inpatient"]
     drg_sub = DRGS[rng.integers(0, len(DRGS), len(drg_idx))]
-    drg_ok = rng.random(len(drg_idx)) < _coder_accuracy(coder[drg_idx], service[drg_idx]) - 0.04
+    drg_ok = rng.random(len(drg_idx)) < _coder_accuracy(coder[drg_idx], service[drg_idx], window) - 0.04
     drg_aud = np.where(drg_ok, drg_sub, DRGS[(np.searchsorted(DRGS, drg_sub) + 1) % len(DRGS)])
     drg_aud = np.where(~drg_ok & (drg_aud == drg_sub), "999", drg_aud)
     review_of = np.concatenate([f_owner, adds, drg_idx])
     review_lag = rng.integers(20, 90, n).astype("timedelta64[D]")  # one review date per claim
-    review_date = np.minimum(service[review_of] + review_lag[review_of], np.datetime64(END) + np.timedelta64(20, "D"))
+    review_date = window.capped(service[review_of] + review_lag[review_of])
     findings = {
         "claim_id": claim_id[review_of],
         "review_id": np.char.add("R", np.char.zfill(review_of.astype(str), 7)),
@@ -256,8 +285,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     den = pd.concat(den_rows, ignore_index=True)
     denials = pd.DataFrame({
         "claim_id": claim_id[den.i], "payer": payer[den.i],
-        "remit_date": np.minimum(service[den.i] + rng.integers(14, 60, len(den)).astype("timedelta64[D]"),
-                                 np.datetime64(END) + np.timedelta64(20, "D")).astype(str),
+        "remit_date": window.capped(service[den.i] + rng.integers(14, 60, len(den)).astype("timedelta64[D]")).astype(str),
         "group_code": den.group_code, "carc": den.carc, "rarc": den.rarc,
         "denied_amount": np.char.mod("%.2f", den.denied_amount.to_numpy()), "appeal_status": den.appeal_status,
     })
@@ -286,9 +314,10 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
 
 def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, recorder: Recorder,
                actor: tuple[str, str] | None = None, progress: Progress | None = None,
-               keep_raw: Path | None = None) -> IngestResult:
-    """Generate the raw files and load them through the real ingest (encryption included), which records
-    its `ingest` event through `recorder` before the store is swapped in (see `queries.ingest.ingest`).
+               keep_raw: Path | None = None, today: date | None = None) -> IngestResult:
+    """Generate the raw files for the window ending on `today` (default: the real date) and load them
+    through the real ingest (encryption included), which records its `ingest` event through `recorder`
+    before the store is swapped in (see `queries.ingest.ingest`).
 
     The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private
     temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in (made
@@ -305,6 +334,6 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
                 "Give the demo its own store with --db /another/folder/store.duckdb."
             )
         folder = keep_raw or Path(tmp)
-        generate(folder, n_claims, seed, lambda f, m: report(0.4 * f, m))
-        return ingest(folder, paths, recorder=recorder, source="demo", actor=actor,
+        generate(folder, n_claims, seed, lambda f, m: report(0.4 * f, m), today)
+        return ingest(folder, paths, recorder=recorder, source="demo", actor=actor, today=today,
                       progress=lambda f, m: report(0.4 + 0.6 * f, m))

@@ -16,11 +16,11 @@ import pandas as pd
 
 from audit.cli_events import access_log_recorder
 from audit.events import AccessEvent, cli_actor
+from audit.exports import SUPPRESSED_FLAG, suppress_small_cells
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
 from audit.paths import ConfigurationError, Paths, default_paths
-from queries.disclosure import SUPPRESSED_FLAG, suppress_small_cells
 from queries.ingest import IngestError, IngestResult
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreBusy, StoreMissing, connect_read_only
@@ -107,7 +107,7 @@ def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> di
 
 
 def _published(rows: list[dict[str, Any]], include_small_cells: bool) -> list[dict[str, Any]]:
-    """The rows as they leave the system: counts 1-10 suppressed unless asked for (queries.disclosure)."""
+    """The rows as they leave the system: counts 1-10 suppressed unless asked for (audit.exports)."""
     if include_small_cells or not rows:
         return rows
     frame = suppress_small_cells(pd.DataFrame(rows))

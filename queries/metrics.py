@@ -15,18 +15,35 @@ from queries.stats import add_wilson, funnel_classify, p_chart
 
 DIMENSIONS = ("month", "coder", "facility", "payer", "encounter_type")
 SPECIFICITY_LEVELS = ("chapter", "block", "coder", "facility")
-# Each rate: numerator column, denominator column (both in the summary), higher_is_better.
-RATES: dict[str, tuple[str, str, bool]] = {
-    "code_accuracy": ("findings_agree", "findings", True),
-    "claim_accuracy": ("clean_claims", "audited_claims", True),
-    "drg_accuracy": ("drg_agree", "drg_findings", True),
-    "unspecified_rate": ("unspecified_dx", "dx_codes", False),
-    "invalid_code_rate": ("invalid_dx", "dx_codes", False),
-    "laterality_unspecified_rate": ("laterality_unspecified_dx", "dx_codes", False),
-    "denial_rate": ("denied_claims", "claims", False),
-    "coding_denial_share": ("coding_denied_claims", "denied_claims", False),
-    "appeal_overturn_rate": ("appeals_overturned", "appeals_decided", True),
-    "principal_dx_accuracy": ("principal_dx_agree", "principal_dx_reviewed", True),
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A headline rate: numerator / denominator (both columns of the summary), whether a higher value is
+    better (which decides targets and the reading of signals), and its name for people."""
+
+    numerator: str
+    denominator: str
+    higher_is_better: bool
+    label: str
+
+
+RATES: dict[str, Rate] = {
+    "code_accuracy": Rate("findings_agree", "findings", True, "Code accuracy"),
+    "claim_accuracy": Rate("clean_claims", "audited_claims", True, "Claim accuracy"),
+    "drg_accuracy": Rate("drg_agree", "drg_findings", True, "DRG accuracy"),
+    "unspecified_rate": Rate("unspecified_dx", "dx_codes", False, "Unspecified code rate"),
+    "invalid_code_rate": Rate("invalid_dx", "dx_codes", False, "Invalid code rate"),
+    "laterality_unspecified_rate": Rate("laterality_unspecified_dx", "dx_codes", False, "Laterality unspecified rate"),
+    "denial_rate": Rate("denied_claims", "claims", False, "Denial rate"),
+    "coding_denial_share": Rate("coding_denied_claims", "denied_claims", False, "Coding-related denial share"),
+    "appeal_overturn_rate": Rate("appeals_overturned", "appeals_decided", True, "Appeal overturn rate"),
+    "principal_dx_accuracy": Rate("principal_dx_agree", "principal_dx_reviewed", True, "Principal diagnosis accuracy"),
+}
+# Every metric's name for people: the rates, and the dollar figures shown beside them.
+LABELS: dict[str, str] = {name: rate.label for name, rate in RATES.items()} | {
+    "denied_dollar_rate": "Denied dollars, share of billed",
+    "denied_amount": "Denied dollars",
 }
 # The metrics `manage.py metrics` prints, in order, after the group key.
 REPORT_FIELDS = (
@@ -73,6 +90,12 @@ class Filters:
         return replace(self, date_from=self.date_from - timedelta(days=length), date_to=self.date_from - timedelta(days=1))
 
 
+def months_back(day: date, months: int) -> date:
+    """The first day of the month `months` months before `day`'s month (0: the first of `day`'s month)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     min_date: date | None
@@ -111,9 +134,9 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     df[counts] = df[counts].fillna(0).astype("int64")  # SQL sums arrive as HUGEINT -> float; counts are whole
     df[list(money)] = df[list(money)].astype("float64").round(2)
     if intervals:
-        for rate, (num, den, _) in RATES.items():
-            df = add_wilson(df, num, den, prefix=f"{rate}_")
-            df = df.drop(columns=[f"{rate}_rate"])  # identical to the SQL value; keep one source
+        for name, rate in RATES.items():
+            df = add_wilson(df, rate.numerator, rate.denominator, prefix=f"{name}_")
+            df = df.drop(columns=[f"{name}_rate"])  # identical to the SQL value; keep one source
     key = DIMENSION_KEYS.get(by or "", "scope")
     return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
 
@@ -154,8 +177,9 @@ def control_charts(con: duckdb.DuckDBPyConnection, filters: Filters, rates: tupl
 
 def control_chart_from(monthly: pd.DataFrame, rate: str) -> pd.DataFrame:
     """The p-chart of one rate from a monthly summary already in hand (months with n = 0 left out)."""
-    num, den, _ = RATES[rate]
-    chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[num], "totals": monthly[den]})
+    counts = RATES[rate]
+    chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[counts.numerator],
+                          "totals": monthly[counts.denominator]})
     return p_chart(chart[chart.totals > 0].reset_index(drop=True))
 
 

@@ -8,6 +8,8 @@ Never imports streamlit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -119,31 +121,54 @@ def p_chart(
     )
 
 
-def p_chart_alerts(chart: pd.DataFrame) -> list[dict[str, object]]:
-    """Plain-language signals from a p_chart frame, in period order.
+@dataclass(frozen=True)
+class Signal:
+    """One p-chart signal, read for its rate: a month outside its control limits (kind "limit") or a run
+    of months on one side of the centre line (kind "run", at the run's latest month).
 
-    One alert per point outside its limits ("above upper limit", "below lower limit"; limit is the
-    limit crossed) and one per run, at its latest period ("run of 9 above center"; the actual
-    length, limit is the centre line), so a long shift is one line, not nine.
-    """
-    _require(chart, ("period", *P_CHART_COLUMNS), "p_chart_alerts")
+    side says where the rate went ("above" or "below"); direction what that means for this rate
+    ("better" above for accuracy, "worse" above for an error or denial rate). limit is the limit crossed,
+    or the centre line for a run; length the months in a run (1 for a month outside its limits)."""
+
+    period: str
+    kind: Literal["limit", "run"]
+    side: Literal["above", "below"]
+    direction: Literal["better", "worse"]
+    rate: float
+    limit: float
+    length: int = 1
+
+    @property
+    def label(self) -> str:
+        """'above upper limit', 'below lower limit', 'run of 9 above center'."""
+        if self.kind == "run":
+            return f"run of {self.length} {self.side} center"
+        return f"{self.side} {'upper' if self.side == 'above' else 'lower'} limit"
+
+
+def p_chart_signals(chart: pd.DataFrame, higher_is_better: bool) -> list[Signal]:
+    """The signals of a p_chart frame, in period order: one per point outside its limits and one per run,
+    at its latest period with its actual length, so a long shift is one signal, not nine. At the same
+    period a point outside its limits comes before a run."""
+    _require(chart, ("period", *P_CHART_COLUMNS), "p_chart_signals")
     chart = chart.reset_index(drop=True)
-    outside = chart[chart["out_of_control"].astype(bool)]
-    upper = outside["rate"] > outside["ucl"]
-    signals = [outside.assign(
-        kind=np.where(upper, "above upper limit", "below lower limit"),
-        limit=outside["ucl"].where(upper, outside["lcl"]),
-    )]
+
+    def direction(side: str) -> Literal["better", "worse"]:
+        return "better" if (side == "above") == higher_is_better else "worse"
+
+    found: list[tuple[int, Signal]] = []
+    for i, row in chart[chart["out_of_control"].astype(bool)].iterrows():
+        side = "above" if row["rate"] > row["ucl"] else "below"
+        limit = row["ucl"] if side == "above" else row["lcl"]
+        found.append((int(i), Signal(str(row["period"]), "limit", side, direction(side), float(row["rate"]), float(limit))))
     counted = chart[chart["rate"].notna()]
     for side, column in (("above", "run_above"), ("below", "run_below")):
         flag = counted[column].astype(bool)
-        runs = counted[flag].groupby(flag.ne(flag.shift()).cumsum()[flag])
-        signals.append(runs.tail(1).assign(
-            kind=[f"run of {length} {side} center" for length in runs.size()],
-            limit=lambda d: d["center"],
-        ))
-    alerts = pd.concat(signals).sort_index(kind="stable")
-    return alerts[["period", "kind", "rate", "limit"]].to_dict("records")
+        for _, run in counted[flag].groupby(flag.ne(flag.shift()).cumsum()[flag]):
+            last = run.iloc[-1]
+            found.append((int(run.index[-1]), Signal(str(last["period"]), "run", side, direction(side),
+                                                    float(last["rate"]), float(last["center"]), len(run))))
+    return [signal for _, signal in sorted(found, key=lambda item: item[0])]
 
 
 def _funnel_lower(q: float, n: NDArray[np.float64], p: float) -> NDArray[np.float64]:

@@ -4,10 +4,14 @@ DuckDB lets one process hold a database file read-write and then excludes every 
 So the live store file is never written in place: a writer (ingest, demo, rotate-key) takes an
 exclusive lock, copies the store's contents to a private (0600) file beside it, changes the copy in
 one transaction from an in-memory DuckDB that never spills to disk, checkpoints and fsyncs it,
-and renames it over the store (atomic on POSIX).
-Readers (the dashboard, `metrics`) open short-lived read-only connections; one that is open during
-a swap keeps reading the old file until it reopens, and `StoreReader` reopens as soon as it sees
-the file has been replaced. A failed or interrupted write leaves the store exactly as it was.
+and renames it over the store (atomic on POSIX). A failed or interrupted write leaves the store
+exactly as it was.
+
+Every reader (the dashboard, `metrics`) is its own in-memory DuckDB that ATTACHes the store
+READ_ONLY and re-attaches as soon as it sees the file has been replaced (`StoreReader`).
+`duckdb.connect(path)` would not do: DuckDB hands a second connection to a path the database another
+connection in the process already holds open, even after the file was replaced, so a session would
+read the old store.
 """
 from __future__ import annotations
 
@@ -37,17 +41,44 @@ class StoreBusy(TimeoutError):
     """Another writer held the store lock for too long."""
 
 
+# Per reader: a small buffer pool (each session has its own), and no spilling at all: an in-memory DuckDB
+# would otherwise spill to `.tmp` in the working directory.
+READER_SETTINGS = {**DUCKDB_SETTINGS, "memory_limit": "512MB", "temp_directory": ""}
+
+
+class RealDataLoaded(PermissionError):
+    """A demo session met a store that holds real data (or once did): it must end, having read nothing."""
+
+
 def connect_read_only(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB with the store attached READ_ONLY and in use, so every query (and the
+    `in_scope` macro stored with the data) resolves against the file as it is now."""
     if not paths.store.exists():
         raise StoreMissing(f"No store at {paths.store}: run `python manage.py demo` or `python manage.py ingest DIR`.")
-    return duckdb.connect(str(paths.store), read_only=True, config=dict(DUCKDB_SETTINGS))
+    con = duckdb.connect(":memory:", config=dict(READER_SETTINGS))
+    try:
+        attach(con, "attach_reader", paths.store)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def holds_only_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store this connection reads was loaded by the demo generator alone."""
+    return {s for (s,) in con.execute(sql("store/ingest_sources")).fetchall()} == {"demo"}
 
 
 class StoreReader:
-    """A read-only connection that follows the store across swaps. One per session or thread."""
+    """A read-only connection that follows the store across swaps. One per session or thread.
 
-    def __init__(self, paths: Paths) -> None:
+    With `demo_only` (a demo session), every newly opened store is checked on the connection that will
+    serve the reads: a store holding real data raises RealDataLoaded before anything is read from it, so a
+    swap between some earlier check and a read cannot hand the session real data."""
+
+    def __init__(self, paths: Paths, *, demo_only: bool = False) -> None:
         self._paths = paths
+        self._demo_only = demo_only
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
 
@@ -59,14 +90,18 @@ class StoreReader:
         identity = self._current_identity() if self._paths.store.exists() else None
         if self._con is None or identity != self._identity:
             self.close()
-            self._con = connect_read_only(self._paths)
-            self._identity = identity
+            con = connect_read_only(self._paths)
+            if self._demo_only and (self._paths.real_data_marker.exists() or not holds_only_demo(con)):
+                con.close()
+                raise RealDataLoaded("Real data was loaded into this store, so demo sessions have ended.")
+            self._con, self._identity = con, identity
         return self._con
 
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
+            self._identity = None
 
 
 _held = threading.local()  # lock files this thread already holds, so nested writer steps do not deadlock
@@ -110,7 +145,9 @@ def _sweep_leftovers(paths: Paths) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _attach(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    """Run queries/sql/store/<name>.sql, an ATTACH of the file at `path` (the one statement whose path
+    DuckDB cannot take as a bound parameter; the path is configuration, never input)."""
     con.execute(sql(f"store/{name}").format(path=sql_literal(str(path))))
 
 
@@ -122,13 +159,13 @@ def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path) -> No
     in free blocks: its contents are copied instead, into a new file that then carries the mark."""
     plaintext_free = False
     if paths.store.exists():
-        _attach(con, "attach_previous", paths.store)
+        attach(con, "attach_previous", paths.store)
         plaintext_free = con.execute(sql("store/previous_is_plaintext_free")).fetchone()[0]
         if plaintext_free:
             con.execute(sql("store/detach_previous"))
             with open(paths.store, "rb") as src, os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-    _attach(con, "attach_copy", tmp)
+    attach(con, "attach_copy", tmp)
     os.chmod(tmp, 0o600)  # a new file: before any row is written, it holds only DuckDB's header
     if paths.store.exists() and not plaintext_free:
         con.execute(sql("store/copy_previous"))
@@ -181,7 +218,6 @@ def demo_mode(paths: Paths) -> bool:
         return False
     con = connect_read_only(paths)
     try:
-        sources = {s for (s,) in con.execute(sql("store/sources")).fetchall()}
+        return holds_only_demo(con)
     finally:
         con.close()
-    return sources == {"demo"}

@@ -1,7 +1,9 @@
 """Every chart of the dashboard, built with Plotly (imported once per process, here).
 
 Each chart reads without a legend: series are named by direct labels at their ends or in the title,
-colours keep one meaning everywhere (views.palette), proportions are shown as percentages.
+colours keep one meaning everywhere (views.palette), proportions are shown as percentages. Every text a
+chart draws (titles, category labels, text on bars, hover text, annotations) goes through
+views.text.plotly_text first, so values from data are shown as text, never read as Plotly's HTML.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from queries.stats import funnel_limits
+from queries.targets import Target
 from views import palette
-from views.targets import Target
+from views.text import plotly_text
 
 FONT = dict(size=13)
 CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: its image download would be an unlogged export
@@ -35,9 +38,14 @@ def warm_up() -> None:
     st.plotly_chart(blank, key="plotly-warm-up", height=10, config={"staticPlot": True, "displayModeBar": False})
 
 
+def labels(values: Sequence[object] | pd.Series) -> list[str]:
+    """Category labels and texts as Plotly should show them: as text."""
+    return [plotly_text(value) for value in values]
+
+
 def _layout(fig: go.Figure, title: str, height: int = 380, **extra: object) -> go.Figure:
     settings: dict[str, object] = dict(
-        title=dict(text=title, x=0, xanchor="left"), height=height, showlegend=False, font=FONT,
+        title=dict(text=plotly_text(title), x=0, xanchor="left"), height=height, showlegend=False, font=FONT,
         margin=dict(l=10, r=90, t=60, b=10), hovermode="closest",
     )
     fig.update_layout(**(settings | extra))
@@ -65,7 +73,7 @@ def _rate_axis_format(chart: pd.DataFrame) -> str:
 def _end_label(fig: go.Figure, y: float, text: str, color: str) -> None:
     """A direct label at the right edge of the (first) plot area, at height y. Placed relative to the axis
     domain, not at a data x, so the label never widens the axis range."""
-    fig.add_annotation(x=1, xref="x domain", y=y, text=text, showarrow=False, xanchor="left", xshift=4,
+    fig.add_annotation(x=1, xref="x domain", y=y, text=plotly_text(text), showarrow=False, xanchor="left", xshift=4,
                        font=dict(color=color, size=11))
 
 
@@ -155,7 +163,7 @@ def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money:
         layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", tickformat="%b %y", nticks=5, tickangle=0,
                                         range=x_range)
         layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", **y_axis)
-        annotations.append(dict(text=title, x=sum(x_domain) / 2, y=y_domain[1], xref="paper", yref="paper",
+        annotations.append(dict(text=plotly_text(title), x=sum(x_domain) / 2, y=y_domain[1], xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
     rows = math.ceil(len(titles) / columns)
     fig = go.Figure(data=traces, layout=dict(
@@ -183,13 +191,14 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
                                  line=dict(color=palette.TARGET, width=1.5), hoverinfo="skip"))
         _end_label(fig, target, f"target {target:.0%}", palette.TARGET)
         outside = groups["status"] != "within"
+        names = labels(groups["group"])
         fig.add_trace(go.Scatter(
             x=groups["totals"], y=groups["rate"], mode="markers+text",
-            text=np.where(outside, groups["group"], ""), textposition="middle right",
+            text=np.where(outside, names, ""), textposition="middle right",
             marker=dict(size=9, color=[palette.FUNNEL_STATUS.get(s, palette.MEASURE) for s in groups["status"]],
                         line=dict(width=1, color="white")),
-            customdata=np.stack([groups["group"], groups["successes"], groups["status"]], axis=-1),
-            hovertemplate=f"{label} %{{customdata[0]}}: %{{y:.1%}} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
+            customdata=np.stack([names, groups["successes"], groups["status"]], axis=-1),
+            hovertemplate=f"{plotly_text(label)} %{{customdata[0]}}: %{{y:.1%}} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
         ))
     low = float(groups["rate"].min()) if len(groups) else 0.0
     fig.update_yaxes(tickformat=".0%", title="accuracy", range=[max(0.0, min(low, target) - 0.08), 1.02])
@@ -200,12 +209,13 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
 def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: str, value_title: str) -> go.Figure:
     """Bars largest first with the cumulative share as a line on the right axis."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=df[category], y=df[value], marker_color=palette.MEASURE, text=df[value],
+    names = labels(df[category])
+    fig.add_trace(go.Bar(x=names, y=df[value], marker_color=palette.MEASURE, text=df[value],
                          texttemplate="%{text:,}", textposition="outside", hovertemplate="%{x}: %{y:,}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=df[category], y=df[cumulative], mode="lines+markers", line=dict(color=palette.OTHER),
+    fig.add_trace(go.Scatter(x=names, y=df[cumulative], mode="lines+markers", line=dict(color=palette.OTHER),
                              hovertemplate="%{x}: cumulative %{y:.0%}<extra></extra>"), secondary_y=True)
     if len(df):
-        fig.add_annotation(x=df[category].iloc[-1], y=float(df[cumulative].iloc[-1]), yref="y2", text="cumulative share",
+        fig.add_annotation(x=names[-1], y=float(df[cumulative].iloc[-1]), yref="y2", text="cumulative share",
                            showarrow=False, yshift=14, font=dict(color=palette.OTHER, size=11))
     fig.update_yaxes(title=value_title, secondary_y=False, rangemode="tozero")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
@@ -216,11 +226,11 @@ def heatmap(matrix: pd.DataFrame, title: str, y_title: str) -> go.Figure:
     """Rates in cells, written in each cell; darker is higher."""
     text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
     fig = go.Figure(go.Heatmap(
-        z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), colorscale=palette.SCALE,
+        z=matrix.to_numpy(), x=labels(matrix.columns), y=labels(matrix.index), colorscale=palette.SCALE,
         text=text.to_numpy(), texttemplate="%{text}", textfont=dict(size=10), showscale=False, xgap=1, ygap=1,
-        hovertemplate=f"{y_title} %{{y}}, %{{x}}: %{{z:.1%}}<extra></extra>",
+        hovertemplate=f"{plotly_text(y_title)} %{{y}}, %{{x}}: %{{z:.1%}}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed", title=y_title, type="category")
+    fig.update_yaxes(autorange="reversed", title=plotly_text(y_title), type="category")
     fig.update_xaxes(side="top")
     return _layout(fig, title, max(320, 22 * len(matrix) + 120), margin=dict(l=10, r=10, t=90, b=10))
 
@@ -252,11 +262,12 @@ def rate_bars(df: pd.DataFrame, label: str, rate: str, low: str | None, high: st
         error = dict(type="data", symmetric=False, array=df[high] - df[rate], arrayminus=df[rate] - df[low],
                      color=palette.NEUTRAL, thickness=1, width=3)
     customdata = df[hover_count] if hover_count else None
+    names = labels(df[label])
     fig = go.Figure(go.Bar(
-        x=df[rate], y=df[label], orientation="h", marker_color=palette.MEASURE, error_x=error, customdata=customdata,
+        x=df[rate], y=names, orientation="h", marker_color=palette.MEASURE, error_x=error, customdata=customdata,
         hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata:,} codes" if hover_count else "") + "<extra></extra>",
     ))
-    fig.add_trace(go.Scatter(x=df[high] if high else df[rate], y=df[label], mode="text", text=df[rate],
+    fig.add_trace(go.Scatter(x=df[high] if high else df[rate], y=names, mode="text", text=df[rate],
                              texttemplate="  %{text:.1%}", textposition="middle right", hoverinfo="skip",
                              textfont=dict(color=palette.NEUTRAL, size=11)))
     fig.update_xaxes(tickformat=".0%", rangemode="tozero")
@@ -274,11 +285,12 @@ def split_bars(df: pd.DataFrame, label: str, parts: Sequence[tuple[str, str, str
     """Horizontal stacked bars, each part named inside its own segment (no legend needed)."""
     fig = go.Figure()
     fmt = "$%{x:,.0f}" if money else "%{x:,}"
+    names = labels(df[label])
     for column, name, color in parts:
         fig.add_trace(go.Bar(
-            x=df[column], y=df[label], orientation="h", marker_color=color, name=name,
-            text=[name] * len(df), textposition="inside", insidetextanchor="start",
-            hovertemplate=f"%{{y}}, {name}: {fmt}<extra></extra>",
+            x=df[column], y=names, orientation="h", marker_color=color, name=plotly_text(name),
+            text=[plotly_text(name)] * len(df), textposition="inside", insidetextanchor="start",
+            hovertemplate=f"%{{y}}, {plotly_text(name)}: {fmt}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(type="category", autorange="reversed")
@@ -292,8 +304,8 @@ def labelled_bars(df: pd.DataFrame, label: str, value: str, title: str, color_by
     """Horizontal bars largest at the top; the text inside each bar says what it is."""
     colors = color_by if color_by is not None else [palette.MEASURE] * len(df)
     fig = go.Figure(go.Bar(
-        x=df[value], y=df[label], orientation="h", marker_color=list(colors),
-        text=text if text is not None else df[value], textposition="outside", cliponaxis=False,
+        x=df[value], y=labels(df[label]), orientation="h", marker_color=list(colors),
+        text=labels(text) if text is not None else df[value], textposition="outside", cliponaxis=False,
         texttemplate=None if text is not None else ("$%{x:,.0f}" if money else "%{x:,}"),
         hovertemplate="%{y}: " + ("$%{x:,.0f}" if money else "%{x:,}") + "<extra></extra>",
     ))
@@ -312,7 +324,7 @@ def stacked_area(df: pd.DataFrame, x: str, parts: Sequence[tuple[str, str, str]]
     running = np.zeros(len(df))
     for column, name, color in parts:
         fig.add_trace(go.Scatter(x=when, y=df[column], mode="lines", stackgroup="one", line=dict(color=color, width=1),
-                                 hovertemplate=f"%{{x|%b %Y}}: {name} %{{y:,}}<extra></extra>"))
+                                 hovertemplate=f"%{{x|%b %Y}}: {plotly_text(name)} %{{y:,}}<extra></extra>"))
         if len(df):
             mid = running[-1] + float(df[column].iloc[-1]) / 2
             _end_label(fig, mid, name, color)
@@ -332,7 +344,7 @@ def month_bars(df: pd.DataFrame, x: str, y: str, title: str) -> go.Figure:
 
 def stage_funnel(df: pd.DataFrame, stage: str, value: str, title: str) -> go.Figure:
     """Stages from denial to appeal outcome, each with its share of the first stage."""
-    fig = go.Figure(go.Funnel(y=df[stage], x=df[value], textinfo="value+percent initial",
+    fig = go.Figure(go.Funnel(y=labels(df[stage]), x=df[value], textinfo="value+percent initial",
                               marker=dict(color=[palette.MEASURE, palette.SECOND, palette.OTHER, palette.TARGET][: len(df)])))
     return _layout(fig, title, 340)
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from queries.metrics import FilterOptions, Filters
+from queries.metrics import FilterOptions, Filters, months_back
+from views.text import md
 
 _CURRENT = "filters.current"
 _DATES = "dates"
@@ -23,12 +24,6 @@ CHOICES: dict[str, tuple[str, str]] = {
     "encounter_type": ("Encounter type", "encounter_types"),
 }
 DEFAULT_MONTHS = 12
-
-
-def months_back(day: date, months: int) -> date:
-    """The first day of the month `months` months before `day`'s month."""
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def default_range(options: FilterOptions) -> tuple[date, date] | None:
@@ -116,13 +111,14 @@ def describe(filters: Filters) -> dict[str, Any]:
 
 
 def sentence(filters: Filters) -> str:
-    """'Service dates 2025-11-01 to 2026-10-31 · Payer: Medicare' for captions."""
+    """'Service dates 2025-11-01 to 2026-10-31 · Payer: Medicare' for captions (Markdown; the chosen ids,
+    which come from data, as text)."""
     parts = []
     if filters.date_from and filters.date_to:
         parts.append(f"Service dates {filters.date_from:%Y-%m-%d} to {filters.date_to:%Y-%m-%d}")
     for name, (label, _) in CHOICES.items():
         if values := getattr(filters, name):
-            parts.append(f"{label}: {', '.join(values)}")
+            parts.append(f"{label}: {', '.join(md(value) for value in values)}")
     return " · ".join(parts) or "All claims"
 
 

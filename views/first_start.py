@@ -7,6 +7,7 @@ same demo.) CODEAUDIT_DEMO_CLAIMS sets the size (default 20,000 claims; tests us
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -14,8 +15,10 @@ import streamlit as st
 
 from data.demo import build_demo
 from views import session
+from views.text import md
 
 DEMO_CLAIMS_ENV = "CODEAUDIT_DEMO_CLAIMS"
+log = logging.getLogger("codeaudit.dashboard")
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,7 +40,9 @@ def ensure_store() -> None:
             result = build_demo(paths, n_claims=claims, recorder=session.record, actor=("dashboard:first-start", "system"),
                                 progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
             if result.created_keys:
-                session.flash("warning", "New key files were created in " + str(paths.key_dir) + ": "
-                              + ", ".join(p.name for p in result.created_keys)
-                              + ". Back them up: without them the PHI vault cannot be read and the access log cannot be verified.")
+                names = ", ".join(p.name for p in result.created_keys)
+                log.warning("New key files were created in %s: %s. Back them up.", paths.key_dir, names)
+                session.flash("warning", f"New key files were created in the key folder (`CODEAUDIT_KEY_DIR`; the server "
+                              f"log names it): {md(names)}. Back them up: without them the PHI vault cannot be read "
+                              "and the access log cannot be verified.")
     st.rerun()

@@ -9,13 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from queries import metrics
+from queries.metrics import LABELS
 from queries.stats import compare_periods
+from queries.targets import Target
 from views import session
-from views.targets import LABELS, Target, percent
-
-
-def money(value: float) -> str:
-    return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+from views.text import money, percent
 
 
 def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, targets: dict[str, Target]) -> pd.DataFrame:
@@ -23,13 +21,13 @@ def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, ta
     `before` is None when there is no previous period with claims."""
     rows = []
     for rate in rates:
-        numerator, denominator, _ = metrics.RATES[rate]
+        counts = metrics.RATES[rate]
         target = targets.get(rate)
         rows.append({
             "metric": LABELS[rate], "rate": now[rate], "ci_low": now[f"{rate}_ci_low"], "ci_high": now[f"{rate}_ci_high"],
-            "numerator": int(now[numerator]), "denominator": int(now[denominator]),
-            "previous_numerator": int(before[numerator]) if before is not None else 0,
-            "previous_denominator": int(before[denominator]) if before is not None else 0,
+            "numerator": int(now[counts.numerator]), "denominator": int(now[counts.denominator]),
+            "previous_numerator": int(before[counts.numerator]) if before is not None else 0,
+            "previous_denominator": int(before[counts.denominator]) if before is not None else 0,
             "target": target.value if target else math.nan, "target_met": target.met(now[rate]) if target else None,
         })
     table = pd.DataFrame(rows, index=pd.Index(list(rates)))
@@ -41,7 +39,7 @@ def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, ta
 
 
 def rate_tile(row: pd.Series, rate: str, target: Target | None) -> None:
-    higher_is_better = metrics.RATES[rate][2]
+    higher_is_better = metrics.RATES[rate].higher_is_better
     change = row["change"]
     delta = None if pd.isna(change) else f"{change * 100:+.1f} pp"
     detail = (

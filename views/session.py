@@ -21,13 +21,15 @@ from audit.paths import Paths, default_paths
 from audit.permissions import Role, parse_role
 from audit.session_policy import SessionExpired, SessionGuard
 from audit.users import UserStore
-from queries.store import StoreReader
+from queries.store import StoreReader, demo_mode
+from views import problems
 
 Method = Literal["password", "demo", "sso"]
 T = TypeVar("T")
 
 _USER, _GUARD, _READER, _MEMO, _FLASH, _PATHS = "auth.user", "auth.guard", "store.reader", "store.memo", "auth.flash", "paths"
 MEMO_ENTRIES = 64
+DEMO_ENDED = "Demo sessions have ended because real data was loaded into this store. Sign in with your account."
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,12 @@ def signed_in() -> SignedIn | None:
     return st.session_state.get(_USER)
 
 
+def role() -> Role | None:
+    """The signed-in user's role; None when signed out (or no known role)."""
+    who = signed_in()
+    return who.role if who is not None else None
+
+
 def current() -> SignedIn:
     """The signed-in user; pages run only behind the sign-in gate, so there always is one."""
     who = signed_in()
@@ -95,6 +103,7 @@ def current() -> SignedIn:
 
 def start(who: SignedIn) -> None:
     """Begin a signed-in session (the sign_in event is recorded by the caller, before this)."""
+    _close_reader()  # the next read opens a reader for this identity (a demo one refuses real data)
     st.session_state[_USER] = who
     st.session_state[_GUARD] = SessionGuard(last_activity=now())
 
@@ -118,10 +127,8 @@ def end(action: Literal["sign_out", "timeout"], reason: str, message: str | None
         try:
             record(AccessEvent(user=who.user, role=who.role_name, action=action, details={"reason": reason, "method": who.method}))
         except AccessLogError as exc:
-            message = f"{message or 'You were signed out.'} The sign-out could not be recorded: {exc}"
-    reader = st.session_state.get(_READER)
-    if reader is not None:
-        reader.close()
+            message = f"{message or 'You were signed out.'} The sign-out could not be recorded. {problems.shown(exc, who.role)}"
+    _close_reader()
     keep = {_PATHS}
     for key in list(st.session_state.keys()):
         if key not in keep:
@@ -130,9 +137,15 @@ def end(action: Literal["sign_out", "timeout"], reason: str, message: str | None
         flash("warning" if action == "timeout" else "info", message)
 
 
+def end_demo() -> None:
+    """End a demo session because the store holds real data now (or once did)."""
+    end("sign_out", "real_data_loaded", DEMO_ENDED)
+
+
 def enforce_policy() -> None:
-    """At every full run of a signed-in session: automatic logoff after the idle limit, and sign-out of
-    an account that was disabled or changed while the session was open."""
+    """At every full run of a signed-in session: automatic logoff after the idle limit, sign-out of an
+    account that was disabled or changed while the session was open, and the end of a demo session once
+    real data is loaded. (The store connection checks the last one again where the data is read.)"""
     who = signed_in()
     if who is None:
         return
@@ -141,6 +154,9 @@ def enforce_policy() -> None:
         guard.touch(now())
     except SessionExpired as exc:
         end("timeout", "idle", str(exc))
+        return
+    if who.method == "demo" and not demo_mode(paths()):
+        end_demo()
         return
     if who.method == "password":
         account = user_store().get_user(who.user)
@@ -167,10 +183,19 @@ def idle_expired() -> bool:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """This session's read-only store connection; it follows atomic store swaps."""
+    """This session's read-only store connection; it follows atomic store swaps. Unless an account or
+    single sign-on is signed in, it serves demo data only: a store with real data raises
+    queries.store.RealDataLoaded on this very connection, before anything is read."""
     if _READER not in st.session_state:
-        st.session_state[_READER] = StoreReader(paths())
+        who = signed_in()
+        st.session_state[_READER] = StoreReader(paths(), demo_only=who is None or who.method == "demo")
     return st.session_state[_READER].connection()
+
+
+def _close_reader() -> None:
+    reader: StoreReader | None = st.session_state.pop(_READER, None)
+    if reader is not None:
+        reader.close()
 
 
 def store_identity() -> tuple[int, int]:

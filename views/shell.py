@@ -12,7 +12,8 @@ from audit.log.writer import AccessLogError
 from audit.permissions import Page, allowed_pages
 from queries import metrics
 from queries.metrics import Filters
-from views import filters, session
+from views import filters, problems, session
+from views.text import md
 
 # Pages that show coding data for a claim scope, and so take the sidebar filters.
 CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.AUDIT_SAMPLING})
@@ -34,7 +35,7 @@ def navigation(who: session.SignedIn) -> tuple[st.Page, Page]:
     """Navigation over the pages the role may open (the others do not exist for this user); returns the
     page to run and which one it is."""
     pages = {
-        page: st.Page(f"views/{page.value}.py", title=page.label, icon=ICONS[page], url_path=page.value)
+        page: st.Page(f"views/pages/{page.value}.py", title=page.label, icon=ICONS[page], url_path=page.value)
         for page in allowed_pages(who.role)
     }
     current = st.navigation(list(pages.values()))
@@ -58,7 +59,7 @@ def _idle_watch() -> None:
 def sidebar(who: session.SignedIn, page: Page) -> Filters | None:
     """The user box and sign-out; the claim filters when the page shows coding data."""
     with st.sidebar:
-        st.caption(f"Signed in as **{who.display}**, {who.role.label.lower() if who.role else 'no role'}")
+        st.caption(f"Signed in as **{md(who.display)}**, {who.role.label.lower() if who.role else 'no role'}")
         st.button("Sign out", on_click=_sign_out, icon=":material/logout:")
         _idle_watch()
     if page not in CLAIM_SCOPE_PAGES:
@@ -77,6 +78,6 @@ def record_page_view(who: session.SignedIn, page: Page, scope: Filters | None) -
         session.record(AccessEvent(user=who.user, role=who.role_name, action="page_view", resource=f"page:{page.value}",
                                    details={"filters": details}))
     except AccessLogError as exc:
-        st.error(f"This page cannot be shown because the visit could not be recorded. {exc}")
+        st.error(f"This page cannot be shown because the visit could not be recorded. {problems.shown(exc, who.role)}")
         st.stop()
     st.session_state[_LAST_VIEW] = view

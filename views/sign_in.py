@@ -11,7 +11,8 @@ from audit.permissions import PermissionDenied, Role, parse_role
 from audit.session_policy import idle_timeout_from_env, map_sso_claims
 from audit.users import SignInError
 from queries.store import demo_mode
-from views import charts, session, sso
+from views import charts, problems, session, sso
+from views.text import md
 
 _USERNAME, _PASSWORD = "signin.username", "signin.password"
 _SSO_HANDLED = "signin.sso_handled"
@@ -26,7 +27,7 @@ def _start(who: session.SignedIn) -> bool:
     try:
         session.record(AccessEvent(user=who.user, role=who.role_name, action="sign_in", details={"method": who.method, **who.details}))
     except (AccessLogError, ConfigurationError) as exc:
-        session.flash("error", f"Sign-in refused because it could not be recorded: {exc}")
+        session.flash("error", f"Sign-in refused because it could not be recorded. {problems.shown(exc, None)}")
         return False
     session.start(who)
     return True
@@ -45,10 +46,10 @@ def _password_sign_in() -> None:
     try:
         account = session.user_store().authenticate(username, password, record=session.record)
     except SignInError as exc:
-        session.flash("error", str(exc))
+        session.flash("error", md(exc))
         return
     except (AccessLogError, ConfigurationError) as exc:
-        session.flash("error", f"Sign-in refused because it could not be recorded: {exc}")
+        session.flash("error", f"Sign-in refused because it could not be recorded. {problems.shown(exc, None)}")
         return
     role = parse_role(account.role)
     if role is None:  # authenticate recorded the sign_in: close the session it opened at once
@@ -56,7 +57,8 @@ def _password_sign_in() -> None:
         try:
             session.record(AccessEvent(user=account.username, role=account.role, action="sign_out", details={"reason": "no_role"}))
         except AccessLogError as exc:
-            session.flash("error", f"Your account has no known role, so it has no access; the sign-out could not be recorded: {exc}")
+            session.flash("error", "Your account has no known role, so it has no access; the sign-out could not be "
+                                   f"recorded. {problems.shown(exc, None)}")
         return
     session.start(session.SignedIn(user=account.username, role=role, display=account.username, method="password"))
 
@@ -84,7 +86,7 @@ def _single_sign_on(settings: sso.SsoSettings) -> None:
     try:
         role = map_sso_claims(claims, settings.mapping, settings.claim)
     except PermissionDenied as exc:
-        _refuse_sso(user, "conflicting_roles", str(exc))
+        _refuse_sso(user, "conflicting_roles", md(exc))
         return
     if role is None:
         _refuse_sso(user, "no_role", "Your single sign-on account is in no dashboard group, so it has no access. "
@@ -122,7 +124,7 @@ def page() -> None:
     try:
         settings = sso.settings(auth)
     except ConfigurationError as exc:
-        st.error(str(exc))
+        st.error(problems.shown(exc, None))
         return
     if settings is not None:
         _single_sign_on(settings)

@@ -1,4 +1,5 @@
-"""The table behind every chart, and its CSV download: small cells suppressed, every export logged first.
+"""The table behind every chart, and its CSV download: small cells suppressed, every export logged first
+(the rules and the event are audit/exports.py; this module draws and wires them).
 
 Exports use Streamlit's deferred download: the file is produced only when the user clicks, in a worker
 thread, and the producer appends the `export` event to the access log *before* it builds the file. If
@@ -14,26 +15,16 @@ import pandas as pd
 import streamlit as st
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_integer_dtype, is_numeric_dtype
 
+from audit import exports
 from audit.events import AccessEvent
-from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLog
 from audit.permissions import Permission, can
-from queries.disclosure import suppress_small_cells
+from queries.metrics import LABELS
 from views import filters, session
-from views.targets import LABELS
 
 _PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "upper95", "lower998", "upper998",
                   "center", "ucl", "lcl", "target", "limit")
 _MONEY_HINTS = ("amount", "impact", "overpaid", "underpaid")
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV with text that a spreadsheet would run as a formula prefixed by a quote (CSV injection)."""
-    out = df.copy()
-    for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
-    return out.to_csv(index=False).encode()
 
 
 def logged(build: Callable[[], bytes], event: AccessEvent, log: AccessLog) -> Callable[[], bytes]:
@@ -59,11 +50,8 @@ def export_producer(
 ) -> Callable[[], bytes]:
     """The deferred producer of one aggregate CSV: records the export, then builds the file."""
     frame = df.copy()
-    event = AccessEvent(
-        user=who.user, role=who.role_name, action="export", resource=f"csv:{name}",
-        details={**details, "rows": len(frame), "small_cells": "included" if include_small_cells else "suppressed"},
-    )
-    return logged(lambda: csv_bytes(frame if include_small_cells else suppress_small_cells(frame, counts)), event, log)
+    event = exports.export_event(who.user, who.role_name, name, len(frame), details, include_small_cells=include_small_cells)
+    return logged(lambda: exports.publishable_csv(frame, include_small_cells=include_small_cells, counts=counts), event, log)
 
 
 HEADERS = {"code_dotted": "Code", "dx_codes": "Diagnosis codes", "unspecified_dx": "Unspecified codes",

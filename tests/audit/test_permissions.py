@@ -19,6 +19,7 @@ from audit.permissions import (
     allowed_pages,
     authorize_reveal,
     can,
+    needs_review,
     phi_fields,
     require,
     reveal_purposes,
@@ -45,7 +46,6 @@ EXPECTED_PERMISSIONS = {
     "export_small_cells":    (1, 0, 1, 0),
     "reveal_phi":            (1, 0, 1, 0),
     "break_glass":           (1, 0, 1, 0),
-    "view_access_log":       (1, 0, 0, 0),
     "export_access_log":     (1, 0, 0, 0),
     "manage_users":          (0, 0, 0, 1),
     "rotate_keys":           (0, 0, 0, 1),
@@ -183,6 +183,15 @@ def test_break_glass_reveals_every_field_and_is_flagged_for_review():
     assert event.claim_keys == ("c0ffee",)
     assert event.justification == reason
     assert event.details == {"break_glass": True, "needs_review": True}
+
+
+def test_one_review_rule_for_a_decision_and_for_an_event_read_back_from_the_log():
+    granted = authorize_reveal("auditor", ["patient_name"], "ETREAT", "chart needed now", break_glass=True)
+    logged = {"action": "phi_reveal", "outcome": "success", "details": granted.access_event("dana", ["c0ffee"]).details}
+    assert granted.needs_review and needs_review(logged)
+    assert not needs_review({**logged, "outcome": "denied"})  # a refused attempt revealed nothing
+    assert not needs_review({"action": "phi_reveal", "outcome": "success", "details": {"break_glass": False}})
+    assert not needs_review({"action": "export", "outcome": "success", "details": {"break_glass": True}})
 
 
 @pytest.mark.parametrize("justification", ["", "   \n"])

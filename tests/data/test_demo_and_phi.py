@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,8 @@ import pytest
 from audit.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
 from tests.conftest import Recorded
+
+PATTERN_DAY = date(2026, 10, 31)  # the day data/demo.py's docstring dates its patterns for
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        build_demo(paths, n_claims=10_000, recorder=Recorded(), keep_raw=raw)
+        build_demo(paths, n_claims=10_000, recorder=Recorded(), keep_raw=raw, today=PATTERN_DAY)
     return paths, raw
 
 

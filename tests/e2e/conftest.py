@@ -1,16 +1,24 @@
-"""A real `streamlit run dashboard.py` on a free port with its own temporary data and key folders (it builds
-the demo itself on first start), and a headless Debian Chromium driven by Playwright."""
+"""A real `streamlit run dashboard.py` on a free port with its own temporary data and key folders, and a
+headless Debian Chromium driven by Playwright. Two servers: one that builds the demo itself on first
+start, and one on a prepared store whose ids are hostile (tests/views/hostile.py).
+
+Without Chromium the browser tests are skipped on a developer's machine, but fail under CI=true: CI must
+never go green without having run them."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from audit.paths import Paths
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, stop, wait_healthy
+from tests.views.hostile import build_hostile_store
 
 DEMO_CLAIMS = "3000"
+KEY_VARIABLES = ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY")
 
 
 @dataclass(frozen=True)
@@ -19,10 +27,7 @@ class Server:
     paths: Paths
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("e2e")
-    paths = Paths(data_dir=root / "data", key_dir=root / "keys")
+def running(root: Path, paths: Paths) -> Iterator[Server]:
     port = free_port()
     log = root / "streamlit.log"
     process = start_dashboard(paths, port, log, {"CODEAUDIT_DEMO_CLAIMS": DEMO_CLAIMS})
@@ -35,9 +40,35 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A dashboard with no store yet: it builds the demo on first start."""
+    root = tmp_path_factory.mktemp("e2e")
+    yield from running(root, Paths(data_dir=root / "data", key_dir=root / "keys"))
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("e2e-hostile")
+    paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
+    with pytest.MonkeyPatch.context() as env:
+        for var in KEY_VARIABLES:
+            env.delenv(var, raising=False)
+        build_hostile_store(paths)
+    yield from running(root, paths)
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser tests"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message}. Under CI=true they must run, not skip.", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run browser tests")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,6 +1,8 @@
-"""The dashboard in a real browser: first start builds the demo with progress, each demo role signs in and
-sees exactly its pages, every page draws its charts without a Streamlit exception, and a CSV download is
-recorded in the access log. Screenshots go to tests/e2e/screenshots/ (git-ignored)."""
+"""The dashboard in a real browser: first start builds the demo with progress; each demo role signs in and
+sees exactly its pages; every page shows its content (tests/views/page_content.py: sections, tiles, charts,
+tables, inputs) with no exception and no error box; a CSV download is recorded in the access log, and
+tables offer no download or copy of their own; hostile ids are shown as text on every page for every role.
+Screenshots of every page for every role go to tests/e2e/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,11 +12,12 @@ import pytest
 from audit.log.read import read_events
 from audit.permissions import Page, Role, allowed_pages
 from tests.e2e.harness import wait_drawn
+from tests.views.hostile import TOKENS, VALUES
+from tests.views.page_content import FILTERS, PAGES
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-# Charts each page draws on the demo data (at least).
-PLOTS = {Page.OVERVIEW: 1, Page.ACCURACY: 5, Page.SPECIFICITY: 3, Page.DENIALS: 6}
 WIDTH = 1400
+CLAIM_SCOPE = (Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.AUDIT_SAMPLING)
 
 
 def screenshot(page, name: str) -> None:
@@ -28,7 +31,51 @@ def screenshot(page, name: str) -> None:
 
 
 def assert_clean(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+    """No exception and no error box (st.error) anywhere on the page."""
+    for test_id in ("stException", "stAlertContentError"):
+        found = page.locator(f'[data-testid="{test_id}"]')
+        assert found.count() == 0, found.first.inner_text()
+
+
+def assert_shows_its_content(page, entry: Page) -> None:
+    expected = PAGES[entry]
+    main = page.locator('[data-testid="stMain"]')
+    sections = main.locator("h3").all_inner_texts()
+    assert [s for s in expected.sections if not any(h.startswith(s) for h in sections)] == [], sections
+    assert main.locator('[data-testid="stMetric"]').count() >= expected.tiles
+    assert main.locator(".js-plotly-plot .main-svg").count() >= expected.charts
+    assert main.locator('[data-testid="stDataFrame"]').count() >= expected.tables
+    labels = [label.strip() for label in page.locator('[data-testid="stWidgetLabel"]').all_inner_texts()]
+    assert [label for label in expected.inputs if label not in labels] == [], labels
+    shown = main.inner_text()
+    assert [t for t in expected.texts if t not in shown] == []
+    if entry in CLAIM_SCOPE:
+        assert [f for f in FILTERS if f not in labels] == [], labels
+
+
+def sign_in(browser, url: str, role: Role, **context_options):
+    context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, **context_options)
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("button", name=f"Sign in as {role.label} (demo)").click()
+    first = allowed_pages(role)[0]
+    page.get_by_role("heading", name=first.label, level=1).wait_for()
+    wait_drawn(page, PAGES[first].charts)
+    return context, page
+
+
+def settle(page, plots: int = 0) -> None:
+    """Wait for the rerun a click started to finish (it may not have started yet when the click returns)."""
+    page.wait_for_timeout(300)
+    wait_drawn(page, plots)
+
+
+def open_page(page, entry: Page) -> None:
+    nav = page.locator('[data-testid="stSidebarNav"] a')
+    if nav.count():  # Streamlit hides a one-page menu
+        nav.filter(has_text=entry.label).click()
+    page.get_by_role("heading", name=entry.label, level=1).wait_for()
+    wait_drawn(page, PAGES[entry].charts)
 
 
 @pytest.fixture(scope="module")
@@ -41,42 +88,44 @@ def first_start(browser, server):
     page.locator('[data-testid="stProgress"]').wait_for()
     page.get_by_role("button", name="Sign in as Auditor (demo)").wait_for(timeout=180_000)
     assert_clean(page)
+    assert "Back them up" in page.locator('[data-testid="stMain"]').inner_text()
+    assert str(server.paths.key_dir) not in page.content()  # a visitor is not told where the keys are
     screenshot(page, "sign-in")
     context.close()
     return server
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
-def test_each_demo_role_sees_its_pages_drawn_without_errors(first_start, browser, role):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 1000})
-    page = context.new_page()
-    page.goto(first_start.url)
-    page.get_by_role("button", name=f"Sign in as {role.label} (demo)").click()
+def test_each_demo_role_sees_its_pages_with_their_content_and_no_error(first_start, browser, role):
+    context, page = sign_in(browser, first_start.url, role)
     expected = allowed_pages(role)
-    page.get_by_role("heading", name=expected[0].label, level=1).wait_for()
-    wait_drawn(page, PLOTS.get(expected[0], 0))
     nav = page.locator('[data-testid="stSidebarNav"] a')
     shown = [nav.nth(i).inner_text().split("\n")[-1].strip() for i in range(nav.count())]
-    assert shown == ([p.label for p in expected] if len(expected) > 1 else [])  # Streamlit hides a one-page menu
+    assert shown == ([p.label for p in expected] if len(expected) > 1 else [])
     for entry in expected:
-        if shown:
-            nav.filter(has_text=entry.label).click()
-        page.get_by_role("heading", name=entry.label, level=1).wait_for()
-        wait_drawn(page, PLOTS.get(entry, 0))
+        open_page(page, entry)
+        screenshot(page, f"{role.value}-{entry.value}")  # also draws what sits below the fold
         assert_clean(page)
-        assert page.locator(".js-plotly-plot").count() >= PLOTS.get(entry, 0)
-        screenshot(page, f"{role.value}-{entry.value}")
+        assert_shows_its_content(page, entry)
     context.close()
 
 
-def test_csv_download_is_recorded_before_it_is_served(first_start, browser, monkeypatch):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(first_start.url)
-    page.get_by_role("button", name="Sign in as Compliance officer (demo)").click()
-    page.get_by_role("heading", name=Page.OVERVIEW.label, level=1).wait_for()
-    wait_drawn(page, PLOTS[Page.OVERVIEW])
+def test_csv_download_is_recorded_and_tables_offer_no_download_or_copy_of_their_own(first_start, browser, monkeypatch):
+    context, page = sign_in(browser, first_start.url, Role.COMPLIANCE_OFFICER, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=first_start.url)
     page.get_by_text("Table and CSV: headline rates").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    grid.hover()
+    page.wait_for_timeout(500)
+    toolbar = page.locator('[data-testid="stElementToolbar"] button').evaluate_all("bs => bs.map(b => b.ariaLabel)")
+    assert "Fullscreen" in toolbar and "Download as CSV" not in toolbar, toolbar  # the grid's own export is off
+    page.evaluate("navigator.clipboard.writeText('nothing copied')")
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + 55)  # a cell, then the copy shortcut
+    page.keyboard.press("Control+c")
+    page.wait_for_timeout(300)
+    assert page.evaluate("navigator.clipboard.readText()") == "nothing copied"
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").first.click()
     body = open(download.value.path()).read()
@@ -85,4 +134,70 @@ def test_csv_download_is_recorded_before_it_is_served(first_start, browser, monk
     (event,) = read_events(first_start.paths, action="export", limit=1)
     assert (event["user"], event["resource"], event["details"]["small_cells"]) == (
         "demo:compliance_officer", "csv:overview-kpis", "suppressed")
+    context.close()
+
+
+# Every element showing a hostile id (found by its token) must show the whole value as written, and no
+# markup element may hold one: no link, bold, italics, code, colour, icon, formula or script.
+SHOWN_AS_TEXT = """([tokens, values]) => {
+    const problems = [];
+    const plain = (el) => el.textContent.replaceAll('\\u2060', '');
+    const holders = document.querySelectorAll(
+        '[data-testid="stMarkdownContainer"], .js-plotly-plot svg text, [data-baseweb="tag"]');
+    const seen = new Set();
+    for (const el of holders) {
+        const text = plain(el);
+        tokens.forEach((token, i) => {
+            if (text.includes(token)) {
+                seen.add(token);
+                if (!text.includes(values[i])) problems.push(`not literal: ${JSON.stringify(text)}`);
+            }
+        });
+    }
+    const markup = 'a, strong, em, b, i, code, del, script, .katex, [role="img"], .stMarkdownColoredText';
+    for (const el of document.querySelectorAll(markup)) {
+        if (tokens.some((token) => el.textContent.includes(token))) problems.push(`markup: ${el.outerHTML.slice(0, 160)}`);
+    }
+    return {problems, seen: [...seen]};
+}"""
+
+
+def shown_as_text(page) -> list[str]:
+    """The tokens of the hostile ids on screen; fails on any not shown literally or held by markup."""
+    result = page.evaluate(SHOWN_AS_TEXT, [TOKENS, VALUES])
+    assert result["problems"] == [], result["problems"][:5]
+    return result["seen"]
+
+
+def choose(page, label: str, token: str) -> None:
+    """Pick, in the sidebar multiselect `label`, the option holding `token`."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text=label)
+    box.locator("input").click()
+    page.keyboard.type(token)
+    page.get_by_role("option").filter(has_text=token).first.click()
+    page.keyboard.press("Escape")
+    settle(page)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_hostile_ids_are_shown_as_text_on_every_page(hostile_server, browser, role):
+    context, page = sign_in(browser, hostile_server.url, role)
+    seen: set[str] = set()
+    for entry in allowed_pages(role):
+        open_page(page, entry)
+        assert_clean(page)
+        seen.update(shown_as_text(page))
+        if entry is Page.SPECIFICITY:
+            for level in ("Coder", "Facility"):
+                page.locator('[data-testid="stRadio"]').get_by_text(level, exact=True).click()
+                settle(page, PAGES[entry].charts)
+                seen.update(shown_as_text(page))
+    if role is Role.CODING_MANAGER:
+        open_page(page, Page.OVERVIEW)
+        for label, token in (("Facility", "Zq1"), ("Payer", "Zq2"), ("Payer", "Zq3"), ("Coder", "Zq4"), ("Coder", "Zq5")):
+            choose(page, label, token)
+        assert_clean(page)
+        seen.update(shown_as_text(page))
+        screenshot(page, "hostile-coding_manager-filters")
+        assert seen == set(TOKENS)  # every hostile id was on screen somewhere, and shown as text
     context.close()

@@ -12,12 +12,13 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from queries.stats import (
     FUNNEL_STATUSES,
     P_CHART_COLUMNS,
+    Signal,
     add_wilson,
     compare_periods,
     funnel_classify,
     funnel_limits,
     p_chart,
-    p_chart_alerts,
+    p_chart_signals,
     wilson_interval,
 )
 
@@ -93,7 +94,7 @@ def test_p_chart_limits_by_hand_with_varying_n() -> None:
     assert chart["ucl"].tolist() == pytest.approx([0.28, 0.19, 0.145, 0.203923], abs=1e-6)
     assert chart["lcl"].tolist() == pytest.approx([0.0, 0.01, 0.055, 0.0], abs=1e-6)
     assert not chart["out_of_control"].any()
-    assert p_chart_alerts(chart) == []
+    assert p_chart_signals(chart, higher_is_better=False) == []
 
 
 def test_p_chart_clips_upper_limit_at_one() -> None:
@@ -111,9 +112,9 @@ def test_p_chart_flags_points_outside_and_alerts_say_which_limit() -> None:
     assert chart["ucl"].iloc[4] == pytest.approx(0.230398, abs=1e-6)
     assert chart["lcl"].iloc[5] == 0.0
     assert chart["out_of_control"].tolist() == [False, False, False, False, True, False]
-    assert p_chart_alerts(chart) == [
-        {"period": "2024-05", "kind": "above upper limit", "rate": 0.3, "limit": chart["ucl"].iloc[4]}
-    ]
+    (signal,) = p_chart_signals(chart, higher_is_better=False)
+    assert signal == Signal("2024-05", "limit", "above", "worse", 0.3, chart["ucl"].iloc[4])
+    assert signal.label == "above upper limit"
 
 
 def test_p_chart_baseline_fixes_the_centre_line() -> None:
@@ -123,15 +124,15 @@ def test_p_chart_baseline_fixes_the_centre_line() -> None:
     assert chart["out_of_control"].tolist() == [False] * 5 + [True]
     mask = p_chart(series([10, 10, 10, 10, 5, 30], [100] * 6), baseline=[True] * 4 + [False] * 2)
     pd.testing.assert_frame_equal(chart, mask)
-    alerts = p_chart_alerts(chart)
-    assert [a["kind"] for a in alerts] == ["above upper limit"]
+    assert [s.label for s in p_chart_signals(chart, higher_is_better=False)] == ["above upper limit"]
 
 
 def test_p_chart_below_lower_limit() -> None:
     chart = p_chart(series([10, 10, 10, 10, 0], [100] * 5), baseline=slice(0, 4))
-    assert p_chart_alerts(chart) == [
-        {"period": "2024-05", "kind": "below lower limit", "rate": 0.0, "limit": pytest.approx(0.01)}
-    ]
+    (signal,) = p_chart_signals(chart, higher_is_better=False)
+    assert signal == Signal("2024-05", "limit", "below", "better", 0.0, pytest.approx(0.01))
+    assert signal.label == "below lower limit"
+    assert p_chart_signals(chart, higher_is_better=True)[0].direction == "worse"  # e.g. accuracy falling
 
 
 def test_run_of_exactly_8_is_flagged_every_point() -> None:
@@ -140,22 +141,23 @@ def test_run_of_exactly_8_is_flagged_every_point() -> None:
     assert not chart["out_of_control"].any()
     assert chart["run_above"].tolist() == [True] * 8 + [False] * 8
     assert chart["run_below"].tolist() == [False] * 8 + [True] * 8
-    assert p_chart_alerts(chart) == [
-        {"period": "2024-08", "kind": "run of 8 above center", "rate": 0.12, "limit": pytest.approx(0.1)},
-        {"period": "2025-04", "kind": "run of 8 below center", "rate": 0.08, "limit": pytest.approx(0.1)},
+    assert p_chart_signals(chart, higher_is_better=True) == [
+        Signal("2024-08", "run", "above", "better", 0.12, pytest.approx(0.1), 8),
+        Signal("2025-04", "run", "below", "worse", 0.08, pytest.approx(0.1), 8),
     ]
+    assert [s.label for s in p_chart_signals(chart, higher_is_better=True)] == ["run of 8 above center", "run of 8 below center"]
 
 
 def test_run_of_7_is_not_flagged() -> None:
     chart = p_chart(series([12] * 7 + [8] * 7, [100] * 14))
     assert not chart["run_above"].any() and not chart["run_below"].any()
-    assert p_chart_alerts(chart) == []
+    assert p_chart_signals(chart, higher_is_better=True) == []
 
 
 def test_longer_run_flags_from_its_first_point_and_alerts_once() -> None:
     chart = p_chart(series([12] * 10 + [8] * 10, [100] * 20))
     assert chart["run_above"].tolist() == [True] * 10 + [False] * 10
-    assert [(a["period"], a["kind"]) for a in p_chart_alerts(chart)] == [
+    assert [(s.period, s.label) for s in p_chart_signals(chart, higher_is_better=True)] == [
         ("2024-10", "run of 10 above center"), ("2025-08", "run of 10 below center")
     ]
 
@@ -177,9 +179,8 @@ def test_empty_period_is_skipped_by_runs_not_counted() -> None:
     assert math.isnan(empty["rate"]) and math.isnan(empty["ucl"]) and math.isnan(empty["lcl"])
     assert not empty["out_of_control"] and not empty["run_above"]
     assert chart["run_above"].tolist() == [True] * 4 + [False] + [True] * 4 + [False] * 8
-    assert p_chart_alerts(chart)[0] == {
-        "period": "2024-09", "kind": "run of 8 above center", "rate": 0.12, "limit": pytest.approx(0.1)
-    }
+    assert p_chart_signals(chart, higher_is_better=False)[0] == Signal(
+        "2024-09", "run", "above", "worse", 0.12, pytest.approx(0.1), 8)
 
 
 def test_p_chart_refuses_unsorted_periods() -> None:
@@ -190,7 +191,7 @@ def test_p_chart_refuses_unsorted_periods() -> None:
 def test_p_chart_empty_input() -> None:
     chart = p_chart(pd.DataFrame({"period": [], "successes": [], "totals": []}))
     assert chart.empty and list(chart.columns) == ["period", "successes", "totals", *P_CHART_COLUMNS]
-    assert p_chart_alerts(chart) == []
+    assert p_chart_signals(chart, higher_is_better=True) == []
 
 
 # --- funnel ---------------------------------------------------------------------------------

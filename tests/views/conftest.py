@@ -1,7 +1,10 @@
-"""One small demo store per test worker, in temporary folders (never the user's real data or keys); each
-test points the dashboard at it through the environment, as `streamlit run` would see it."""
+"""Small demo stores in temporary folders (never the user's real data or keys), built once per test worker:
+one per "today" the demo is built on, so the pages meet the data a new user would see on that day. Each
+test points the dashboard at a store through the environment, as `streamlit run` would see it."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,29 +17,69 @@ from tests.conftest import Recorded
 APP = Path(__file__).resolve().parents[2] / "dashboard.py"
 DEMO_CLAIMS = 3_000
 KEY_VARIABLES = ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY", "CODEAUDIT_IDLE_MINUTES")
+# Days a demo is built on: month ends, a leap day, a day that once crashed a page, and the real today.
+DEMO_DAYS = sorted({date(2026, 11, 29), date(2026, 12, 31), date(2027, 1, 31), date(2028, 2, 29), date.today()})
+
+StoreFor = Callable[[date], Paths]
+
+
+def new_paths(root: Path) -> Paths:
+    return Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
+
+
+def without_key_variables(env: pytest.MonkeyPatch) -> None:
+    for var in KEY_VARIABLES:
+        env.delenv(var, raising=False)
 
 
 @pytest.fixture(scope="session")
-def demo_paths(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    root = tmp_path_factory.mktemp("dashboard")
-    paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
-    with pytest.MonkeyPatch.context() as env:
-        for var in KEY_VARIABLES:
-            env.delenv(var, raising=False)
-        build_demo(paths, n_claims=DEMO_CLAIMS, recorder=Recorded())
+def demo_store_for(tmp_path_factory: pytest.TempPathFactory) -> StoreFor:
+    """The demo store built on a given day, built on first use and kept for the worker's session."""
+    built: dict[date, Paths] = {}
+
+    def store(today: date) -> Paths:
+        if today not in built:
+            paths = new_paths(tmp_path_factory.mktemp(f"demo-{today}"))
+            with pytest.MonkeyPatch.context() as env:
+                without_key_variables(env)
+                build_demo(paths, n_claims=DEMO_CLAIMS, recorder=Recorded(), today=today)
+            built[today] = paths
+        return built[today]
+
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_paths(demo_store_for: StoreFor) -> Paths:
+    return demo_store_for(date.today())
+
+
+def point_at(paths: Paths, env: pytest.MonkeyPatch) -> Paths:
+    """Make the dashboard (and anything else reading the environment) use these folders."""
+    env.setenv("CODEAUDIT_DATA_DIR", str(paths.data_dir))
+    env.setenv("CODEAUDIT_KEY_DIR", str(paths.key_dir))
+    without_key_variables(env)
     return paths
 
 
 @pytest.fixture
 def demo_env(demo_paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    monkeypatch.setenv("CODEAUDIT_DATA_DIR", str(demo_paths.data_dir))
-    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(demo_paths.key_dir))
-    for var in KEY_VARIABLES:
-        monkeypatch.delenv(var, raising=False)
-    return demo_paths
+    return point_at(demo_paths, monkeypatch)
+
+
+def open_app() -> AppTest:
+    """The dashboard, run once: on the sign-in page."""
+    return AppTest.from_file(str(APP), default_timeout=60).run()
 
 
 @pytest.fixture
 def app(demo_env: Paths) -> AppTest:
-    """The dashboard, run once: on the sign-in page."""
-    return AppTest.from_file(str(APP), default_timeout=60).run()
+    return open_app()
+
+
+@pytest.fixture
+def own_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A small demo store of this test's own, for tests that change the store (the shared ones are read only)."""
+    paths = point_at(new_paths(tmp_path), monkeypatch)
+    build_demo(paths, n_claims=300, recorder=Recorded())
+    return paths

@@ -1,4 +1,4 @@
-"""The dashboard's pure helpers: small-cell suppression, logged exports, targets, SSO claims."""
+"""The dashboard's helpers: downloads recorded before their file is built, SSO settings and claims."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -6,16 +6,15 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
+from audit import exports
 from audit.key_checks import ensure_log_key
 from audit.log.read import read_events
 from audit.log.writer import AccessLog, AccessLogError
 from audit.paths import ConfigurationError
 from audit.permissions import Role
-from queries.disclosure import SUPPRESSED_FLAG, suppress_small_cells
-from views import sso, tables
+from views import sso
 from views.session import SignedIn
-from views.tables import csv_bytes, export_producer
-from views.targets import DEFAULTS, load_targets
+from views.tables import export_producer
 
 GROUPS = pd.DataFrame({
     "coder_id": ["C001", "C002", "C003"],
@@ -25,28 +24,6 @@ GROUPS = pd.DataFrame({
     "net_impact": [-120.5, -30.0, 0.0],
     "coding_related": [True, False, True],
 })
-
-
-def test_rows_with_counts_from_1_to_10_lose_every_number_but_keep_their_labels():
-    out = suppress_small_cells(GROUPS)
-    assert list(out[SUPPRESSED_FLAG]) == [False, True, False]
-    assert out.loc[1, "coder_id"] == "C002"
-    assert out.loc[1, ["findings", "errors", "code_accuracy", "net_impact"]].isna().all()
-    assert out.loc[0, "findings"] == 250 and out.loc[2, "errors"] == 0  # zero is published
-    assert list(out["coding_related"]) == [True, False, True]
-
-
-def test_counts_can_be_named_when_whole_numbers_are_not_all_counts():
-    frame = pd.DataFrame({"code": ["K85.92"], "uses": [407], "specific_alternatives": [3]})
-    assert not suppress_small_cells(frame, counts=["uses"])[SUPPRESSED_FLAG].any()
-    assert suppress_small_cells(frame)[SUPPRESSED_FLAG].all()
-
-
-def test_csv_text_that_a_spreadsheet_would_run_is_quoted():
-    text = csv_bytes(pd.DataFrame({"payer": ["=HYPERLINK(1)", "Medicare"], "amount": [-5.0, 3.0]})).decode()
-    assert "'=HYPERLINK(1)" in text and "-5.0" in text
-
-
 WHO = SignedIn(user="demo:coding_manager", role=Role.CODING_MANAGER, display="m", method="demo")
 
 
@@ -68,24 +45,11 @@ def test_export_that_cannot_be_recorded_builds_nothing(monkeypatch):
             raise AccessLogError("disk full")
 
     built = []
-    monkeypatch.setattr(tables, "csv_bytes", lambda frame: built.append(frame) or b"")
+    monkeypatch.setattr(exports, "publishable_csv", lambda frame, **_: built.append(frame) or b"")
     produce = export_producer(GROUPS, name="x", who=WHO, log=BrokenLog(), details={}, include_small_cells=True)
     with pytest.raises(AccessLogError):
         produce()
     assert built == []
-
-
-def test_targets_default_and_can_be_overridden_by_secrets_then_environment():
-    targets = load_targets({}, {})
-    assert {m: t.value for m, t in targets.items()} == DEFAULTS
-    assert targets["code_accuracy"].describe() == "≥ 95%" and targets["denial_rate"].describe() == "≤ 5%"
-    assert targets["unspecified_rate"].met(0.2) is False and targets["code_accuracy"].met(float("nan")) is None
-    tuned = load_targets({"code_accuracy": 0.97}, {"CODEAUDIT_TARGET_CODE_ACCURACY": "0.98"})
-    assert tuned["code_accuracy"].value == 0.98
-    with pytest.raises(ConfigurationError, match="0.95, not 95"):
-        load_targets({"code_accuracy": 95}, {})
-    with pytest.raises(ConfigurationError, match="unknown metrics"):
-        load_targets({"coder_happiness": 0.5}, {})
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s", "client_id": "c"}

@@ -1,19 +1,24 @@
-"""Every page for every role, through Streamlit's AppTest: the navigation holds exactly the role's pages,
-no page raises, refused actions are refused and recorded, and the session rules hold."""
+"""Every page for every role, through Streamlit's AppTest, on demo stores built on several days: the
+navigation holds exactly the role's pages, each page shows its content without an exception or error
+box, refused actions are refused and recorded, and the session rules hold."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
 from audit.log.read import read_events
+from audit.paths import ConfigurationError
 from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
 from audit.users import UserStore
 from queries.store import connect_read_only
-from tests.views.conftest import APP
+from tests.views.conftest import APP, DEMO_DAYS, open_app, point_at
+from tests.views.page_content import FILTERS, PAGES
+from views import problems
 from views.sign_in import demo_label
+from views.text import md
 
 ROLES = list(Role)
 
@@ -23,7 +28,7 @@ def sign_in(app: AppTest, role: Role) -> AppTest:
 
 
 def page_file(page: Page) -> str:
-    return f"views/{page.value}.py"
+    return f"views/pages/{page.value}.py"
 
 
 def titles(app: AppTest) -> list[str]:
@@ -32,6 +37,30 @@ def titles(app: AppTest) -> list[str]:
 
 def no_exception(app: AppTest) -> None:
     assert not app.exception, [e.message for e in app.exception]
+
+
+def input_labels(app: AppTest) -> list[str]:
+    kinds = ("text_input", "text_area", "selectbox", "multiselect", "date_input", "radio")
+    return [widget.label for kind in kinds for widget in app.get(kind)]
+
+
+def assert_shows_its_content(app: AppTest, page: Page) -> None:
+    """The page's sections, tiles, charts, tables and inputs (tests/views/page_content.py), and no error box."""
+    no_exception(app)
+    assert not app.error, [e.value for e in app.error]
+    expected = PAGES[page]
+    assert titles(app)[0] == page.label
+    sections = [h.value for h in app.subheader]
+    assert [s for s in expected.sections if not any(h.startswith(s) for h in sections)] == [], sections
+    assert len(app.metric) >= expected.tiles
+    assert len(app.get("plotly_chart")) >= expected.charts
+    assert len(app.dataframe) >= expected.tables
+    labels = input_labels(app)
+    assert [label for label in expected.inputs if label not in labels] == [], labels
+    shown = " ".join(m.value for m in (*app.caption, *app.info, *app.success, *app.markdown))
+    assert [t for t in expected.texts if t not in shown] == []
+    if page not in (Page.RECORD_REVIEW, Page.ACCESS_LOG, Page.ADMIN):
+        assert [f for f in FILTERS if f not in labels] == []
 
 
 def test_sign_in_page_offers_one_demo_button_per_role_and_a_password_form(app):
@@ -57,17 +86,23 @@ def navigation_spy(monkeypatch):
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
-def test_every_allowed_page_renders_and_no_other_page_exists(app, role, navigation_spy):
-    sign_in(app, role)
+@pytest.mark.parametrize("today", DEMO_DAYS, ids=str)
+def test_every_allowed_page_shows_its_content_on_a_demo_built_that_day(demo_store_for, monkeypatch, today, role,
+                                                                        navigation_spy):
+    point_at(demo_store_for(today), monkeypatch)
+    app = sign_in(open_app(), role)
     no_exception(app)
     allowed = allowed_pages(role)
     assert navigation_spy[-1] == [p.label for p in allowed]
     for page in allowed:
         app.switch_page(page_file(page)).run()
-        no_exception(app)
-        assert titles(app)[0] == page.label
-        assert not app.error, [e.value for e in app.error]
-    for page in set(Page) - set(allowed):
+        assert_shows_its_content(app, page)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_no_other_page_exists_for_a_role(app, role):
+    sign_in(app, role)
+    for page in set(Page) - set(allowed_pages(role)):
         app.switch_page(page_file(page)).run()
         no_exception(app)
         assert page.label not in titles(app)
@@ -99,7 +134,7 @@ def test_filters_survive_page_changes(app):
     app.switch_page(page_file(Page.ACCESS_LOG)).run()  # not this role's: falls back to a page with filters
     app.switch_page(page_file(Page.DENIALS)).run()
     assert app.multiselect(key="flt.facility").value == ["FAC-NORTH"]
-    assert "Facility: FAC-NORTH" in " ".join(c.value for c in app.caption)
+    assert f"Facility: {md('FAC-NORTH')}" in " ".join(c.value for c in app.caption)
 
 
 def test_an_empty_scope_says_so_instead_of_failing(app):
@@ -138,7 +173,7 @@ def test_admin_sees_no_claim_filters_and_account_changes_are_recorded(app, demo_
     [t for t in app.text_input if t.label == "Initial password"][0].input("correct horse battery staple")
     [b for b in app.button if b.label == "Add account"][0].click().run()
     no_exception(app)
-    assert any("new.auditor" in s.value for s in app.success)
+    assert any(md("new.auditor") in s.value for s in app.success)
     (event,) = read_events(demo_env, action="user_add", user="demo:admin", limit=1)
     assert event["resource"] == "user:new.auditor"
 
@@ -148,7 +183,7 @@ def test_local_account_sign_in_and_refusal_are_recorded(app, demo_env):
     app.text_input(key="signin.username").input("casey.manager")
     app.text_input(key="signin.password").input("the wrong passphrase")
     app.button[-1].click().run()
-    assert "Sign-in failed" in app.error[0].value
+    assert app.error[0].value.startswith(md("Sign-in failed"))
     assert read_events(demo_env, action="sign_in_failed", user="casey.manager", limit=1)
     app.text_input(key="signin.username").input("casey.manager")
     app.text_input(key="signin.password").input("a long enough passphrase")
@@ -247,7 +282,7 @@ SSO = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": 
        "client_id": "dashboard", "client_secret": "x", "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration"}
 
 
-def test_single_sign_on_is_offered_only_where_configured_with_a_role_mapping(demo_env, app):
+def test_single_sign_on_is_offered_only_where_configured_with_a_role_mapping(demo_env, app, caplog):
     assert not [b for b in app.button if "single sign-on" in b.label]
     configured = AppTest.from_file(str(APP), default_timeout=60)
     configured.secrets["auth"] = {**SSO, "roles": {"coding-managers": "coding_manager"}}
@@ -256,6 +291,33 @@ def test_single_sign_on_is_offered_only_where_configured_with_a_role_mapping(dem
     assert [b.label for b in configured.button if "single sign-on" in b.label] == ["Sign in with single sign-on"]
     unmapped = AppTest.from_file(str(APP), default_timeout=60)
     unmapped.secrets["auth"] = SSO
-    unmapped.run()
-    assert "no group-to-role mapping" in unmapped.error[0].value
+    with caplog.at_level("ERROR", logger="codeaudit.dashboard"):
+        unmapped.run()
+    assert unmapped.error[0].value == problems.FOR_ADMINISTRATORS[ConfigurationError]  # visitors: no detail
+    assert "no group-to-role mapping" in caplog.text  # the operator does, in the server log
     assert not [b for b in unmapped.button if "single sign-on" in b.label]
+
+
+def test_specificity_lists_an_unspecified_code_that_has_no_more_specific_alternative(app, demo_env):
+    """Codes such as K37 or R52 head a category with no more specific billable code, so their list of
+    alternatives is missing (DuckDB gives pd.NA); on the 20,000-claim demo of 2026-11-29 one of them is
+    among the 20 used most. Here: one coder's claims on the day they used one."""
+    con = connect_read_only(demo_env)
+    try:
+        coder, day = con.execute("""
+            SELECT d.coder_id, d.service_date FROM dx_facts AS d JOIN icd10cm AS i USING (code)
+            WHERE d.unspecified AND NOT EXISTS (
+                SELECT 1 FROM icd10cm AS s WHERE s.category = i.category AND s.billable AND NOT s.unspecified)
+            ORDER BY d.service_date DESC, d.coder_id LIMIT 1
+        """).fetchone()
+    finally:
+        con.close()
+    assert isinstance(day, date)
+    sign_in(app, Role.CODING_MANAGER)
+    app.multiselect(key="flt.coder").set_value([coder]).run()
+    app.date_input(key="flt.dates").set_value((day, day)).run()
+    app.switch_page(page_file(Page.SPECIFICITY)).run()
+    no_exception(app)
+    top = next(table.value for table in app.dataframe if "examples" in table.value.columns)
+    assert (top["specific_alternatives"] == 0).any()
+    assert list(top.loc[top["specific_alternatives"] == 0, "examples"].unique()) == [""]

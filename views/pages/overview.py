@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from queries import metrics
-from queries.stats import p_chart_alerts
+from queries.metrics import LABELS
+from queries.stats import p_chart_signals
+from queries.targets import Target
 from views import charts, filters, kpis, tables, trends
-from views.targets import LABELS, Target, configured
+from views.targets import configured
 
 RATE_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
               "denial_rate", "coding_denial_share", "appeal_overturn_rate")
@@ -23,21 +25,19 @@ def _months(periods: list[str]) -> str:
 
 def alert_lines(charts_by_rate: dict[str, pd.DataFrame]) -> list[str]:
     """One sentence per rate with signals: the months outside each limit and the runs, each said to be
-    better or worse than usual. Months are grouped: on a large store most months can be signals."""
+    better or worse than usual (queries.stats reads that for the rate). Months are grouped: on a large
+    store most months can be signals."""
     lines = []
     for rate, chart in charts_by_rate.items():
-        higher_is_better = metrics.RATES[rate][2]
-        outside: dict[str, list[str]] = {}
+        outside: dict[tuple[str, str], list[str]] = {}
         runs = []
-        for alert in p_chart_alerts(chart):
-            kind = str(alert["kind"])
-            if kind.startswith("run"):
-                runs.append(f"{kind} to {alert['period']}")
+        for signal in p_chart_signals(chart, metrics.RATES[rate].higher_is_better):
+            if signal.kind == "run":
+                runs.append(f"{signal.label} to {signal.period}, {signal.direction} than usual")
             else:
-                outside.setdefault(kind, []).append(str(alert["period"]))
-        parts = [f"{kind} in {_months(periods)}, {'better' if kind.startswith('above') == higher_is_better else 'worse'} than usual"
-                 for kind, periods in outside.items()]
-        parts += [f"{run}, {'better' if (' above ' in run) == higher_is_better else 'worse'} than usual" for run in runs]
+                outside.setdefault((signal.label, signal.direction), []).append(signal.period)
+        parts = [f"{label} in {_months(periods)}, {direction} than usual" for (label, direction), periods in outside.items()]
+        parts += runs
         if parts:
             lines.append(f"**{LABELS[rate]}**: " + "; ".join(parts) + ".")
     return lines

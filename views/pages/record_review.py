@@ -10,7 +10,8 @@ from audit import phi_reveal
 from audit.events import AccessEvent
 from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, PurposeOfUse, authorize_reveal, can, phi_fields, reveal_purposes
-from views import session
+from views import problems, session
+from views.text import md
 
 _BREAK_GLASS = "reveal.break_glass"
 
@@ -25,7 +26,7 @@ def _refused(who: session.SignedIn, claim_key: str, fields: list[PhiField], purp
             justification=justification.strip(), details={"break_glass": break_glass, "reason": reason},
         ))
     except AccessLogError as exc:
-        st.error(f"The refusal could not be recorded either: {exc}")
+        st.error(f"The refusal could not be recorded either. {problems.shown(exc, who.role)}")
 
 
 def reveal_form(who: session.SignedIn) -> None:
@@ -48,27 +49,28 @@ def reveal_form(who: session.SignedIn) -> None:
     try:
         key = phi_reveal.normalize_claim_key(claim_key)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     try:
         decision = authorize_reveal(who.role, fields, purpose or "", justification, break_glass=break_glass)
     except PermissionDenied as exc:
         _refused(who, key, fields, purpose, justification, break_glass, str(exc))
-        st.error(str(exc))
+        st.error(md(exc))
         return
     try:
         values = phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
     except AccessLogError as exc:
-        st.error(f"Nothing was revealed because the access could not be recorded. {exc}")
+        st.error(f"Nothing was revealed because the access could not be recorded. {problems.shown(exc, who.role)}")
         return
     except phi_reveal.UnknownClaim as exc:
-        st.warning(str(exc))
+        st.warning(md(exc))
         return
-    st.success(f"Recorded in the access log: {who.user}, {decision.purpose.value}, claim {key}. "
+    st.success(f"Recorded in the access log: {md(who.user)}, {decision.purpose.value}, claim {key}. "
                "The values disappear at your next action on this page.")
     if decision.needs_review:
         st.warning("This break-glass access is flagged for review by the compliance officer.")
-    st.table(pd.DataFrame({"identifier": [PhiField(f).label for f in values], "value": list(values.values())}))
+    # st.table reads Markdown in its cells: identifiers are data, shown as text
+    st.table(pd.DataFrame({"identifier": [PhiField(f).label for f in values], "value": [md(v) for v in values.values()]}))
 
 
 def render() -> None:
@@ -76,9 +78,6 @@ def render() -> None:
     st.title("Record review")
     st.info("The review worklist (sampled claims, finding entry, rebuttal before results are final) comes with the "
             "sampling issue. Until then this page reveals patient identifiers for a claim key, for pulling the chart.")
-    if not can(who.role, Permission.REVEAL_PHI):
-        st.info(f"Your role may not {Permission.REVEAL_PHI.label}.")
-        return
     column, _ = st.columns([3, 2])
     with column:
         reveal_form(who)

@@ -7,9 +7,11 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from queries import metrics
-from queries.stats import p_chart_alerts
+from queries.metrics import LABELS
+from queries.stats import p_chart_signals
 from views import charts, filters, session, tables, trends
-from views.targets import LABELS, configured, percent
+from views.targets import configured
+from views.text import md, percent
 
 ACCURACY_RATES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "principal_dx_accuracy")
 HEATMAP_CODERS = 20
@@ -25,8 +27,9 @@ def trend_section(scope: metrics.Filters, targets: dict) -> None:
         return
     charts.show(charts.p_chart(chart, f"{LABELS[rate]} by month, with 3-sigma control limits", targets.get(rate)),
                 key="accuracy-pchart")
-    for alert in p_chart_alerts(chart):
-        st.warning(f"{alert['period']}: {alert['kind']} ({percent(alert['rate'])} against {percent(alert['limit'])}).")
+    for signal in p_chart_signals(chart, metrics.RATES[rate].higher_is_better):
+        st.warning(f"{signal.period}: {signal.label}, {signal.direction} than usual ({percent(signal.rate)} against "
+                   f"{percent(signal.limit)}).")
     tables.table_and_csv(chart, "accuracy-by-month", f"{LABELS[rate].lower()} by month")
 
 
@@ -62,7 +65,7 @@ def findings_section(scope: metrics.Filters, coders: list[str], selected_rows: l
     coder = st.selectbox("Coder", coders, key=_CODER)
     findings = session.query(metrics.coder_findings, scope, coder)
     if findings.empty:
-        st.info(f"Coder {coder} has no audit findings in this scope.")
+        st.info(f"Coder {md(coder)} has no audit findings in this scope.")
         return
     errors = findings[findings["finding"] != "agree"]
     st.caption(f"{len(findings):,} findings (DRG findings included), {len(errors):,} of them errors. Claims appear by "

@@ -13,7 +13,8 @@ from audit import keys
 from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, Role, can, parse_role, require
 from audit.users import UserError, UserStore
-from views import session
+from views import problems, session
+from views.text import md
 
 _DONE = "admin.done"
 KEYS = (
@@ -38,9 +39,9 @@ def change(action: Callable[[], object], done: str) -> None:
         require(session.current().role, Permission.MANAGE_USERS)
         action()
     except (UserError, PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(md(exc))
     except AccessLogError as exc:
-        st.error(f"Nothing was changed: the change could not be recorded. {exc}")
+        st.error(f"Nothing was changed: the change could not be recorded. {problems.shown(exc, session.role())}")
     else:
         st.session_state[_DONE] = done
         st.rerun()  # redraw the accounts table with the change
@@ -54,23 +55,23 @@ def account_forms(store: UserStore, who: session.SignedIn, usernames: list[str])
         role = st.selectbox("Role", list(Role), format_func=lambda r: r.label)
         password = st.text_input("Initial password", type="password", help="At least 12 characters, not containing the username.")
         if st.form_submit_button("Add account"):
-            change(lambda: store.add_user(username, role, password, **actor), f"Account {username.strip().lower()} added.")
+            change(lambda: store.add_user(username, role, password, **actor), f"Account {md(username.strip().lower())} added.")
     with status:
         name = st.selectbox("Account", usernames, key="admin.status_user")
         left, right = st.columns(2)
         if left.button("Disable", disabled=not usernames):
-            change(lambda: store.disable_user(name, **actor), f"{name} is disabled; open sessions end at their next action.")
+            change(lambda: store.disable_user(name, **actor), f"{md(name)} is disabled; open sessions end at their next action.")
         if right.button("Enable", disabled=not usernames):
-            change(lambda: store.enable_user(name, **actor), f"{name} is enabled.")
+            change(lambda: store.enable_user(name, **actor), f"{md(name)} is enabled.")
     with reset, st.form("admin.reset", clear_on_submit=True):
         name = st.selectbox("Account", usernames, key="admin.reset_user")
         password = st.text_input("New password", type="password")
         if st.form_submit_button("Reset password", disabled=not usernames):
-            change(lambda: store.reset_password(name, password, **actor), f"Password of {name} reset; any lockout ended.")
+            change(lambda: store.reset_password(name, password, **actor), f"Password of {md(name)} reset; any lockout ended.")
     with unlock:
         name = st.selectbox("Account", usernames, key="admin.unlock_user")
         if st.button("Unlock", disabled=not usernames):
-            change(lambda: store.unlock(name, **actor), f"{name} is unlocked.")
+            change(lambda: store.unlock(name, **actor), f"{md(name)} is unlocked.")
 
 
 def key_status(who: session.SignedIn) -> None:
@@ -85,18 +86,18 @@ def key_status(who: session.SignedIn) -> None:
     try:
         ring = keys.load_data_keyring(key_dir)
     except keys.KeyProblem as exc:
-        st.error(str(exc))
+        st.error(problems.shown(exc, who.role))
         return
     if ring is None:
         st.warning("There is no data keyring yet: the first ingest creates it.")
     else:
-        st.caption(f"Primary data key: {ring.primary}. Keys in the ring: {', '.join(sorted(ring.keys))}. "
+        st.caption(f"Primary data key: {md(ring.primary)}. Keys in the ring: {md(', '.join(sorted(ring.keys)))}. "
                    "Key material is never shown.")
     if can(who.role, Permission.ROTATE_KEYS):
         st.caption("Rotate the data key with `python manage.py rotate-key` (add `--retire-old` once every vault value "
                    "is re-encrypted). Back up the key folder separately from the data.")
     checkpoints = session.paths().checkpoint_dir
-    st.caption(f"Access-log checkpoints: {checkpoints} ({'present' if checkpoints.exists() else 'none yet'}).")
+    st.caption(f"Access-log checkpoints: {md(checkpoints)} ({'present' if checkpoints.exists() else 'none yet'}).")
 
 
 def render() -> None:
@@ -111,8 +112,7 @@ def render() -> None:
         st.info("No local accounts yet. Add one below, or with `python manage.py users add`.")
     else:
         st.dataframe(table, hide_index=True)
-    if can(who.role, Permission.MANAGE_USERS):
-        account_forms(store, who, table["username"].tolist())
+    account_forms(store, who, table["username"].tolist())  # each change is authorised where it is made (change)
     key_status(who)
 
 

@@ -12,8 +12,9 @@ from audit.events import ACTIONS, AccessEvent
 from audit.log.export import export_csv, fhir_bundle
 from audit.log.read import read_events
 from audit.log.verify import verify
-from audit.permissions import Permission, can
+from audit.permissions import Permission, can, needs_review
 from views import session, tables
+from views.text import md
 
 MAX_ROWS = 2_000
 DEFAULT_DAYS = 7
@@ -30,10 +31,10 @@ def verification() -> None:
         st.session_state[_VERIFIED] = cached
     report = cached[1]
     if report.ok:
-        st.success(f"Log verified: {report.summary()}")
+        st.success(f"Log verified: {md(report.summary())}")
     else:
-        st.error(f"The log failed verification: {report.summary()}\n\n"
-                 + "\n".join(f"- {problem}" for problem in report.problems[:20]))
+        st.error(f"The log failed verification: {md(report.summary())}\n\n"
+                 + "\n".join(f"- {md(problem)}" for problem in report.problems[:20]))
 
 
 def as_rows(events: list[dict]) -> pd.DataFrame:
@@ -45,10 +46,6 @@ def as_rows(events: list[dict]) -> pd.DataFrame:
         "fields": ", ".join(e.get("fields", ())),
         "details": json.dumps(e.get("details", {}), sort_keys=True),
     } for e in events], columns=columns)
-
-
-def needs_review(event: dict) -> bool:
-    return event.get("action") == "phi_reveal" and bool(event.get("details", {}).get("needs_review"))
 
 
 def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from queries import metrics
+from queries.metrics import LABELS
 from views import charts, filters, kpis, session, tables, trends
-from views.targets import LABELS, configured
+from views.targets import configured
 
 RATES = ("unspecified_rate", "invalid_code_rate", "laterality_unspecified_rate")
 LEVELS = {"chapter": "ICD-10-CM chapter", "block": "ICD-10-CM block", "coder": "coder", "facility": "facility"}
@@ -21,6 +22,12 @@ def _heading(level: str, code: str, title: object) -> str:
         return code
     short = title if len(title) <= 48 else title[:47].rstrip() + "…"
     return f"Ch. {code} {short}" if level == "chapter" else f"{code} {short}"
+
+
+def _codes_text(codes: object) -> str:
+    """'M46.01, M46.02, ...'; blank where the category holds no more specific code (the list is missing,
+    which DuckDB hands over as pd.NA, not None)."""
+    return "" if pd.api.types.is_scalar(codes) else ", ".join(codes)
 
 
 def by_level(scope: metrics.Filters, level: str) -> pd.DataFrame:
@@ -69,7 +76,7 @@ def codes_section(scope: metrics.Filters) -> None:
     if top.empty:
         st.info("No unspecified codes in this scope.")
     else:
-        top = top.assign(examples=top["examples"].map(lambda codes: ", ".join(codes) if codes is not None else ""))
+        top = top.assign(examples=top["examples"].map(_codes_text))
         shown = top[["code_dotted", "description", "uses", "specific_alternatives", "examples"]]
         charts.show(charts.labelled_bars(shown.head(12), "code_dotted", "uses", "Most used unspecified codes",
                                          money=False, text=shown.head(12)["description"]), key="specificity-top")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import metrics
+from queries.metrics import LABELS
 from views import charts, filters, kpis, palette, session, tables, trends
-from views.targets import LABELS, configured
+from views.targets import configured
 
 TILES = ("denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate")
 RATES = ("denial_rate", "coding_denial_share", "appeal_overturn_rate")

@@ -1,0 +1,51 @@
+"""What an aggregate may carry when it leaves as a file: the small-cell rule, formula-safe CSV, and the
+export event that records it."""
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.exports import SUPPRESSED_FLAG, csv_bytes, export_event, publishable_csv, suppress_small_cells
+
+GROUPS = pd.DataFrame({
+    "coder_id": ["C001", "C002", "C003"],
+    "findings": [250, 7, 40],
+    "errors": [12, 1, 0],
+    "code_accuracy": [0.952, 0.857, 1.0],
+    "net_impact": [-120.5, -30.0, 0.0],
+    "coding_related": [True, False, True],
+})
+
+
+def test_rows_with_counts_from_1_to_10_lose_every_number_but_keep_their_labels():
+    out = suppress_small_cells(GROUPS)
+    assert list(out[SUPPRESSED_FLAG]) == [False, True, False]
+    assert out.loc[1, "coder_id"] == "C002"
+    assert out.loc[1, ["findings", "errors", "code_accuracy", "net_impact"]].isna().all()
+    assert out.loc[0, "findings"] == 250 and out.loc[2, "errors"] == 0  # zero is published
+    assert list(out["coding_related"]) == [True, False, True]
+
+
+def test_counts_can_be_named_when_whole_numbers_are_not_all_counts():
+    frame = pd.DataFrame({"code": ["K85.92"], "uses": [407], "specific_alternatives": [3]})
+    assert not suppress_small_cells(frame, counts=["uses"])[SUPPRESSED_FLAG].any()
+    assert suppress_small_cells(frame)[SUPPRESSED_FLAG].all()
+
+
+def test_csv_text_that_a_spreadsheet_would_run_is_quoted():
+    text = csv_bytes(pd.DataFrame({"payer": ["=HYPERLINK(1)", "Medicare"], "amount": [-5.0, 3.0]})).decode()
+    assert "'=HYPERLINK(1)" in text and "-5.0" in text
+
+
+def test_the_published_file_suppresses_small_cells_unless_they_are_included():
+    suppressed = publishable_csv(GROUPS, include_small_cells=False).decode().splitlines()
+    assert suppressed[0].endswith(f",{SUPPRESSED_FLAG}") and suppressed[2] == "C002,,,,,False,True"
+    included = publishable_csv(GROUPS, include_small_cells=True).decode().splitlines()
+    assert included[2] == "C002,7,1,0.857,-30.0,False"
+
+
+def test_the_export_event_names_the_file_its_rows_scope_and_small_cell_choice():
+    event = export_event("demo:auditor", "auditor", "coder-scorecards", 3, {"filters": {"payer": ["Medicare"]}},
+                         include_small_cells=True)
+    assert (event.user, event.role, event.action, event.resource) == ("demo:auditor", "auditor", "export", "csv:coder-scorecards")
+    assert event.details == {"filters": {"payer": ["Medicare"]}, "rows": 3, "small_cells": "included"}
+    assert export_event("u", "coding_manager", "x", 0, {}, include_small_cells=False).details["small_cells"] == "suppressed"

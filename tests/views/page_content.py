@@ -1,0 +1,42 @@
+"""What each page shows on a demo store, at least: the sections, tiles, charts, tables and inputs a user of
+that page relies on. Checked through AppTest (tests/views) and in the real browser (tests/e2e), so a page
+that opens with only its title, or with an error box, fails."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit.permissions import Page
+
+
+@dataclass(frozen=True)
+class Content:
+    sections: tuple[str, ...] = ()   # subheaders, each the start of one st.subheader
+    tiles: int = 0                   # st.metric
+    charts: int = 0                  # Plotly charts
+    tables: int = 0                  # st.dataframe
+    inputs: tuple[str, ...] = ()     # labels of input widgets
+    texts: tuple[str, ...] = ()      # text shown in a caption or message
+
+
+PAGES: dict[Page, Content] = {
+    Page.OVERVIEW: Content(sections=("Trends: the 24 months to",), tiles=9, charts=1),
+    Page.ACCURACY: Content(
+        sections=("Accuracy by month", "Coders against the target", "Coder scorecards", "Findings of one coder",
+                  "Errors by category", "Coder by error category", "Financial impact of audit findings"),
+        charts=5, tables=2, inputs=("Measure", "Coder"),
+    ),
+    Page.SPECIFICITY: Content(
+        sections=("Where unspecified and invalid codes occur", "Unspecified codes used most, with more specific alternatives",
+                  "Invalid codes submitted"),
+        tiles=3, charts=3, tables=2, inputs=("Break down by",),
+    ),
+    Page.DENIALS: Content(sections=("Over time", "By payer", "By claim adjustment reason code (CARC)", "Appeals"),
+                          tiles=4, charts=6),
+    Page.AUDIT_SAMPLING: Content(texts=("The sampling frame the filters select now",)),
+    Page.RECORD_REVIEW: Content(sections=("Reveal patient identifiers for a claim",),
+                                inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
+    Page.ACCESS_LOG: Content(tables=1, inputs=("Days (UTC)", "User", "Action", "Claim key"), texts=("Log verified",)),
+    Page.ADMIN: Content(sections=("Accounts", "Keys"), tables=1, inputs=("Username", "Role", "Initial password")),
+}
+# Pages with the claim filters in the sidebar.
+FILTERS = ("Service dates", "Facility", "Payer", "Coder", "Encounter type")

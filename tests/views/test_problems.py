@@ -1,0 +1,57 @@
+"""Problems a user cannot fix (a damaged access log, the configuration, key files): the server's folders
+are named to an administrator only; a signed-out visitor and every other role get a sentence without
+them, and the full message goes to the server's log."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from audit.log.writer import AccessLogError
+from audit.paths import Paths
+from audit.permissions import Page, Role
+from tests.views.conftest import open_app
+from tests.views.test_pages import page_file, sign_in
+from views import problems
+from views.text import md
+
+
+def cut_the_last_event(paths: Paths) -> None:
+    """Remove the newest line of the log: the writer then refuses to record anything (it cannot be trusted)."""
+    log = paths.log_dir / "events.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:-1]))
+
+
+def shown_text(app: AppTest) -> str:
+    return " ".join(m.value for kind in ("error", "warning", "info", "caption", "markdown") for m in getattr(app, kind))
+
+
+def folder_names(paths: Paths) -> list[str]:
+    folders = [paths.data_dir.resolve(), paths.key_dir.resolve(), paths.log_dir.resolve()]
+    return [name for folder in folders for name in (str(folder), md(folder))]
+
+
+def test_a_signed_out_visitor_sees_no_server_paths_when_the_log_cannot_be_trusted(own_demo, caplog):
+    visitor = open_app()
+    sign_in(open_app(), Role.COMPLIANCE_OFFICER)  # the log has events
+    cut_the_last_event(own_demo)
+    with caplog.at_level("ERROR", logger="codeaudit.dashboard"):
+        sign_in(visitor, Role.AUDITOR)
+    assert [t.value for t in visitor.title] == ["Coding audit and compliance"]  # refused: not recorded
+    shown = shown_text(visitor)
+    assert problems.FOR_ADMINISTRATORS[AccessLogError] in shown
+    assert [name for name in folder_names(own_demo) if name in shown] == []
+    assert str(own_demo.log_dir) in caplog.text  # the operator reads the full message in the server log
+
+
+def test_an_administrator_is_told_which_folders(own_demo):
+    admin = sign_in(open_app(), Role.ADMIN)
+    manager = sign_in(open_app(), Role.CODING_MANAGER)
+    cut_the_last_event(own_demo)
+    [t for t in admin.text_input if t.label == "Username"][0].input("new.auditor")
+    [t for t in admin.text_input if t.label == "Initial password"][0].input("correct horse battery staple")
+    [b for b in admin.button if b.label == "Add account"][0].click().run()
+    assert "Nothing was changed" in admin.error[0].value and md(own_demo.log_dir) in admin.error[0].value
+    manager.switch_page(page_file(Page.SPECIFICITY)).run()
+    shown = shown_text(manager)
+    assert problems.FOR_ADMINISTRATORS[AccessLogError] in shown
+    assert [name for name in folder_names(own_demo) if name in shown] == []
