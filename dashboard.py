@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.log.writer import AccessLogError
-from audit.paths import ConfigurationError
+from config.settings import ConfigurationError
 from queries.metrics import MetricsError
 from queries.store import RealDataLoaded, StoreMissing
 from views import first_start, problems, session, shell, sign_in

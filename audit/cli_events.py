@@ -12,7 +12,7 @@ from collections.abc import Callable
 from audit.events import AccessEvent
 from audit.key_checks import ensure_log_key
 from audit.log.writer import AccessLog
-from audit.paths import Paths
+from config.paths import Paths
 
 Record = Callable[[AccessEvent], None]
 

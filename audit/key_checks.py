@@ -46,9 +46,9 @@ from audit.keys import (
     save_new_key_file,
 )
 from audit.log.files import LOG_FILE
-from audit.paths import Paths
 from audit.sql_files import sql
 from audit.vault import DecryptionError, PhiVault, Pseudonymizer
+from config.paths import Paths
 
 DATA = "data"
 PSEUDONYM = "pseudonym"

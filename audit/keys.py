@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit.durable import fsync_path
-from audit.paths import ConfigurationError
+from config import settings
+from config.settings import ConfigurationError
 
 DATA_KEYRING_FILE = "data_keys.json"
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 LOG_KEY_FILE = "log.key"
-DATA_KEYS_VARIABLE = "CODEAUDIT_DATA_KEYS"
-PSEUDONYM_KEY_VARIABLE = "CODEAUDIT_PSEUDONYM_KEY"
-LOG_KEY_VARIABLE = "CODEAUDIT_LOG_KEY"
+DATA_KEYS_VARIABLE = settings.DATA_KEYS
+PSEUDONYM_KEY_VARIABLE = settings.PSEUDONYM_KEY
+LOG_KEY_VARIABLE = settings.LOG_KEY
 KEY_BYTES = 32
 
 
@@ -111,11 +112,17 @@ def _read_key_file(path: Path) -> str | None:
 
 def key_source(key_dir: Path, file_name: str, variable: str) -> str:
     """Where a key is read from, for messages: the environment variable if set, else its file."""
-    return f"${variable}" if os.environ.get(variable) is not None else str(key_dir / file_name)
+    return f"${variable}" if _from_environment(variable) is not None else str(key_dir / file_name)
+
+
+def _from_environment(variable: str) -> str | None:
+    """The key text given in `variable`, or None when it is not set (config/settings.py reads it)."""
+    secret = settings.load().secret(variable)
+    return None if secret is None else secret.text
 
 
 def _read_b64_key(key_dir: Path, file_name: str, variable: str) -> bytes | None:
-    text = os.environ.get(variable)
+    text = _from_environment(variable)
     source = f"${variable}"
     if text is None:
         text, source = _read_key_file(key_dir / file_name), str(key_dir / file_name)
@@ -131,7 +138,7 @@ def _read_b64_key(key_dir: Path, file_name: str, variable: str) -> bytes | None:
 
 
 def load_data_keyring(key_dir: Path) -> DataKeyring | None:
-    env = os.environ.get(DATA_KEYS_VARIABLE)
+    env = _from_environment(DATA_KEYS_VARIABLE)
     if env is not None:
         return DataKeyring.from_json(env, f"${DATA_KEYS_VARIABLE}")
     path = key_dir / DATA_KEYRING_FILE
@@ -177,7 +184,7 @@ def save_new_key_file(path: Path, content: bytes) -> bool:
 
 def refuse_keyring_from_environment() -> None:
     """Rotation rewrites the keyring file, which it cannot do for keys held in the environment."""
-    if os.environ.get(DATA_KEYS_VARIABLE) is not None:
+    if _from_environment(DATA_KEYS_VARIABLE) is not None:
         raise KeyProblem(
             f"Data keys come from ${DATA_KEYS_VARIABLE}; rotate them by updating that variable (keeping every key "
             "that stored values use), not with this command."

@@ -7,7 +7,8 @@ import sys
 
 from audit.events import cli_actor
 from audit.keys import KeyProblem
-from audit.paths import ConfigurationError, default_paths
+from config.paths import default_paths
+from config.settings import ConfigurationError
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:

@@ -15,10 +15,10 @@ import duckdb
 
 from audit.events import AccessEvent
 from audit.keys import load_data_keyring, require
-from audit.paths import Paths
 from audit.permissions import RevealDecision
 from audit.sql_files import sql
 from audit.vault import PhiVault
+from config.paths import Paths
 
 CLAIM_KEY_PATTERN = re.compile(r"[0-9a-f]{24}")
 VAULT_TABLE = "phi_vault"

@@ -5,34 +5,18 @@ There is no "remember me": a session lives in one browser tab and ends when it i
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from audit.paths import ConfigurationError
 from audit.permissions import PermissionDenied, Role, parse_role
-
-IDLE_MINUTES_ENV = "CODEAUDIT_IDLE_MINUTES"
-LOCKOUT_ATTEMPTS_ENV = "CODEAUDIT_LOCKOUT_ATTEMPTS"
-LOCKOUT_MINUTES_ENV = "CODEAUDIT_LOCKOUT_MINUTES"
-
-
-def _env_int(name: str, default: int, maximum: int) -> int:
-    """A whole number from 1 to `maximum` read from the environment, or `default` when unset."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise ConfigurationError(
-            f"{name} is {text!r}; set it to a whole number from 1 to {maximum}, or unset it for {default}."
-        )
-    return int(text)
+from config import settings
+from config.settings import ConfigurationError
 
 
 def idle_timeout_from_env() -> timedelta:
-    """CODEAUDIT_IDLE_MINUTES, default 15. Capped at 60 so the setting cannot stand in for "remember me"."""
-    return timedelta(minutes=_env_int(IDLE_MINUTES_ENV, 15, 60))
+    """The idle limit (CODEAUDIT_IDLE_MINUTES, config/settings.py)."""
+    return timedelta(minutes=settings.load().idle_minutes)
 
 
 class SessionExpired(Exception):
@@ -67,11 +51,9 @@ class LockoutPolicy:
 
     @classmethod
     def from_env(cls) -> LockoutPolicy:
-        """CODEAUDIT_LOCKOUT_ATTEMPTS (default 5, at most 10) and CODEAUDIT_LOCKOUT_MINUTES (default 15)."""
-        return cls(
-            max_failures=_env_int(LOCKOUT_ATTEMPTS_ENV, 5, 10),
-            duration=timedelta(minutes=_env_int(LOCKOUT_MINUTES_ENV, 15, 24 * 60)),
-        )
+        """CODEAUDIT_LOCKOUT_ATTEMPTS and CODEAUDIT_LOCKOUT_MINUTES (config/settings.py)."""
+        configured = settings.load()
+        return cls(max_failures=configured.lockout_attempts, duration=timedelta(minutes=configured.lockout_minutes))
 
 
 def map_sso_claims(claims: Mapping[str, object], mapping: Mapping[str, str], claim_name: str = "groups") -> Role | None:

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from audit.events import AccessEvent, cli_actor
-from audit.paths import ConfigurationError, Paths, default_paths
 from audit.permissions import Role
 from audit.users import Record, User, UserError, UserStore
+from config.paths import Paths, default_paths
+from config.settings import ConfigurationError
 
 Command = Callable[[UserStore, argparse.Namespace, Paths], str]
 

@@ -21,7 +21,7 @@ from audit.events import AccessEvent  # noqa: E402
 from audit.key_checks import ensure_log_key  # noqa: E402
 from audit.log.verify import verify  # noqa: E402
 from audit.log.writer import AccessLog  # noqa: E402
-from audit.paths import Paths  # noqa: E402
+from config.paths import Paths  # noqa: E402
 
 BATCH = 10_000
 

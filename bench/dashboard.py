@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from audit.key_checks import ensure_log_key  # noqa: E402
-from audit.paths import Paths  # noqa: E402
+from config.paths import Paths  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit.paths import Paths  # noqa: E402
+from config.paths import Paths  # noqa: E402
 from data.demo import generate  # noqa: E402
 from queries.ingest import ingest  # noqa: E402
 

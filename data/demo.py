@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from faker import Faker
 
-from audit.paths import Paths
+from config.paths import Paths
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
 from queries.reference import dotted, icd10cm_frame

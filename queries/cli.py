@@ -20,7 +20,8 @@ from audit.exports import SUPPRESSED_FLAG, suppress_small_cells
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
-from audit.paths import ConfigurationError, Paths, default_paths
+from config.paths import Paths, default_paths
+from config.settings import ConfigurationError
 from queries.ingest import IngestError, IngestResult
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreBusy, StoreMissing, connect_read_only

@@ -23,8 +23,8 @@ import pyarrow as pa
 
 from audit.events import AccessEvent, cli_actor
 from audit.key_checks import open_store_keys
-from audit.paths import Paths
 from audit.vault import PhiVault, Pseudonymizer
+from config.paths import Paths
 from queries.ingest_files import SPECS, TABLES, IngestError, find_inputs, stage
 from queries.reference import ensure_reference
 from queries.sql_files import sql, sql_template

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from audit.durable import fsync_path
-from audit.paths import Paths
+from config.paths import Paths
 from queries.sql_files import sql, sql_literal
 
 DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": True}

@@ -14,11 +14,11 @@ queries.metrics.RATES, so a target cannot contradict the metric. Never imports s
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from audit.paths import ConfigurationError
+from config import settings
+from config.settings import ConfigurationError
 from queries.metrics import LABELS, RATES
 
 DEFAULTS: dict[str, float] = {
@@ -67,21 +67,20 @@ def _parse(metric: str, text: object, source: str) -> float:
 
 
 def load_targets(secrets: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Target]:
-    """Targets by metric: defaults, then `secrets` (the [targets] table), then the environment."""
-    env = os.environ if environ is None else environ
+    """Targets by metric: defaults, then `secrets` (the [targets] table), then the CODEAUDIT_TARGET_*
+    variables (read by config/settings.py; `environ` stands in for the environment in tests)."""
     table = dict(secrets or {})
-    unknown = sorted(set(table) - set(DEFAULTS))
-    if unknown:
-        raise ConfigurationError(
-            f"[targets] in secrets.toml names unknown metrics ({', '.join(unknown)}); use: {', '.join(DEFAULTS)}."
-        )
+    overrides = settings.load(environ).target_overrides
+    for names, where in ((table, "[targets] in secrets.toml"), (overrides, "CODEAUDIT_TARGET_* variables")):
+        unknown = sorted(set(names) - set(DEFAULTS))
+        if unknown:
+            raise ConfigurationError(f"{where} name unknown metrics ({', '.join(unknown)}); use: {', '.join(DEFAULTS)}.")
     targets = {}
     for metric, default in DEFAULTS.items():
         value = default
         if metric in table:
             value = _parse(metric, table[metric], "secrets.toml [targets]")
-        variable = f"CODEAUDIT_TARGET_{metric.upper()}"
-        if env.get(variable, "").strip():
-            value = _parse(metric, env[variable], f"${variable}")
+        if metric in overrides:
+            value = overrides[metric][0]
         targets[metric] = Target(metric, value, RATES[metric].higher_is_better)
     return targets

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.paths import Paths
+from config.paths import Paths
 
 
 @pytest.fixture

@@ -8,16 +8,15 @@ same demo.) CODEAUDIT_DEMO_CLAIMS sets the size (default 20,000 claims; tests us
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 import streamlit as st
 
+from config import settings
 from data.demo import build_demo
 from views import session
 from views.text import md
 
-DEMO_CLAIMS_ENV = "CODEAUDIT_DEMO_CLAIMS"
 log = logging.getLogger("codeaudit.dashboard")
 
 
@@ -36,7 +35,7 @@ def ensure_store() -> None:
     bar = st.progress(0.0, "Waiting for the build another session started")
     with _build_lock():
         if not paths.store.exists():
-            claims = int(os.environ.get(DEMO_CLAIMS_ENV) or 20_000)
+            claims = settings.load().demo_claims
             result = build_demo(paths, n_claims=claims, recorder=session.record, actor=("dashboard:first-start", "system"),
                                 progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
             if result.created_keys:

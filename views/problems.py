@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 
 from audit.log.writer import AccessLogError
-from audit.paths import ConfigurationError
 from audit.permissions import Role
+from config.settings import ConfigurationError
 from queries.store import StoreMissing
 from views.text import md
 

@@ -17,10 +17,10 @@ import streamlit as st
 
 from audit.events import AccessEvent
 from audit.log.writer import AccessLog, AccessLogError
-from audit.paths import Paths, default_paths
 from audit.permissions import Role, parse_role
 from audit.session_policy import SessionExpired, SessionGuard
 from audit.users import UserStore
+from config.paths import Paths, default_paths
 from queries.store import StoreReader, demo_mode
 from views import problems
 

@@ -6,10 +6,10 @@ import streamlit as st
 
 from audit.events import AccessEvent
 from audit.log.writer import AccessLogError
-from audit.paths import ConfigurationError
 from audit.permissions import PermissionDenied, Role, parse_role
 from audit.session_policy import idle_timeout_from_env, map_sso_claims
 from audit.users import SignInError
+from config.settings import ConfigurationError
 from queries.store import demo_mode
 from views import charts, problems, session, sso
 from views.text import md

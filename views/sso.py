@@ -20,15 +20,14 @@ while it is fresh (issued within the idle timeout) and the user signs in again o
 """
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from audit.paths import ConfigurationError
+from config import settings as config_settings
+from config.settings import ConfigurationError
 
-ROLES_ENV = "CODEAUDIT_SSO_ROLES"
+ROLES_ENV = config_settings.SSO_ROLES
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,7 @@ def settings(auth: Mapping[str, object] | None, environ: Mapping[str, str] | Non
     """The SSO settings from the secrets' [auth] table, or None when SSO is not configured."""
     if not auth or "redirect_uri" not in auth or "cookie_secret" not in auth:
         return None
-    env = os.environ if environ is None else environ
-    mapping: object = auth.get("roles")
-    if not mapping and env.get(ROLES_ENV, "").strip():
-        try:
-            mapping = json.loads(env[ROLES_ENV])
-        except ValueError:
-            mapping = None
+    mapping: object = auth.get("roles") or config_settings.load(environ).sso_roles
     if not isinstance(mapping, Mapping) or not mapping:
         raise ConfigurationError(
             f"Single sign-on is configured but no group-to-role mapping is: add an [auth.roles] table to "

@@ -14,7 +14,7 @@ from audit.log.format import Anchor, Signer, anchor_public_key, utc_now
 from audit.log.identity import identity_of
 from audit.log.verify import VerifyReport, verify
 from audit.log.writer import AccessLog
-from audit.paths import Paths
+from config.paths import Paths
 
 
 class AnchorRefused(Exception):

@@ -19,7 +19,8 @@ from audit.log.export import export_csv, fhir_bundle
 from audit.log.read import read_events
 from audit.log.verify import verify
 from audit.log.writer import AccessLog, AccessLogError
-from audit.paths import ConfigurationError, Paths, default_paths
+from config.paths import Paths, default_paths
+from config.settings import ConfigurationError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from audit.keys import load_log_key, require
-from audit.paths import Paths
+from config.paths import Paths
 
 LOG_FILE = "events.jsonl"
 LOCK_FILE = "events.lock"

@@ -27,7 +27,7 @@ from audit.durable import fsync_path
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, newest
 from audit.log.files import LOG_FILE, lines_oldest_first
 from audit.log.format import SLOT_SIZE, Signer, checkpoint_key, read_slots, unseal
-from audit.paths import Paths
+from config.paths import Paths
 
 DATA_FOLDER_FILE = "data_folder"
 _LEGACY_NAME_LENGTH = 16

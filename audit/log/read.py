@@ -8,7 +8,7 @@ from typing import Any
 
 from audit.log.files import LOG_FILE, lines_newest_first
 from audit.log.format import as_log_time
-from audit.paths import Paths
+from config.paths import Paths
 
 
 def read_events(

@@ -27,7 +27,7 @@ from audit.log.format import (
     unseal,
 )
 from audit.log.identity import locate, log_identity
-from audit.paths import Paths
+from config.paths import Paths
 
 # Problem kinds.
 MODIFIED = "modified event"

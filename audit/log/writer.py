@@ -22,7 +22,7 @@ from audit.log.checkpoints import CheckpointWriter
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_durable, open_log_key, same_file
 from audit.log.format import GENESIS_HASH, Checkpoint, Signer, seal_event, unseal, utc_now
 from audit.log.identity import Home, adopt, claim, locate, log_identity
-from audit.paths import Paths
+from config.paths import Paths
 
 
 class AccessLogError(RuntimeError):

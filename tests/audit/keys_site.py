@@ -15,7 +15,8 @@ import duckdb
 import pytest
 
 import manage as manage_py
-from audit.paths import REPO_ROOT, Paths
+from config.paths import Paths
+from config.settings import REPO_ROOT
 
 KEY_VARIABLES = ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY")
 

@@ -13,7 +13,7 @@ from audit.log.cli import register
 from audit.log.files import LOG_FILE
 from audit.log.verify import verify
 from audit.log.writer import AccessLog
-from audit.paths import Paths
+from config.paths import Paths
 
 LOG_V1 = Path(__file__).parent / "data" / "log_v1"  # written by the code before the audit/log split
 LOG_V1_FOLDER = "7d365753ad9a6854"  # its checkpoint folder, named by a hash of the path it was written at

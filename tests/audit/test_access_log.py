@@ -29,7 +29,8 @@ from audit.log.verify import (
     verify,
 )
 from audit.log.writer import AccessLog, AccessLogError
-from audit.paths import REPO_ROOT, Paths
+from config.paths import Paths
+from config.settings import REPO_ROOT
 from tests.audit import log_support as support
 
 
@@ -223,7 +224,7 @@ WRITER = """
 import sys
 from audit.log.writer import AccessLog
 from audit.events import AccessEvent
-from audit.paths import default_paths
+from config.paths import default_paths
 with AccessLog(default_paths()) as log:
     for i in range(int(sys.argv[1])):
         log.append(AccessEvent(user=sys.argv[2], role="coder", action="page_view", resource=f"page {i}"))

@@ -12,9 +12,9 @@ import pytest
 from audit import phi_reveal
 from audit.keys import load_pseudonym_key
 from audit.log.writer import AccessLog
-from audit.paths import Paths
 from audit.permissions import PhiField, PurposeOfUse, Role, authorize_reveal
 from audit.vault import Pseudonymizer
+from config.paths import Paths
 from tests.audit.keys_site import CLAIMS, KEY_VARIABLES, back_up, manage, manage_here, restore, store_counts, write_claims
 
 PASSWORD = "a long enough passphrase\n"

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from audit.keys import DATA_KEYRING_FILE, LOG_KEY_FILE, PSEUDONYM_KEY_FILE
-from audit.paths import Paths
+from config.paths import Paths
 from tests.audit.keys_site import CLAIMS, NEW_CLAIMS, back_up, manage, manage_here, restore, store_counts, write_claims
 
 PASSWORD = "a long enough passphrase\n"

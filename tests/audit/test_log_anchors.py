@@ -21,7 +21,7 @@ from audit.log.format import Anchor, anchor_public_key
 from audit.log.read import read_events
 from audit.log.verify import BAD_ANCHOR, UNANCHORED, verify
 from audit.log.writer import AccessLog
-from audit.paths import Paths
+from config.paths import Paths
 from tests.audit import log_support as support
 
 

@@ -14,7 +14,7 @@ from audit.log.files import LOG_FILE
 from audit.log.identity import DATA_FOLDER_FILE
 from audit.log.verify import MISSING_CHECKPOINT, REPLACED, TRUNCATED, verify
 from audit.log.writer import AccessLog, AccessLogError
-from audit.paths import Paths
+from config.paths import Paths
 from tests.audit import log_support as support
 
 

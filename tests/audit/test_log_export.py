@@ -19,8 +19,8 @@ from audit.log.export import ACT_REASON, CLAIM_SYSTEM, CSV_COLUMNS, PURPOSES, ex
 from audit.log.read import read_events
 from audit.log.verify import verify
 from audit.log.writer import AccessLog
-from audit.paths import Paths
 from audit.permissions import PurposeOfUse
+from config.paths import Paths
 from tests.audit import log_support as support
 
 

@@ -12,9 +12,9 @@ from audit import phi_reveal
 from audit.keys import load_pseudonym_key
 from audit.log.read import read_events
 from audit.log.writer import AccessLog, AccessLogError
-from audit.paths import Paths
 from audit.permissions import PhiField, PurposeOfUse, Role, authorize_reveal
 from audit.vault import PhiVault, Pseudonymizer
+from config.paths import Paths
 from queries.ingest import ingest
 from tests.conftest import Recorded
 

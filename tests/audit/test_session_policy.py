@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from audit.paths import ConfigurationError
 from audit.permissions import PermissionDenied, Role
 from audit.session_policy import LockoutPolicy, SessionExpired, SessionGuard, map_sso_claims
+from config.settings import ConfigurationError
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)

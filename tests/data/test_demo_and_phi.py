@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audit.paths import Paths
+from config.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
 from tests.conftest import Recorded
 

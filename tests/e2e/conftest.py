@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.paths import Paths
+from config.paths import Paths
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, stop, wait_healthy
 from tests.views.hostile import build_hostile_store
 

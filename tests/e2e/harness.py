@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from audit.paths import Paths
+from config.paths import Paths
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

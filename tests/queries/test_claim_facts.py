@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.paths import Paths
+from config.paths import Paths
 from data.demo import build_demo
 from queries.ingest import ingest
 from queries.metrics import DIMENSION_KEYS, Filters, appeal_funnel, carc_pareto, error_pareto, specificity_by, summary

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 READER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from audit.paths import default_paths
+    from config.paths import default_paths
     from queries.store import StoreReader
     reader = StoreReader(default_paths())
     stop = Path(sys.argv[1])

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from audit.keys import KeyProblem, load_data_keyring, load_pseudonym_key
-from audit.paths import Paths
 from audit.vault import DecryptionError, PhiVault
+from config.paths import Paths
 from queries import ingest as ingest_module
 from queries.ingest import IngestError, ingest
 from tests.conftest import Recorded
@@ -370,7 +370,7 @@ def test_first_use_creates_private_key_files(paths, src, write_csv):
 
 
 def test_key_folder_inside_data_folder_is_refused(tmp_path):
-    from audit.paths import ConfigurationError
+    from config.settings import ConfigurationError
     with pytest.raises(ConfigurationError, match="inside the data folder"):
         Paths(data_dir=tmp_path, key_dir=tmp_path / "keys").ensure()
 

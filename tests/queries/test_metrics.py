@@ -23,7 +23,7 @@ import simple_icd_10_cm as icd
 from statsmodels.stats.proportion import proportion_confint
 
 from audit.keys import load_pseudonym_key
-from audit.paths import Paths
+from config.paths import Paths
 from queries.ingest import ingest
 from queries.metrics import (
     DIMENSION_KEYS,

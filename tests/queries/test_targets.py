@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.paths import ConfigurationError
+from config.settings import ConfigurationError
 from queries.metrics import LABELS, RATES
 from queries.targets import DEFAULTS, load_targets
 

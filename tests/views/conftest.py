@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit.paths import Paths
+from config.paths import Paths
 from data.demo import build_demo
 from tests.conftest import Recorded
 

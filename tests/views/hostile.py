@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from audit.paths import Paths
+from config.paths import Paths
 from data.demo import generate
 from queries.ingest import ingest
 from tests.conftest import Recorded

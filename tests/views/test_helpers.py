@@ -10,8 +10,8 @@ from audit import exports
 from audit.key_checks import ensure_log_key
 from audit.log.read import read_events
 from audit.log.writer import AccessLog, AccessLogError
-from audit.paths import ConfigurationError
 from audit.permissions import Role
+from config.settings import ConfigurationError
 from views import sso
 from views.session import SignedIn
 from views.tables import export_producer

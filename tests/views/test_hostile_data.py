@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit.paths import Paths
 from audit.permissions import Page, Role, allowed_pages
+from config.paths import Paths
 from tests.views.conftest import new_paths, open_app, point_at, without_key_variables
 from tests.views.hostile import HOSTILE, MARKUP, VALUES, build_hostile_store
 from tests.views.test_pages import no_exception, page_file, sign_in

@@ -10,9 +10,9 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from audit.log.read import read_events
-from audit.paths import ConfigurationError
 from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
 from audit.users import UserStore
+from config.settings import ConfigurationError
 from queries.store import connect_read_only
 from tests.views.conftest import APP, DEMO_DAYS, open_app, point_at
 from tests.views.page_content import FILTERS, PAGES

@@ -6,8 +6,8 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from audit.log.writer import AccessLogError
-from audit.paths import Paths
 from audit.permissions import Page, Role
+from config.paths import Paths
 from tests.views.conftest import open_app
 from tests.views.test_pages import page_file, sign_in
 from views import problems

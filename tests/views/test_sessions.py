@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit.log.read import read_events
-from audit.paths import Paths
 from audit.permissions import Page, PhiField, PurposeOfUse, Role
 from audit.users import UserStore
+from config.paths import Paths
 from queries import metrics
 from queries.ingest import ingest
 from queries.store import RealDataLoaded, StoreReader, connect_read_only, write_transaction

@@ -3,7 +3,6 @@ before it is committed) and the state of the keys (which exist and where, the pr
 never key material). The administrator sees no coding or patient data."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import pandas as pd
@@ -79,9 +78,8 @@ def key_status(who: session.SignedIn) -> None:
     key_dir = session.paths().key_dir
     rows = []
     for label, file_name, variable in KEYS:
-        from_env = os.environ.get(variable) is not None
-        rows.append({"key": label, "source": f"${variable}" if from_env else str(key_dir / file_name),
-                     "present": from_env or (key_dir / file_name).exists()})
+        source = keys.key_source(key_dir, file_name, variable)
+        rows.append({"key": label, "source": source, "present": source.startswith("$") or (key_dir / file_name).exists()})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     try:
         ring = keys.load_data_keyring(key_dir)

@@ -1,15 +1,11 @@
 """Where data and keys live. Keys never sit inside the data folder they protect."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ConfigurationError(RuntimeError):
-    """A setting makes safe operation impossible; the message says how to fix it."""
+from config import settings
+from config.settings import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ class Paths:
 
 
 def default_paths(data_dir: str | Path | None = None) -> Paths:
-    """Data: CODEAUDIT_DATA_DIR (default ./var). Keys: CODEAUDIT_KEY_DIR (default ~/.config/codeaudit)."""
-    data = Path(data_dir or os.environ.get("CODEAUDIT_DATA_DIR") or REPO_ROOT / "var")
-    keys = Path(os.environ.get("CODEAUDIT_KEY_DIR") or Path.home() / ".config" / "codeaudit")
-    return Paths(data_dir=data, key_dir=keys)
+    """Data: `data_dir`, else CODEAUDIT_DATA_DIR (default ./var). Keys: CODEAUDIT_KEY_DIR (default
+    ~/.config/codeaudit). See config/settings.py."""
+    configured = settings.load()
+    return Paths(data_dir=Path(data_dir) if data_dir else configured.data_dir, key_dir=configured.key_dir)

@@ -1,0 +1,144 @@
+"""Every setting the environment can give, read and validated here and nowhere else.
+
+`load()` reads the environment (or a mapping given by a test) each time it is called, so a change to a
+variable takes effect at the next run, and returns a frozen `Settings`. A value that makes safe
+operation impossible raises ConfigurationError with one sentence naming the variable and what to set.
+Secrets (keys given as variables) are held as `Secret`, whose repr never shows them. The variables,
+their defaults and their limits are listed in README.md (Configuration); tests/test_settings.py keeps
+that table and this module equal.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "CODEAUDIT_"
+TARGET_PREFIX = PREFIX + "TARGET_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting makes safe operation impossible; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret from the environment: its text is there to use, never to print."""
+
+    variable: str
+    text: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"${self.variable} (secret)"
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """A whole-number setting: its variable, default and inclusive limits."""
+
+    variable: str
+    default: int
+    low: int
+    high: int
+
+    def read(self, env: Mapping[str, str]) -> int:
+        text = env.get(self.variable, "").strip()
+        if not text:
+            return self.default
+        if not text.isdigit() or not self.low <= int(text) <= self.high:
+            raise ConfigurationError(
+                f"{self.variable} is {text!r}; set it to a whole number from {self.low:,} to {self.high:,}, "
+                f"or unset it for {self.default:,}."
+            )
+        return int(text)
+
+
+# Capped at 60 minutes so idle sign-out cannot stand in for "remember me".
+IDLE_MINUTES = WholeNumber(PREFIX + "IDLE_MINUTES", 15, 1, 60)
+LOCKOUT_ATTEMPTS = WholeNumber(PREFIX + "LOCKOUT_ATTEMPTS", 5, 1, 10)
+LOCKOUT_MINUTES = WholeNumber(PREFIX + "LOCKOUT_MINUTES", 15, 1, 24 * 60)
+DEMO_CLAIMS = WholeNumber(PREFIX + "DEMO_CLAIMS", 20_000, 100, 2_000_000)
+DATA_DIR = PREFIX + "DATA_DIR"
+KEY_DIR = PREFIX + "KEY_DIR"
+DATA_KEYS = PREFIX + "DATA_KEYS"
+PSEUDONYM_KEY = PREFIX + "PSEUDONYM_KEY"
+LOG_KEY = PREFIX + "LOG_KEY"
+SSO_ROLES = PREFIX + "SSO_ROLES"
+SECRET_VARIABLES = (DATA_KEYS, PSEUDONYM_KEY, LOG_KEY)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    key_dir: Path
+    idle_minutes: int
+    lockout_attempts: int
+    lockout_minutes: int
+    demo_claims: int
+    # Overrides of metric targets, by metric name as written after CODEAUDIT_TARGET_ (lower case):
+    # (proportion, variable). Which metrics exist is checked by queries/targets.py.
+    target_overrides: Mapping[str, tuple[float, str]]
+    sso_roles: Mapping[str, str] | None
+    secrets: Mapping[str, Secret]
+
+    def secret(self, variable: str) -> Secret | None:
+        """The key given in `variable` (one of SECRET_VARIABLES), or None when it is not set."""
+        return self.secrets.get(variable)
+
+
+def _folder(env: Mapping[str, str], variable: str, default: Path) -> Path:
+    text = env.get(variable, "")
+    if text and not text.strip():
+        raise ConfigurationError(f"{variable} is blank; set it to a folder, or unset it for {default}.")
+    return Path(text) if text else default
+
+
+def _proportion(variable: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise ConfigurationError(
+            f"${variable} is {text!r}; give the target as a proportion between 0 and 1 (0.95, not 95)."
+        )
+    return value
+
+
+def _sso_roles(env: Mapping[str, str]) -> Mapping[str, str] | None:
+    text = env.get(SSO_ROLES, "").strip()
+    if not text:
+        return None
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not mapping or not all(isinstance(v, str) for v in mapping.values()):
+        raise ConfigurationError(
+            f"{SSO_ROLES} must be a JSON object from identity-provider group to dashboard role, such as "
+            '{"coding-managers": "coding_manager"}.'
+        )
+    return {str(k): v for k, v in mapping.items()}
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings as the environment gives them now (`environ` stands in for os.environ in tests)."""
+    env = os.environ if environ is None else environ
+    targets = {
+        name[len(TARGET_PREFIX):].lower(): (_proportion(name, text.strip()), name)
+        for name, text in env.items() if name.startswith(TARGET_PREFIX) and text.strip()
+    }
+    return Settings(
+        data_dir=_folder(env, DATA_DIR, REPO_ROOT / "var"),
+        key_dir=_folder(env, KEY_DIR, Path.home() / ".config" / "codeaudit"),
+        idle_minutes=IDLE_MINUTES.read(env),
+        lockout_attempts=LOCKOUT_ATTEMPTS.read(env),
+        lockout_minutes=LOCKOUT_MINUTES.read(env),
+        demo_claims=DEMO_CLAIMS.read(env),
+        target_overrides=targets,
+        sso_roles=_sso_roles(env),
+        secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},
+    )

@@ -1,0 +1,78 @@
+"""config/settings.py: every variable is read and checked there, with one sentence per bad value, and the
+README's table lists exactly those variables with their defaults and limits."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from config import settings
+from config.settings import ConfigurationError, load
+
+REPO = Path(__file__).resolve().parents[1]
+WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS)
+
+
+def test_defaults():
+    configured = load({})
+    assert (configured.idle_minutes, configured.lockout_attempts, configured.lockout_minutes, configured.demo_claims) == (
+        15, 5, 15, 20_000)
+    assert configured.data_dir == REPO / "var" and configured.key_dir.name == "codeaudit"
+    assert configured.secrets == {} and configured.sso_roles is None and configured.target_overrides == {}
+
+
+BAD_NUMBERS = [(n, text) for n in WHOLE_NUMBERS for text in ("-3", "ten", "1.5", str(n.low - 1), str(n.high + 1))]
+
+
+@pytest.mark.parametrize(("number", "text"), BAD_NUMBERS, ids=[f"{n.variable}={t}" for n, t in BAD_NUMBERS])
+def test_a_bad_whole_number_is_one_sentence_naming_the_variable(number, text):
+    with pytest.raises(ConfigurationError, match=rf"^{number.variable} is '{re.escape(text)}'; set it to a whole number"):
+        load({number.variable: text})
+
+
+def test_a_bad_demo_size_is_refused_in_words_not_a_bare_value_error():
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_DEMO_CLAIMS is 'lots'"):
+        load({"CODEAUDIT_DEMO_CLAIMS": "lots"})
+    assert load({"CODEAUDIT_DEMO_CLAIMS": " 3000 "}).demo_claims == 3000
+
+
+def test_targets_sso_and_secrets():
+    configured = load({"CODEAUDIT_TARGET_CODE_ACCURACY": "0.97", "CODEAUDIT_SSO_ROLES": '{"audit": "auditor"}',
+                       "CODEAUDIT_LOG_KEY": "c2VjcmV0"})
+    assert configured.target_overrides == {"code_accuracy": (0.97, "CODEAUDIT_TARGET_CODE_ACCURACY")}
+    assert configured.sso_roles == {"audit": "auditor"}
+    assert configured.secret("CODEAUDIT_LOG_KEY").text == "c2VjcmV0"
+    assert "c2VjcmV0" not in repr(configured) and "c2VjcmV0" not in str(configured.secret("CODEAUDIT_LOG_KEY"))
+    with pytest.raises(ConfigurationError, match="0.95, not 95"):
+        load({"CODEAUDIT_TARGET_CODE_ACCURACY": "95"})
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_SSO_ROLES must be a JSON object"):
+        load({"CODEAUDIT_SSO_ROLES": "auditor"})
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_DATA_DIR is blank"):
+        load({"CODEAUDIT_DATA_DIR": "  "})
+
+
+def _readme_variables() -> dict[str, str]:
+    text = (REPO / "README.md").read_text()
+    table = text.split("<!-- settings -->", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split("|")[1:-1] for line in table.strip().splitlines()[2:]]
+    return {row[0].strip().strip("`"): row for row in rows}
+
+
+def test_readme_lists_every_variable_with_its_default_and_limits():
+    rows = _readme_variables()
+    expected = {settings.DATA_DIR, settings.KEY_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES,
+                settings.TARGET_PREFIX + "<METRIC>", *(n.variable for n in WHOLE_NUMBERS)}
+    assert set(rows) == expected
+    for number in WHOLE_NUMBERS:
+        row = rows[number.variable]
+        assert row[2].strip() == f"{number.default:,}" and row[3].strip() == f"{number.low:,} to {number.high:,}"
+
+
+def test_no_module_reads_the_environment_but_settings():
+    """Production code asks config/settings.py; only it touches os.environ (or getenv)."""
+    files = subprocess.run(["git", "ls-files", "*.py"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    readers = [f for f in files if not f.startswith(("tests/", "bench/")) and f != "config/settings.py"
+               and re.search(r"os\.environ|getenv\(", (REPO / f).read_text())]
+    assert readers == []
