@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import manage as manage_py
+import cli as manage_py
 from config.paths import Paths
 from config.settings import REPO_ROOT
 

@@ -9,10 +9,10 @@ import shutil
 from pathlib import Path
 
 from audit.events import AccessEvent
-from audit.log.cli import register
 from audit.log.files import LOG_FILE
 from audit.log.verify import verify
 from audit.log.writer import AccessLog
+from cli.log import register
 from config.paths import Paths
 
 LOG_V1 = Path(__file__).parent / "data" / "log_v1"  # written by the code before the audit/log split

@@ -12,9 +12,9 @@ import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 
 from audit import users as users_module
-from audit import users_cli
 from audit.session_policy import LockoutPolicy
 from audit.users import SignInError, User, UserError, UserStore, default_hasher
+from cli import users as users_cli
 
 # argon2 is slow by design; tests use the cheapest parameters (one test checks the real ones).
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

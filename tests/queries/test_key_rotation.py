@@ -7,12 +7,12 @@ import os
 import duckdb
 import pytest
 
-from audit.key_rotation import retire_unused, rotate
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, save_data_keyring
 from audit.log.writer import AccessLogError
 from audit.vault import DecryptionError, PhiVault
 from queries import store
 from queries.ingest import ingest
+from queries.key_rotation import retire_unused, rotate
 from tests.conftest import Recorded
 
 

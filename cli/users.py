@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from audit.events import AccessEvent, cli_actor
 from audit.permissions import Role
 from audit.users import Record, User, UserError, UserStore
-from config.paths import Paths, default_paths
+from cli.common import access_log_recorder, paths_from, where
+from config.paths import Paths
 from config.settings import ConfigurationError
 
 Command = Callable[[UserStore, argparse.Namespace, Paths], str]
@@ -24,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `users add|disable|enable|reset-password|unlock|list`. Each sets `args.func(args)`,
     which returns the exit code: 0 done, 1 refused with a message on standard error."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", help="data folder (default: $CODEAUDIT_DATA_DIR, else ./var)")
+    where(common)
     account = argparse.ArgumentParser(add_help=False, parents=[common])
     account.add_argument("username")
     password = argparse.ArgumentParser(add_help=False)
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        paths = default_paths(args.data_dir).ensure()
+        paths = paths_from(args)
         print(args.command(UserStore(paths.users_db), args, paths))
     except (UserError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -65,7 +66,6 @@ def _record_event(paths: Paths) -> Record:
     """The access-log writer for changes made here: an event that cannot be written durably (or a log
     whose key is missing) stops the change (the user store rolls back), with a sentence instead of a
     traceback. The log is opened at the first event, so a refused change creates no key."""
-    from audit.cli_events import access_log_recorder
     from audit.keys import KeyProblem
     from audit.log.writer import AccessLogError
 

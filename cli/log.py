@@ -1,7 +1,6 @@
 """`manage.py verify-log`, `export-log` and `anchor`: thin wrappers over the audit.log modules.
 
-manage.py calls register(subparsers), then args.func(args), whose return value is the exit code:
-0 clean, 1 problems found (verify-log, or anchor on a log that fails it), 2 could not run (missing key,
+Exit codes: 0 clean, 1 problems found (verify-log, or anchor on a log that fails it), 2 could not run (missing key,
 unreadable files).
 """
 from __future__ import annotations
@@ -19,7 +18,8 @@ from audit.log.export import export_csv, fhir_bundle
 from audit.log.read import read_events
 from audit.log.verify import verify
 from audit.log.writer import AccessLog, AccessLogError
-from config.paths import Paths, default_paths
+from cli.common import date_arg, paths_from, where
+from config.paths import Paths
 from config.settings import ConfigurationError
 
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = subparsers.add_parser(
         "verify-log", help="check the access log's signatures, sequence, chain and checkpoints"
     )
-    check.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    where(check)
     check.add_argument(
         "--anchor", metavar="FILE", nargs="+", action="extend", type=Path, default=[], dest="anchors",
         help="anchors issued by `manage.py anchor`: prove the log still holds the event each one records",
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     anchor = subparsers.add_parser(
         "anchor", help="print a signed statement of the log's head, to keep outside this machine"
     )
-    anchor.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    where(anchor)
     anchor.add_argument("--out", metavar="FILE", type=Path, help="new file to write (default: standard output)")
     anchor.set_defaults(func=anchor_log)
 
@@ -45,18 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "export-log", help="export access-log events as a FHIR R4 Bundle of AuditEvents, or CSV"
     )
     export.add_argument("--format", choices=("fhir", "csv"), required=True)
-    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_date, help="first day to include (YYYY-MM-DD, UTC)")
-    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_date, help="last day to include (YYYY-MM-DD, UTC)")
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=date_arg, help="first day to include (YYYY-MM-DD, UTC)")
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=date_arg, help="last day to include (YYYY-MM-DD, UTC)")
     export.add_argument("--out", metavar="FILE", type=Path, help="file to write (default: standard output)")
-    export.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CODEAUDIT_DATA_DIR or ./var)")
+    where(export)
     export.set_defaults(func=export_log)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _midnight(day: date | None) -> datetime | None:
@@ -64,7 +57,7 @@ def _midnight(day: date | None) -> datetime | None:
 
 
 def verify_log(args: argparse.Namespace) -> int:
-    paths = default_paths(args.data_dir)
+    paths = paths_from(args, ensure=False)
     try:
         report = verify(paths, args.anchors)
     except (ConfigurationError, OSError) as exc:
@@ -83,7 +76,7 @@ def export_log(args: argparse.Namespace) -> int:
     """Export, then record the export itself in the access log: reading the audit trail is auditable.
     If that record fails, the export still goes out (it holds no PHI) with a warning, because an export
     is how an operator investigates a damaged log."""
-    paths = default_paths(args.data_dir)
+    paths = paths_from(args, ensure=False)
     until = _midnight(args.date_to + timedelta(days=1)) if args.date_to else None
     try:
         events = read_events(paths, since=_midnight(args.date_from), until=until)[::-1]
@@ -127,7 +120,7 @@ def anchor_log(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        anchor = issue(default_paths(args.data_dir))
+        anchor = issue(paths_from(args, ensure=False))
     except AnchorRefused as exc:
         for problem in exc.report.problems:
             print(problem, file=sys.stderr)

@@ -19,14 +19,14 @@ import duckdb
 from audit.events import AccessEvent
 from audit.key_checks import StoreKeyState, register, verify_data_keyring
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, refuse_keyring_from_environment, require, save_data_keyring
-from audit.sql_files import sql
 from audit.vault import PhiVault
 from config.paths import Paths
+from queries.sql_files import sql
 from queries.store import write_transaction, writer_lock
 
 Record = Callable[[AccessEvent], object]
 
-# Every table holding sealed values; each has audit/sql/keys/<table>_to_rotate.sql and _resealed.sql.
+# Every table holding sealed values; each has queries/sql/keys/<table>_to_rotate.sql and _resealed.sql.
 SEALED_TABLES = ("phi_vault", "rejects")
 
 

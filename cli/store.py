@@ -1,4 +1,4 @@
-"""`ingest`, `demo` and `metrics` commands. Each records its access-log event: ingest and demo inside the
+"""`manage.py ingest`, `demo` and `metrics`. Each records its access-log event: ingest and demo inside the
 store write (no event, no change), metrics before it prints (no event, no report)."""
 from __future__ import annotations
 
@@ -14,30 +14,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from audit.cli_events import access_log_recorder
 from audit.events import AccessEvent, cli_actor
 from audit.exports import SUPPRESSED_FLAG, suppress_small_cells
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
-from config.paths import Paths, default_paths
+from cli.common import access_log_recorder, date_arg, paths_from, where
+from config import settings
+from config.paths import Paths
 from config.settings import ConfigurationError
 from queries.ingest import IngestError, IngestResult
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreBusy, StoreMissing, connect_read_only
-
-
-def _paths(args: argparse.Namespace) -> Paths:
-    """--db PATH names the store file, whose folder is the data folder; --data-dir names the folder,
-    as the users, log and key commands do."""
-    if args.data_dir:
-        return default_paths(args.data_dir).ensure()
-    if args.db:
-        db = Path(args.db)
-        if db.name != "store.duckdb":
-            raise ConfigurationError("--db must name a file called store.duckdb (its folder holds the rest of the data).")
-        return default_paths(db.parent).ensure()
-    return default_paths().ensure()
 
 
 def _stderr_progress(fraction: float, message: str) -> None:
@@ -69,7 +57,7 @@ def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestR
     """Shared by ingest and demo: run the load (which records its access-log event before the swap),
     then report new keys and counts."""
     try:
-        paths = _paths(args)
+        paths = paths_from(args)
         result = load(paths)
     except (IngestError, ConfigurationError, StoreBusy) as exc:
         print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
@@ -92,13 +80,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     keep_raw = Path(args.keep_raw) if args.keep_raw else None
     return _load(args, "demo", lambda paths: build_demo(
         paths, args.claims, args.seed, recorder=access_log_recorder(paths), progress=_stderr_progress, keep_raw=keep_raw))
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> dict[str, Any]:
@@ -124,7 +105,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             facility=tuple(args.facility), payer=tuple(args.payer), coder=tuple(args.coder),
             encounter_type=tuple(args.encounter_type),
         )
-        paths = _paths(args)
+        paths = paths_from(args)
         con = connect_read_only(paths)
         try:
             rows = _published(report_rows(con, filters, args.by), args.include_small_cells)
@@ -152,31 +133,25 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _where(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--db", help="store file (default: $CODEAUDIT_DATA_DIR/store.duckdb, ./var/store.duckdb)")
-    where.add_argument("--data-dir", help="data folder holding store.duckdb (default: $CODEAUDIT_DATA_DIR, ./var)")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="load claims.csv, claim_codes.csv, audit_findings.csv, denials.csv (or .parquet) from a folder")
     p.add_argument("folder")
-    _where(p)
+    where(p, store_file=True)
     p.add_argument("--json", action="store_true", help="print only the accepted and rejected counts as JSON")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("demo", help="generate the synthetic demo data set and load it through ingest")
-    p.add_argument("--claims", type=int, default=20_000, help="number of claims (at least 100)")
+    p.add_argument("--claims", type=int, default=settings.DEMO_CLAIMS.default, help="number of claims (at least 100)")
     p.add_argument("--seed", type=int, default=2026)
-    _where(p)
+    where(p, store_file=True)
     p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("metrics", help="print the headline metrics for a scope, overall or by one dimension (docs/METRICS.md)")
-    _where(p)
-    p.add_argument("--from", dest="date_from", type=_date, help="first service date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", type=_date, help="last service date, inclusive (YYYY-MM-DD)")
+    where(p, store_file=True)
+    p.add_argument("--from", dest="date_from", type=date_arg, help="first service date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", type=date_arg, help="last service date, inclusive (YYYY-MM-DD)")
     p.add_argument("--facility", action="append", default=[], help="repeat for several")
     p.add_argument("--payer", action="append", default=[])
     p.add_argument("--coder", action="append", default=[])

@@ -7,18 +7,17 @@ import sys
 
 from audit.events import cli_actor
 from audit.keys import KeyProblem
-from config.paths import default_paths
+from cli.common import access_log_recorder, paths_from, where
 from config.settings import ConfigurationError
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
-    from audit.cli_events import access_log_recorder
-    from audit.key_rotation import retire_unused, rotate
     from audit.log.writer import AccessLogError
+    from queries.key_rotation import retire_unused, rotate
     from queries.store import StoreBusy
 
     try:
-        paths = default_paths(args.data_dir).ensure()
+        paths = paths_from(args)
         who = {"actor": cli_actor(), "actor_role": "cli", "record": access_log_recorder(paths)}
         if args.retire_old:
             retired = retire_unused(paths, **who)
@@ -38,6 +37,6 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rotate-key", help="make a new primary data key and re-encrypt the PHI vault under it")
-    p.add_argument("--data-dir")
+    where(p)
     p.add_argument("--retire-old", action="store_true", help="instead of rotating, remove old keys that no stored value uses any more")
     p.set_defaults(func=cmd_rotate_key)

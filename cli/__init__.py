@@ -1,0 +1,17 @@
+"""The command line (`python manage.py ...`): thin commands over config/, audit/, queries/ and data/.
+Each command module registers its subcommands; each subcommand returns its exit code (0 done, 1 refused
+or problems found, 2 could not run), with one clear line on standard error when it is not 0."""
+from __future__ import annotations
+
+import argparse
+
+from cli import keys, log, store, users
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="manage.py", description="Coding audit and compliance dashboard: command line.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (store, users, log, keys):
+        module.register(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
