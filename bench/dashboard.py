@@ -85,9 +85,11 @@ def link_store(root: Path, store_dir: Path) -> Paths:
 def code_lines(paths: Paths) -> int:
     import duckdb
 
+    from bench.sql_files import sql as bench_sql
+
     con = duckdb.connect(str(paths.store), read_only=True)
     try:
-        return con.execute("SELECT count(*) FROM claim_codes").fetchone()[0]
+        return con.execute(bench_sql("code_lines")).fetchone()[0]
     finally:
         con.close()
 

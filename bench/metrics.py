@@ -23,6 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sql_files import sql as bench_sql  # noqa: E402
 from queries import metrics as m  # noqa: E402
 from queries.reference import load_carc, load_icd10cm  # noqa: E402
 from queries.sql_files import sql  # noqa: E402
@@ -39,7 +40,7 @@ def build(path: Path, claims: int) -> None:
     load_icd10cm(con)
     load_carc(con)
     con.execute("SET VARIABLE claims = ?", [claims])
-    con.execute((Path(__file__).parent / "sql" / "big_store.sql").read_text())
+    con.execute(bench_sql("big_store"))
     con.execute(sql("claim_facts"))
     con.execute(sql("in_scope"))
     con.close()
@@ -60,14 +61,14 @@ class PandasBaseline:
     """The same metrics the obvious way: filter claims, merge the detail tables, group."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.claims = con.execute("SELECT * FROM claims").df()
+        self.claims = con.execute(bench_sql("pandas_claims")).df()
         self.claims["billed_amount"] = self.claims["billed_amount"].astype(float)
-        self.codes = con.execute("SELECT claim_key, line, code_type, code FROM claim_codes").df()
-        self.findings = con.execute("SELECT * FROM audit_findings").df()
-        self.denials = con.execute("SELECT * FROM denials").df()
+        self.codes = con.execute(bench_sql("pandas_claim_codes")).df()
+        self.findings = con.execute(bench_sql("pandas_audit_findings")).df()
+        self.denials = con.execute(bench_sql("pandas_denials")).df()
         self.denials["denied_amount"] = self.denials["denied_amount"].astype(float)
-        self.icd = con.execute("SELECT code, billable, unspecified, chapter FROM icd10cm").df()
-        self.carc = con.execute("SELECT code AS carc, coding_related FROM carc").df()
+        self.icd = con.execute(bench_sql("pandas_icd10cm")).df()
+        self.carc = con.execute(bench_sql("pandas_carc")).df()
 
     def _scope(self, f: m.Filters) -> pd.DataFrame:
         c = self.claims
@@ -130,7 +131,7 @@ def main() -> None:
         build(store, args.claims)
         print(f"built {store.name} in {time.perf_counter() - t0:.1f} s")
     con = duckdb.connect(str(store), read_only=True, config={"threads": 2})
-    lines = con.execute("SELECT count(*) FROM claim_codes").fetchone()[0]
+    lines = con.execute(bench_sql("code_lines")).fetchone()[0]
     print(f"{args.claims:,} claims, {lines:,} code lines; scope {SCOPE.date_from} to {SCOPE.date_to}; median of {args.runs} runs")
 
     prev = SCOPE.previous_period()

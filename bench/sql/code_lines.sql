@@ -1,0 +1,2 @@
+-- How big a store is: its code lines.
+SELECT count(*) FROM claim_codes;

@@ -1,0 +1,2 @@
+-- The pandas baseline's copy of audit_findings.
+SELECT * FROM audit_findings;

@@ -1,0 +1,2 @@
+-- The pandas baseline's copy of claims.
+SELECT * FROM claims;

@@ -1,0 +1,2 @@
+-- The pandas baseline's copy of denials.
+SELECT * FROM denials;
