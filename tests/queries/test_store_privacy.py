@@ -64,6 +64,7 @@ def test_a_store_written_before_leaves_its_free_blocks_behind(paths, tmp_path, w
     write_csv(tmp_path / "first", "claims", claims, header=HEADER)
     ingest(tmp_path / "first", paths, recorder=Recorded())
     con = duckdb.connect(str(paths.store))  # what an earlier writer could leave behind
+    con.execute("SET force_compression = 'uncompressed'")  # plaintext as plain bytes, whatever DuckDB would pick
     con.execute("CREATE TABLE staged AS SELECT 'QXFREEBLOCK' || lpad(range::VARCHAR, 7, '0') AS claim_id, random() AS r FROM range(200000)")
     con.execute("CREATE TABLE later AS SELECT range AS n FROM range(500000)")  # the freed blocks are not the file's tail
     con.execute("CHECKPOINT")
