@@ -16,11 +16,12 @@ MAY_IMPORT = {
     "audit": {"config"},
     "queries": {"config", "audit"},
     "data": {"config", "audit", "queries"},
-    "cli": {"config", "audit", "queries", "data"},
-    "views": {"config", "audit", "queries", "data"},
+    "review": {"config", "audit", "queries"},
+    "cli": {"config", "audit", "queries", "data", "review"},
+    "views": {"config", "audit", "queries", "data", "review"},
     "dashboard": {"config", "audit", "queries", "views"},
     "manage": {"cli"},
-    "bench": {"config", "audit", "queries", "data", "tests"},
+    "bench": {"config", "audit", "queries", "data", "review", "tests"},
 }
 UI = {"streamlit", "plotly"}
 UI_ALLOWED = {"views", "dashboard", "bench"}
