@@ -3,15 +3,19 @@
 Rows that break a rule are rejected, not dropped: each goes to `rejects` with its file, line and an
 actionable reason, and the raw row itself is kept there encrypted. accepted + rejected = rows read.
 
-PHI never reaches a file in plaintext: the files are staged and checked in TEMP tables of the writer's
-in-memory connection (spilling off, `queries.store.write_transaction`); claim ids are pseudonymised and
-PHI values and rejected raw rows sealed by the vault there, and only pseudonymous or sealed rows are
-written to the store. The access-log event of the ingest is appended inside the write, after all the
-work and before the swap: if it cannot be written, the store is left unchanged.
+PHI never reaches a file in plaintext, nor the memory of the process that writes the store: the files
+are read, checked, pseudonymised and sealed in a process of their own (queries/ingest_stage.py, an
+in-memory DuckDB that never spills), which hands this writer only pseudonymous and sealed rows. The
+access-log event of the ingest is appended inside the write, after all the work and before the swap: if
+it cannot be written, the store is left unchanged.
 """
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,22 +23,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from audit.events import AccessEvent, cli_actor
 from audit.key_checks import open_store_keys
-from audit.vault import PhiVault, Pseudonymizer
 from config.paths import Paths
-from queries.ingest_files import SPECS, TABLES, IngestError, find_inputs, stage
+from config.settings import REPO_ROOT
+from queries.ingest_files import TABLES, IngestError, find_inputs
+from queries.ingest_stage import Staged, StageRequest, decode
 from queries.reference import ensure_reference
-from queries.sql_files import sql, sql_template
+from queries.sql_files import sql
 from queries.store import write_transaction, writer_lock
 
 __all__ = ["TABLES", "IngestError", "IngestResult", "Recorder", "find_inputs", "ingest"]
 
 Progress = Callable[[float, str], None]
 Recorder = Callable[[AccessEvent], object]  # appends the event durably, or raises
-PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient_zip")
 
 
 @dataclass
@@ -50,66 +53,36 @@ class IngestResult:
         return {"accepted": dict(self.accepted), "rejected": dict(self.rejected)}
 
 
-def _build_claim_map(con: duckdb.DuckDBPyConnection, pseudonyms: Pseudonymizer) -> None:
-    claim_ids = con.execute(sql("ingest/claim_ids")).fetch_arrow_table().column("claim_id").to_pylist()
-    con.register("claim_map_arrow", pa.table({
-        "claim_id": pa.array(claim_ids, pa.string()),
-        "claim_key": pa.array(pseudonyms.claim_keys(claim_ids), pa.string()),
-    }))
-    con.execute(sql("ingest/claim_map"))
-    con.unregister("claim_map_arrow")
+def _stage_elsewhere(request: StageRequest) -> Staged:
+    """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
+    Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "queries.ingest_stage"], input=pickle.dumps(request),
+                          capture_output=True, cwd=REPO_ROOT, env=env, check=False)
+    try:
+        status, body = pickle.loads(done.stdout)
+    except Exception:  # noqa: BLE001 - the process died before answering (killed, out of memory)
+        raise IngestError(f"reading the input files stopped unexpectedly (exit code {done.returncode}); nothing was "
+                          "loaded. Check the machine's free memory and ingest again.") from None
+    if status == "refused":
+        raise IngestError(str(body))
+    if status == "failed":
+        raise IngestError(f"the input files could not be read ({body}); nothing was loaded.")
+    return decode(body)
 
 
-def _store_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> None:
-    """Seal accepted claims' PHI into the vault. A value already stored unchanged is left as it is, so a
-    repeated ingest does not rewrite ciphertexts; a blank PHI field keeps what the vault has."""
-    accepted = con.execute(sql("ingest/accepted_phi")).fetch_arrow_table()
-    stored = con.execute(sql("ingest/stored_phi")).fetch_arrow_table()
-    stored_keys, stored_fields = stored.column("claim_key").to_pylist(), stored.column("field").to_pylist()
-    existing = dict(zip(zip(stored_keys, stored_fields), vault.open_many("phi_vault", stored_keys, stored_fields, stored)))
-    keys: list[str] = accepted.column("claim_key").to_pylist()
-    out_keys: list[str] = []
-    out_fields: list[str] = []
-    values: list[str] = []
-    for fld in PHI_FIELDS:
-        for key, value in zip(keys, accepted.column(fld).to_pylist()):
-            if value is not None and (not existing or existing.get((key, fld)) != value):
-                out_keys.append(key)
-                out_fields.append(fld)
-                values.append(value)
-    if not values:
-        return
-    sealed = vault.seal("phi_vault", out_keys, out_fields, values)
-    con.register("vault_new", pa.table({
-        "claim_key": pa.array(out_keys, pa.string()), "field": pa.array(out_fields, pa.string()),
-        **{name: sealed.column(name) for name in sealed.column_names},
-    }))
-    con.execute(sql("ingest/vault_upsert"))
-    con.unregister("vault_new")
-
-
-def _store_rejects(
-    con: duckdb.DuckDBPyConnection, vault: PhiVault, run_id: str, table: str, file_name: str,
-    structural: list[tuple[int, str, str]], result: IngestResult,
-) -> None:
-    spec = SPECS[table]
-    rows = structural + con.execute(sql_template("ingest/rejected_rows", checked=spec.checked, raw=spec.raw)).fetchall()
-    result.rejected[table] = len(rows)
-    if not rows:
-        return
-    lines = [line for line, _, _ in rows]
-    sealed = vault.seal("rejects", [run_id] * len(rows), [f"{file_name}:{line}" for line in lines], [str(text) for _, _, text in rows])
-    con.register("rejects_new", pa.table({
-        "run_id": pa.array([run_id] * len(rows), pa.string()),
-        "file": pa.array([file_name] * len(rows), pa.string()),
-        "line": pa.array(lines, pa.int64()),
-        "reason": pa.array([reason for _, reason, _ in rows], pa.string()),
-        **{name: sealed.column(name) for name in sealed.column_names},
-    }))
-    con.execute(sql("ingest/rejects_insert"))
-    con.unregister("rejects_new")
-    unit = "line" if file_name.endswith(".csv") else "row"
-    result.reject_samples += [f"{file_name} {unit} {line}: {reason}" for line, reason, _ in rows[:5]]
+def _apply(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """Write what the stager handed over: accepted rows, new vault values, rejects (all pseudonymous or sealed)."""
+    for table, rows in staged.accepted_rows.items():
+        con.register(f"accepted_{table}", rows)
+    con.execute(sql("ingest/upsert"))
+    if staged.vault_new is not None:
+        con.register("vault_new", staged.vault_new)
+        con.execute(sql("ingest/vault_upsert"))
+    for rejects in staged.rejects_new:
+        con.register("rejects_new", rejects)
+        con.execute(sql("ingest/rejects_insert"))
+        con.unregister("rejects_new")
 
 
 @dataclass(frozen=True)
@@ -128,26 +101,15 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     keys = open_store_keys(batch.paths, con)  # refuses keys that do not fit the store, before anything is sealed
     report(0.05, "Loading reference data")
     ensure_reference(con)
-    structural = {}
-    for i, table in enumerate(TABLES):
-        report(0.1 + 0.05 * i, f"Reading {result.files.get(table, table)}")
-        structural[table] = stage(con, SPECS[table], batch.inputs.get(table))
-    report(0.35, "Pseudonymising claim identifiers")
-    _build_claim_map(con, keys.pseudonyms)
-    report(0.45, "Checking every row against the format rules")
-    con.execute(sql("ingest/macros"))
-    dated = {"today": batch.today}  # claim_codes has no dates
-    con.execute(sql("ingest/validate_claims"), dated)
-    con.execute(sql("ingest/claim_problem"))
-    for table in TABLES[1:]:
-        con.execute(sql(f"ingest/validate_{table}"), None if table == "claim_codes" else dated)
-    report(0.55, "Encrypting PHI into the vault")
-    _store_phi(con, keys.vault)
-    for table, path in batch.inputs.items():
-        _store_rejects(con, keys.vault, result.run_id, table, path.name, structural[table], result)
-        result.accepted[table] = con.execute(sql_template("ingest/accepted_count", checked=SPECS[table].checked)).fetchone()[0]
+    report(0.1, "Reading, checking, pseudonymising and sealing the files (in a process of their own)")
+    staged = _stage_elsewhere(StageRequest(
+        inputs=batch.inputs, live_store=batch.paths.store if batch.paths.store.exists() else None,
+        keyring=keys.ring, pseudonym_key=keys.pseudonym_key, today=batch.today, run_id=result.run_id))
+    result.accepted.update(staged.accepted)
+    result.rejected.update(staged.rejected)
+    result.reject_samples += staged.reject_samples
     report(0.7, "Writing accepted rows")
-    con.execute(sql("ingest/upsert"))
+    _apply(con, staged)
     report(0.8, "Summarising claims for the metrics")
     con.execute(sql("claim_facts"))
     con.execute(sql("in_scope"))

@@ -328,7 +328,7 @@ def test_failure_midway_leaves_store_as_it_was(paths, src, tmp_path, write_csv, 
     def interrupted(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ingest_module, "_store_rejects", interrupted)
+    monkeypatch.setattr(ingest_module, "_apply", interrupted)  # after the stager answered, while the copy is written
     with pytest.raises(KeyboardInterrupt):
         ingest(more, paths, recorder=Recorded())
     assert paths.store.read_bytes() == before
