@@ -142,3 +142,10 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         sso_roles=_sso_roles(env),
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},
     )
+
+
+def child_environment() -> dict[str, str]:
+    """The environment for a helper process of ours (`python -m <module>`): this one's, with the
+    repository importable wherever the process starts."""
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}

@@ -12,7 +12,6 @@ it cannot be written, the store is left unchanged.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import duckdb
 from audit.events import AccessEvent, cli_actor
 from audit.key_checks import open_store_keys
 from config.paths import Paths
-from config.settings import REPO_ROOT
+from config.settings import REPO_ROOT, child_environment
 from queries.ingest_files import TABLES, IngestError, find_inputs
 from queries.ingest_stage import Staged, StageRequest, decode
 from queries.reference import ensure_reference
@@ -56,9 +55,8 @@ class IngestResult:
 def _stage_elsewhere(request: StageRequest) -> Staged:
     """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
     Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-m", "queries.ingest_stage"], input=pickle.dumps(request),
-                          capture_output=True, cwd=REPO_ROOT, env=env, check=False)
+                          capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False)
     try:
         status, body = pickle.loads(done.stdout)
     except Exception:  # noqa: BLE001 - the process died before answering (killed, out of memory)

@@ -268,7 +268,7 @@ def test_both_csv_and_parquet_is_refused(paths, src, write_csv):
         ingest(src, paths, recorder=Recorded())
 
 
-RUN_LOG = ("ingest_runs", "rejects", "plaintext_free_since", "key_checks")  # grow or differ with every run (or store); not data
+RUN_LOG = ("ingest_runs", "rejects", "built_without_plaintext", "key_checks")  # grow or differ with every run (or store); not data
 
 
 def _whole_store(paths: Paths, *, open_sealed: bool = False) -> dict[str, list]:

@@ -58,8 +58,9 @@ def test_no_plaintext_phi_in_any_file_over_many_ingests(paths, tmp_path, write_c
 
 
 def test_a_store_written_before_leaves_its_free_blocks_behind(paths, tmp_path, write_csv):
-    """Earlier writers staged plaintext where it could end in the store file's free blocks, and the
-    writer copies the store before it changes it: the new file must not carry those blocks on."""
+    """Earlier writers (including the one that staged in its own memory and marked its files
+    `plaintext_free_since`) could leave plaintext in the store file's free blocks, and the writer copies
+    the store before it changes it: the new file must not carry those blocks on."""
     claims, _, _ = _batch(0)
     write_csv(tmp_path / "first", "claims", claims, header=HEADER)
     ingest(tmp_path / "first", paths, recorder=Recorded())
@@ -69,7 +70,8 @@ def test_a_store_written_before_leaves_its_free_blocks_behind(paths, tmp_path, w
     con.execute("CREATE TABLE later AS SELECT range AS n FROM range(500000)")  # the freed blocks are not the file's tail
     con.execute("CHECKPOINT")
     con.execute("DROP TABLE staged")
-    con.execute("DROP TABLE IF EXISTS plaintext_free_since")
+    con.execute("DROP TABLE built_without_plaintext")
+    con.execute("CREATE TABLE plaintext_free_since AS SELECT now() AS built_at")  # the mark of the in-process stager
     con.execute("CHECKPOINT")
     con.close()
     assert b"QXFREEBLOCK" in paths.store.read_bytes()  # the premise: plaintext in free blocks
@@ -80,7 +82,8 @@ def test_a_store_written_before_leaves_its_free_blocks_behind(paths, tmp_path, w
     con = duckdb.connect(str(paths.store), read_only=True)
     try:  # every row survived the copy, and the new file carries the mark that lets later writes copy bytes
         assert con.execute("SELECT count(*) FROM claims").fetchone()[0] == 50 + 50
-        assert con.execute("SELECT count(*) FROM plaintext_free_since").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM built_without_plaintext").fetchone()[0] == 1
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plaintext_free_since'").fetchone()[0]
         assert con.execute("SELECT count(*) FROM later").fetchone()[0] == 500000
     finally:
         con.close()
