@@ -136,6 +136,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     _build_claim_map(con, keys.pseudonyms)
     report(0.45, "Checking every row against the format rules")
     con.execute(sql("ingest/macros"))
+    con.execute(sql("finding_rules"))
     dated = {"today": batch.today}  # claim_codes has no dates
     con.execute(sql("ingest/validate_claims"), dated)
     con.execute(sql("ingest/claim_problem"))
