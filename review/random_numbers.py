@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 GENERATOR = "RAT-STATS single-stage emulation: VB6 Rnd/Randomize seeding, Wichmann-Hill AS 183"
@@ -90,9 +91,7 @@ class RandomNumbers:
         return tuple(sorted(self.selection_order))
 
 
-def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0) -> RandomNumbers:
-    """`count` distinct whole numbers from low to high inclusive, then `spares` more; a number already
-    drawn is skipped and the next one drawn instead (sampling without replacement)."""
+def _check(count: int, low: int, high: int, spares: int) -> None:
     if low > high:
         raise RandomNumberError(f"The low number {low} is above the high number {high}.")
     if count < 0 or spares < 0:
@@ -103,7 +102,10 @@ def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0
             f"{count} numbers and {spares} spares cannot be drawn without repeats from {low} to {high} "
             f"({span} numbers); ask for fewer."
         )
-    generator = WichmannHill(wichmann_hill_seeds(seed))
+
+
+def _draw(generator: WichmannHill, seed: float, count: int, low: int, high: int, spares: int) -> RandomNumbers:
+    span = high - low + 1
     drawn: list[int] = []
     seen: set[int] = set()
     while len(drawn) < count + spares:
@@ -112,3 +114,23 @@ def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0
             seen.add(number)
             drawn.append(number)
     return RandomNumbers(seed, low, high, tuple(drawn[:count]), tuple(drawn[count:]))
+
+
+def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0) -> RandomNumbers:
+    """`count` distinct whole numbers from low to high inclusive, then `spares` more; a number already
+    drawn is skipped and the next one drawn instead (sampling without replacement)."""
+    _check(count, low, high, spares)
+    return _draw(WichmannHill(wichmann_hill_seeds(seed)), seed, count, low, high, spares)
+
+
+def stratified_random_numbers(seed: float, strata: Sequence[tuple[int, int, int]]) -> list[RandomNumbers]:
+    """One draw per stratum, each (count, spares, stratum size) numbering its stratum from 1: the generator
+    is seeded once and continues from one stratum to the next, in the order given, so the strata get
+    independent numbers from one seed. A stratum asking for nothing draws nothing. The first stratum's
+    numbers are those `random_numbers` gives for the same seed."""
+    for count, spares, size in strata:
+        if count + spares:
+            _check(count, 1, size, spares)
+    generator = WichmannHill(wichmann_hill_seeds(seed))
+    return [_draw(generator, seed, count, 1, size, spares) if count + spares else RandomNumbers(seed, 1, size, (), ())
+            for count, spares, size in strata]
