@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 GENERATOR = "RAT-STATS single-stage emulation: VB6 Rnd/Randomize seeding, Wichmann-Hill AS 183"
 GENERATOR_VERSION = "1"
+# Said wherever a sample is reported (docs/SAMPLING.md), until someone compares a draw with a RAT-STATS run.
+GENERATOR_CAVEAT = ("The random numbers reproduce a public emulation of RAT-STATS's single-stage random numbers "
+                    "(VB6 Rnd/Randomize seeding, Wichmann-Hill AS 183), not RAT-STATS itself: no draw has yet been "
+                    "compared with a run of RAT-STATS.")
 
 _STATE_MODULUS = 1 << 24                       # VB6 Rnd keeps a 24-bit state
 _RND_MULTIPLIER, _RND_INCREMENT = 1_140_671_485, 12_820_163
