@@ -59,8 +59,9 @@ def _withdrawn(finding: Finding) -> Finding | None:
 
 
 def decide(db: ReviewDb, rebuttal_id: str, *, accept: bool, user: str, role: str, comment: str,
-           record: Record | None, now: datetime | None = None) -> None:
-    """The coding manager's decision on a pending rebuttal; accepting corrects the finding in a new revision."""
+           record: Record | None, now: datetime | None = None) -> str:
+    """The coding manager's decision on a pending rebuttal; accepting corrects the finding in a new revision.
+    Returns the decision ('accepted' or 'rejected')."""
     moment = now or utc_now()
     with db.transaction() as conn:
         row = conn.execute(sql("store/rebuttal"), (rebuttal_id,)).fetchone()
@@ -85,6 +86,7 @@ def decide(db: ReviewDb, rebuttal_id: str, *, accept: bool, user: str, role: str
                                  claim_keys=(review.claim_key,),
                                  details={"rebuttal_id": rebuttal_id, "finding_id": row["finding_id"],
                                           "decision": "accepted" if accept else "rejected", "revision": revision}))
+    return "accepted" if accept else "rejected"
 
 
 def rebuttal_rows(db: ReviewDb, *, pending_only: bool = False) -> list[dict[str, Any]]:

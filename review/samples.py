@@ -135,6 +135,12 @@ def load_sample(db: ReviewDb, sample_id: str, conn: sqlite3.Connection | None = 
     return _row_to_sample(row, drawn)
 
 
+def claim_states(db: ReviewDb, sample_id: str) -> list[dict[str, Any]]:
+    """A sample's drawn claims and spares in selection order, with their review's id, revision and status."""
+    with db.connect() as conn:
+        return [dict(r) for r in conn.execute(sql("store/sample_claims"), (sample_id,))]
+
+
 def list_samples(db: ReviewDb) -> list[dict[str, Any]]:
     """Every sample, newest first: what `sample list --json` prints, with review progress."""
     with db.connect() as conn:

@@ -186,8 +186,8 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
 
 
 def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, record: Record | None,
-                    now: datetime | None = None) -> None:
-    """Close a sample whose every drawn claim (spares aside) has a completed review."""
+                    now: datetime | None = None) -> bool:
+    """Close a sample whose every drawn claim (spares aside) has a completed review; True once it is closed."""
     with db.transaction() as conn:
         rows = conn.execute(sql("store/sample_claims"), (sample_id,)).fetchall()
         if not rows:
@@ -198,6 +198,7 @@ def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, recor
         if conn.execute(sql("store/sample_complete"), (iso(now or utc_now()), user, sample_id)).rowcount:
             emit(record, AccessEvent(user=user, role=role, action="sample_complete", resource=f"sample:{sample_id}",
                                      details={"claims": sum(1 for r in rows if not r["spare"])}))
+    return True
 
 
 def _completed_once(conn: sqlite3.Connection, review_id: str | None) -> bool:
