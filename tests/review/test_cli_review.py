@@ -9,7 +9,7 @@ import pytest
 from audit.log.read import read_events
 from cli import main
 from review.appraisal import appraise_variable
-from tests.review.test_appraisal import N, WORKED
+from tests.review.test_appraisal import WORKED, N
 
 
 def run(capsys, *argv):
