@@ -250,7 +250,7 @@ def demo_mode(paths: Paths) -> bool:
     marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt."""
     if paths.real_data_marker.exists() or not paths.store.exists():
         return False
-    con = connect_read_only(paths)
+    con = _attached(paths)  # asks about the store only: no reviewed findings needed
     try:
         return holds_only_demo(con)
     finally:

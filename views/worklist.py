@@ -25,8 +25,7 @@ def _pick_sample() -> Sample | None:
     if not rows:
         st.info("No sample has been drawn yet: draw one on the Audit sampling page.")
         return None
-    rows.sort(key=lambda r: (r["completed_at"] is not None, r["drawn_at"]), reverse=False)
-    open_first = [r for r in rows if not r["completed_at"]][::-1] + [r for r in rows if r["completed_at"]]
+    open_first = [r for r in rows if not r["completed_at"]] + [r for r in rows if r["completed_at"]]  # newest first in each
     ids = [r["sample_id"] for r in open_first]
     labels = {r["sample_id"]: f"{r['sample_id']} · {r['method']} · {r['reviewed']}/{r['claims']} reviewed"
               + (" · completed" if r["completed_at"] else "") for r in open_first}
