@@ -12,6 +12,7 @@ ACTIONS = (
     "page_view", "phi_reveal", "export",
     "user_add", "user_disable", "user_reset_password", "user_unlock",
     "key_rotate", "ingest", "anchor",
+    "sample_draw", "sample_complete", "review_complete", "review_correct", "rebuttal", "rebuttal_decision",
 )
 OUTCOMES = ("success", "failure", "denied")
 

@@ -31,6 +31,7 @@ class Role(_Labelled):
     COMPLIANCE_OFFICER = "compliance_officer", "Compliance officer"
     CODING_MANAGER = "coding_manager", "Coding manager"
     AUDITOR = "auditor", "Auditor"
+    CODER = "coder", "Coder"
     ADMIN = "admin", "Administrator"
 
 
@@ -43,6 +44,8 @@ class Page(_Labelled):
     DENIALS = "denials", "Denials"
     AUDIT_SAMPLING = "audit_sampling", "Audit sampling"
     RECORD_REVIEW = "record_review", "Record review"
+    MY_FINDINGS = "my_findings", "My findings"
+    REBUTTALS = "rebuttals", "Rebuttal decisions"
     ACCESS_LOG = "access_log", "Access log"
     ADMIN = "admin", "Admin"
 
@@ -55,6 +58,9 @@ class Permission(_Labelled):
     EXPORT_SMALL_CELLS = "export_small_cells", "export counts from 1 to 10 without suppression"
     REVEAL_PHI = "reveal_phi", "reveal patient identifiers"
     BREAK_GLASS = "break_glass", "use emergency (break-glass) access to patient identifiers"
+    REVIEW_CLAIMS = "review_claims", "draw audit samples and record review findings"
+    REBUT_FINDINGS = "rebut_findings", "rebut review findings on their own claims"
+    DECIDE_REBUTTALS = "decide_rebuttals", "decide coders' rebuttals"
     EXPORT_ACCESS_LOG = "export_access_log", "export the access log"
     MANAGE_USERS = "manage_users", "manage user accounts"
     ROTATE_KEYS = "rotate_keys", "rotate encryption keys"
@@ -85,26 +91,32 @@ class PermissionDenied(Exception):
     """Access refused; the message is a sentence for the person who asked, saying what to do next."""
 
 
-_C, _M, _A, _AD = Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER, Role.AUDITOR, Role.ADMIN
+_C, _M, _A, _CD, _AD = Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER, Role.AUDITOR, Role.CODER, Role.ADMIN
 
 PAGE_ROLES: Mapping[Page, frozenset[Role]] = {
-    Page.OVERVIEW: frozenset({_C, _M}),
-    Page.ACCURACY: frozenset({_M}),
+    Page.OVERVIEW: frozenset({_C, _M, _A}),
+    Page.ACCURACY: frozenset({_C, _M, _A}),
     Page.SPECIFICITY: frozenset({_C, _M}),
     Page.DENIALS: frozenset({_C, _M}),
     Page.AUDIT_SAMPLING: frozenset({_A}),
     Page.RECORD_REVIEW: frozenset({_A}),
+    # A coder sees only the findings on their own claims (account coder_id), never PHI or another coder's data.
+    Page.MY_FINDINGS: frozenset({_CD}),
+    Page.REBUTTALS: frozenset({_M}),
     Page.ACCESS_LOG: frozenset({_C}),
     Page.ADMIN: frozenset({_AD}),
 }
 
 PERMISSION_ROLES: Mapping[Permission, frozenset[Role]] = {
     Permission.VIEW_METRIC_DETAIL: frozenset({_C, _M}),
-    Permission.EXPORT_AGGREGATE_CSV: frozenset({_C, _M, _A}),
+    Permission.EXPORT_AGGREGATE_CSV: frozenset({_C, _M, _A, _CD}),
     # Auditors report sample results (3 errors in 30 claims) that are small cells by nature.
     Permission.EXPORT_SMALL_CELLS: frozenset({_C, _A}),
     Permission.REVEAL_PHI: frozenset({_C, _A}),
     Permission.BREAK_GLASS: frozenset({_C, _A}),
+    Permission.REVIEW_CLAIMS: frozenset({_A}),
+    Permission.REBUT_FINDINGS: frozenset({_CD}),
+    Permission.DECIDE_REBUTTALS: frozenset({_M}),
     Permission.EXPORT_ACCESS_LOG: frozenset({_C}),
     Permission.MANAGE_USERS: frozenset({_AD}),
     Permission.ROTATE_KEYS: frozenset({_AD}),

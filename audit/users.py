@@ -62,6 +62,7 @@ class User:
     locked_until: datetime | None
     created_at: datetime
     password_changed_at: datetime
+    coder_id: str | None = None  # a coder account's coder id: it sees the findings on that coder's claims only
 
     def locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
@@ -95,6 +96,19 @@ def check_password_policy(username: str, password: str) -> None:
         raise UserError("The password contains the username; choose one that does not.")
 
 
+def check_coder_id(role: Role, coder_id: str | None) -> str | None:
+    """The coder id a new account keeps: required for a coder (1 to 64 printable characters), refused for others."""
+    text = (coder_id or "").strip()
+    if role is not Role.CODER:
+        if text:
+            raise UserError("Only a coder account has a coder id; leave it blank for this role.")
+        return None
+    if not 0 < len(text) <= 64 or not text.isprintable():
+        raise UserError("A coder account needs its coder id, as the claims name the coder (such as C007), "
+                        "of at most 64 printable characters.")
+    return text
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -108,6 +122,7 @@ def _user(row: sqlite3.Row) -> User:
         locked_until=row["locked_until"] and datetime.fromisoformat(row["locked_until"]),
         created_at=datetime.fromisoformat(row["created_at"]),
         password_changed_at=datetime.fromisoformat(row["password_changed_at"]),
+        coder_id=row["coder_id"],
     )
 
 
@@ -139,6 +154,8 @@ class UserStore:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._connect() as conn:
             conn.executescript(sql("users/schema"))
+            if "coder_id" not in {row["name"] for row in conn.execute(sql("users/columns"))}:
+                conn.execute(sql("users/add_coder_id"))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -189,21 +206,25 @@ class UserStore:
         actor: str,
         actor_role: str = "",
         record: Record | None = None,
+        coder_id: str | None = None,
     ) -> User:
-        """Create an account. `actor` is who does it (a dashboard user, or "cli:<os user>")."""
+        """Create an account. `actor` is who does it (a dashboard user, or "cli:<os user>"). A coder account
+        needs its `coder_id` (the claims.coder_id whose findings it sees); no other account has one."""
         name = normalize_username(username)
         if parse_role(role) is None:
             raise UserError(f"Role {str(role)!r} does not exist; choose one of: {', '.join(Role)}.")
+        coder = check_coder_id(Role(role), coder_id)
         password_hash = self._hash_new_password(name, password)
         now = _iso(self._now())
         with self._transaction() as conn:
             try:
-                conn.execute(sql("users/add"), (name, Role(role).value, password_hash, now, now))
+                conn.execute(sql("users/add"), (name, Role(role).value, password_hash, now, now, coder))
             except sqlite3.IntegrityError:
                 raise UserError(
                     f"A user named {name!r} already exists; use reset-password or enable instead."
                 ) from None
-            _emit(record, self._change_event("user_add", name, actor, actor_role, role=Role(role).value))
+            _emit(record, self._change_event("user_add", name, actor, actor_role, role=Role(role).value,
+                                             **({"coder_id": coder} if coder else {})))
         return self._existing(name)
 
     def disable_user(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:

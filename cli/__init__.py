@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from cli import keys, log, store, users
+from cli import keys, log, review, store, users
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description="Coding audit and compliance dashboard: command line.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (store, users, log, keys):
+    for module in (store, users, log, keys, review):
         module.register(sub)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

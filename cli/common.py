@@ -18,6 +18,7 @@ from audit.key_checks import ensure_log_key
 from audit.log.writer import AccessLog
 from config.paths import Paths, default_paths
 from config.settings import ConfigurationError
+from queries.metrics import Filters
 
 Record = Callable[[AccessEvent], None]
 DATA_DIR_HELP = "data folder (default: $CODEAUDIT_DATA_DIR, else ./var)"
@@ -64,3 +65,19 @@ def access_log_recorder(paths: Paths) -> Record:
         log.append(event)
 
     return record
+
+
+def filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The claim scope of docs/METRICS.md as options (metrics, sample draw)."""
+    parser.add_argument("--from", dest="date_from", type=date_arg, help="first service date, inclusive (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", type=date_arg, help="last service date, inclusive (YYYY-MM-DD)")
+    parser.add_argument("--facility", action="append", default=[], help="repeat for several")
+    parser.add_argument("--payer", action="append", default=[])
+    parser.add_argument("--coder", action="append", default=[])
+    parser.add_argument("--encounter-type", action="append", default=[], choices=["inpatient", "outpatient", "professional"])
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    """The scope the filter options give (MetricsError for a start after the end)."""
+    return Filters(date_from=args.date_from, date_to=args.date_to, facility=tuple(args.facility), payer=tuple(args.payer),
+                   coder=tuple(args.coder), encounter_type=tuple(args.encounter_type))

@@ -19,7 +19,7 @@ from audit.exports import SUPPRESSED_FLAG, suppress_small_cells
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
-from cli.common import access_log_recorder, date_arg, paths_from, where
+from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
@@ -100,11 +100,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
     suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md)."""
     try:
-        filters = Filters(
-            date_from=args.date_from, date_to=args.date_to,
-            facility=tuple(args.facility), payer=tuple(args.payer), coder=tuple(args.coder),
-            encounter_type=tuple(args.encounter_type),
-        )
+        filters = filters_from(args)
         paths = paths_from(args)
         con = connect_read_only(paths)
         try:
@@ -150,12 +146,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("metrics", help="print the headline metrics for a scope, overall or by one dimension (docs/METRICS.md)")
     where(p, store_file=True)
-    p.add_argument("--from", dest="date_from", type=date_arg, help="first service date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", type=date_arg, help="last service date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--facility", action="append", default=[], help="repeat for several")
-    p.add_argument("--payer", action="append", default=[])
-    p.add_argument("--coder", action="append", default=[])
-    p.add_argument("--encounter-type", action="append", default=[], choices=["inpatient", "outpatient", "professional"])
+    filter_arguments(p)
     p.add_argument("--by", choices=["month", "coder", "facility", "payer", "encounter_type"])
     p.add_argument("--json", action="store_true", help="compact JSON array (the default output is indented JSON)")
     p.add_argument("--format", choices=["json", "csv"], default="json")

@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
     add = commands.add_parser("add", parents=[account, password], help="create an account")
     add.add_argument("--role", required=True, choices=list(Role), help="what the account may see (docs/SECURITY.md)")
+    add.add_argument("--coder-id", metavar="ID", help="for --role coder: the coder id the claims carry (e.g. C007); "
+                                                      "the account sees the findings on those claims only")
     add.set_defaults(command=_add)
     commands.add_parser(
         "reset-password", parents=[account, password], help="set a new password (also ends a lockout)"
@@ -91,8 +93,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def _add(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
     record = _record_event(paths)
-    user = store.add_user(args.username, args.role, _read_password(args), actor=cli_actor(), record=record)
-    return f"Added {user.username} with role {user.role}."
+    user = store.add_user(args.username, args.role, _read_password(args), actor=cli_actor(), record=record,
+                          coder_id=args.coder_id)
+    return f"Added {user.username} with role {user.role}" + (f", coder id {user.coder_id}." if user.coder_id else ".")
 
 
 def _reset_password(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
@@ -122,8 +125,8 @@ def _list(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
     if not users:
         return "No accounts yet; add one with `manage.py users add USERNAME --role ROLE`."
     now = datetime.now(UTC)
-    rows = [("USERNAME", "ROLE", "STATUS", "FAILED SIGN-INS", "CREATED")] + [
-        (u.username, u.role, _status(u, now), str(u.failed_attempts), f"{u.created_at:%Y-%m-%d}") for u in users
+    rows = [("USERNAME", "ROLE", "STATUS", "FAILED SIGN-INS", "CREATED", "CODER ID")] + [
+        (u.username, u.role, _status(u, now), str(u.failed_attempts), f"{u.created_at:%Y-%m-%d}", u.coder_id or "") for u in users
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

@@ -26,6 +26,11 @@ class Paths:
         return self.data_dir / "users.sqlite"
 
     @property
+    def reviews_db(self) -> Path:
+        # Samples, reviews, findings, rebuttals (review/store.py): SQLite in WAL mode, beside users.sqlite.
+        return self.data_dir / "reviews.sqlite"
+
+    @property
     def log_dir(self) -> Path:
         return self.data_dir / "access_log"
 

@@ -61,6 +61,8 @@ IDLE_MINUTES = WholeNumber(PREFIX + "IDLE_MINUTES", 15, 1, 60)
 LOCKOUT_ATTEMPTS = WholeNumber(PREFIX + "LOCKOUT_ATTEMPTS", 5, 1, 10)
 LOCKOUT_MINUTES = WholeNumber(PREFIX + "LOCKOUT_MINUTES", 15, 1, 24 * 60)
 DEMO_CLAIMS = WholeNumber(PREFIX + "DEMO_CLAIMS", 20_000, 100, 2_000_000)
+# Days a coder has to rebut a reviewed finding; until then (or the coding manager's decision) it is preliminary.
+REBUTTAL_DAYS = WholeNumber(PREFIX + "REBUTTAL_DAYS", 14, 0, 365)
 DATA_DIR = PREFIX + "DATA_DIR"
 KEY_DIR = PREFIX + "KEY_DIR"
 DATA_KEYS = PREFIX + "DATA_KEYS"
@@ -78,6 +80,7 @@ class Settings:
     lockout_attempts: int
     lockout_minutes: int
     demo_claims: int
+    rebuttal_days: int
     # Overrides of metric targets, by metric name as written after CODEAUDIT_TARGET_ (lower case):
     # (proportion, variable). Which metrics exist is checked by queries/targets.py.
     target_overrides: Mapping[str, tuple[float, str]]
@@ -138,6 +141,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         lockout_attempts=LOCKOUT_ATTEMPTS.read(env),
         lockout_minutes=LOCKOUT_MINUTES.read(env),
         demo_claims=DEMO_CLAIMS.read(env),
+        rebuttal_days=REBUTTAL_DAYS.read(env),
         target_overrides=targets,
         sso_roles=_sso_roles(env),
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},

@@ -129,6 +129,7 @@ def stage_batch(request: StageRequest) -> Staged:
         structural = {table: stage(con, SPECS[table], request.inputs.get(table)) for table in TABLES}
         _build_claim_map(con, pseudonyms)
         con.execute(sql("ingest/macros"))
+        con.execute(sql("finding_rules"))
         dated = {"today": request.today}  # claim_codes has no dates
         con.execute(sql("ingest/validate_claims"), dated)
         con.execute(sql("ingest/claim_problem"))

@@ -8,7 +8,10 @@ and renames it over the store (atomic on POSIX). A failed or interrupted write l
 exactly as it was.
 
 Every reader (the dashboard, `metrics`) is its own in-memory DuckDB that ATTACHes the store
-READ_ONLY and re-attaches as soon as it sees the file has been replaced (`StoreReader`).
+READ_ONLY and re-attaches as soon as it sees the file has been replaced (`StoreReader`). It also loads
+the final reviewed findings the review store publishes, and reloads them when they change
+(queries/reviewed.py): its `audit_findings`, `claim_facts` and `finding_facts` are the store's combined
+with them.
 `duckdb.connect(path)` would not do: DuckDB hands a second connection to a path the database another
 connection in the process already holds open, even after the file was replaced, so a session would
 read the old store.
@@ -22,12 +25,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from audit.durable import fsync_path
 from config.paths import Paths
+from queries import reviewed
 from queries.sql_files import sql, sql_literal
 
 DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": True}
@@ -52,7 +57,18 @@ class RealDataLoaded(PermissionError):
 
 def connect_read_only(paths: Paths) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB with the store attached READ_ONLY and in use, so every query (and the
-    `in_scope` macro stored with the data) resolves against the file as it is now."""
+    `in_scope` macro stored with the data) resolves against the file as it is now, and the reviewed findings
+    published so far combined with the store's (queries/reviewed.py)."""
+    con = _attached(paths)
+    try:
+        reviewed.load(con, paths)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _attached(paths: Paths) -> duckdb.DuckDBPyConnection:
     if not paths.store.exists():
         raise StoreMissing(f"No store at {paths.store}: run `python manage.py demo` or `python manage.py ingest DIR`.")
     con = duckdb.connect(":memory:", config=dict(READER_SETTINGS))
@@ -81,27 +97,45 @@ class StoreReader:
         self._demo_only = demo_only
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
+        self._overlay: reviewed.Overlay | None = None
+        self._loads = 0
 
     def _current_identity(self) -> tuple[int, int]:
         st = os.stat(self._paths.store)
         return (st.st_ino, st.st_mtime_ns)
 
     def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection, re-attached after a swap and with the reviewed findings reloaded when they changed."""
         identity = self._current_identity() if self._paths.store.exists() else None
+        now = datetime.now(UTC)
         if self._con is None or identity != self._identity:
             self.close()
-            con = connect_read_only(self._paths)
+            con = _attached(self._paths)
             if self._demo_only and (self._paths.real_data_marker.exists() or not holds_only_demo(con)):
                 con.close()
                 raise RealDataLoaded("Real data was loaded into this store, so demo sessions have ended.")
             self._con, self._identity = con, identity
+        if self._overlay is None or self._overlay.stale(self._paths, now):
+            try:
+                self._overlay = reviewed.load(self._con, self._paths, now)
+            except BaseException:
+                self.close()
+                raise
+            self._loads += 1
         return self._con
+
+    @property
+    def version(self) -> tuple[object, ...]:
+        """Changes whenever what this reader's queries return may have changed: a store swap or a reload of
+        the reviewed findings. Memos of query results key on it (views/session.py)."""
+        return (self._identity, self._loads)
 
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
             self._identity = None
+            self._overlay = None
 
 
 _held = threading.local()  # lock files this thread already holds, so nested writer steps do not deadlock
@@ -216,7 +250,7 @@ def demo_mode(paths: Paths) -> bool:
     marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt."""
     if paths.real_data_marker.exists() or not paths.store.exists():
         return False
-    con = connect_read_only(paths)
+    con = _attached(paths)  # asks about the store only: no reviewed findings needed
     try:
         return holds_only_demo(con)
     finally:

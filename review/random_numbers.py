@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 GENERATOR = "RAT-STATS single-stage emulation: VB6 Rnd/Randomize seeding, Wichmann-Hill AS 183"
 GENERATOR_VERSION = "1"
+# Said wherever a sample is reported (docs/SAMPLING.md), until someone compares a draw with a RAT-STATS run.
+GENERATOR_CAVEAT = ("The random numbers reproduce a public emulation of RAT-STATS's single-stage random numbers "
+                    "(VB6 Rnd/Randomize seeding, Wichmann-Hill AS 183), not RAT-STATS itself: no draw has yet been "
+                    "compared with a run of RAT-STATS.")
 
 _STATE_MODULUS = 1 << 24                       # VB6 Rnd keeps a 24-bit state
 _RND_MULTIPLIER, _RND_INCREMENT = 1_140_671_485, 12_820_163
@@ -90,9 +95,7 @@ class RandomNumbers:
         return tuple(sorted(self.selection_order))
 
 
-def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0) -> RandomNumbers:
-    """`count` distinct whole numbers from low to high inclusive, then `spares` more; a number already
-    drawn is skipped and the next one drawn instead (sampling without replacement)."""
+def _check(count: int, low: int, high: int, spares: int) -> None:
     if low > high:
         raise RandomNumberError(f"The low number {low} is above the high number {high}.")
     if count < 0 or spares < 0:
@@ -103,7 +106,10 @@ def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0
             f"{count} numbers and {spares} spares cannot be drawn without repeats from {low} to {high} "
             f"({span} numbers); ask for fewer."
         )
-    generator = WichmannHill(wichmann_hill_seeds(seed))
+
+
+def _draw(generator: WichmannHill, seed: float, count: int, low: int, high: int, spares: int) -> RandomNumbers:
+    span = high - low + 1
     drawn: list[int] = []
     seen: set[int] = set()
     while len(drawn) < count + spares:
@@ -112,3 +118,23 @@ def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0
             seen.add(number)
             drawn.append(number)
     return RandomNumbers(seed, low, high, tuple(drawn[:count]), tuple(drawn[count:]))
+
+
+def random_numbers(seed: float, count: int, low: int, high: int, spares: int = 0) -> RandomNumbers:
+    """`count` distinct whole numbers from low to high inclusive, then `spares` more; a number already
+    drawn is skipped and the next one drawn instead (sampling without replacement)."""
+    _check(count, low, high, spares)
+    return _draw(WichmannHill(wichmann_hill_seeds(seed)), seed, count, low, high, spares)
+
+
+def stratified_random_numbers(seed: float, strata: Sequence[tuple[int, int, int]]) -> list[RandomNumbers]:
+    """One draw per stratum, each (count, spares, stratum size) numbering its stratum from 1: the generator
+    is seeded once and continues from one stratum to the next, in the order given, so the strata get
+    independent numbers from one seed. A stratum asking for nothing draws nothing. The first stratum's
+    numbers are those `random_numbers` gives for the same seed."""
+    for count, spares, size in strata:
+        if count + spares:
+            _check(count, 1, size, spares)
+    generator = WichmannHill(wichmann_hill_seeds(seed))
+    return [_draw(generator, seed, count, 1, size, spares) if count + spares else RandomNumbers(seed, 1, size, (), ())
+            for count, spares, size in strata]

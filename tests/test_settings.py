@@ -12,13 +12,14 @@ from config import settings
 from config.settings import ConfigurationError, load
 
 REPO = Path(__file__).resolve().parents[1]
-WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS)
+WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
+                 settings.REBUTTAL_DAYS)
 
 
 def test_defaults():
     configured = load({})
-    assert (configured.idle_minutes, configured.lockout_attempts, configured.lockout_minutes, configured.demo_claims) == (
-        15, 5, 15, 20_000)
+    assert (configured.idle_minutes, configured.lockout_attempts, configured.lockout_minutes, configured.demo_claims,
+            configured.rebuttal_days) == (15, 5, 15, 20_000, 14)
     assert configured.data_dir == REPO / "var" and configured.key_dir.name == "codeaudit"
     assert configured.secrets == {} and configured.sso_roles is None and configured.target_overrides == {}
 

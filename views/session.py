@@ -4,7 +4,6 @@ result memo. Everything about a user lives in st.session_state; only objects tha
 """
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ class SignedIn:
     display: str
     method: Method
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    coder_id: str | None = None  # a coder's own coder id: the only claims whose findings they see
 
     @property
     def role_name(self) -> str:
@@ -160,7 +160,7 @@ def enforce_policy() -> None:
         return
     if who.method == "password":
         account = user_store().get_user(who.user)
-        if account is None or account.disabled or parse_role(account.role) != who.role:
+        if account is None or account.disabled or parse_role(account.role) != who.role or account.coder_id != who.coder_id:
             end("sign_out", "account_changed", "Your account was disabled or its role changed; sign in again.")
 
 
@@ -198,20 +198,16 @@ def _close_reader() -> None:
         reader.close()
 
 
-def store_identity() -> tuple[int, int]:
-    stat = os.stat(paths().store)
-    return (stat.st_ino, stat.st_mtime_ns)
-
-
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """fn(connection, *args, **kwargs), remembered for this session only (never shared with another user)
-    until the store is swapped. Arguments must be hashable (Filters is)."""
+    until the store is swapped or the reviewed findings reload. Arguments must be hashable (Filters is)."""
     memo: OrderedDict[tuple, Any] = st.session_state.setdefault(_MEMO, OrderedDict())
-    key = (fn.__module__, fn.__qualname__, store_identity(), args, tuple(sorted(kwargs.items())))
+    con = connection()
+    key = (fn.__module__, fn.__qualname__, st.session_state[_READER].version, args, tuple(sorted(kwargs.items())))
     if key in memo:
         memo.move_to_end(key)
         return memo[key]
-    value = fn(connection(), *args, **kwargs)
+    value = fn(con, *args, **kwargs)
     memo[key] = value
     while len(memo) > MEMO_ENTRIES:
         memo.popitem(last=False)

@@ -24,6 +24,8 @@ ICONS = {
     Page.DENIALS: ":material/money_off:",
     Page.AUDIT_SAMPLING: ":material/casino:",
     Page.RECORD_REVIEW: ":material/fact_check:",
+    Page.MY_FINDINGS: ":material/assignment_ind:",
+    Page.REBUTTALS: ":material/gavel:",
     Page.ACCESS_LOG: ":material/history:",
     Page.ADMIN: ":material/admin_panel_settings:",
 }

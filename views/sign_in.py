@@ -18,6 +18,10 @@ _USERNAME, _PASSWORD = "signin.username", "signin.password"
 _SSO_HANDLED = "signin.sso_handled"
 
 
+# The demo coder signs in as one of the demo's weaker coders (data/demo.py), so the page has findings to show.
+DEMO_CODER = "C007"
+
+
 def demo_label(role: Role) -> str:
     return f"Sign in as {role.label} (demo)"
 
@@ -37,7 +41,9 @@ def _demo_sign_in(role: Role) -> None:
     if not demo_mode(session.paths()):  # checked again at the click: real data may have arrived since
         session.flash("error", "Demo sign-in is no longer available: this store holds real data.")
         return
-    _start(session.SignedIn(user=f"demo:{role.value}", role=role, display=f"{role.label} (demo)", method="demo"))
+    coder_id = DEMO_CODER if role is Role.CODER else None
+    _start(session.SignedIn(user=f"demo:{role.value}", role=role, display=f"{role.label} (demo)", method="demo",
+                            coder_id=coder_id, details={"coder_id": coder_id} if coder_id else {}))
 
 
 def _password_sign_in() -> None:
@@ -60,7 +66,8 @@ def _password_sign_in() -> None:
             session.flash("error", "Your account has no known role, so it has no access; the sign-out could not be "
                                    f"recorded. {problems.shown(exc, None)}")
         return
-    session.start(session.SignedIn(user=account.username, role=role, display=account.username, method="password"))
+    session.start(session.SignedIn(user=account.username, role=role, display=account.username, method="password",
+                                   coder_id=account.coder_id))
 
 
 def _refuse_sso(user: str, reason: str, message: str) -> None:

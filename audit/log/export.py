@@ -39,6 +39,14 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "user_unlock": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "U"),
     "key_rotate": (("110113", "Security Alert"), ("110129", "Security Configuration"), "U"),
     "anchor": (("110101", "Audit Log Used"), None, "E"),
+    # The auditors' workflow: a draw selects claims (a query run); reviews and rebuttals create or update the
+    # coding-review record of a claim (pseudonymous claim keys only).
+    "sample_draw": (("110112", "Query"), None, "E"),
+    "sample_complete": (("110110", "Patient Record"), None, "U"),
+    "review_complete": (("110110", "Patient Record"), None, "C"),
+    "review_correct": (("110110", "Patient Record"), None, "U"),
+    "rebuttal": (("110110", "Patient Record"), None, "C"),
+    "rebuttal_decision": (("110110", "Patient Record"), None, "U"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
 # HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.

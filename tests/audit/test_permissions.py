@@ -27,41 +27,46 @@ from audit.permissions import (
 
 SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md"
 
-ROLES = ("compliance_officer", "coding_manager", "auditor", "admin")
+ROLES = ("compliance_officer", "coding_manager", "auditor", "coder", "admin")
 
-# Columns follow ROLES:      compliance manager auditor admin
+# Columns follow ROLES:      compliance manager auditor coder admin
 EXPECTED_PAGES = {
-    "overview":              (1, 1, 0, 0),
-    "accuracy":              (0, 1, 0, 0),
-    "specificity":           (1, 1, 0, 0),
-    "denials":               (1, 1, 0, 0),
-    "audit_sampling":        (0, 0, 1, 0),
-    "record_review":         (0, 0, 1, 0),
-    "access_log":            (1, 0, 0, 0),
-    "admin":                 (0, 0, 0, 1),
+    "overview":              (1, 1, 1, 0, 0),
+    "accuracy":              (1, 1, 1, 0, 0),
+    "specificity":           (1, 1, 0, 0, 0),
+    "denials":               (1, 1, 0, 0, 0),
+    "audit_sampling":        (0, 0, 1, 0, 0),
+    "record_review":         (0, 0, 1, 0, 0),
+    "my_findings":           (0, 0, 0, 1, 0),
+    "rebuttals":             (0, 1, 0, 0, 0),
+    "access_log":            (1, 0, 0, 0, 0),
+    "admin":                 (0, 0, 0, 0, 1),
 }
 EXPECTED_PERMISSIONS = {
-    "view_metric_detail":    (1, 1, 0, 0),
-    "export_aggregate_csv":  (1, 1, 1, 0),
-    "export_small_cells":    (1, 0, 1, 0),
-    "reveal_phi":            (1, 0, 1, 0),
-    "break_glass":           (1, 0, 1, 0),
-    "export_access_log":     (1, 0, 0, 0),
-    "manage_users":          (0, 0, 0, 1),
-    "rotate_keys":           (0, 0, 0, 1),
+    "view_metric_detail":    (1, 1, 0, 0, 0),
+    "export_aggregate_csv":  (1, 1, 1, 1, 0),
+    "export_small_cells":    (1, 0, 1, 0, 0),
+    "reveal_phi":            (1, 0, 1, 0, 0),
+    "break_glass":           (1, 0, 1, 0, 0),
+    "review_claims":         (0, 0, 1, 0, 0),
+    "rebut_findings":        (0, 0, 0, 1, 0),
+    "decide_rebuttals":      (0, 1, 0, 0, 0),
+    "export_access_log":     (1, 0, 0, 0, 0),
+    "manage_users":          (0, 0, 0, 0, 1),
+    "rotate_keys":           (0, 0, 0, 0, 1),
 }
 EXPECTED_PHI_FIELDS = {
-    "claim_id":              (1, 0, 1, 0),
-    "patient_mrn":           (1, 0, 1, 0),
-    "patient_dob":           (1, 0, 1, 0),
-    "patient_name":          (1, 0, 0, 0),
-    "patient_zip":           (1, 0, 0, 0),
+    "claim_id":              (1, 0, 1, 0, 0),
+    "patient_mrn":           (1, 0, 1, 0, 0),
+    "patient_dob":           (1, 0, 1, 0, 0),
+    "patient_name":          (1, 0, 0, 0, 0),
+    "patient_zip":           (1, 0, 0, 0, 0),
 }
 EXPECTED_PURPOSES = {  # for a normal reveal; ETREAT is break-glass only
-    "HOPERAT":               (1, 0, 1, 0),
-    "HPAYMT":                (1, 0, 1, 0),
-    "HCOMPL":                (1, 0, 0, 0),
-    "HLEGAL":                (1, 0, 0, 0),
+    "HOPERAT":               (1, 0, 1, 0, 0),
+    "HPAYMT":                (1, 0, 1, 0, 0),
+    "HCOMPL":                (1, 0, 0, 0, 0),
+    "HLEGAL":                (1, 0, 0, 0, 0),
 }
 UNKNOWN_ROLES = ("nurse", "", None, "Auditor", "ADMIN")
 
@@ -119,8 +124,10 @@ def test_purpose_cell(purpose, role, allowed):
 
 
 def test_pages_come_in_navigation_order():
-    assert allowed_pages("compliance_officer") == [Page.OVERVIEW, Page.SPECIFICITY, Page.DENIALS, Page.ACCESS_LOG]
-    assert allowed_pages(Role.CODING_MANAGER) == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS]
+    assert allowed_pages("compliance_officer") == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.ACCESS_LOG]
+    assert allowed_pages(Role.CODING_MANAGER) == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.REBUTTALS]
+    assert allowed_pages(Role.AUDITOR) == [Page.OVERVIEW, Page.ACCURACY, Page.AUDIT_SAMPLING, Page.RECORD_REVIEW]
+    assert allowed_pages(Role.CODER) == [Page.MY_FINDINGS]
 
 
 @pytest.mark.parametrize("role", UNKNOWN_ROLES)
@@ -206,7 +213,7 @@ def test_break_glass_needs_etreat(purpose):
         authorize_reveal("compliance_officer", ["patient_name"], purpose, "urgent", break_glass=True)
 
 
-@pytest.mark.parametrize("role", ["coding_manager", "admin"])
+@pytest.mark.parametrize("role", ["coding_manager", "coder", "admin"])
 def test_roles_without_reveal_cannot_break_glass(role):
     with pytest.raises(PermissionDenied, match="may not use emergency"):
         authorize_reveal(role, ["patient_mrn"], "ETREAT", "urgent", break_glass=True)

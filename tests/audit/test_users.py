@@ -311,6 +311,29 @@ def test_cli_add_and_list(cli, events, tmp_path):
     assert (tmp_path / "data" / "users.sqlite").exists()
 
 
+def test_cli_coder_account_keeps_its_coder_id_and_only_coders_have_one(cli, events, tmp_path):
+    assert cli("add", "cody", "--role", "coder", "--coder-id", "C007", "--password-stdin", stdin=PASSWORD) == (
+        0, "Added cody with role coder, coder id C007.\n", "")
+    assert events[-1].details == {"role": "coder", "coder_id": "C007"}
+    assert UserStore(tmp_path / "data" / "users.sqlite").get_user("cody").coder_id == "C007"
+    assert cli("list")[1].splitlines()[1].split()[-1] == "C007"
+    code, _, err = cli("add", "nocode", "--role", "coder", "--password-stdin", stdin=PASSWORD)
+    assert code == 1 and "needs its coder id" in err
+    code, _, err = cli("add", "aud", "--role", "auditor", "--coder-id", "C001", "--password-stdin", stdin=PASSWORD)
+    assert code == 1 and "Only a coder account has a coder id" in err
+
+
+def test_an_accounts_file_from_before_coder_ids_gains_the_column(tmp_path):
+    path = tmp_path / "users.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users (username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, "
+                     "disabled INTEGER NOT NULL DEFAULT 0, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT, "
+                     "created_at TEXT NOT NULL, password_changed_at TEXT NOT NULL)")
+        conn.execute("INSERT INTO users VALUES ('old.user', 'auditor', 'x', 0, 0, NULL, '2025-01-01T00:00:00+00:00', "
+                     "'2025-01-01T00:00:00+00:00')")
+    assert UserStore(path).get_user("old.user").coder_id is None
+
+
 def test_cli_account_changes(cli, events, monkeypatch):
     cli("add", "alice", "--role", "auditor", "--password-stdin", stdin=PASSWORD)
     assert cli("disable", "alice") == (0, "Disabled alice.\n", "")

@@ -14,10 +14,11 @@ from audit.permissions import Page, Role, allowed_pages
 from tests.e2e.harness import wait_drawn
 from tests.views.hostile import TOKENS, VALUES
 from tests.views.page_content import FILTERS, PAGES
+from tests.views.page_content import expected as content_for
+from views.shell import CLAIM_SCOPE_PAGES
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WIDTH = 1400
-CLAIM_SCOPE = (Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.AUDIT_SAMPLING)
 
 
 def screenshot(page, name: str) -> None:
@@ -37,8 +38,8 @@ def assert_clean(page) -> None:
         assert found.count() == 0, found.first.inner_text()
 
 
-def assert_shows_its_content(page, entry: Page) -> None:
-    expected = PAGES[entry]
+def assert_shows_its_content(page, entry: Page, role: Role) -> None:
+    expected = content_for(entry, role)
     main = page.locator('[data-testid="stMain"]')
     sections = main.locator("h3").all_inner_texts()
     assert [s for s in expected.sections if not any(h.startswith(s) for h in sections)] == [], sections
@@ -49,7 +50,7 @@ def assert_shows_its_content(page, entry: Page) -> None:
     assert [label for label in expected.inputs if label not in labels] == [], labels
     shown = main.inner_text()
     assert [t for t in expected.texts if t not in shown] == []
-    if entry in CLAIM_SCOPE:
+    if entry in CLAIM_SCOPE_PAGES:
         assert [f for f in FILTERS if f not in labels] == [], labels
 
 
@@ -106,7 +107,7 @@ def test_each_demo_role_sees_its_pages_with_their_content_and_no_error(first_sta
         open_page(page, entry)
         screenshot(page, f"{role.value}-{entry.value}")  # also draws what sits below the fold
         assert_clean(page)
-        assert_shows_its_content(page, entry)
+        assert_shows_its_content(page, entry, role)
     context.close()
 
 
@@ -201,3 +202,84 @@ def test_hostile_ids_are_shown_as_text_on_every_page(hostile_server, browser, ro
         screenshot(page, "hostile-coding_manager-filters")
         assert seen == set(TOKENS)  # every hostile id was on screen somewhere, and shown as text
     context.close()
+
+
+def audited_count(browser, url: str) -> tuple[int, str]:
+    """The compliance officer's Overview: how many claims are audited, and what it says about pending findings."""
+    context, page = sign_in(browser, url, Role.COMPLIANCE_OFFICER)
+    captions = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    context.close()
+    headline = next(c for c in captions if " audited." in c)
+    pending = next(c for c in captions if "reviewed findings" in c)
+    return int(headline.split(" claims, ")[1].split(" audited")[0].replace(",", "")), pending
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose `option` in the selectbox labelled `label` in the main area."""
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_manager_decides(first_start, browser):
+    """The auditors' workflow end to end, and the compliance officer's Overview before and after."""
+    audited_before, _ = audited_count(browser, first_start.url)
+    context, page = sign_in(browser, first_start.url, Role.AUDITOR)
+    choose(page, "Coder", "C007")
+    choose(page, "Encounter type", "inpatient")
+    open_page(page, Page.AUDIT_SAMPLING)
+    page.get_by_label("Sample size (per coder for per-coder)").fill("1")
+    page.get_by_text("Leave out claims already audited").click()
+    page.get_by_role("button", name="Draw the sample").click()
+    page.get_by_text("It is recorded in the access log").wait_for()
+    open_page(page, Page.RECORD_REVIEW)
+    page.get_by_text("DRG finding (inpatient").wait_for()
+    reveal = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Identifiers")
+    reveal.locator("input").click()
+    page.get_by_role("option", name="Medical record number").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Reveal").click()
+    page.get_by_text("Recorded in the access log").wait_for()
+    assert "MRN" in page.locator('[data-testid="stTable"]').inner_text()
+    page.get_by_label("Billed MS-DRG").fill("291")
+    page.get_by_label("Audited MS-DRG").fill("292")
+    page.get_by_label("Audited MS-DRG").press("Tab")
+    settle(page)
+    pick(page, "DRG finding", "revise")
+    settle(page)
+    pick(page, "DRG error category", "drg")
+    settle(page)
+    page.get_by_label("DRG dollar impact").fill("-1500")
+    page.get_by_label("DRG dollar impact").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Complete the claim").click()
+    page.get_by_role("button", name="Start a correction").wait_for()
+    page.get_by_role("button", name="Complete the sample").click()
+    page.get_by_text("The sample is completed").wait_for()
+    assert_clean(page)
+    screenshot(page, "review-auditor-completed")
+    context.close()
+    _, pending = audited_count(browser, first_start.url)
+    assert pending.startswith("1 reviewed findings") or " reviewed findings on 1 claims" in pending
+
+    context, page = sign_in(browser, first_start.url, Role.CODER)
+    page.get_by_label("Why the finding is wrong (what the record supports, and where)").fill("The record supports DRG 291.")
+    page.get_by_role("button", name="Rebut").click()
+    page.get_by_text("Your rebuttal is recorded").wait_for()
+    assert_clean(page)
+    screenshot(page, "review-coder-rebutted")
+    context.close()
+
+    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER)
+    open_page(page, Page.REBUTTALS)
+    screenshot(page, "review-manager-pending")
+    page.get_by_role("button", name="Accept: correct the finding").click()
+    page.get_by_text("No rebuttal is waiting for a decision").wait_for()
+    assert_clean(page)
+    context.close()
+
+    audited_after, pending = audited_count(browser, first_start.url)
+    assert audited_after == audited_before + 1
+    assert pending.startswith("No reviewed findings are pending")
+    actions = [e["action"] for e in read_events(first_start.paths, limit=400)]
+    for action in ("sample_draw", "phi_reveal", "review_complete", "sample_complete", "rebuttal", "rebuttal_decision"):
+        assert action in actions, action

@@ -3,9 +3,9 @@ that page relies on. Checked through AppTest (tests/views) and in the real brows
 that opens with only its title, or with an error box, fails."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from audit.permissions import Page
+from audit.permissions import Page, Permission, Role, can
 
 
 @dataclass(frozen=True)
@@ -16,14 +16,16 @@ class Content:
     tables: int = 0                  # st.dataframe
     inputs: tuple[str, ...] = ()     # labels of input widgets
     texts: tuple[str, ...] = ()      # text shown in a caption or message
+    detail_sections: tuple[str, ...] = ()  # shown only to roles that may drill down (view_metric_detail)
+    detail_inputs: tuple[str, ...] = ()
 
 
 PAGES: dict[Page, Content] = {
     Page.OVERVIEW: Content(sections=("Trends: the 24 months to",), tiles=9, charts=1),
     Page.ACCURACY: Content(
-        sections=("Accuracy by month", "Coders against the target", "Coder scorecards", "Findings of one coder",
+        sections=("Accuracy by month", "Coders against the target", "Coder scorecards",
                   "Errors by category", "Coder by error category", "Financial impact of audit findings"),
-        charts=5, tables=2, inputs=("Measure", "Coder"),
+        charts=5, tables=1, inputs=("Measure",), detail_sections=("Findings of one coder",), detail_inputs=("Coder",),
     ),
     Page.SPECIFICITY: Content(
         sections=("Where unspecified and invalid codes occur", "Unspecified codes used most, with more specific alternatives",
@@ -32,11 +34,24 @@ PAGES: dict[Page, Content] = {
     ),
     Page.DENIALS: Content(sections=("Over time", "By payer", "By claim adjustment reason code (CARC)", "Appeals"),
                           tiles=4, charts=6),
-    Page.AUDIT_SAMPLING: Content(texts=("The sampling frame the filters select now",)),
-    Page.RECORD_REVIEW: Content(sections=("Reveal patient identifiers for a claim",),
+    Page.AUDIT_SAMPLING: Content(sections=("Draw a sample", "Samples", "Sample sizes"),
+                                 inputs=("Method", "Strata (stratified)", "Seed (blank: a new one)"),
+                                 texts=("The sampling frame the filters select now",)),
+    Page.RECORD_REVIEW: Content(sections=("Worklist", "Reveal patient identifiers for a claim"),
                                 inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
+    Page.MY_FINDINGS: Content(tables=1, texts=("Findings on the claims coded by",)),
+    Page.REBUTTALS: Content(sections=("Pending rebuttals", "Decided rebuttals")),
     Page.ACCESS_LOG: Content(tables=1, inputs=("Days (UTC)", "User", "Action", "Claim key"), texts=("Log verified",)),
     Page.ADMIN: Content(sections=("Accounts", "Keys"), tables=1, inputs=("Username", "Role", "Initial password")),
 }
 # Pages with the claim filters in the sidebar.
 FILTERS = ("Service dates", "Facility", "Payer", "Coder", "Encounter type")
+
+
+def expected(page: Page, role: Role) -> Content:
+    """What `role` must see on `page`: drill-down sections only for roles that may drill down."""
+    content = PAGES[page]
+    if not can(role, Permission.VIEW_METRIC_DETAIL):
+        return content
+    return replace(content, sections=content.sections + content.detail_sections, inputs=content.inputs + content.detail_inputs,
+                   tables=content.tables + (1 if content.detail_sections else 0))

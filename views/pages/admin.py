@@ -26,9 +26,10 @@ KEYS = (
 def accounts_table(store: UserStore) -> pd.DataFrame:
     return pd.DataFrame([{
         "username": u.username, "role": role.label if (role := parse_role(u.role)) else f"{u.role} (unknown: no access)",
+        "coder_id": u.coder_id,
         "disabled": u.disabled, "failed_attempts": u.failed_attempts, "locked_until": u.locked_until,
         "created_at": u.created_at, "password_changed_at": u.password_changed_at,
-    } for u in store.list_users()], columns=["username", "role", "disabled", "failed_attempts", "locked_until",
+    } for u in store.list_users()], columns=["username", "role", "coder_id", "disabled", "failed_attempts", "locked_until",
                                              "created_at", "password_changed_at"])
 
 
@@ -53,8 +54,11 @@ def account_forms(store: UserStore, who: session.SignedIn, usernames: list[str])
         username = st.text_input("Username", help="3 to 64 characters from a-z 0-9 . _ @ -")
         role = st.selectbox("Role", list(Role), format_func=lambda r: r.label)
         password = st.text_input("Initial password", type="password", help="At least 12 characters, not containing the username.")
+        coder_id = st.text_input("Coder id (coder accounts only)", max_chars=64,
+                                 help="The coder id the claims carry, such as C007: the account sees the findings on those claims only.")
         if st.form_submit_button("Add account"):
-            change(lambda: store.add_user(username, role, password, **actor), f"Account {md(username.strip().lower())} added.")
+            change(lambda: store.add_user(username, role, password, coder_id=coder_id, **actor),
+                   f"Account {md(username.strip().lower())} added.")
     with status:
         name = st.selectbox("Account", usernames, key="admin.status_user")
         left, right = st.columns(2)

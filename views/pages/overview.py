@@ -9,7 +9,7 @@ from queries import metrics
 from queries.metrics import LABELS
 from queries.stats import p_chart_signals
 from queries.targets import Target
-from views import charts, filters, kpis, tables, trends
+from views import charts, filters, kpis, reviews, tables, trends
 from views.targets import configured
 
 RATE_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
@@ -64,6 +64,7 @@ def headline_section(scope: metrics.Filters, targets: dict[str, Target]) -> None
     compared = (f" Changes are against {previous_scope.date_from:%Y-%m-%d} to {previous_scope.date_to:%Y-%m-%d}."
                 if previous_scope and before is not None else " There is no earlier period to compare with.")
     st.caption(f"{filters.sentence(scope)} · {int(now['claims']):,} claims, {int(now['audited_claims']):,} audited.{compared}")
+    reviews.pending_caption(scope)
     table = kpis.kpi_table(RATE_TILES, now, before, targets)
     kpis.tiles(TILE_ORDER, table, now, before, targets)
     tables.table_and_csv(table, "overview-kpis", "headline rates",

@@ -1,6 +1,8 @@
-"""Record review. The review worklist comes with the sampling issue; the patient-identifier reveal for a
-claim key is here already: fields and purpose of use as the role allows, break-glass with a written
-justification, the access recorded in the log before anything is decrypted."""
+"""Record review: the auditor's worklist. Open a sample, work through its claims (submitted codes with their
+ICD-10-CM titles, encounter, billed amount), record a finding per code (agree, revise, add, delete, with error
+category and dollar impact) and a DRG finding for inpatient claims, save part-way and resume, complete the
+claim (locked; a correction is a new revision), then the sample. Patient identifiers for pulling the chart
+are revealed from the worklist row under the reveal rules, recorded in the log before anything is decrypted."""
 from __future__ import annotations
 
 import pandas as pd
@@ -12,6 +14,7 @@ from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, PurposeOfUse, authorize_reveal, can, phi_fields, reveal_purposes
 from views import problems, session
 from views.text import md
+from views.worklist import worklist_section
 
 _BREAK_GLASS = "reveal.break_glass"
 
@@ -29,7 +32,7 @@ def _refused(who: session.SignedIn, claim_key: str, fields: list[PhiField], purp
         st.error(f"The refusal could not be recorded either. {problems.shown(exc, who.role)}")
 
 
-def reveal_form(who: session.SignedIn) -> None:
+def reveal_form(who: session.SignedIn, claim_key: str = "") -> None:
     st.subheader("Reveal patient identifiers for a claim")
     break_glass = can(who.role, Permission.BREAK_GLASS) and st.toggle(
         "Emergency access (break-glass)", key=_BREAK_GLASS,
@@ -38,7 +41,7 @@ def reveal_form(who: session.SignedIn) -> None:
     if break_glass:
         st.warning("Break-glass access is for emergencies only. It is recorded with your justification and reviewed.")
     with st.form("reveal", clear_on_submit=False):
-        claim_key = st.text_input("Claim key", max_chars=24, placeholder="24 hexadecimal digits, from a findings table")
+        claim_key = st.text_input("Claim key", value=claim_key, max_chars=24, placeholder="24 hexadecimal digits, from a findings table")
         fields = st.multiselect("Identifiers", phi_fields(who.role, break_glass=break_glass), format_func=lambda f: f.label)
         purpose = st.selectbox("Purpose of use", reveal_purposes(who.role, break_glass=break_glass),
                                format_func=lambda p: f"{p.value}: {p.label}")
@@ -76,11 +79,10 @@ def reveal_form(who: session.SignedIn) -> None:
 def render() -> None:
     who = session.current()
     st.title("Record review")
-    st.info("The review worklist (sampled claims, finding entry, rebuttal before results are final) comes with the "
-            "sampling issue. Until then this page reveals patient identifiers for a claim key, for pulling the chart.")
+    claim_key = worklist_section(who)
     column, _ = st.columns([3, 2])
     with column:
-        reveal_form(who)
+        reveal_form(who, claim_key or "")
 
 
 render()

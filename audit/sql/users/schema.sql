@@ -9,5 +9,6 @@ CREATE TABLE IF NOT EXISTS users (
     failed_attempts     INTEGER NOT NULL DEFAULT 0,   -- consecutive; reset by a successful sign-in
     locked_until        TEXT,                         -- ISO 8601 UTC, or NULL
     created_at          TEXT NOT NULL,
-    password_changed_at TEXT NOT NULL
+    password_changed_at TEXT NOT NULL,
+    coder_id            TEXT                          -- coder accounts: whose claims they see (claims.coder_id)
 );

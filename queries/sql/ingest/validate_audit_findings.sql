@@ -1,5 +1,6 @@
 -- One row per audit_findings row with its normalised values and the first rule it breaks (reason); no
--- reason quotes a value, only its shape (macros.sql). $today is the ingest date.
+-- reason quotes a value, only its shape (macros.sql). $today is the ingest date. The rules of the finding itself
+-- are finding_problem() (finding_rules.sql), the one definition review saves apply too.
 CREATE OR REPLACE TEMP TABLE v_audit_findings AS
 WITH t AS (
     SELECT
@@ -24,52 +25,25 @@ WITH t AS (
 checked AS (
     SELECT t.*,
         iso_date(review_date_text) AS review_date,
-        CASE WHEN dollar_impact_text IS NULL THEN 0.00
-             WHEN regexp_full_match(dollar_impact_text, '[+-]?\d{1,12}(\.\d{1,2})?') THEN CAST(dollar_impact_text AS DECIMAL(14, 2)) END AS dollar_impact,
+        dollar_amount(dollar_impact_text) AS dollar_impact,
         m.claim_key
     FROM t LEFT JOIN claim_map AS m ON m.claim_id = t.claim_id
 ),
 ruled AS (
+    -- The finding's own rules (codes, finding, category, amount) are finding_problem(), shared with review saves.
     SELECT *,
-        CASE
-            WHEN text_reason IS NOT NULL THEN text_reason
-            WHEN claim_id IS NULL THEN 'claim_id is missing'
-            WHEN review_id IS NULL THEN 'review_id is missing'
-            WHEN auditor_id IS NULL THEN 'auditor_id is missing'
-            WHEN review_date_text IS NULL THEN 'review_date is missing (YYYY-MM-DD)'
-            WHEN review_date IS NULL THEN format('review_date ''{}'' is not a date (YYYY-MM-DD)', shape(review_date_text))
-            WHEN date_problem('review_date', review_date, $today) IS NOT NULL THEN date_problem('review_date', review_date, $today)
-            WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10PCS, CPT, HCPCS or MSDRG)'
-            WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10PCS', 'CPT', 'HCPCS', 'MSDRG')
-                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG', shape(code_type))
-            WHEN finding IS NULL THEN 'finding is missing (agree, revise, add or delete)'
-            WHEN finding NOT IN ('agree', 'revise', 'add', 'delete')
-                THEN format('finding ''{}'' is not one of agree, revise, add, delete', shape(finding))
-            WHEN NOT regexp_full_match(coalesce(submitted_code, 'X'), '[A-Z0-9]{1,16}')
-                THEN format('submitted_code ''{}'' has characters other than letters, digits and dots', shape(submitted_code))
-            WHEN NOT regexp_full_match(coalesce(audited_code, 'X'), '[A-Z0-9]{1,16}')
-                THEN format('audited_code ''{}'' has characters other than letters, digits and dots', shape(audited_code))
-            WHEN finding = 'agree' AND (submitted_code IS NULL OR audited_code IS NULL)
-                THEN 'finding agree needs both submitted_code and audited_code'
-            WHEN finding = 'agree' AND submitted_code <> audited_code
-                THEN 'finding agree but submitted_code differs from audited_code: use revise'
-            WHEN finding = 'revise' AND (submitted_code IS NULL OR audited_code IS NULL)
-                THEN 'finding revise needs both submitted_code and audited_code'
-            WHEN finding = 'revise' AND submitted_code = audited_code
-                THEN 'finding revise but submitted_code and audited_code are the same: use agree'
-            WHEN finding = 'add' AND (submitted_code IS NOT NULL OR audited_code IS NULL)
-                THEN 'finding add needs audited_code only (submitted_code must be blank)'
-            WHEN finding = 'delete' AND (submitted_code IS NULL OR audited_code IS NOT NULL)
-                THEN 'finding delete needs submitted_code only (audited_code must be blank)'
-            WHEN finding = 'agree' AND error_category IS NOT NULL
-                THEN format('error_category ''{}'' must be blank when finding is agree', shape(error_category))
-            WHEN finding <> 'agree' AND error_category IS NULL
-                THEN format('error_category is missing for finding {} (specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg or other)', finding)
-            WHEN error_category NOT IN ('specificity', 'wrong_code', 'sequencing', 'missing_code', 'unsupported_code', 'modifier', 'poa', 'drg', 'other')
-                THEN format('error_category ''{}'' is not one of specificity, wrong_code, sequencing, missing_code, unsupported_code, modifier, poa, drg, other', shape(error_category))
-            WHEN dollar_impact IS NULL
-                THEN format('dollar_impact ''{}'' is not a signed decimal with at most 2 decimals (negative = overpaid)', shape(dollar_impact_text))
-        END AS rule_reason
+        coalesce(
+            text_reason,
+            CASE
+                WHEN claim_id IS NULL THEN 'claim_id is missing'
+                WHEN review_id IS NULL THEN 'review_id is missing'
+                WHEN auditor_id IS NULL THEN 'auditor_id is missing'
+                WHEN review_date_text IS NULL THEN 'review_date is missing (YYYY-MM-DD)'
+                WHEN review_date IS NULL THEN format('review_date ''{}'' is not a date (YYYY-MM-DD)', shape(review_date_text))
+                WHEN date_problem('review_date', review_date, $today) IS NOT NULL THEN date_problem('review_date', review_date, $today)
+            END,
+            finding_problem(code_type, submitted_code, audited_code, finding, error_category, dollar_impact_text)
+        ) AS rule_reason
     FROM checked
 ),
 attached AS MATERIALIZED (  -- referenced twice: computed once

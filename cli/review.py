@@ -1,0 +1,233 @@
+"""`manage.py random-numbers`, `sample draw|redraw|export-frame|list` and `appraise variable|attribute|sample-size`
+(docs/SAMPLING.md). `--json` prints only the JSON object. A draw records its one `sample_draw` event and an
+exported frame its `export` event, as the OS account (`cli:<name>`), before anything is printed; a refusal
+is one line on standard error and exit 2 (exit 1: a redraw whose frame the store no longer gives)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from audit.events import AccessEvent, cli_actor
+from audit.keys import KeyProblem
+from audit.log.writer import AccessLogError
+from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
+from config.settings import ConfigurationError
+from queries.metrics import MetricsError
+from queries.store import StoreMissing, connect_read_only
+from review.appraisal import AppraisalError, appraise_attribute, appraise_variable, attribute_sample_size, variable_sample_size
+from review.db import ReviewDb, ReviewError
+from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
+from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
+from review.sample_appraisal import appraise_sample
+from review.samples import draw_sample, export_frame, list_samples, load_sample, redraw
+from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
+
+REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError)
+
+
+def _print(body: dict[str, Any] | list[Any], as_json: bool) -> None:
+    print(json.dumps(body) if as_json else json.dumps(body, indent=2))
+
+
+def _guarded(name: str, run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except (AccessLogError, KeyProblem) as exc:
+            print(f"{name} failed, nothing was printed: the access log could not record it ({exc})", file=sys.stderr)
+        except REFUSALS as exc:
+            print(f"{name} failed: {exc}", file=sys.stderr)
+        return 2
+    return command
+
+
+def cmd_random_numbers(args: argparse.Namespace) -> int:
+    draw = random_numbers(args.seed, args.count, args.low, args.high, args.spares)
+    _print({"seed": int(args.seed) if float(args.seed).is_integer() else args.seed, "generator": GENERATOR,
+            "generator_version": draw.generator_version, "selection_order": list(draw.selection_order),
+            "sorted": list(draw.sorted), "spares": list(draw.spares)}, args.json)
+    return 0
+
+
+def _db(args: argparse.Namespace) -> ReviewDb:
+    return ReviewDb(paths_from(args).reviews_db)
+
+
+def cmd_sample_draw(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    size = args.size or (PROBE_SIZE if args.method == "probe" else None)
+    if size is None:
+        raise FrameError("Give the sample size with --size N.")
+    spec = SampleSpec(method=args.method, size=size, filters=filters_from(args), exclude_audited=args.exclude_audited,
+                      strata_by=args.strata_by, bands=tuple(args.bands), allocation=args.allocation, spares=args.spares)
+    con = connect_read_only(paths)
+    try:
+        sample = draw_sample(con, ReviewDb(paths.reviews_db), spec, seed=args.seed, user=cli_actor(), role="cli",
+                             record=access_log_recorder(paths))
+    finally:
+        con.close()
+    _print(sample.as_json(), args.json)
+    return 0
+
+
+def cmd_sample_redraw(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    con = connect_read_only(paths)
+    try:
+        outcome = redraw(con, ReviewDb(paths.reviews_db), args.sample_id)
+    finally:
+        con.close()
+    if not outcome.same_frame:
+        print(outcome.message, file=sys.stderr)
+        return 1
+    _print(outcome.sample.as_json(), args.json)
+    return 0
+
+
+def cmd_sample_export_frame(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    db = ReviewDb(paths.reviews_db)
+    sample = load_sample(db, args.sample_id)
+    text = export_frame(db, args.sample_id)
+    access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:sample-frame",
+                                           details={"sample_id": sample.sample_id, "rows": sample.frame_size,
+                                                    "frame_sha256": sample.frame_sha256}))
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_sample_list(args: argparse.Namespace) -> int:
+    _print(list_samples(_db(args)), args.json)
+    return 0
+
+
+def _values(path: str) -> list[float]:
+    """One value per line (blank lines skipped); a line that is not a number is refused by its number."""
+    values = []
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            values.append(float(line.replace(",", "").replace("$", "")))
+        except ValueError:
+            raise AppraisalError(f"{path} line {number} is not a number; give one overpayment per line (0 for no error).") from None
+    return values
+
+
+def cmd_appraise_variable(args: argparse.Namespace) -> int:
+    if args.sample:
+        result = appraise_sample(_db(args), load_sample(_db(args), args.sample)).variable
+    else:
+        if not (args.values and args.universe):
+            raise AppraisalError("Give --sample SAMPLE_ID, or --values FILE with --universe N.")
+        result = appraise_variable(_values(args.values), args.universe)
+    _print(result.as_json(), args.json)
+    return 0
+
+
+def cmd_appraise_attribute(args: argparse.Namespace) -> int:
+    if args.sample:
+        result = appraise_sample(_db(args), load_sample(_db(args), args.sample)).attribute
+    else:
+        if None in (args.errors, args.n, args.universe):
+            raise AppraisalError("Give --sample SAMPLE_ID, or --errors K --n N --universe N.")
+        result = appraise_attribute(args.errors, args.n, args.universe)
+    _print(result.as_json(), args.json)
+    return 0
+
+
+def cmd_appraise_sample_size(args: argparse.Namespace) -> int:
+    if args.kind == "attribute":
+        if None in (args.expected_rate, args.universe):
+            raise AppraisalError("Give --expected-rate and --universe (and --precision, --confidence) for an attribute size.")
+        n = attribute_sample_size(args.expected_rate, args.confidence, args.precision, args.universe)
+        body: dict[str, Any] = {"kind": "attribute", "expected_rate": args.expected_rate, "precision": args.precision}
+    else:
+        sd, mean, universe = args.sd, args.mean, args.universe
+        if args.probe:
+            probe = appraise_sample(_db(args), load_sample(_db(args), args.probe)).variable
+            sd, mean, universe = probe.sd, probe.mean, probe.universe
+        if None in (sd, mean, universe):
+            raise AppraisalError("Give --probe SAMPLE_ID, or --sd, --mean and --universe, for a variable size.")
+        n = variable_sample_size(sd, mean, universe, args.confidence, args.precision_pct)
+        body = {"kind": "variable", "sd": sd, "mean": mean, "precision_pct": args.precision_pct}
+    _print({**body, "confidence": args.confidence, "universe": universe if args.kind == "variable" else args.universe, "n": n},
+           args.json)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    json_help = "print only the JSON object"
+    p = sub.add_parser("random-numbers", help="RAT-STATS-style seeded random numbers (docs/SAMPLING.md)")
+    p.add_argument("--seed", type=float, required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--low", type=int, required=True)
+    p.add_argument("--high", type=int, required=True)
+    p.add_argument("--spares", type=int, default=0)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=_guarded("random-numbers", cmd_random_numbers))
+
+    sample = sub.add_parser("sample", help="draw, redraw, list audit samples and export their frames")
+    commands = sample.add_subparsers(dest="sample_command", required=True, metavar="COMMAND")
+    p = commands.add_parser("draw", help="draw a sample from the claims in scope, kept with its seed and frame")
+    p.add_argument("--method", choices=METHODS, required=True)
+    p.add_argument("--size", type=int, help=f"claims to draw (per coder for per-coder; default {PROBE_SIZE} for probe)")
+    p.add_argument("--strata-by", choices=STRATA_BY, help="stratified: billed-dollar bands, coder, facility, payer or encounter type")
+    p.add_argument("--bands", type=lambda text: [float(x) for x in text.split(",")], default=list(DEFAULT_BANDS),
+                   help="billed-dollar band limits for --strata-by billed (default 1000,10000,50000)")
+    p.add_argument("--allocation", choices=ALLOCATIONS, default="proportional", help="how --size is split over strata")
+    p.add_argument("--spares", type=int, default=0, help="spare claims drawn after the sample (per stratum)")
+    p.add_argument("--exclude-audited", action="store_true",
+                   help="leave out claims with imported findings and claims drawn into earlier samples")
+    p.add_argument("--seed", type=float, help="the seed (default: a new six-digit seed, printed)")
+    filter_arguments(p)
+    where(p, store_file=True)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=_guarded("sample draw", cmd_sample_draw))
+    for name, run, text in (("redraw", cmd_sample_redraw, "rebuild the frame from the store and redraw: exit 1 if it changed"),
+                            ("export-frame", cmd_sample_export_frame, "print the numbered frame as CSV (position,claim_key)")):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("sample_id")
+        where(p, store_file=True)
+        if name == "redraw":
+            p.add_argument("--json", action="store_true", help=json_help)
+        p.set_defaults(func=_guarded(f"sample {name}", run))
+    p = commands.add_parser("list", help="every sample with its parameters and review progress")
+    where(p, store_file=True)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=_guarded("sample list", cmd_sample_list))
+
+    appraise = sub.add_parser("appraise", help="variable and attribute appraisal, sample sizes (docs/SAMPLING.md)")
+    commands = appraise.add_subparsers(dest="appraise_command", required=True, metavar="COMMAND")
+    p = commands.add_parser("variable", help="overpayment: point estimate, standard error, limits")
+    p.add_argument("--sample", metavar="SAMPLE_ID")
+    p.add_argument("--values", metavar="FILE", help="one overpayment per line (0 for a claim without error)")
+    p.add_argument("--universe", type=int, help="claims in the universe (with --values)")
+    where(p, store_file=True)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=_guarded("appraise variable", cmd_appraise_variable))
+    p = commands.add_parser("attribute", help="claims in error: exact hypergeometric limits")
+    p.add_argument("--sample", metavar="SAMPLE_ID")
+    p.add_argument("--errors", type=int)
+    p.add_argument("--n", type=int)
+    p.add_argument("--universe", type=int)
+    where(p, store_file=True)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=_guarded("appraise attribute", cmd_appraise_attribute))
+    p = commands.add_parser("sample-size", help="claims to sample: attribute or variable (from a probe)")
+    p.add_argument("--kind", choices=("attribute", "variable"), required=True)
+    p.add_argument("--confidence", type=float, default=0.90)
+    p.add_argument("--expected-rate", type=float, help="attribute: expected error rate, e.g. 0.10")
+    p.add_argument("--precision", type=float, default=0.05, help="attribute: plus or minus, e.g. 0.05")
+    p.add_argument("--universe", type=int)
+    p.add_argument("--probe", metavar="SAMPLE_ID", help="variable: a completed probe sample gives sd, mean and universe")
+    p.add_argument("--sd", type=float)
+    p.add_argument("--mean", type=float)
+    p.add_argument("--precision-pct", type=float, default=10.0, help="variable: plus or minus this % of the point estimate")
+    where(p, store_file=True)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=_guarded("appraise sample-size", cmd_appraise_sample_size))

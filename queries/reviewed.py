@@ -1,0 +1,105 @@
+"""Reviewed findings in the metrics, without rewriting the DuckDB store.
+
+The review store (review/, `Paths.reviews_db`, SQLite) publishes the findings of each completed review,
+with the time after which they are final (rebuttal window closed, or every rebuttal decided). Every reader
+of the store (`queries.store.connect_read_only`, `StoreReader`: each dashboard session and `manage.py
+metrics`) loads them into its own in-memory DuckDB (a few thousand rows) and defines TEMP views named
+`audit_findings`, `claim_facts` and `finding_facts` that shadow the store's tables: the store's imported
+findings plus the final reviewed ones, each finding with its `source` (imported | reviewed). The per-claim
+aggregates add up (counts and sums add, "all agree" and "reviewed" combine with AND and OR), so the
+store's claim_facts is joined with the reviewed claims' aggregates instead of being rebuilt. A reader
+reloads when the publication version changes or when a preliminary finding's window has since closed,
+so a claim that becomes final counts in every metric at the reader's next query. SQL: queries/sql/reviewed/.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from config.paths import Paths
+from queries.metrics import Filters
+from queries.sql_files import sql
+
+PUBLISHED = pa.schema([
+    ("claim_key", pa.string()), ("review_id", pa.string()), ("revision", pa.int64()), ("finding_id", pa.string()),
+    ("auditor_id", pa.string()), ("review_date", pa.string()), ("code_type", pa.string()), ("submitted_code", pa.string()),
+    ("audited_code", pa.string()), ("finding", pa.string()), ("error_category", pa.string()), ("dollar_impact", pa.string()),
+    ("window_closes_at", pa.string()), ("rebuttal", pa.string()), ("final_after", pa.string()),
+])
+
+
+def _review_store(paths: Paths) -> sqlite3.Connection | None:
+    """The review store, read with SQLite's busy timeout (a writer's commit is a few milliseconds); None
+    before the first sample, when there is nothing to read."""
+    if not paths.reviews_db.exists():
+        return None
+    return sqlite3.connect(paths.reviews_db, timeout=5.0)
+
+
+def published_version(paths: Paths) -> int:
+    conn = _review_store(paths)
+    if conn is None:
+        return 0
+    with closing(conn):
+        try:
+            return int(conn.execute(sql("reviewed/version")).fetchone()[0])
+        except sqlite3.OperationalError:  # created but not set up yet by its first writer
+            return 0
+
+
+def _published(paths: Paths) -> tuple[int, pa.Table]:
+    conn = _review_store(paths)
+    if conn is None:
+        return 0, PUBLISHED.empty_table()
+    with closing(conn):
+        try:
+            conn.execute("BEGIN")  # version and rows from one snapshot
+            version = int(conn.execute(sql("reviewed/version")).fetchone()[0])
+            rows = conn.execute(sql("reviewed/published")).fetchall()
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError:
+            return 0, PUBLISHED.empty_table()
+    columns = list(zip(*rows)) if rows else [[] for _ in PUBLISHED]
+    return version, pa.table({f.name: pa.array(list(c), f.type) for f, c in zip(PUBLISHED, columns)}, schema=PUBLISHED)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """What a reader loaded: the publication version, and when its next preliminary finding turns final."""
+
+    version: int
+    next_final: datetime | None
+
+    def stale(self, paths: Paths, now: datetime) -> bool:
+        return (self.next_final is not None and now >= self.next_final) or published_version(paths) != self.version
+
+
+def load(con: duckdb.DuckDBPyConnection, paths: Paths, now: datetime | None = None) -> Overlay:
+    """(Re)define this reader's findings relations over the published reviewed findings."""
+    moment = now or datetime.now(UTC)
+    version, table = _published(paths)
+    con.register("reviewed_published", table)
+    try:
+        con.execute(sql("reviewed/overlay_published"), {"now": moment})
+    finally:
+        con.unregister("reviewed_published")
+    con.execute(sql("reviewed/overlay"))
+    return Overlay(version, con.execute(sql("reviewed/next_final")).fetchone()[0])
+
+
+def pending(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+    """Preliminary reviewed findings on claims in scope: findings, errors among them, claims."""
+    findings, errors, claims = con.execute(sql("reviewed/pending"), filters.params()).fetchone()
+    return {"findings": int(findings), "errors": int(errors), "claims": int(claims)}
+
+
+def coder_findings(con: duckdb.DuckDBPyConnection, coder_id: str) -> pd.DataFrame:
+    """Every finding on one coder's claims (imported and reviewed, final and preliminary): the coder's page."""
+    return con.execute(sql("reviewed/coder_findings"), {"coder_id": coder_id}).df()
+

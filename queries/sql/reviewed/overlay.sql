@@ -1,0 +1,70 @@
+-- The rest of a reader's view of the findings (after overlay_published.sql): the final reviewed findings,
+-- their per-claim aggregates, and the combined relations every metric query reads.
+
+-- The final reviewed findings, as audit_findings rows.
+CREATE OR REPLACE TEMP TABLE reviewed_findings AS
+SELECT claim_key, review_id, auditor_id, review_date, code_type, submitted_code, audited_code, finding, error_category, dollar_impact
+FROM reviewed_all WHERE final;
+
+-- Their per-claim aggregates, the same columns and rules as claim_facts.sql's fx and principal.
+CREATE OR REPLACE TEMP TABLE reviewed_claim_facts AS
+WITH fx AS (
+    SELECT claim_key,
+        count(*) FILTER (WHERE code_type <> 'MSDRG')                          AS findings,
+        count(*) FILTER (WHERE code_type <> 'MSDRG' AND finding = 'agree')   AS findings_agree,
+        count(*) FILTER (WHERE code_type = 'MSDRG')                           AS drg_findings,
+        count(*) FILTER (WHERE code_type = 'MSDRG' AND finding = 'agree')    AS drg_agree,
+        bool_and(finding = 'agree')                                           AS all_agree,
+        sum(dollar_impact)                                                    AS net_impact,
+        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact < 0), 0)      AS overpaid,
+        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact > 0), 0)      AS underpaid
+    FROM reviewed_findings
+    GROUP BY claim_key
+),
+principal AS (
+    SELECT f.claim_key, bool_and(f.finding = 'agree') AS principal_dx_agree
+    FROM reviewed_findings AS f
+    JOIN store.main.claim_codes AS c
+      ON c.claim_key = f.claim_key AND c.code_type = 'ICD10CM_DX' AND c.line = 1
+     AND f.code_type = 'ICD10CM_DX' AND f.submitted_code = c.code
+    GROUP BY f.claim_key
+)
+SELECT fx.*, p.claim_key IS NOT NULL AS principal_dx_reviewed, coalesce(p.principal_dx_agree, FALSE) AS principal_dx_agree
+FROM fx LEFT JOIN principal AS p USING (claim_key);
+
+-- Every finding with its source. Counts add; "all agree" and "reviewed" combine with AND and OR over the claim's
+-- findings of both sources (the aggregates of claim_facts are decomposable, so nothing is recomputed).
+CREATE OR REPLACE TEMP VIEW audit_findings AS
+SELECT *, 'imported' AS source FROM store.main.audit_findings
+UNION ALL BY NAME
+SELECT *, 'reviewed' AS source FROM reviewed_findings;
+
+CREATE OR REPLACE TEMP VIEW claim_facts AS
+SELECT c.* REPLACE (
+    c.findings + coalesce(r.findings, 0)                          AS findings,
+    c.findings_agree + coalesce(r.findings_agree, 0)              AS findings_agree,
+    c.drg_findings + coalesce(r.drg_findings, 0)                  AS drg_findings,
+    c.drg_agree + coalesce(r.drg_agree, 0)                        AS drg_agree,
+    c.audited OR r.claim_key IS NOT NULL                          AS audited,
+    CASE WHEN r.claim_key IS NULL THEN c.all_agree
+         WHEN NOT c.audited THEN r.all_agree
+         ELSE c.all_agree AND r.all_agree END                     AS all_agree,
+    c.net_impact + coalesce(r.net_impact, 0)                      AS net_impact,
+    c.overpaid + coalesce(r.overpaid, 0)                          AS overpaid,
+    c.underpaid + coalesce(r.underpaid, 0)                        AS underpaid,
+    c.principal_dx_reviewed OR coalesce(r.principal_dx_reviewed, FALSE) AS principal_dx_reviewed,
+    CASE WHEN NOT coalesce(r.principal_dx_reviewed, FALSE) THEN c.principal_dx_agree
+         WHEN NOT c.principal_dx_reviewed THEN r.principal_dx_agree
+         ELSE c.principal_dx_agree AND r.principal_dx_agree END   AS principal_dx_agree
+)
+FROM store.main.claim_facts AS c
+LEFT JOIN reviewed_claim_facts AS r USING (claim_key);
+
+CREATE OR REPLACE TEMP VIEW finding_facts AS
+SELECT *, 'imported' AS source FROM store.main.finding_facts
+UNION ALL BY NAME
+SELECT f.claim_key, f.service_date, f.service_month, f.facility_id, f.payer, f.coder_id, f.encounter_type,
+       r.review_id, r.auditor_id, r.review_date, r.code_type, r.submitted_code, r.audited_code,
+       r.finding, r.error_category, r.dollar_impact, 'reviewed' AS source
+FROM reviewed_findings AS r
+JOIN store.main.claim_facts AS f USING (claim_key);

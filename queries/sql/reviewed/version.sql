@@ -1,0 +1,2 @@
+-- SQLite, on the review store: the publication version.
+SELECT version FROM publication;

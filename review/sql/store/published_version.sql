@@ -1,0 +1,2 @@
+-- The version readers compare with the one they loaded.
+SELECT version FROM publication;

@@ -1,0 +1,237 @@
+"""The review worklist: an auditor opens a sampled claim, records findings per code (agree, revise, add,
+delete, with error category and dollar impact, and a DRG finding for inpatient claims), saves part-way,
+resumes, and completes the claim, then the sample.
+
+A completed revision is locked. A correction is a new revision (with its reason, logged as
+`review_correct`) that starts from the last completed one and keeps it. Every typed finding passes the
+rules ingest applies (queries.finding_rules) and is stored normalised as ingest would store it.
+
+Completing, correcting and deciding rebuttals publish the review's latest completed revision into
+published_findings, with the time after which its findings are final (docs/SAMPLING.md, rebuttal), and bump
+the publication version: every reader of the metrics reloads at its next query (queries/reviewed.py).
+"""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from audit.events import AccessEvent
+from config import settings
+from queries.finding_rules import check_findings
+from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.sql_files import sql
+
+FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
+
+
+@dataclass(frozen=True)
+class Finding:
+    finding_id: str
+    code_type: str
+    submitted_code: str | None
+    audited_code: str | None
+    finding: str
+    error_category: str | None
+    dollar_impact: str  # decimal text, negative = overpaid
+
+    @property
+    def is_error(self) -> bool:
+        return self.finding != "agree"
+
+    def as_row(self) -> dict[str, str | None]:
+        return {"finding_id": self.finding_id, **{name: getattr(self, name) for name in FINDING_FIELDS}}
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: int
+    status: str
+    author: str
+    saved_at: str
+    completed_at: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Review:
+    review_id: str
+    sample_id: str
+    claim_key: str
+    revisions: list[Revision]
+    findings: list[Finding]          # of the latest revision
+    completed_findings: list[Finding]  # of the latest completed revision (what the metrics read)
+
+    @property
+    def latest(self) -> Revision:
+        return self.revisions[-1]
+
+    @property
+    def locked(self) -> bool:
+        return self.latest.status == "completed"
+
+    @property
+    def ever_completed(self) -> bool:
+        return any(r.status == "completed" for r in self.revisions)
+
+
+def rebuttal_days() -> int:
+    return settings.load().rebuttal_days
+
+
+def _findings(conn: sqlite3.Connection, review_id: str, revision: int) -> list[Finding]:
+    return [Finding(r["finding_id"], r["code_type"], r["submitted_code"], r["audited_code"], r["finding"],
+                    r["error_category"], r["dollar_impact"])
+            for r in conn.execute(sql("store/findings"), (review_id, revision))]
+
+
+def load_review(conn: sqlite3.Connection, review_id: str) -> Review:
+    row = conn.execute(sql("store/review"), (review_id,)).fetchone()
+    if row is None:
+        raise ReviewError(f"There is no review {review_id!r}; open the claim from its sample's worklist.")
+    revisions = [Revision(**dict(r)) for r in conn.execute(sql("store/revisions"), (review_id,))]
+    completed = [r for r in revisions if r.status == "completed"]
+    return Review(review_id, row["sample_id"], row["claim_key"], revisions, _findings(conn, review_id, revisions[-1].revision),
+                  _findings(conn, review_id, completed[-1].revision) if completed else [])
+
+
+def get_review(db: ReviewDb, review_id: str) -> Review:
+    with db.connect() as conn:
+        return load_review(conn, review_id)
+
+
+def open_review(db: ReviewDb, sample_id: str, claim_key: str, user: str, now: datetime | None = None) -> Review:
+    """The review of a sampled claim (or spare), opened with an empty draft the first time."""
+    with db.transaction() as conn:
+        existing = conn.execute(sql("store/review_of_claim"), (sample_id, claim_key)).fetchone()
+        if existing is not None:
+            return load_review(conn, existing["review_id"])
+        if conn.execute(sql("store/sample_claim"), (sample_id, claim_key)).fetchone() is None:
+            raise ReviewError(f"Claim {claim_key} is not in sample {sample_id}; open claims from the sample's worklist.")
+        review_id = uuid.uuid4().hex[:16]
+        stamp = iso(now or utc_now())
+        conn.execute(sql("store/review_insert"), (review_id, sample_id, claim_key, user, stamp))
+        conn.execute(sql("store/revision_insert"), (review_id, 1, "draft", user, stamp, None, ""))
+        return load_review(conn, review_id)
+
+
+def checked(rows: Sequence[Mapping[str, object]]) -> list[Finding]:
+    """Typed findings through the rules ingest applies; the first broken rule is refused in ingest's words."""
+    results = check_findings([{name: row.get(name) for name in FINDING_FIELDS} for row in rows])
+    findings = []
+    for i, (row, result) in enumerate(zip(rows, results, strict=True), start=1):
+        if result.problem is not None:
+            raise ReviewError(f"Finding {i}: {result.problem}. Nothing was saved; correct it and save again.")
+        findings.append(Finding(str(row.get("finding_id") or uuid.uuid4().hex[:12]), result.code_type, result.submitted_code,
+                                result.audited_code, result.finding, result.error_category, result.dollar_impact))
+    return findings
+
+
+def _write_findings(conn: sqlite3.Connection, review_id: str, revision: int, findings: Sequence[Finding]) -> None:
+    conn.execute(sql("store/findings_clear"), (review_id, revision))
+    conn.executemany(sql("store/finding_insert"), [
+        (review_id, revision, f.finding_id, i, f.code_type, f.submitted_code, f.audited_code, f.finding, f.error_category,
+         f.dollar_impact) for i, f in enumerate(findings, start=1)])
+
+
+def save_draft(db: ReviewDb, review_id: str, rows: Sequence[Mapping[str, object]], user: str,
+               now: datetime | None = None) -> Review:
+    """Save the draft's findings (all of them, as shown in the worklist). A completed revision is locked."""
+    findings = checked(rows)
+    with db.transaction() as conn:
+        review = load_review(conn, review_id)
+        if review.locked:
+            raise ReviewError("This review is completed and locked; start a correction to change it.")
+        _write_findings(conn, review_id, review.latest.revision, findings)
+        conn.execute(sql("store/revision_saved"), (user, iso(now or utc_now()), review_id, review.latest.revision))
+        return load_review(conn, review_id)
+
+
+def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: datetime | None = None) -> Review:
+    """A new draft revision starting from the last completed one, which stays as it was."""
+    if not reason.strip():
+        raise ReviewError("Say why the completed review needs a correction; the reason is kept with the new revision.")
+    with db.transaction() as conn:
+        review = load_review(conn, review_id)
+        if not review.locked:
+            return review
+        revision = review.latest.revision + 1
+        conn.execute(sql("store/revision_insert"), (review_id, revision, "draft", user, iso(now or utc_now()), None, reason.strip()[:500]))
+        _write_findings(conn, review_id, revision, review.findings)
+        return load_review(conn, review_id)
+
+
+def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Record | None,
+             now: datetime | None = None) -> Review:
+    """Lock the draft; publish it for the metrics; record `review_complete` (or `review_correct` for a later
+    revision) inside the transaction."""
+    moment = now or utc_now()
+    with db.transaction() as conn:
+        review = load_review(conn, review_id)
+        if review.locked:
+            raise ReviewError("This review is already completed.")
+        if not review.findings:
+            raise ReviewError("Record at least one finding (agree counts) before completing the claim.")
+        revision = review.latest.revision
+        conn.execute(sql("store/revision_complete"), (iso(moment), user, review_id, revision))
+        publish(conn, review_id)
+        action = "review_complete" if revision == 1 else "review_correct"
+        emit(record, AccessEvent(user=user, role=role, action=action, resource=f"review:{review_id}", claim_keys=(review.claim_key,),
+                                 details={"sample_id": review.sample_id, "revision": revision, "findings": len(review.findings),
+                                          "errors": sum(f.is_error for f in review.findings), "reason": review.latest.reason}))
+        return load_review(conn, review_id)
+
+
+def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, record: Record | None,
+                    now: datetime | None = None) -> bool:
+    """Close a sample whose every drawn claim (spares aside) has a completed review; True once it is closed."""
+    with db.transaction() as conn:
+        rows = conn.execute(sql("store/sample_claims"), (sample_id,)).fetchall()
+        if not rows:
+            raise ReviewError(f"There is no sample {sample_id!r}.")
+        waiting = [r for r in rows if not r["spare"] and not _completed_once(conn, r["review_id"])]
+        if waiting:
+            raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
+        if conn.execute(sql("store/sample_complete"), (iso(now or utc_now()), user, sample_id)).rowcount:
+            emit(record, AccessEvent(user=user, role=role, action="sample_complete", resource=f"sample:{sample_id}",
+                                     details={"claims": sum(1 for r in rows if not r["spare"])}))
+    return True
+
+
+def _completed_once(conn: sqlite3.Connection, review_id: str | None) -> bool:
+    return review_id is not None and load_review(conn, review_id).ever_completed
+
+
+def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -> None:
+    """Publish the review's latest completed revision for the metrics, with when its findings become final:
+    never while a rebuttal is pending; at once when no error finding is left to rebut (none, or each decided);
+    else when the rebuttal window (from the first completion) closes. Bumps the publication version."""
+    review = load_review(conn, review_id)
+    conn.execute(sql("store/published_clear"), (review_id,))
+    completed = [r for r in review.revisions if r.status == "completed"]
+    if completed:
+        window_closes = datetime.fromisoformat(completed[0].completed_at) + timedelta(days=rebuttal_days() if days is None else days)
+        status: dict[str, str] = {}
+        for rebuttal in conn.execute(sql("store/rebuttals_of_review"), (review_id,)):
+            status[rebuttal["finding_id"]] = rebuttal["decision"] or "pending"
+        errors = [f for f in review.completed_findings if f.is_error]
+        if any(status.get(f.finding_id) == "pending" for f in errors):
+            final_after = None
+        elif all(f.finding_id in status for f in errors):
+            final_after = completed[-1].completed_at
+        else:
+            final_after = iso(window_closes)
+        conn.executemany(sql("store/published_insert"), [
+            (review.claim_key, review_id, completed[-1].revision, f.finding_id, completed[0].author,
+             completed[-1].completed_at[:10], f.code_type, f.submitted_code, f.audited_code, f.finding, f.error_category,
+             f.dollar_impact, iso(window_closes), status.get(f.finding_id), final_after)
+            for f in review.completed_findings])
+    conn.execute(sql("store/publication_bump"))
+
+
+def net_overpayment(findings: Sequence[Finding]) -> Decimal:
+    """The overpayment of a claim: its findings' net dollar impact with the sign turned (no error: 0)."""
+    return -sum((Decimal(f.dollar_impact) for f in findings), Decimal("0"))

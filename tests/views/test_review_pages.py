@@ -1,0 +1,146 @@
+"""The review pages through AppTest on a demo store of the test's own: a coder sees the findings on their own
+claims only (imported and reviewed, never another coder's, never PHI) on every page they have and in every
+export they can make, and no other page exists for them; a manager decides a rebuttal on the Rebuttal
+decisions page; the Overview says how many reviewed findings are pending."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit.permissions import Page, Role, allowed_pages
+from audit.users import UserStore
+from queries.metrics import Filters
+from queries.store import connect_read_only
+from review import rebuttals, worklist
+from review.db import ReviewDb
+from review.samples import draw_sample
+from review.sampling import SampleSpec
+from tests.views.conftest import open_app
+from tests.views.test_pages import no_exception, page_file, sign_in
+from views import tables
+from views.sign_in import DEMO_CODER
+
+OTHER_CODER = "C023"
+
+
+@pytest.fixture
+def reviewed_store(own_demo):
+    """Two completed reviews with an error finding, one on the demo coder's claim and one on another coder's."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("per-coder", 1, filters=Filters(coder=(DEMO_CODER, OTHER_CODER))), seed=3,
+                         user="ann", role="auditor", record=None)
+    done = {}
+    for key in sample.claim_keys:
+        coder, code_type, code = con.execute(
+            "SELECT c.coder_id, k.code_type, k.code FROM claims c JOIN claim_codes k USING (claim_key) WHERE claim_key = ? "
+            "ORDER BY k.line LIMIT 1", [key]).fetchone()
+        opened = worklist.open_review(db, sample.sample_id, key, "ann")
+        worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "finding": "delete",
+                                                    "error_category": "unsupported_code", "dollar_impact": "-99.00"}], "ann")
+        done[coder] = worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    con.close()
+    return own_demo, done
+
+
+def coder_claims(paths, coder):
+    con = connect_read_only(paths)
+    try:
+        return {k for (k,) in con.execute("SELECT claim_key FROM claims WHERE coder_id = ?", [coder]).fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def exported(monkeypatch):
+    """The frames the pages hand to the governed CSV export, as built (the file is made from exactly this)."""
+    frames: list[pd.DataFrame] = []
+    real = tables.export_producer
+
+    def spy(df, **kwargs):
+        frames.append(df.copy())
+        return real(df, **kwargs)
+
+    monkeypatch.setattr(tables, "export_producer", spy)
+    return frames
+
+
+def widen(app: AppTest, paths) -> AppTest:
+    """Every service date in the sidebar scope (the sample was drawn from all of them)."""
+    con = connect_read_only(paths)
+    first, last = con.execute("SELECT min(service_date), max(service_date) FROM claims").fetchone()
+    con.close()
+    return app.date_input(key="flt.dates").set_value((first, last)).run()
+
+
+def shown_text(app: AppTest) -> str:
+    parts = [m.value for m in (*app.caption, *app.info, *app.success, *app.markdown, *app.warning)]
+    return " ".join(parts) + " ".join(df.value.to_csv() for df in app.dataframe)
+
+
+def test_a_coder_sees_only_their_own_claims_on_every_page_and_export(reviewed_store, exported):
+    paths, done = reviewed_store
+    app = sign_in(open_app(), Role.CODER)
+    no_exception(app)
+    assert allowed_pages(Role.CODER) == [Page.MY_FINDINGS]
+    own, other = coder_claims(paths, DEMO_CODER), coder_claims(paths, OTHER_CODER)
+    (table,) = [df.value for df in app.dataframe]
+    assert set(table["claim_key"]) <= own and done[DEMO_CODER].claim_key in set(table["claim_key"])
+    assert {"imported", "reviewed"} == set(table["source"])
+    assert not [m for m in app.multiselect if m.key and m.key.startswith("flt.")]  # no filter reaches another coder
+    text = shown_text(app)
+    assert not any(key in text for key in other) and "CLM" not in text and "MRN" not in text
+    assert exported and all(set(df["claim_key"]) <= own for df in exported)
+    for page in set(Page) - {Page.MY_FINDINGS}:
+        app.switch_page(page_file(page)).run()
+        no_exception(app)
+        assert [t.value for t in app.title] == [Page.MY_FINDINGS.label]
+        assert not any(key in shown_text(app) for key in other)
+
+
+def test_a_coder_account_sees_its_own_coder_id_and_one_without_sees_nothing(reviewed_store):
+    paths, done = reviewed_store
+    store = UserStore(paths.users_db)
+    store.add_user("other.coder", Role.CODER, "a long enough passphrase", actor="test", coder_id=OTHER_CODER)
+    app = open_app()
+    app.text_input(key="signin.username").input("other.coder")
+    app.text_input(key="signin.password").input("a long enough passphrase")
+    app.button[-1].click().run()
+    no_exception(app)
+    (table,) = [df.value for df in app.dataframe]
+    assert set(table["claim_key"]) <= coder_claims(paths, OTHER_CODER)
+    assert done[OTHER_CODER].claim_key in set(table["claim_key"]) and done[DEMO_CODER].claim_key not in set(table["claim_key"])
+
+
+def test_a_coder_rebuts_and_the_manager_decides_on_the_pages(reviewed_store):
+    paths, done = reviewed_store
+    coder = sign_in(open_app(), Role.CODER)
+    coder.text_area[0].input("The operative note supports the code.")
+    [b for b in coder.button if b.label == "Rebut"][0].click().run()
+    no_exception(coder)
+    assert any("rebuttal is recorded" in s.value for s in coder.success)
+    manager = sign_in(open_app(), Role.CODING_MANAGER)
+    manager.switch_page(page_file(Page.REBUTTALS)).run()
+    no_exception(manager)
+    assert "The operative note supports the code." in manager.dataframe[0].value["comment"].tolist()
+    [b for b in manager.button if b.label.startswith("Accept")][0].click().run()
+    no_exception(manager)
+    (row,) = rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db))
+    assert (row["decision"], row["decided_by"], row["claim_key"]) == ("accepted", "demo:coding_manager", done[DEMO_CODER].claim_key)
+    manager.switch_page(page_file(Page.OVERVIEW)).run()
+    widen(manager, paths)
+    assert any("1 reviewed findings on 1 claims are preliminary" in c.value for c in manager.caption), [c.value for c in manager.caption]
+
+
+def test_the_overview_counts_pending_reviewed_findings_until_they_are_final(reviewed_store, monkeypatch):
+    paths, _ = reviewed_store
+    app = widen(sign_in(open_app(), Role.COMPLIANCE_OFFICER), paths)
+    assert any("2 reviewed findings on 2 claims are preliminary" in c.value for c in app.caption)
+    monkeypatch.setenv("CODEAUDIT_REBUTTAL_DAYS", "0")  # a zero-day window: final at completion, at the next publication
+    db = ReviewDb(paths.reviews_db)
+    with db.transaction() as conn:
+        for review_id in [r[0] for r in conn.execute("SELECT review_id FROM reviews")]:
+            worklist.publish(conn, review_id)
+    app.run()
+    assert any("No reviewed findings are pending" in c.value for c in app.caption)

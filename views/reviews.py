@@ -1,0 +1,55 @@
+"""What the review pages share: the process's review store (it holds no session state), the role checks
+before each change, and one place to turn a refused change into a sentence on screen."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import streamlit as st
+
+from audit.log.writer import AccessLogError
+from audit.permissions import Permission, PermissionDenied, require
+from queries import reviewed
+from queries.metrics import Filters
+from review.db import ReviewDb, ReviewError
+from views import problems, session
+from views.text import md
+
+T = TypeVar("T")
+FINDINGS = ("agree", "revise", "add", "delete")
+CATEGORIES = ("specificity", "wrong_code", "sequencing", "missing_code", "unsupported_code", "modifier", "poa", "drg", "other")
+CODE_TYPES = ("ICD10CM_DX", "ICD10PCS", "CPT", "HCPCS")
+
+
+@st.cache_resource(show_spinner=False)
+def _review_db(path: Path) -> ReviewDb:
+    return ReviewDb(path)
+
+
+def review_db() -> ReviewDb:
+    return _review_db(session.paths().reviews_db)
+
+
+def pending_caption(scope: Filters) -> None:
+    """How many reviewed findings in scope are still preliminary (the metrics count final findings only)."""
+    pending = session.query(reviewed.pending, scope)
+    if pending["findings"]:
+        st.caption(f"{pending['findings']:,} reviewed findings on {pending['claims']:,} claims are preliminary and not yet "
+                   f"counted ({pending['errors']:,} of them errors): the rebuttal window is open or a rebuttal awaits the "
+                   "coding manager.")
+    else:
+        st.caption("No reviewed findings are pending: every completed review in scope is final and counted.")
+
+
+def change(permission: Permission, action: Callable[[], T]) -> T | None:
+    """Run one review change for the signed-in user if the role may: a refusal or an unrecordable event is
+    shown as a sentence and nothing is changed (the review store rolls back when the event fails)."""
+    try:
+        require(session.current().role, permission)
+        return action()
+    except (ReviewError, PermissionDenied) as exc:
+        st.error(md(exc))
+    except AccessLogError as exc:
+        st.error(f"Nothing was changed: the change could not be recorded. {problems.shown(exc, session.role())}")
+    return None
