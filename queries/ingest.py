@@ -25,6 +25,7 @@ from audit.events import AccessEvent, cli_actor
 from audit.key_checks import open_store_keys
 from audit.vault import PhiVault, Pseudonymizer
 from config.paths import Paths
+from queries.grouping import group_stored_claims
 from queries.ingest_files import SPECS, TABLES, IngestError, find_inputs, stage
 from queries.reference import ensure_reference
 from queries.sql_files import sql, sql_template
@@ -62,12 +63,15 @@ def _build_claim_map(con: duckdb.DuckDBPyConnection, pseudonyms: Pseudonymizer) 
 
 def _store_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> None:
     """Seal accepted claims' PHI into the vault. A value already stored unchanged is left as it is, so a
-    repeated ingest does not rewrite ciphertexts; a blank PHI field keeps what the vault has."""
+    repeated ingest does not rewrite ciphertexts; a blank PHI field keeps what the vault has. Stages each
+    accepted claim's age at admission first, from the date of birth the vault will hold."""
     accepted = con.execute(sql("ingest/accepted_phi")).fetch_arrow_table()
     stored = con.execute(sql("ingest/stored_phi")).fetch_arrow_table()
     stored_keys, stored_fields = stored.column("claim_key").to_pylist(), stored.column("field").to_pylist()
     existing = dict(zip(zip(stored_keys, stored_fields), vault.open_many("phi_vault", stored_keys, stored_fields, stored)))
     keys: list[str] = accepted.column("claim_key").to_pylist()
+    _stage_admission_ages(con, keys, [dob or existing.get((key, "patient_dob"))
+                                      for key, dob in zip(keys, accepted.column("patient_dob").to_pylist())])
     out_keys: list[str] = []
     out_fields: list[str] = []
     values: list[str] = []
@@ -86,6 +90,14 @@ def _store_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> None:
     }))
     con.execute(sql("ingest/vault_upsert"))
     con.unregister("vault_new")
+
+
+def _stage_admission_ages(con: duckdb.DuckDBPyConnection, keys: list[str], dobs: list[str | None]) -> None:
+    """TEMP table claim_age: age in years at admission, computed here, before the date of birth is sealed,
+    and kept in the analytic tables (ingest/admission_age.sql)."""
+    con.register("claim_dob", pa.table({"claim_key": pa.array(keys, pa.string()), "patient_dob": pa.array(dobs, pa.string())}))
+    con.execute(sql("ingest/admission_age"))
+    con.unregister("claim_dob")
 
 
 def _store_rejects(
@@ -127,7 +139,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     started = datetime.now(UTC)
     keys = open_store_keys(batch.paths, con)  # refuses keys that do not fit the store, before anything is sealed
     report(0.05, "Loading reference data")
-    ensure_reference(con)
+    ensure_reference(con, synthetic_drg_weights=batch.source == "demo")
     structural = {}
     for i, table in enumerate(TABLES):
         report(0.1 + 0.05 * i, f"Reading {result.files.get(table, table)}")
@@ -148,6 +160,8 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
         result.accepted[table] = con.execute(sql_template("ingest/accepted_count", checked=SPECS[table].checked)).fetchone()[0]
     report(0.7, "Writing accepted rows")
     con.execute(sql("ingest/upsert"))
+    report(0.75, "Grouping inpatient claims (MS-DRG) and running the Medicare Code Editor")
+    group_stored_claims(con)
     report(0.8, "Summarising claims for the metrics")
     con.execute(sql("claim_facts"))
     con.execute(sql("in_scope"))

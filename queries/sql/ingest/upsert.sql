@@ -1,8 +1,11 @@
 -- Accepted rows replace stored rows with the same natural key, so re-running an ingest changes nothing.
 DELETE FROM claims WHERE claim_key IN (SELECT claim_key FROM v_claims WHERE reason IS NULL);
 INSERT INTO claims
-SELECT claim_key, facility_id, payer, coder_id, encounter_type, service_date, discharge_date, billed_amount
-FROM v_claims WHERE reason IS NULL;
+SELECT v.claim_key, v.facility_id, v.payer, v.coder_id, v.encounter_type, v.service_date, v.discharge_date, v.billed_amount,
+       v.ms_drg, v.patient_sex, v.discharge_status, a.patient_age
+FROM v_claims AS v
+LEFT JOIN claim_age AS a USING (claim_key)
+WHERE v.reason IS NULL;
 
 DELETE FROM claim_codes AS c USING (SELECT claim_key, code_type, code_line FROM v_claim_codes WHERE reason IS NULL) AS n
 WHERE c.claim_key = n.claim_key AND c.code_type = n.code_type AND c.line = n.code_line;
