@@ -16,12 +16,13 @@ flags for discharges before FY2025 (its sex-conflict edit was retired on 2024-10
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from queries.drg import ClaimCode, DrgInput, Encounter, group_many, grouper_versions
+from queries.drg import ClaimCode, Encounter, grouper_versions
+from queries.grouping import CLAIM_SCHEMA, CODE_SCHEMA, group_claims, regroup
 from queries.reference import dotted
 
 # (principal diagnosis, procedure or "", the sex the case requires or "", weight)
@@ -115,46 +116,35 @@ class InpatientDemo:
     def billed_drgs(self, claims: pd.DataFrame, codes: pd.DataFrame, risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The billed MS-DRG of each claim and the DRG its submitted codes support ('' for claims that are
         not inpatient, and for support when the codes cannot be grouped). `claims` has claim_id,
-        discharge_date, patient_dob, patient_sex and discharge_status; `codes` the undotted codes; `risk`
-        multiplies each claim's chance of being billed a higher severity."""
+        discharge_date, patient_dob, patient_sex and discharge_status; `codes` claim_id, line, code_type,
+        the undotted code and poa; `risk` multiplies each claim's chance of being billed a higher severity."""
         first, last = grouper_versions()[0].first_day, grouper_versions()[-1].last_day
         idx = np.flatnonzero(self.inpatient)
         stays = claims.iloc[idx]
-        by_claim = {k: [ClaimCode(t, int(ln), c, p or None) for t, ln, c, p in zip(g.code_type, g.line, g.code, g.poa, strict=True)]
-                    for k, g in codes[codes.claim_id.isin(stays.claim_id)].groupby("claim_id")}
-        inputs = []
-        for row in stays.itertuples(index=False):
-            discharge = min(max(date.fromisoformat(row.discharge_date), first), last)  # the hospital's grouper
-            encounter = Encounter(discharge, _age(date.fromisoformat(row.patient_dob), discharge), row.patient_sex,
-                                  row.discharge_status)
-            inputs.append(DrgInput.from_codes(encounter, by_claim.get(row.claim_id, [])))
-        typical = [r.drg for r in group_many([
-            DrgInput.from_codes(Encounter(last, 70, sex or "M", "01"),
-                                [ClaimCode("ICD10CM_DX", 1, principal, "Y")] + ([ClaimCode("ICD10PCS", 1, px)] if px else []))
-            for principal, px, sex, _ in CASES])]
-        billed = np.full(len(self.case), "", dtype=object)
-        supported = billed.copy()
-        drift = self.rng.random(len(idx))
-        for n, (i, result) in enumerate(zip(idx, group_many(inputs), strict=True)):
-            supported[i] = result.drg if result.grouped and result.drg else ""
-            drg = supported[i] or typical[self.case[i]]
-            billed[i] = _shifted(drg, result.family if result.severity_split else None, drift[n], risk[i])
-        return billed.astype(str), supported.astype(str)
-
-
-def _age(dob: date, on: date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-
-
-def _shifted(drg: str, family: str | None, draw: float, risk: float) -> str:
-    """The billed DRG: the grouped one, or (in a family split by severity) the next higher severity
-    (one number lower, toward the family's first DRG) or the next lower severity."""
-    upcode = UPCODE * risk
-    if family is None:
-        return drg
-    if draw < upcode and int(drg) > int(family):
-        return f"{int(drg) - 1:03d}"
-    if upcode <= draw < upcode + DOWNCODE and int(drg) == int(family):
-        return f"{int(drg) + 1:03d}"
-    return drg
-
+        discharge = pd.to_datetime(stays.discharge_date).clip(pd.Timestamp(first), pd.Timestamp(last))  # the hospital's grouper
+        born = pd.to_datetime(stays.patient_dob)
+        age = discharge.dt.year - born.dt.year - ((discharge.dt.month * 100 + discharge.dt.day) < (born.dt.month * 100 + born.dt.day))
+        stay_codes = codes[codes.claim_id.isin(stays.claim_id)]
+        grouped = group_claims(
+            pa.Table.from_pandas(pd.DataFrame({
+                "claim_key": stays.claim_id.to_numpy(), "discharge_date": discharge.dt.date.to_numpy(), "patient_age": age.to_numpy(),
+                "patient_sex": stays.patient_sex.to_numpy(), "discharge_status": stays.discharge_status.to_numpy()}),
+                CLAIM_SCHEMA, preserve_index=False),
+            pa.Table.from_pandas(pd.DataFrame({
+                "claim_key": stay_codes.claim_id.to_numpy(), "code_type": stay_codes.code_type.to_numpy(),
+                "line": stay_codes.line.astype(int).to_numpy(), "code": stay_codes.code.to_numpy(),
+                "poa": stay_codes.poa.replace("", None).to_numpy()}), CODE_SCHEMA, preserve_index=False),
+        )["drg_new"].to_pandas().set_index("claim_key").loc[stays.claim_id]
+        typical = [regroup(Encounter(last, 70, sex or "M", "01"), [ClaimCode("ICD10CM_DX", 1, principal, "Y")]
+                           + ([ClaimCode("ICD10PCS", 1, px)] if px else [])).drg for principal, px, sex, _ in CASES]
+        supported = np.where(grouped.ungroupable_reason.isna(), grouped.grouped_drg.fillna(""), "")
+        billed = np.where(supported != "", supported, np.array(typical, dtype=object)[self.case[idx]])
+        draw = self.rng.random(len(idx))
+        upcode = (draw < UPCODE * risk[idx]) & grouped.severity_split.to_numpy() & (billed > grouped.drg_family.fillna("").to_numpy())
+        downcode = ((draw >= UPCODE * risk[idx]) & (draw < UPCODE * risk[idx] + DOWNCODE) & grouped.severity_split.to_numpy()
+                    & (billed == grouped.drg_family.fillna("").to_numpy()))
+        shift = np.where(upcode, -1, np.where(downcode, 1, 0))
+        billed = np.array([f"{int(b) + s:03d}" if s else b for b, s in zip(billed, shift, strict=True)], dtype=object)
+        out_billed, out_supported = np.full(len(self.case), "", dtype=object), np.full(len(self.case), "", dtype=object)
+        out_billed[idx], out_supported[idx] = billed, supported
+        return out_billed.astype(str), out_supported.astype(str)

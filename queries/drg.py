@@ -9,35 +9,22 @@ the mapping and the rules; `grouper_versions()` is the table itself.
 
 Results are what the grouper reports, kept whole: the final DRG and MDC, the return code, every
 secondary diagnosis of CC or MCC severity (and whether it moved the final DRG), and the MCE edits.
-`regroup` groups one claim from a set of codes (an auditor's revised codes) and `propose_drg_finding`
-turns the billed DRG and the regrouped one into a proposed DRG finding. Never imports streamlit.
+This module holds the types, the version table and the proposed DRG finding; queries.grouping runs the
+grouper (through queries.drg_engine) on claims of the store, or on any claim (`regroup`: an auditor's
+revised codes). Never imports streamlit.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib.metadata import version as package_version
 
-from msdrg import MceEditor, MsdrgGrouper
+import pyarrow as pa
+from msdrg import MsdrgGrouper
 
 PACKAGE = f"msdrg {package_version('msdrg')}"
-SEX_CODES = {"M": 0, "F": 1, "U": 2}  # the package's encoding: 0 male, 1 female, 2 unknown
-SEVERITIES = ("CC", "MCC")
-# The title of a DRG in a family split by severity says so: "... with MCC", "... without CC/MCC".
-_SEVERITY_SPLIT = re.compile(r"\b(with|without) (MCC|CC|CC/MCC)\b")
-_RETURN_CODES = {
-    "INVALID_PDX": "the principal diagnosis is not a valid ICD-10-CM code on the discharge date",
-    "DX_CANNOT_BE_PDX": "the principal diagnosis may not be a principal diagnosis (an external-cause code, for instance)",
-    "HAC_MISSING_ONE_POA": "a hospital-acquired-condition diagnosis has no POA indicator",
-    "HAC_STATUS_INVALID_POA_N_OR_U": "a hospital-acquired-condition diagnosis has POA N or U where the grouper cannot accept it",
-    "HAC_STATUS_INVALID_MULT_HACS_POA_NOT_Y_W": "several hospital-acquired-condition diagnoses have a POA other than Y or W",
-    "INVALID_SEX": "the grouper refused the patient's sex",
-    "INVALID_DISCHARGE_STATUS": "the grouper refused the discharge status",
-    "INVALID_AGE": "the grouper refused the age",
-}
 
 
 @dataclass(frozen=True)
@@ -77,14 +64,16 @@ def grouper_versions() -> tuple[GrouperVersion, ...]:
     return tuple(releases)
 
 
+def versions_table() -> pa.Table:
+    """The version table as the grouping SQL reads it (grouper_versions)."""
+    versions = grouper_versions()
+    return pa.table({"version": [v.number for v in versions], "first_day": [v.first_day for v in versions],
+                     "last_day": [v.last_day for v in versions]})
+
+
 def grouper_version(discharge: date) -> GrouperVersion | None:
     """The release for this discharge date, or None when the package has none (never the nearest one)."""
     return next((v for v in grouper_versions() if v.first_day <= discharge <= v.last_day), None)
-
-
-def fiscal_year(discharge: date) -> int:
-    """The federal fiscal year of a discharge: October 1 to September 30, named after the year it ends."""
-    return discharge.year + (1 if discharge.month >= 10 else 0)
 
 
 @dataclass(frozen=True)
@@ -107,40 +96,6 @@ class ClaimCode:
     line: int
     code: str
     poa: str | None = None
-
-
-@dataclass(frozen=True)
-class DrgInput:
-    """One claim ready for the grouper: the encounter, the principal diagnosis (ICD10CM_DX line 1), the
-    other diagnoses in line order with their lines and POA, the ICD-10-PCS procedures in line order and
-    the admitting diagnosis (ICD10CM_ADMIT)."""
-
-    encounter: Encounter
-    principal: str | None
-    principal_poa: str | None = None
-    secondary: tuple[str, ...] = ()
-    secondary_poa: tuple[str | None, ...] = ()
-    secondary_lines: tuple[int, ...] = ()
-    procedures: tuple[str, ...] = ()
-    admitting: str | None = None
-
-    @classmethod
-    def from_codes(cls, encounter: Encounter, codes: Iterable[ClaimCode]) -> DrgInput:
-        """The grouper's view of a claim with these codes (other code types, CPT and HCPCS, are ignored)."""
-        ordered = sorted(codes, key=lambda c: (c.code_type, c.line))
-        dx = [c for c in ordered if c.code_type == "ICD10CM_DX"]
-        principal = next((c for c in dx if c.line == 1), None)
-        secondary = [c for c in dx if c.line != 1]
-        return cls(
-            encounter=encounter,
-            principal=principal.code if principal else None,
-            principal_poa=principal.poa if principal else None,
-            secondary=tuple(c.code for c in secondary),
-            secondary_poa=tuple(c.poa for c in secondary),
-            secondary_lines=tuple(c.line for c in secondary),
-            procedures=tuple(c.code for c in ordered if c.code_type == "ICD10PCS"),
-            admitting=next((c.code for c in ordered if c.code_type == "ICD10CM_ADMIT"), None),
-        )
 
 
 @dataclass(frozen=True)
@@ -175,6 +130,7 @@ class DrgResult:
     mdc: int | None
     family: str | None              # the first DRG of its family ('291' for 291, 292, 293)
     title: str | None
+    severity_split: bool
     return_code: str | None         # the grouper's; None when it was not run
     ungroupable_reason: str | None
     cc_mcc: tuple[CcMcc, ...] = ()
@@ -196,103 +152,6 @@ class DrgResult:
         severity as the grouper reports it (PEPPER's single-CC/MCC target)."""
         return self.rests_on_cc_mcc and len(self.cc_mcc) == 1
 
-    @property
-    def severity_split(self) -> bool:
-        """The DRG belongs to a family split by CC/MCC severity (its title says with or without CC/MCC)."""
-        return self.grouped and bool(self.title and _SEVERITY_SPLIT.search(self.title))
-
-
-def _refusal(item: DrgInput) -> tuple[GrouperVersion | None, str | None]:
-    """The release for the claim, or why the claim is not grouped at all."""
-    e = item.encounter
-    if e.discharge_date is None:
-        return None, "discharge_date is blank: the grouper version follows the discharge date"
-    version = grouper_version(e.discharge_date)
-    if version is None:
-        first, last = grouper_versions()[0], grouper_versions()[-1]
-        return None, (f"discharged {e.discharge_date.isoformat()}, outside {first.first_day.isoformat()} to "
-                      f"{last.last_day.isoformat()}, the dates {PACKAGE} has a grouper version for")
-    missing = [name for name, value in (("patient age (patient_dob)", e.age), ("patient_sex", e.sex),
-                                        ("discharge_status", e.discharge_status)) if value is None]
-    if missing:
-        return version, f"{', '.join(missing)} not given: the grouper needs it"
-    if e.sex not in SEX_CODES or not (e.discharge_status or "").isdigit():
-        return version, "patient_sex or discharge_status is not a value the grouper takes"
-    if item.principal is None:
-        return version, "no principal diagnosis (ICD10CM_DX line 1)"
-    return version, None
-
-
-def _poa(poa: str | None) -> dict[str, str]:
-    """POA for the package: Y, N, U or W; 1 (exempt, the older form) and blank are sent as not reported."""
-    return {"poa": poa} if poa in ("Y", "N", "U", "W") else {}
-
-
-def _claim(item: DrgInput, version: GrouperVersion) -> dict:
-    e = item.encounter
-    assert e.discharge_date is not None and e.age is not None and e.sex and e.discharge_status and item.principal
-    claim: dict = {
-        "version": version.number, "discharge_date": int(e.discharge_date.strftime("%Y%m%d")), "age": e.age,
-        "sex": SEX_CODES[e.sex], "discharge_status": int(e.discharge_status),
-        "pdx": {"code": item.principal, **_poa(item.principal_poa)},
-        "sdx": [{"code": code, **_poa(poa)} for code, poa in zip(item.secondary, item.secondary_poa, strict=True)],
-        "procedures": [{"code": code} for code in item.procedures],
-    }
-    if item.admitting:
-        claim["admit_dx"] = {"code": item.admitting}
-    return claim
-
-
-def _affects_final_drg(out: Mapping) -> bool:
-    """Marked as affecting the final DRG (drg_impact FINAL or BOTH), unless it is a hospital-acquired
-    condition not present on admission (HAC criteria met): the grouper still marks such a code, but the
-    final DRG ignores its CC or MCC status."""
-    hac = any(h.get("hac_status") == "HAC_CRITERIA_MET" for h in out.get("hacs") or ())
-    return out["drg_impact"] in ("FINAL", "BOTH") and not hac
-
-
-def _result(item: DrgInput, version: GrouperVersion, grouped: Mapping, edited: Mapping) -> DrgResult:
-    rc = grouped["return_code"]
-    cc_mcc = tuple(
-        CcMcc(line, out["code"], out["severity"], affects_final_drg=_affects_final_drg(out), excluded="EXCLUDED" in out["flags"])
-        for line, out in zip(item.secondary_lines, grouped["sdx_output"], strict=True) if out["severity"] in SEVERITIES
-    )
-    drg = grouped.get("final_drg")
-    base = grouped.get("final_base_drg")
-    return DrgResult(
-        grouper_version=version.number, fiscal_year=version.fiscal_year,
-        drg=f"{drg:03d}" if drg is not None else None, mdc=grouped.get("final_mdc"),
-        family=f"{base:03d}" if base is not None else None, title=grouped.get("final_drg_description") or None,
-        return_code=rc, ungroupable_reason=None if rc == "OK" else f"grouper: {_RETURN_CODES.get(rc, rc)} ({rc})",
-        cc_mcc=cc_mcc, mce_edit_type=edited["edit_type"],
-        mce_edits=tuple(MceEdit(e["name"], e["code_type"], e["edit_type"], int(e["count"])) for e in edited["edits"]),
-    )
-
-
-def group_many(items: Sequence[DrgInput]) -> list[DrgResult]:
-    """Group and edit each claim, in order. A claim refused before grouping gets its reason and no
-    grouper or MCE output."""
-    results = []
-    with MsdrgGrouper() as grouper, MceEditor() as editor:
-        for item in items:
-            version, reason = _refusal(item)
-            if reason is not None:
-                discharge = item.encounter.discharge_date
-                results.append(DrgResult(
-                    grouper_version=None, fiscal_year=fiscal_year(discharge) if discharge else None, drg=None, mdc=None,
-                    family=None, title=None, return_code=None, ungroupable_reason=reason))
-                continue
-            assert version is not None
-            claim = _claim(item, version)
-            results.append(_result(item, version, grouper.group(claim), editor.edit(claim)))
-    return results
-
-
-def regroup(encounter: Encounter, codes: Iterable[ClaimCode]) -> DrgResult:
-    """The DRG (and MCE edits) of a claim with these codes: for the review worklist, where an auditor's
-    revised, added and deleted codes give the audited code set of the claim."""
-    return group_many([DrgInput.from_codes(encounter, codes)])[0]
-
 
 @dataclass(frozen=True)
 class DrgFindingProposal:
@@ -311,7 +170,7 @@ class DrgFindingProposal:
 def propose_drg_finding(billed: str | None, regrouped: DrgResult,
                         weights: Mapping[tuple[str, int], float]) -> DrgFindingProposal:
     """Compare the billed DRG with the one regrouped from the audited codes. `weights` maps (DRG, fiscal
-    year) to its relative weight (queries.drg_weights.load_weights); the year is the regrouped claim's."""
+    year) to its relative weight (queries.grouping.drg_weights); the year is the regrouped claim's."""
     if not regrouped.grouped or regrouped.drg is None:
         return DrgFindingProposal(None, billed, None, None, None, reason=regrouped.ungroupable_reason)
     if billed is None:

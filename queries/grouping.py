@@ -1,73 +1,66 @@
-"""Grouping at ingest: every inpatient claim a batch loads (or whose codes it loads) is grouped and edited
-by the MCE from its stored codes and encounter, and its results replace the ones stored before.
+"""Grouping claims: the store's inpatient claims at ingest, or any claim with a given set of codes.
 
-Grouping reads only what the store holds (the age is the stored one, 90 for 90 or older), so the same
-claim always gives the same rows: a repeated ingest changes nothing, and the review worklist's
-`regroup_stored` gives what the ingest gave for the submitted codes. Runs inside the ingest's write
-transaction, on its in-memory connection.
+At ingest, every inpatient claim a batch loads (or whose codes it loads) is grouped and edited by the MCE
+from its stored codes and encounter, and its results replace the ones stored before. Grouping reads only
+what the store holds (the age is the stored one, 90 for 90 or older, which groups the same), so the same
+claim always gives the same rows: a repeated ingest changes nothing, and `regroup` of a claim's submitted
+codes gives what the ingest gave. The request of each claim is built by one SQL file
+(queries/sql/drg/requests.sql) for both, and answered by queries.drg_engine.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable
 
 import duckdb
 import pyarrow as pa
 
-from queries.drg import ClaimCode, DrgInput, DrgResult, Encounter, group_many, regroup
+from queries import drg_engine
+from queries.drg import PACKAGE, CcMcc, ClaimCode, DrgResult, Encounter, MceEdit, grouper_versions, versions_table
 from queries.sql_files import sql
 
-
-def _inputs(table: pa.Table) -> list[DrgInput]:
-    columns = {name: table.column(name).to_pylist() for name in table.column_names}
-    items = []
-    for discharge, age, sex, status, dx, lines, poa, px, admitting in zip(
-            columns["discharge_date"], columns["patient_age"], columns["patient_sex"], columns["discharge_status"],
-            columns["dx"], columns["dx_line"], columns["dx_poa"], columns["px"], columns["admitting"], strict=True):
-        dx, lines, poa = dx or [], lines or [], poa or []
-        first = lines.index(1) if 1 in lines else None
-        rest = [i for i in range(len(dx)) if i != first]
-        items.append(DrgInput(
-            encounter=Encounter(discharge, age, sex, status),
-            principal=dx[first] if first is not None else None, principal_poa=poa[first] if first is not None else None,
-            secondary=tuple(dx[i] for i in rest), secondary_poa=tuple(poa[i] for i in rest),
-            secondary_lines=tuple(lines[i] for i in rest), procedures=tuple(px or ()), admitting=admitting,
-        ))
-    return items
+CLAIM_SCHEMA = pa.schema([("claim_key", pa.string()), ("discharge_date", pa.date32()), ("patient_age", pa.int32()),
+                          ("patient_sex", pa.string()), ("discharge_status", pa.string())])
+CODE_SCHEMA = pa.schema([("claim_key", pa.string()), ("code_type", pa.string()), ("line", pa.int32()),
+                         ("code", pa.string()), ("poa", pa.string())])
 
 
-def _result_tables(keys: Sequence[str], results: Sequence[DrgResult]) -> dict[str, pa.Table]:
-    claims = pa.table({
-        "claim_key": pa.array(keys, pa.string()),
-        "grouper_version": pa.array([r.grouper_version for r in results], pa.int32()),
-        "fiscal_year": pa.array([r.fiscal_year for r in results], pa.int32()),
-        "grouped_drg": pa.array([r.drg for r in results], pa.string()),
-        "grouped_mdc": pa.array([r.mdc for r in results], pa.int32()),
-        "drg_family": pa.array([r.family for r in results], pa.string()),
-        "drg_title": pa.array([r.title for r in results], pa.string()),
-        "return_code": pa.array([r.return_code for r in results], pa.string()),
-        "ungroupable_reason": pa.array([r.ungroupable_reason for r in results], pa.string()),
-        "severity_split": pa.array([r.severity_split for r in results], pa.bool_()),
-        "cc_mcc_sdx": pa.array([len(r.cc_mcc) for r in results], pa.int32()),
-        "cc_mcc_affecting": pa.array([sum(c.affects_final_drg for c in r.cc_mcc) for r in results], pa.int32()),
-        "mce_edit_type": pa.array([r.mce_edit_type for r in results], pa.string()),
-    })
-    cc = [(k, c) for k, r in zip(keys, results, strict=True) for c in r.cc_mcc]
-    edits = [(k, e) for k, r in zip(keys, results, strict=True) for e in r.mce_edits]
+def group_staged(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
+    """Group the claims of `drg_claims` with their codes in `drg_codes` (tables or views on `con`, columns as
+    CLAIM_SCHEMA and CODE_SCHEMA). Returns the rows of claim_drg, claim_drg_cc and claim_mce_edits, as
+    drg_new, drg_cc_new and drg_mce_new."""
+    con.register("grouper_versions", versions_table())
+    first, last = grouper_versions()[0].first_day, grouper_versions()[-1].last_day
+    decided = con.execute(sql("drg/requests"), {"first_day": first.isoformat(), "last_day": last.isoformat(),
+                                                "package": PACKAGE}).fetch_arrow_table()
+    con.unregister("grouper_versions")
+    requests = decided.column("request").to_pylist()
+    run = [i for i, request in enumerate(requests) if request is not None]
+    outcome = drg_engine.answer_all([requests[i] for i in run])
+    n = len(requests)
+
+    def spread(values: list, default: object) -> list:  # answers of the claims run, defaults for the refused
+        full = [default] * n
+        for i, value in zip(run, values, strict=True):
+            full[i] = value
+        return full
+
+    answered = outcome["claims"]
+    refusals = decided.column("refusal").to_pylist()
+    keys = decided.column("claim_key")
+    claims = {name: spread(answered[name], None) for name in drg_engine.CLAIM_COLUMNS}
+    claims["ungroupable_reason"] = [r if r is not None else a for r, a in zip(refusals, claims["ungroupable_reason"], strict=True)]
+    claims["severity_split"] = [bool(v) for v in claims["severity_split"]]
+    for name in ("cc_mcc_sdx", "cc_mcc_affecting"):
+        claims[name] = [v or 0 for v in claims[name]]
+    owners = pa.array([run[i] for i in outcome["cc_mcc"]["claim"]], pa.int64())
+    editors = pa.array([run[i] for i in outcome["edits"]["claim"]], pa.int64())
     return {
-        "drg_new": claims,
-        "drg_cc_new": pa.table({
-            "claim_key": pa.array([k for k, _ in cc], pa.string()), "line": pa.array([c.line for _, c in cc], pa.int32()),
-            "code": pa.array([c.code for _, c in cc], pa.string()), "severity": pa.array([c.severity for _, c in cc], pa.string()),
-            "affects_final_drg": pa.array([c.affects_final_drg for _, c in cc], pa.bool_()),
-            "excluded": pa.array([c.excluded for _, c in cc], pa.bool_()),
-        }),
-        "drg_mce_new": pa.table({
-            "claim_key": pa.array([k for k, _ in edits], pa.string()), "edit": pa.array([e.name for _, e in edits], pa.string()),
-            "code_type": pa.array([e.code_type for _, e in edits], pa.string()),
-            "edit_type": pa.array([e.edit_type for _, e in edits], pa.string()),
-            "codes": pa.array([e.count for _, e in edits], pa.int32()),
-        }),
+        "drg_new": pa.table({"claim_key": keys, "grouper_version": decided.column("grouper_version"),
+                             "fiscal_year": decided.column("fiscal_year"), **claims}),
+        "drg_cc_new": pa.table({"claim_key": keys.take(owners),
+                                **{c: outcome["cc_mcc"][c] for c in drg_engine.CC_COLUMNS if c != "claim"}}),
+        "drg_mce_new": pa.table({"claim_key": keys.take(editors),
+                                 **{c: outcome["edits"][c] for c in drg_engine.EDIT_COLUMNS if c != "claim"}}),
     }
 
 
@@ -76,15 +69,54 @@ def group_stored_claims(con: duckdb.DuckDBPyConnection) -> int:
     their stored results. Needs the batch's checked tables (v_claims, v_claim_codes) after the upsert.
     Returns how many claims were grouped."""
     con.execute(sql("drg/to_group"))
-    table = con.execute(sql("drg/inputs")).fetch_arrow_table()
-    keys = table.column("claim_key").to_pylist()
-    tables = _result_tables(keys, group_many(_inputs(table)))
+    con.execute(sql("drg/stage_store"))
+    tables = group_staged(con)
     for name, rows in tables.items():
         con.register(name, rows)
     con.execute(sql("drg/replace"))
     for name in tables:
         con.unregister(name)
-    return len(keys)
+    return tables["drg_new"].num_rows
+
+
+def group_claims(claims: pa.Table, codes: pa.Table) -> dict[str, pa.Table]:
+    """Group claims that are not in a store (CLAIM_SCHEMA and CODE_SCHEMA tables), on a private in-memory
+    DuckDB that never spills to disk."""
+    con = duckdb.connect(":memory:", config={"threads": 1, "temp_directory": ""})
+    try:
+        con.register("drg_claims", claims)
+        con.register("drg_codes", codes)
+        return group_staged(con)
+    finally:
+        con.close()
+
+
+def results(tables: dict[str, pa.Table]) -> list[DrgResult]:
+    """The rows of `group_staged` as one DrgResult per claim, in claim_key order."""
+    claims = tables["drg_new"].to_pylist()
+    cc: dict[str, list[CcMcc]] = {}
+    for row in tables["drg_cc_new"].to_pylist():
+        cc.setdefault(row.pop("claim_key"), []).append(CcMcc(**row))
+    edits: dict[str, list[MceEdit]] = {}
+    for row in tables["drg_mce_new"].to_pylist():
+        edits.setdefault(row["claim_key"], []).append(MceEdit(row["edit"], row["code_type"], row["edit_type"], row["codes"]))
+    return [DrgResult(
+        grouper_version=c["grouper_version"], fiscal_year=c["fiscal_year"], drg=c["grouped_drg"], mdc=c["grouped_mdc"],
+        family=c["drg_family"], title=c["drg_title"], severity_split=c["severity_split"], return_code=c["return_code"],
+        ungroupable_reason=c["ungroupable_reason"], cc_mcc=tuple(sorted(cc.get(c["claim_key"], []), key=lambda x: x.line)),
+        mce_edit_type=c["mce_edit_type"], mce_edits=tuple(edits.get(c["claim_key"], ())),
+    ) for c in claims]
+
+
+def regroup(encounter: Encounter, codes: Iterable[ClaimCode]) -> DrgResult:
+    """The DRG (and MCE edits) of a claim with these codes: for the review worklist, where an auditor's
+    revised, added and deleted codes give the audited code set of the claim."""
+    listed = list(codes)
+    claim = pa.Table.from_pylist([{"claim_key": "claim", "discharge_date": encounter.discharge_date, "patient_age": encounter.age,
+                                   "patient_sex": encounter.sex, "discharge_status": encounter.discharge_status}], CLAIM_SCHEMA)
+    rows = pa.Table.from_pylist([{"claim_key": "claim", "code_type": c.code_type, "line": c.line, "code": c.code, "poa": c.poa}
+                                 for c in listed], CODE_SCHEMA)
+    return results(group_claims(claim, rows))[0]
 
 
 def stored_claim(con: duckdb.DuckDBPyConnection, claim_key: str) -> tuple[Encounter, list[ClaimCode], str | None]:
@@ -95,10 +127,9 @@ def stored_claim(con: duckdb.DuckDBPyConnection, claim_key: str) -> tuple[Encoun
         raise KeyError(f"No claim with key {claim_key} in the store.")
     discharge, age, sex, status, billed = row
     codes = [ClaimCode(*code) for code in con.execute(sql("drg/claim_codes_for_regroup"), {"claim_key": claim_key}).fetchall()]
-    return Encounter(discharge if isinstance(discharge, date) else None, age, sex, status), codes, billed
+    return Encounter(discharge, age, sex, status), codes, billed
 
 
-def regroup_stored(con: duckdb.DuckDBPyConnection, claim_key: str, codes: Iterable[ClaimCode]) -> DrgResult:
-    """The DRG of a stored claim with `codes` in place of its submitted codes."""
-    encounter, _, _ = stored_claim(con, claim_key)
-    return regroup(encounter, codes)
+def drg_weights(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], float]:
+    """The store's relative weights by (DRG, fiscal year), for queries.drg.propose_drg_finding."""
+    return {(drg, year): weight for drg, year, weight in con.execute(sql("drg/weights")).fetchall()}
