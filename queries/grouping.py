@@ -15,7 +15,20 @@ import duckdb
 import pyarrow as pa
 
 from queries import drg_engine
-from queries.drg import PACKAGE, CcMcc, ClaimCode, DrgResult, Encounter, MceEdit, grouper_versions, versions_table
+from queries.drg import (
+    PACKAGE,
+    CcMcc,
+    ClaimCode,
+    CodeFinding,
+    DrgFindingProposal,
+    DrgResult,
+    Encounter,
+    MceEdit,
+    audited_codes,
+    grouper_versions,
+    propose_drg_finding,
+    versions_table,
+)
 from queries.sql_files import sql
 
 CLAIM_SCHEMA = pa.schema([("claim_key", pa.string()), ("discharge_date", pa.date32()), ("patient_age", pa.int32()),
@@ -133,3 +146,11 @@ def stored_claim(con: duckdb.DuckDBPyConnection, claim_key: str) -> tuple[Encoun
 def drg_weights(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], float]:
     """The store's relative weights by (DRG, fiscal year), for queries.drg.propose_drg_finding."""
     return {(drg, year): weight for drg, year, weight in con.execute(sql("drg/weights")).fetchall()}
+
+
+def propose_from_findings(con: duckdb.DuckDBPyConnection, claim_key: str, findings: Iterable[CodeFinding]) -> DrgFindingProposal:
+    """The DRG finding a stored claim's code-level findings support: its submitted codes with the findings
+    applied (queries.drg.audited_codes), regrouped, against its billed DRG, with the weight difference where
+    the store has both weights. The one call the review worklist needs when an auditor saves a code finding."""
+    encounter, submitted, billed = stored_claim(con, claim_key)
+    return propose_drg_finding(billed, regroup(encounter, audited_codes(submitted, findings)), drg_weights(con))

@@ -4,13 +4,24 @@ proposed DRG finding. Every expected DRG is stated from the definitions (v43 man
 the package."""
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pytest
 
 from queries import drg_engine
-from queries.drg import ClaimCode, Encounter, grouper_version, grouper_versions, propose_drg_finding
+from queries.drg import (
+    ClaimCode,
+    Encounter,
+    FindingMismatch,
+    audited_codes,
+    grouper_version,
+    grouper_versions,
+    propose_drg_finding,
+)
 from queries.grouping import CLAIM_SCHEMA, CODE_SCHEMA, group_claims, regroup, results
 
 MAY_2026 = Encounter(date(2026, 5, 3), 76, "M", "01")
@@ -142,6 +153,44 @@ def test_regrouping_the_auditors_codes_proposes_the_drg_finding():
     assert (agree.finding, agree.weight_difference) == ("agree", 0.0)
     nothing = propose_drg_finding("291", regroup(MAY_2026, [c for c in submitted if c.line != 1]), weights)
     assert nothing.finding is None and "principal" in nothing.reason
+
+
+def test_format_md_gives_the_version_table_the_code_uses():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text()
+    documented = re.findall(r"\| (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d) \| v(\d\d)\.(\d) \| (\d{4}) \|", text)
+    assert documented == [(f"{v.first_day}", f"{v.last_day}", str(v.number // 10), str(v.number % 10), str(v.fiscal_year))
+                          for v in grouper_versions()]
+
+
+class Finding(NamedTuple):
+    """A code-level finding as the review worklist holds one (queries.drg.CodeFinding)."""
+
+    code_type: str
+    submitted_code: str | None
+    audited_code: str | None
+    finding: str
+
+
+def test_the_audited_code_set_applies_revise_add_and_delete_findings():
+    submitted = [*codes("I5020", "N170", "E871", "E871"), ClaimCode("ICD10PCS", 1, "02HV33Z")]
+    audited = audited_codes(submitted, [
+        Finding("ICD10CM_DX", "I5020", "I5020", "agree"),
+        Finding("ICD10CM_DX", "N170", None, "delete"),         # the unsupported MCC
+        Finding("ICD10CM_DX", "E871", "E870", "revise"),       # the first E87.1 (line 3); its POA stays
+        Finding("ICD10CM_DX", "E871", "E872", "revise"),       # the second one (line 4), not the code just revised
+        Finding("ICD10CM_DX", None, "J9601", "add"),           # after the last diagnosis line
+        Finding("ICD10PCS", None, "5A1955Z", "add"),
+        Finding("MSDRG", "291", "291", "agree"),               # the DRG is the result, not a code
+    ])
+    assert audited == [ClaimCode("ICD10CM_DX", 1, "I5020", "Y"), ClaimCode("ICD10CM_DX", 3, "E870", "Y"),
+                       ClaimCode("ICD10CM_DX", 4, "E872", "Y"), ClaimCode("ICD10CM_DX", 5, "J9601"),
+                       ClaimCode("ICD10PCS", 1, "02HV33Z"), ClaimCode("ICD10PCS", 2, "5A1955Z")]
+    assert audited_codes([], [Finding("ICD10CM_DX", None, "I5020", "add")]) == [ClaimCode("ICD10CM_DX", 1, "I5020")]
+    with pytest.raises(FindingMismatch, match="no ICD10CM_DX code N170 left to delete"):
+        audited_codes(codes("I5020", "N170"), [Finding("ICD10CM_DX", "N170", None, "delete")] * 2)
+    # the principal diagnosis revised: E87.1 hyponatraemia as principal groups to MDC 10 (640 with MCC: N17.0)
+    revised = regroup(MAY_2026, audited_codes(codes("I5020", "N170"), [Finding("ICD10CM_DX", "I5020", "E871", "revise")]))
+    assert (revised.drg, revised.mdc) == ("640", 10)
 
 
 def test_worker_processes_give_the_same_results(monkeypatch):

@@ -22,10 +22,12 @@ from statsmodels.stats.proportion import proportion_confint
 
 from config.paths import Paths
 from queries import drg_metrics, reference
+from queries.grouping import propose_from_findings
 from queries.ingest import ingest
 from queries.metrics import REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
 from queries.store import connect_read_only
 from tests.conftest import Recorded
+from tests.queries.test_drg import Finding
 
 REPO = Path(__file__).resolve().parents[2]
 # claim, coder, facility, encounter, service, discharge, dob, sex, billed DRG, codes (line 1 first; '!' a procedure)
@@ -159,24 +161,66 @@ def test_mce_edits_by_type(con):
 
 def test_drg_shifts_from_audits_and_from_the_grouper(con):
     shifts = drg_metrics.audit_drg_shifts(con, Filters(), BASE_RATE)
-    assert list(zip(shifts.billed_drg, shifts.revised_drg, shifts.findings, shifts.weighted)) == [("292", "293", 1, 1), ("690", "689", 1, 0)]
-    assert shifts.weight_difference[0] == pytest.approx(0.65 - 0.9) and math.isnan(shifts.weight_difference[1])
-    assert shifts.dollar_effect[0] == pytest.approx((0.65 - 0.9) * BASE_RATE)
-    assert "dollar_effect" not in drg_metrics.audit_drg_shifts(con, Filters()).columns  # no base rate: weights only
-    pairs = drg_metrics.mismatch_pairs(con, Filters(), BASE_RATE)
+    pairs = shifts.pairs
+    assert list(zip(pairs.billed_drg, pairs.revised_drg, pairs.findings, pairs.weighted)) == [("292", "293", 1, 1), ("690", "689", 1, 0)]
+    assert pairs.weight_difference[0] == pytest.approx(0.65 - 0.9) and math.isnan(pairs.weight_difference[1])
+    assert pairs.dollar_impact[0] == pytest.approx((0.65 - 0.9) * BASE_RATE)
+    # totals over every pair, not only those shown: 2 revising findings, 1 with both weights (P3), -0.25 x base rate
+    assert (shifts.changes, shifts.weighted) == (2, 1) and shifts.weight_difference == pytest.approx(-0.25)
+    assert shifts.dollar_impact == pytest.approx(-0.25 * BASE_RATE)
+    assert drg_metrics.audit_drg_shifts(con, Filters(), BASE_RATE, limit=1).changes == 2
+    without = drg_metrics.audit_drg_shifts(con, Filters())  # no base rate: weights only
+    assert "dollar_impact" not in without.pairs.columns and without.dollar_impact is None
+    grouped = drg_metrics.mismatch_pairs(con, Filters(), BASE_RATE)
+    pairs = grouped.pairs
     assert list(zip(pairs.billed_drg, pairs.grouped_drg, pairs.claims, pairs.weighted)) == [("292", "293", 1, 1), ("293", "999", 1, 0)]
     assert pairs.weight_difference[0] == pytest.approx(-0.25)
+    # P3 (292 -> 293: 0.65 - 0.9) and P6 (293 -> 999, which has no weight)
+    assert (grouped.changes, grouped.weighted, grouped.weight_difference) == (2, 1, pytest.approx(-0.25))
+    none = drg_metrics.mismatch_pairs(con, Filters(coder=("C9",)), BASE_RATE)
+    assert none.pairs.empty and (none.changes, none.weighted, none.weight_difference, none.dollar_impact) == (0, 0, None, None)
 
 
-def test_capture_by_family_and_the_single_cc_mcc_claims(con):
+def test_capture_by_family(con):
     families = drg_metrics.families(con, Filters())
     assert list(zip(families.drg_family, families.family_title, families.claims, families.cc_mcc_captured, families.single_cc_mcc_claims)) == [
         ("291", "Heart Failure and Shock", 4, 3, 2), ("689", "Kidney and Urinary Tract Infections", 1, 0, 0),
         ("722", "Malignancy, male reproductive system", 1, 0, 0)]
     assert families.capture_rate[0] == pytest.approx(3 / 4)
-    claims = drg_metrics.single_cc_mcc_claims(con, Filters())
-    assert sorted(zip(claims.grouped_drg, claims.cc_mcc_code, claims.severity, claims.age, claims.sex)) == [
-        ("291", "N17.0", "MCC", "76", "M"), ("291", "N17.0", "MCC", "90+", "M")]  # P9 is 96: shown 90+
+
+
+def test_flagged_claims_behind_the_figures(con):
+    def shown(flag: str) -> list[tuple]:
+        claims = drg_metrics.flagged_claims(con, Filters(), flag, BASE_RATE)
+        return sorted(zip(claims.billed_drg.fillna(""), claims.grouped_drg.fillna(""), claims.cc_mcc_codes.fillna(""),
+                          claims.mce_edits.fillna(""), claims.age, claims.sex))
+    # P1 and P9 (96 at admission: shown 90+; no billed DRG)
+    assert shown("single_cc_mcc") == [("", "291", "N17.0 MCC*", "", "90+", "M"), ("291", "291", "N17.0 MCC*", "", "76", "M")]
+    # P3; P6, whose E87.1 the grouper still reports, though it moved nothing
+    assert shown("drg_mismatch") == [("292", "293", "", "", "76", "M"), ("293", "999", "E87.1 CC", "E_CODE_AS_PDX", "76", "M")]
+    assert shown("mce_edit") == [("293", "999", "E87.1 CC", "E_CODE_AS_PDX", "76", "M"), ("724", "724", "", "SEX_CONFLICT", "69", "F")]
+    mismatch = drg_metrics.flagged_claims(con, Filters(), "drg_mismatch", BASE_RATE).set_index("billed_drg")
+    assert mismatch.loc["292", "weight_difference"] == pytest.approx(-0.25)
+    assert mismatch.loc["292", "dollar_impact"] == pytest.approx(-0.25 * BASE_RATE)
+    assert math.isnan(mismatch.loc["293", "weight_difference"])  # 999 has no weight
+    ungrouped = drg_metrics.flagged_claims(con, Filters(), "drg_ungroupable")
+    assert sorted(reason[:24] for reason in ungrouped.ungroupable_reason) == [  # P7 refused, P6 the grouper's 999
+        "discharged 2027-05-01, o", "grouper: the principal d"]
+    assert all(len(key) == 24 for key in ungrouped.claim_key)  # pseudonymous keys, never claim ids
+    assert len(drg_metrics.flagged_claims(con, Filters(), "mce_edit", limit=1)) == 1
+    with pytest.raises(MetricsError, match="No claim flag 'upcoded'"):
+        drg_metrics.flagged_claims(con, Filters(), "upcoded")
+
+
+def test_review_findings_on_a_stored_claim_propose_the_drg_finding(con):
+    p2 = con.execute("SELECT claim_key FROM claims AS c WHERE ms_drg = '291' AND "
+                     "(SELECT count(*) FROM claim_codes AS k WHERE k.claim_key = c.claim_key) = 3").fetchone()[0]
+    # P2 (I50.20, N17.0 MCC, E87.1 CC; billed 291): without the MCC, the CC leaves it in 292
+    deleted = propose_from_findings(con, p2, [Finding("ICD10CM_DX", "N170", None, "delete")])
+    assert (deleted.finding, deleted.submitted_code, deleted.audited_code) == ("revise", "291", "292")
+    assert deleted.weight_difference == pytest.approx(0.9 - 1.3)  # the weights file's FY2026 weights
+    kept = propose_from_findings(con, p2, [Finding("ICD10CM_DX", "E871", None, "delete")])  # the MCC still carries 291
+    assert (kept.finding, kept.audited_code, kept.weight_difference) == ("agree", "291", 0.0)
 
 
 def test_claim_flags_narrow_the_frame(con):

@@ -33,6 +33,11 @@ PAGES: dict[Page, Content] = {
     Page.DENIALS: Content(sections=("Over time", "By payer", "By claim adjustment reason code (CARC)", "Appeals"),
                           tiles=4, charts=6),
     Page.AUDIT_SAMPLING: Content(texts=("The sampling frame the filters select now",)),
+    Page.DRG: Content(
+        sections=("Mismatch and MCE edits by month", "MCE edits by type", "DRG shifts", "CC/MCC capture by coder and facility",
+                  "Claims whose DRG rests on a single CC or MCC", "Claims behind these figures"),
+        tiles=6, charts=5, texts=("Grouped with msdrg", "SYNTHETIC demo values"),
+    ),
     Page.RECORD_REVIEW: Content(sections=("Reveal patient identifiers for a claim",),
                                 inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
     Page.ACCESS_LOG: Content(tables=1, inputs=("Days (UTC)", "User", "Action", "Claim key"), texts=("Log verified",)),
