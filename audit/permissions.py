@@ -43,6 +43,7 @@ class Page(_Labelled):
     SPECIFICITY = "specificity", "Specificity"
     DENIALS = "denials", "Denials"
     AUDIT_SAMPLING = "audit_sampling", "Audit sampling"
+    DRG = "drg", "DRG validation"
     RECORD_REVIEW = "record_review", "Record review"
     MY_FINDINGS = "my_findings", "My findings"
     REBUTTALS = "rebuttals", "Rebuttal decisions"
@@ -99,6 +100,7 @@ PAGE_ROLES: Mapping[Page, frozenset[Role]] = {
     Page.SPECIFICITY: frozenset({_C, _M}),
     Page.DENIALS: frozenset({_C, _M}),
     Page.AUDIT_SAMPLING: frozenset({_A}),
+    Page.DRG: frozenset({_C, _M, _A}),
     Page.RECORD_REVIEW: frozenset({_A}),
     # A coder sees only the findings on their own claims (account coder_id), never PHI or another coder's data.
     Page.MY_FINDINGS: frozenset({_CD}),

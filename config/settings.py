@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,7 @@ DATA_KEYS = PREFIX + "DATA_KEYS"
 PSEUDONYM_KEY = PREFIX + "PSEUDONYM_KEY"
 LOG_KEY = PREFIX + "LOG_KEY"
 SSO_ROLES = PREFIX + "SSO_ROLES"
+DRG_BASE_RATE = PREFIX + "DRG_BASE_RATE"
 SECRET_VARIABLES = (DATA_KEYS, PSEUDONYM_KEY, LOG_KEY)
 
 
@@ -86,6 +88,9 @@ class Settings:
     target_overrides: Mapping[str, tuple[float, str]]
     sso_roles: Mapping[str, str] | None
     secrets: Mapping[str, Secret]
+    # Dollars per unit of MS-DRG relative weight: the dollar effect of a DRG change is the weight difference
+    # times this. None: DRG changes are shown in weights only.
+    drg_base_rate: float | None = None
 
     def secret(self, variable: str) -> Secret | None:
         """The key given in `variable` (one of SECRET_VARIABLES), or None when it is not set."""
@@ -127,6 +132,18 @@ def _sso_roles(env: Mapping[str, str]) -> Mapping[str, str] | None:
     return {str(k): v for k, v in mapping.items()}
 
 
+def _base_rate(env: Mapping[str, str]) -> float | None:
+    text = env.get(DRG_BASE_RATE, "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,7}(\.\d{1,2})?", text) or float(text) <= 0:
+        raise ConfigurationError(
+            f"{DRG_BASE_RATE} is {text!r}; set it to the base rate in dollars per unit of MS-DRG relative weight "
+            "(such as 6500.00), or unset it to show DRG changes in weights only."
+        )
+    return float(text)
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings as the environment gives them now (`environ` stands in for os.environ in tests)."""
     env = os.environ if environ is None else environ
@@ -145,6 +162,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         target_overrides=targets,
         sso_roles=_sso_roles(env),
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},
+        drg_base_rate=_base_rate(env),
     )
 
 

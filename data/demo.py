@@ -10,7 +10,10 @@ be able to find (dates for a demo built on 2026-10-31):
   falls 12 to 23 months before today's month (2025-10-01);
 - each payer has its own denial mix (Medicare: medical necessity and NCCI; Medicaid: missing
   information; Harbor Mutual: authorisation), and appeals end overturned, upheld or pending;
-- a handful of rows break format rules, so the rejects table has something to show.
+- a handful of rows break format rules, so the rejects table has something to show;
+- inpatient claims carry sex, discharge status, an admitting diagnosis and a billed MS-DRG that mostly
+  agrees with the grouper; the weak coders bill the next higher severity of a DRG family three times as
+  often as their peers (data/demo_inpatient.py).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ import pyarrow.csv as pacsv
 from faker import Faker
 
 from config.paths import Paths
+from data.demo_inpatient import InpatientDemo
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
 from queries.reference import dotted, icd10cm_frame
@@ -43,7 +47,7 @@ FACILITY_WEIGHTS = np.array([0.3, 0.25, 0.2, 0.15, 0.1])
 PAYERS = np.array(["Medicare", "Medicaid", "Blue Ridge Health", "Summit Commercial", "Harbor Mutual", "Self-pay"])
 PAYER_WEIGHTS = np.array([0.35, 0.2, 0.18, 0.14, 0.1, 0.03])
 ENCOUNTERS = np.array(["inpatient", "outpatient", "professional"])
-ENCOUNTER_WEIGHTS = np.array([0.15, 0.45, 0.40])
+INPATIENT_SHARE = 0.15  # the rest is outpatient and professional, 45 to 40
 N_CODERS = 50
 MIN_CLAIMS = 100
 WEAK_CODERS = ("C007", "C023", "C041")
@@ -52,7 +56,6 @@ CPT_CODES = np.array(["99213", "99214", "99215", "99203", "99204", "36415", "710
                       "97110", "20610", "45378", "43239", "29881", "66984", "99283", "99284", "99285", "93306"])
 HCPCS_CODES = np.array(["G0439", "J1100", "J3301", "A4550", "G0008", "Q4101", "J0696", "E0114"])
 PCS_CODES = np.array(["0DTJ4ZZ", "0SRD0J9", "02703ZZ", "0FT44ZZ", "5A1955Z", "0UT90ZZ", "30233N1", "0W9G3ZZ"])
-DRGS = np.array(["190", "191", "192", "291", "292", "470", "871", "872", "392", "683", "194", "195"])
 INVALID_DX = np.array(["E11", "I25", "J44", "M54", "R0", "Z9999", "S7200", "K21"])  # headers and non-codes
 # Per payer: (denial probability, CARCs, weights). PR rows (deductibles) are added separately.
 DENIAL_MIX = {
@@ -153,7 +156,7 @@ def _coder_accuracy(coder: np.ndarray, when: np.ndarray, window: Calendar) -> np
 
 
 def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None,
-             today: date | None = None) -> DemoFiles:
+             today: date | None = None, inpatient_share: float = INPATIENT_SHARE) -> DemoFiles:
     """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`, for a window
     ending on `today` (default: the real date). They hold fake PHI in plaintext, as a real extract would,
     so the folder is made private (0700) and each file is created readable by its owner only (0600)."""
@@ -167,7 +170,8 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     claim_id = np.char.add("CLM", np.char.zfill(rng.permutation(np.arange(10**6, 10**6 + n * 7, 7))[:n].astype(str), 10))
     coders = np.array([f"C{i:03d}" for i in range(1, N_CODERS + 1)])
     coder = coders[rng.integers(0, N_CODERS, n)]
-    encounter = rng.choice(ENCOUNTERS, n, p=ENCOUNTER_WEIGHTS)
+    encounter = rng.choice(ENCOUNTERS, n, p=[inpatient_share, *(np.array([0.45, 0.40]) * (1 - inpatient_share) / 0.85)])
+    stays = InpatientDemo.draw(np.random.default_rng([seed, 12]), encounter == "inpatient")  # its own stream
     service = _dates(rng, n, window)
     los = np.where(encounter == "inpatient", rng.integers(1, 9, n), 0).astype("timedelta64[D]")
     discharge = np.where(encounter == "inpatient", (service + los).astype(str), "")
@@ -180,13 +184,14 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
         "encounter_type": encounter, "service_date": service.astype(str), "discharge_date": discharge,
         "billed_amount": np.char.mod("%.2f", billed),
     }
+    claims.update(stays.demographics(service, claims["patient_dob"]))
 
     report(0.15, "Generating diagnosis and procedure codes")
     pool, weights, pool_unspec = _dx_pool(rng)
     n_dx = np.select([encounter == "inpatient", encounter == "outpatient"], [rng.integers(4, 11, n), rng.integers(2, 6, n)], rng.integers(1, 4, n))
     owner = np.repeat(np.arange(n), n_dx)
     line = np.arange(len(owner)) - np.repeat(np.cumsum(n_dx) - n_dx, n_dx) + 1
-    dx = pool[rng.choice(len(pool), len(owner), p=weights)]
+    dx = stays.diagnoses(owner, line, pool[rng.choice(len(pool), len(owner), p=weights)])
     # Around the code-set update, and for weak coders, more codes are left unspecified.
     sloppy = np.isin(coder[owner], WEAK_CODERS) | window.after_update(service[owner])
     unspec_codes = pool[pool_unspec]
@@ -205,6 +210,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     px_code = np.where(px_type == "ICD10PCS", PCS_CODES[rng.integers(0, len(PCS_CODES), len(px_owner))],
                        np.where(px_type == "CPT", CPT_CODES[rng.integers(0, len(CPT_CODES), len(px_owner))],
                                 HCPCS_CODES[rng.integers(0, len(HCPCS_CODES), len(px_owner))]))
+    px_code = stays.procedures(px_owner, px_line, px_code)
     modifiers = np.where((px_type == "CPT") & (rng.random(len(px_owner)) < 0.15), rng.choice(np.array(["25", "59", "LT", "RT", "26"]), len(px_owner)), "")
     codes = {
         "claim_id": np.concatenate([claim_id[owner], claim_id[px_owner]]),
@@ -215,6 +221,12 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
         "modifiers": np.concatenate([np.full(len(owner), ""), modifiers]),
         "units": np.concatenate([np.full(len(owner), ""), rng.integers(1, 3, len(px_owner)).astype(str)]),
     }
+    admitting = stays.admitting(claim_id)
+    billed_drg, supported_drg = stays.billed_drgs(
+        pd.DataFrame(claims), pd.concat([pd.DataFrame({**codes, "code": np.concatenate([dx, px_code])}),
+                                         admitting.assign(code=admitting.code.str.replace(".", ""))]),
+        np.where(np.isin(coder, WEAK_CODERS), 3.0, 1.0))
+    claims["ms_drg"] = billed_drg
 
     report(0.35, "Generating audit findings")
     audited = rng.random(n) < 0.12
@@ -241,12 +253,12 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     add_p = 1 - _coder_accuracy(coder[aud_idx], service[aud_idx], window)
     adds = aud_idx[rng.random(len(aud_idx)) < add_p * 2.5]
     add_code = spec_alt[rng.integers(0, len(spec_alt), len(adds))]
-    # DRG validation for audited inpatient claims.
-    drg_idx = aud_idx[encounter[aud_idx] == "inpatient"]
-    drg_sub = DRGS[rng.integers(0, len(DRGS), len(drg_idx))]
-    drg_ok = rng.random(len(drg_idx)) < _coder_accuracy(coder[drg_idx], service[drg_idx], window) - 0.04
-    drg_aud = np.where(drg_ok, drg_sub, DRGS[(np.searchsorted(DRGS, drg_sub) + 1) % len(DRGS)])
-    drg_aud = np.where(~drg_ok & (drg_aud == drg_sub), "999", drg_aud)
+    # DRG validation for audited inpatient claims with a billed DRG: the auditor's DRG is the one the codes support.
+    drg_idx = aud_idx[(encounter[aud_idx] == "inpatient") & (billed_drg[aud_idx] != "")]
+    drg_sub = billed_drg[drg_idx]
+    drg_aud = np.where(supported_drg[drg_idx] != "", supported_drg[drg_idx], drg_sub)
+    drg_ok = drg_aud == drg_sub
+    drg_overpaid = np.char.greater(drg_aud, drg_sub)  # a higher number in a family is a lower severity
     review_of = np.concatenate([f_owner, adds, drg_idx])
     review_lag = rng.integers(20, 90, n).astype("timedelta64[D]")  # one review date per claim
     review_date = window.capped(service[review_of] + review_lag[review_of])
@@ -262,7 +274,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
         "error_category": np.concatenate([category, np.full(len(adds), "missing_code"), np.where(drg_ok, "", "drg")]),
         "dollar_impact": np.char.mod("%.2f", np.concatenate([
             impact, np.round(rng.normal(85, 60, len(adds)), 2),
-            np.where(drg_ok, 0.0, np.round(rng.normal(-1800, 1500, len(drg_idx)), 2)),
+            np.where(drg_ok, 0.0, np.round(np.where(drg_overpaid, -1, 1) * np.abs(rng.normal(1800, 1200, len(drg_idx))), 2)),
         ])),
     }
     findings_df = pd.DataFrame(findings).drop_duplicates(["claim_id", "review_id", "code_type", "submitted_code", "audited_code"])
@@ -302,7 +314,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     denials = pd.concat([denials, orphan], ignore_index=True)
 
     report(0.65, "Writing raw files")
-    codes_df = pd.DataFrame(codes)
+    codes_df = pd.concat([pd.DataFrame(codes), admitting], ignore_index=True)
     for name, df in (("claims", claims_df), ("claim_codes", codes_df), ("audit_findings", findings_df), ("denials", denials)):
         table = pa.Table.from_pandas(df.astype(str), preserve_index=False)
         path = folder / f"{name}.csv"

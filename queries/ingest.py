@@ -27,6 +27,7 @@ from audit.events import AccessEvent, cli_actor
 from audit.key_checks import open_store_keys
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
+from queries.grouping import group_stored_claims
 from queries.ingest_files import TABLES, IngestError, find_inputs
 from queries.ingest_stage import Staged, StageRequest, decode
 from queries.reference import ensure_reference
@@ -98,7 +99,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     started = datetime.now(UTC)
     keys = open_store_keys(batch.paths, con)  # refuses keys that do not fit the store, before anything is sealed
     report(0.05, "Loading reference data")
-    ensure_reference(con)
+    ensure_reference(con, synthetic_drg_weights=batch.source == "demo")
     report(0.1, "Reading, checking, pseudonymising and sealing the files (in a process of their own)")
     staged = _stage_elsewhere(StageRequest(
         inputs=batch.inputs, live_store=batch.paths.store if batch.paths.store.exists() else None,
@@ -108,6 +109,8 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     result.reject_samples += staged.reject_samples
     report(0.7, "Writing accepted rows")
     _apply(con, staged)
+    report(0.75, "Grouping inpatient claims (MS-DRG) and running the Medicare Code Editor")
+    group_stored_claims(con)
     report(0.8, "Summarising claims for the metrics")
     con.execute(sql("claim_facts"))
     con.execute(sql("in_scope"))

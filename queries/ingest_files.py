@@ -52,7 +52,8 @@ SPECS = {
     "claims": FileSpec(
         "claims",
         ("claim_id", "facility_id", "payer", "coder_id", "encounter_type", "service_date", "billed_amount"),
-        ("patient_mrn", "patient_name", "patient_dob", "patient_zip", "discharge_date"),
+        ("patient_mrn", "patient_name", "patient_dob", "patient_zip", "discharge_date", "ms_drg", "patient_sex",
+         "discharge_status"),
     ),
     "claim_codes": FileSpec("claim_codes", ("claim_id", "line", "code_type", "code"), ("poa", "modifiers", "units")),
     "audit_findings": FileSpec(

@@ -29,7 +29,7 @@ PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient
 # What the writer receives of each file's accepted rows: the columns the store keeps, nothing else.
 ACCEPTED_COLUMNS = {
     "claims": ("claim_key", "facility_id", "payer", "coder_id", "encounter_type", "service_date", "discharge_date",
-               "billed_amount"),
+               "billed_amount", "ms_drg", "patient_sex", "discharge_status", "patient_age"),
     "claim_codes": ("claim_key", "code_line", "code_type", "code", "poa", "modifiers", "units"),
     "audit_findings": ("claim_key", "review_id", "auditor_id", "review_date", "code_type", "submitted_code",
                        "audited_code", "finding", "error_category", "dollar_impact"),
@@ -80,6 +80,8 @@ def _seal_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> pa.Table | Non
     stored_keys, stored_fields = stored.column("claim_key").to_pylist(), stored.column("field").to_pylist()
     existing = dict(zip(zip(stored_keys, stored_fields), vault.open_many("phi_vault", stored_keys, stored_fields, stored)))
     keys: list[str] = accepted.column("claim_key").to_pylist()
+    _stage_admission_ages(con, keys, [dob or existing.get((key, "patient_dob"))
+                                      for key, dob in zip(keys, accepted.column("patient_dob").to_pylist())])
     out_keys: list[str] = []
     out_fields: list[str] = []
     values: list[str] = []
@@ -94,6 +96,14 @@ def _seal_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> pa.Table | Non
     sealed = vault.seal("phi_vault", out_keys, out_fields, values)
     return pa.table({"claim_key": pa.array(out_keys, pa.string()), "field": pa.array(out_fields, pa.string()),
                      **{name: sealed.column(name) for name in sealed.column_names}})
+
+
+def _stage_admission_ages(con: duckdb.DuckDBPyConnection, keys: list[str], dobs: list[str | None]) -> None:
+    """Age in years at admission of each accepted claim (view v_claims_aged), computed here from the date
+    of birth the vault will hold, so the writer receives the age and never the date (ingest/admission_age.sql)."""
+    con.register("claim_dob", pa.table({"claim_key": pa.array(keys, pa.string()), "patient_dob": pa.array(dobs, pa.string())}))
+    con.execute(sql("ingest/admission_age"))
+    con.unregister("claim_dob")
 
 
 def _seal_rejects(con: duckdb.DuckDBPyConnection, vault: PhiVault, run_id: str, table: str, file_name: str,
@@ -139,7 +149,8 @@ def stage_batch(request: StageRequest) -> Staged:
         for table, path in request.inputs.items():
             _seal_rejects(con, vault, request.run_id, table, path.name, structural[table], staged)
         for table in TABLES:
-            rows = con.execute(sql_template("ingest/accepted_rows", checked=SPECS[table].checked,
+            checked = "v_claims_aged" if table == "claims" else SPECS[table].checked  # claims carry their age
+            rows = con.execute(sql_template("ingest/accepted_rows", checked=checked,
                                             columns=list(ACCEPTED_COLUMNS[table]))).fetch_arrow_table()
             staged.accepted_rows[table] = rows
             if table in request.inputs:

@@ -39,12 +39,21 @@ RATES: dict[str, Rate] = {
     "coding_denial_share": Rate("coding_denied_claims", "denied_claims", False, "Coding-related denial share"),
     "appeal_overturn_rate": Rate("appeals_overturned", "appeals_decided", True, "Appeal overturn rate"),
     "principal_dx_accuracy": Rate("principal_dx_agree", "principal_dx_reviewed", True, "Principal diagnosis accuracy"),
+    "drg_mismatch_rate": Rate("drg_mismatches", "billed_drg_claims", False, "DRG mismatch rate"),
+    "ungroupable_rate": Rate("ungroupable_claims", "inpatient_claims", False, "Ungroupable claim rate"),
+    "mce_edit_rate": Rate("mce_edit_claims", "inpatient_claims", False, "MCE edit rate"),
+    "cc_mcc_capture_rate": Rate("cc_mcc_captured", "severity_split_claims", True, "CC/MCC capture rate"),
+    "single_cc_mcc_share": Rate("single_cc_mcc_claims", "cc_mcc_claims", False, "Single CC/MCC share"),
 }
 # Every metric's name for people: the rates, and the dollar figures shown beside them.
 LABELS: dict[str, str] = {name: rate.label for name, rate in RATES.items()} | {
     "denied_dollar_rate": "Denied dollars, share of billed",
     "denied_amount": "Denied dollars",
+    "case_mix_index": "Case-mix index",
 }
+# Figures of the summary that are neither counts nor rates of RATES: kept as floats, never rounded to whole numbers.
+RATIOS = ("denied_dollar_rate", "case_mix_index")
+MONEY = ("denied_amount", "billed_amount", "net_impact", "overpaid", "underpaid")
 # The metrics `manage.py metrics` prints, in order, after the group key.
 REPORT_FIELDS = (
     "claims", "audited_claims", "findings", "dx_codes", "denied_claims",
@@ -52,8 +61,17 @@ REPORT_FIELDS = (
     "denial_rate", "denied_dollar_rate", "coding_denial_share", "appeal_overturn_rate",
     "laterality_unspecified_rate", "principal_dx_accuracy", "denied_amount", "billed_amount",
     "net_impact", "overpaid", "underpaid",
+    "inpatient_claims", "drg_mismatch_rate", "ungroupable_rate", "mce_edit_rate", "single_cc_mcc_share", "case_mix_index",
 )
 DIMENSION_KEYS = {"month": "month", "coder": "coder_id", "facility": "facility_id", "payer": "payer", "encounter_type": "encounter_type"}
+# Claim-level flags (claim_facts.claim_flags) a scope can be narrowed to, e.g. a sampling frame of claims
+# whose DRG rests on one CC or MCC. Only queries that read `$claim_flags` honour them (summary.sql).
+CLAIM_FLAGS: dict[str, str] = {
+    "drg_mismatch": "Billed DRG differs from the grouped DRG",
+    "drg_ungroupable": "Inpatient claim not grouped",
+    "mce_edit": "MCE edit present",
+    "single_cc_mcc": "DRG rests on one CC/MCC",
+}
 
 
 class MetricsError(ValueError):
@@ -70,10 +88,14 @@ class Filters:
     payer: tuple[str, ...] = field(default=())
     coder: tuple[str, ...] = field(default=())
     encounter_type: tuple[str, ...] = field(default=())
+    claim_flags: tuple[str, ...] = field(default=())  # every flag must hold (CLAIM_FLAGS)
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise MetricsError(f"The start date {self.date_from} is after the end date {self.date_to}.")
+        unknown = [flag for flag in self.claim_flags if flag not in CLAIM_FLAGS]
+        if unknown:
+            raise MetricsError(f"No claim flag '{unknown[0]}': choose from {', '.join(CLAIM_FLAGS)}.")
 
     def params(self) -> dict[str, Any]:
         return {
@@ -107,7 +129,15 @@ class FilterOptions:
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, **extra: Any) -> pd.DataFrame:
-    return con.execute(sql(f"metrics/{name}"), {**filters.params(), **extra}).df()
+    """Run metrics/<name>.sql on the scope. Claim flags narrow only queries written for them; any other
+    query refuses a flagged scope rather than answering for more claims than asked."""
+    text = sql(f"metrics/{name}")
+    params = {**filters.params(), **extra}
+    if "$claim_flags" in text:
+        params["claim_flags"] = list(filters.claim_flags)
+    elif filters.claim_flags:
+        raise MetricsError(f"'{name}' cannot be narrowed to flagged claims ({', '.join(filters.claim_flags)}); clear the flags.")
+    return con.execute(text, params).df()
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
@@ -126,13 +156,13 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     df = _run(con, "summary", filters, by=by or "all")
     if df.empty and by is None:
         df = pd.DataFrame([{c: (0 if c != "grp" else "all") for c in df.columns}])
-        for rate in (*RATES, "denied_dollar_rate"):
+        for rate in (*RATES, *RATIOS):
             df[rate] = np.nan
     df["appeals_decided"] = df["appeals_overturned"] + df["appeals_upheld"]
-    money = ("denied_amount", "billed_amount", "net_impact", "overpaid", "underpaid")
-    counts = [c for c in df.columns if c not in (*RATES, "denied_dollar_rate", "grp", *money)]
+    counts = [c for c in df.columns if c not in (*RATES, *RATIOS, "grp", "billed_weight_sum", *MONEY)]
     df[counts] = df[counts].fillna(0).astype("int64")  # SQL sums arrive as HUGEINT -> float; counts are whole
-    df[list(money)] = df[list(money)].astype("float64").round(2)
+    df[list(MONEY)] = df[list(MONEY)].astype("float64").round(2)
+    df[["case_mix_index", "billed_weight_sum"]] = df[["case_mix_index", "billed_weight_sum"]].astype("float64")
     if intervals:
         for name, rate in RATES.items():
             df = add_wilson(df, rate.numerator, rate.denominator, prefix=f"{name}_")

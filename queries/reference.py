@@ -1,6 +1,7 @@
 """Reference tables: the ICD-10-CM code set and our CARC table, loaded so SQL can join on them."""
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache
 from pathlib import Path
@@ -9,9 +10,14 @@ import duckdb
 import pandas as pd
 import simple_icd_10_cm as icd  # the official FY2026 tabular list, packaged; no hand-kept code list
 
+from queries.ingest_files import IngestError
 from queries.sql_files import sql
 
-CARC_FILE = Path(__file__).resolve().parent.parent / "data" / "reference" / "carc.csv"
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+CARC_FILE = REFERENCE / "carc.csv"
+DRG_WEIGHTS_FILE = REFERENCE / "drg_weights.csv"  # the user's (CMS Table 5 of the IPPS final rule); none is shipped
+SYNTHETIC_DRG_WEIGHTS_FILE = REFERENCE / "drg_weights_SYNTHETIC_demo.csv"  # made up, for the demo only
+DRG_WEIGHT_COLUMNS = ["drg", "fiscal_year", "weight"]
 _SIDE = re.compile(r"\b(right|left)\b", re.IGNORECASE)
 
 
@@ -71,8 +77,32 @@ def load_carc(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) -> No
     con.execute(sql("reference/carc"), {"carc_file": str(carc_file)})
 
 
-def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """ICD-10-CM is loaded once per store (it changes only with a release); the CARC table at every ingest."""
+def load_drg_weights(con: duckdb.DuckDBPyConnection, weights_file: Path | None, *, synthetic: bool = False) -> None:
+    """(Re)load the MS-DRG relative weights (drg, fiscal_year, weight) from `weights_file`, or clear them
+    when there is none. Every row is checked first; one bad row refuses the whole file."""
+    if weights_file is None or not weights_file.exists():
+        con.execute(sql("reference/drg_weights_none"))
+    else:
+        with open(weights_file, newline="", encoding="utf-8-sig") as fh:
+            header = [name.strip().lower() for name in next(csv.reader(fh), [])]
+        if header != DRG_WEIGHT_COLUMNS:
+            raise IngestError(f"{weights_file}: the header must be exactly {','.join(DRG_WEIGHT_COLUMNS)}; "
+                                 "fix the file (or remove it to go without weights) and ingest again.")
+        con.execute(sql("reference/drg_weights_read"), {"weights_file": str(weights_file)})
+        problem = con.execute(sql("reference/drg_weights_problem")).fetchone()
+        if problem is not None:
+            raise IngestError(f"{weights_file} line {problem[0]}: {problem[1]}; fix the file (or remove it to go "
+                                 "without weights) and ingest again.")
+    con.execute(sql("reference/drg_weights"), {"synthetic": synthetic})
+
+
+def ensure_reference(con: duckdb.DuckDBPyConnection, *, synthetic_drg_weights: bool = False) -> None:
+    """ICD-10-CM is loaded once per store (it changes only with a release); the CARC table and the DRG
+    weights at every ingest (the demo's synthetic weights for a demo, the user's file otherwise)."""
     if not con.execute(sql("reference/has_icd10cm")).fetchone()[0]:
         load_icd10cm(con)
     load_carc(con)
+    if synthetic_drg_weights:
+        load_drg_weights(con, SYNTHETIC_DRG_WEIGHTS_FILE, synthetic=True)
+    else:
+        load_drg_weights(con, DRG_WEIGHTS_FILE)

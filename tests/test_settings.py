@@ -54,6 +54,13 @@ def test_targets_sso_and_secrets():
         load({"CODEAUDIT_DATA_DIR": "  "})
 
 
+def test_drg_base_rate_is_dollars_or_unset():
+    assert load({}).drg_base_rate is None and load({"CODEAUDIT_DRG_BASE_RATE": " 6500.50 "}).drg_base_rate == 6500.5
+    for text in ("0", "-10", "6,500", "65.001", "lots"):
+        with pytest.raises(ConfigurationError, match=rf"^CODEAUDIT_DRG_BASE_RATE is '{re.escape(text)}'; set it to the base rate"):
+            load({"CODEAUDIT_DRG_BASE_RATE": text})
+
+
 def _readme_variables() -> dict[str, str]:
     text = (REPO / "README.md").read_text()
     table = text.split("<!-- settings -->", 1)[1].split("\n\n", 1)[0]
@@ -63,7 +70,7 @@ def _readme_variables() -> dict[str, str]:
 
 def test_readme_lists_every_variable_with_its_default_and_limits():
     rows = _readme_variables()
-    expected = {settings.DATA_DIR, settings.KEY_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES,
+    expected = {settings.DATA_DIR, settings.KEY_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES, settings.DRG_BASE_RATE,
                 settings.TARGET_PREFIX + "<METRIC>", *(n.variable for n in WHOLE_NUMBERS)}
     assert set(rows) == expected
     for number in WHOLE_NUMBERS:

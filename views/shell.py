@@ -16,13 +16,14 @@ from views import filters, problems, session
 from views.text import md
 
 # Pages that show coding data for a claim scope, and so take the sidebar filters.
-CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.AUDIT_SAMPLING})
+CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG, Page.AUDIT_SAMPLING})
 ICONS = {
     Page.OVERVIEW: ":material/dashboard:",
     Page.ACCURACY: ":material/insights:",
     Page.SPECIFICITY: ":material/rule:",
     Page.DENIALS: ":material/money_off:",
     Page.AUDIT_SAMPLING: ":material/casino:",
+    Page.DRG: ":material/account_tree:",
     Page.RECORD_REVIEW: ":material/fact_check:",
     Page.MY_FINDINGS: ":material/assignment_ind:",
     Page.REBUTTALS: ":material/gavel:",

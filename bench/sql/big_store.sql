@@ -5,7 +5,7 @@ SELECT row_number() OVER (ORDER BY hash(code)) - 1 AS idx, code
 FROM ((SELECT code FROM icd10cm WHERE billable AND chapter IN ('4', '9', '10', '11', '13', '18', '21') ORDER BY hash(code) LIMIT 1500)
       UNION ALL SELECT unnest(['E11', 'I25', 'J44', 'ZZZ99']) AS code);
 
-INSERT INTO claims
+INSERT INTO claims (claim_key, facility_id, payer, coder_id, encounter_type, service_date, discharge_date, billed_amount)
 SELECT substr(md5(CAST(i AS VARCHAR)), 1, 24),
        'FAC-' || (hash(i, 1) % 5),
        ['Medicare', 'Medicaid', 'Blue Ridge Health', 'Summit Commercial', 'Harbor Mutual', 'Self-pay'][CAST(1 + hash(i, 2) % 6 AS BIGINT)],

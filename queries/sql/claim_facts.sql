@@ -49,6 +49,24 @@ dn AS (
     -- A denial: CO, OA or PI with money denied. PR (patient responsibility) and CR are not.
     WHERE d.group_code IN ('CO', 'OA', 'PI') AND d.denied_amount > 0
     GROUP BY d.claim_key
+),
+drg AS (
+    -- DRG validation of inpatient claims (docs/METRICS.md, "DRG validation"): the billed DRG, the grouper's
+    -- result (queries/grouping.py) and the relative weights of both DRGs in the discharge's fiscal year.
+    SELECT c.claim_key, c.ms_drg AS billed_drg, g.grouped_drg, g.drg_family,
+        g.ungroupable_reason IS NOT NULL                                    AS drg_ungroupable,
+        c.ms_drg IS NOT NULL AND g.grouped_drg IS NOT NULL AND c.ms_drg <> g.grouped_drg AS drg_mismatch,
+        e.claim_key IS NOT NULL                                             AS mce_edit,
+        g.severity_split,
+        g.cc_mcc_affecting > 0                                              AS cc_mcc_rests,
+        g.cc_mcc_affecting > 0 AND g.cc_mcc_sdx = 1                         AS single_cc_mcc,
+        wb.weight AS billed_weight, wg.weight AS grouped_weight
+    FROM claims AS c
+    JOIN claim_drg AS g USING (claim_key)
+    LEFT JOIN (SELECT DISTINCT claim_key FROM claim_mce_edits) AS e USING (claim_key)
+    LEFT JOIN drg_weights AS wb ON wb.drg = c.ms_drg AND wb.fiscal_year = g.fiscal_year
+    LEFT JOIN drg_weights AS wg ON wg.drg = g.grouped_drg AND wg.fiscal_year = g.fiscal_year
+    WHERE c.encounter_type = 'inpatient'
 )
 SELECT
     c.claim_key, c.facility_id, c.payer, c.coder_id, c.encounter_type, c.service_date,
@@ -75,12 +93,29 @@ SELECT
     coalesce(dn.coding_denied, FALSE)                          AS coding_denied,
     coalesce(dn.appeals_overturned, 0)                         AS appeals_overturned,
     coalesce(dn.appeals_upheld, 0)                             AS appeals_upheld,
-    coalesce(dn.appeals_pending, 0)                            AS appeals_pending
+    coalesce(dn.appeals_pending, 0)                            AS appeals_pending,
+    c.encounter_type = 'inpatient'                             AS inpatient,
+    drg.billed_drg,
+    drg.grouped_drg,
+    drg.drg_family,
+    coalesce(drg.drg_ungroupable, FALSE)                       AS drg_ungroupable,
+    coalesce(drg.drg_mismatch, FALSE)                          AS drg_mismatch,
+    coalesce(drg.mce_edit, FALSE)                              AS mce_edit,
+    coalesce(drg.severity_split, FALSE)                        AS severity_split,
+    coalesce(drg.cc_mcc_rests, FALSE)                          AS cc_mcc_rests,
+    coalesce(drg.single_cc_mcc, FALSE)                         AS single_cc_mcc,
+    drg.billed_weight,
+    drg.grouped_weight,
+    -- Claim-level flags a sampling frame or stratum can target (queries.metrics.CLAIM_FLAGS).
+    list_filter([CASE WHEN drg.drg_mismatch THEN 'drg_mismatch' END, CASE WHEN drg.drg_ungroupable THEN 'drg_ungroupable' END,
+                 CASE WHEN drg.mce_edit THEN 'mce_edit' END, CASE WHEN drg.single_cc_mcc THEN 'single_cc_mcc' END],
+                lambda flag: flag IS NOT NULL)                 AS claim_flags
 FROM claims AS c
 LEFT JOIN dx ON dx.claim_key = c.claim_key
 LEFT JOIN fx ON fx.claim_key = c.claim_key
 LEFT JOIN principal AS p ON p.claim_key = c.claim_key
 LEFT JOIN dn ON dn.claim_key = c.claim_key
+LEFT JOIN drg ON drg.claim_key = c.claim_key
 ORDER BY c.service_date, c.facility_id;
 
 -- Detail rows with their claim's filter dimensions, so record-level metric queries filter without a join.

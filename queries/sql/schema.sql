@@ -64,3 +64,48 @@ CREATE TABLE IF NOT EXISTS rejects (
     nonce      BLOB,
     ciphertext BLOB                    -- the raw row, encrypted: rejected, not lost
 );
+-- Columns added for DRG validation (docs/FORMAT.md); ADD COLUMN IF NOT EXISTS gives a store from before them
+-- the same columns, in the same order, at its next write.
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS ms_drg VARCHAR;            -- billed MS-DRG, three digits
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS patient_sex VARCHAR;       -- M, F or U
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS discharge_status VARCHAR;  -- two-digit UB-04 patient discharge status
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS patient_age INTEGER;       -- years at admission, 90 = 90 or older
+-- The grouper's and the MCE's result per inpatient claim (queries/grouping.py), replaced whenever the
+-- claim or its codes are loaded again.
+CREATE TABLE IF NOT EXISTS claim_drg (
+    claim_key          VARCHAR NOT NULL,
+    grouper_version    INTEGER,            -- 431 = MS-DRG v43.1; NULL when not grouped for want of a version or an input
+    fiscal_year        INTEGER,            -- of the discharge date, October to September
+    grouped_drg        VARCHAR,            -- three digits; 999 when the grouper found the claim ungroupable
+    grouped_mdc        INTEGER,
+    drg_family         VARCHAR,            -- the first DRG of its family: 291 for 291, 292, 293
+    drg_title          VARCHAR,
+    return_code        VARCHAR,            -- the grouper's (OK when grouped); NULL when it was not run
+    ungroupable_reason VARCHAR,            -- NULL when grouped
+    severity_split     BOOLEAN NOT NULL,   -- the DRG's family splits on CC/MCC severity
+    cc_mcc_sdx         INTEGER NOT NULL,   -- secondary diagnoses of CC or MCC severity, as the grouper reports them
+    cc_mcc_affecting   INTEGER NOT NULL,   -- of those, marked as affecting the final DRG
+    mce_edit_type      VARCHAR             -- the MCE's NONE, PREPAYMENT, POSTPAYMENT or BOTH; NULL when not run
+);
+CREATE TABLE IF NOT EXISTS claim_drg_cc (  -- every secondary diagnosis of CC or MCC severity
+    claim_key         VARCHAR NOT NULL,
+    line              INTEGER NOT NULL,    -- its ICD10CM_DX line
+    code              VARCHAR NOT NULL,
+    severity          VARCHAR NOT NULL,    -- CC or MCC
+    affects_final_drg BOOLEAN NOT NULL,
+    excluded          BOOLEAN NOT NULL     -- a CC exclusion for this principal diagnosis
+);
+CREATE TABLE IF NOT EXISTS claim_mce_edits (
+    claim_key VARCHAR NOT NULL,
+    edit      VARCHAR NOT NULL,            -- E_CODE_AS_PDX, SEX_CONFLICT, INVALID_CODE, ...
+    code_type VARCHAR NOT NULL,            -- DIAGNOSIS, PROCEDURE or BOTH
+    edit_type VARCHAR NOT NULL,            -- PREPAYMENT or POSTPAYMENT
+    codes     INTEGER NOT NULL             -- how many codes triggered it
+);
+-- MS-DRG relative weights by fiscal year, reloaded at every ingest from data/reference/ (queries/reference.py).
+CREATE TABLE IF NOT EXISTS drg_weights (
+    drg         VARCHAR NOT NULL,          -- three digits
+    fiscal_year INTEGER NOT NULL,
+    weight      DECIMAL(10, 6) NOT NULL,
+    synthetic   BOOLEAN NOT NULL           -- the demo's made-up weights, not CMS values
+);

@@ -121,7 +121,7 @@ def test_duplicate_claim_first_row_wins(paths, src, write_csv):
 CODE_RULES = [
     (code(line="0"), "line '9' is not a whole number >= 1"),
     (code(line="x"), "line 'a' is not a whole number >= 1"),
-    (code(code_type="LOINC"), "code_type 'AAAAA' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS"),
+    (code(code_type="LOINC"), "code_type 'AAAAA' is not one of ICD10CM_DX, ICD10CM_ADMIT, ICD10PCS, CPT, HCPCS"),
     (code(code=""), "code is missing"),
     (code(code="E11-9"), "code 'A99-9' has characters other than letters, digits and dots"),
     (code(poa="Q"), "poa 'A' is not one of Y, N, U, W, 1 (or blank)"),

@@ -239,6 +239,10 @@ OVERALL = {
     "appeal_overturn_rate": 3 / 4,              # A, E, I overturned; B upheld; B pending and blank ignored,
                                                 # H's CR 'overturned' and CO 0.00 'upheld' are not denials
     "principal_dx_accuracy": 2 / 4,
+    # DRG validation (tests/queries/test_drg_metrics.py has its own worked example): A, G and J are inpatient
+    # but carry no discharge date, so none is grouped; none has a billed DRG, and no weights are loaded.
+    "inpatient_claims": 3, "drg_mismatch_rate": None, "ungroupable_rate": 3 / 3, "mce_edit_rate": 0 / 3,
+    "single_cc_mcc_share": None, "case_mix_index": None,
 }
 
 
@@ -250,7 +254,7 @@ def test_report_rows_overall_are_plain_json_ready_values(con):
     rows = report_rows(con, Filters())
     assert len(rows) == 1 and list(rows[0]) == list(REPORT_FIELDS)
     assert_metrics(rows[0], {k: OVERALL[k] for k in REPORT_FIELDS})
-    assert all(type(v) in (int, float) for v in rows[0].values())
+    assert all(type(v) in (int, float, type(None)) for v in rows[0].values())  # null rates are None
     assert json.loads(json.dumps(rows)) == rows
 
 
@@ -289,8 +293,8 @@ def test_empty_scope_has_zero_counts_and_null_rates(con):
     row = only_row(summary(con, NO_CLAIMS))
     counts = ("claims", "audited_claims", "findings", "dx_codes", "denied_claims", "appeals_decided")
     assert {c: row[c] for c in counts} == dict.fromkeys(counts, 0)
-    rates = [c for c in REPORT_FIELDS if c.endswith(("_rate", "_accuracy", "_share"))]
-    assert len(rates) == 11
+    rates = [c for c in REPORT_FIELDS if c.endswith(("_rate", "_accuracy", "_share", "_index"))]
+    assert len(rates) == 16
     assert all(math.isnan(row[r]) for r in rates)                # null, never 0
     assert all(math.isnan(row[f"{r}_ci_low"]) for r in ("code_accuracy", "denial_rate"))
     report = report_rows(con, NO_CLAIMS)[0]

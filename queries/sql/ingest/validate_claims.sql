@@ -10,7 +10,9 @@ WITH t AS (
                  text_problem('patient_zip', r.patient_zip), text_problem('facility_id', r.facility_id),
                  text_problem('payer', r.payer), text_problem('coder_id', r.coder_id),
                  text_problem('encounter_type', r.encounter_type), text_problem('service_date', r.service_date),
-                 text_problem('discharge_date', r.discharge_date), text_problem('billed_amount', r.billed_amount)) AS text_reason,
+                 text_problem('discharge_date', r.discharge_date), text_problem('billed_amount', r.billed_amount),
+                 text_problem('ms_drg', r.ms_drg), text_problem('patient_sex', r.patient_sex),
+                 text_problem('discharge_status', r.discharge_status)) AS text_reason,
         nullif(trim(r.claim_id), '')              AS claim_id,
         nullif(trim(r.patient_mrn), '')           AS patient_mrn,
         nullif(trim(r.patient_name), '')          AS patient_name,
@@ -22,7 +24,10 @@ WITH t AS (
         lower(nullif(trim(r.encounter_type), '')) AS encounter_type,
         nullif(trim(r.service_date), '')          AS service_date_text,
         nullif(trim(r.discharge_date), '')        AS discharge_date_text,
-        nullif(trim(r.billed_amount), '')         AS billed_amount_text
+        nullif(trim(r.billed_amount), '')         AS billed_amount_text,
+        nullif(trim(r.ms_drg), '')                AS ms_drg_text,
+        upper(nullif(trim(r.patient_sex), ''))    AS patient_sex,
+        nullif(trim(r.discharge_status), '')      AS discharge_status_text
     FROM raw_claims AS r
 ),
 typed AS (
@@ -30,7 +35,10 @@ typed AS (
         iso_date(service_date_text)                                                                           AS service_date,
         iso_date(discharge_date_text)                                                                         AS discharge_date,
         CASE WHEN regexp_full_match(billed_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(billed_amount_text AS DECIMAL(14, 2)) END AS billed_amount,
-        iso_date(patient_dob)                                                                                 AS dob_checked
+        iso_date(patient_dob)                                                                                 AS dob_checked,
+        -- Spreadsheets drop leading zeros: 65 is DRG 065, 1 is discharge status 01.
+        CASE WHEN regexp_full_match(ms_drg_text, '\d{1,3}') AND try_cast(ms_drg_text AS INTEGER) > 0 THEN lpad(CAST(try_cast(ms_drg_text AS INTEGER) AS VARCHAR), 3, '0') END AS ms_drg,
+        CASE WHEN regexp_full_match(discharge_status_text, '\d{1,2}') THEN lpad(discharge_status_text, 2, '0') END AS discharge_status
     FROM t
 ),
 checked AS MATERIALIZED (  -- referenced twice: computed once
@@ -54,6 +62,12 @@ checked AS MATERIALIZED (  -- referenced twice: computed once
             WHEN billed_amount_text IS NULL THEN 'billed_amount is missing (a decimal >= 0, e.g. 1250.00)'
             WHEN billed_amount IS NULL
                 THEN format('billed_amount ''{}'' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)', shape(billed_amount_text))
+            WHEN ms_drg_text IS NOT NULL AND ms_drg IS NULL
+                THEN format('ms_drg ''{}'' is not an MS-DRG number (1 to 3 digits, e.g. 291)', shape(ms_drg_text))
+            WHEN patient_sex IS NOT NULL AND patient_sex NOT IN ('M', 'F', 'U')
+                THEN format('patient_sex ''{}'' is not one of M, F, U (or blank)', shape(patient_sex))
+            WHEN discharge_status_text IS NOT NULL AND discharge_status IS NULL
+                THEN format('discharge_status ''{}'' is not a two-digit UB-04 patient discharge status (e.g. 01)', shape(discharge_status_text))
             WHEN patient_dob IS NOT NULL AND dob_checked IS NULL
                 THEN 'patient_dob is not a date (YYYY-MM-DD); the value is not shown because it is PHI'
             WHEN dob_checked < DATE '1880-01-01' THEN 'patient_dob is before 1880-01-01; the value is not shown because it is PHI'
