@@ -79,7 +79,7 @@ def group_staged(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
 
 def group_stored_claims(con: duckdb.DuckDBPyConnection) -> int:
     """Group the inpatient claims this batch touched (and any inpatient claim not grouped yet) and replace
-    their stored results. Needs the batch's checked tables (v_claims, v_claim_codes) after the upsert.
+    their stored results. Needs the batch's accepted rows (accepted_claims, accepted_claim_codes) after the upsert.
     Returns how many claims were grouped."""
     con.execute(sql("drg/to_group"))
     con.execute(sql("drg/stage_store"))
