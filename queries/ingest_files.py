@@ -150,6 +150,9 @@ def _csv_header(path: Path) -> list[str]:
     with open(path, "rb") as fh:
         head = fh.read(HEADER_MAX_BYTES)
     end = head.find(b"\n")
+    if b"\r" in head[: end if end >= 0 else len(head)].rstrip(b"\r"):
+        raise IngestError(f"{path.name}: its lines end with a carriage return (CR) alone, which this format does not "
+                          "read; save it with LF or CRLF line endings (\"Windows\" or \"Unix\" CSV). Nothing was loaded.")
     if end < 0 and len(head) == HEADER_MAX_BYTES:
         raise IngestError(f"{path.name}: the first line is longer than {HEADER_MAX_BYTES // 1024} KiB, so it is not a header "
                           "of known columns; nothing was loaded.")
@@ -157,7 +160,11 @@ def _csv_header(path: Path) -> list[str]:
         text = head[: end if end >= 0 else len(head)].decode("utf-8-sig")
     except UnicodeDecodeError:
         raise IngestError(f"{path.name} is not UTF-8 text: save it as UTF-8 CSV.") from None
-    return next(csv.reader(io.StringIO(text)), [])
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:  # its text names no value, but a sentence of ours is clearer
+        raise IngestError(f"{path.name}: the header line could not be read as CSV; check its quotes. "
+                          "Nothing was loaded.") from None
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> list[tuple[int, str, str]]:

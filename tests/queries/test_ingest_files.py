@@ -1,0 +1,53 @@
+"""Reading one input file (queries/ingest_files.py), in this process and without a store: what the stager
+does with hostile bytes before any row is checked. Fast on purpose: the whole ingest is tested in
+test_ingest.py and test_hostile_input.py.
+
+Every file-level problem is one IngestError line naming the file and the kind of problem, never a value.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from queries.ingest_files import SPECS, IngestError, find_inputs, stage
+from queries.ingest_stage import STAGER_SETTINGS
+
+HEADER = "claim_id,facility_id,payer,coder_id,encounter_type,service_date,billed_amount"
+SECRET = "Zebulon Quackenbush"
+
+
+def row(claim_id: str, payer: str = "P") -> str:
+    return f"{claim_id},F1,{payer},C1,outpatient,2025-01-10,10\n"
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(":memory:", config=dict(STAGER_SETTINGS))
+    yield connection
+    connection.close()
+
+
+def staged(con: duckdb.DuckDBPyConnection, tmp_path: Path, content: bytes, name: str = "claims.csv") -> list:
+    (tmp_path / name).write_bytes(content)
+    return stage(con, SPECS["claims"], find_inputs(tmp_path)["claims"])
+
+
+def refusal(con: duckdb.DuckDBPyConnection, tmp_path: Path, content: bytes, name: str = "claims.csv") -> str:
+    with pytest.raises(IngestError) as err:
+        staged(con, tmp_path, content, name)
+    message = str(err.value)
+    assert "\n" not in message and name in message and SECRET not in message and "Quackenbush" not in message
+    return message
+
+
+def test_cr_only_line_endings_are_one_clear_line(con, tmp_path):
+    message = refusal(con, tmp_path, (HEADER + "\n" + row("A") + row("B")).replace("\n", "\r").encode())
+    assert "carriage return" in message and "LF" in message
+
+
+def test_a_header_line_python_cannot_parse_is_one_clear_line(con, tmp_path):
+    message = refusal(con, tmp_path, ('claim_id,"payer\r' + HEADER[8:] + "\n" + row("A")).encode())
+    assert "carriage return" in message
