@@ -74,6 +74,7 @@ _CSV_ERRORS = {
     "LINE SIZE OVER MAXIMUM": "the row is longer than the reader's line limit",
     "INVALID UNICODE": "the row is not valid UTF-8",
 }
+_READER_TEXT_MAX = 10_000  # DuckDB keeps at most this many characters of a record it could not parse
 _NESTED = ("STRUCT", "MAP", "UNION", "[]")
 
 
@@ -167,6 +168,15 @@ def _csv_header(path: Path) -> list[str]:
                           "Nothing was loaded.") from None
 
 
+def _opens_unclosed_quote(kind: str, text: str) -> bool:
+    """A quote never closed makes the reader take the rest of the file as one record: a stray-quote error
+    whose text runs over several lines with an odd number of quotes (or is cut at the reader's 10,000
+    characters). Any other error of a record with a quoted line break (too many fields, say) is the row's."""
+    if kind != "UNQUOTED VALUE" or "\n" not in text.rstrip("\r\n"):
+        return False
+    return text.count('"') % 2 == 1 or len(text) >= _READER_TEXT_MAX
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> list[tuple[int, str, str]]:
     names = _check_header(path, _csv_header(path), spec)
     names_sql = {"raw": spec.raw, "rejects": f"rej_{spec.table}", "rejects_scan": f"scan_{spec.table}"}
@@ -178,8 +188,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> li
     except duckdb.Error as exc:  # its text may quote a row, so only the kind of error is shown
         raise IngestError(f"{path.name} could not be read as CSV ({type(exc).__name__}); nothing was loaded.") from None
     errors = con.execute(sql_template("ingest/csv_rejects", rejects=names_sql["rejects"])).fetchall()
-    for line, _, text in errors:
-        if text and "\n" in text.rstrip("\r\n"):
+    for line, kind, text in errors:
+        if _opens_unclosed_quote(kind, text or ""):
             raise IngestError(
                 f"{path.name} line {line} opens a quote that is never closed, so the rest of the file cannot be "
                 "read row by row; nothing was loaded. Close the quote (a quote inside a value is written \"\") and ingest again."

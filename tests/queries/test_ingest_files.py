@@ -51,3 +51,22 @@ def test_cr_only_line_endings_are_one_clear_line(con, tmp_path):
 def test_a_header_line_python_cannot_parse_is_one_clear_line(con, tmp_path):
     message = refusal(con, tmp_path, ('claim_id,"payer\r' + HEADER[8:] + "\n" + row("A")).encode())
     assert "carriage return" in message
+
+
+def test_a_multi_line_record_with_too_many_fields_is_a_reject_not_an_unclosed_quote(con, tmp_path):
+    content = HEADER + "\n" + row("A") + 'B,"F\n1",P,C1,outpatient,2025-01-10,10,extra\n' + row("C")
+    rejects = staged(con, tmp_path, content.encode())
+    assert [(line, reason) for line, reason, _ in rejects] == [(3, "the row has more fields than the header")]
+    assert con.execute("SELECT src_line FROM raw_claims ORDER BY src_line").fetchall() == [(2,), (4,)]
+
+
+def test_a_stray_quote_is_named_before_the_missing_fields_it_causes(con, tmp_path):
+    content = HEADER + "\n" + row("A") + 'B,"F"1,P\n' + row("C")
+    rejects = staged(con, tmp_path, content.encode())
+    assert [(line, reason) for line, reason, _ in rejects] == [(3, "a field has a stray quote character")]
+
+
+def test_a_quote_closed_on_a_later_line_then_a_stray_quote_is_not_called_unclosed(con, tmp_path):
+    content = HEADER + "\n" + row("A") + 'B,"F\n1"x,P,C1,outpatient,2025-01-10,10\n' + row("C")
+    rejects = staged(con, tmp_path, content.encode())
+    assert [(line, reason) for line, reason, _ in rejects] == [(3, "a field has a stray quote character")]
