@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,19 +123,37 @@ def find_inputs(src: Path) -> dict[str, Path]:
     return found
 
 
+def header_name(name: str) -> str:
+    """A header name as matched: without a byte-order mark or other invisible format characters (zero-width
+    space, word joiner), any kind of space (NBSP) read as a space, trimmed, lower case."""
+    visible = (" " if unicodedata.category(c) == "Zs" else c for c in name if unicodedata.category(c) != "Cf")
+    return "".join(visible).strip().lower()
+
+
+def _looks_like(name: str, spec: FileSpec) -> str:
+    """A known column `name` may be meant as (same letters and digits), named as an allow-listed name only."""
+    squeezed = "".join(c for c in name if c.isalnum())
+    meant = [column for column in spec.columns if column.replace("_", "") == squeezed]
+    return f" It looks like {meant[0]} written differently." if meant else ""
+
+
 def _check_header(path: Path, names: list[str], spec: FileSpec) -> list[str]:
-    cleaned = [n.strip().lower() for n in names]
-    unknown = [n for n in cleaned if n not in spec.columns]
+    """The header's names, matched (`header_name`), when they are the format's. A name that is not is never
+    quoted, only placed (its position and length): headers are mislabelled, and a data row taken for a
+    header is PHI."""
+    cleaned = [header_name(n) for n in names]
+    unknown = [i for i, n in enumerate(cleaned) if n not in spec.columns]
     if unknown and not set(spec.required) <= set(cleaned):
-        # Most likely no header at all: the "names" are a data row and may be PHI, so none is quoted.
         raise IngestError(
-            f"{path.name}: the first line is not a header of known columns (column {cleaned.index(unknown[0]) + 1} is not one). "
+            f"{path.name}: the first line is not a header of known columns (column {unknown[0] + 1} is not one). "
             f"The header must name the columns, e.g. {', '.join(spec.required)}; nothing was loaded."
         )
     if unknown:
+        name = cleaned[unknown[0]]
         raise IngestError(
-            f"{path.name}: unknown column '{unknown[0]}'. Known columns: {', '.join(spec.columns)}. "
-            "Remove or rename it; nothing was loaded (an unexpected column could carry PHI into the store)."
+            f"{path.name}: column {unknown[0] + 1} of the header ({len(name)} characters) is not a known column."
+            f"{_looks_like(name, spec)} Known columns: {', '.join(spec.columns)}. Remove or rename it; nothing was "
+            "loaded (an unexpected column could carry PHI into the store)."
         )
     dupes = sorted({n for n in cleaned if cleaned.count(n) > 1})
     if dupes:
@@ -158,7 +177,7 @@ def _csv_header(path: Path) -> list[str]:
         raise IngestError(f"{path.name}: the first line is longer than {HEADER_MAX_BYTES // 1024} KiB, so it is not a header "
                           "of known columns; nothing was loaded.")
     try:
-        text = head[: end if end >= 0 else len(head)].decode("utf-8-sig")
+        text = head[: end if end >= 0 else len(head)].decode("utf-8")
     except UnicodeDecodeError:
         raise IngestError(f"{path.name} is not UTF-8 text: save it as UTF-8 CSV.") from None
     try:
@@ -206,7 +225,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -
         raise IngestError(f"{path.name} could not be read as Parquet; nothing was loaded.") from None
     names = [name for name, _ in described]
     _check_header(path, names, spec)
-    if [n.strip().lower() for n in names] != names:
+    if [header_name(n) for n in names] != names:
         raise IngestError(f"{path.name}: Parquet column names must be lower case without spaces, as in docs/FORMAT.md.")
     nested = [name for name, kind in described if any(mark in kind.upper() for mark in _NESTED)]
     if nested:

@@ -70,3 +70,19 @@ def test_a_quote_closed_on_a_later_line_then_a_stray_quote_is_not_called_unclose
     content = HEADER + "\n" + row("A") + 'B,"F\n1"x,P,C1,outpatient,2025-01-10,10\n' + row("C")
     rejects = staged(con, tmp_path, content.encode())
     assert [(line, reason) for line, reason, _ in rejects] == [(3, "a field has a stray quote character")]
+
+
+def test_bom_and_invisible_characters_in_header_names_are_ignored(con, tmp_path):
+    header = "\ufeffclaim_id,facility\u200b_id,\u00a0payer\u00a0,coder_id\u2060,encounter_type,service_date,billed_amount"
+    assert staged(con, tmp_path, (header + "\n" + row("A")).encode()) == []
+    assert con.execute("SELECT claim_id, facility_id, payer FROM raw_claims").fetchall() == [("A", "F1", "P")]
+
+
+@pytest.mark.parametrize(("extra", "hint"), [
+    ("Zebulon Quackenbush", ""),
+    ("Patient MRN", " It looks like patient_mrn written differently"),
+])
+def test_an_unknown_column_is_named_by_position_and_length_only(con, tmp_path, extra, hint):
+    message = refusal(con, tmp_path, (HEADER + "," + extra + "\n" + row("A").rstrip("\n") + ",x\n").encode())
+    assert f"column 8 of the header ({len(extra)} characters) is not a known column.{hint}" in message
+    assert extra not in message
