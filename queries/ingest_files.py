@@ -199,13 +199,10 @@ def _opens_unclosed_quote(kind: str, text: str) -> bool:
 def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> list[tuple[int, str, str]]:
     names = _check_header(path, _csv_header(path), spec)
     names_sql = {"raw": spec.raw, "rejects": f"rej_{spec.table}", "rejects_scan": f"scan_{spec.table}"}
-    try:
-        con.execute(sql_template("ingest/raw_read_csv", **names_sql), {
-            "path": str(path), "columns": dict.fromkeys(names, "VARCHAR"),
-            "max_line_size": max(os.stat(path).st_size + 1, 2 << 20),
-        })
-    except duckdb.Error as exc:  # its text may quote a row, so only the kind of error is shown
-        raise IngestError(f"{path.name} could not be read as CSV ({type(exc).__name__}); nothing was loaded.") from None
+    con.execute(sql_template("ingest/raw_read_csv", **names_sql), {
+        "path": str(path), "columns": dict.fromkeys(names, "VARCHAR"),
+        "max_line_size": max(os.stat(path).st_size + 1, 2 << 20),
+    })
     errors = con.execute(sql_template("ingest/csv_rejects", rejects=names_sql["rejects"])).fetchall()
     for line, kind, text in errors:
         if _opens_unclosed_quote(kind, text or ""):
@@ -219,10 +216,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> li
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> None:
-    try:
-        described = con.execute(sql("ingest/parquet_columns"), {"path": str(path)}).fetchall()
-    except duckdb.Error:
-        raise IngestError(f"{path.name} could not be read as Parquet; nothing was loaded.") from None
+    described = con.execute(sql("ingest/parquet_columns"), {"path": str(path)}).fetchall()
     names = [name for name, _ in described]
     _check_header(path, names, spec)
     if [header_name(n) for n in names] != names:
@@ -249,7 +243,21 @@ def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path | None) -> 
         con.execute(sql_template("ingest/raw_empty", raw=spec.raw))
         _add_missing_columns(con, spec, [])
         return []
-    if path.suffix == ".csv":
-        return _stage_csv(con, spec, path)
-    _stage_parquet(con, spec, path)
-    return []
+    try:
+        if path.suffix == ".csv":
+            return _stage_csv(con, spec, path)
+        _stage_parquet(con, spec, path)
+        return []
+    except duckdb.Error as exc:
+        raise IngestError(f"{path.name} {_reader_problem(exc, path)}; nothing was loaded. Fix or export the file "
+                          "again and ingest again.") from None
+
+
+def _reader_problem(exc: duckdb.Error, path: Path) -> str:
+    """The kind of a reader's error in our words: its own text quotes the value it failed on (PHI)."""
+    text = str(exc).lower()
+    if any(mark in text for mark in ("utf8", "utf-8", "unicode", "string encoding")):
+        return "holds text that is not valid UTF-8"
+    if isinstance(exc, duckdb.ConversionException | duckdb.OutOfRangeException):
+        return "holds a date, time or number outside the range that can be read"
+    return f"could not be read as {'CSV' if path.suffix == '.csv' else 'Parquet'} ({type(exc).__name__})"

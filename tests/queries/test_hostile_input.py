@@ -113,6 +113,13 @@ def _parquet_with_list_column(path: Path) -> None:
                    path.with_suffix(".parquet"))
 
 
+def _parquet_with_invalid_utf8(path: Path) -> None:
+    name = pa.array([b"Zebulon Quackenbush\xff"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"claim_id": ["A"], "patient_name": name, "facility_id": ["F1"], "payer": ["P"], "coder_id": ["C1"],
+                             "encounter_type": ["outpatient"], "service_date": ["2025-01-10"], "billed_amount": ["10"]}),
+                   path.with_suffix(".parquet"))
+
+
 FILE_ERRORS: dict[str, tuple[Callable[[Path], object], str]] = {
     "a folder named claims.csv": (lambda p: p.mkdir(), "claims.csv is a folder, not a regular file"),
     "a FIFO named claims.csv": (_fifo, "claims.csv is a named pipe (FIFO), not a regular file"),
@@ -122,6 +129,7 @@ FILE_ERRORS: dict[str, tuple[Callable[[Path], object], str]] = {
     "a 50 MB first line without a newline": (lambda p: p.write_bytes(b"claim_id," + b"x" * 50_000_000),
                                              "the first line is longer than 64 KiB"),
     "a nested Parquet column": (_parquet_with_list_column, "claims.parquet: column 'facility_id' holds nested values"),
+    "a Parquet string that is not UTF-8": (_parquet_with_invalid_utf8, "claims.parquet holds text that is not valid UTF-8"),
 }
 
 
@@ -149,7 +157,7 @@ def test_hostile_files_fail_with_one_line_and_change_nothing(paths, tmp_path, ca
         worker.join(timeout=60)
         pytest.fail("ingest blocked on a FIFO")
     assert outcome and isinstance(outcome[0], IngestError), outcome
-    assert message in str(outcome[0]) and "\n" not in str(outcome[0])
+    assert message in str(outcome[0]) and "\n" not in str(outcome[0]) and "Quackenbush" not in str(outcome[0])
     assert not paths.store.exists()
     assert not list(paths.data_dir.glob(".store.duckdb.writing-*"))
 

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from queries.ingest_files import SPECS, IngestError, find_inputs, stage
@@ -86,3 +89,27 @@ def test_an_unknown_column_is_named_by_position_and_length_only(con, tmp_path, e
     message = refusal(con, tmp_path, (HEADER + "," + extra + "\n" + row("A").rstrip("\n") + ",x\n").encode())
     assert f"column 8 of the header ({len(extra)} characters) is not a known column.{hint}" in message
     assert extra not in message
+
+
+def _parquet(path: Path, **columns: pa.Array) -> None:
+    base = {"claim_id": pa.array(["A", "B"]), "facility_id": pa.array(["F1", "F1"]), "payer": pa.array(["P", "P"]),
+            "coder_id": pa.array(["C1", "C1"]), "encounter_type": pa.array(["outpatient", "outpatient"]),
+            "service_date": pa.array(["2025-01-10", "2025-01-10"]), "billed_amount": pa.array(["10", "10"])}
+    pq.write_table(pa.table({**base, **columns}), path / "claims.parquet")
+
+
+@pytest.mark.parametrize(("column", "kind"), [
+    ("patient_name", "text that is not valid UTF-8"),
+    ("claim_id", "text that is not valid UTF-8"),
+    ("patient_dob", "a date, time or number outside the range that can be read"),
+])
+def test_parquet_values_the_reader_cannot_convert_are_one_line_naming_the_kind(con, tmp_path, column, kind):
+    if kind.startswith("text"):
+        values = pa.array([SECRET.encode() + b"\xff", b"ok"], pa.binary()).view(pa.string())
+    else:
+        values = pa.array(np.array([2**62, 1], dtype="int64")).view(pa.timestamp("ms"))
+    _parquet(tmp_path, **{column: values})
+    with pytest.raises(IngestError) as err:
+        stage(con, SPECS["claims"], find_inputs(tmp_path)["claims"])
+    message = str(err.value)
+    assert message.startswith(f"claims.parquet holds {kind}") and "\n" not in message and SECRET not in message
