@@ -27,7 +27,7 @@ from audit.events import AccessEvent, cli_actor
 from audit.key_checks import open_store_keys
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
-from queries.ingest_files import TABLES, IngestError, find_inputs
+from queries.ingest_files import TABLES, IngestError, InputFile, find_inputs
 from queries.ingest_stage import Staged, StageRequest, decode
 from queries.reference import ensure_reference
 from queries.sql_files import sql
@@ -56,7 +56,8 @@ def _stage_elsewhere(request: StageRequest) -> Staged:
     """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
     Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
     done = subprocess.run([sys.executable, "-m", "queries.ingest_stage"], input=pickle.dumps(request),
-                          capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False)
+                          capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False,
+                          pass_fds=[source.fd for source in request.inputs.values()])  # it reads what was checked
     try:
         status, body = pickle.loads(done.stdout)
     except Exception:  # noqa: BLE001 - the process died before answering (killed, out of memory)
@@ -89,7 +90,7 @@ class _Batch:
     are opened inside the write, where they are checked against the store."""
 
     paths: Paths
-    inputs: dict[str, Path]
+    inputs: dict[str, InputFile]
     source: str
     today: date
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
-from queries.ingest_files import SPECS, TABLES, IngestError, stage
+from queries.ingest_files import SPECS, TABLES, IngestError, InputFile, stage
 from queries.sql_files import sql, sql_literal, sql_template
 
 PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient_zip")
@@ -41,7 +41,7 @@ STAGER_SETTINGS = {"threads": 2, "preserve_insertion_order": True, "temp_directo
 
 @dataclass(frozen=True)
 class StageRequest:
-    inputs: dict[str, Path]
+    inputs: dict[str, InputFile]  # opened by the writer; this process inherits the descriptors
     live_store: Path | None
     keyring: DataKeyring
     pseudonym_key: bytes
@@ -135,8 +135,8 @@ def stage_batch(request: StageRequest) -> Staged:
         for table in TABLES[1:]:
             con.execute(sql(f"ingest/validate_{table}"), None if table == "claim_codes" else dated)
         staged = Staged(vault_new=_seal_phi(con, vault))
-        for table, path in request.inputs.items():
-            _seal_rejects(con, vault, request.run_id, table, path.name, structural[table], staged)
+        for table, source in request.inputs.items():
+            _seal_rejects(con, vault, request.run_id, table, source.name, structural[table], staged)
         for table in TABLES:
             rows = con.execute(sql_template("ingest/accepted_rows", checked=SPECS[table].checked,
                                             columns=list(ACCEPTED_COLUMNS[table]))).fetch_arrow_table()

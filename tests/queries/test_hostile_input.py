@@ -123,8 +123,8 @@ def _parquet_with_invalid_utf8(path: Path) -> None:
 FILE_ERRORS: dict[str, tuple[Callable[[Path], object], str]] = {
     "a folder named claims.csv": (lambda p: p.mkdir(), "claims.csv is a folder, not a regular file"),
     "a FIFO named claims.csv": (_fifo, "claims.csv is a named pipe (FIFO), not a regular file"),
-    "a symlink to /dev/zero": (lambda p: p.symlink_to("/dev/zero"), "claims.csv is a device, not a regular file"),
-    "a dangling symlink": (lambda p: p.symlink_to(p.parent / "nowhere.csv"), "claims.csv cannot be read"),
+    "a symlink to /dev/zero": (lambda p: p.symlink_to("/dev/zero"), "claims.csv is a symbolic link"),
+    "a dangling symlink": (lambda p: p.symlink_to(p.parent / "nowhere.csv"), "claims.csv is a symbolic link"),
     "an empty file": (lambda p: p.write_bytes(b""), "claims.csv is empty"),
     "a 50 MB first line without a newline": (lambda p: p.write_bytes(b"claim_id," + b"x" * 50_000_000),
                                              "the first line is longer than 64 KiB"),

@@ -6,6 +6,7 @@ Every file-level problem is one IngestError line naming the file and the kind of
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from queries import ingest_files
 from queries.ingest_files import SPECS, IngestError, find_inputs, stage
 from queries.ingest_stage import STAGER_SETTINGS
 
@@ -113,3 +115,38 @@ def test_parquet_values_the_reader_cannot_convert_are_one_line_naming_the_kind(c
         stage(con, SPECS["claims"], find_inputs(tmp_path)["claims"])
     message = str(err.value)
     assert message.startswith(f"claims.parquet holds {kind}") and "\n" not in message and SECRET not in message
+
+
+@pytest.mark.parametrize("swap", ["a FIFO", "a symlink to another file", "another file"])
+def test_a_file_swapped_after_the_check_is_not_read(con, tmp_path, swap):
+    """Time of check to time of use: what find_inputs checked is what stage reads, whatever the name
+    points to by then (a FIFO would hang the reader, a link or a new file would read something else)."""
+    (tmp_path / "claims.csv").write_text(HEADER + "\n" + row("CHECKED"))
+    source = find_inputs(tmp_path)["claims"]
+    swapped = tmp_path / "swapped"
+    if swap == "a FIFO":
+        os.mkfifo(swapped)
+    elif swap == "another file":
+        swapped.write_text(HEADER + "\n" + row("SWAPPED"))
+    else:
+        (tmp_path / "elsewhere.csv").write_text(HEADER + "\n" + row("ELSEWHERE"))
+        swapped.symlink_to(tmp_path / "elsewhere.csv")
+    os.replace(swapped, tmp_path / "claims.csv")
+    assert stage(con, SPECS["claims"], source) == []
+    assert con.execute("SELECT claim_id FROM raw_claims").fetchall() == [("CHECKED",)]
+
+
+def test_a_symlink_to_a_regular_file_is_refused(tmp_path):
+    (tmp_path / "elsewhere.csv").write_text(HEADER + "\n" + row("A"))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "claims.csv").symlink_to(tmp_path / "elsewhere.csv")
+    with pytest.raises(IngestError, match="claims.csv is a symbolic link: copy the file itself"):
+        find_inputs(tmp_path / "in")
+
+
+def test_an_input_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_files, "INPUT_MAX_BYTES", len(HEADER) + 1)
+    (tmp_path / "claims.csv").write_text(HEADER + "\n" + row("A"))
+    with pytest.raises(IngestError, match="claims.csv is larger than .* the limit of one input file"):
+        find_inputs(tmp_path)
+
