@@ -78,6 +78,8 @@ _CSV_ERRORS = {
     "LINE SIZE OVER MAXIMUM": "the row is longer than the reader's line limit",
     "INVALID UNICODE": "the row is not valid UTF-8",
 }
+RECORD_MAX_CHARS = 8192  # a record of the format is at most about 1,300 characters (12 values of 100)
+RECORD_TOO_LONG = f"the record is longer than {RECORD_MAX_CHARS:,} characters (only its first {RECORD_MAX_CHARS:,} are kept)"
 _READER_TEXT_MAX = 10_000  # DuckDB keeps at most this many characters of a record it could not parse
 _NESTED = ("STRUCT", "MAP", "UNION", "[]")
 
@@ -237,6 +239,16 @@ def _csv_header(source: InputFile) -> list[str]:
     except csv.Error:  # its text names no value, but a sentence of ours is clearer
         raise IngestError(f"{source.name}: the header line could not be read as CSV; check its quotes. "
                           "Nothing was loaded.") from None
+
+
+def bounded_reject(line: int, reason: str, raw: str) -> tuple[int, str, str]:
+    """A reject as stored: a record longer than RECORD_MAX_CHARS (as kept: the text the reader could not
+    split, or the values of a row it did split, as JSON) is rejected for its length, whatever else it
+    breaks, and only its first RECORD_MAX_CHARS characters are kept (sealed). So no record is kept cut
+    without saying so, and one huge row cannot fill the store."""
+    if len(raw) > RECORD_MAX_CHARS:
+        return line, RECORD_TOO_LONG, raw[:RECORD_MAX_CHARS]
+    return line, reason, raw
 
 
 def _opens_unclosed_quote(kind: str, text: str) -> bool:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
-from queries.ingest_files import SPECS, TABLES, IngestError, InputFile, stage
+from queries.ingest_files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
 from queries.sql_files import sql, sql_literal, sql_template
 
 PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient_zip")
@@ -99,12 +99,13 @@ def _seal_phi(con: duckdb.DuckDBPyConnection, vault: PhiVault) -> pa.Table | Non
 def _seal_rejects(con: duckdb.DuckDBPyConnection, vault: PhiVault, run_id: str, table: str, file_name: str,
                   structural: list[tuple[int, str, str]], staged: Staged) -> None:
     spec = SPECS[table]
-    rows = structural + con.execute(sql_template("ingest/rejected_rows", checked=spec.checked, raw=spec.raw)).fetchall()
+    found = structural + con.execute(sql_template("ingest/rejected_rows", checked=spec.checked, raw=spec.raw)).fetchall()
+    rows = [bounded_reject(line, reason, str(raw)) for line, reason, raw in found]
     staged.rejected[table] = len(rows)
     if not rows:
         return
     lines = [line for line, _, _ in rows]
-    sealed = vault.seal("rejects", [run_id] * len(rows), [f"{file_name}:{line}" for line in lines], [str(text) for _, _, text in rows])
+    sealed = vault.seal("rejects", [run_id] * len(rows), [f"{file_name}:{line}" for line in lines], [text for _, _, text in rows])
     staged.rejects_new.append(pa.table({
         "run_id": pa.array([run_id] * len(rows), pa.string()),
         "file": pa.array([file_name] * len(rows), pa.string()),

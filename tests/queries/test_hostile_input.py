@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from queries.ingest import IngestError, ingest
+from queries.ingest_files import RECORD_MAX_CHARS, RECORD_TOO_LONG
 from tests.conftest import Recorded
 
 TODAY = date(2026, 3, 15)  # the ingest date the date rules are checked against
@@ -43,10 +44,13 @@ class Hostile:
 HOSTILE_FILES: dict[str, Hostile] = {
     "a 50 MB row is rejected, not dropped": Hostile(
         lambda: (HEADER + "\n" + good("A") + good("B", facility_id="F" * 50_000_000) + good("C")).encode(), 3,
-        [(3, "facility_id is longer than 100 characters")]),
+        [(3, RECORD_TOO_LONG)]),
     "a 50 MB last line without a newline is rejected": Hostile(
         lambda: (HEADER + "\n" + good("A") + "B," + "F" * 50_000_000).encode(), 2,
-        [(3, "the row has fewer fields than the header")]),
+        [(3, RECORD_TOO_LONG)]),
+    "a record just over the record limit is rejected for its length": Hostile(
+        lambda: (HEADER + "\n" + good("A") + "B," + "F" * RECORD_MAX_CHARS + "\n" + good("C")).encode(), 3,
+        [(3, RECORD_TOO_LONG)]),
     "a bare CR inside a quoted field is one record, one reject": Hostile(
         lambda: (HEADER + "\n" + good("A") + good("B", facility_id='"F\r1"') + good("C")).encode(), 3,
         [(3, "facility_id holds a control character (such as NUL, a tab or a line break)")]),
@@ -98,9 +102,11 @@ def test_hostile_rows_are_counted_and_rejected_with_a_reason(paths, tmp_path, ca
         longest, control = con.execute(
             "SELECT max(greatest(length(facility_id), length(payer), length(coder_id))), "
             "count(*) FILTER (WHERE regexp_matches(facility_id || payer || coder_id, '[\\x00-\\x1F]')) FROM claims").fetchone()
+        kept = con.execute("SELECT max(octet_length(ciphertext)) FROM rejects").fetchone()[0]
     finally:
         con.close()
     assert (longest or 0) <= 100 and control == 0
+    assert (kept or 0) <= RECORD_MAX_CHARS + 16  # the sealed raw row (ASCII here) and its 16-byte tag
 
 
 def _fifo(path: Path) -> None:

@@ -150,3 +150,9 @@ def test_an_input_over_the_size_limit_is_refused_before_it_is_read(tmp_path, mon
     with pytest.raises(IngestError, match="claims.csv is larger than .* the limit of one input file"):
         find_inputs(tmp_path)
 
+
+def test_a_reject_keeps_at_most_the_record_limit_and_says_so():
+    limit = ingest_files.RECORD_MAX_CHARS
+    assert ingest_files.bounded_reject(3, "a reason", "x" * limit) == (3, "a reason", "x" * limit)
+    line, reason, kept = ingest_files.bounded_reject(3, "a reason", "y" * (limit + 1))
+    assert (line, reason, kept) == (3, "the record is longer than 8,192 characters (only its first 8,192 are kept)", "y" * limit)
