@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 
 from audit.events import AccessEvent, cli_actor
-from audit.key_checks import open_store_keys
+from audit.key_checks import log_exists, open_store_keys
+from audit.keys import LOG_KEY_FILE
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
 from queries.ingest_files import TABLES, IngestError, InputFile, find_inputs
@@ -120,6 +121,15 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     report(0.9, "Saving the store")
 
 
+def _discard_new_keys(paths: Paths, created: list[Path]) -> None:
+    """A write that failed after saving new key files (the event or the swap failed) leaves none behind:
+    they protect nothing, and the next ingest would find keys that no store was built with.
+    The log key stays if the log holds anything signed with it."""
+    for path in created:
+        if path.name != LOG_KEY_FILE or not log_exists(paths):
+            path.unlink(missing_ok=True)
+
+
 def ingest(
     src: Path, paths: Paths, *, recorder: Recorder, source: str = "real", actor: tuple[str, str] | None = None,
     progress: Progress | None = None, today: date | None = None,
@@ -147,8 +157,12 @@ def ingest(
                 raise IngestError(f"the access log could not record this ingest ({exc}); nothing was loaded. "
                                   "Fix the access log (python manage.py verify-log) and ingest again.") from exc
 
-        with write_transaction(paths, before_swap=record) as con:
-            _write(con, batch, result, report)
+        try:
+            with write_transaction(paths, before_swap=record) as con:
+                _write(con, batch, result, report)
+        except BaseException:
+            _discard_new_keys(paths, result.created_keys)
+            raise
     if source == "real":
         paths.real_data_marker.touch()
     report(1.0, "Done")
