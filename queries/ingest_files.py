@@ -75,8 +75,9 @@ _CSV_ERRORS = {
     "MISSING COLUMNS": "the row has fewer fields than the header",
     "TOO MANY COLUMNS": "the row has more fields than the header",
     "UNQUOTED VALUE": "a field has a stray quote character",
+    "UNCLOSED QUOTE": "a quoted value is never closed",  # ours: an UNQUOTED VALUE whose last quote opens a field
     "LINE SIZE OVER MAXIMUM": "the row is longer than the reader's line limit",
-    "INVALID UNICODE": "the row is not valid UTF-8",
+    "INVALID ENCODING": "the row is not valid UTF-8",
 }
 RECORD_MAX_CHARS = 8192  # a record of the format is at most about 1,300 characters (12 values of 100)
 RECORD_TOO_LONG = f"the record is longer than {RECORD_MAX_CHARS:,} characters (only its first {RECORD_MAX_CHARS:,} are kept)"
@@ -205,8 +206,9 @@ def _check_header(source: InputFile, names: list[str], spec: FileSpec) -> list[s
         )
     if unknown:
         name = cleaned[unknown[0]]
+        what = f"({len(name)} characters) is not a known column" if name else "is empty (a comma at the end of the header line?)"
         raise IngestError(
-            f"{source.name}: column {unknown[0] + 1} of the header ({len(name)} characters) is not a known column."
+            f"{source.name}: column {unknown[0] + 1} of the header {what}."
             f"{_looks_like(name, spec)} Known columns: {', '.join(spec.columns)}. Remove or rename it; nothing was "
             "loaded (an unexpected column could carry PHI into the store)."
         )
@@ -251,13 +253,24 @@ def bounded_reject(line: int, reason: str, raw: str) -> tuple[int, str, str]:
     return line, reason, raw
 
 
+def _never_closed(text: str) -> bool:
+    """The record's last quote (not counting doubled ones) opens a field, so the quoted value runs to the
+    end of what the reader took: `B,"Ada` but not `"O\\"Brien"` (a stray quote after a closed one)."""
+    undoubled = text.replace('""', "")
+    last = undoubled.rfind('"')
+    return last >= 0 and (last == 0 or undoubled[last - 1] in ",\r\n")
+
+
+def _reader_kind(kind: str, text: str) -> str:
+    return "UNCLOSED QUOTE" if kind == "UNQUOTED VALUE" and _never_closed(text) else kind
+
+
 def _opens_unclosed_quote(kind: str, text: str) -> bool:
-    """A quote never closed makes the reader take the rest of the file as one record: a stray-quote error
-    whose text runs over several lines with an odd number of quotes (or is cut at the reader's 10,000
-    characters). Any other error of a record with a quoted line break (too many fields, say) is the row's."""
-    if kind != "UNQUOTED VALUE" or "\n" not in text.rstrip("\r\n"):
-        return False
-    return text.count('"') % 2 == 1 or len(text) >= _READER_TEXT_MAX
+    """A quote never closed makes the reader take the rest of the file as one record: then the file fails
+    (rows would be lost); on the last line it is the row's reject. Any other error of a record with a
+    quoted line break (too many fields, a stray quote after a closed one) is the row's too."""
+    multi_line = "\n" in text.rstrip("\r\n")
+    return kind == "UNCLOSED QUOTE" and (multi_line or len(text) >= _READER_TEXT_MAX)
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, source: InputFile) -> list[tuple[int, str, str]]:
@@ -267,7 +280,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, source: InputFile
         "path": source.reader_path, "columns": dict.fromkeys(names, "VARCHAR"),
         "max_line_size": max(source.size + 1, 2 << 20),
     })
-    errors = con.execute(sql_template("ingest/csv_rejects", rejects=names_sql["rejects"])).fetchall()
+    found = con.execute(sql_template("ingest/csv_rejects", rejects=names_sql["rejects"])).fetchall()
+    errors = [(line, _reader_kind(kind, text or ""), text) for line, kind, text in found]
     for line, kind, text in errors:
         if _opens_unclosed_quote(kind, text or ""):
             raise IngestError(
@@ -322,6 +336,9 @@ def _reader_problem(exc: duckdb.Error, source: InputFile) -> str:
     text = str(exc).lower()
     if any(mark in text for mark in ("utf8", "utf-8", "unicode", "string encoding")):
         return "holds text that is not valid UTF-8"
+    if "state machine" in text:  # what DuckDB's strict reader says of a carriage return outside quotes
+        return ("could not be read as CSV: most often its line endings are mixed (LF and CRLF) or a carriage return "
+                "(CR) stands alone; save it with one kind of line ending")
     if isinstance(exc, duckdb.ConversionException | duckdb.OutOfRangeException):
         return "holds a date, time or number outside the range that can be read"
     return f"could not be read as {'CSV' if source.suffix == '.csv' else 'Parquet'} ({type(exc).__name__})"

@@ -156,3 +156,23 @@ def test_a_reject_keeps_at_most_the_record_limit_and_says_so():
     assert ingest_files.bounded_reject(3, "a reason", "x" * limit) == (3, "a reason", "x" * limit)
     line, reason, kept = ingest_files.bounded_reject(3, "a reason", "y" * (limit + 1))
     assert (line, reason, kept) == (3, "the record is longer than 8,192 characters (only its first 8,192 are kept)", "y" * limit)
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    (b"B,F1,Jos\xe9,C1,outpatient,2025-01-10,10\n", "the row is not valid UTF-8"),
+    (b'B,"F1,P,C1\n', "a quoted value is never closed"),
+    (b'B,"F\\"1",P,C1,outpatient,2025-01-10,10\n', "a field has a stray quote character"),
+])
+def test_a_row_the_reader_cannot_parse_is_rejected_with_its_real_reason(con, tmp_path, bad, reason):
+    rejects = staged(con, tmp_path, (HEADER + "\n" + row("A")).encode() + bad)
+    assert [(line, why) for line, why, _ in rejects] == [(3, reason)]
+
+
+def test_mixed_line_endings_are_one_clear_line(con, tmp_path):
+    message = refusal(con, tmp_path, (HEADER + "\r\n" + row("A").replace("\n", "\r\n") + row("B")).encode())
+    assert "line endings" in message
+
+
+def test_an_empty_header_name_is_called_empty(con, tmp_path):
+    message = refusal(con, tmp_path, (HEADER + ",\n" + row("A").rstrip("\n") + ",\n").encode())
+    assert "column 8 of the header is empty (a comma at the end of the header line?)" in message
