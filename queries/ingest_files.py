@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from queries.sql_files import sql, sql_template
 
@@ -294,11 +296,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, spec: FileSpec, source: InputFile
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, spec: FileSpec, source: InputFile) -> None:
-    described = con.execute(sql("ingest/parquet_columns"), {"path": source.reader_path}).fetchall()
-    names = [name for name, _ in described]
+    names = pq.read_schema(source.reader_path).names  # the file's own names: DuckDB renames a repeated one
     _check_header(source, names, spec)
     if [header_name(n) for n in names] != names:
         raise IngestError(f"{source.name}: Parquet column names must be lower case without spaces, as in docs/FORMAT.md.")
+    described = con.execute(sql("ingest/parquet_columns"), {"path": source.reader_path}).fetchall()
     nested = [name for name, kind in described if any(mark in kind.upper() for mark in _NESTED)]
     if nested:
         raise IngestError(f"{source.name}: column '{nested[0]}' holds nested values (a list, struct or map); every column "
@@ -326,12 +328,12 @@ def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, source: InputFile | No
             return _stage_csv(con, spec, source)
         _stage_parquet(con, spec, source)
         return []
-    except duckdb.Error as exc:
+    except (duckdb.Error, pa.ArrowException) as exc:
         raise IngestError(f"{source.name} {_reader_problem(exc, source)}; nothing was loaded. Fix or export the file "
                           "again and ingest again.") from None
 
 
-def _reader_problem(exc: duckdb.Error, source: InputFile) -> str:
+def _reader_problem(exc: Exception, source: InputFile) -> str:
     """The kind of a reader's error in our words: its own text quotes the value it failed on (PHI)."""
     text = str(exc).lower()
     if any(mark in text for mark in ("utf8", "utf-8", "unicode", "string encoding")):

@@ -176,3 +176,14 @@ def test_mixed_line_endings_are_one_clear_line(con, tmp_path):
 def test_an_empty_header_name_is_called_empty(con, tmp_path):
     message = refusal(con, tmp_path, (HEADER + ",\n" + row("A").rstrip("\n") + ",\n").encode())
     assert "column 8 of the header is empty (a comma at the end of the header line?)" in message
+
+
+def test_a_repeated_parquet_column_is_called_repeated(con, tmp_path):
+    names = ["claim_id", "facility_id", "payer", "coder_id", "encounter_type", "service_date", "billed_amount", "payer"]
+    pq.write_table(pa.Table.from_arrays([pa.array(["A"]) for _ in names], names=names), tmp_path / "claims.parquet")
+    message = refusal(con, tmp_path, (tmp_path / "claims.parquet").read_bytes(), "claims.parquet")
+    assert "column 'payer' appears twice in the header" in message
+
+
+def test_a_file_that_is_not_parquet_is_one_line(con, tmp_path):
+    assert "could not be read as Parquet" in refusal(con, tmp_path, b"claim_id,payer\nA,P\n", "claims.parquet")
