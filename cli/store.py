@@ -53,11 +53,25 @@ def _warn_new_keys(result: IngestResult) -> None:
 
 
 
+def _data_paths(args: argparse.Namespace, *, may_create: bool) -> Paths:
+    """The command's folders. A data folder named on the command line (--data-dir, --db) must exist: a typo
+    must not start a new, empty data folder (and keys beside it). The configured one (CODEAUDIT_DATA_DIR,
+    default ./var) is created by the first `ingest` when `may_create`; `demo` creates either (paths_from)."""
+    paths = paths_from(args, ensure=False)
+    named = bool(getattr(args, "db", None) or getattr(args, "data_dir", None))
+    if not paths.data_dir.is_dir() and (named or not may_create):
+        raise ConfigurationError(
+            f"the data folder {paths.data_dir} does not exist. Check the path for a typo; to start a new store "
+            f"there, create the folder first (mkdir -m 700 {paths.data_dir}) or run `python manage.py demo`."
+        )
+    return paths.ensure()
+
+
 def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestResult]) -> int:
     """Shared by ingest and demo: run the load (which records its access-log event before the swap),
     then report new keys and counts."""
     try:
-        paths = paths_from(args)
+        paths = _data_paths(args, may_create=True) if source == "real" else paths_from(args)
         result = load(paths)
     except (IngestError, ConfigurationError, StoreBusy) as exc:
         print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
@@ -101,7 +115,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md)."""
     try:
         filters = filters_from(args)
-        paths = paths_from(args)
+        paths = _data_paths(args, may_create=False)
         con = connect_read_only(paths)
         try:
             rows = _published(report_rows(con, filters, args.by), args.include_small_cells)

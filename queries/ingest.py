@@ -24,11 +24,12 @@ from pathlib import Path
 import duckdb
 
 from audit.events import AccessEvent, cli_actor
-from audit.key_checks import open_store_keys
+from audit.key_checks import log_exists, open_store_keys
+from audit.keys import LOG_KEY_FILE
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
 from queries.grouping import group_stored_claims
-from queries.ingest_files import TABLES, IngestError, find_inputs
+from queries.ingest_files import TABLES, IngestError, InputFile, find_inputs
 from queries.ingest_stage import Staged, StageRequest, decode
 from queries.reference import ensure_reference
 from queries.sql_files import sql
@@ -57,7 +58,8 @@ def _stage_elsewhere(request: StageRequest) -> Staged:
     """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
     Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
     done = subprocess.run([sys.executable, "-m", "queries.ingest_stage"], input=pickle.dumps(request),
-                          capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False)
+                          capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False,
+                          pass_fds=[source.fd for source in request.inputs.values()])  # it reads what was checked
     try:
         status, body = pickle.loads(done.stdout)
     except Exception:  # noqa: BLE001 - the process died before answering (killed, out of memory)
@@ -90,7 +92,7 @@ class _Batch:
     are opened inside the write, where they are checked against the store."""
 
     paths: Paths
-    inputs: dict[str, Path]
+    inputs: dict[str, InputFile]
     source: str
     today: date
 
@@ -122,6 +124,15 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     report(0.9, "Saving the store")
 
 
+def _discard_new_keys(paths: Paths, created: list[Path]) -> None:
+    """A write that failed after saving new key files (the event or the swap failed) leaves none behind:
+    they protect nothing, and the next ingest would find keys that no store was built with.
+    The log key stays if the log holds anything signed with it."""
+    for path in created:
+        if path.name != LOG_KEY_FILE or not log_exists(paths):
+            path.unlink(missing_ok=True)
+
+
 def ingest(
     src: Path, paths: Paths, *, recorder: Recorder, source: str = "real", actor: tuple[str, str] | None = None,
     progress: Progress | None = None, today: date | None = None,
@@ -149,8 +160,12 @@ def ingest(
                 raise IngestError(f"the access log could not record this ingest ({exc}); nothing was loaded. "
                                   "Fix the access log (python manage.py verify-log) and ingest again.") from exc
 
-        with write_transaction(paths, before_swap=record) as con:
-            _write(con, batch, result, report)
+        try:
+            with write_transaction(paths, before_swap=record) as con:
+                _write(con, batch, result, report)
+        except BaseException:
+            _discard_new_keys(paths, result.created_keys)
+            raise
     if source == "real":
         paths.real_data_marker.touch()
     report(1.0, "Done")

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
-from queries.ingest_files import SPECS, TABLES, IngestError, stage
+from queries.ingest_files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
 from queries.sql_files import sql, sql_literal, sql_template
 
 PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient_zip")
@@ -41,7 +41,7 @@ STAGER_SETTINGS = {"threads": 2, "preserve_insertion_order": True, "temp_directo
 
 @dataclass(frozen=True)
 class StageRequest:
-    inputs: dict[str, Path]
+    inputs: dict[str, InputFile]  # opened by the writer; this process inherits the descriptors
     live_store: Path | None
     keyring: DataKeyring
     pseudonym_key: bytes
@@ -109,12 +109,13 @@ def _stage_admission_ages(con: duckdb.DuckDBPyConnection, keys: list[str], dobs:
 def _seal_rejects(con: duckdb.DuckDBPyConnection, vault: PhiVault, run_id: str, table: str, file_name: str,
                   structural: list[tuple[int, str, str]], staged: Staged) -> None:
     spec = SPECS[table]
-    rows = structural + con.execute(sql_template("ingest/rejected_rows", checked=spec.checked, raw=spec.raw)).fetchall()
+    found = structural + con.execute(sql_template("ingest/rejected_rows", checked=spec.checked, raw=spec.raw)).fetchall()
+    rows = [bounded_reject(line, reason, str(raw)) for line, reason, raw in found]
     staged.rejected[table] = len(rows)
     if not rows:
         return
     lines = [line for line, _, _ in rows]
-    sealed = vault.seal("rejects", [run_id] * len(rows), [f"{file_name}:{line}" for line in lines], [str(text) for _, _, text in rows])
+    sealed = vault.seal("rejects", [run_id] * len(rows), [f"{file_name}:{line}" for line in lines], [text for _, _, text in rows])
     staged.rejects_new.append(pa.table({
         "run_id": pa.array([run_id] * len(rows), pa.string()),
         "file": pa.array([file_name] * len(rows), pa.string()),
@@ -146,8 +147,8 @@ def stage_batch(request: StageRequest) -> Staged:
         for table in TABLES[1:]:
             con.execute(sql(f"ingest/validate_{table}"), None if table == "claim_codes" else dated)
         staged = Staged(vault_new=_seal_phi(con, vault))
-        for table, path in request.inputs.items():
-            _seal_rejects(con, vault, request.run_id, table, path.name, structural[table], staged)
+        for table, source in request.inputs.items():
+            _seal_rejects(con, vault, request.run_id, table, source.name, structural[table], staged)
         for table in TABLES:
             checked = "v_claims_aged" if table == "claims" else SPECS[table].checked  # claims carry their age
             rows = con.execute(sql_template("ingest/accepted_rows", checked=checked,

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from queries.ingest import IngestError, ingest
+from queries.ingest_files import RECORD_MAX_CHARS, RECORD_TOO_LONG
 from tests.conftest import Recorded
 
 TODAY = date(2026, 3, 15)  # the ingest date the date rules are checked against
@@ -43,10 +44,13 @@ class Hostile:
 HOSTILE_FILES: dict[str, Hostile] = {
     "a 50 MB row is rejected, not dropped": Hostile(
         lambda: (HEADER + "\n" + good("A") + good("B", facility_id="F" * 50_000_000) + good("C")).encode(), 3,
-        [(3, "facility_id is longer than 100 characters")]),
+        [(3, RECORD_TOO_LONG)]),
     "a 50 MB last line without a newline is rejected": Hostile(
         lambda: (HEADER + "\n" + good("A") + "B," + "F" * 50_000_000).encode(), 2,
-        [(3, "the row has fewer fields than the header")]),
+        [(3, RECORD_TOO_LONG)]),
+    "a record just over the record limit is rejected for its length": Hostile(
+        lambda: (HEADER + "\n" + good("A") + "B," + "F" * RECORD_MAX_CHARS + "\n" + good("C")).encode(), 3,
+        [(3, RECORD_TOO_LONG)]),
     "a bare CR inside a quoted field is one record, one reject": Hostile(
         lambda: (HEADER + "\n" + good("A") + good("B", facility_id='"F\r1"') + good("C")).encode(), 3,
         [(3, "facility_id holds a control character (such as NUL, a tab or a line break)")]),
@@ -98,9 +102,11 @@ def test_hostile_rows_are_counted_and_rejected_with_a_reason(paths, tmp_path, ca
         longest, control = con.execute(
             "SELECT max(greatest(length(facility_id), length(payer), length(coder_id))), "
             "count(*) FILTER (WHERE regexp_matches(facility_id || payer || coder_id, '[\\x00-\\x1F]')) FROM claims").fetchone()
+        kept = con.execute("SELECT max(octet_length(ciphertext)) FROM rejects").fetchone()[0]
     finally:
         con.close()
     assert (longest or 0) <= 100 and control == 0
+    assert (kept or 0) <= RECORD_MAX_CHARS + 16  # the sealed raw row (ASCII here) and its 16-byte tag
 
 
 def _fifo(path: Path) -> None:
@@ -113,15 +119,23 @@ def _parquet_with_list_column(path: Path) -> None:
                    path.with_suffix(".parquet"))
 
 
+def _parquet_with_invalid_utf8(path: Path) -> None:
+    name = pa.array([b"Zebulon Quackenbush\xff"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"claim_id": ["A"], "patient_name": name, "facility_id": ["F1"], "payer": ["P"], "coder_id": ["C1"],
+                             "encounter_type": ["outpatient"], "service_date": ["2025-01-10"], "billed_amount": ["10"]}),
+                   path.with_suffix(".parquet"))
+
+
 FILE_ERRORS: dict[str, tuple[Callable[[Path], object], str]] = {
     "a folder named claims.csv": (lambda p: p.mkdir(), "claims.csv is a folder, not a regular file"),
     "a FIFO named claims.csv": (_fifo, "claims.csv is a named pipe (FIFO), not a regular file"),
-    "a symlink to /dev/zero": (lambda p: p.symlink_to("/dev/zero"), "claims.csv is a device, not a regular file"),
-    "a dangling symlink": (lambda p: p.symlink_to(p.parent / "nowhere.csv"), "claims.csv cannot be read"),
+    "a symlink to /dev/zero": (lambda p: p.symlink_to("/dev/zero"), "claims.csv is a symbolic link"),
+    "a dangling symlink": (lambda p: p.symlink_to(p.parent / "nowhere.csv"), "claims.csv is a symbolic link"),
     "an empty file": (lambda p: p.write_bytes(b""), "claims.csv is empty"),
     "a 50 MB first line without a newline": (lambda p: p.write_bytes(b"claim_id," + b"x" * 50_000_000),
                                              "the first line is longer than 64 KiB"),
     "a nested Parquet column": (_parquet_with_list_column, "claims.parquet: column 'facility_id' holds nested values"),
+    "a Parquet string that is not UTF-8": (_parquet_with_invalid_utf8, "claims.parquet holds text that is not valid UTF-8"),
 }
 
 
@@ -149,7 +163,7 @@ def test_hostile_files_fail_with_one_line_and_change_nothing(paths, tmp_path, ca
         worker.join(timeout=60)
         pytest.fail("ingest blocked on a FIFO")
     assert outcome and isinstance(outcome[0], IngestError), outcome
-    assert message in str(outcome[0]) and "\n" not in str(outcome[0])
+    assert message in str(outcome[0]) and "\n" not in str(outcome[0]) and "Quackenbush" not in str(outcome[0])
     assert not paths.store.exists()
     assert not list(paths.data_dir.glob(".store.duckdb.writing-*"))
 
