@@ -63,6 +63,9 @@ def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestR
         print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
         return 2
     _warn_new_keys(result)
+    if result.replaced_demo:
+        print("The store held only the synthetic demo data set: it was replaced by this ingest, not mixed with "
+              "real data, and demo sign-in is gone for good.", file=sys.stderr)
     _print_result(result, args.json)
     return 0
 

@@ -151,14 +151,14 @@ def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     con.execute(sql(f"store/{name}").format(path=sql_literal(str(path))))
 
 
-def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path) -> None:
-    """Create `tmp` (0600) as a copy of the store and attach it as `store`.
+def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path, fresh: bool) -> None:
+    """Create `tmp` (0600) as a copy of the store (empty with `fresh`) and attach it as `store`.
 
     A store built by this writer carries a mark (no block of it ever held plaintext), so its bytes are
     copied. Any other store, such as one written before PHI was staged in memory only, may hold plaintext
     in free blocks: its contents are copied instead, into a new file that then carries the mark."""
-    plaintext_free = False
-    if paths.store.exists():
+    plaintext_free, previous = False, paths.store.exists() and not fresh
+    if previous:
         attach(con, "attach_previous", paths.store)
         plaintext_free = con.execute(sql("store/previous_is_plaintext_free")).fetchone()[0]
         if plaintext_free:
@@ -167,16 +167,17 @@ def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path) -> No
                 shutil.copyfileobj(src, dst, 1 << 20)
     attach(con, "attach_copy", tmp)
     os.chmod(tmp, 0o600)  # a new file: before any row is written, it holds only DuckDB's header
-    if paths.store.exists() and not plaintext_free:
+    if previous and not plaintext_free:
         con.execute(sql("store/copy_previous"))
         con.execute(sql("store/detach_previous"))
     con.execute(sql("store/mark_plaintext_free"))
 
 
 @contextmanager
-def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection whose unqualified tables are those of a private copy of the store, inside one
-    transaction.
+def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = None,
+                      fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection whose unqualified tables are those of a private copy of the store (of an empty
+    store with `fresh`: the swap then replaces everything the store held), inside one transaction.
 
     The connection is an in-memory DuckDB with spilling switched off (`temp_directory` empty), the
     copy ATTACHed to it: TEMP tables (an ingest stages plaintext PHI in them) live in this process's
@@ -194,7 +195,7 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
         con = duckdb.connect(":memory:", config={**DUCKDB_SETTINGS, "temp_directory": ""})
         try:
             con.execute(sql("store/writer_settings"))
-            _private_copy(con, paths, tmp)
+            _private_copy(con, paths, tmp, fresh)
             con.execute(sql("schema"))
             con.execute("BEGIN")
             yield con
