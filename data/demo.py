@@ -328,6 +328,12 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
         raise IngestError(f"The demo needs at least {MIN_CLAIMS} claims to show its patterns; {n_claims} was asked for.")
     paths.ensure()
     with writer_lock(paths), tempfile.TemporaryDirectory(dir=paths.data_dir, prefix=".demo-raw-") as tmp:
+        if paths.real_data_marker.exists() and not paths.store.exists():
+            raise IngestError(
+                f"real data was loaded into {paths.data_dir} ({paths.real_data_marker.name}), so the synthetic demo is "
+                "never built there. Restore the store from backup (docs/SECURITY.md) or ingest the real files again; "
+                "give the demo its own folder with --data-dir."
+            )
         if paths.store.exists() and not demo_mode(paths):
             raise IngestError(
                 f"{paths.store} holds real data: the synthetic demo is never mixed into it. "

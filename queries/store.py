@@ -46,6 +46,10 @@ class StoreBusy(TimeoutError):
 READER_SETTINGS = {**DUCKDB_SETTINGS, "memory_limit": "512MB", "temp_directory": ""}
 
 
+class RealStoreMissing(StoreMissing):
+    """The store is missing from a data folder that held real data: no demo is ever built in its place."""
+
+
 class RealDataLoaded(PermissionError):
     """A demo session met a store that holds real data (or once did): it must end, having read nothing."""
 

@@ -42,3 +42,10 @@ def test_first_real_ingest_replaces_the_demo_and_demo_mode_ends_for_good(paths, 
     with pytest.raises(IngestError, match="holds real data: the synthetic demo is never mixed into it"):
         build_demo(paths, n_claims=300, recorder=Recorded())
     assert paths.store.read_bytes() == before
+
+
+def test_no_demo_is_built_where_real_data_was_even_with_the_store_gone(paths):
+    paths.real_data_marker.touch()  # a real ingest ran here; the store has since been lost
+    with pytest.raises(IngestError, match="real data was loaded into .* the synthetic demo is never built there"):
+        build_demo(paths, n_claims=300, recorder=Recorded())
+    assert not paths.store.exists() and not demo_mode(paths)
