@@ -108,7 +108,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             facility=tuple(args.facility), payer=tuple(args.payer), coder=tuple(args.coder),
             encounter_type=tuple(args.encounter_type),
         )
-        paths = paths_from(args)
+        paths = paths_from(args, ensure=False)  # a typo'd folder is refused (no store), never created
         con = connect_read_only(paths)
         try:
             rows = _published(report_rows(con, filters, args.by), args.include_small_cells)

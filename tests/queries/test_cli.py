@@ -61,6 +61,8 @@ def test_bad_input_gets_a_sentence_and_a_nonzero_exit(loaded, tmp_path, write_cs
     assert bad_date.returncode == 2 and "'2025-02-30' is not a date (YYYY-MM-DD)" in bad_date.stderr
     reversed_range = manage("metrics", "--from", "2025-03-01", "--to", "2025-01-01")
     assert reversed_range.returncode == 2 and "after the end date" in reversed_range.stderr
+    typo = manage("metrics", "--data-dir", str(tmp_path / "typo"))
+    assert typo.returncode == 2 and "No store at" in typo.stderr and not (tmp_path / "typo").exists()
     src = tmp_path / "bad"
     write_csv(src, "claims", [{"claim_id": "Z", "facility_id": "F1", "payer": "P", "coder_id": "C1", "encounter_type": "inpatient",
                                "service_date": "2025-01-01", "billed_amount": "1", "ssn": "123-45-6789"}])
