@@ -147,7 +147,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--claims", type=int, default=settings.DEMO_CLAIMS.default, help="number of claims (at least 100)")
     p.add_argument("--seed", type=int, default=2026)
     where(p, store_file=True)
-    p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this folder")
+    p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this new or empty folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 
