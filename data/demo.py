@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from faker import Faker
 
-from config.paths import Paths
+from config.paths import Paths, private_folder
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
 from queries.reference import dotted, icd10cm_frame
@@ -161,7 +161,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     report = progress or (lambda _f, _m: None)
     window = Calendar.ending(today or date.today())
     rng = np.random.default_rng(seed)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(folder)
     report(0.02, "Generating claims")
     n = n_claims
     claim_id = np.char.add("CLM", np.char.zfill(rng.permutation(np.arange(10**6, 10**6 + n * 7, 7))[:n].astype(str), 10))

@@ -154,6 +154,6 @@ def ingest(
         with write_transaction(paths, before_swap=record, fresh=result.replaced_demo) as con:
             _write(con, batch, result, report)
     if source == "real":
-        paths.real_data_marker.touch()
+        paths.real_data_marker.touch(mode=0o600)
     report(1.0, "Done")
     return result

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from audit.durable import fsync_path
-from config.paths import Paths
+from config.paths import Paths, private_folder
 from queries.sql_files import sql, sql_literal
 
 DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": True}
@@ -115,13 +115,13 @@ _held = threading.local()  # lock files this thread already holds, so nested wri
 def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
     """Serialise writers (ingest, demo, key rotation) across processes and threads; readers never take
     it. Re-entrant within one thread: rotate-key holds it across the keyring change and the re-encryption."""
-    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(paths.data_dir)
     held: set[Path] = _held.__dict__.setdefault("paths", set())
     lock = paths.store_lock.resolve()
     if lock in held:
         yield
         return
-    with open(lock, "a") as fh:
+    with os.fdopen(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as fh:
         deadline = time.monotonic() + timeout_s
         while True:
             try:

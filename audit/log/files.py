@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from audit.keys import load_log_key, require
-from config.paths import Paths
+from config.paths import Paths, private_folder
 
 LOG_FILE = "events.jsonl"
 LOCK_FILE = "events.lock"
@@ -37,7 +37,7 @@ def missing_log(paths: Paths) -> str | None:
 def open_durable(path: Path, flags: int) -> int:
     """Open `path`, creating it 0600 if missing; a new file's directory entry is fsync'ed so that the
     file itself survives a crash, not only its contents."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     try:
         return os.open(path, flags)
     except FileNotFoundError:

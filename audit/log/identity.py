@@ -33,7 +33,7 @@ from audit.durable import fsync_path
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, newest
 from audit.log.files import LOG_FILE, lines_oldest_first
 from audit.log.format import SLOT_SIZE, Checkpoint, Signer, checkpoint_key, read_slots, unseal
-from config.paths import Paths
+from config.paths import Paths, private_folder
 
 DATA_FOLDER_FILE = "data_folder"
 _LEGACY_NAME_LENGTH = 16
@@ -136,7 +136,7 @@ def orphans(paths: Paths, log_key: bytes, known: set[Path]) -> list[tuple[Path, 
 
 def claim(folder: Path, paths: Paths, log_key: bytes) -> None:
     """Record in the log's checkpoint folder that this data folder now writes the log, signed."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder)
     tmp = folder / f"{DATA_FOLDER_FILE}.tmp{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

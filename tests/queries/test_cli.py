@@ -124,3 +124,18 @@ def test_ingest_is_refused_when_its_event_cannot_be_logged(loaded, paths, tmp_pa
     finally:
         con.close()
     assert event["details"]["run_id"] in runs and event["details"]["accepted"]["claims"] == 2
+
+
+def test_everything_a_run_leaves_is_private_whatever_the_umask(paths, tmp_path, write_csv):
+    write_csv(tmp_path / "in", "claims", _claims("P", 2, 1))
+    data = tmp_path / "fresh" / "data"
+    previous = os.umask(0o022)  # a typical login umask: what the commands inherit
+    try:
+        assert manage("ingest", str(tmp_path / "in"), "--json", "--data-dir", str(data)).returncode == 0
+        assert manage("metrics", "--json", "--data-dir", str(data)).returncode == 0
+        assert manage("anchor", "--data-dir", str(data)).returncode == 0
+    finally:
+        os.umask(previous)
+    left = [p for root in (data, paths.key_dir) for p in [root, *root.rglob("*")]]
+    assert any(p.parent.name == "log_checkpoints" for p in left) and (data / "store.duckdb") in left
+    assert {str(p): oct(p.stat().st_mode & 0o777) for p in left if p.stat().st_mode & 0o077} == {}
