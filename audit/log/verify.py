@@ -285,6 +285,21 @@ def verify(paths: Paths, anchor_files: Sequence[Path] = ()) -> VerifyReport:
     )
 
 
+def fingerprint(paths: Paths) -> tuple[tuple[str, int, int, int], ...]:
+    """What verify() reads, as (path, size, mtime_ns, inode) of every file: the log and every checkpoint
+    folder's files. Any edit, in place or by replacement, changes it, so a cached report keyed on it is
+    never stale (the Access log page)."""
+    files = [paths.log_dir / LOG_FILE, *sorted(paths.checkpoint_dir.rglob("*"))]
+    stats = []
+    for path in files:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        stats.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(stats)
+
+
 def _identity_and_end(fd: int, size: int, signer: Signer) -> tuple[str | None, tuple[int, str] | None]:
     """The log's identity and its last valid event (seq, hash), which locate its checkpoints."""
     newest_line = next(lines_newest_first(fd, size, block=4096), None)

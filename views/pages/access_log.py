@@ -11,7 +11,7 @@ import streamlit as st
 from audit.events import ACTIONS, AccessEvent
 from audit.log.export import export_csv, fhir_bundle
 from audit.log.read import read_events
-from audit.log.verify import verify
+from audit.log.verify import fingerprint, verify
 from audit.permissions import Permission, can, needs_review
 from views import session, tables
 from views.text import md
@@ -22,12 +22,12 @@ _VERIFIED = "access_log.verified"
 
 
 def verification() -> None:
-    """verify() on the whole log, repeated only when the log has grown since this session last checked."""
-    log_file = session.paths().log_dir / "events.jsonl"
-    size = log_file.stat().st_size if log_file.exists() else 0
+    """verify() on the whole log, repeated whenever any file it reads changed since this session last
+    checked (size, mtime or inode of the log and of every checkpoint file: audit.log.verify.fingerprint)."""
+    files = fingerprint(session.paths())
     cached = st.session_state.get(_VERIFIED)
-    if cached is None or cached[0] != size:
-        cached = (size, verify(session.paths()))
+    if cached is None or cached[0] != files:
+        cached = (files, verify(session.paths()))
         st.session_state[_VERIFIED] = cached
     report = cached[1]
     if report.ok:
