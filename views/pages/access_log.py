@@ -51,7 +51,7 @@ def as_rows(events: list[dict]) -> pd.DataFrame:
 def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:
     if not can(who.role, Permission.EXPORT_ACCESS_LOG):
         return
-    log = session.access_log()
+    log, session_check = session.access_log(), session.download_check()
     left, right = st.columns(2)
     for column, fmt, label, mime, build in (
         (left, "csv", "Download CSV", "text/csv", lambda: export_csv(events).encode()),
@@ -61,7 +61,7 @@ def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:
         event = AccessEvent(user=who.user, role=who.role_name, action="export", resource="access_log",
                             details={"format": fmt, "events": len(events), "criteria": criteria})
         extension = "csv" if fmt == "csv" else "json"
-        column.download_button(label, data=tables.logged(build, event, log), file_name=f"access-log.{extension}",
+        column.download_button(label, data=tables.logged(build, event, log, session_check), file_name=f"access-log.{extension}",
                                mime=mime, key=f"access_log.{fmt}", on_click="ignore", icon=":material/download:")
 
 
