@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from audit.events import AccessEvent, cli_actor
-from audit.exports import SUPPRESSED_FLAG, suppress_small_cells
+from audit.exports import SUPPRESSED_FLAG
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
@@ -91,14 +90,6 @@ def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> di
             "small_cells": "included" if args.include_small_cells else "suppressed"}
 
 
-def _published(rows: list[dict[str, Any]], include_small_cells: bool) -> list[dict[str, Any]]:
-    """The rows as they leave the system: counts 1-10 suppressed unless asked for (audit.exports)."""
-    if include_small_cells or not rows:
-        return rows
-    frame = suppress_small_cells(pd.DataFrame(rows))
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
     suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md)."""
@@ -111,7 +102,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         paths = paths_from(args, ensure=False)  # a typo'd folder is refused (no store), never created
         con = connect_read_only(paths)
         try:
-            rows = _published(report_rows(con, filters, args.by), args.include_small_cells)
+            rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
         finally:
             con.close()
         access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
