@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.log.writer import AccessLogError
+from config.paths import private_by_default
 from config.settings import ConfigurationError
 from queries.metrics import MetricsError
 from queries.store import RealDataLoaded, StoreMissing
 from views import first_start, problems, session, shell, sign_in
 
+private_by_default()  # before anything is created: DuckDB, SQLite and the log write with this umask
 st.set_page_config(page_title="Coding audit and compliance", page_icon=":material/fact_check:", layout="wide")
 try:
     first_start.ensure_store()

@@ -196,11 +196,12 @@ def register(con: duckdb.DuckDBPyConnection, ring: DataKeyring, pseudonym_key: b
 
 
 def log_exists(paths: Paths) -> bool:
-    """An access log with events, or any of its checkpoints: its key must then never be made anew."""
+    """An access log with events, or any checkpoint of any log this key folder serves (each log's are in a
+    folder of their own under log_checkpoints/): its key must then never be made anew."""
     events = paths.log_dir / LOG_FILE
     if events.exists() and events.stat().st_size > 0:
         return True
-    return paths.checkpoint_dir.is_dir() and any(p.is_file() and p.stat().st_size > 0 for p in paths.checkpoint_dir.iterdir())
+    return any(p.is_file() and p.stat().st_size > 0 for p in paths.checkpoint_dir.rglob("*"))
 
 
 def _log_key_may_be_created(paths: Paths) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from audit.durable import fsync_path
 from config import settings
+from config.paths import private_folder
 from config.settings import ConfigurationError
 
 DATA_KEYRING_FILE = "data_keys.json"
@@ -156,7 +157,7 @@ def load_log_key(key_dir: Path) -> bytes | None:
 
 def _write_private(path: Path, content: bytes) -> Path:
     """Write `content` to a new 0600 temporary file beside `path`, durably; returns the temporary file."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

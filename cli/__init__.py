@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 
 from cli import keys, log, review, store, users
+from config.paths import private_by_default
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_by_default()
     parser = argparse.ArgumentParser(prog="manage.py", description="Coding audit and compliance dashboard: command line.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (store, users, log, keys, review):

@@ -15,6 +15,7 @@ from pathlib import Path
 from audit.events import AccessEvent, cli_actor
 from audit.log.anchors import AnchorRefused, issue
 from audit.log.export import export_csv, fhir_bundle
+from audit.log.files import missing_log
 from audit.log.read import read_events
 from audit.log.verify import verify
 from audit.log.writer import AccessLog, AccessLogError
@@ -57,9 +58,16 @@ def _midnight(day: date | None) -> datetime | None:
 
 
 def verify_log(args: argparse.Namespace) -> int:
+    """A folder with no log is refused (exit 2) unless checking it finds problems: a log deleted with its
+    claim leaves orphaned checkpoints, which are reported (exit 1)."""
     paths = paths_from(args, ensure=False)
+    no_log = missing_log(paths)
     try:
+        if no_log and not paths.data_dir.is_dir():
+            raise OSError(no_log)
         report = verify(paths, args.anchors)
+        if no_log and report.ok:
+            raise OSError(no_log)
     except (ConfigurationError, OSError) as exc:
         print(f"verify-log: {exc}", file=sys.stderr)
         return 2
@@ -79,6 +87,8 @@ def export_log(args: argparse.Namespace) -> int:
     paths = paths_from(args, ensure=False)
     until = _midnight(args.date_to + timedelta(days=1)) if args.date_to else None
     try:
+        if no_log := missing_log(paths):
+            raise OSError(no_log)
         events = read_events(paths, since=_midnight(args.date_from), until=until)[::-1]
         text = json.dumps(fhir_bundle(events), indent=2) + "\n" if args.format == "fhir" else export_csv(events)
         if args.out:  # owner-only: justifications are free text written by users

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from audit.events import AccessEvent, cli_actor
-from audit.exports import SUPPRESSED_FLAG, suppress_small_cells
+from audit.exports import SUPPRESSED_FLAG
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
@@ -77,6 +76,9 @@ def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestR
         print(f"{'ingest' if source == 'real' else 'demo'} failed, the store is unchanged: {exc}", file=sys.stderr)
         return 2
     _warn_new_keys(result)
+    if result.replaced_demo:
+        print("The store held only the synthetic demo data set: it was replaced by this ingest, not mixed with "
+              "real data, and demo sign-in is gone for good.", file=sys.stderr)
     _print_result(result, args.json)
     return 0
 
@@ -102,23 +104,15 @@ def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> di
             "small_cells": "included" if args.include_small_cells else "suppressed"}
 
 
-def _published(rows: list[dict[str, Any]], include_small_cells: bool) -> list[dict[str, Any]]:
-    """The rows as they leave the system: counts 1-10 suppressed unless asked for (audit.exports)."""
-    if include_small_cells or not rows:
-        return rows
-    frame = suppress_small_cells(pd.DataFrame(rows))
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
     suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md)."""
     try:
         filters = filters_from(args)
-        paths = _data_paths(args, may_create=False)
+        paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
         con = connect_read_only(paths)
         try:
-            rows = _published(report_rows(con, filters, args.by), args.include_small_cells)
+            rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
         finally:
             con.close()
         access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
@@ -154,7 +148,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--claims", type=int, default=settings.DEMO_CLAIMS.default, help="number of claims (at least 100)")
     p.add_argument("--seed", type=int, default=2026)
     where(p, store_file=True)
-    p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this folder")
+    p.add_argument("--keep-raw", help="keep the generated raw files (fake PHI in plaintext) in this new or empty folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 

@@ -1,11 +1,29 @@
 """Where data and keys live. Keys never sit inside the data folder they protect."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from config import settings
 from config.settings import ConfigurationError
+
+PRIVATE_UMASK = 0o077
+
+
+def private_by_default() -> None:
+    """Make every file and folder this process creates private to its owner, whatever the umask it was
+    started with (a login's 0022 would leave DuckDB's WAL, lock files and folders readable by others).
+    Called first by the command line and by the dashboard."""
+    os.umask(PRIVATE_UMASK)
+
+
+def private_folder(folder: Path) -> Path:
+    """Create `folder` and any missing parent 0700 (mkdir's mode covers the last one only)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class Paths:
                 f"The key folder {keys} is inside the data folder {data}. "
                 "Set CODEAUDIT_KEY_DIR to a folder outside CODEAUDIT_DATA_DIR."
             )
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.data_dir)
         return self
 
 

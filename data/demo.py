@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from faker import Faker
 
-from config.paths import Paths
+from config.paths import Paths, private_folder
 from data.demo_inpatient import InpatientDemo
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
@@ -159,12 +159,12 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
              today: date | None = None, inpatient_share: float = INPATIENT_SHARE) -> DemoFiles:
     """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`, for a window
     ending on `today` (default: the real date). They hold fake PHI in plaintext, as a real extract would,
-    so the folder is made private (0700) and each file is created readable by its owner only (0600)."""
+    so a new folder is made private (0700) and each file is created readable by its owner only (0600),
+    never over an existing file (FileExistsError)."""
     report = progress or (lambda _f, _m: None)
     window = Calendar.ending(today or date.today())
     rng = np.random.default_rng(seed)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.chmod(0o700)
+    private_folder(folder)
     report(0.02, "Generating claims")
     n = n_claims
     claim_id = np.char.add("CLM", np.char.zfill(rng.permutation(np.arange(10**6, 10**6 + n * 7, 7))[:n].astype(str), 10))
@@ -318,7 +318,6 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     for name, df in (("claims", claims_df), ("claim_codes", codes_df), ("audit_findings", findings_df), ("denials", denials)):
         table = pa.Table.from_pandas(df.astype(str), preserve_index=False)
         path = folder / f"{name}.csv"
-        path.unlink(missing_ok=True)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
             pacsv.write_csv(table, fh)
     return DemoFiles(folder, len(claims_df), len(codes_df), len(findings_df), len(denials))
@@ -332,14 +331,24 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
     before the store is swapped in (see `queries.ingest.ingest`).
 
     The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private
-    temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in (made
-    private too: 0700, files 0600).
+    temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in: a new
+    folder (made 0700) or an empty one (left as it is; files 0600). A folder holding anything is refused
+    before anything is built: its files are never overwritten nor its mode changed.
     """
     report = progress or (lambda _f, _m: None)
     if n_claims < MIN_CLAIMS:
         raise IngestError(f"The demo needs at least {MIN_CLAIMS} claims to show its patterns; {n_claims} was asked for.")
+    if keep_raw is not None and (keep_raw.exists() and (not keep_raw.is_dir() or any(keep_raw.iterdir()))):
+        raise IngestError(f"--keep-raw {keep_raw} is not empty (or not a folder): the raw files are never written over "
+                          "anything. Name a new or empty folder.")
     paths.ensure()
     with writer_lock(paths), tempfile.TemporaryDirectory(dir=paths.data_dir, prefix=".demo-raw-") as tmp:
+        if paths.real_data_marker.exists() and not paths.store.exists():
+            raise IngestError(
+                f"real data was loaded into {paths.data_dir} ({paths.real_data_marker.name}), so the synthetic demo is "
+                "never built there. Restore the store from backup (docs/SECURITY.md) or ingest the real files again; "
+                "give the demo its own folder with --data-dir."
+            )
         if paths.store.exists() and not demo_mode(paths):
             raise IngestError(
                 f"{paths.store} holds real data: the synthetic demo is never mixed into it. "

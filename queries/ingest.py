@@ -33,7 +33,7 @@ from queries.ingest_files import TABLES, IngestError, InputFile, find_inputs
 from queries.ingest_stage import Staged, StageRequest, decode
 from queries.reference import ensure_reference
 from queries.sql_files import sql
-from queries.store import write_transaction, writer_lock
+from queries.store import demo_mode, write_transaction, writer_lock
 
 __all__ = ["TABLES", "IngestError", "IngestResult", "Recorder", "find_inputs", "ingest"]
 
@@ -49,6 +49,7 @@ class IngestResult:
     files: dict[str, str] = field(default_factory=dict)
     created_keys: list[Path] = field(default_factory=list)
     reject_samples: list[str] = field(default_factory=list)
+    replaced_demo: bool = False  # the first real ingest started from an empty store, not the demo's
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {"accepted": dict(self.accepted), "rejected": dict(self.rejected)}
@@ -104,7 +105,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     ensure_reference(con, synthetic_drg_weights=batch.source == "demo")
     report(0.1, "Reading, checking, pseudonymising and sealing the files (in a process of their own)")
     staged = _stage_elsewhere(StageRequest(
-        inputs=batch.inputs, live_store=batch.paths.store if batch.paths.store.exists() else None,
+        inputs=batch.inputs, live_store=batch.paths.store if batch.paths.store.exists() and not result.replaced_demo else None,
         keyring=keys.ring, pseudonym_key=keys.pseudonym_key, today=batch.today, run_id=result.run_id))
     result.accepted.update(staged.accepted)
     result.rejected.update(staged.rejected)
@@ -140,7 +141,9 @@ def ingest(
     """Load folder `src` into the store as one transaction. `source` is 'demo' only for the generated demo
     set. `recorder` appends the `ingest` access event, by `actor` (user, role; default the OS account as
     `cli`), before the new store is swapped in; if it raises, nothing is loaded. Dates are checked
-    against `today` (default: the local date)."""
+    against `today` (default: the local date). The first real ingest into a store that holds only the
+    demo starts from an empty store: the demo is replaced, never mixed with real data (`replaced_demo`,
+    and `replaced: demo` in the event)."""
     if source not in ("demo", "real"):
         raise ValueError("source must be 'demo' or 'real'")
     report = progress or (lambda _f, _m: None)
@@ -150,10 +153,12 @@ def ingest(
     with writer_lock(paths):  # keys are read under the lock, so a key rotation cannot interleave
         result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()})
         batch = _Batch(paths, inputs, source, today or date.today())
+        result.replaced_demo = source == "real" and demo_mode(paths)
 
         def record() -> None:
             event = AccessEvent(user=user, role=role, action="ingest", resource="store",
-                                details={"run_id": result.run_id, "source": source, "files": result.files, **result.counts()})
+                                details={"run_id": result.run_id, "source": source, "files": result.files, **result.counts(),
+                                         **({"replaced": "demo"} if result.replaced_demo else {})})
             try:
                 recorder(event)
             except Exception as exc:  # the recorder's contract: it raises when the event is not durable
@@ -161,12 +166,12 @@ def ingest(
                                   "Fix the access log (python manage.py verify-log) and ingest again.") from exc
 
         try:
-            with write_transaction(paths, before_swap=record) as con:
+            with write_transaction(paths, before_swap=record, fresh=result.replaced_demo) as con:
                 _write(con, batch, result, report)
         except BaseException:
             _discard_new_keys(paths, result.created_keys)
             raise
     if source == "real":
-        paths.real_data_marker.touch()
+        paths.real_data_marker.touch(mode=0o600)
     report(1.0, "Done")
     return result

@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from audit import exports
 from queries.sql_files import sql
 from queries.stats import add_wilson, funnel_classify, p_chart
 
@@ -171,19 +172,29 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
 
 
-def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None) -> list[dict[str, Any]]:
-    """Plain rows for scheduled reporting: the group key, then REPORT_FIELDS; null rates stay null."""
+def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None, *,
+                suppress_small_cells: bool = False) -> list[dict[str, Any]]:
+    """Plain rows for scheduled reporting: the group key, then REPORT_FIELDS; null rates stay null.
+
+    With `suppress_small_cells` (audit.exports), the rule is applied to the full summary, before the
+    report's fields are picked: a rate whose numerator or denominator is a count from 1 to 10 is blanked
+    although those counts are not printed, and grouped rows get complementary suppression, since the
+    ungrouped report gives their totals. The rows then end with SUPPRESSED_FLAG."""
     df = summary(con, filters, by, intervals=False)
-    key = [DIMENSION_KEYS[by]] if by else []
-    rows = []
-    for rec in df[key + list(REPORT_FIELDS)].to_dict("records"):
-        rows.append({k: _plain(v) for k, v in rec.items()})
-    return rows
+    fields = ([DIMENSION_KEYS[by]] if by else []) + list(REPORT_FIELDS)
+    if suppress_small_cells and not df.empty:
+        df = exports.suppress_small_cells(
+            df, [c for c in REPORT_FIELDS if c in exports.count_columns(df)],
+            rates={name: (rate.numerator, rate.denominator) for name, rate in RATES.items()}, complementary=by is not None)
+        fields.append(exports.SUPPRESSED_FLAG)
+    return [{k: _plain(v) for k, v in rec.items()} for rec in df[fields].to_dict("records")]
 
 
 def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):

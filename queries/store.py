@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from audit.durable import fsync_path
-from config.paths import Paths
+from config.paths import Paths, private_folder
 from queries import reviewed
 from queries.sql_files import sql, sql_literal
 
@@ -49,6 +49,10 @@ class StoreBusy(TimeoutError):
 # Per reader: a small buffer pool (each session has its own), and no spilling at all: an in-memory DuckDB
 # would otherwise spill to `.tmp` in the working directory.
 READER_SETTINGS = {**DUCKDB_SETTINGS, "memory_limit": "512MB", "temp_directory": ""}
+
+
+class RealStoreMissing(StoreMissing):
+    """The store is missing from a data folder that held real data: no demo is ever built in its place."""
 
 
 class RealDataLoaded(PermissionError):
@@ -145,13 +149,13 @@ _held = threading.local()  # lock files this thread already holds, so nested wri
 def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
     """Serialise writers (ingest, demo, key rotation) across processes and threads; readers never take
     it. Re-entrant within one thread: rotate-key holds it across the keyring change and the re-encryption."""
-    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(paths.data_dir)
     held: set[Path] = _held.__dict__.setdefault("paths", set())
     lock = paths.store_lock.resolve()
     if lock in held:
         yield
         return
-    with open(lock, "a") as fh:
+    with os.fdopen(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as fh:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -185,14 +189,14 @@ def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     con.execute(sql(f"store/{name}").format(path=sql_literal(str(path))))
 
 
-def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path) -> None:
-    """Create `tmp` (0600) as a copy of the store and attach it as `store`.
+def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path, fresh: bool) -> None:
+    """Create `tmp` (0600) as a copy of the store (empty with `fresh`) and attach it as `store`.
 
     A store built by this writer carries a mark (no block of it ever held plaintext), so its bytes are
     copied. Any other store, such as one written before PHI was staged in memory only, may hold plaintext
     in free blocks: its contents are copied instead, into a new file that then carries the mark."""
-    plaintext_free = False
-    if paths.store.exists():
+    plaintext_free, previous = False, paths.store.exists() and not fresh
+    if previous:
         attach(con, "attach_previous", paths.store)
         plaintext_free = con.execute(sql("store/previous_is_plaintext_free")).fetchone()[0]
         if plaintext_free:
@@ -201,16 +205,17 @@ def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path) -> No
                 shutil.copyfileobj(src, dst, 1 << 20)
     attach(con, "attach_copy", tmp)
     os.chmod(tmp, 0o600)  # a new file: before any row is written, it holds only DuckDB's header
-    if paths.store.exists() and not plaintext_free:
+    if previous and not plaintext_free:
         con.execute(sql("store/copy_previous"))
         con.execute(sql("store/detach_previous"))
     con.execute(sql("store/mark_plaintext_free"))
 
 
 @contextmanager
-def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection whose unqualified tables are those of a private copy of the store, inside one
-    transaction.
+def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = None,
+                      fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection whose unqualified tables are those of a private copy of the store (of an empty
+    store with `fresh`: the swap then replaces everything the store held), inside one transaction.
 
     The connection is an in-memory DuckDB with spilling switched off (`temp_directory` empty), the
     copy ATTACHed to it: TEMP tables (an ingest stages plaintext PHI in them) live in this process's
@@ -228,7 +233,7 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
         con = duckdb.connect(":memory:", config={**DUCKDB_SETTINGS, "temp_directory": ""})
         try:
             con.execute(sql("store/writer_settings"))
-            _private_copy(con, paths, tmp)
+            _private_copy(con, paths, tmp, fresh)
             con.execute(sql("schema"))
             con.execute("BEGIN")
             yield con

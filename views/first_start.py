@@ -1,5 +1,7 @@
 """First start: with no store yet, build the synthetic demo data set through the real ingest, showing its
-progress, so `streamlit run dashboard.py` on a fresh checkout opens on a working sign-in page.
+progress, so `streamlit run dashboard.py` on a fresh checkout opens on a working sign-in page. Never in a
+data folder that held real data (its marker REAL_DATA_INGESTED): there the missing store is a problem to
+report (RealStoreMissing), not a reason to build fake data.
 
 One build per process: a session that arrives while another builds waits for it, then finds the store.
 (Two processes starting at once serialise on the store's writer lock; the second simply reloads the
@@ -14,6 +16,7 @@ import streamlit as st
 
 from config import settings
 from data.demo import build_demo
+from queries.store import RealStoreMissing
 from views import session
 from views.text import md
 
@@ -29,6 +32,10 @@ def ensure_store() -> None:
     paths = session.paths()
     if paths.store.exists():
         return
+    if paths.real_data_marker.exists():
+        raise RealStoreMissing(
+            f"The store {paths.store} is missing, but real data was loaded into {paths.data_dir}, so no demo is built "
+            "there. Restore the store from backup (docs/SECURITY.md) or run `python manage.py ingest DIR` again.")
     st.title("Coding audit and compliance")
     st.write("First start: there is no data store yet, so the synthetic demo data set is being built. "
              "It holds fake patients only and takes a few seconds.")

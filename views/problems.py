@@ -14,7 +14,7 @@ import logging
 from audit.log.writer import AccessLogError
 from audit.permissions import Role
 from config.settings import ConfigurationError
-from queries.store import StoreMissing
+from queries.store import RealStoreMissing, StoreMissing
 from views.text import md
 
 log = logging.getLogger("codeaudit.dashboard")
@@ -25,6 +25,9 @@ FOR_ADMINISTRATORS: dict[type[Exception], str] = {
     AccessLogError: ("The access log cannot be written or cannot be trusted right now, so nothing can be recorded "
                      "and no data is shown. Tell your administrator: the dashboard's server log says why, and "
                      "`python manage.py verify-log` checks the log."),
+    RealStoreMissing: ("The data store is missing, although real data was loaded here, so no demo is built in its "
+                       "place. Tell your administrator: restore the store from backup, or `python manage.py ingest "
+                       "DIR` loads the real files again."),
     StoreMissing: ("There is no data store yet. Tell your administrator: `python manage.py ingest DIR` loads one "
                    "(or `python manage.py demo`, the synthetic demo)."),
     ConfigurationError: ("The dashboard cannot run with its current settings or key files. Tell your "

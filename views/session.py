@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -142,26 +142,56 @@ def end_demo() -> None:
     end("sign_out", "real_data_loaded", DEMO_ENDED)
 
 
+class DownloadRefused(RuntimeError):
+    """A download was clicked in a session that has ended (idle, account changed, demo after real data):
+    no event is recorded and no file is produced; the next run signs the session out."""
+
+
+Ending = tuple[Literal["sign_out", "timeout"], str, str]  # action, reason, message
+
+
+def ending(who: SignedIn, guard: SessionGuard, where: Paths, users: UserStore, at: datetime) -> Ending | None:
+    """Why the session of `who` must end at `at`, or None: the idle limit, the end of a demo session once
+    real data is loaded, an account disabled or changed. Reads no session state, so a download producer
+    (in Streamlit's worker thread) can ask it as well as every full run."""
+    try:
+        replace(guard).touch(at)  # a copy: asking is not activity
+    except SessionExpired as exc:
+        return "timeout", "idle", str(exc)
+    if who.method == "demo" and not demo_mode(where):
+        return "sign_out", "real_data_loaded", DEMO_ENDED
+    if who.method == "password":
+        account = users.get_user(who.user)
+        if account is None or account.disabled or parse_role(account.role) != who.role or account.coder_id != who.coder_id:
+            return "sign_out", "account_changed", "Your account was disabled or its role changed; sign in again."
+    return None
+
+
 def enforce_policy() -> None:
     """At every full run of a signed-in session: automatic logoff after the idle limit, sign-out of an
     account that was disabled or changed while the session was open, and the end of a demo session once
-    real data is loaded. (The store connection checks the last one again where the data is read.)"""
+    real data is loaded. (The store connection checks the last one again where the data is read, and
+    download_check() at the moment a download is produced.)"""
     who = signed_in()
     if who is None:
         return
     guard: SessionGuard = st.session_state[_GUARD]
-    try:
-        guard.touch(now())
-    except SessionExpired as exc:
-        end("timeout", "idle", str(exc))
+    if (why := ending(who, guard, paths(), user_store(), now())) is not None:
+        end(*why)
         return
-    if who.method == "demo" and not demo_mode(paths()):
-        end_demo()
-        return
-    if who.method == "password":
-        account = user_store().get_user(who.user)
-        if account is None or account.disabled or parse_role(account.role) != who.role or account.coder_id != who.coder_id:
-            end("sign_out", "account_changed", "Your account was disabled or its role changed; sign in again.")
+    guard.last_activity = now()
+
+
+def download_check() -> Callable[[], None]:
+    """A check for a download producer, which runs later, in a worker thread, without session state: it
+    raises DownloadRefused if the session has ended by then (ending())."""
+    who, guard, where, users = current(), st.session_state[_GUARD], paths(), user_store()
+
+    def check() -> None:
+        if (why := ending(who, guard, where, users, now())) is not None:
+            raise DownloadRefused(f"{why[2]} No file was produced.")
+
+    return check
 
 
 def activity() -> None:

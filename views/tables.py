@@ -27,11 +27,14 @@ _PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "
 _MONEY_HINTS = ("amount", "impact", "overpaid", "underpaid")
 
 
-def logged(build: Callable[[], bytes], event: AccessEvent, log: AccessLog) -> Callable[[], bytes]:
-    """A deferred download producer that records `event` durably and only then builds the file.
-    Runs in Streamlit's worker thread, so it uses only what it captured (no session state)."""
+def logged(build: Callable[[], bytes], event: AccessEvent, log: AccessLog,
+           session_check: Callable[[], None]) -> Callable[[], bytes]:
+    """A deferred download producer that re-checks the session (`session_check`, session.download_check():
+    idle limit, account, demo) at the moment of the click, records `event` durably and only then builds the
+    file. Runs in Streamlit's worker thread, so it uses only what it captured (no session state)."""
 
     def produce() -> bytes:
+        session_check()
         log.append(event)
         return build()
 
@@ -46,12 +49,14 @@ def export_producer(
     log: AccessLog,
     details: dict[str, Any],
     include_small_cells: bool,
+    session_check: Callable[[], None],
     counts: Sequence[str] | None = None,
 ) -> Callable[[], bytes]:
-    """The deferred producer of one aggregate CSV: records the export, then builds the file."""
+    """The deferred producer of one aggregate CSV: re-checks the session, records the export, then builds the file."""
     frame = df.copy()
     event = exports.export_event(who.user, who.role_name, name, len(frame), details, include_small_cells=include_small_cells)
-    return logged(lambda: exports.publishable_csv(frame, include_small_cells=include_small_cells, counts=counts), event, log)
+    return logged(lambda: exports.publishable_csv(frame, include_small_cells=include_small_cells, counts=counts), event, log,
+                  session_check)
 
 
 HEADERS = {"code_dotted": "Code", "dx_codes": "Diagnosis codes", "unspecified_dx": "Unspecified codes",
@@ -104,7 +109,8 @@ def csv_download(df: pd.DataFrame, name: str, *, counts: Sequence[str] | None = 
         st.caption("Counts from 1 to 10 are left blank in the CSV (CMS cell-size rule).")
     producer = export_producer(
         df, name=name, who=who, log=session.access_log(),
-        details={"filters": filters.describe(filters.current())}, include_small_cells=include_small, counts=counts,
+        details={"filters": filters.describe(filters.current())}, include_small_cells=include_small,
+        session_check=session.download_check(), counts=counts,
     )
     st.download_button(
         "Download CSV", data=producer, file_name=f"{name}-{date.today():%Y%m%d}.csv", mime="text/csv",

@@ -9,11 +9,11 @@ WORM bucket) records what the log held at that moment, the way CloudTrail's dige
 from __future__ import annotations
 
 from audit.events import AccessEvent, cli_actor
-from audit.log.files import open_log_key
+from audit.log.files import missing_log, open_log_key
 from audit.log.format import Anchor, Signer, anchor_public_key, utc_now
 from audit.log.identity import identity_of
 from audit.log.verify import VerifyReport, verify
-from audit.log.writer import AccessLog
+from audit.log.writer import AccessLog, AccessLogError
 from config.paths import Paths
 
 
@@ -29,8 +29,11 @@ def issue(paths: Paths) -> Anchor:
     """Verify the whole log, record the anchoring as an access-log event, and return a signed anchor of
     the log's head: that event itself, so the anchor also proves when it was issued and by whom.
 
-    Raises AnchorRefused if the log fails verification, AccessLogError if the event cannot be recorded.
+    Raises AnchorRefused if the log fails verification, AccessLogError if the data folder holds no log
+    (none is started) or the event cannot be recorded.
     """
+    if problem := missing_log(paths):
+        raise AccessLogError(problem)
     report = verify(paths)
     if not report.ok:
         raise AnchorRefused(report)

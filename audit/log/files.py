@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from audit.keys import load_log_key, require
-from config.paths import Paths
+from config.paths import Paths, private_folder
 
 LOG_FILE = "events.jsonl"
 LOCK_FILE = "events.lock"
@@ -24,10 +24,20 @@ def open_log_key(paths: Paths) -> bytes:
     return require(load_log_key(paths.key_dir), "access-log key", paths.key_dir)
 
 
+def missing_log(paths: Paths) -> str | None:
+    """A sentence if the data folder holds no access log (a typo'd or empty folder), else None: commands
+    that check or anchor a log refuse such a folder rather than pass it or start a log in it."""
+    events = paths.log_dir / LOG_FILE
+    if events.is_file() and events.stat().st_size > 0:
+        return None
+    return (f"there is no access log in {paths.data_dir}; check that --data-dir (or CODEAUDIT_DATA_DIR) names "
+            "the data folder whose log you mean")
+
+
 def open_durable(path: Path, flags: int) -> int:
     """Open `path`, creating it 0600 if missing; a new file's directory entry is fsync'ed so that the
     file itself survives a crash, not only its contents."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     try:
         return os.open(path, flags)
     except FileNotFoundError:

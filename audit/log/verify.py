@@ -26,7 +26,7 @@ from audit.log.format import (
     parse_anchor,
     unseal,
 )
-from audit.log.identity import locate, log_identity
+from audit.log.identity import locate, log_identity, orphans
 from config.paths import Paths
 
 # Problem kinds.
@@ -39,6 +39,7 @@ BAD_CHECKPOINT = "bad checkpoint signature"
 BROKEN_CHAIN = "broken chain"
 MISSING_CHECKPOINT = "missing checkpoint"
 REPLACED = "replaced log"
+ORPHANED = "orphaned checkpoints"
 BAD_ANCHOR = "bad anchor"
 UNANCHORED = "anchor not extended"
 
@@ -270,11 +271,33 @@ def verify(paths: Paths, anchor_files: Sequence[Path] = ()) -> VerifyReport:
             f"({log_id}) took its place; restore the data folder's own log from backup, or remove "
             f"{home.displaced} if that log is retired"
         )))
+    known = {folder for folder in (home.folder, home.displaced) if folder is not None}
+    for folder, head in orphans(paths, log_key, known):
+        problems.append(Problem(head.seq if head else 0, ORPHANED, (
+            f"{folder} holds the checkpoints of a log (up to seq {head.seq if head else '?'}) that no data folder "
+            "holds: the log was deleted together with its data folder's claim. Restore that log from backup, "
+            f"or, if it was retired on purpose, move {folder} out of the key folder"
+        )))
     problems.sort(key=lambda p: p.seq)
     return VerifyReport(
         events=verifier.lines, checkpoints=len(stored.records), problems=problems,
         log_id=log_id, checkpoint_folder=home.folder, anchors=len(texts), anchor_key=anchor_key,
     )
+
+
+def fingerprint(paths: Paths) -> tuple[tuple[str, int, int, int], ...]:
+    """What verify() reads, as (path, size, mtime_ns, inode) of every file: the log and every checkpoint
+    folder's files. Any edit, in place or by replacement, changes it, so a cached report keyed on it is
+    never stale (the Access log page)."""
+    files = [paths.log_dir / LOG_FILE, *sorted(paths.checkpoint_dir.rglob("*"))]
+    stats = []
+    for path in files:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        stats.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(stats)
 
 
 def _identity_and_end(fd: int, size: int, signer: Signer) -> tuple[str | None, tuple[int, str] | None]:

@@ -153,7 +153,7 @@ class AccessLog:
         checkpoint = Checkpoint(seq=seq, hash=prev_hash, at=records[-1]["ts"])
         self._checkpoints.write(checkpoint, tail.slot, tail.head)
         if not tail.seq:
-            claim(self._checkpoints.folder, self.paths)
+            claim(self._checkpoints.folder, self.paths, self._log_key)
         self._tail = _Tail(tail.size + len(data), seq, prev_hash, checkpoint, 1 - tail.slot)
         return records
 
@@ -213,7 +213,7 @@ class AccessLog:
         head, slot = self._checkpoints.read_head() if self._checkpoints is not None else (None, 0)
         self._check_against_head(seq, last_hash, head)
         if seq and self._log_id is not None and not home.claimed:
-            folder = adopt(home, self.paths, self._log_id)
+            folder = adopt(home, self.paths, self._log_id, self._log_key)
             self._use_checkpoints(folder)
             self._home = self._log_id, Home(folder, claimed=True)
         return head, slot

@@ -49,3 +49,32 @@ def test_the_export_event_names_the_file_its_rows_scope_and_small_cell_choice():
     assert (event.user, event.role, event.action, event.resource) == ("demo:auditor", "auditor", "export", "csv:coder-scorecards")
     assert event.details == {"filters": {"payer": ["Medicare"]}, "rows": 3, "small_cells": "included"}
     assert export_event("u", "coding_manager", "x", 0, {}, include_small_cells=False).details["small_cells"] == "suppressed"
+
+
+# A full summary: published counts (claims), and a rate whose numerator and denominator are not published.
+SUMMARY = pd.DataFrame({
+    "payer": ["Big", "Mid", "Tiny", "Large"],
+    "claims": [400, 300, 5, 500],
+    "appeals_overturned": [2, 30, 0, 40],
+    "appeals_decided": [3, 60, 0, 80],
+    "appeal_overturn_rate": [2 / 3, 0.5, None, 0.5],
+})
+APPEALS = {"appeal_overturn_rate": ("appeals_overturned", "appeals_decided")}
+
+
+def test_a_rate_whose_numerator_or_denominator_is_small_is_suppressed_too():
+    out = suppress_small_cells(SUMMARY, counts=["claims"], rates=APPEALS)
+    # Big: 400 claims, but its rate 2/3 gives away 2 of 3 appeals; the claims count itself stays.
+    assert pd.isna(out.loc[0, "appeal_overturn_rate"]) and out.loc[0, "claims"] == 400
+    assert out.loc[1, "appeal_overturn_rate"] == 0.5 and out.loc[3, "appeal_overturn_rate"] == 0.5
+    assert list(out[SUPPRESSED_FLAG]) == [True, False, True, False]
+
+
+def test_one_suppressed_row_is_protected_by_a_second_from_the_totals():
+    # Without it, Tiny's 5 claims = the overall total (1,205) minus the other rows.
+    out = suppress_small_cells(SUMMARY, counts=["claims"], complementary=True)
+    assert pd.isna(out.loc[2, "claims"]) and pd.isna(out.loc[1, "claims"])  # Mid: the smallest other row
+    assert list(out["claims"].dropna()) == [400, 500]
+    assert list(out[SUPPRESSED_FLAG]) == [False, True, True, False]
+    single = suppress_small_cells(SUMMARY.iloc[[2]], counts=["claims"], complementary=True)
+    assert pd.isna(single["claims"].iloc[0])  # one row alone: nothing else to suppress

@@ -58,10 +58,13 @@ def test_a_log_key_is_made_for_a_new_log_only(paths):
     assert not (paths.key_dir / LOG_KEY_FILE).exists()
 
 
-def test_checkpoints_alone_are_a_log(paths):
+# Checkpoints live in a folder per log: named by its identity, or (before identities) by a path hash.
+@pytest.mark.parametrize("folder", ["a" * 64, "7d365753ad9a6854"])
+def test_checkpoints_alone_are_a_log(paths, folder):
     paths.key_dir.mkdir(mode=0o700, exist_ok=True)
-    paths.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    (paths.checkpoint_dir / "head").write_bytes(b"x")
+    (paths.checkpoint_dir / folder).mkdir(parents=True)
+    assert not log_exists(paths)  # an empty folder records nothing
+    (paths.checkpoint_dir / folder / "head").write_bytes(b"x")
     assert log_exists(paths)
     with pytest.raises(KeyProblem, match="access-log key"):
         ensure_log_key(paths)

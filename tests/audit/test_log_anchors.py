@@ -164,3 +164,17 @@ def test_anchor_files_that_are_not_files_stop_verify_log_with_one_line(paths, tm
     assert [(p.seq, p.kind) for p in verify(paths, [huge]).problems] == [(0, BAD_ANCHOR)]
     assert support.run_cli("anchor", "--out", str(tmp_path / "no such folder" / "anchor.json")) == 2
     assert "folder you can write to" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("folder", ["typo", "empty"])
+def test_verify_log_anchor_and_export_log_refuse_a_folder_without_a_log_and_create_nothing(paths, tmp_path, capsys, folder):
+    support.write(paths, 2)
+    where = tmp_path / folder
+    if folder == "empty":
+        where.mkdir()
+    for command in (["verify-log"], ["anchor"], ["export-log", "--format", "csv"]):
+        assert support.run_cli(*command, "--data-dir", str(where)) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert f"no access log in {where}" in line and "--data-dir" in line
+    assert where.exists() == (folder == "empty") and not (where / "access_log").exists()
+    assert len(support.lines(paths)) == 2

@@ -3,6 +3,8 @@ writer refuses to continue such a log; checkpoints follow a data folder restored
 log deleted or replaced in place is still caught."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import shutil
 from pathlib import Path
 
@@ -10,9 +12,10 @@ import pytest
 
 from audit.key_checks import ensure_log_key
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE
-from audit.log.files import LOG_FILE
+from audit.log.files import LOG_FILE, open_log_key
+from audit.log.format import checkpoint_key
 from audit.log.identity import DATA_FOLDER_FILE
-from audit.log.verify import MISSING_CHECKPOINT, REPLACED, TRUNCATED, verify
+from audit.log.verify import MISSING_CHECKPOINT, ORPHANED, REPLACED, TRUNCATED, verify
 from audit.log.writer import AccessLog, AccessLogError
 from config.paths import Paths
 from tests.audit import log_support as support
@@ -99,7 +102,7 @@ def test_data_folder_restored_to_another_path_verifies_and_continues(paths, tmp_
     with AccessLog(restored) as log:
         assert log.append(support.event())["seq"] == 11
     assert verify(restored).ok
-    assert (folder / DATA_FOLDER_FILE).read_text() == f"{restored.data_dir.resolve()}\n"
+    assert (folder / DATA_FOLDER_FILE).read_text().splitlines()[0] == str(restored.data_dir.resolve())
 
 
 def test_restored_log_is_still_checked_against_its_own_checkpoints(paths, tmp_path):
@@ -141,3 +144,28 @@ def test_log_replaced_by_another_data_folders_log_is_a_replaced_log(paths, tmp_p
     with AccessLog(paths) as log, pytest.raises(AccessLogError, match="another log's"):
         log.append(support.event())
     assert verify(other).ok
+
+
+@pytest.mark.parametrize("how", ["claim deleted", "claim forged"])
+def test_log_deleted_with_its_data_folder_claim_is_an_orphaned_checkpoint_folder(paths, tmp_path, how):
+    support.write(paths)
+    own = support.checkpoint_folder(paths)
+    (paths.log_dir / LOG_FILE).unlink()
+    if how == "claim deleted":
+        (own / DATA_FOLDER_FILE).unlink()
+    else:  # names another data folder that holds a log, without the key's signature
+        other = Paths(tmp_path / "other", paths.key_dir)
+        support.write(other, 2)
+        (own / DATA_FOLDER_FILE).write_text(f"{other.data_dir.resolve()}\n")
+    [problem] = verify(paths).problems
+    assert problem.kind == ORPHANED and str(own) in problem.detail and "seq 10" in problem.detail
+    assert support.run_cli("verify-log", "--data-dir", str(paths.data_dir)) == 1
+
+
+def test_data_folder_claim_is_signed_and_bound_to_the_log(paths):
+    support.write(paths)
+    folder = support.checkpoint_folder(paths)
+    path, mac = (folder / DATA_FOLDER_FILE).read_text().splitlines()
+    key = checkpoint_key(open_log_key(paths))
+    expected = hmac.new(key, b"data folder\0" + folder.name.encode() + b"\0" + path.encode(), hashlib.sha256).hexdigest()
+    assert (path, mac) == (str(paths.data_dir.resolve()), expected)

@@ -72,7 +72,7 @@ def test_log_written_before_the_split_verifies_then_its_checkpoints_take_the_log
     assert (report.ok, report.events, report.checkpoints) == (True, 13, 6)  # a new day: one more history line
     assert sorted(p.name for p in paths.checkpoint_dir.iterdir()) == [LOG_V1_IDENTITY]
     own = paths.checkpoint_dir / LOG_V1_IDENTITY
-    assert (own / DATA_FOLDER_FILE).read_text() == f"{paths.data_dir.resolve()}\n"
+    assert (own / DATA_FOLDER_FILE).read_text().splitlines()[0] == str(paths.data_dir.resolve())
     history = (support.LOG_V1 / "keys" / "log_checkpoints" / support.LOG_V1_FOLDER / HISTORY_FILE).read_bytes()
     assert (own / HISTORY_FILE).read_bytes().startswith(history)
     assert support.lines(paths)[:12] == (support.LOG_V1 / "data" / "access_log" / "events.jsonl").read_bytes().splitlines(keepends=True)

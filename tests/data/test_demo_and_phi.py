@@ -11,6 +11,7 @@ import pytest
 
 from config.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
+from queries.ingest import IngestError
 from tests.conftest import Recorded
 
 PATTERN_DAY = date(2026, 10, 31)  # the day data/demo.py's docstring dates its patterns for
@@ -115,3 +116,14 @@ def test_kept_raw_files_and_the_store_are_private(demo):
     assert sorted(p.name for p in raw.iterdir()) == ["audit_findings.csv", "claim_codes.csv", "claims.csv", "denials.csv"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in raw.iterdir())
     assert paths.store.stat().st_mode & 0o777 == 0o600
+
+
+def test_keep_raw_refuses_a_folder_that_holds_anything(paths, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir(mode=0o755)
+    raw.chmod(0o755)
+    (raw / "claims.csv").write_text("someone else's file\n")
+    with pytest.raises(IngestError, match="--keep-raw .* is not empty"):
+        build_demo(paths, n_claims=300, recorder=Recorded(), keep_raw=raw)
+    assert (raw / "claims.csv").read_text() == "someone else's file\n" and raw.stat().st_mode & 0o777 == 0o755
+    assert sorted(p.name for p in raw.iterdir()) == ["claims.csv"] and not paths.store.exists()

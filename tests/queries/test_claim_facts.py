@@ -288,7 +288,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
         build_demo(demo, n_claims=3000, recorder=Recorded(), keep_raw=base / "raw")
         shutil.copyfile(demo.store, updated.store)
         change = update_batch(base / "raw", base / "update")
-        result = ingest(base / "update", updated, recorder=Recorded())
+        result = ingest(base / "update", updated, recorder=Recorded(), source="demo")  # an update of the demo, not a first real load
         assert not any(result.rejected.values()), result.reject_samples
         stages = {}
         for name, paths in zip(STAGES, (demo, updated), strict=True):

@@ -61,6 +61,8 @@ def test_bad_input_gets_a_sentence_and_a_nonzero_exit(loaded, tmp_path, write_cs
     assert bad_date.returncode == 2 and "'2025-02-30' is not a date (YYYY-MM-DD)" in bad_date.stderr
     reversed_range = manage("metrics", "--from", "2025-03-01", "--to", "2025-01-01")
     assert reversed_range.returncode == 2 and "after the end date" in reversed_range.stderr
+    typo = manage("metrics", "--data-dir", str(tmp_path / "typo"))
+    assert typo.returncode == 2 and "No store at" in typo.stderr and not (tmp_path / "typo").exists()
     src = tmp_path / "bad"
     write_csv(src, "claims", [{"claim_id": "Z", "facility_id": "F1", "payer": "P", "coder_id": "C1", "encounter_type": "inpatient",
                                "service_date": "2025-01-01", "billed_amount": "1", "ssn": "123-45-6789"}])
@@ -122,3 +124,18 @@ def test_ingest_is_refused_when_its_event_cannot_be_logged(loaded, paths, tmp_pa
     finally:
         con.close()
     assert event["details"]["run_id"] in runs and event["details"]["accepted"]["claims"] == 2
+
+
+def test_everything_a_run_leaves_is_private_whatever_the_umask(paths, tmp_path, write_csv):
+    write_csv(tmp_path / "in", "claims", _claims("P", 2, 1))
+    data = tmp_path / "fresh" / "data"
+    previous = os.umask(0o022)  # a typical login umask: what the commands inherit
+    try:
+        assert manage("ingest", str(tmp_path / "in"), "--json", "--data-dir", str(data)).returncode == 0
+        assert manage("metrics", "--json", "--data-dir", str(data)).returncode == 0
+        assert manage("anchor", "--data-dir", str(data)).returncode == 0
+    finally:
+        os.umask(previous)
+    left = [p for root in (data, paths.key_dir) for p in [root, *root.rglob("*")]]
+    assert any(p.parent.name == "log_checkpoints" for p in left) and (data / "store.duckdb") in left
+    assert {str(p): oct(p.stat().st_mode & 0o777) for p in left if p.stat().st_mode & 0o077} == {}

@@ -22,6 +22,7 @@ import pytest
 import simple_icd_10_cm as icd
 from statsmodels.stats.proportion import proportion_confint
 
+from audit.exports import SUPPRESSED_FLAG
 from audit.keys import load_pseudonym_key
 from config.paths import Paths
 from queries.ingest import ingest
@@ -717,3 +718,10 @@ def test_control_charts_share_one_monthly_query_and_match_the_summary(con):
         assert chart["center"].iloc[0] == pytest.approx(expected[num].sum() / expected[den].sum(), rel=1e-12)
     with pytest.raises(MetricsError, match="No control chart for 'nonsense'"):
         control_charts(con, Filters(), ("code_accuracy", "nonsense"))
+
+
+def test_report_rows_suppressed_from_the_full_summary_are_plain_values(con):
+    rows = report_rows(con, Filters(), "coder", suppress_small_cells=True)
+    assert [list(r) for r in rows] == [["coder_id", *REPORT_FIELDS, SUPPRESSED_FLAG]] * 4
+    assert all(r[SUPPRESSED_FLAG] is True and r["claims"] is None and r["appeal_overturn_rate"] is None for r in rows)
+    assert json.loads(json.dumps(rows)) == rows

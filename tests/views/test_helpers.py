@@ -11,8 +11,10 @@ from audit.key_checks import ensure_log_key
 from audit.log.read import read_events
 from audit.log.writer import AccessLog, AccessLogError
 from audit.permissions import Role
+from audit.session_policy import SessionGuard
+from audit.users import UserStore
 from config.settings import ConfigurationError
-from views import sso
+from views import session, sso
 from views.session import SignedIn
 from views.tables import export_producer
 
@@ -31,7 +33,7 @@ def test_export_is_recorded_before_the_file_is_built(paths):
     ensure_log_key(paths)
     with AccessLog(paths) as log:
         produce = export_producer(GROUPS, name="coder-scorecards", who=WHO, log=log, details={"filters": {}},
-                                  include_small_cells=False)
+                                  include_small_cells=False, session_check=lambda: None)
         assert read_events(paths) == []  # nothing happens until the click
         body = produce().decode()
     (event,) = read_events(paths)
@@ -46,10 +48,47 @@ def test_export_that_cannot_be_recorded_builds_nothing(monkeypatch):
 
     built = []
     monkeypatch.setattr(exports, "publishable_csv", lambda frame, **_: built.append(frame) or b"")
-    produce = export_producer(GROUPS, name="x", who=WHO, log=BrokenLog(), details={}, include_small_cells=True)
+    produce = export_producer(GROUPS, name="x", who=WHO, log=BrokenLog(), details={}, include_small_cells=True,
+                              session_check=lambda: None)
     with pytest.raises(AccessLogError):
         produce()
     assert built == []
+
+
+def _ended_download(paths, who: SignedIn, guard: SessionGuard, users: UserStore) -> None:
+    """The producer of a download clicked now, with the session check download_check() builds."""
+
+    def check() -> None:
+        if (why := session.ending(who, guard, paths, users, datetime.now(UTC))) is not None:
+            raise session.DownloadRefused(why[2])
+
+    with AccessLog(paths) as log:
+        produce = export_producer(GROUPS, name="x", who=who, log=log, details={}, include_small_cells=False,
+                                  session_check=check)
+        with pytest.raises(session.DownloadRefused):
+            produce()
+
+
+@pytest.mark.parametrize("why", ["idle", "demo after real data", "account disabled"])
+def test_download_clicked_after_the_session_ended_records_and_builds_nothing(paths, monkeypatch, why):
+    ensure_log_key(paths)
+    users = UserStore(paths.users_db)
+    users.add_user("mgr", Role.CODING_MANAGER, "correct horse battery", actor="test")
+    who = SignedIn(user="mgr", role=Role.CODING_MANAGER, display="m", method="password")
+    fresh = SessionGuard(last_activity=datetime.now(UTC), idle_timeout=timedelta(minutes=15))
+    assert session.ending(who, fresh, paths, users, datetime.now(UTC)) is None
+    guard = fresh
+    if why == "idle":  # a tab whose timers stopped (a sleeping laptop): no run signed it out
+        guard = SessionGuard(last_activity=datetime.now(UTC) - timedelta(minutes=16), idle_timeout=timedelta(minutes=15))
+    elif why == "demo after real data":
+        who = WHO
+        paths.real_data_marker.touch()
+    else:
+        users.disable_user("mgr", actor="test")
+    built = []
+    monkeypatch.setattr(exports, "publishable_csv", lambda frame, **_: built.append(frame) or b"")
+    _ended_download(paths, who, guard, users)
+    assert built == [] and read_events(paths) == []
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s", "client_id": "c"}

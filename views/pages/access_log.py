@@ -11,7 +11,7 @@ import streamlit as st
 from audit.events import ACTIONS, AccessEvent
 from audit.log.export import export_csv, fhir_bundle
 from audit.log.read import read_events
-from audit.log.verify import verify
+from audit.log.verify import fingerprint, verify
 from audit.permissions import Permission, can, needs_review
 from views import session, tables
 from views.text import md
@@ -22,12 +22,12 @@ _VERIFIED = "access_log.verified"
 
 
 def verification() -> None:
-    """verify() on the whole log, repeated only when the log has grown since this session last checked."""
-    log_file = session.paths().log_dir / "events.jsonl"
-    size = log_file.stat().st_size if log_file.exists() else 0
+    """verify() on the whole log, repeated whenever any file it reads changed since this session last
+    checked (size, mtime or inode of the log and of every checkpoint file: audit.log.verify.fingerprint)."""
+    files = fingerprint(session.paths())
     cached = st.session_state.get(_VERIFIED)
-    if cached is None or cached[0] != size:
-        cached = (size, verify(session.paths()))
+    if cached is None or cached[0] != files:
+        cached = (files, verify(session.paths()))
         st.session_state[_VERIFIED] = cached
     report = cached[1]
     if report.ok:
@@ -51,7 +51,7 @@ def as_rows(events: list[dict]) -> pd.DataFrame:
 def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:
     if not can(who.role, Permission.EXPORT_ACCESS_LOG):
         return
-    log = session.access_log()
+    log, session_check = session.access_log(), session.download_check()
     left, right = st.columns(2)
     for column, fmt, label, mime, build in (
         (left, "csv", "Download CSV", "text/csv", lambda: export_csv(events).encode()),
@@ -61,7 +61,7 @@ def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:
         event = AccessEvent(user=who.user, role=who.role_name, action="export", resource="access_log",
                             details={"format": fmt, "events": len(events), "criteria": criteria})
         extension = "csv" if fmt == "csv" else "json"
-        column.download_button(label, data=tables.logged(build, event, log), file_name=f"access-log.{extension}",
+        column.download_button(label, data=tables.logged(build, event, log, session_check), file_name=f"access-log.{extension}",
                                mime=mime, key=f"access_log.{fmt}", on_click="ignore", icon=":material/download:")
 
 
