@@ -515,10 +515,15 @@ def test_wilson_limits_match_statsmodels(con):
 
 def test_control_chart_and_coder_views_leave_out_groups_without_findings(con):
     chart = control_chart(con, Filters(), "code_accuracy")
-    # Months with code-level findings: 2024-12 (E 0/1), 2025-01 (6/10), 2025-02 (D 0/1); 2025-03 has none.
-    assert chart["period"].tolist() == ["2024-12", "2025-01", "2025-02"]
-    assert chart["rate"].tolist() == pytest.approx([0.0, 0.6, 0.0])
-    assert chart["center"].tolist() == pytest.approx([6 / 12] * 3)        # pooled over the charted months
+    # Months with code-level findings: 2024-12 (E 0/1), 2025-01 (6/10), 2025-02 (D 0/1); 2025-03 has none, so it
+    # is a gap (blank rate), not a 0%. The store's days run from 2024-12-31 to 2025-03-20: the first and last
+    # months are partial and left out of runs.
+    assert chart["period"].tolist() == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    assert chart["rate"].tolist() == pytest.approx([0.0, 0.6, 0.0, math.nan], nan_ok=True)
+    assert chart["empty"].tolist() == [False, False, False, True]
+    assert chart["partial"].tolist() == [True, False, False, True]
+    assert chart["in_runs"].tolist() == [False, True, True, False]
+    assert chart["center"].tolist() == pytest.approx([6 / 12] * 4)        # pooled over the counted months
     funnel = coder_funnel(con, Filters())
     assert funnel["group"].tolist() == ["C1", "C2"]                      # C3 (DRG only) and C4 have no findings
     assert funnel["rate"].tolist() == pytest.approx([3 / 7, 3 / 5])
@@ -707,6 +712,8 @@ def test_control_charts_share_one_monthly_query_and_match_the_summary(con):
     for rate, (num, den) in {"code_accuracy": ("findings_agree", "findings"), "unspecified_rate": ("unspecified_dx", "dx_codes"),
                              "denial_rate": ("denied_claims", "claims")}.items():
         chart = charts[rate].set_index("period")
+        assert chart.index.tolist() == ["2024-12", "2025-01", "2025-02", "2025-03"]  # every month, gaps included
+        chart = chart[chart["totals"] > 0]
         expected = monthly[monthly[den] > 0]
         assert chart.index.tolist() == expected.index.tolist()
         assert chart["successes"].tolist() == expected[num].tolist() and chart["totals"].tolist() == expected[den].tolist()

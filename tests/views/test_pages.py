@@ -113,6 +113,7 @@ def test_overview_shows_every_headline_tile_and_the_trend_charts(app):
     assert sorted(m.label for m in app.metric) == sorted([
         "Code accuracy", "Claim accuracy", "DRG accuracy", "Unspecified code rate", "Invalid code rate",
         "Denial rate", "Denied dollars", "Coding-related denial share", "Appeal overturn rate",
+        "Overpaid (audits)", "Underpaid (audits)",
     ])
     assert all(m.value not in ("", "–") for m in app.metric)
     assert len(app.get("plotly_chart")) == 1

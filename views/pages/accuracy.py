@@ -21,12 +21,13 @@ _CODER, _LAST_ROW = "accuracy.coder", "accuracy.selected_row"
 def trend_section(scope: metrics.Filters, targets: dict) -> None:
     st.subheader("Accuracy by month")
     rate = st.radio("Measure", ACCURACY_RATES, format_func=LABELS.get, key="accuracy.measure", horizontal=True)
-    chart = metrics.control_chart_from(trends.monthly(scope), rate)
-    if chart.empty:
+    chart = trends.p_chart(scope, rate)
+    if not chart["totals"].any():
         st.info(f"Nothing was audited for {LABELS[rate].lower()} in this scope.")
         return
     charts.show(charts.p_chart(chart, f"{LABELS[rate]} by month, with 3-sigma control limits", targets.get(rate)),
                 key="accuracy-pchart")
+    st.caption(charts.P_CHART_CAPTION)
     for signal in p_chart_signals(chart, metrics.RATES[rate].higher_is_better):
         st.warning(f"{signal.period}: {signal.label}, {signal.direction} than usual ({percent(signal.rate)} against "
                    f"{percent(signal.limit)}).")

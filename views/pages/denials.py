@@ -17,7 +17,7 @@ TOP_CARCS = 15
 def over_time(scope: metrics.Filters, targets: dict) -> None:
     st.subheader("Over time")
     monthly = trends.monthly(scope)
-    chart = metrics.control_chart_from(monthly, "denial_rate")
+    chart = trends.p_chart(scope, "denial_rate", monthly)
     left, right = st.columns(2)
     with left:
         charts.show(charts.p_chart(chart, "Denial rate by month (share of claims), with 3-sigma limits",

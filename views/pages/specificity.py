@@ -103,7 +103,7 @@ def render() -> None:
     st.caption(f"{filters.sentence(scope)} · {int(now['dx_codes']):,} diagnosis codes on {int(now['claims']):,} claims.")
     targets = configured()
     kpis.tiles(RATES, kpis.kpi_table(RATES, now, before, targets), now, before, targets)
-    chart = metrics.control_chart_from(trends.monthly(scope), "unspecified_rate")
+    chart = trends.p_chart(scope, "unspecified_rate")
     charts.show(charts.p_chart(chart, f"{LABELS['unspecified_rate']} by month, with 3-sigma control limits",
                                targets["unspecified_rate"]), key="specificity-trend")
     tables.table_and_csv(chart, "unspecified-by-month", "unspecified code rate by month")
