@@ -281,3 +281,46 @@ def payer_denials(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
 
 def appeal_funnel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     return _run(con, "appeal_funnel", filters)
+
+
+# What a claim is, for the denial breakdowns (claim_groups in claim_facts.sql): `by` -> its name for people.
+DENIAL_GROUPS = {"drg": "DRG", "procedure": "principal procedure", "service_line": "service line"}
+# Coding-related reasons so broad that they may say nothing about the coding: 16 (claim lacks information)
+# and 50 (not medically necessary). The coding-related share is shown with and without them.
+BROAD_CODING_CARCS = ("16", "50")
+
+
+def _denial_group(by: str) -> None:
+    if by not in DENIAL_GROUPS:
+        raise MetricsError(f"Cannot break denials down by '{by}': choose one of {', '.join(DENIAL_GROUPS)}.")
+
+
+def denials_by(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> pd.DataFrame:
+    """Claims, denied claims, denial rate and denied dollars per DRG, principal procedure or service line."""
+    _denial_group(by)
+    return _run(con, "denials_by", filters, by=by)
+
+
+def denied_claims(con: duckdb.DuckDBPyConnection, filters: Filters, by: str, value: str,
+                  code_type: str | None = None) -> pd.DataFrame:
+    """The denied claims behind one bar of denials_by (pseudonymous claim keys), at most 5,000."""
+    _denial_group(by)
+    return _run(con, "denied_claims", filters, by=by, value=value, code_type=code_type)
+
+
+def coding_denial_shares(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """The coding-related denial share with every coding-related CARC and without the broad ones, each with
+    its Wilson interval: two rows, `with_broad` True then False."""
+    row = _run(con, "coding_denial_shares", filters, broad=list(BROAD_CODING_CARCS)).iloc[0]
+    frame = pd.DataFrame({
+        "reasons": ["every coding-related CARC", f"without CARC {' and '.join(BROAD_CODING_CARCS)}"],
+        "with_broad": [True, False],
+        "coding_denied_claims": [int(row["coding_denied_claims"]), int(row["specific_coding_denied_claims"])],
+        "denied_claims": [int(row["denied_claims"])] * 2,
+    })
+    return add_wilson(frame, "coding_denied_claims", "denied_claims", prefix="share_")
+
+
+def coding_carcs(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """The CARCs that count as coding-related, each with its denied claims and dollars in scope."""
+    return _run(con, "coding_carcs", filters, broad=list(BROAD_CODING_CARCS))

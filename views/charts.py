@@ -26,8 +26,12 @@ HALF_MONTH = pd.Timedelta(days=15)
 CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: its image download would be an unlogged export
 
 
-def show(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=CONFIG)
+def show(fig: go.Figure, key: str, selectable: bool = False) -> object:
+    """Draw a chart. `selectable`: a click on a bar or point reruns the page, and the returned event's
+    `selection.points` name what was clicked (point_index: its row in the chart's frame)."""
+    if selectable:
+        return st.plotly_chart(fig, key=key, config=CONFIG, on_select="rerun", selection_mode="points")
+    return st.plotly_chart(fig, key=key, config=CONFIG)
 
 
 def warm_up() -> None:
@@ -235,6 +239,17 @@ def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money:
     return fig
 
 
+def _shade_partial(fig: go.Figure, frame: pd.DataFrame, x: str = "month") -> None:
+    """A pale band over each partial month (column `partial`, when present), labelled at its top."""
+    if "partial" not in frame:
+        return
+    for when in months(frame.loc[frame["partial"].astype(bool), x]):
+        fig.add_shape(type="rect", x0=when - HALF_MONTH, x1=when + HALF_MONTH, y0=0, y1=1, xref="x", yref="paper",
+                      fillcolor=palette.LIMIT_FILL, line_width=0, layer="below")
+        fig.add_annotation(x=when, y=1, xref="x", yref="paper", yanchor="bottom", text="partial", showarrow=False,
+                           font=dict(color=palette.NEUTRAL, size=10))
+
+
 def _month_money_bars(frame: pd.DataFrame, column: str) -> go.Bar:
     """Dollars by month; a partial month (column `partial`, when present) drawn pale, its hover saying so."""
     partial = frame["partial"].to_numpy(dtype=bool) if "partial" in frame else np.zeros(len(frame), dtype=bool)
@@ -274,19 +289,25 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
     return _layout(fig, title, 440)
 
 
-def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: str, value_title: str) -> go.Figure:
-    """Bars largest first with the cumulative share as a line on the right axis."""
+def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: str, value_title: str,
+           money: bool = False) -> go.Figure:
+    """Bars largest first (in the frame's order) with the cumulative share as a line on the right axis."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     names = labels(df[category])
-    fig.add_trace(go.Bar(x=names, y=df[value], marker_color=palette.MEASURE, text=df[value],
-                         texttemplate="%{text:,}", textposition="outside", hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    number = "$%{y:,.0f}" if money else "%{y:,}"
+    fig.add_trace(go.Bar(x=names, y=df[value], marker_color=palette.MEASURE, text=df[value], cliponaxis=False,
+                         texttemplate=number.replace("y", "text"), textposition="outside",
+                         hovertemplate=f"%{{x}}: {number}<extra></extra>"))
     fig.add_trace(go.Scatter(x=names, y=df[cumulative], mode="lines+markers", line=dict(color=palette.OTHER),
                              hovertemplate="%{x}: cumulative %{y:.0%}<extra></extra>"), secondary_y=True)
     if len(df):
         fig.add_annotation(x=names[-1], y=float(df[cumulative].iloc[-1]), yref="y2", text="cumulative share",
                            showarrow=False, yshift=14, font=dict(color=palette.OTHER, size=11))
-    fig.update_yaxes(title=value_title, secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title=value_title, secondary_y=False, rangemode="tozero",
+                     range=[0, float(df[value].max()) * 1.15] if len(df) else None,
+                     **(dict(tickprefix="$", tickformat="~s") if money else {}))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
+    fig.update_xaxes(tickangle=-30, automargin=True)
     return _layout(fig, title)
 
 
@@ -308,13 +329,14 @@ def money_by_month(monthly: pd.DataFrame, title: str) -> go.Figure:
     says which is which: end labels collide when the last month is small)."""
     fig = go.Figure()
     x = months(monthly["month"])
-    fig.add_trace(go.Bar(x=x, y=monthly["underpaid"], marker_color=palette.OTHER,
+    fig.add_trace(go.Bar(x=x, y=monthly["underpaid"], marker_color=palette.SECOND,
                          hovertemplate="%{x|%b %Y}: underpaid $%{y:,.0f}<extra></extra>"))
     fig.add_trace(go.Bar(x=x, y=monthly["overpaid"], marker_color=palette.SIGNAL,
                          hovertemplate="%{x|%b %Y}: overpaid $%{y:,.0f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=x, y=monthly["net_impact"], mode="lines+markers",
                              line=dict(color=palette.NEUTRAL, width=2), hovertemplate="%{x|%b %Y}: net $%{y:,.0f}<extra></extra>"))
     fig.update_layout(barmode="relative")
+    _shade_partial(fig, monthly)
     fig.update_yaxes(tickprefix="$", tickformat="~s", zeroline=True, zerolinecolor=palette.NEUTRAL)
     fig.update_xaxes(**month_axis(monthly["month"]))
     return _layout(fig, title)
@@ -397,6 +419,7 @@ def stacked_area(df: pd.DataFrame, x: str, parts: Sequence[tuple[str, str, str]]
             mid = running[-1] + float(df[column].iloc[-1]) / 2
             _end_label(fig, mid, name, color)
         running = running + df[column].to_numpy()
+    _shade_partial(fig, df, x)
     fig.update_xaxes(**month_axis(df[x]))
     return _layout(fig, title)
 

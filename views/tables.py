@@ -20,6 +20,7 @@ from audit.events import AccessEvent
 from audit.log.writer import AccessLog
 from audit.permissions import Permission, can
 from queries.metrics import LABELS
+from queries.words import in_words
 from views import filters, session
 
 _PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "upper95", "lower998", "upper998",
@@ -55,7 +56,10 @@ def export_producer(
 
 
 HEADERS = {"code_dotted": "Code", "dx_codes": "Diagnosis codes", "unspecified_dx": "Unspecified codes",
-           "invalid_dx": "Invalid codes", "coder_id": "Coder", "facility_id": "Facility", "carc": "CARC"}
+           "invalid_dx": "Invalid codes", "coder_id": "Coder", "facility_id": "Facility", "carc": "CARC",
+           "carcs": "CARCs", "drg": "DRG", "procedure_code": "Principal procedure", "review_id": "Review",
+           "auditor_id": "Auditor", "ucl": "Upper limit", "lcl": "Lower limit", "in_runs": "Counted in runs",
+           "p_value": "Change p-value", "grp": "Group", "broad": "Broad reason"}
 
 
 def pretty(column: str) -> str:
@@ -68,22 +72,55 @@ def pretty(column: str) -> str:
     return LABELS.get(column) or column.replace("_", " ").capitalize()
 
 
+def _kind(column: str, dtype: Any) -> str:
+    """How a column is shown: date, text, money, percent or number."""
+    if is_datetime64_any_dtype(dtype):
+        return "date"
+    if is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
+        return "text"
+    if any(hint in column for hint in _MONEY_HINTS):
+        return "money"
+    if not is_integer_dtype(dtype) and any(hint in column for hint in _PERCENT_HINTS):
+        return "percent"
+    return "number"
+
+
+def _as_text(kind: str, value: Any) -> str:
+    """A number as its column shows it, for a column holding blanks ('–'; a table would print 'None')."""
+    if pd.isna(value):
+        return "–"
+    if kind == "money":
+        return f"${value:,.2f}"
+    if kind == "percent":
+        return f"{value * 100:.2f}%"
+    return f"{value:,}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def displayed(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a table shows it: stored codes in words (queries.words), and numeric columns that hold a
+    blank (a rate with nothing counted) as text with a dash, never 'None'."""
+    shown = in_words(df)
+    for column in shown.columns:
+        dtype = shown[column].dtype
+        if is_numeric_dtype(dtype) and not is_bool_dtype(dtype) and shown[column].isna().any():
+            kind = _kind(str(column), dtype)
+            shown[column] = shown[column].map(lambda v, k=kind: _as_text(k, v))
+    return shown
+
+
 def column_config(df: pd.DataFrame) -> dict[str, Any]:
     """Readable headers, percentages for proportions, dollars for amounts, separators for counts."""
     config: dict[str, Any] = {}
+    formats = {"money": "dollar", "percent": "percent", "number": "localized"}
     for column in df.columns:
         label = pretty(str(column))
-        dtype = df[column].dtype
-        if is_datetime64_any_dtype(dtype):
+        kind = _kind(str(column), df[column].dtype)
+        if kind == "date":
             config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        elif is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
+        elif kind == "text":
             config[column] = st.column_config.Column(label)
-        elif any(hint in str(column) for hint in _MONEY_HINTS):
-            config[column] = st.column_config.NumberColumn(label, format="dollar")
-        elif not is_integer_dtype(dtype) and any(hint in str(column) for hint in _PERCENT_HINTS):
-            config[column] = st.column_config.NumberColumn(label, format="percent")
         else:
-            config[column] = st.column_config.NumberColumn(label, format="localized")
+            config[column] = st.column_config.NumberColumn(label, format=formats[kind])
     return config
 
 
@@ -103,7 +140,7 @@ def csv_download(df: pd.DataFrame, name: str, *, counts: Sequence[str] | None = 
     else:
         st.caption("Counts from 1 to 10 are left blank in the CSV (CMS cell-size rule).")
     producer = export_producer(
-        df, name=name, who=who, log=session.access_log(),
+        in_words(df), name=name, who=who, log=session.access_log(),
         details={"filters": filters.describe(filters.current())}, include_small_cells=include_small, counts=counts,
     )
     st.download_button(
@@ -118,5 +155,11 @@ def table_and_csv(df: pd.DataFrame, name: str, title: str, *, counts: Sequence[s
     sending its tables to the browser, and the toggle reruns this fragment alone."""
     session.activity()
     if st.toggle(f"Table and CSV: {title}", key=f"table.{name}"):
-        st.dataframe(df, hide_index=True, column_config=column_config(df))
+        grid(df)
         csv_download(df, name, counts=counts)
+
+
+def grid(df: pd.DataFrame, **options: Any) -> Any:
+    """A table as people read it (`displayed`), with readable headers and formats."""
+    shown = displayed(df)
+    return st.dataframe(shown, hide_index=True, column_config=column_config(shown), **options)
