@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "CODEAUDIT_"
 TARGET_PREFIX = PREFIX + "TARGET_"
@@ -61,6 +62,12 @@ IDLE_MINUTES = WholeNumber(PREFIX + "IDLE_MINUTES", 15, 1, 60)
 LOCKOUT_ATTEMPTS = WholeNumber(PREFIX + "LOCKOUT_ATTEMPTS", 5, 1, 10)
 LOCKOUT_MINUTES = WholeNumber(PREFIX + "LOCKOUT_MINUTES", 15, 1, 24 * 60)
 DEMO_CLAIMS = WholeNumber(PREFIX + "DEMO_CLAIMS", 20_000, 100, 2_000_000)
+# The month the fiscal year starts in (10: October, as the federal fiscal year and the ICD-10 code sets).
+FISCAL_YEAR_START = WholeNumber(PREFIX + "FISCAL_YEAR_START", 10, 1, 12)
+# Working hours (Monday to Friday, in CODEAUDIT_TIMEZONE) for the access-log report of access outside them.
+WORKDAY_START_HOUR = WholeNumber(PREFIX + "WORKDAY_START_HOUR", 7, 0, 23)
+WORKDAY_END_HOUR = WholeNumber(PREFIX + "WORKDAY_END_HOUR", 19, 1, 24)
+TIMEZONE = PREFIX + "TIMEZONE"
 DATA_DIR = PREFIX + "DATA_DIR"
 KEY_DIR = PREFIX + "KEY_DIR"
 DATA_KEYS = PREFIX + "DATA_KEYS"
@@ -78,6 +85,9 @@ class Settings:
     lockout_attempts: int
     lockout_minutes: int
     demo_claims: int
+    fiscal_year_start: int
+    workday_hours: tuple[int, int]
+    timezone: str
     # Overrides of metric targets, by metric name as written after CODEAUDIT_TARGET_ (lower case):
     # (proportion, variable). Which metrics exist is checked by queries/targets.py.
     target_overrides: Mapping[str, tuple[float, str]]
@@ -124,6 +134,24 @@ def _sso_roles(env: Mapping[str, str]) -> Mapping[str, str] | None:
     return {str(k): v for k, v in mapping.items()}
 
 
+def _timezone(env: Mapping[str, str]) -> str:
+    name = env.get(TIMEZONE, "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigurationError(f"{TIMEZONE} is {name!r}; set it to a time zone name such as America/Chicago, "
+                                 "or unset it for UTC.") from None
+    return name
+
+
+def _workday(env: Mapping[str, str]) -> tuple[int, int]:
+    start, end = WORKDAY_START_HOUR.read(env), WORKDAY_END_HOUR.read(env)
+    if start >= end:
+        raise ConfigurationError(f"{WORKDAY_START_HOUR.variable} ({start}) must be before {WORKDAY_END_HOUR.variable} "
+                                 f"({end}); working hours run from the first to the second.")
+    return start, end
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings as the environment gives them now (`environ` stands in for os.environ in tests)."""
     env = os.environ if environ is None else environ
@@ -138,6 +166,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         lockout_attempts=LOCKOUT_ATTEMPTS.read(env),
         lockout_minutes=LOCKOUT_MINUTES.read(env),
         demo_claims=DEMO_CLAIMS.read(env),
+        fiscal_year_start=FISCAL_YEAR_START.read(env),
+        workday_hours=_workday(env),
+        timezone=_timezone(env),
         target_overrides=targets,
         sso_roles=_sso_roles(env),
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},

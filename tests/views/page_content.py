@@ -36,7 +36,9 @@ PAGES: dict[Page, Content] = {
     Page.AUDIT_SAMPLING: Content(texts=("The sampling frame the filters select now",)),
     Page.RECORD_REVIEW: Content(sections=("Reveal patient identifiers for a claim",),
                                 inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
-    Page.ACCESS_LOG: Content(tables=1, inputs=("Days (UTC)", "User", "Action", "Claim key"), texts=("Log verified",)),
+    Page.ACCESS_LOG: Content(sections=("Break-glass reveals awaiting review", "Events", "Reports"), tables=1,
+                             inputs=("Days (UTC)", "User (part of a name)", "Users", "Action", "Claim key"),
+                             texts=("Log verified",)),
     Page.ADMIN: Content(sections=("Accounts", "Keys"), tables=1, inputs=("Username", "Role", "Initial password")),
 }
 # Pages with the claim filters in the sidebar.

@@ -264,19 +264,37 @@ def test_break_glass_without_justification_is_refused_and_recorded(app, demo_env
     assert (event["outcome"], event["details"]["break_glass"]) == ("denied", True)
 
 
-def test_compliance_officer_sees_the_verified_log_and_break_glass_to_review(app, demo_env, claim_key):
-    auditor = AppTest.from_file(app._script_path, default_timeout=60).run()
-    sign_in(auditor, Role.AUDITOR)
+def test_compliance_officer_reviews_a_break_glass_reveal_and_the_warning_clears(own_demo):
+    con = connect_read_only(own_demo)
+    try:
+        key = con.execute("SELECT claim_key FROM claims ORDER BY claim_key LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    auditor = sign_in(open_app(), Role.AUDITOR)
     auditor.switch_page(page_file(Page.RECORD_REVIEW)).run()
     auditor.toggle(key="reveal.break_glass").set_value(True).run()
-    reveal(auditor, claim_key, [PhiField.PATIENT_NAME], PurposeOfUse.ETREAT, "patient transferred, chart needed now")
+    reveal(auditor, key, [PhiField.PATIENT_NAME], PurposeOfUse.ETREAT, "patient transferred, chart needed now")
     assert auditor.table
-    sign_in(app, Role.COMPLIANCE_OFFICER)
+    app = sign_in(open_app(), Role.COMPLIANCE_OFFICER)
     app.switch_page(page_file(Page.ACCESS_LOG)).run()
     no_exception(app)
     assert app.success[0].value.startswith("Log verified")
-    assert any("break-glass" in w.value for w in app.warning)
+    assert [w.value for w in app.warning if "break-glass" in w.value] == [
+        "1 break-glass reveal(s) need review by a compliance officer other than the person who used it."]
     assert len(app.dataframe[0].value) >= 3
+    assert "Revealed patient identifiers" in set(app.dataframe[0].value["Action"])  # actions in words
+    [b for b in app.button if b.label == "Mark reviewed"][0].click().run()
+    assert [e.value for e in app.error] == [md("Write a review note: what you checked and what you concluded.")]
+    [t for t in app.text_area if t.label == "Review note"][0].input("Called the ward: the transfer was real.")
+    [b for b in app.button if b.label == "Mark reviewed"][0].click().run()
+    no_exception(app)
+    assert not [w for w in app.warning if "break-glass" in w.value]
+    assert any("marked reviewed" in s.value for s in app.success)
+    assert "Every break-glass reveal has been reviewed." in [s.value for s in app.success]
+    (review,) = read_events(own_demo, action="break_glass_review")
+    (reveal_event,) = read_events(own_demo, action="phi_reveal", user="demo:auditor")
+    assert (review["user"], review["details"]["reviewed_seq"], review["justification"]) == (
+        "demo:compliance_officer", reveal_event["seq"], "Called the ward: the transfer was real.")
 
 
 SSO = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
