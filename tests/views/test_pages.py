@@ -36,7 +36,9 @@ def titles(app: AppTest) -> list[str]:
 
 
 def no_exception(app: AppTest) -> None:
+    """No exception, neither Streamlit's box nor our own message for an unexpected one (views.problems)."""
     assert not app.exception, [e.message for e in app.exception]
+    assert not [e.value for e in app.error if problems.UNEXPECTED in e.value]
 
 
 def input_labels(app: AppTest) -> list[str]:
