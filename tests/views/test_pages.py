@@ -181,6 +181,21 @@ def test_admin_sees_no_claim_filters_and_account_changes_are_recorded(app, demo_
     assert event["resource"] == "user:new.auditor"
 
 
+def test_a_failed_add_account_keeps_what_was_entered(app, demo_env):
+    sign_in(app, Role.ADMIN)
+    app.text_input(key="admin.add.username").input("kept.name")
+    app.selectbox(key="admin.add.role").set_value(Role.CODING_MANAGER)
+    app.text_input(key="admin.add.password").input("short")
+    [b for b in app.button if b.label == "Add account"][0].click().run()
+    assert app.error  # the password is too short: one sentence
+    assert app.text_input(key="admin.add.username").value == "kept.name"
+    assert app.selectbox(key="admin.add.role").value == Role.CODING_MANAGER
+    app.text_input(key="admin.add.password").input("a long enough passphrase").run()
+    [b for b in app.button if b.label == "Add account"][0].click().run()
+    assert any(md("kept.name") in s.value for s in app.success)
+    assert app.text_input(key="admin.add.username").value == ""  # a done change clears the form
+
+
 def test_local_account_sign_in_and_refusal_are_recorded(app, demo_env):
     UserStore(demo_env.users_db).add_user("casey.manager", Role.CODING_MANAGER, "a long enough passphrase", actor="test")
     app.text_input(key="signin.username").input("casey.manager")
