@@ -46,13 +46,17 @@ def export_producer(
     who: session.SignedIn,
     log: AccessLog,
     details: dict[str, Any],
-    include_small_cells: bool,
+    purpose: exports.ExportPurpose | str,
+    include_small_cells: bool = False,
     counts: Sequence[str] | None = None,
 ) -> Callable[[], bytes]:
-    """The deferred producer of one aggregate CSV: records the export, then builds the file."""
+    """The deferred producer of one aggregate CSV for `purpose`: records the export (with its purpose and whether
+    small cells were included), then builds the file, blanking small cells where audit/exports.py says so."""
     frame = df.copy()
-    event = exports.export_event(who.user, who.role_name, name, len(frame), details, include_small_cells=include_small_cells)
-    return logged(lambda: exports.publishable_csv(frame, include_small_cells=include_small_cells, counts=counts), event, log)
+    included = not exports.suppresses(who.role, purpose, include_small_cells)
+    event = exports.export_event(who.user, who.role_name, name, len(frame), details, include_small_cells=included,
+                                 purpose=purpose)
+    return logged(lambda: exports.publishable_csv(frame, include_small_cells=included, counts=counts), event, log)
 
 
 HEADERS = {"code_dotted": "Code", "dx_codes": "Diagnosis codes", "unspecified_dx": "Unspecified codes",
@@ -125,27 +129,34 @@ def column_config(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def csv_download(df: pd.DataFrame, name: str, *, counts: Sequence[str] | None = None) -> None:
-    """A CSV download of an aggregate, if the role may export: counts 1-10 suppressed unless the role may
-    publish them and the user ticks the box. `name` must be unique on the page."""
+    """A CSV download of an aggregate, if the role may export. The user says where the file goes: inside the
+    organisation it carries the numbers shown on screen; leaving it, counts 1-10 are blanked unless the role
+    may publish them and the user ticks the box (audit/exports.py). `name` must be unique on the page."""
     who = session.current()
     if not can(who.role, Permission.EXPORT_AGGREGATE_CSV):
         return
+    purpose = st.radio("This CSV is for", list(exports.ExportPurpose), index=None, key=f"purpose.{name}",
+                       format_func=exports.PURPOSE_LABELS.get, horizontal=True,
+                       help="Counts from 1 to 10 are left blank in a file that leaves the organisation (CMS cell-size "
+                            "rule); inside it, the file holds what this page shows. The purpose is recorded with the export.")
     include_small = False
-    if can(who.role, Permission.EXPORT_SMALL_CELLS):
-        include_small = st.checkbox(
-            "Include counts from 1 to 10 in the CSV", key=f"small.{name}",
-            help="Counts from 1 to 10 are left blank by default (CMS cell-size rule). Include them only for a use "
-                 "that allows it, such as a sample report to the organisation that was audited.",
-        )
-    else:
-        st.caption("Counts from 1 to 10 are left blank in the CSV (CMS cell-size rule).")
+    if purpose is exports.ExportPurpose.EXTERNAL:
+        if can(who.role, Permission.EXPORT_SMALL_CELLS):
+            include_small = st.checkbox(
+                "Include counts from 1 to 10 in the CSV", key=f"small.{name}",
+                help="Include them only for a use that allows it, such as a sample report to the organisation that "
+                     "was audited.")
+        else:
+            st.caption("Counts from 1 to 10 are left blank in this CSV (CMS cell-size rule).")
     producer = export_producer(
         in_words(df), name=name, who=who, log=session.access_log(),
-        details={"filters": filters.describe(filters.current())}, include_small_cells=include_small, counts=counts,
+        details={"filters": filters.describe(filters.current())}, purpose=purpose or exports.ExportPurpose.EXTERNAL,
+        include_small_cells=include_small, counts=counts,
     )
     st.download_button(
         "Download CSV", data=producer, file_name=f"{name}-{date.today():%Y%m%d}.csv", mime="text/csv",
-        key=f"csv.{name}", on_click="ignore", icon=":material/download:",
+        key=f"csv.{name}", on_click="ignore", icon=":material/download:", disabled=purpose is None,
+        help=None if purpose else "Say first where the file goes.",
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
+from audit.exports import ExportPurpose
 from audit.log.read import read_events
 from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
 from audit.users import UserStore
@@ -158,11 +159,16 @@ def test_tables_open_on_request_and_only_some_roles_may_include_small_cells(app)
     assert not app.dataframe
     app.toggle(key="table.overview-kpis").set_value(True).run()
     assert len(app.dataframe) == 1
+    assert app.radio(key="purpose.overview-kpis").value is None  # the user says where the file goes, each time
+    app.radio(key="purpose.overview-kpis").set_value(ExportPurpose.EXTERNAL).run()
     assert not [c for c in app.checkbox if c.key.startswith("small.")]
     assert any("CMS cell-size rule" in c.value for c in app.caption)
     other = AppTest.from_file(app._script_path, default_timeout=60).run()
     sign_in(other, Role.COMPLIANCE_OFFICER)
     other.toggle(key="table.overview-kpis").set_value(True).run()
+    other.radio(key="purpose.overview-kpis").set_value(ExportPurpose.INTERNAL).run()
+    assert not [c for c in other.checkbox if c.key.startswith("small.")]  # nothing to suppress inside
+    other.radio(key="purpose.overview-kpis").set_value(ExportPurpose.EXTERNAL).run()
     assert [c.key for c in other.checkbox if c.key.startswith("small.")] == ["small.overview-kpis"]
 
 
