@@ -28,6 +28,17 @@ def sign_in(app: AppTest, role: Role) -> AppTest:
     return app.button(key=f"demo.{role.value}").click().run()
 
 
+def unescaped(markdown: str) -> str:
+    """Text shown through views.text.md, as the reader sees it."""
+    return markdown.replace("\\", "").replace("\u2060", "")
+
+
+def set_dates(app: AppTest, first: date, last: date) -> AppTest:
+    """Type the service dates into the sidebar, the start first (an end before the start would be refused)."""
+    app.text_input(key="flt.from").input(first.isoformat()).run()
+    return app.text_input(key="flt.to").input(last.isoformat()).run()
+
+
 def page_file(page: Page) -> str:
     return f"views/pages/{page.value}.py"
 
@@ -130,6 +141,29 @@ def test_page_views_are_recorded_with_the_filters(app, demo_env):
     assert views[0]["details"]["filters"]["payer"] == ["Medicare"]
     assert views[0]["resource"] == "page:overview"
     assert "payer" not in views[1]["details"]["filters"]
+
+
+def test_dates_typed_in_common_forms_are_used_and_others_refused_in_a_sentence(app, demo_env):
+    sign_in(app, Role.COMPLIANCE_OFFICER)
+    last = date.fromisoformat(app.text_input(key="flt.to").value)
+    first = last - timedelta(days=40)
+    app.text_input(key="flt.from").input(f"{first:%Y/%m/%d}").run()  # 2026/09/30 style
+    assert not app.sidebar.error
+    assert app.selectbox(key="flt.period").value == "Custom dates"
+    assert app.text_input(key="flt.from").value == first.isoformat()
+    assert f"Service dates {first:%Y-%m-%d} to {last:%Y-%m-%d}" in " ".join(c.value for c in app.caption)
+    app.text_input(key="flt.to").input(f"{last:%d}/{last:%m}/{last:%Y}").run()  # day first: ambiguous, refused
+    if last.day > 12:
+        assert "looks like day/month/year" in unescaped(app.sidebar.error[0].value)
+        assert f"Service dates {first:%Y-%m-%d} to {last:%Y-%m-%d}" in " ".join(c.value for c in app.caption)  # kept
+    app.text_input(key="flt.to").input("sometime").run()
+    assert "'sometime' is not a date: type it as 2026-09-30" in unescaped(app.sidebar.error[0].value)
+    assert f"The dates in use are still {first:%Y-%m-%d} to {last:%Y-%m-%d}." in unescaped(app.sidebar.error[0].value)
+    app.selectbox(key="flt.period").set_value("Last quarter").run()
+    assert not app.sidebar.error
+    start, end = date.fromisoformat(app.text_input(key="flt.from").value), date.fromisoformat(app.text_input(key="flt.to").value)
+    assert start.day == 1 and start.month in (1, 4, 7, 10) and (end + timedelta(days=1)).day == 1 and end < last
+    no_exception(app)
 
 
 def test_filters_survive_page_changes(app):
@@ -357,7 +391,7 @@ def test_specificity_lists_an_unspecified_code_that_has_no_more_specific_alterna
     assert isinstance(day, date)
     sign_in(app, Role.CODING_MANAGER)
     app.multiselect(key="flt.coder").set_value([coder]).run()
-    app.date_input(key="flt.dates").set_value((day, day)).run()
+    set_dates(app, day, day)
     app.switch_page(page_file(Page.SPECIFICITY)).run()
     no_exception(app)
     top = next(table.value for table in app.dataframe if "examples" in table.value.columns)
