@@ -89,7 +89,7 @@ def money_tile(now: pd.Series, before: pd.Series | None) -> None:
     delta = None
     if before is not None:
         difference = money(now["denied_amount"] - before["denied_amount"])
-        delta = difference if difference.startswith("-") else f"+{difference}"
+        delta = difference if difference.startswith("-") or difference == "$0" else f"+{difference}"
     st.metric(LABELS["denied_amount"], money(now["denied_amount"]), delta, delta_color="off", delta_arrow="off", border=True,
               help="Dollars denied on CO, OA and PI adjustments of claims in scope (patient responsibility is not a denial).")
     st.caption(md(volume_sentence(now, before)))  # dollar signs would otherwise start Markdown math

@@ -46,7 +46,11 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def money(value: float) -> str:
-    return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+    """Dollars, the sign before the dollar sign: -32309 -> '-$32,309' (never '$-32,309'); a value that rounds
+    to zero has no sign."""
+    size = abs(value)
+    shown = f"${size / 1e6:,.2f}M" if size >= 1e6 else f"${size:,.0f}"
+    return f"-{shown}" if value < 0 and shown != "$0" else shown
 
 
 def points(change: float) -> str:

@@ -88,8 +88,9 @@ def _bar_label(by: str, row: pd.Series) -> str:
 
 def by_claim_kind(scope: metrics.Filters) -> None:
     st.subheader("By DRG, procedure and service line")
+    # Opens on service line: every denied claim has one, while DRGs cover audited inpatient claims only (for now).
     by = st.radio("Break down by", list(DENIAL_GROUPS), format_func=lambda key: DENIAL_GROUPS[key][:1].upper() + DENIAL_GROUPS[key][1:],
-                  key=_GROUP, horizontal=True)
+                  key=_GROUP, horizontal=True, index=list(DENIAL_GROUPS).index("service_line"))
     groups = session.query(metrics.denials_by, scope, by)
     denied = groups[groups["denied_claims"] > 0].head(TOP_GROUPS).reset_index(drop=True)
     if denied.empty:
