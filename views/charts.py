@@ -234,8 +234,9 @@ def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money:
         height=300 * rows, showlegend=False, margin=dict(l=10, r=70, t=40, b=10), font=FONT, hovermode="closest",
         annotations=annotations, **layout,
     ))
-    if panels:  # the first panel's axes are x and y; its partial month is an open circle, as the caption says
+    if panels:  # the first panel's axes are x and y; its partial month is an open circle marked 'partial', as the caption says
         _label_lines(fig, panels[0][1], panels[0][2], compact=True)
+        _mark_partial(fig, panels[0][1])
     return fig
 
 
