@@ -29,3 +29,5 @@ except RealDataLoaded:  # a demo session met real data where it reads, before re
     st.rerun()
 except (ConfigurationError, MetricsError, StoreMissing, AccessLogError) as problem:
     st.error(problems.shown(problem, session.role()))
+except Exception as problem:  # noqa: BLE001 - anything else: our own sentence, never Streamlit's box or its links
+    st.error(problems.unexpected(problem))

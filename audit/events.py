@@ -9,7 +9,7 @@ from typing import Any
 # Actions recorded in the access log. Keep this list in step with docs/SECURITY.md.
 ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "timeout",
-    "page_view", "phi_reveal", "export",
+    "page_view", "phi_reveal", "break_glass_review", "export",
     "user_add", "user_disable", "user_reset_password", "user_unlock",
     "key_rotate", "ingest", "anchor",
     "sample_draw", "sample_complete", "review_complete", "review_correct", "rebuttal", "rebuttal_decision",

@@ -1,20 +1,25 @@
 """What an aggregate may carry when it leaves as a file, and the access-log event that records it.
 
-- Small cells: counts from 1 to 10 are not published (the CMS cell-size rule). In a row holding one,
-  every number is blanked, since a rate, interval or amount beside a small count can give it away;
-  labels stay, zero is published, and a flag column tells a blank from a missing value. A rate whose
-  numerator or denominator is a small count is blanked even when those counts are not published, and a
-  lone suppressed row that totals would give back gets a second one (complementary suppression). Which roles may
-  export small cells is decided in audit/permissions.py (`export_small_cells`).
+- Small cells: counts from 1 to 10 are not published (the CMS cell-size rule) in data that leaves the
+  organisation. Whether a file is blanked depends on its purpose, which the user states for every file
+  (`ExportPurpose`, `suppresses`): a file for use inside the organisation carries the numbers the role
+  already sees on screen; a file that leaves it (a report to a payer, a regulator, the public) has them
+  blanked, unless the role may publish small cells (audit/permissions.py, `export_small_cells`) and the
+  user asks for them. In a row holding a small count every number is blanked, since a rate, interval or
+  amount beside it can give it away; labels stay, zero is published, and a flag column tells a blank
+  from a missing value. A rate whose numerator or denominator is a small count is blanked even when those
+  counts are not published, and a lone suppressed row that totals would give back gets a second one
+  (complementary suppression).
 - The file: CSV in which text a spreadsheet would run as a formula is quoted (CSV injection).
-- The record: one `export` event per file, naming what was exported, how many rows, under which scope
-  and whether small cells were included; it is written before the file is built.
+- The record: one `export` event per file, naming what was exported, how many rows, under which scope,
+  for which purpose and whether small cells were included; it is written before the file is built.
 
 Used by the dashboard's downloads (views/tables.py); never imports streamlit.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -22,9 +27,31 @@ from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
 
 from audit.events import AccessEvent
 from audit.log.export import spreadsheet_safe
+from audit.permissions import Permission, Role, can
 
 SMALL_CELL_MAX = 10
 SUPPRESSED_FLAG = "small_cells_suppressed"
+
+
+class ExportPurpose(StrEnum):
+    """Where an exported file goes, stated by the user for each file and recorded with it."""
+
+    INTERNAL = "internal"   # stays in the organisation: the same numbers the role sees on screen
+    EXTERNAL = "external"   # leaves it: a report to a payer, a regulator, the public
+
+
+PURPOSE_LABELS = {
+    ExportPurpose.INTERNAL: "Use inside the organisation",
+    ExportPurpose.EXTERNAL: "A report that leaves the organisation",
+}
+
+
+def suppresses(role: Role | str | None, purpose: ExportPurpose | str, include_small_cells: bool = False) -> bool:
+    """Whether a file for `purpose` has its small cells blanked: never inside the organisation (the role sees
+    the numbers on screen); outside it always, unless the role may publish small cells and asked for them."""
+    if ExportPurpose(purpose) is ExportPurpose.INTERNAL:
+        return False
+    return not (include_small_cells and can(role, Permission.EXPORT_SMALL_CELLS))
 
 
 def count_columns(df: pd.DataFrame) -> list[str]:
@@ -82,9 +109,11 @@ def publishable_csv(df: pd.DataFrame, *, include_small_cells: bool, counts: Sequ
 
 
 def export_event(user: str, role: str, name: str, rows: int, details: Mapping[str, Any],
-                 *, include_small_cells: bool) -> AccessEvent:
-    """The `export` event for one aggregate file called `name` (resource `csv:<name>`)."""
+                 *, include_small_cells: bool, purpose: ExportPurpose | str | None = None) -> AccessEvent:
+    """The `export` event for one aggregate file called `name` (resource `csv:<name>`), with its purpose when
+    the user stated one (the command line's reports do not)."""
+    extra = {"purpose": str(ExportPurpose(purpose))} if purpose is not None else {}
     return AccessEvent(
         user=user, role=role, action="export", resource=f"csv:{name}",
-        details={**details, "rows": rows, "small_cells": "included" if include_small_cells else "suppressed"},
+        details={**details, "rows": rows, **extra, "small_cells": "included" if include_small_cells else "suppressed"},
     )

@@ -236,6 +236,19 @@ def needs_review(event: Mapping[str, Any]) -> bool:
             and details.get("break_glass") is True)
 
 
+def review_refusal(reviewer: str, role: Role | str | None, reveal: Mapping[str, Any]) -> str | None:
+    """Why `reviewer` may not mark this event reviewed, or None when they may: only a break-glass reveal that
+    needs review (needs_review), only by a role that works the access log, never by the person who used it
+    (a compliance officer's own break-glass is reviewed by another compliance officer)."""
+    if not needs_review(reveal):
+        return "Only a granted break-glass reveal needs a review."
+    if not can(role, Page.ACCESS_LOG):
+        return "Only a compliance officer reviews break-glass reveals."
+    if reveal.get("user") == reviewer:
+        return "You used this break-glass access yourself: another compliance officer must review it."
+    return None
+
+
 def _choices(items: Iterable[_Labelled]) -> str:
     return ", ".join(f"{item.value} ({item.label})" for item in items) or "none"
 

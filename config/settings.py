@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "CODEAUDIT_"
 TARGET_PREFIX = PREFIX + "TARGET_"
@@ -64,6 +65,12 @@ LOCKOUT_MINUTES = WholeNumber(PREFIX + "LOCKOUT_MINUTES", 15, 1, 24 * 60)
 DEMO_CLAIMS = WholeNumber(PREFIX + "DEMO_CLAIMS", 20_000, 100, 2_000_000)
 # Days a coder has to rebut a reviewed finding; until then (or the coding manager's decision) it is preliminary.
 REBUTTAL_DAYS = WholeNumber(PREFIX + "REBUTTAL_DAYS", 14, 0, 365)
+# The month the fiscal year starts in (10: October, as the federal fiscal year and the ICD-10 code sets).
+FISCAL_YEAR_START = WholeNumber(PREFIX + "FISCAL_YEAR_START", 10, 1, 12)
+# Working hours (Monday to Friday, in CODEAUDIT_TIMEZONE) for the access-log report of access outside them.
+WORKDAY_START_HOUR = WholeNumber(PREFIX + "WORKDAY_START_HOUR", 7, 0, 23)
+WORKDAY_END_HOUR = WholeNumber(PREFIX + "WORKDAY_END_HOUR", 19, 1, 24)
+TIMEZONE = PREFIX + "TIMEZONE"
 DATA_DIR = PREFIX + "DATA_DIR"
 KEY_DIR = PREFIX + "KEY_DIR"
 DATA_KEYS = PREFIX + "DATA_KEYS"
@@ -83,6 +90,9 @@ class Settings:
     lockout_minutes: int
     demo_claims: int
     rebuttal_days: int
+    fiscal_year_start: int
+    workday_hours: tuple[int, int]
+    timezone: str
     # Overrides of metric targets, by metric name as written after CODEAUDIT_TARGET_ (lower case):
     # (proportion, variable). Which metrics exist is checked by queries/targets.py.
     target_overrides: Mapping[str, tuple[float, str]]
@@ -142,6 +152,22 @@ def _base_rate(env: Mapping[str, str]) -> float | None:
             "(such as 6500.00), or unset it to show DRG changes in weights only."
         )
     return float(text)
+def _timezone(env: Mapping[str, str]) -> str:
+    name = env.get(TIMEZONE, "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigurationError(f"{TIMEZONE} is {name!r}; set it to a time zone name such as America/Chicago, "
+                                 "or unset it for UTC.") from None
+    return name
+
+
+def _workday(env: Mapping[str, str]) -> tuple[int, int]:
+    start, end = WORKDAY_START_HOUR.read(env), WORKDAY_END_HOUR.read(env)
+    if start >= end:
+        raise ConfigurationError(f"{WORKDAY_START_HOUR.variable} ({start}) must be before {WORKDAY_END_HOUR.variable} "
+                                 f"({end}); working hours run from the first to the second.")
+    return start, end
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
@@ -159,6 +185,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         lockout_minutes=LOCKOUT_MINUTES.read(env),
         demo_claims=DEMO_CLAIMS.read(env),
         rebuttal_days=REBUTTAL_DAYS.read(env),
+        fiscal_year_start=FISCAL_YEAR_START.read(env),
+        workday_hours=_workday(env),
+        timezone=_timezone(env),
         target_overrides=targets,
         sso_roles=_sso_roles(env),
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},

@@ -9,7 +9,10 @@ be able to find (dates for a demo built on 2026-10-31):
 - accuracy dips and unspecified codes rise for two months after the October 1 code-set update that
   falls 12 to 23 months before today's month (2025-10-01);
 - each payer has its own denial mix (Medicare: medical necessity and NCCI; Medicaid: missing
-  information; Harbor Mutual: authorisation), and appeals end overturned, upheld or pending;
+  information; Harbor Mutual: authorisation), self-pay claims have no payer denials, about a third of
+  denied claims carry two or three adjustments, and appeals end overturned, upheld or pending;
+- reviewers revise codes to clinically related ones (data/demo_revisions.py): an unspecified diagnosis to a
+  specified sibling, a procedure within its code set and family;
 - a handful of rows break format rules, so the rejects table has something to show;
 - inpatient claims carry sex, discharge status, an admitting diagnosis and a billed MS-DRG that mostly
   agrees with the grouper; the weak coders bill the next higher severity of a DRG family three times as
@@ -32,6 +35,7 @@ from faker import Faker
 
 from config.paths import Paths, private_folder
 from data.demo_inpatient import InpatientDemo
+from data.demo_revisions import related_diagnosis, related_procedure
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
 from queries.reference import dotted, icd10cm_frame
@@ -55,7 +59,8 @@ DEGRADING_CODER = "C015"
 CPT_CODES = np.array(["99213", "99214", "99215", "99203", "99204", "36415", "71046", "93000", "80053", "85025",
                       "97110", "20610", "45378", "43239", "29881", "66984", "99283", "99284", "99285", "93306"])
 HCPCS_CODES = np.array(["G0439", "J1100", "J3301", "A4550", "G0008", "Q4101", "J0696", "E0114"])
-PCS_CODES = np.array(["0DTJ4ZZ", "0SRD0J9", "02703ZZ", "0FT44ZZ", "5A1955Z", "0UT90ZZ", "30233N1", "0W9G3ZZ"])
+PCS_CODES = np.array(["0DTJ4ZZ", "0SRD0J9", "02703ZZ", "0FT44ZZ", "5A1955Z", "5A1945Z", "0UT90ZZ", "30233N1",
+                      "30243N1", "0W9G3ZZ"])
 INVALID_DX = np.array(["E11", "I25", "J44", "M54", "R0", "Z9999", "S7200", "K21"])  # headers and non-codes
 # Per payer: (denial probability, CARCs, weights). PR rows (deductibles) are added separately.
 DENIAL_MIX = {
@@ -64,10 +69,12 @@ DENIAL_MIX = {
     "Blue Ridge Health": (0.09, ["197", "50", "167", "189"], [0.4, 0.3, 0.2, 0.1]),
     "Summit Commercial": (0.08, ["96", "204", "11", "182"], [0.4, 0.3, 0.2, 0.1]),
     "Harbor Mutual": (0.14, ["197", "198", "242", "16"], [0.45, 0.25, 0.2, 0.1]),
-    "Self-pay": (0.02, ["31"], [1.0]),
-}
-ERROR_CATEGORIES = np.array(["specificity", "wrong_code", "sequencing", "unsupported_code", "modifier", "poa", "other"])
-ERROR_WEIGHTS = np.array([0.35, 0.25, 0.1, 0.12, 0.06, 0.07, 0.05])
+}  # Self-pay claims have no payer to deny them: no remittance adjustments at all.
+SECOND_ADJUSTMENT = 0.3  # a denied claim with a second denial adjustment (another CARC of its payer's mix)
+THIRD_ADJUSTMENT = 0.1   # ... and a third
+# Categories of a revised code other than a specificity revision (an unspecified code made specific).
+DX_REVISION_CATEGORIES = (np.array(["wrong_code", "sequencing", "poa", "other"]), np.array([0.55, 0.2, 0.15, 0.1]))
+PROCEDURE_REVISION_CATEGORIES = (np.array(["wrong_code", "modifier"]), np.array([0.7, 0.3]))
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,28 @@ def _coder_accuracy(coder: np.ndarray, when: np.ndarray, window: Calendar) -> np
     return acc
 
 
+def _revise(rng: np.random.Generator, revise: np.ndarray, code_type: np.ndarray, code: np.ndarray,
+            audited: np.ndarray, category: np.ndarray, specific: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Audited codes and error categories of the revised rows: a clinically related code (data/demo_revisions.py),
+    or for an invalid code without a billable code in its category, one of the `specific` codes. A diagnosis
+    made specific is a specificity error; other revisions draw their category."""
+    reference = icd10cm_frame().set_index("code")
+    procedures = {"CPT": CPT_CODES, "HCPCS": HCPCS_CODES, "ICD10PCS": PCS_CODES}
+    audited, category = audited.copy(), category.copy()
+    for i in np.flatnonzero(revise):
+        if code_type[i] == "ICD10CM_DX":
+            known = code[i] in reference.index
+            related, kind = related_diagnosis(rng, code[i], known and bool(reference.at[code[i], "unspecified"]),
+                                              reference.at[code[i], "block"] if known else None)
+            audited[i] = related or specific[rng.integers(0, len(specific))]
+            names, weights = DX_REVISION_CATEGORIES
+        else:
+            audited[i], kind = related_procedure(rng, code_type[i], code[i], procedures), ""
+            names, weights = PROCEDURE_REVISION_CATEGORIES
+        category[i] = kind if kind == "specificity" else rng.choice(names, p=weights)
+    return audited, category
+
+
 def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: Progress | None = None,
              today: date | None = None, inpatient_share: float = INPATIENT_SHARE) -> DemoFiles:
     """Write claims.csv, claim_codes.csv, audit_findings.csv and denials.csv into `folder`, for a window
@@ -239,14 +268,11 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     u = rng.random(len(f_owner))
     finding = np.where(u < acc, "agree", np.where(rng.random(len(f_owner)) < 0.8, "revise", "delete"))
     spec_alt = pool[~pool_unspec]
-    audited_code = np.where(finding == "agree", f_code, "")
-    revise = finding == "revise"
-    alt = np.where(f_type[revise] == "ICD10CM_DX", spec_alt[rng.integers(0, len(spec_alt), revise.sum())],
-                   CPT_CODES[rng.integers(0, len(CPT_CODES), revise.sum())])
-    alt = np.where(alt == f_code[revise], np.char.add(alt.astype("U16"), "1"), alt)
-    audited_code[revise] = alt
-    category = np.where(finding == "agree", "", rng.choice(ERROR_CATEGORIES, len(f_owner), p=ERROR_WEIGHTS))
-    category = np.where(finding == "delete", "unsupported_code", category)
+    audited_code = np.where(finding == "agree", f_code, "").astype(object)
+    category = np.where(finding == "delete", "unsupported_code", "").astype(object)
+    audited_code, category = _revise(rng, finding == "revise", f_type, f_code, audited_code, category, spec_alt)
+    finding = np.where((finding == "revise") & (audited_code == f_code), "agree", finding)  # no related code: agreed
+    category = np.where(finding == "agree", "", category)
     impact = np.where(finding == "agree", 0.0, np.round(rng.normal(-60, 140, len(f_owner)), 2))
     # Missed codes the reviewer adds.
     aud_idx = np.flatnonzero(audited)
@@ -289,15 +315,30 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
         amount = np.round(billed[denied] * rng.uniform(0.2, 1.0, len(denied)), 2)
         group = np.where(rng.random(len(denied)) < 0.85, "CO", np.where(rng.random(len(denied)) < 0.6, "OA", "PI"))
         status = rng.choice(np.array(["", "pending", "overturned", "upheld"]), len(denied), p=[0.55, 0.07, 0.24, 0.14])
-        den_rows.append(pd.DataFrame({"i": denied, "group_code": group, "carc": carc, "denied_amount": amount, "appeal_status": status,
-                                      "rarc": np.where(carc == "16", "M81", "")}))
+        rows = pd.DataFrame({"i": denied, "group_code": group, "carc": carc, "denied_amount": amount, "appeal_status": status})
+        # Several adjustments on one claim: the denied amount split over another CARC or two of the payer's mix.
+        for share in (SECOND_ADJUSTMENT, THIRD_ADJUSTMENT):
+            more = rows[(rows.index < len(denied)) & (rng.random(len(rows)) < share)].copy()
+            if len(carcs) < 2 or more.empty:
+                continue
+            used = rows.groupby("i")["carc"].agg(set)
+            others = [[c for c in carcs if c not in used[i]] or carcs for i in more["i"]]
+            more["carc"] = [options[int(rng.integers(0, len(options)))] for options in others]
+            split = np.round(more["denied_amount"].to_numpy() * rng.uniform(0.2, 0.5, len(more)), 2)
+            rows.loc[more.index, "denied_amount"] -= split
+            more["denied_amount"] = split
+            more["appeal_status"] = rng.choice(np.array(["", "pending", "overturned", "upheld"]), len(more), p=[0.55, 0.07, 0.24, 0.14])
+            rows = pd.concat([rows, more], ignore_index=True)
+        rows["denied_amount"] = rows["denied_amount"].round(2)
+        den_rows.append(rows.assign(rarc=np.where(rows["carc"] == "16", "M81", "")))
     pr_idx = np.flatnonzero((payer != "Self-pay") & (rng.random(n) < 0.35))
     den_rows.append(pd.DataFrame({"i": pr_idx, "group_code": "PR", "carc": rng.choice(np.array(["1", "2", "3"]), len(pr_idx)),
                                   "denied_amount": np.round(rng.uniform(10, 400, len(pr_idx)), 2), "appeal_status": "", "rarc": ""}))
     den = pd.concat(den_rows, ignore_index=True)
+    remit_lag = rng.integers(14, 60, n).astype("timedelta64[D]")
     denials = pd.DataFrame({
         "claim_id": claim_id[den.i], "payer": payer[den.i],
-        "remit_date": window.capped(service[den.i] + rng.integers(14, 60, len(den)).astype("timedelta64[D]")).astype(str),
+        "remit_date": window.capped(service[den.i] + remit_lag[den.i]).astype(str),  # one remittance per claim
         "group_code": den.group_code, "carc": den.carc, "rarc": den.rarc,
         "denied_amount": np.char.mod("%.2f", den.denied_amount.to_numpy()), "appeal_status": den.appeal_status,
     })

@@ -202,26 +202,67 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def covered_days(filters: Filters, options: FilterOptions) -> tuple[date | None, date | None]:
+    """The first and last service day a scope can hold: its dates clipped to the store's first and last
+    service date. A month only partly inside them is a partial month on a chart."""
+    first = max(d for d in (filters.date_from, options.min_date) if d is not None) if options.min_date else filters.date_from
+    last = min(d for d in (filters.date_to, options.max_date) if d is not None) if options.max_date else filters.date_to
+    return first, last
+
+
 def control_chart(con: duckdb.DuckDBPyConnection, filters: Filters, rate: str) -> pd.DataFrame:
     """Monthly p-chart (3-sigma limits, varying n) of one rate, with run-rule flags."""
     return control_charts(con, filters, (rate,))[rate]
 
 
 def control_charts(con: duckdb.DuckDBPyConnection, filters: Filters, rates: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """Several monthly p-charts from one monthly query (the Overview draws three)."""
+    """Several monthly p-charts from one monthly query (the Overview draws several)."""
     unknown = [r for r in rates if r not in RATES]
     if unknown:
         raise MetricsError(f"No control chart for '{unknown[0]}': choose one of {', '.join(RATES)}.")
     monthly = summary(con, filters, "month", intervals=False)
-    return {rate: control_chart_from(monthly, rate) for rate in rates}
+    first, last = covered_days(filters, filter_options(con))
+    return {rate: control_chart_from(monthly, rate, first, last) for rate in rates}
 
 
-def control_chart_from(monthly: pd.DataFrame, rate: str) -> pd.DataFrame:
-    """The p-chart of one rate from a monthly summary already in hand (months with n = 0 left out)."""
+def control_chart_from(monthly: pd.DataFrame, rate: str, first_day: date | None = None,
+                       last_day: date | None = None) -> pd.DataFrame:
+    """The p-chart of one rate from a monthly summary already in hand, one row per calendar month from
+    first_day's month to last_day's (default: the first and last month of `monthly`).
+
+    A month that counted nothing for this rate has totals 0 and a blank rate (`empty`: drawn as a gap,
+    never joined across). A month the days cover only in part (`partial`: the first days of the current
+    month, or a range that starts or ends mid-month) is charted with its own limits but left out of the
+    run rule, so a few days cannot complete or break a run (docs/STATISTICS.md section 2)."""
     counts = RATES[rate]
-    chart = pd.DataFrame({"period": monthly["month"], "successes": monthly[counts.numerator],
-                          "totals": monthly[counts.denominator]})
-    return p_chart(chart[chart.totals > 0].reset_index(drop=True))
+    observed = dict(zip(monthly["month"], zip(monthly[counts.numerator], monthly[counts.denominator], strict=True), strict=True))
+    if first_day is None or last_day is None:
+        if not observed:
+            return p_chart(pd.DataFrame({"period": [], "successes": [], "totals": []})).assign(empty=False, partial=False)
+        first_day = first_day or date.fromisoformat(f"{min(observed)}-01")
+        last_day = last_day or _month_end(date.fromisoformat(f"{max(observed)}-01"))
+    calendar = calendar_months(first_day, last_day)
+    counted = [observed.get(period, (0, 0)) for period in calendar["period"]]
+    chart = p_chart(calendar.assign(successes=[int(s) for s, _ in counted], totals=[int(n) for _, n in counted])
+                    .drop(columns="partial"), outside_runs=calendar["partial"])
+    return chart.assign(empty=chart["totals"] == 0, partial=calendar["partial"])
+
+
+def calendar_months(first_day: date, last_day: date) -> pd.DataFrame:
+    """One row per calendar month from first_day's to last_day's: `period` ('YYYY-MM') and `partial`, true
+    for a month the days cover only in part (starting after its 1st or ending before its last day)."""
+    periods = [f"{months_back(last_day, back):%Y-%m}" for back in range(_months_between(first_day, last_day), -1, -1)]
+    partial = [(p == f"{first_day:%Y-%m}" and first_day.day > 1) or (p == f"{last_day:%Y-%m}" and last_day != _month_end(last_day))
+               for p in periods]
+    return pd.DataFrame({"period": periods, "partial": partial})
+
+
+def _month_end(day: date) -> date:
+    return months_back(day, -1) - timedelta(days=1)
+
+
+def _months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
 
 
 def coder_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, target: float | None = None) -> pd.DataFrame:
@@ -281,3 +322,46 @@ def payer_denials(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
 
 def appeal_funnel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     return _run(con, "appeal_funnel", filters)
+
+
+# What a claim is, for the denial breakdowns (claim_groups in claim_facts.sql): `by` -> its name for people.
+DENIAL_GROUPS = {"drg": "DRG", "procedure": "principal procedure", "service_line": "service line"}
+# Coding-related reasons so broad that they may say nothing about the coding: 16 (claim lacks information)
+# and 50 (not medically necessary). The coding-related share is shown with and without them.
+BROAD_CODING_CARCS = ("16", "50")
+
+
+def _denial_group(by: str) -> None:
+    if by not in DENIAL_GROUPS:
+        raise MetricsError(f"Cannot break denials down by '{by}': choose one of {', '.join(DENIAL_GROUPS)}.")
+
+
+def denials_by(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> pd.DataFrame:
+    """Claims, denied claims, denial rate and denied dollars per DRG, principal procedure or service line."""
+    _denial_group(by)
+    return _run(con, "denials_by", filters, by=by)
+
+
+def denied_claims(con: duckdb.DuckDBPyConnection, filters: Filters, by: str, value: str,
+                  code_type: str | None = None) -> pd.DataFrame:
+    """The denied claims behind one bar of denials_by (pseudonymous claim keys), at most 5,000."""
+    _denial_group(by)
+    return _run(con, "denied_claims", filters, by=by, value=value, code_type=code_type)
+
+
+def coding_denial_shares(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """The coding-related denial share with every coding-related CARC and without the broad ones, each with
+    its Wilson interval: two rows, `with_broad` True then False."""
+    row = _run(con, "coding_denial_shares", filters, broad=list(BROAD_CODING_CARCS)).iloc[0]
+    frame = pd.DataFrame({
+        "reasons": ["every coding-related CARC", f"without CARC {' and '.join(BROAD_CODING_CARCS)}"],
+        "with_broad": [True, False],
+        "coding_denied_claims": [int(row["coding_denied_claims"]), int(row["specific_coding_denied_claims"])],
+        "denied_claims": [int(row["denied_claims"])] * 2,
+    })
+    return add_wilson(frame, "coding_denied_claims", "denied_claims", prefix="share_")
+
+
+def coding_carcs(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """The CARCs that count as coding-related, each with its denied claims and dollars in scope."""
+    return _run(con, "coding_carcs", filters, broad=list(BROAD_CODING_CARCS))

@@ -7,6 +7,7 @@ Never imports streamlit.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -20,7 +21,9 @@ from statsmodels.stats.proportion import proportion_confint, test_proportions_2i
 CONTROL_SIGMAS = 3.0
 FUNNEL_LEVELS = (0.95, 0.998)
 FUNNEL_STATUSES = ("within", "above 95%", "below 95%", "above 99.8%", "below 99.8%", "no data")
-P_CHART_COLUMNS = ("rate", "center", "sigma", "ucl", "lcl", "out_of_control", "run_above", "run_below")
+P_CHART_COLUMNS = ("rate", "center", "sigma", "ucl", "lcl", "out_of_control", "run_above", "run_below", "in_runs")
+SIGNIFICANCE = 0.05  # a change with a two-sided p-value under this is read as real
+SMALL_SAMPLE = 30    # fewer counted items than this in a period: no verdict, only a small-sample badge
 
 
 def _counts(successes: ArrayLike, totals: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -80,7 +83,8 @@ def add_wilson(
 
 
 def p_chart(
-    df: pd.DataFrame, baseline: slice | ArrayLike | None = None, run_length: int = 8
+    df: pd.DataFrame, baseline: slice | ArrayLike | None = None, run_length: int = 8,
+    outside_runs: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Shewhart p-chart with limits that vary with each period's n, plus the run rule.
 
@@ -92,6 +96,9 @@ def p_chart(
     on one side of the centre line (Western Electric rule 2), from the run's first point, because
     the shift began there. Periods with totals 0 have NaN rate and limits and are skipped by runs
     (they neither extend nor break one); a point exactly on the centre line breaks a run.
+    outside_runs marks periods (a boolean mask) that are skipped by runs in the same way although they
+    counted something: a partial month, whose few days say little about a shift. They keep their own
+    limits and can still fall outside them.
     """
     _require(df, ("period", "successes", "totals"), "p_chart")
     if not (df["period"].is_unique and df["period"].is_monotonic_increasing):
@@ -106,7 +113,10 @@ def p_chart(
     ucl = np.minimum(center + CONTROL_SIGMAS * sigma, 1.0)
     lcl = np.maximum(center - CONTROL_SIGMAS * sigma, 0.0)
 
-    side = pd.Series(np.sign(rate - center), index=df.index).dropna()
+    in_runs = n > 0
+    if outside_runs is not None:
+        in_runs &= ~np.asarray(outside_runs, dtype=bool)
+    side = pd.Series(np.sign(rate - center), index=df.index)[in_runs]
     run_id = side.ne(side.shift()).cumsum()
     in_long_run = side.groupby(run_id).transform("size").ge(run_length)
     return df.assign(
@@ -118,6 +128,7 @@ def p_chart(
         out_of_control=(rate > ucl) | (rate < lcl),
         run_above=(in_long_run & side.gt(0)).reindex(df.index, fill_value=False),
         run_below=(in_long_run & side.lt(0)).reindex(df.index, fill_value=False),
+        in_runs=in_runs,
     )
 
 
@@ -161,7 +172,7 @@ def p_chart_signals(chart: pd.DataFrame, higher_is_better: bool) -> list[Signal]
         side = "above" if row["rate"] > row["ucl"] else "below"
         limit = row["ucl"] if side == "above" else row["lcl"]
         found.append((int(i), Signal(str(row["period"]), "limit", side, direction(side), float(row["rate"]), float(limit))))
-    counted = chart[chart["rate"].notna()]
+    counted = chart[chart["rate"].notna() & chart["in_runs"].astype(bool)]
     for side, column in (("above", "run_above"), ("below", "run_below")):
         flag = counted[column].astype(bool)
         for _, run in counted[flag].groupby(flag.ne(flag.shift()).cumsum()[flag]):
@@ -250,3 +261,52 @@ def compare_periods(
         "change": rate_now - rate_before,
         "p_value": np.where(same_extreme, 1.0, p_value),
     })
+
+
+ChangeVerdict = Literal["better", "worse", "no significant change", "small sample", "no comparison"]
+TargetVerdict = Literal["met", "missed", "small sample", "no data"]
+
+
+@dataclass(frozen=True)
+class ChangeReading:
+    """What a change between two periods says, for a tile: a verdict only when it is more than noise.
+
+    verdict: "better" or "worse" (p under SIGNIFICANCE, both periods with at least SMALL_SAMPLE counted),
+    "no significant change" (p at or above it), "small sample" (either period counted fewer than
+    SMALL_SAMPLE: no verdict at all) or "no comparison" (either period counted nothing)."""
+
+    verdict: ChangeVerdict
+    change: float
+    p_value: float
+    counted_now: int
+    counted_before: int
+
+    @property
+    def significant(self) -> bool:
+        return self.verdict in ("better", "worse")
+
+
+def read_change(change: float, p_value: float, counted_now: int, counted_before: int,
+                higher_is_better: bool) -> ChangeReading:
+    """The verdict on one change of a rate (compare_periods gives change and p_value). The one rule for
+    every tile: a small sample gets no verdict, a change within noise is neutral, only a significant
+    change is better or worse for the rate."""
+    if counted_now == 0 or counted_before == 0 or math.isnan(change):
+        verdict: ChangeVerdict = "no comparison"
+    elif min(counted_now, counted_before) < SMALL_SAMPLE:
+        verdict = "small sample"
+    elif math.isnan(p_value) or p_value >= SIGNIFICANCE:
+        verdict = "no significant change"
+    else:
+        verdict = "better" if (change > 0) == higher_is_better else "worse"
+    return ChangeReading(verdict, change, p_value, int(counted_now), int(counted_before))
+
+
+def read_target(met: bool | None, counted: int) -> TargetVerdict:
+    """Met or missed only on at least SMALL_SAMPLE counted items: 'target met' on 4 audited claims is not
+    a finding. No rate (nothing counted) is 'no data'."""
+    if met is None or counted == 0:
+        return "no data"
+    if counted < SMALL_SAMPLE:
+        return "small sample"
+    return "met" if met else "missed"

@@ -13,7 +13,7 @@ from config.settings import ConfigurationError, load
 
 REPO = Path(__file__).resolve().parents[1]
 WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
-                 settings.REBUTTAL_DAYS)
+                 settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR)
 
 
 def test_defaults():
@@ -31,6 +31,15 @@ BAD_NUMBERS = [(n, text) for n in WHOLE_NUMBERS for text in ("-3", "ten", "1.5",
 def test_a_bad_whole_number_is_one_sentence_naming_the_variable(number, text):
     with pytest.raises(ConfigurationError, match=rf"^{number.variable} is '{re.escape(text)}'; set it to a whole number"):
         load({number.variable: text})
+
+
+def test_working_hours_and_time_zone():
+    configured = load({"CODEAUDIT_TIMEZONE": "America/Chicago", "CODEAUDIT_WORKDAY_START_HOUR": "8"})
+    assert (configured.timezone, configured.workday_hours, configured.fiscal_year_start) == ("America/Chicago", (8, 19), 10)
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_TIMEZONE is 'Mars/Olympus'"):
+        load({"CODEAUDIT_TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(ConfigurationError, match="must be before CODEAUDIT_WORKDAY_END_HOUR"):
+        load({"CODEAUDIT_WORKDAY_START_HOUR": "20", "CODEAUDIT_WORKDAY_END_HOUR": "8"})
 
 
 def test_a_bad_demo_size_is_refused_in_words_not_a_bare_value_error():
@@ -71,6 +80,7 @@ def _readme_variables() -> dict[str, str]:
 def test_readme_lists_every_variable_with_its_default_and_limits():
     rows = _readme_variables()
     expected = {settings.DATA_DIR, settings.KEY_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES, settings.DRG_BASE_RATE,
+                settings.TIMEZONE,
                 settings.TARGET_PREFIX + "<METRIC>", *(n.variable for n in WHOLE_NUMBERS)}
     assert set(rows) == expected
     for number in WHOLE_NUMBERS:

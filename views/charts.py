@@ -22,11 +22,16 @@ from views import palette
 from views.text import plotly_text
 
 FONT = dict(size=13)
+HALF_MONTH = pd.Timedelta(days=15)
 CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: its image download would be an unlogged export
 
 
-def show(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=CONFIG)
+def show(fig: go.Figure, key: str, selectable: bool = False) -> object:
+    """Draw a chart. `selectable`: a click on a bar or point reruns the page, and the returned event's
+    `selection.points` name what was clicked (point_index: its row in the chart's frame)."""
+    if selectable:
+        return st.plotly_chart(fig, key=key, config=CONFIG, on_select="rerun", selection_mode="points")
+    return st.plotly_chart(fig, key=key, config=CONFIG)
 
 
 def warm_up() -> None:
@@ -62,12 +67,33 @@ def _month_range(periods: pd.Series) -> list[pd.Timestamp] | None:
     if not len(periods):
         return None
     x = months(periods)
-    return [x.min() - pd.Timedelta(days=15), x.max() + pd.Timedelta(days=15)]
+    return [x.min() - HALF_MONTH, x.max() + HALF_MONTH]
 
 
-def _rate_axis_format(chart: pd.DataFrame) -> str:
-    """Whole percentages, or one decimal when the whole chart sits below 10%."""
-    return ".1%" if float(chart[["rate", "ucl"]].max().max()) < 0.1 else ".0%"
+def month_axis(periods: pd.Series, most_ticks: int = 8, tickformat: str = "%b %Y") -> dict:
+    """An x axis of months with one label per 1, 2, 3, 6 or 12 months, whichever keeps at most `most_ticks`
+    labels: Plotly's own choice can put two ticks in one month and print the same month twice."""
+    count = max(len(periods), 1)
+    every = next((k for k in (1, 2, 3, 6, 12) if count / k <= most_ticks), 12)
+    return dict(dtick=f"M{every}", tickformat=tickformat, range=_month_range(periods), ticklabelmode="instant")
+
+
+def rate_axis(*values: object) -> dict:
+    """A percentage y axis whose tick step is a round number (1, 2, 2.5 or 5 times a power of ten) with as
+    many decimals as the step needs, so no two ticks print alike ("0%, 1%, 1%")."""
+    finite = np.array([v for v in np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values]) if np.isfinite(v)])
+    if not len(finite):
+        return dict(tickformat=".0%")
+    span = max(float(finite.max() - finite.min()), 0.004)
+    raw = span / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
+    decimals = len(f"{round(step * 100, 6):g}".partition(".")[2])
+    return dict(tickformat=f".{decimals}%", dtick=step, tick0=0)
+
+
+def _chart_rate_axis(chart: pd.DataFrame, target: Target | None) -> dict:
+    return rate_axis(chart["rate"], chart["ucl"], chart["lcl"], [target.value] if target else [])
 
 
 def _end_label(fig: go.Figure, y: float, text: str, color: str) -> None:
@@ -77,34 +103,65 @@ def _end_label(fig: go.Figure, y: float, text: str, color: str) -> None:
                        font=dict(color=color, size=11))
 
 
+def _steps(chart: pd.DataFrame, column: str) -> tuple[list, list]:
+    """A month's control limit as a flat step across its month (its n is the month's), joined to the next
+    month's step by a vertical line; a month without data breaks the line."""
+    xs: list = []
+    ys: list = []
+    for when, value in zip(months(chart["period"]), chart[column], strict=True):
+        if pd.isna(value):
+            xs.append(None)
+            ys.append(None)
+            continue
+        xs += [when - HALF_MONTH, when + HALF_MONTH]
+        ys += [float(value), float(value)]
+    return xs, ys
+
+
 def _p_chart_traces(chart: pd.DataFrame, target: Target | None) -> list[go.Scatter]:
-    """Control limits as a band, the centre line, the target, and the monthly rate with its signals in red."""
+    """Control limits as steps, the centre line, the target, and the monthly rate: signals in the signal
+    colour, a partial month as an open circle, a month without data as a gap (never joined across)."""
     x = months(chart["period"])
-    traces = [
-        go.Scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([chart["ucl"], chart["lcl"][::-1]]), fill="toself",
-                   fillcolor=palette.LIMIT_FILL, line=dict(width=0), mode="lines", hoverinfo="skip"),
-        go.Scatter(x=x, y=chart["center"], mode="lines", line=dict(color=palette.LIMIT, dash="dot", width=1),
-                   hovertemplate="centre %{y:.1%}<extra></extra>"),
-    ]
+    traces = []
+    for column in ("ucl", "lcl"):
+        step_x, step_y = _steps(chart, column)
+        traces.append(go.Scatter(x=step_x, y=step_y, mode="lines", line=dict(color=palette.LIMIT, width=1),
+                                 hoverinfo="skip", connectgaps=False))
+    traces.append(go.Scatter(x=x, y=chart["center"], mode="lines", line=dict(color=palette.LIMIT, dash="dot", width=1),
+                             hovertemplate="centre %{y:.1%}<extra></extra>"))
     if target is not None:
         traces.append(go.Scatter(x=x, y=[target.value] * len(x), mode="lines",
                                  line=dict(color=palette.TARGET, dash="dash", width=1.5),
                                  hovertemplate=f"target {target.describe()}<extra></extra>"))
-    signal = chart["out_of_control"] | chart["run_above"] | chart["run_below"]
+    signal = (chart["out_of_control"] | chart["run_above"] | chart["run_below"]).to_numpy(dtype=bool)
+    partial = chart["partial"].to_numpy(dtype=bool) if "partial" in chart else np.zeros(len(chart), dtype=bool)
+    note = np.where(partial, " (partial month: left out of runs)", "")
     traces.append(go.Scatter(
-        x=x, y=chart["rate"], mode="lines+markers", line=dict(color=palette.MEASURE, width=2),
-        marker=dict(size=np.where(signal, 9, 5), color=np.where(signal, palette.SIGNAL, palette.MEASURE)),
-        customdata=np.stack([chart["successes"], chart["totals"]], axis=-1),
-        hovertemplate="%{x|%b %Y}: %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>",
+        x=x, y=chart["rate"], mode="lines+markers", line=dict(color=palette.MEASURE, width=2), connectgaps=False,
+        marker=dict(size=np.where(signal, 9, 6), color=np.where(signal, palette.SIGNAL, palette.MEASURE),
+                    symbol=np.where(partial, "circle-open", "circle"), line=dict(width=2)),
+        customdata=np.stack([chart["successes"], chart["totals"], note], axis=-1),
+        hovertemplate="%{x|%b %Y}: %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})%{customdata[2]}<extra></extra>",
     ))
     return traces
 
 
+def _mark_partial(fig: go.Figure, chart: pd.DataFrame, axis: str = "") -> None:
+    """The word 'partial' above each partial month that has a rate (first panel or single chart)."""
+    if "partial" not in chart:
+        return
+    for _, row in chart[chart["partial"] & chart["rate"].notna()].iterrows():
+        fig.add_annotation(x=months(pd.Series([row["period"]])).iloc[0], y=float(row["rate"]), xref=f"x{axis}",
+                           yref=f"y{axis}", text="partial", showarrow=False, yshift=12,
+                           font=dict(color=palette.NEUTRAL, size=10))
+
+
 def _label_lines(fig: go.Figure, chart: pd.DataFrame, target: Target | None, compact: bool = False) -> None:
     """Name the limits and the target at the chart's right end (compact: one 'limits' label for the band)."""
-    if not len(chart):
+    counted = chart[chart["totals"] > 0]
+    if not len(counted):
         return
-    last = chart.iloc[-1]
+    last = counted.iloc[-1]
     if compact:
         _end_label(fig, last["center"], "limits", palette.LIMIT)
     else:
@@ -118,9 +175,17 @@ def p_chart(chart: pd.DataFrame, title: str, target: Target | None = None, heigh
     """One rate by month against its 3-sigma limits (docs/STATISTICS.md section 2)."""
     fig = go.Figure(_p_chart_traces(chart, target))
     _label_lines(fig, chart, target)
-    fig.update_yaxes(tickformat=_rate_axis_format(chart))
-    fig.update_xaxes(tickformat="%b %Y", range=_month_range(chart["period"]))
+    _mark_partial(fig, chart)
+    fig.update_yaxes(**_chart_rate_axis(chart, target))
+    fig.update_xaxes(**month_axis(chart["period"]))
     return _layout(fig, title, height)
+
+
+P_CHART_CAPTION = (f"The monthly rate is the {palette.NAMES[palette.MEASURE]} line, its 3-sigma control limits the "
+                   f"{palette.NAMES[palette.LIMIT]} steps (each month's own, from its own count), the centre the dotted "
+                   f"line and the target the {palette.NAMES[palette.TARGET]} dashed line; {palette.NAMES[palette.SIGNAL]} "
+                   "points are signals. A month with nothing counted is a gap; an open circle marked 'partial' is a "
+                   "month the dates cover only in part, left out of the run rule.")
 
 
 def _grid_axes(count: int, columns: int, gap_x: float = 0.11, gap_y: float = 0.12) -> list[tuple[dict, dict]]:
@@ -149,19 +214,18 @@ def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money:
         if i < len(panels):
             _, chart, target = panels[i]
             panel = _p_chart_traces(chart, target)
-            x_range = _month_range(chart["period"])
-            y_axis = dict(tickformat=_rate_axis_format(chart) if len(chart) else ".0%")
+            periods = chart["period"]
+            y_axis = _chart_rate_axis(chart, target)
         else:
             frame = money[1]
-            x_range = _month_range(frame["month"])
-            panel = [go.Bar(x=months(frame["month"]), y=frame["denied_amount"], marker_color=palette.MEASURE,
-                            hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra></extra>")]
+            periods = frame["month"]
+            panel = [_month_money_bars(frame, "denied_amount")]
             y_axis = dict(tickprefix="$", tickformat="~s")
         for trace in panel:
             trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         traces += panel
-        layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", tickformat="%b %y", nticks=5, tickangle=0,
-                                        range=x_range)
+        layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", tickangle=0,
+                                        **month_axis(periods, most_ticks=4, tickformat="%b %y"))
         layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", **y_axis)
         annotations.append(dict(text=plotly_text(title), x=sum(x_domain) / 2, y=y_domain[1], xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
@@ -170,9 +234,29 @@ def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money:
         height=300 * rows, showlegend=False, margin=dict(l=10, r=70, t=40, b=10), font=FONT, hovermode="closest",
         annotations=annotations, **layout,
     ))
-    if panels:
-        _label_lines(fig, panels[0][1], panels[0][2], compact=True)  # the first panel's axes are x and y
+    if panels:  # the first panel's axes are x and y; its partial month is an open circle marked 'partial', as the caption says
+        _label_lines(fig, panels[0][1], panels[0][2], compact=True)
+        _mark_partial(fig, panels[0][1])
     return fig
+
+
+def _shade_partial(fig: go.Figure, frame: pd.DataFrame, x: str = "month") -> None:
+    """A pale band over each partial month (column `partial`, when present), labelled at its top."""
+    if "partial" not in frame:
+        return
+    for when in months(frame.loc[frame["partial"].astype(bool), x]):
+        fig.add_shape(type="rect", x0=when - HALF_MONTH, x1=when + HALF_MONTH, y0=0, y1=1, xref="x", yref="paper",
+                      fillcolor=palette.LIMIT_FILL, line_width=0, layer="below")
+        fig.add_annotation(x=when, y=1, xref="x", yref="paper", yanchor="bottom", text="partial", showarrow=False,
+                           font=dict(color=palette.NEUTRAL, size=10))
+
+
+def _month_money_bars(frame: pd.DataFrame, column: str) -> go.Bar:
+    """Dollars by month; a partial month (column `partial`, when present) drawn pale, its hover saying so."""
+    partial = frame["partial"].to_numpy(dtype=bool) if "partial" in frame else np.zeros(len(frame), dtype=bool)
+    return go.Bar(x=months(frame["month"]), y=frame[column], marker=dict(color=palette.MEASURE, opacity=np.where(partial, 0.4, 1.0)),
+                  customdata=np.where(partial, " (partial month)", ""),
+                  hovertemplate="%{x|%b %Y}: $%{y:,.0f}%{customdata}<extra></extra>")
 
 
 def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder") -> go.Figure:
@@ -206,19 +290,25 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
     return _layout(fig, title, 440)
 
 
-def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: str, value_title: str) -> go.Figure:
-    """Bars largest first with the cumulative share as a line on the right axis."""
+def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: str, value_title: str,
+           money: bool = False) -> go.Figure:
+    """Bars largest first (in the frame's order) with the cumulative share as a line on the right axis."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     names = labels(df[category])
-    fig.add_trace(go.Bar(x=names, y=df[value], marker_color=palette.MEASURE, text=df[value],
-                         texttemplate="%{text:,}", textposition="outside", hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    number = "$%{y:,.0f}" if money else "%{y:,}"
+    fig.add_trace(go.Bar(x=names, y=df[value], marker_color=palette.MEASURE, text=df[value], cliponaxis=False,
+                         texttemplate=number.replace("y", "text"), textposition="outside",
+                         hovertemplate=f"%{{x}}: {number}<extra></extra>"))
     fig.add_trace(go.Scatter(x=names, y=df[cumulative], mode="lines+markers", line=dict(color=palette.OTHER),
                              hovertemplate="%{x}: cumulative %{y:.0%}<extra></extra>"), secondary_y=True)
     if len(df):
         fig.add_annotation(x=names[-1], y=float(df[cumulative].iloc[-1]), yref="y2", text="cumulative share",
                            showarrow=False, yshift=14, font=dict(color=palette.OTHER, size=11))
-    fig.update_yaxes(title=value_title, secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title=value_title, secondary_y=False, rangemode="tozero",
+                     range=[0, float(df[value].max()) * 1.15] if len(df) else None,
+                     **(dict(tickprefix="$", tickformat="~s") if money else {}))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
+    fig.update_xaxes(tickangle=-30, automargin=True)
     return _layout(fig, title)
 
 
@@ -240,15 +330,16 @@ def money_by_month(monthly: pd.DataFrame, title: str) -> go.Figure:
     says which is which: end labels collide when the last month is small)."""
     fig = go.Figure()
     x = months(monthly["month"])
-    fig.add_trace(go.Bar(x=x, y=monthly["underpaid"], marker_color=palette.OTHER,
+    fig.add_trace(go.Bar(x=x, y=monthly["underpaid"], marker_color=palette.SECOND,
                          hovertemplate="%{x|%b %Y}: underpaid $%{y:,.0f}<extra></extra>"))
     fig.add_trace(go.Bar(x=x, y=monthly["overpaid"], marker_color=palette.SIGNAL,
                          hovertemplate="%{x|%b %Y}: overpaid $%{y:,.0f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=x, y=monthly["net_impact"], mode="lines+markers",
                              line=dict(color=palette.NEUTRAL, width=2), hovertemplate="%{x|%b %Y}: net $%{y:,.0f}<extra></extra>"))
     fig.update_layout(barmode="relative")
+    _shade_partial(fig, monthly)
     fig.update_yaxes(tickprefix="$", tickformat="~s", zeroline=True, zerolinecolor=palette.NEUTRAL)
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_xaxes(**month_axis(monthly["month"]))
     return _layout(fig, title)
 
 
@@ -329,16 +420,16 @@ def stacked_area(df: pd.DataFrame, x: str, parts: Sequence[tuple[str, str, str]]
             mid = running[-1] + float(df[column].iloc[-1]) / 2
             _end_label(fig, mid, name, color)
         running = running + df[column].to_numpy()
-    fig.update_xaxes(tickformat="%b %Y")
+    _shade_partial(fig, df, x)
+    fig.update_xaxes(**month_axis(df[x]))
     return _layout(fig, title)
 
 
 def month_bars(df: pd.DataFrame, x: str, y: str, title: str) -> go.Figure:
     """Dollars by month."""
-    fig = go.Figure(go.Bar(x=months(df[x]), y=df[y], marker_color=palette.MEASURE,
-                           hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra></extra>"))
+    fig = go.Figure(_month_money_bars(df.rename(columns={x: "month"}), y))
     fig.update_yaxes(tickprefix="$", tickformat="~s")
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_xaxes(**month_axis(df[x]))
     return _layout(fig, title)
 
 

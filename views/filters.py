@@ -11,11 +11,15 @@ from typing import Any
 
 import streamlit as st
 
+from config import settings
 from queries.metrics import FilterOptions, Filters, months_back
+from queries.periods import PRESETS, DateProblem, parse_day, preset
 from views.text import md
 
 _CURRENT = "filters.current"
 _DATES = "dates"
+_PROBLEM = "filters.date_problem"
+CUSTOM = "Custom dates"
 # Filter field -> (label, FilterOptions attribute)
 CHOICES: dict[str, tuple[str, str]] = {
     "facility": ("Facility", "facilities"),
@@ -53,6 +57,45 @@ def reset() -> None:
             del st.session_state[key]
 
 
+def _show(day: date) -> str:
+    return f"{day:%Y-%m-%d}"
+
+
+def _set_dates(first: date, last: date) -> None:
+    st.session_state[f"filters.{_DATES}"] = (first, last)
+    st.session_state["flt.from"], st.session_state["flt.to"] = _show(first), _show(last)
+    st.session_state.pop(_PROBLEM, None)
+
+
+def _apply_period(options: FilterOptions) -> None:
+    """A named period was picked: its dates, clipped to the store's."""
+    name = st.session_state["flt.period"]
+    if name != CUSTOM:
+        first, last = preset(name, options.max_date, settings.load().fiscal_year_start)
+        _set_dates(max(first, options.min_date), last)
+
+
+def _apply_typed(options: FilterOptions) -> None:
+    """Dates were typed: accepted in the common forms, or refused with one sentence (the scope keeps its dates)."""
+    try:
+        first, last = parse_day(st.session_state["flt.from"]), parse_day(st.session_state["flt.to"])
+        for day in (first, last):
+            if not options.min_date <= day <= options.max_date:
+                raise DateProblem(f"{_show(day)} is outside the service dates in the store, {_show(options.min_date)} "
+                                  f"to {_show(options.max_date)}.")
+        if first > last:
+            raise DateProblem(f"The start date {_show(first)} is after the end date {_show(last)}.")
+    except DateProblem as problem:
+        st.session_state[_PROBLEM] = f"{problem} The dates in use are still {' to '.join(map(_show, current_dates()))}."
+        return
+    _set_dates(first, last)
+    st.session_state["flt.period"] = CUSTOM
+
+
+def current_dates() -> tuple[date, date]:
+    return st.session_state[f"filters.{_DATES}"]
+
+
 def sidebar(options: FilterOptions) -> Filters:
     """Draw the filters in the sidebar and return the scope they select (also kept for the pages)."""
     st.sidebar.subheader("Filters")
@@ -62,20 +105,25 @@ def sidebar(options: FilterOptions) -> Filters:
         saved = st.session_state.get(f"filters.{_DATES}")
         if saved and not (options.min_date <= saved[0] <= saved[-1] <= options.max_date):
             st.session_state.pop(f"filters.{_DATES}")
-            st.session_state.pop(f"flt.{_DATES}", None)
-        _seed(_DATES, span)
-        picked = st.sidebar.date_input(
-            "Service dates",
-            key=f"flt.{_DATES}",
-            min_value=options.min_date,
-            max_value=options.max_date,
-            format="YYYY-MM-DD",
-            help="Claims whose service date falls in this range, both ends included.",
-        )
-        if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            date_from, date_to = _keep(_DATES)
-        else:  # the second date is not picked yet: keep the previous complete range
-            date_from, date_to = st.session_state[f"filters.{_DATES}"]
+            for key in ("flt.period", "flt.from", "flt.to"):
+                st.session_state.pop(key, None)
+        if f"filters.{_DATES}" not in st.session_state:
+            _set_dates(*span)
+            st.session_state["flt.period"] = PRESETS[0]
+        date_from, date_to = current_dates()
+        st.session_state.setdefault("flt.period", st.session_state.get("filters.period", PRESETS[0]))
+        st.session_state.setdefault("flt.from", _show(date_from))
+        st.session_state.setdefault("flt.to", _show(date_to))
+        st.sidebar.selectbox("Service dates", (*PRESETS, CUSTOM), key="flt.period", on_change=_apply_period,
+                             args=(options,), help="A named period ends on the last service date in the store; the "
+                             "fiscal year starts in the month CODEAUDIT_FISCAL_YEAR_START names (October unless set).")
+        st.session_state["filters.period"] = st.session_state["flt.period"]
+        left, right = st.sidebar.columns(2)
+        left.text_input("From", key="flt.from", on_change=_apply_typed, args=(options,))
+        right.text_input("To", key="flt.to", on_change=_apply_typed, args=(options,),
+                         help="Both ends included. Type 2026-09-30, 2026/09/30, 09/30/2026 or 30 Sep 2026.")
+        if problem := st.session_state.get(_PROBLEM):
+            st.sidebar.error(md(problem))
     chosen: dict[str, tuple[str, ...]] = {}
     for name, (label, attribute) in CHOICES.items():
         available = getattr(options, attribute)

@@ -10,14 +10,15 @@ import streamlit as st
 
 from queries import metrics
 from queries.metrics import LABELS
-from queries.stats import compare_periods
+from queries.stats import SMALL_SAMPLE, ChangeReading, compare_periods, read_change, read_target
 from queries.targets import Target
 from views import session
-from views.text import money, percent
+from views.text import md, money, percent, points
 
 
 def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, targets: dict[str, Target]) -> pd.DataFrame:
-    """One row per rate: value, interval, counts, previous period, change and its p-value, target.
+    """One row per rate: value, interval, counts, previous period, change, its p-value and what it says
+    (queries.stats.read_change), target and whether it is met (read_target: not on a small sample).
     `before` is None when there is no previous period with claims."""
     rows = []
     for rate in rates:
@@ -28,55 +29,108 @@ def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, ta
             "numerator": int(now[counts.numerator]), "denominator": int(now[counts.denominator]),
             "previous_numerator": int(before[counts.numerator]) if before is not None else 0,
             "previous_denominator": int(before[counts.denominator]) if before is not None else 0,
-            "target": target.value if target else math.nan, "target_met": target.met(now[rate]) if target else None,
+            "target": target.value if target else math.nan,
+            "target_verdict": read_target(target.met(now[rate]), int(now[counts.denominator])) if target else "no target",
         })
     table = pd.DataFrame(rows, index=pd.Index(list(rates)))
     change = compare_periods(table.numerator, table.denominator, table.previous_numerator, table.previous_denominator)
     table["previous_rate"] = change["rate_before"].to_numpy()
     table["change"] = change["change"].to_numpy()
     table["p_value"] = change["p_value"].to_numpy()
+    table["change_verdict"] = [
+        reading(table.loc[rate], rate).verdict for rate in rates
+    ]
     return table
 
 
+def reading(row: pd.Series, rate: str) -> ChangeReading:
+    """What the change of one kpi_table row says (the rule is queries.stats.read_change)."""
+    return read_change(row["change"], row["p_value"], int(row["denominator"]), int(row["previous_denominator"]),
+                       metrics.RATES[rate].higher_is_better)
+
+
+def _delta(found: ChangeReading) -> tuple[str | None, str, str]:
+    """The tile's delta text, its colour rule and its arrow: coloured only for a significant change."""
+    if found.verdict == "no comparison":
+        return None, "off", "off"
+    if found.verdict == "small sample":
+        return f"small sample: {found.counted_now:,} now, {found.counted_before:,} before", "off", "off"
+    if found.verdict == "no significant change":
+        return f"{points(found.change)}, no significant change", "off", "off"
+    return f"{points(found.change)}, {found.verdict} (p = {found.p_value:.3f})", "normal", "auto"
+
+
+TARGET_WORDS = {"met": ":green[met]", "missed": ":red[missed]", "no data": "no data",
+                "small sample": f"too few to judge (under {SMALL_SAMPLE} counted)"}
+
+
 def rate_tile(row: pd.Series, rate: str, target: Target | None) -> None:
-    higher_is_better = metrics.RATES[rate].higher_is_better
-    change = row["change"]
-    delta = None if pd.isna(change) else f"{change * 100:+.1f} pp"
+    found = reading(row, rate)
+    delta, colour, arrow = _delta(found)
+    if colour == "normal" and not metrics.RATES[rate].higher_is_better:
+        colour = "inverse"
     detail = (
         f"{row['numerator']:,} of {row['denominator']:,}; 95% interval {percent(row['ci_low'])} to {percent(row['ci_high'])}. "
         f"Previous period {percent(row['previous_rate'])}"
         + ("" if pd.isna(row["p_value"]) else f" (change p = {row['p_value']:.3f}; under 0.05 is unlikely to be chance)")
-        + "."
+        + f". A change is coloured only when it is significant and both periods counted at least {SMALL_SAMPLE}."
     )
-    st.metric(LABELS[rate], percent(row["rate"]), delta, delta_color="normal" if higher_is_better else "inverse",
-              help=detail, border=True)
+    st.metric(LABELS[rate], percent(row["rate"]), delta, delta_color=colour, delta_arrow=arrow, help=detail, border=True)
     if target is None:
         st.caption("No target")
         return
-    met = target.met(row["rate"])
-    verdict = "no data" if met is None else (":green[met]" if met else ":red[missed]")
-    st.caption(f"Target {target.describe()}: {verdict}")
+    st.caption(f"Target {target.describe()}: {TARGET_WORDS[row['target_verdict']]}")
 
 
 def money_tile(now: pd.Series, before: pd.Series | None) -> None:
+    """Denied dollars, with the share of billed dollars and the dollars per claim beside them, now and in the
+    previous period, so a change in volume is not read as a change in denials. The dollar change is not
+    coloured: it has no test of its own."""
     delta = None
     if before is not None:
         difference = money(now["denied_amount"] - before["denied_amount"])
-        delta = difference if difference.startswith("-") else f"+{difference}"
-    st.metric(LABELS["denied_amount"], money(now["denied_amount"]), delta, delta_color="inverse", border=True,
+        delta = difference if difference.startswith("-") or difference == "$0" else f"+{difference}"
+    st.metric(LABELS["denied_amount"], money(now["denied_amount"]), delta, delta_color="off", delta_arrow="off", border=True,
               help="Dollars denied on CO, OA and PI adjustments of claims in scope (patient responsibility is not a denial).")
-    share = now["denied_dollar_rate"]
-    st.caption("no billed dollars" if pd.isna(share) else f"{percent(share)} of billed dollars")
+    st.caption(md(volume_sentence(now, before)))  # dollar signs would otherwise start Markdown math
+
+
+def volume_sentence(now: pd.Series, before: pd.Series | None) -> str:
+    """'6.8% of billed, $270 per claim (before: 6.5%, $255)': denied dollars adjusted for volume."""
+    def adjusted(row: pd.Series) -> str:
+        per_claim = row["denied_amount"] / row["claims"] if row["claims"] else math.nan
+        share = row["denied_dollar_rate"]
+        return (f"{'no billed dollars' if pd.isna(share) else percent(share) + ' of billed'}, "
+                f"{'–' if math.isnan(per_claim) else money(per_claim)} per claim")
+    return adjusted(now) + ("" if before is None else f" (before: {adjusted(before)})")
+
+
+AUDIT_DOLLARS = {
+    "overpaid": ("Overpaid (audits)", "Sum of the negative dollar impacts of audit findings: claims paid more than the "
+                 "audited coding supports, a repayment risk."),
+    "underpaid": ("Underpaid (audits)", "Sum of the positive dollar impacts of audit findings: claims that the audited "
+                  "coding would have been paid more for."),
+}
+
+
+def audit_dollar_tile(kind: str, now: pd.Series) -> None:
+    """Overpaid or underpaid dollars found by the audits of claims in scope (docs/METRICS.md, financial impact)."""
+    label, detail = AUDIT_DOLLARS[kind]
+    st.metric(label, money(abs(now[kind])), border=True, help=detail)
+    st.caption(f"found by auditing {int(now['audited_claims']):,} of {int(now['claims']):,} claims")
 
 
 def tiles(order: Sequence[str], table: pd.DataFrame, now: pd.Series, before: pd.Series | None,
           targets: dict[str, Target], columns: int = 3) -> None:
-    """Tiles in a grid, in `order`; 'denied_amount' is the money tile, the rest rows of `table`."""
+    """Tiles in a grid, in `order`: 'denied_amount' is the denied-dollar tile, 'overpaid' and 'underpaid' the
+    audit-dollar tiles, the rest rows of `table`."""
     slots = st.columns(columns)
     for i, metric in enumerate(order):
         with slots[i % columns]:
             if metric == "denied_amount":
                 money_tile(now, before)
+            elif metric in AUDIT_DOLLARS:
+                audit_dollar_tile(metric, now)
             else:
                 rate_tile(table.loc[metric], metric, targets.get(metric))
 

@@ -13,6 +13,12 @@ OTHER = "#E69F00"         # everything else in a two-way split
 NEUTRAL = "#4D4D4D"       # text and annotations
 SCALE = ["#F7FBFF", "#9ECAE1", "#4292C6", "#08519C", "#08306B"]  # heat maps: light = low, dark = high
 
+# Each colour's name as captions and titles say it, so a caption's words always match the marks.
+NAMES = {
+    MEASURE: "blue", SECOND: "light blue", TARGET: "green", SIGNAL: "red-orange", LIMIT: "grey",
+    CODING: "pink", OTHER: "yellow-orange", NEUTRAL: "dark grey",
+}
+
 # Funnel-plot status -> colour: inside the limits in the measure colour, outside in the signal colour.
 FUNNEL_STATUS = {
     "within": MEASURE,

@@ -10,6 +10,7 @@ user and are shown as they are, as text.
 from __future__ import annotations
 
 import logging
+import secrets
 
 from audit.log.writer import AccessLogError
 from audit.permissions import Role
@@ -48,3 +49,16 @@ def shown(problem: Exception, role: Role | None) -> str:
             log.error("%s: %s", type(problem).__name__, problem)
             return sentence
     return md(problem)
+
+
+UNEXPECTED = "Something went wrong on our side and this page stopped. Nothing was changed by it."
+
+
+def unexpected(problem: Exception) -> str:
+    """Our own message for a failure nobody foresaw, in place of Streamlit's error box (which would show the
+    error's type and offer links that send its text to search engines): a sentence for everyone, with a
+    reference that finds the full traceback in the server log."""
+    reference = secrets.token_hex(4)
+    log.error("unexpected failure, reference %s", reference, exc_info=problem)
+    return (f"{UNEXPECTED} Reload the page; if it happens again, tell your administrator the reference "
+            f"{reference} (the dashboard's server log has the details).")

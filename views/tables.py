@@ -20,6 +20,7 @@ from audit.events import AccessEvent
 from audit.log.writer import AccessLog
 from audit.permissions import Permission, can
 from queries.metrics import LABELS
+from queries.words import in_words
 from views import filters, session
 
 _PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "upper95", "lower998", "upper998",
@@ -48,19 +49,27 @@ def export_producer(
     who: session.SignedIn,
     log: AccessLog,
     details: dict[str, Any],
-    include_small_cells: bool,
+    purpose: exports.ExportPurpose | str,
     session_check: Callable[[], None],
+    include_small_cells: bool = False,
     counts: Sequence[str] | None = None,
 ) -> Callable[[], bytes]:
-    """The deferred producer of one aggregate CSV: re-checks the session, records the export, then builds the file."""
+    """The deferred producer of one aggregate CSV for `purpose`: re-checks the session, records the export (with
+    its purpose and whether small cells were included), then builds the file, blanking small cells where
+    audit/exports.py says so."""
     frame = df.copy()
-    event = exports.export_event(who.user, who.role_name, name, len(frame), details, include_small_cells=include_small_cells)
-    return logged(lambda: exports.publishable_csv(frame, include_small_cells=include_small_cells, counts=counts), event, log,
+    included = not exports.suppresses(who.role, purpose, include_small_cells)
+    event = exports.export_event(who.user, who.role_name, name, len(frame), details, include_small_cells=included,
+                                 purpose=purpose)
+    return logged(lambda: exports.publishable_csv(frame, include_small_cells=included, counts=counts), event, log,
                   session_check)
 
 
 HEADERS = {"code_dotted": "Code", "dx_codes": "Diagnosis codes", "unspecified_dx": "Unspecified codes",
-           "invalid_dx": "Invalid codes", "coder_id": "Coder", "facility_id": "Facility", "carc": "CARC"}
+           "invalid_dx": "Invalid codes", "coder_id": "Coder", "facility_id": "Facility", "carc": "CARC",
+           "carcs": "CARCs", "drg": "DRG", "procedure_code": "Principal procedure", "review_id": "Review",
+           "auditor_id": "Auditor", "ucl": "Upper limit", "lcl": "Lower limit", "in_runs": "Counted in runs",
+           "p_value": "Change p-value", "grp": "Group", "broad": "Broad reason"}
 
 
 def pretty(column: str) -> str:
@@ -73,48 +82,87 @@ def pretty(column: str) -> str:
     return LABELS.get(column) or column.replace("_", " ").capitalize()
 
 
+def _kind(column: str, dtype: Any) -> str:
+    """How a column is shown: date, text, money, percent or number."""
+    if is_datetime64_any_dtype(dtype):
+        return "date"
+    if is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
+        return "text"
+    if any(hint in column for hint in _MONEY_HINTS):
+        return "money"
+    if not is_integer_dtype(dtype) and any(hint in column for hint in _PERCENT_HINTS):
+        return "percent"
+    return "number"
+
+
+def _as_text(kind: str, value: Any) -> str:
+    """A number as its column shows it, for a column holding blanks ('–'; a table would print 'None')."""
+    if pd.isna(value):
+        return "–"
+    if kind == "money":
+        return f"${value:,.2f}"
+    if kind == "percent":
+        return f"{value * 100:.2f}%"
+    return f"{value:,}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def displayed(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a table shows it: stored codes in words (queries.words), and numeric columns that hold a
+    blank (a rate with nothing counted) as text with a dash, never 'None'."""
+    shown = in_words(df)
+    for column in shown.columns:
+        dtype = shown[column].dtype
+        if is_numeric_dtype(dtype) and not is_bool_dtype(dtype) and shown[column].isna().any():
+            kind = _kind(str(column), dtype)
+            shown[column] = shown[column].map(lambda v, k=kind: _as_text(k, v))
+    return shown
+
+
 def column_config(df: pd.DataFrame) -> dict[str, Any]:
     """Readable headers, percentages for proportions, dollars for amounts, separators for counts."""
     config: dict[str, Any] = {}
+    formats = {"money": "dollar", "percent": "percent", "number": "localized"}
     for column in df.columns:
         label = pretty(str(column))
-        dtype = df[column].dtype
-        if is_datetime64_any_dtype(dtype):
+        kind = _kind(str(column), df[column].dtype)
+        if kind == "date":
             config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        elif is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
+        elif kind == "text":
             config[column] = st.column_config.Column(label)
-        elif any(hint in str(column) for hint in _MONEY_HINTS):
-            config[column] = st.column_config.NumberColumn(label, format="dollar")
-        elif not is_integer_dtype(dtype) and any(hint in str(column) for hint in _PERCENT_HINTS):
-            config[column] = st.column_config.NumberColumn(label, format="percent")
         else:
-            config[column] = st.column_config.NumberColumn(label, format="localized")
+            config[column] = st.column_config.NumberColumn(label, format=formats[kind])
     return config
 
 
 def csv_download(df: pd.DataFrame, name: str, *, counts: Sequence[str] | None = None) -> None:
-    """A CSV download of an aggregate, if the role may export: counts 1-10 suppressed unless the role may
-    publish them and the user ticks the box. `name` must be unique on the page."""
+    """A CSV download of an aggregate, if the role may export. The user says where the file goes: inside the
+    organisation it carries the numbers shown on screen; leaving it, counts 1-10 are blanked unless the role
+    may publish them and the user ticks the box (audit/exports.py). `name` must be unique on the page."""
     who = session.current()
     if not can(who.role, Permission.EXPORT_AGGREGATE_CSV):
         return
+    purpose = st.radio("This CSV is for", list(exports.ExportPurpose), index=None, key=f"purpose.{name}",
+                       format_func=exports.PURPOSE_LABELS.get, horizontal=True,
+                       help="Counts from 1 to 10 are left blank in a file that leaves the organisation (CMS cell-size "
+                            "rule); inside it, the file holds what this page shows. The purpose is recorded with the export.")
     include_small = False
-    if can(who.role, Permission.EXPORT_SMALL_CELLS):
-        include_small = st.checkbox(
-            "Include counts from 1 to 10 in the CSV", key=f"small.{name}",
-            help="Counts from 1 to 10 are left blank by default (CMS cell-size rule). Include them only for a use "
-                 "that allows it, such as a sample report to the organisation that was audited.",
-        )
-    else:
-        st.caption("Counts from 1 to 10 are left blank in the CSV (CMS cell-size rule).")
+    if purpose is exports.ExportPurpose.EXTERNAL:
+        if can(who.role, Permission.EXPORT_SMALL_CELLS):
+            include_small = st.checkbox(
+                "Include counts from 1 to 10 in the CSV", key=f"small.{name}",
+                help="Include them only for a use that allows it, such as a sample report to the organisation that "
+                     "was audited.")
+        else:
+            st.caption("Counts from 1 to 10 are left blank in this CSV (CMS cell-size rule).")
     producer = export_producer(
-        df, name=name, who=who, log=session.access_log(),
-        details={"filters": filters.describe(filters.current())}, include_small_cells=include_small,
-        session_check=session.download_check(), counts=counts,
+        in_words(df), name=name, who=who, log=session.access_log(),
+        details={"filters": filters.describe(filters.current())}, purpose=purpose or exports.ExportPurpose.EXTERNAL,
+        session_check=session.download_check(), include_small_cells=include_small, counts=counts,
     )
     st.download_button(
         "Download CSV", data=producer, file_name=f"{name}-{date.today():%Y%m%d}.csv", mime="text/csv",
-        key=f"csv.{name}", on_click="ignore", icon=":material/download:",
+        key=f"csv.{name}", on_click="ignore", icon=":material/download:", disabled=purpose is None,
+        help=None if purpose else "Say first where the file goes.",
     )
 
 
@@ -124,5 +172,11 @@ def table_and_csv(df: pd.DataFrame, name: str, title: str, *, counts: Sequence[s
     sending its tables to the browser, and the toggle reruns this fragment alone."""
     session.activity()
     if st.toggle(f"Table and CSV: {title}", key=f"table.{name}"):
-        st.dataframe(df, hide_index=True, column_config=column_config(df))
+        grid(df)
         csv_download(df, name, counts=counts)
+
+
+def grid(df: pd.DataFrame, **options: Any) -> Any:
+    """A table as people read it (`displayed`), with readable headers and formats."""
+    shown = displayed(df)
+    return st.dataframe(shown, hide_index=True, column_config=column_config(shown), **options)

@@ -46,4 +46,15 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def money(value: float) -> str:
-    return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+    """Dollars, the sign before the dollar sign: -32309 -> '-$32,309' (never '$-32,309'); a value that rounds
+    to zero has no sign."""
+    size = abs(value)
+    shown = f"${size / 1e6:,.2f}M" if size >= 1e6 else f"${size:,.0f}"
+    return f"-{shown}" if value < 0 and shown != "$0" else shown
+
+
+def points(change: float) -> str:
+    """A change of a rate in percentage points, signed, one decimal: 0.008 -> '+0.8 pp'. A change that rounds
+    to zero is '0.0 pp', never '-0.0 pp' or '+0.0 pp'."""
+    rounded = round(change * 100, 1)
+    return "0.0 pp" if rounded == 0 else f"{rounded:+.1f} pp"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +20,12 @@ def read_events(
     action: str | None = None,
     claim_key: str | None = None,
     limit: int | None = None,
+    user_contains: str | None = None,
+    users: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Events newest first, for the log viewer and exports: since inclusive, until exclusive (naive
-    datetimes are UTC). Reads backwards from the end and stops at the first event older than `since`
+    datetimes are UTC). `user` matches a user exactly, `user_contains` a part of the name (any case),
+    `users` any of several. Reads backwards from the end and stops at the first event older than `since`
     or after `limit` matches, so recent pages stay fast on a large log. Does not verify: use verify()."""
     try:
         fd = os.open(paths.log_dir / LOG_FILE, os.O_RDONLY)
@@ -29,6 +33,7 @@ def read_events(
         return []
     low, high = since and as_log_time(since), until and as_log_time(until)
     wanted = {"user": user, "action": action}
+    part = user_contains.strip().lower() if user_contains else None
     found: list[dict[str, Any]] = []
     try:
         for line, _ in lines_newest_first(fd, os.fstat(fd).st_size):
@@ -44,6 +49,9 @@ def read_events(
             if (high and ts >= high) or any(v is not None and event.get(k) != v for k, v in wanted.items()):
                 continue
             if claim_key is not None and claim_key not in event.get("claim_keys", ()):
+                continue
+            name = str(event.get("user", ""))
+            if (part and part not in name.lower()) or (users is not None and name not in users):
                 continue
             found.append(event)
             if limit is not None and len(found) >= limit:

@@ -147,3 +147,45 @@ FROM denials AS d
 JOIN claim_facts AS f USING (claim_key)
 LEFT JOIN carc AS r ON r.code = d.carc
 ORDER BY f.service_date;
+
+-- What a claim is, for the denial breakdowns (docs/METRICS.md, "Denials by DRG, procedure and service line"):
+-- its principal procedure (the procedure row with the lowest line; ties: ICD-10-PCS, then CPT, then HCPCS,
+-- then code), its service line (encounter type and that procedure's family) and its DRG. Claims carry no
+-- billed DRG yet, so the DRG is the submitted code of the claim's DRG audit finding (the lowest, if several):
+-- when claims gain a billed DRG column, only the `drg` CTE changes.
+CREATE OR REPLACE TABLE claim_groups AS
+WITH procedures AS (
+    SELECT claim_key, code_type, code,
+           row_number() OVER (PARTITION BY claim_key ORDER BY line,
+                              CASE code_type WHEN 'ICD10PCS' THEN 1 WHEN 'CPT' THEN 2 ELSE 3 END, code) AS rank
+    FROM claim_codes
+    WHERE code_type IN ('ICD10PCS', 'CPT', 'HCPCS')
+),
+drg AS (
+    SELECT claim_key, min(submitted_code) AS drg
+    FROM audit_findings
+    WHERE code_type = 'MSDRG' AND submitted_code IS NOT NULL
+    GROUP BY claim_key
+),
+family AS (
+    SELECT f.claim_key, f.encounter_type, p.code_type AS procedure_type, p.code AS procedure_code, d.drg,
+           CASE
+               WHEN p.code IS NULL THEN 'no procedure'
+               WHEN p.code_type = 'ICD10PCS' THEN CASE WHEN left(p.code, 1) = '0' THEN 'surgical' ELSE 'medical' END
+               WHEN p.code_type = 'HCPCS' THEN 'HCPCS supplies and services'
+               WHEN try_cast(p.code AS INTEGER) IS NULL THEN 'other'
+               WHEN try_cast(p.code AS INTEGER) BETWEEN 100 AND 1999 THEN 'anesthesia'
+               WHEN try_cast(p.code AS INTEGER) BETWEEN 10004 AND 69990 THEN 'surgery'
+               WHEN try_cast(p.code AS INTEGER) BETWEEN 70010 AND 79999 THEN 'radiology'
+               WHEN try_cast(p.code AS INTEGER) BETWEEN 80047 AND 89398 THEN 'laboratory'
+               WHEN try_cast(p.code AS INTEGER) BETWEEN 99202 AND 99499 THEN 'evaluation and management'
+               WHEN try_cast(p.code AS INTEGER) BETWEEN 90281 AND 99607 THEN 'medicine'
+               ELSE 'other'
+           END AS procedure_family
+    FROM claim_facts AS f
+    LEFT JOIN procedures AS p ON p.claim_key = f.claim_key AND p.rank = 1
+    LEFT JOIN drg AS d ON d.claim_key = f.claim_key
+)
+SELECT claim_key, procedure_type, procedure_code, drg, procedure_family,
+       upper(left(encounter_type, 1)) || substr(encounter_type, 2) || ' ' || procedure_family AS service_line
+FROM family;

@@ -3,8 +3,17 @@ export event that records it."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from audit.exports import SUPPRESSED_FLAG, csv_bytes, export_event, publishable_csv, suppress_small_cells
+from audit.exports import (
+    SUPPRESSED_FLAG,
+    ExportPurpose,
+    csv_bytes,
+    export_event,
+    publishable_csv,
+    suppress_small_cells,
+    suppresses,
+)
 
 GROUPS = pd.DataFrame({
     "coder_id": ["C001", "C002", "C003"],
@@ -78,3 +87,20 @@ def test_one_suppressed_row_is_protected_by_a_second_from_the_totals():
     assert list(out[SUPPRESSED_FLAG]) == [False, True, True, False]
     single = suppress_small_cells(SUMMARY.iloc[[2]], counts=["claims"], complementary=True)
     assert pd.isna(single["claims"].iloc[0])  # one row alone: nothing else to suppress
+@pytest.mark.parametrize(("role", "purpose", "include", "suppressed"), [
+    ("coding_manager", "internal", False, False),     # the numbers the manager sees on screen, kept in-house
+    ("coding_manager", "external", False, True),      # leaving the organisation: blanked
+    ("coding_manager", "external", True, True),       # a manager may not publish small cells even if asked
+    ("compliance_officer", "external", False, True),
+    ("compliance_officer", "external", True, False),  # may publish them, and asked to
+    ("auditor", "external", True, False),
+    ("auditor", "internal", False, False),
+])
+def test_small_cells_are_decided_by_purpose_and_role(role, purpose, include, suppressed):
+    assert suppresses(role, purpose, include) is suppressed
+
+
+def test_the_export_event_records_the_purpose():
+    event = export_event("demo:coding_manager", "coding_manager", "coder-by-category", 205, {}, include_small_cells=True,
+                         purpose=ExportPurpose.INTERNAL)
+    assert event.details == {"rows": 205, "purpose": "internal", "small_cells": "included"}

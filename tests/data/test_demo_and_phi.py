@@ -105,6 +105,41 @@ def test_demo_has_the_patterns_managers_should_find(demo):
     con.close()
 
 
+def test_demo_reads_like_a_hospitals_data(demo):
+    """Revisions go to clinically related codes, payers deny as payers do (no self-pay denials) and some claims
+    carry several adjustments."""
+    paths, _ = demo
+    con = duckdb.connect(str(paths.store), read_only=True)
+    dx = con.execute(
+        "SELECT f.submitted_code, f.audited_code, f.error_category, s.block, a.block, s.unspecified, a.unspecified "
+        "FROM audit_findings AS f JOIN icd10cm AS s ON s.code = f.submitted_code AND s.billable "
+        "JOIN icd10cm AS a ON a.code = f.audited_code "
+        "WHERE f.code_type = 'ICD10CM_DX' AND f.finding = 'revise'").fetchall()
+    assert len(dx) > 100
+    assert [row for row in dx if row[0][:3] != row[1][:3] and row[3] != row[4]] == []  # same category or block
+    specificity = [row for row in dx if row[2] == "specificity"]
+    assert specificity and all(row[5] and not row[6] for row in specificity)       # unspecified -> specified
+    procedures = con.execute(
+        "SELECT code_type, submitted_code, audited_code FROM audit_findings "
+        "WHERE code_type IN ('ICD10PCS', 'CPT', 'HCPCS') AND finding = 'revise'").fetchall()
+    assert procedures
+    for code_type, submitted, audited in procedures:
+        assert submitted != audited
+        if code_type == "ICD10PCS":
+            assert submitted[0] == audited[0] and len(audited) == 7                 # same section
+        elif code_type == "HCPCS":
+            assert submitted[0] == audited[0]                                       # same letter
+        else:
+            assert audited.isdigit() and len(audited) == 5                          # a CPT code, never a diagnosis
+    self_pay = con.execute("SELECT count(*) FROM denials AS d JOIN claims AS c USING (claim_key) "
+                           "WHERE c.payer = 'Self-pay'").fetchone()[0]
+    assert self_pay == 0
+    several = con.execute("SELECT count(*) FROM (SELECT claim_key FROM denials WHERE group_code <> 'PR' "
+                          "GROUP BY claim_key HAVING count(DISTINCT carc) >= 2)").fetchone()[0]
+    assert several > 50
+    con.close()
+
+
 def test_the_scan_would_see_plaintext_phi():
     blob = b"\x00\x17header Kelly Williams,MRN42055317;CLM0001126000\x00"
     assert {b"Kelly Williams", b"MRN42055317", b"CLM0001126000"} <= _tokens(blob)

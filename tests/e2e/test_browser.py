@@ -1,16 +1,25 @@
-"""The dashboard in a real browser: first start builds the demo with progress; each demo role signs in and
-sees exactly its pages; every page shows its content (tests/views/page_content.py: sections, tiles, charts,
-tables, inputs) with no exception and no error box; a CSV download is recorded in the access log, and
+"""The dashboard in a real browser, read as its users read it: first start builds the demo with progress; each
+demo role signs in and sees exactly its pages; every page shows its content (tests/views/page_content.py:
+sections, tiles, charts, tables, inputs) with no exception, no error box, no clipped label and no raw stored
+name; a significant and a non-significant change look different; a month the dates cover in part is marked;
+a break-glass reveal reviewed with a note clears its warning; a CSV download is recorded in the access log, and
 tables offer no download or copy of their own; hostile ids are shown as text on every page for every role.
-Screenshots of every page for every role go to tests/e2e/screenshots/ (git-ignored)."""
+
+Screenshots of every page for every role are written to tests/e2e/screenshots/ by every run and committed, so
+a reviewer can look without running anything (a fixed width, at most SHOT_HEIGHT tall, 64 colours)."""
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from playwright.sync_api import expect
 
 from audit.log.read import read_events
-from audit.permissions import Page, Role, allowed_pages
+from audit.permissions import Page, PhiField, Role, allowed_pages
+from queries.store import connect_read_only
 from tests.e2e.harness import wait_drawn
 from tests.views.hostile import TOKENS, VALUES
 from tests.views.page_content import FILTERS, PAGES
@@ -19,15 +28,19 @@ from views.shell import CLAIM_SCOPE_PAGES
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WIDTH = 1400
+SHOT_HEIGHT = 4000
 
 
 def screenshot(page, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so grow the window to its height first."""
     SCREENSHOTS.mkdir(exist_ok=True)
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 9000)})
+    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, SHOT_HEIGHT)})
     page.wait_for_timeout(300)  # let Plotly re-fit the charts to the new size
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    with Image.open(path) as shot:  # a palette of 64 colours keeps the committed files small
+        shot.convert("RGB").quantize(colors=64).save(path, optimize=True)
     page.set_viewport_size({"width": WIDTH, "height": 1000})
 
 
@@ -36,6 +49,63 @@ def assert_clean(page) -> None:
     for test_id in ("stException", "stAlertContentError"):
         found = page.locator(f'[data-testid="{test_id}"]')
         assert found.count() == 0, found.first.inner_text()
+
+
+# Text cut short by its box: an element whose text overflows it while overflow is hidden (Streamlit's tile and
+# widget labels end in an ellipsis), and a chart's text (ticks, titles, legend, annotations) reaching outside its
+# chart. Returns what is clipped, with the text.
+CLIPPED = """() => {
+    const found = [];
+    const roots = document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebar"]');
+    for (const root of roots) {
+        for (const el of root.querySelectorAll('label, p, span, div, h1, h2, h3')) {
+            if (el.closest('.js-plotly-plot, [data-testid="stDataFrame"], [data-baseweb="select"]')) continue;
+            if (!el.textContent.trim() || el.children.length > 1 || el.clientWidth === 0) continue;
+            const style = getComputedStyle(el);
+            const hides = style.overflowX === 'hidden' || style.overflow === 'hidden' || style.textOverflow === 'ellipsis';
+            if (hides && el.scrollWidth > el.clientWidth + 1) found.push(`box: ${el.textContent.trim().slice(0, 80)}`);
+        }
+    }
+    for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+        const frame = plot.getBoundingClientRect();
+        for (const text of plot.querySelectorAll('svg text')) {
+            const box = text.getBoundingClientRect();
+            if (!text.textContent.trim() || box.width === 0) continue;
+            if (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)
+                found.push(`chart: ${text.textContent.trim().slice(0, 80)}`);
+        }
+    }
+    return found;
+}"""
+# A stored name shown as it is stored (present_on_admission, coding_manager; a file or folder name in a path is
+# not one) or an empty value in Python's words.
+RAW_NAME = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./-])|\b(?:None|nan|NaN|NaT|null)\b")
+
+
+def chart_texts(page) -> list[str]:
+    """Every text drawn in the page's charts: ticks, titles, legends, annotations."""
+    return page.locator('[data-testid="stMain"] .js-plotly-plot svg text').evaluate_all("ts => ts.map(t => t.textContent)")
+
+
+# The text a reader sees in the main block, charts included: visible text nodes, not Material icons (whose names,
+# such as keyboard_arrow_right, are drawn as a ligature).
+SHOWN_TEXT = """() => {
+    const walker = document.createTreeWalker(document.querySelector('[data-testid="stMain"]'), NodeFilter.SHOW_TEXT);
+    const parts = [];
+    while (walker.nextNode()) {
+        const holder = walker.currentNode.parentElement;
+        if (holder.closest('[data-testid="stIconMaterial"], script, style') || !holder.checkVisibility()) continue;
+        parts.push(walker.currentNode.textContent);
+    }
+    return parts.join('\\n');
+}"""
+
+
+def assert_reads_in_words(page) -> None:
+    """Nothing clipped, and no raw stored name or 'None' in what the page shows, charts included."""
+    assert page.evaluate(CLIPPED) == []
+    shown = page.evaluate(SHOWN_TEXT)
+    assert sorted(set(RAW_NAME.findall(shown))) == []
 
 
 def assert_shows_its_content(page, entry: Page, role: Role) -> None:
@@ -108,6 +178,101 @@ def test_each_demo_role_sees_its_pages_with_their_content_and_no_error(first_sta
         screenshot(page, f"{role.value}-{entry.value}")  # also draws what sits below the fold
         assert_clean(page)
         assert_shows_its_content(page, entry, role)
+        assert_reads_in_words(page)
+    context.close()
+
+
+# Each tile's change: its words, colour and whether it has an arrow.
+TILE_CHANGES = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].flatMap((tile) => {
+    const delta = tile.querySelector('[data-testid="stMetricDelta"]');
+    if (!delta) return [];
+    return [{label: tile.querySelector('[data-testid="stMetricLabel"]').innerText.trim(), text: delta.innerText.trim(),
+             colour: getComputedStyle(delta).color, arrow: !!delta.querySelector('[data-testid^="stMetricDeltaIcon"]')}];
+})"""
+SIGNIFICANT = re.compile(r"^[+-]\d+\.\d pp, (better|worse) \(p = 0\.0[0-4]\d\)$")
+
+
+def test_a_significant_change_looks_different_from_one_within_noise(first_start, browser):
+    """On the demo's Overview some changes are significant and others within noise: the first are coloured, with an
+    arrow and the verdict; the others one quiet grey, no arrow, the words 'no significant change' (and a small
+    sample only a badge)."""
+    context, page = sign_in(browser, first_start.url, Role.COMPLIANCE_OFFICER)
+    expect(page.locator('[data-testid="stMetricDelta"]').first).to_be_visible()
+    changes = page.evaluate(TILE_CHANGES)
+    real = [c for c in changes if SIGNIFICANT.match(c["text"])]
+    noise = [c for c in changes if c["text"].endswith(" pp, no significant change")]
+    assert real and noise, changes
+    quiet = {c["colour"] for c in noise}
+    assert len(quiet) == 1 and not any(c["arrow"] for c in noise), noise
+    assert all(c["arrow"] and c["colour"] not in quiet for c in real), real
+    assert all(c["colour"] in quiet and not c["arrow"] for c in changes if c["text"].startswith("small sample")), changes
+    context.close()
+
+
+def type_date(page, label: str, typed: str, taken: date) -> None:
+    """Type a service date into the sidebar field `label` as a user would; it is taken, and shown back as
+    YYYY-MM-DD, once the page has redrawn."""
+    field = page.locator('[data-testid="stSidebar"]').get_by_label(label, exact=True)
+    field.fill(typed)
+    field.press("Enter")
+    expect(field).to_have_value(taken.isoformat(), timeout=60_000)
+    settle(page, PAGES[Page.OVERVIEW].charts)
+
+
+def test_a_month_the_dates_cover_in_part_is_marked_partial(first_start, browser):
+    """Dates typed as 2026/09/30 or 09/30/2026 are taken; a scope ending on a month's last day has no partial
+    month, one ending mid-month marks that month 'partial' on the trend."""
+    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    last = date.fromisoformat(sidebar.get_by_label("To", exact=True).input_value())
+    month_end = last.replace(day=1) - timedelta(days=1)
+    type_date(page, "To", f"{month_end:%Y/%m/%d}", month_end)
+    assert "partial" not in chart_texts(page)
+    mid_month = month_end - timedelta(days=14)
+    type_date(page, "To", f"{mid_month:%m/%d/%Y}", mid_month)
+    assert_clean(page)
+    assert chart_texts(page).count("partial") == 1
+    screenshot(page, "coding_manager-overview-partial-month")
+    context.close()
+
+
+def any_claim_key(server) -> str:
+    con = connect_read_only(server.paths)
+    try:
+        return con.execute("SELECT claim_key FROM claims ORDER BY claim_key LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_reviewed_break_glass_reveal_clears_its_warning(first_start, browser):
+    """An auditor's break-glass reveal puts a warning on the compliance officer's Access log; reviewing it with a
+    note clears the warning, and the review is in the log."""
+    context, page = sign_in(browser, first_start.url, Role.AUDITOR)
+    open_page(page, Page.RECORD_REVIEW)
+    page.get_by_text("Emergency access (break-glass)").click()
+    settle(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_label("Claim key").fill(any_claim_key(first_start))
+    main.locator('[data-testid="stMultiSelect"]').filter(has_text="Identifiers").locator("input").click()
+    page.get_by_role("option").filter(has_text=PhiField.PATIENT_NAME.label).first.click()
+    page.keyboard.press("Escape")
+    main.get_by_label("Justification (required)").fill("patient transferred, chart needed now")
+    main.get_by_role("button", name="Reveal").click()
+    settle(page)
+    assert_clean(page)
+    context.close()
+
+    context, page = sign_in(browser, first_start.url, Role.COMPLIANCE_OFFICER)
+    open_page(page, Page.ACCESS_LOG)
+    warnings = page.locator('[data-testid="stAlertContentWarning"]')
+    assert warnings.filter(has_text="break-glass reveal(s) need review").count() == 1
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_label("Review note").fill("Called the ward: the transfer was real.")
+    main.get_by_role("button", name="Mark reviewed").click()
+    expect(main.get_by_text("Every break-glass reveal has been reviewed.")).to_be_visible(timeout=60_000)
+    settle(page)
+    assert_clean(page)
+    assert warnings.filter(has_text="need review").count() == 0
     context.close()
 
 
@@ -127,14 +292,16 @@ def test_csv_download_is_recorded_and_tables_offer_no_download_or_copy_of_their_
     page.keyboard.press("Control+c")
     page.wait_for_timeout(300)
     assert page.evaluate("navigator.clipboard.readText()") == "nothing copied"
+    page.get_by_text("A report that leaves the organisation").first.click()  # the button waits for the purpose
+    settle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").first.click()
     body = open(download.value.path()).read()
     assert body.startswith("metric,") and "Code accuracy" in body
     monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(first_start.paths.key_dir))
     (event,) = read_events(first_start.paths, action="export", limit=1)
-    assert (event["user"], event["resource"], event["details"]["small_cells"]) == (
-        "demo:compliance_officer", "csv:overview-kpis", "suppressed")
+    assert (event["user"], event["resource"], event["details"]["purpose"], event["details"]["small_cells"]) == (
+        "demo:compliance_officer", "csv:overview-kpis", "external", "suppressed")
     context.close()
 
 

@@ -37,7 +37,11 @@ from queries.metrics import (
     coder_findings,
     coder_funnel,
     coder_scorecards,
+    coding_carcs,
+    coding_denial_shares,
     control_chart,
+    denials_by,
+    denied_claims,
     error_pareto,
     filter_options,
     invalid_codes,
@@ -47,6 +51,7 @@ from queries.metrics import (
     summary,
     top_unspecified,
 )
+from queries.reference import describe, icd10cm_frame
 from queries.store import connect_read_only
 from tests.conftest import Recorded
 
@@ -210,6 +215,34 @@ def test_fixture_codes_have_the_flags_the_expectations_assume(con):
     # The same facts straight from the code set package.
     assert icd.is_leaf("E11.9") and "unspecified" not in icd.get_description("E11.9").lower()
     assert not icd.is_leaf("E11") and not icd.is_valid_item("ZZZ999")
+
+
+@pytest.mark.parametrize(("code", "flagged"), [
+    ("N63.25", False),   # 'Unspecified lump in the left breast, overlapping quadrants': side and site named
+    ("S72.301A", False), # 'Unspecified fracture of shaft of right femur, initial encounter ...': side named
+    ("N63.20", True),    # 'Unspecified lump in the left breast, unspecified quadrant': the quadrant is not named
+    ("N63.0", True),     # 'Unspecified lump in unspecified breast'
+    ("J45.909", True),   # 'Unspecified asthma, uncomplicated': no side or site named
+    ("H57.9", True),     # 'Unspecified disorder of eye and adnexa': no side named
+    ("M25.569", True),   # 'Pain in unspecified knee'
+    ("R51.9", True),     # 'Headache, unspecified'
+    ("E11.9", False),    # 'Type 2 diabetes mellitus without complications': a trailing 9 is not the marker
+])
+def test_unspecified_flag_reads_the_title_and_spares_a_named_side(code, flagged):
+    frame = icd10cm_frame().set_index("code")
+    assert bool(frame.loc[code.replace(".", ""), "unspecified"]) is flagged, icd.get_description(code)
+
+
+def test_codes_are_described_with_their_official_titles():
+    assert describe("ICD10CM_DX", "E119") == "E11.9 Type 2 diabetes mellitus without complications"
+    assert describe("ICD10CM_DX", "E11") == "E11 Type 2 diabetes mellitus (category: not billable)"
+    assert describe("ICD10CM_DX", "ZZZ999") == "ZZZ999 (not an ICD-10-CM code)"
+    assert describe("ICD10PCS", "0DTJ4ZZ") == "0DTJ4ZZ Resection of Appendix, Percutaneous Endoscopic Approach"
+    assert describe("ICD10PCS", "5A1955Z") == "5A1955Z (ICD-10-PCS, Extracorporeal or Systemic Assistance and Performance section)"
+    assert describe("CPT", "99213") == "99213 (CPT)"  # AMA-licensed descriptions are never shipped
+    assert describe("HCPCS", "G0439") == "G0439 (HCPCS Level II)"
+    assert describe("MSDRG", "291") == "MS-DRG 291"
+    assert describe("ICD10CM_DX", None) == ""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -520,10 +553,15 @@ def test_wilson_limits_match_statsmodels(con):
 
 def test_control_chart_and_coder_views_leave_out_groups_without_findings(con):
     chart = control_chart(con, Filters(), "code_accuracy")
-    # Months with code-level findings: 2024-12 (E 0/1), 2025-01 (6/10), 2025-02 (D 0/1); 2025-03 has none.
-    assert chart["period"].tolist() == ["2024-12", "2025-01", "2025-02"]
-    assert chart["rate"].tolist() == pytest.approx([0.0, 0.6, 0.0])
-    assert chart["center"].tolist() == pytest.approx([6 / 12] * 3)        # pooled over the charted months
+    # Months with code-level findings: 2024-12 (E 0/1), 2025-01 (6/10), 2025-02 (D 0/1); 2025-03 has none, so it
+    # is a gap (blank rate), not a 0%. The store's days run from 2024-12-31 to 2025-03-20: the first and last
+    # months are partial and left out of runs.
+    assert chart["period"].tolist() == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    assert chart["rate"].tolist() == pytest.approx([0.0, 0.6, 0.0, math.nan], nan_ok=True)
+    assert chart["empty"].tolist() == [False, False, False, True]
+    assert chart["partial"].tolist() == [True, False, False, True]
+    assert chart["in_runs"].tolist() == [False, True, True, False]
+    assert chart["center"].tolist() == pytest.approx([6 / 12] * 4)        # pooled over the counted months
     funnel = coder_funnel(con, Filters())
     assert funnel["group"].tolist() == ["C1", "C2"]                      # C3 (DRG only) and C4 have no findings
     assert funnel["rate"].tolist() == pytest.approx([3 / 7, 3 / 5])
@@ -546,6 +584,13 @@ def test_error_pareto(con):
     assert df["share"].tolist() == pytest.approx([2 / 7, 2 / 7, 1 / 7, 1 / 7, 1 / 7], rel=1e-12)
     assert df["cumulative_share"].tolist() == pytest.approx([2 / 7, 4 / 7, 5 / 7, 6 / 7, 7 / 7], rel=1e-12)
     assert df["net_impact"].astype(float).tolist() == pytest.approx([25.0, -80.0, -1200.0, 40.0, -15.5])  # 25+0; -30-50
+    # By dollars at stake (|impact|): drg 1200, wrong_code 30 + 50 = 80, missing_code 40, specificity 25, unsupported
+    # 15.5; of 1360.5 in all. The DRG change is 1 error in 7 and the largest dollar category.
+    assert df["dollars"].astype(float).tolist() == pytest.approx([25.0, 80.0, 1200.0, 40.0, 15.5])
+    assert df["dollar_share"].tolist() == pytest.approx([25 / 1360.5, 80 / 1360.5, 1200 / 1360.5, 40 / 1360.5, 15.5 / 1360.5])
+    by_dollars = df.sort_values("dollars", ascending=False)
+    assert by_dollars["dollar_cumulative_share"].tolist() == pytest.approx(
+        [1200 / 1360.5, 1280 / 1360.5, 1320 / 1360.5, 1345 / 1360.5, 1.0])
 
 
 def test_error_pareto_in_scope(con):
@@ -712,6 +757,8 @@ def test_control_charts_share_one_monthly_query_and_match_the_summary(con):
     for rate, (num, den) in {"code_accuracy": ("findings_agree", "findings"), "unspecified_rate": ("unspecified_dx", "dx_codes"),
                              "denial_rate": ("denied_claims", "claims")}.items():
         chart = charts[rate].set_index("period")
+        assert chart.index.tolist() == ["2024-12", "2025-01", "2025-02", "2025-03"]  # every month, gaps included
+        chart = chart[chart["totals"] > 0]
         expected = monthly[monthly[den] > 0]
         assert chart.index.tolist() == expected.index.tolist()
         assert chart["successes"].tolist() == expected[num].tolist() and chart["totals"].tolist() == expected[den].tolist()
@@ -725,3 +772,59 @@ def test_report_rows_suppressed_from_the_full_summary_are_plain_values(con):
     assert [list(r) for r in rows] == [["coder_id", *REPORT_FIELDS, SUPPRESSED_FLAG]] * 4
     assert all(r[SUPPRESSED_FLAG] is True and r["claims"] is None and r["appeal_overturn_rate"] is None for r in rows)
     assert json.loads(json.dumps(rows)) == rows
+# ---------------------------------------------------------------------------------------------------
+# Denials by what the claim is, and the coding-related share with and without the broad reasons
+
+
+def test_denials_by_service_line(con):
+    # Principal procedures: A 0DTJ4ZZ (ICD-10-PCS section 0: surgical), C CPT 99213 and D CPT 99214 (evaluation and
+    # management); the others have none. Denied: E 400 and I 75 (professional, no procedure), A 300, B 300 (B and H
+    # outpatient, no procedure), D 210. Largest denied dollars first, ties by name.
+    df = denials_by(con, Filters(), "service_line")
+    got = [(r.grp, r.claims, r.denied_claims, float(r.denied_amount), float(r.billed_amount)) for r in df.itertuples()]
+    assert got == [
+        ("Professional no procedure", 2, 2, 475.0, 550.0),
+        ("Inpatient surgical", 1, 1, 300.0, 1000.0),
+        ("Outpatient no procedure", 2, 1, 300.0, 1100.0),
+        ("Professional evaluation and management", 1, 1, 210.0, 300.0),
+        ("Inpatient no procedure", 2, 0, 0.0, 5500.0),
+        ("Outpatient evaluation and management", 1, 0, 0.0, 200.0),
+    ]
+    assert df["denial_rate"].tolist() == pytest.approx([1.0, 1.0, 0.5, 1.0, 0.0, 0.0])
+
+
+def test_denials_by_drg_and_by_principal_procedure(con):
+    # DRG: the submitted code of the DRG finding (claims carry no billed DRG yet): A 637, G 871, J 291.
+    drg = denials_by(con, Filters(), "drg")
+    assert [(r.grp, r.claims, r.denied_claims, float(r.denied_amount)) for r in drg.itertuples()] == [
+        ("637", 1, 1, 300.0), ("291", 1, 0, 0.0), ("871", 1, 0, 0.0)]
+    procedure = denials_by(con, Filters(), "procedure")
+    assert [(r.grp, r.code_type, r.denied_claims, float(r.denied_amount)) for r in procedure.itertuples()] == [
+        ("0DTJ4ZZ", "ICD10PCS", 1, 300.0), ("99214", "CPT", 1, 210.0), ("99213", "CPT", 0, 0.0)]
+    with pytest.raises(MetricsError, match="Cannot break denials down by 'payer'"):
+        denials_by(con, Filters(), "payer")
+
+
+def test_each_bar_drills_to_its_denied_claims(store):
+    df = denied_claims(store.con, Filters(), "service_line", "Professional no procedure")
+    assert df["claim_key"].tolist() == [store.claim_key("CLM-E"), store.claim_key("CLM-I")]  # 400, then 75
+    assert df["carcs"].tolist() == ["16", "31"] and df["coding_related"].tolist() == [True, False]
+    procedure = denied_claims(store.con, Filters(), "procedure", "99214", "CPT")
+    assert procedure["claim_key"].tolist() == [store.claim_key("CLM-D")]
+    assert procedure["carcs"].tolist() == ["197, A1"]
+    assert denied_claims(store.con, Filters(), "procedure", "99214", "ICD10PCS").empty
+
+
+def test_coding_share_with_and_without_the_broad_reasons(con):
+    # Denied claims: A, B, E, D, I (5). Coding-related: A, B, E, all through CARC 16 (3 of 5). Without CARC 16 and
+    # 50 none is left (0 of 5).
+    shares = coding_denial_shares(con, Filters())
+    assert shares["coding_denied_claims"].tolist() == [3, 0] and shares["denied_claims"].tolist() == [5, 5]
+    assert shares["share_rate"].tolist() == pytest.approx([3 / 5, 0.0])
+    assert (shares["share_ci_low"].iloc[0], shares["share_ci_high"].iloc[0]) == pytest.approx(
+        proportion_confint(3, 5, alpha=0.05, method="wilson"))
+    carcs = coding_carcs(con, Filters()).set_index("carc")
+    assert carcs.loc["16", ["denied_claims", "denied_amount"]].tolist() == [3, 900.0]   # A 300, B 200, E 400
+    assert carcs["broad"][carcs["broad"]].index.tolist() == ["16", "50"]
+    assert carcs.drop(index="16")["denied_claims"].sum() == 0
+    assert "29" not in carcs.index and "197" not in carcs.index   # not coding-related

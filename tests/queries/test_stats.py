@@ -19,6 +19,8 @@ from queries.stats import (
     funnel_limits,
     p_chart,
     p_chart_signals,
+    read_change,
+    read_target,
     wilson_interval,
 )
 
@@ -183,6 +185,20 @@ def test_empty_period_is_skipped_by_runs_not_counted() -> None:
         "2024-09", "run", "above", "worse", 0.12, pytest.approx(0.1), 8)
 
 
+def test_partial_period_keeps_its_limits_but_is_left_out_of_runs() -> None:
+    # 7 full months above the centre, then a partial month also above: 8 points, but the partial one does
+    # not count, so there is no run; its own limits still apply.
+    data = series([12] * 7 + [3] + [8, 12] * 4, [100] * 7 + [20] + [100] * 8)
+    partial = [False] * 7 + [True] + [False] * 8
+    chart = p_chart(data, outside_runs=partial)
+    assert not chart["run_above"].any()
+    assert chart["in_runs"].tolist() == [not p for p in partial]
+    center = (7 * 12 + 3 + 4 * 20) / (15 * 100 + 20)  # the partial month counts in the centre line
+    assert chart["ucl"].iloc[7] == pytest.approx(center + 3 * math.sqrt(center * (1 - center) / 20))
+    assert p_chart(data)["run_above"].sum() == 8  # counted as a full month, it would complete a run of 8
+    assert p_chart_signals(chart, higher_is_better=True) == []
+
+
 def test_p_chart_refuses_unsorted_periods() -> None:
     with pytest.raises(ValueError, match="time order"):
         p_chart(pd.DataFrame({"period": ["2024-02", "2024-01"], "successes": [1, 1], "totals": [2, 2]}))
@@ -296,3 +312,39 @@ def test_compare_periods_edge_cases() -> None:
     out = compare_periods([0, 0], [40, 0], [0, 3], [30, 5])
     assert out["p_value"].iloc[0] == 1.0  # 0% both times: no evidence of change
     assert math.isnan(out["p_value"].iloc[1]) and math.isnan(out["rate_now"].iloc[1])
+
+
+# --- reading a change and a target for a tile -------------------------------------------------
+
+def test_significant_change_is_better_or_worse_for_the_rate() -> None:
+    # 90/100 against 80/100: pooled 0.85, se = sqrt(0.85 * 0.15 * (1/100 + 1/100)) = 0.050498,
+    # z = 0.10 / 0.050498 = 1.9803, two-sided p = 0.0477 (< 0.05)
+    row = compare_periods([90], [100], [80], [100]).iloc[0]
+    assert row.p_value == pytest.approx(0.0477, abs=1e-4)
+    assert read_change(row.change, row.p_value, 100, 100, higher_is_better=True).verdict == "better"
+    assert read_change(row.change, row.p_value, 100, 100, higher_is_better=False).verdict == "worse"
+    assert read_change(row.change, row.p_value, 100, 100, higher_is_better=True).significant
+
+
+def test_change_within_noise_is_neutral() -> None:
+    # 88/100 against 80/100: z = 0.08 / sqrt(0.84 * 0.16 * 0.02) = 0.08 / 0.051846 = 1.543, p = 0.1228
+    row = compare_periods([88], [100], [80], [100]).iloc[0]
+    assert row.p_value == pytest.approx(0.1228, abs=1e-4)
+    reading = read_change(row.change, row.p_value, 100, 100, higher_is_better=True)
+    assert reading.verdict == "no significant change" and not reading.significant
+
+
+def test_small_sample_gets_no_verdict_even_when_significant() -> None:
+    # 29/29 against 10/30: p is tiny, but 29 counted items is under the small-sample line of 30
+    row = compare_periods([29], [29], [10], [30]).iloc[0]
+    assert row.p_value < 1e-6
+    assert read_change(row.change, row.p_value, 29, 30, higher_is_better=True).verdict == "small sample"
+    assert read_change(row.change, row.p_value, 30, 30, higher_is_better=True).verdict == "better"
+    assert read_change(float("nan"), float("nan"), 40, 0, higher_is_better=True).verdict == "no comparison"
+
+
+def test_target_is_judged_only_on_enough_items() -> None:
+    assert read_target(True, 4) == "small sample"  # 'target met' on 4 audited claims is not a finding
+    assert read_target(False, 29) == "small sample"
+    assert (read_target(True, 30), read_target(False, 30)) == ("met", "missed")
+    assert read_target(None, 0) == "no data"

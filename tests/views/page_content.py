@@ -25,15 +25,16 @@ PAGES: dict[Page, Content] = {
     Page.ACCURACY: Content(
         sections=("Accuracy by month", "Coders against the target", "Coder scorecards",
                   "Errors by category", "Coder by error category", "Financial impact of audit findings"),
-        charts=5, tables=1, inputs=("Measure",), detail_sections=("Findings of one coder",), detail_inputs=("Coder",),
+        charts=6, tables=1, inputs=("Measure",), detail_sections=("Findings of one coder",), detail_inputs=("Coder",),
     ),
     Page.SPECIFICITY: Content(
         sections=("Where unspecified and invalid codes occur", "Unspecified codes used most, with more specific alternatives",
                   "Invalid codes submitted"),
         tiles=3, charts=3, tables=2, inputs=("Break down by",),
     ),
-    Page.DENIALS: Content(sections=("Over time", "By payer", "By claim adjustment reason code (CARC)", "Appeals"),
-                          tiles=4, charts=6),
+    Page.DENIALS: Content(sections=("Over time", "Which reasons count as coding-related", "By payer",
+                                    "By claim adjustment reason code (CARC)", "By DRG, procedure and service line", "Appeals"),
+                          tiles=6, charts=7, tables=1, inputs=("Break down by", "Denied claims behind the bar")),
     Page.AUDIT_SAMPLING: Content(sections=("Draw a sample", "Samples", "Sample sizes"),
                                  inputs=("Method", "Strata (stratified)", "Seed (blank: a new one)"),
                                  texts=("The sampling frame the filters select now",)),
@@ -46,7 +47,9 @@ PAGES: dict[Page, Content] = {
                                 inputs=("Claim key", "Identifiers", "Purpose of use", "Justification (optional)")),
     Page.MY_FINDINGS: Content(tables=1, texts=("Findings on the claims coded by",)),
     Page.REBUTTALS: Content(sections=("Pending rebuttals", "Decided rebuttals")),
-    Page.ACCESS_LOG: Content(tables=1, inputs=("Days (UTC)", "User", "Action", "Claim key"), texts=("Log verified",)),
+    Page.ACCESS_LOG: Content(sections=("Break-glass reveals awaiting review", "Events", "Reports"), tables=1,
+                             inputs=("Days (UTC)", "User (part of a name)", "Users", "Action", "Claim key"),
+                             texts=("Log verified",)),
     Page.ADMIN: Content(sections=("Accounts", "Keys"), tables=1, inputs=("Username", "Role", "Initial password")),
 }
 # Pages with the claim filters in the sidebar.

@@ -24,4 +24,5 @@ def test_no_data_leaves_but_through_the_governed_download_and_no_traceback_reach
     chosen = settings()
     assert chosen["client.disableDataExport"] is True  # the grid's own CSV download and clipboard copy are off
     assert chosen["client.showErrorDetails"] == "none"
+    assert chosen["client.showErrorLinks"] == "false"  # no "Ask Google / Ask ChatGPT" on an error box
     assert chosen["browser.gatherUsageStats"] is False

@@ -33,12 +33,24 @@ def test_export_is_recorded_before_the_file_is_built(paths):
     ensure_log_key(paths)
     with AccessLog(paths) as log:
         produce = export_producer(GROUPS, name="coder-scorecards", who=WHO, log=log, details={"filters": {}},
-                                  include_small_cells=False, session_check=lambda: None)
+                                  purpose="external", session_check=lambda: None)
         assert read_events(paths) == []  # nothing happens until the click
         body = produce().decode()
     (event,) = read_events(paths)
     assert (event["action"], event["resource"], event["details"]["small_cells"]) == ("export", "csv:coder-scorecards", "suppressed")
+    assert event["details"]["purpose"] == "external"
     assert "C002" in body and ",7," not in body
+
+
+def test_an_internal_export_carries_what_the_manager_sees_on_screen(paths):
+    """The coding manager's coder-by-category file was blanked whole (205 of 205 rows) though the same numbers are on
+    screen: inside the organisation nothing is suppressed, and the event says the file was for internal use."""
+    ensure_log_key(paths)
+    with AccessLog(paths) as log:
+        body = export_producer(GROUPS, name="coder-by-category", who=WHO, log=log, details={}, purpose="internal")().decode()
+    (event,) = read_events(paths)
+    assert (event["details"]["purpose"], event["details"]["small_cells"]) == ("internal", "included")
+    assert "C002,7,1," in body
 
 
 def test_export_that_cannot_be_recorded_builds_nothing(monkeypatch):
@@ -48,7 +60,7 @@ def test_export_that_cannot_be_recorded_builds_nothing(monkeypatch):
 
     built = []
     monkeypatch.setattr(exports, "publishable_csv", lambda frame, **_: built.append(frame) or b"")
-    produce = export_producer(GROUPS, name="x", who=WHO, log=BrokenLog(), details={}, include_small_cells=True,
+    produce = export_producer(GROUPS, name="x", who=WHO, log=BrokenLog(), details={}, purpose="internal",
                               session_check=lambda: None)
     with pytest.raises(AccessLogError):
         produce()

@@ -9,6 +9,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
+from audit.exports import ExportPurpose
 from audit.log.read import read_events
 from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
 from audit.users import UserStore
@@ -29,6 +30,17 @@ def sign_in(app: AppTest, role: Role) -> AppTest:
     return app.button(key=f"demo.{role.value}").click().run()
 
 
+def unescaped(markdown: str) -> str:
+    """Text shown through views.text.md, as the reader sees it."""
+    return markdown.replace("\\", "").replace("\u2060", "")
+
+
+def set_dates(app: AppTest, first: date, last: date) -> AppTest:
+    """Type the service dates into the sidebar, the start first (an end before the start would be refused)."""
+    app.text_input(key="flt.from").input(first.isoformat()).run()
+    return app.text_input(key="flt.to").input(last.isoformat()).run()
+
+
 def page_file(page: Page) -> str:
     return f"views/pages/{page.value}.py"
 
@@ -38,7 +50,9 @@ def titles(app: AppTest) -> list[str]:
 
 
 def no_exception(app: AppTest) -> None:
+    """No exception, neither Streamlit's box nor our own message for an unexpected one (views.problems)."""
     assert not app.exception, [e.message for e in app.exception]
+    assert not [e.value for e in app.error if problems.UNEXPECTED in e.value]
 
 
 def input_labels(app: AppTest) -> list[str]:
@@ -117,6 +131,7 @@ def test_overview_shows_every_headline_tile_and_the_trend_charts(app):
     assert sorted(m.label for m in app.metric) == sorted([
         "Code accuracy", "Claim accuracy", "DRG accuracy", "Unspecified code rate", "Invalid code rate",
         "Denial rate", "Denied dollars", "Coding-related denial share", "Appeal overturn rate",
+        "Overpaid (audits)", "Underpaid (audits)",
     ])
     assert all(m.value not in ("", "–") for m in app.metric)
     assert len(app.get("plotly_chart")) == 1
@@ -130,6 +145,29 @@ def test_page_views_are_recorded_with_the_filters(app, demo_env):
     assert views[0]["details"]["filters"]["payer"] == ["Medicare"]
     assert views[0]["resource"] == "page:overview"
     assert "payer" not in views[1]["details"]["filters"]
+
+
+def test_dates_typed_in_common_forms_are_used_and_others_refused_in_a_sentence(app, demo_env):
+    sign_in(app, Role.COMPLIANCE_OFFICER)
+    last = date.fromisoformat(app.text_input(key="flt.to").value)
+    first = last - timedelta(days=40)
+    app.text_input(key="flt.from").input(f"{first:%Y/%m/%d}").run()  # 2026/09/30 style
+    assert not app.sidebar.error
+    assert app.selectbox(key="flt.period").value == "Custom dates"
+    assert app.text_input(key="flt.from").value == first.isoformat()
+    assert f"Service dates {first:%Y-%m-%d} to {last:%Y-%m-%d}" in " ".join(c.value for c in app.caption)
+    app.text_input(key="flt.to").input(f"{last:%d}/{last:%m}/{last:%Y}").run()  # day first: ambiguous, refused
+    if last.day > 12:
+        assert "looks like day/month/year" in unescaped(app.sidebar.error[0].value)
+        assert f"Service dates {first:%Y-%m-%d} to {last:%Y-%m-%d}" in " ".join(c.value for c in app.caption)  # kept
+    app.text_input(key="flt.to").input("sometime").run()
+    assert "'sometime' is not a date: type it as 2026-09-30" in unescaped(app.sidebar.error[0].value)
+    assert f"The dates in use are still {first:%Y-%m-%d} to {last:%Y-%m-%d}." in unescaped(app.sidebar.error[0].value)
+    app.selectbox(key="flt.period").set_value("Last quarter").run()
+    assert not app.sidebar.error
+    start, end = date.fromisoformat(app.text_input(key="flt.from").value), date.fromisoformat(app.text_input(key="flt.to").value)
+    assert start.day == 1 and start.month in (1, 4, 7, 10) and (end + timedelta(days=1)).day == 1 and end < last
+    no_exception(app)
 
 
 def test_filters_survive_page_changes(app):
@@ -159,11 +197,16 @@ def test_tables_open_on_request_and_only_some_roles_may_include_small_cells(app)
     assert not app.dataframe
     app.toggle(key="table.overview-kpis").set_value(True).run()
     assert len(app.dataframe) == 1
+    assert app.radio(key="purpose.overview-kpis").value is None  # the user says where the file goes, each time
+    app.radio(key="purpose.overview-kpis").set_value(ExportPurpose.EXTERNAL).run()
     assert not [c for c in app.checkbox if c.key.startswith("small.")]
     assert any("CMS cell-size rule" in c.value for c in app.caption)
     other = AppTest.from_file(app._script_path, default_timeout=60).run()
     sign_in(other, Role.COMPLIANCE_OFFICER)
     other.toggle(key="table.overview-kpis").set_value(True).run()
+    other.radio(key="purpose.overview-kpis").set_value(ExportPurpose.INTERNAL).run()
+    assert not [c for c in other.checkbox if c.key.startswith("small.")]  # nothing to suppress inside
+    other.radio(key="purpose.overview-kpis").set_value(ExportPurpose.EXTERNAL).run()
     assert [c.key for c in other.checkbox if c.key.startswith("small.")] == ["small.overview-kpis"]
 
 
@@ -180,6 +223,21 @@ def test_admin_sees_no_claim_filters_and_account_changes_are_recorded(app, demo_
     assert any(md("new.auditor") in s.value for s in app.success)
     (event,) = read_events(demo_env, action="user_add", user="demo:admin", limit=1)
     assert event["resource"] == "user:new.auditor"
+
+
+def test_a_failed_add_account_keeps_what_was_entered(app, demo_env):
+    sign_in(app, Role.ADMIN)
+    app.text_input(key="admin.add.username").input("kept.name")
+    app.selectbox(key="admin.add.role").set_value(Role.CODING_MANAGER)
+    app.text_input(key="admin.add.password").input("short")
+    [b for b in app.button if b.label == "Add account"][0].click().run()
+    assert app.error  # the password is too short: one sentence
+    assert app.text_input(key="admin.add.username").value == "kept.name"
+    assert app.selectbox(key="admin.add.role").value == Role.CODING_MANAGER
+    app.text_input(key="admin.add.password").input("a long enough passphrase").run()
+    [b for b in app.button if b.label == "Add account"][0].click().run()
+    assert any(md("kept.name") in s.value for s in app.success)
+    assert app.text_input(key="admin.add.username").value == ""  # a done change clears the form
 
 
 def test_local_account_sign_in_and_refusal_are_recorded(app, demo_env):
@@ -267,19 +325,37 @@ def test_break_glass_without_justification_is_refused_and_recorded(app, demo_env
     assert (event["outcome"], event["details"]["break_glass"]) == ("denied", True)
 
 
-def test_compliance_officer_sees_the_verified_log_and_break_glass_to_review(app, demo_env, claim_key):
-    auditor = AppTest.from_file(app._script_path, default_timeout=60).run()
-    sign_in(auditor, Role.AUDITOR)
+def test_compliance_officer_reviews_a_break_glass_reveal_and_the_warning_clears(own_demo):
+    con = connect_read_only(own_demo)
+    try:
+        key = con.execute("SELECT claim_key FROM claims ORDER BY claim_key LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    auditor = sign_in(open_app(), Role.AUDITOR)
     auditor.switch_page(page_file(Page.RECORD_REVIEW)).run()
     auditor.toggle(key="reveal.break_glass").set_value(True).run()
-    reveal(auditor, claim_key, [PhiField.PATIENT_NAME], PurposeOfUse.ETREAT, "patient transferred, chart needed now")
+    reveal(auditor, key, [PhiField.PATIENT_NAME], PurposeOfUse.ETREAT, "patient transferred, chart needed now")
     assert auditor.table
-    sign_in(app, Role.COMPLIANCE_OFFICER)
+    app = sign_in(open_app(), Role.COMPLIANCE_OFFICER)
     app.switch_page(page_file(Page.ACCESS_LOG)).run()
     no_exception(app)
     assert app.success[0].value.startswith("Log verified")
-    assert any("break-glass" in w.value for w in app.warning)
+    assert [w.value for w in app.warning if "break-glass" in w.value] == [
+        "1 break-glass reveal(s) need review by a compliance officer other than the person who used it."]
     assert len(app.dataframe[0].value) >= 3
+    assert "Revealed patient identifiers" in set(app.dataframe[0].value["Action"])  # actions in words
+    [b for b in app.button if b.label == "Mark reviewed"][0].click().run()
+    assert [e.value for e in app.error] == [md("Write a review note: what you checked and what you concluded.")]
+    [t for t in app.text_area if t.label == "Review note"][0].input("Called the ward: the transfer was real.")
+    [b for b in app.button if b.label == "Mark reviewed"][0].click().run()
+    no_exception(app)
+    assert not [w for w in app.warning if "break-glass" in w.value]
+    assert any("marked reviewed" in s.value for s in app.success)
+    assert "Every break-glass reveal has been reviewed." in [s.value for s in app.success]
+    (review,) = read_events(own_demo, action="break_glass_review")
+    (reveal_event,) = read_events(own_demo, action="phi_reveal", user="demo:auditor")
+    assert (review["user"], review["details"]["reviewed_seq"], review["justification"]) == (
+        "demo:compliance_officer", reveal_event["seq"], "Called the ward: the transfer was real.")
 
 
 SSO = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
@@ -319,7 +395,7 @@ def test_specificity_lists_an_unspecified_code_that_has_no_more_specific_alterna
     assert isinstance(day, date)
     sign_in(app, Role.CODING_MANAGER)
     app.multiselect(key="flt.coder").set_value([coder]).run()
-    app.date_input(key="flt.dates").set_value((day, day)).run()
+    set_dates(app, day, day)
     app.switch_page(page_file(Page.SPECIFICITY)).run()
     no_exception(app)
     top = next(table.value for table in app.dataframe if "examples" in table.value.columns)

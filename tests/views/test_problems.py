@@ -55,3 +55,24 @@ def test_an_administrator_is_told_which_folders(own_demo):
     shown = shown_text(manager)
     assert problems.FOR_ADMINISTRATORS[AccessLogError] in shown
     assert [name for name in folder_names(own_demo) if name in shown] == []
+
+
+def test_an_unexpected_failure_shows_our_sentence_not_streamlits_box(app, demo_env, monkeypatch, caplog):
+    """Streamlit's own error box names the error and (on localhost, by default) offers 'Ask Google' and 'Ask
+    ChatGPT' links that would send its text elsewhere; the dashboard shows its own sentence instead and logs the
+    traceback under a reference."""
+    from queries import metrics
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom near claim 1234 in /srv/secret/place")
+
+    sign_in(app, Role.COMPLIANCE_OFFICER)
+    monkeypatch.setattr(metrics, "error_pareto", broken)
+    monkeypatch.setattr(metrics, "payer_denials", broken)
+    with caplog.at_level("ERROR", logger="codeaudit.dashboard"):
+        app.switch_page(page_file(Page.DENIALS)).run()
+    assert not app.exception
+    (shown,) = [e.value for e in app.error]
+    assert shown.startswith(problems.UNEXPECTED) and "boom" not in shown and "/srv" not in shown
+    reference = shown.split("reference ")[1].split(" ")[0]
+    assert f"reference {reference}" in caplog.text and "boom near claim" in caplog.text

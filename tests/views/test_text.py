@@ -46,3 +46,5 @@ def test_plotly_escaping_turns_its_html_into_entities(raw, escaped):
 def test_numbers_for_people():
     assert (percent(0.9312), percent(float("nan")), percent(None)) == ("93.1%", "–", "–")
     assert (money(1_234_567), money(1500.4)) == ("$1.23M", "$1,500")
+    # A fall in denied dollars read '+$-32,309' on the Overview tile: the sign goes before the dollar sign.
+    assert (money(-32_309), money(-1_234_567), money(-0.4)) == ("-$32,309", "-$1.23M", "$0")

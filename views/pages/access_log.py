@@ -1,9 +1,12 @@
-"""Access log: who did what, when and why; whether the log is intact (verify); break-glass reveals to
-review; exports as CSV or a FHIR R4 Bundle of AuditEvents, each export itself recorded first."""
+"""Access log: whether the log is intact (verify); break-glass reveals awaiting review, reviewed here with a
+note (the review is itself a logged event); who did what, when and why, in words, filtered by days, user (part
+of a name or from a list), action and claim; the privacy officer's reports (access outside working hours,
+volume far above a user's usual, repeated denied attempts); exports as CSV or a FHIR R4 Bundle of
+AuditEvents, each export itself recorded first."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -11,14 +14,28 @@ import streamlit as st
 from audit.events import ACTIONS, AccessEvent
 from audit.log.export import export_csv, fhir_bundle
 from audit.log.read import read_events
+from audit.log.reports import (
+    DENIED_COUNT,
+    DENIED_WINDOW,
+    VOLUME_FACTOR,
+    VOLUME_HISTORY_DAYS,
+    VOLUME_MIN_EVENTS,
+    WorkingHours,
+    after_hours,
+    denied_attempts,
+    volume_spikes,
+)
+from audit.log.reviews import awaiting_review, review_event, reviews
 from audit.log.verify import fingerprint, verify
-from audit.permissions import Permission, can, needs_review
-from views import session, tables
+from audit.log.writer import AccessLogError
+from audit.permissions import Permission, PermissionDenied, Role, can, needs_review
+from config import settings
+from views import log_words, problems, session, tables
 from views.text import md
 
 MAX_ROWS = 2_000
 DEFAULT_DAYS = 7
-_VERIFIED = "access_log.verified"
+_VERIFIED, _DONE = "access_log.verified", "access_log.done"
 
 
 def verification() -> None:
@@ -37,15 +54,73 @@ def verification() -> None:
                  + "\n".join(f"- {md(problem)}" for problem in report.problems[:20]))
 
 
-def as_rows(events: list[dict]) -> pd.DataFrame:
-    columns = ["seq", "ts", "user", "role", "action", "outcome", "resource", "claim_keys", "fields",
-               "purpose_of_use", "justification", "details"]
-    return pd.DataFrame([{
-        **{c: e.get(c, "") for c in columns},
-        "claim_keys": ", ".join(e.get("claim_keys", ())),
-        "fields": ", ".join(e.get("fields", ())),
-        "details": json.dumps(e.get("details", {}), sort_keys=True),
-    } for e in events], columns=columns)
+def _reveal_label(event: dict) -> str:
+    return (f"Event {event['seq']}: {str(event.get('ts', ''))[:16].replace('T', ' ')} UTC, {event.get('user', '')}, "
+            f"claim {', '.join(event.get('claim_keys', ())) or '(none)'}")
+
+
+def break_glass_reviews(who: session.SignedIn) -> None:
+    """Every break-glass reveal that no review names yet, with a form to review one."""
+    st.subheader("Break-glass reveals awaiting review")
+    pending = awaiting_review(read_events(session.paths(), action="phi_reveal"), reviews(session.paths()))
+    if not pending:
+        st.success("Every break-glass reveal has been reviewed.")
+        return
+    st.warning(f"{len(pending)} break-glass reveal(s) need review by a compliance officer other than the person who "
+               "used it.")
+    with st.form("access_log.review"):
+        chosen = st.selectbox("Break-glass reveal", pending, format_func=_reveal_label)
+        if chosen is not None:
+            st.caption(f"Justification given: {md(chosen.get('justification', ''))}")
+        note = st.text_area("Review note", max_chars=500, placeholder="What you checked and what you concluded")
+        submitted = st.form_submit_button("Mark reviewed", type="primary")
+    if not submitted or chosen is None:
+        return
+    try:
+        session.record(review_event(who.user, who.role_name, chosen, note))
+    except PermissionDenied as exc:
+        st.error(md(exc))
+    except AccessLogError as exc:
+        st.error(f"The review was not recorded. {problems.shown(exc, who.role)}")
+    else:
+        st.session_state[_DONE] = f"Event {chosen['seq']} is marked reviewed; the review is recorded in the log."
+        st.rerun()
+
+
+def _known_users() -> list[str]:
+    accounts = [account.username for account in session.user_store().list_users()]
+    return sorted(set(accounts) | {f"demo:{role.value}" for role in Role})
+
+
+def reports(first: date, last: date) -> None:
+    st.subheader("Reports")
+    config = settings.load()
+    hours = WorkingHours(*config.workday_hours, config.timezone)
+    since = datetime.combine(first - timedelta(days=VOLUME_HISTORY_DAYS), time(), tzinfo=UTC)
+    until = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+    events = read_events(session.paths(), since=since, until=until)
+    in_days = [e for e in events if str(e.get("ts", "")) >= first.isoformat()]
+    sections = (
+        (f"Access outside working hours ({hours.start_hour:02d}:00 to {hours.end_hour:02d}:00, Monday to Friday, "
+         f"{hours.timezone})", after_hours(in_days, hours)),
+        (f"A day far above the user's usual ({VOLUME_FACTOR} times their median day over the {VOLUME_HISTORY_DAYS} days "
+         f"before, and at least {VOLUME_MIN_EVENTS} events)",
+         [r for r in volume_spikes(events) if r["day"] >= first]),
+        (f"Repeated denied attempts ({DENIED_COUNT} or more failed or refused within "
+         f"{int(DENIED_WINDOW.total_seconds() // 60)} minutes)", denied_attempts(in_days)),
+    )
+    for title, found in sections:
+        st.markdown(f"**{md(title)}**")
+        if not found:
+            st.caption("Nothing in these days.")
+            continue
+        table = pd.DataFrame(found)
+        if "actions" in table:
+            table["actions"] = table["actions"].map(
+                lambda names: ", ".join(log_words.ACTION_WORDS.get(n, n) for n in names.split(", ")))
+        st.dataframe(table, hide_index=True, column_config={c: st.column_config.Column(c.replace("_", " ").capitalize())
+                                                             for c in table.columns})
+    st.caption("The rules are in docs/SECURITY.md, 'Access-log reports'. Command-line events are not counted.")
 
 
 def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:
@@ -68,38 +143,43 @@ def exports(who: session.SignedIn, events: list[dict], criteria: dict) -> None:
 def render() -> None:
     who = session.current()
     st.title("Access log")
+    if done := st.session_state.pop(_DONE, None):
+        st.success(done)
     verification()
+    break_glass_reviews(who)
+    st.subheader("Events")
     today = datetime.now(UTC).date()
-    left, middle, right = st.columns([2, 2, 1])
+    left, middle, right = st.columns([2, 2, 2])
     picked = left.date_input("Days (UTC)", value=(today - timedelta(days=DEFAULT_DAYS - 1), today), max_value=today,
                              format="YYYY-MM-DD", key="access_log.days")
     days = list(picked) if isinstance(picked, (tuple, list)) else [picked]
     first, last = (days[0], days[-1]) if days else (today, today)  # one day picked so far: that day
-    user = middle.text_input("User", key="access_log.user", placeholder="any user").strip() or None
-    action = right.selectbox("Action", ["any", *ACTIONS], key="access_log.action")
-    claim_key = st.text_input("Claim key", key="access_log.claim", placeholder="any claim").strip().lower() or None
-    break_glass_only = st.checkbox("Only break-glass reveals awaiting review", key="access_log.break_glass")
+    part = middle.text_input("User (part of a name)", key="access_log.user", placeholder="any user").strip() or None
+    chosen_users = middle.multiselect("Users", _known_users(), key="access_log.users", placeholder="any user")
+    action = right.selectbox("Action", ["any", *ACTIONS], key="access_log.action",
+                             format_func=lambda a: "any action" if a == "any" else log_words.ACTION_WORDS.get(a, a))
+    claim_key = right.text_input("Claim key", key="access_log.claim", placeholder="any claim").strip().lower() or None
+    break_glass_only = st.checkbox("Only break-glass reveals", key="access_log.break_glass")
     if break_glass_only:
         action = "phi_reveal"  # break-glass events are reveals: read only those, so the row limit holds them
     events = read_events(
         session.paths(), since=datetime.combine(first, time(), tzinfo=UTC),
         until=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC),
-        user=user, action=None if action == "any" else action, claim_key=claim_key, limit=MAX_ROWS,
+        action=None if action == "any" else action, claim_key=claim_key, limit=MAX_ROWS,
+        user_contains=part, users=chosen_users or None,
     )
     if break_glass_only:
         events = [e for e in events if needs_review(e)]
-    review = sum(needs_review(e) for e in events)
-    if review:
-        st.warning(f"{review} break-glass reveal(s) in this view need review by a compliance officer other than the "
-                   "person who used it.")
     if not events:
         st.info("No events match. Widen the days or clear the user, action or claim key.")
-        return
-    st.caption(f"{len(events):,} events, newest first" + (f" (the newest {MAX_ROWS:,} only)" if len(events) == MAX_ROWS else "") + ".")
-    st.dataframe(as_rows(events), hide_index=True, column_config={"ts": st.column_config.Column("time (UTC)")})
-    criteria = {"from": first.isoformat(), "to": last.isoformat(), "user": user, "action": action,
-                "claim_key": claim_key, "break_glass_only": break_glass_only}
-    exports(who, events, criteria)
+    else:
+        st.caption(f"{len(events):,} events, newest first"
+                   + (f" (the newest {MAX_ROWS:,} only)" if len(events) == MAX_ROWS else "") + ".")
+        st.dataframe(log_words.rows(events), hide_index=True)
+        criteria = {"from": first.isoformat(), "to": last.isoformat(), "user_contains": part, "users": chosen_users,
+                    "action": action, "claim_key": claim_key, "break_glass_only": break_glass_only}
+        exports(who, events, criteria)
+    reports(first, last)
 
 
 render()

@@ -9,7 +9,8 @@ from audit.permissions import Permission, can
 from queries import metrics
 from queries.metrics import LABELS
 from queries.stats import p_chart_signals
-from views import charts, filters, session, tables, trends
+from queries.words import in_words
+from views import charts, filters, palette, session, tables, trends
 from views.targets import configured
 from views.text import md, percent
 
@@ -21,12 +22,13 @@ _CODER, _LAST_ROW = "accuracy.coder", "accuracy.selected_row"
 def trend_section(scope: metrics.Filters, targets: dict) -> None:
     st.subheader("Accuracy by month")
     rate = st.radio("Measure", ACCURACY_RATES, format_func=LABELS.get, key="accuracy.measure", horizontal=True)
-    chart = metrics.control_chart_from(trends.monthly(scope), rate)
-    if chart.empty:
+    chart = trends.p_chart(scope, rate)
+    if not chart["totals"].any():
         st.info(f"Nothing was audited for {LABELS[rate].lower()} in this scope.")
         return
     charts.show(charts.p_chart(chart, f"{LABELS[rate]} by month, with 3-sigma control limits", targets.get(rate)),
                 key="accuracy-pchart")
+    st.caption(charts.P_CHART_CAPTION)
     for signal in p_chart_signals(chart, metrics.RATES[rate].higher_is_better):
         st.warning(f"{signal.period}: {signal.label}, {signal.direction} than usual ({percent(signal.rate)} against "
                    f"{percent(signal.limit)}).")
@@ -47,8 +49,7 @@ def coder_section(scope: metrics.Filters, target: float) -> None:
 
     st.subheader("Coder scorecards")
     cards = session.query(metrics.coder_scorecards, scope)
-    picked = st.dataframe(cards, hide_index=True, column_config=tables.column_config(cards), key="accuracy.cards",
-                          on_select="rerun", selection_mode="single-row")
+    picked = tables.grid(cards, key="accuracy.cards", on_select="rerun", selection_mode="single-row")
     st.caption("Worst code accuracy first; the 95% interval is Wilson's. Select a row to see that coder's findings.")
     with st.expander("CSV: coder scorecards"):
         tables.csv_download(cards, "coder-scorecards")
@@ -70,7 +71,7 @@ def findings_section(scope: metrics.Filters, coders: list[str], selected_rows: l
     errors = findings[findings["finding"] != "agree"]
     st.caption(f"{len(findings):,} findings (DRG findings included), {len(errors):,} of them errors. Claims appear by "
                "pseudonymous claim key only; an auditor can reveal identifiers on the Record review page, which is logged.")
-    st.dataframe(findings, hide_index=True, column_config=tables.column_config(findings))
+    tables.grid(findings)
 
 
 def error_sections(scope: metrics.Filters, monthly) -> None:
@@ -79,9 +80,19 @@ def error_sections(scope: metrics.Filters, monthly) -> None:
     if pareto.empty:
         st.info("No audit errors in this scope.")
     else:
-        readable = pareto.assign(error_category=pareto["error_category"].str.replace("_", " "))
-        charts.show(charts.pareto(readable, "error_category", "errors", "cumulative_share",
-                                  "Audit errors by category, largest first", "errors"), key="accuracy-pareto")
+        readable = in_words(pareto)
+        by_count, by_dollars = st.columns(2)
+        with by_count:
+            charts.show(charts.pareto(readable, "error_category", "errors", "cumulative_share",
+                                      "Audit errors by category: by count", "errors"), key="accuracy-pareto")
+        with by_dollars:
+            ranked = readable.sort_values(["dollars", "error_category"], ascending=[False, True])
+            charts.show(charts.pareto(ranked, "error_category", "dollars", "dollar_cumulative_share",
+                                      "Audit errors by category: by dollars at stake", "dollars", money=True),
+                        key="accuracy-pareto-dollars")
+        st.caption("Left, the number of errors; right, the dollars they moved, overpaid and underpaid alike "
+                   "(the sum of each finding's impact, sign ignored). A category can be rare and costly: compare "
+                   "its bar in the two charts.")
         tables.table_and_csv(pareto, "error-pareto", "errors by category")
 
     st.subheader("Coder by error category")
@@ -89,8 +100,8 @@ def error_sections(scope: metrics.Filters, monthly) -> None:
     if by_coder.empty:
         st.info("No audit errors in this scope.")
     else:
-        matrix = by_coder.pivot_table(index="coder_id", columns="error_category", values="error_rate", aggfunc="sum")
-        matrix = matrix.rename(columns=lambda category: category.replace("_", " "))
+        readable = in_words(by_coder)
+        matrix = readable.pivot_table(index="coder_id", columns="error_category", values="error_rate", aggfunc="sum")
         worst = matrix.sum(axis=1).sort_values(ascending=False).index[:HEATMAP_CODERS]
         charts.show(charts.heatmap(matrix.loc[worst], f"Error rate by category: the {len(worst)} coders with most errors "
                                    "per audited code", "coder"), key="accuracy-heatmap")
@@ -98,8 +109,9 @@ def error_sections(scope: metrics.Filters, monthly) -> None:
         tables.table_and_csv(by_coder, "coder-by-category", "errors by coder and category")
 
     st.subheader("Financial impact of audit findings")
-    charts.show(charts.money_by_month(monthly, "Dollar impact of audit findings by month: underpaid (orange, up), "
-                                                "overpaid (red, down), net (line)"), key="accuracy-money")
+    underpaid, overpaid = palette.NAMES[palette.SECOND], palette.NAMES[palette.SIGNAL]
+    charts.show(charts.money_by_month(monthly, f"Dollar impact of audit findings by month: underpaid ({underpaid}, up), "
+                                               f"overpaid ({overpaid}, down), net (line)"), key="accuracy-money")
     st.caption("Underpaid: the audited coding would have been paid more. Overpaid: it was paid more than the audited "
                "coding supports (a repayment risk). Net is their sum.")
     tables.table_and_csv(monthly[["month", "audited_claims", "findings", "net_impact", "overpaid", "underpaid"]],

@@ -33,8 +33,12 @@ def accounts_table(store: UserStore) -> pd.DataFrame:
                                              "created_at", "password_changed_at"])
 
 
-def change(action: Callable[[], object], done: str) -> None:
-    """Run one account change for the signed-in administrator; say what happened in a sentence."""
+ADD_FIELDS = ("admin.add.username", "admin.add.role", "admin.add.password", "admin.add.coder_id")
+
+
+def change(action: Callable[[], object], done: str, clear: tuple[str, ...] = ()) -> None:
+    """Run one account change for the signed-in administrator; say what happened in a sentence. A refused change
+    keeps what was typed (the sentence says what to correct); a done one clears the `clear` fields."""
     try:
         require(session.current().role, Permission.MANAGE_USERS)
         action()
@@ -44,21 +48,24 @@ def change(action: Callable[[], object], done: str) -> None:
         st.error(f"Nothing was changed: the change could not be recorded. {problems.shown(exc, session.role())}")
     else:
         st.session_state[_DONE] = done
+        for key in clear:
+            st.session_state.pop(key, None)
         st.rerun()  # redraw the accounts table with the change
 
 
 def account_forms(store: UserStore, who: session.SignedIn, usernames: list[str]) -> None:
     actor = dict(actor=who.user, actor_role=who.role_name, record=session.record)
     add, status, reset, unlock = st.tabs(["Add", "Disable or enable", "Reset password", "Unlock"])
-    with add, st.form("admin.add", clear_on_submit=True):
-        username = st.text_input("Username", help="3 to 64 characters from a-z 0-9 . _ @ -")
-        role = st.selectbox("Role", list(Role), format_func=lambda r: r.label)
-        password = st.text_input("Initial password", type="password", help="At least 12 characters, not containing the username.")
-        coder_id = st.text_input("Coder id (coder accounts only)", max_chars=64,
+    with add, st.form("admin.add"):
+        username = st.text_input("Username", key=ADD_FIELDS[0], help="3 to 64 characters from a-z 0-9 . _ @ -")
+        role = st.selectbox("Role", list(Role), format_func=lambda r: r.label, key=ADD_FIELDS[1])
+        password = st.text_input("Initial password", type="password", key=ADD_FIELDS[2],
+                                 help="At least 12 characters, not containing the username.")
+        coder_id = st.text_input("Coder id (coder accounts only)", max_chars=64, key=ADD_FIELDS[3],
                                  help="The coder id the claims carry, such as C007: the account sees the findings on those claims only.")
         if st.form_submit_button("Add account"):
             change(lambda: store.add_user(username, role, password, coder_id=coder_id, **actor),
-                   f"Account {md(username.strip().lower())} added.")
+                   f"Account {md(username.strip().lower())} added.", clear=ADD_FIELDS)
     with status:
         name = st.selectbox("Account", usernames, key="admin.status_user")
         left, right = st.columns(2)

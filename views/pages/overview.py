@@ -15,7 +15,7 @@ from views.targets import configured
 RATE_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
               "denial_rate", "coding_denial_share", "appeal_overturn_rate")
 TILE_ORDER = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
-              "denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate")
+              "denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate", "overpaid", "underpaid")
 TREND_MONTHS = 24
 
 
@@ -76,7 +76,7 @@ def trends_section(scope: metrics.Filters, targets: dict[str, Target]) -> None:
     monthly = trends.monthly(window)
     if monthly.empty:
         return  # no claims at all in the window: the headline section says what to do
-    charts_by_rate = {rate: metrics.control_chart_from(monthly, rate) for rate in RATE_TILES}
+    charts_by_rate = {rate: trends.p_chart(window, rate, monthly) for rate in RATE_TILES}
     st.subheader(f"Trends: the {TREND_MONTHS} months to {window.date_to:%Y-%m-%d}" if window.date_to else "Trends by month")
     panels = [(f"{LABELS[rate]} (target {targets[rate].describe()})", charts_by_rate[rate], targets[rate]) for rate in RATE_TILES]
     signals = alert_lines(charts_by_rate)
@@ -86,9 +86,8 @@ def trends_section(scope: metrics.Filters, targets: dict[str, Target]) -> None:
     else:
         st.success("No month is outside its control limits and no run of 8 months sits on one side of the centre.")
     charts.show(charts.trend_grid(panels, ("Denied dollars by month", monthly)), key="overview-trends")
-    st.caption("In each panel: the monthly rate (blue line), its 3-sigma control limits (grey band), the centre "
-               "(dotted) and the target (green dashed); red points are signals. The scope filters apply; the months "
-               f"are the {TREND_MONTHS} ending with the selected end date.")
+    st.caption(f"In each panel: {charts.P_CHART_CAPTION} Denied dollars of a partial month are drawn pale. The scope "
+               f"filters apply; the months are the {TREND_MONTHS} ending with the selected end date.")
     tables.table_and_csv(monthly[["month", "claims", "audited_claims", "findings", "dx_codes", "denied_claims",
                                   *RATE_TILES, "denied_amount"]], "overview-monthly", "monthly rates")
 

@@ -80,7 +80,7 @@ def codes_section(scope: metrics.Filters) -> None:
         shown = top[["code_dotted", "description", "uses", "specific_alternatives", "examples"]]
         charts.show(charts.labelled_bars(shown.head(12), "code_dotted", "uses", "Most used unspecified codes",
                                          money=False, text=shown.head(12)["description"]), key="specificity-top")
-        st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
+        tables.grid(shown)
         with st.expander("CSV: unspecified codes used most"):
             tables.csv_download(shown, "top-unspecified", counts=["uses"])
     st.subheader("Invalid codes submitted")
@@ -88,7 +88,7 @@ def codes_section(scope: metrics.Filters) -> None:
     if invalid.empty:
         st.success("Every submitted diagnosis code in this scope is a billable ICD-10-CM code.")
         return
-    st.dataframe(invalid, hide_index=True, column_config=tables.column_config(invalid))
+    tables.grid(invalid)
     with st.expander("CSV: invalid codes"):
         tables.csv_download(invalid, "invalid-codes")
 
@@ -103,7 +103,7 @@ def render() -> None:
     st.caption(f"{filters.sentence(scope)} · {int(now['dx_codes']):,} diagnosis codes on {int(now['claims']):,} claims.")
     targets = configured()
     kpis.tiles(RATES, kpis.kpi_table(RATES, now, before, targets), now, before, targets)
-    chart = metrics.control_chart_from(trends.monthly(scope), "unspecified_rate")
+    chart = trends.p_chart(scope, "unspecified_rate")
     charts.show(charts.p_chart(chart, f"{LABELS['unspecified_rate']} by month, with 3-sigma control limits",
                                targets["unspecified_rate"]), key="specificity-trend")
     tables.table_and_csv(chart, "unspecified-by-month", "unspecified code rate by month")

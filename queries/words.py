@@ -1,0 +1,50 @@
+"""The names people read for the values the store keeps as short codes: error categories, findings, code
+types, appeal statuses and CARC categories. Pages and exports show these words, never the stored names
+(`in_words`); a value without a name here is shown as it is, and a missing value as blank, never "None"."""
+from __future__ import annotations
+
+import pandas as pd
+
+from queries.reference import CODE_TYPES, describe
+
+ERROR_CATEGORIES = {
+    "specificity": "Specificity", "wrong_code": "Wrong code", "sequencing": "Sequencing or principal diagnosis",
+    "missing_code": "Missing code", "unsupported_code": "Unsupported code", "modifier": "Modifier",
+    "poa": "Present on admission", "drg": "DRG change", "other": "Other",
+}
+FINDINGS = {"agree": "Agreed", "revise": "Revised", "add": "Added (missed by the coder)",
+            "delete": "Deleted (not supported)"}
+APPEAL_STATUSES = {"pending": "Appeal pending", "overturned": "Overturned on appeal", "upheld": "Upheld on appeal"}
+CARC_CATEGORIES = {
+    "patient_responsibility": "Patient responsibility", "coding": "Coding", "administrative": "Administrative",
+    "eligibility": "Eligibility", "contractual": "Contractual", "medical_necessity": "Medical necessity",
+    "coverage": "Coverage", "authorization": "Authorization", "unknown": "Not in our CARC table",
+}
+# column -> the words for its values
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "error_category": ERROR_CATEGORIES, "finding": FINDINGS, "code_type": CODE_TYPES,
+    "appeal_status": APPEAL_STATUSES, "category": CARC_CATEGORIES,
+}
+FLAGS = {"coding_related": ("Coding-related", "Other reason")}
+# Code columns read with the row's code_type: dotted, with the official title where one may be shown.
+CODE_COLUMNS = ("submitted_code", "audited_code", "procedure_code")
+
+
+def in_words(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every column of VOCABULARIES and FLAGS in words, the codes of CODE_COLUMNS described
+    (queries.reference.describe) when the frame has their code_type, and missing text as blank."""
+    out = df.copy()
+    if "code_type" in out:
+        for column in CODE_COLUMNS:
+            if column in out:
+                out[column] = [describe(kind, code) for kind, code in zip(out["code_type"], out[column], strict=True)]
+    for column, words in VOCABULARIES.items():
+        if column in out:
+            out[column] = out[column].map(lambda v, w=words: "" if v is None or pd.isna(v) else w.get(str(v), str(v)))
+    for column, (yes, no) in FLAGS.items():
+        if column in out:
+            out[column] = out[column].map({True: yes, False: no})
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+    return out
