@@ -20,8 +20,9 @@ REQUIRED = ["claims", "audited_claims", "findings", "dx_codes", "denied_claims",
             "coding_denial_share", "appeal_overturn_rate"]
 
 
-def manage(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_bad_input_gets_a_sentence_and_a_nonzero_exit(loaded, tmp_path, write_cs
     reversed_range = manage("metrics", "--from", "2025-03-01", "--to", "2025-01-01")
     assert reversed_range.returncode == 2 and "after the end date" in reversed_range.stderr
     typo = manage("metrics", "--data-dir", str(tmp_path / "typo"))
-    assert typo.returncode == 2 and "No store at" in typo.stderr and not (tmp_path / "typo").exists()
+    assert typo.returncode == 2 and "does not exist" in typo.stderr and not (tmp_path / "typo").exists()
     src = tmp_path / "bad"
     write_csv(src, "claims", [{"claim_id": "Z", "facility_id": "F1", "payer": "P", "coder_id": "C1", "encounter_type": "inpatient",
                                "service_date": "2025-01-01", "billed_amount": "1", "ssn": "123-45-6789"}])
@@ -131,7 +132,8 @@ def test_everything_a_run_leaves_is_private_whatever_the_umask(paths, tmp_path, 
     data = tmp_path / "fresh" / "data"
     previous = os.umask(0o022)  # a typical login umask: what the commands inherit
     try:
-        assert manage("ingest", str(tmp_path / "in"), "--json", "--data-dir", str(data)).returncode == 0
+        # the configured data folder is created by the first ingest, parents included (one named with --data-dir must exist)
+        assert manage("ingest", str(tmp_path / "in"), "--json", CODEAUDIT_DATA_DIR=str(data)).returncode == 0
         assert manage("metrics", "--json", "--data-dir", str(data)).returncode == 0
         assert manage("anchor", "--data-dir", str(data)).returncode == 0
     finally:

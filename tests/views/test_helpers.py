@@ -47,7 +47,8 @@ def test_an_internal_export_carries_what_the_manager_sees_on_screen(paths):
     screen: inside the organisation nothing is suppressed, and the event says the file was for internal use."""
     ensure_log_key(paths)
     with AccessLog(paths) as log:
-        body = export_producer(GROUPS, name="coder-by-category", who=WHO, log=log, details={}, purpose="internal")().decode()
+        body = export_producer(GROUPS, name="coder-by-category", who=WHO, log=log, details={}, purpose="internal",
+                               session_check=lambda: None)().decode()
     (event,) = read_events(paths)
     assert (event["details"]["purpose"], event["details"]["small_cells"]) == ("internal", "included")
     assert "C002,7,1," in body
@@ -75,7 +76,7 @@ def _ended_download(paths, who: SignedIn, guard: SessionGuard, users: UserStore)
             raise session.DownloadRefused(why[2])
 
     with AccessLog(paths) as log:
-        produce = export_producer(GROUPS, name="x", who=who, log=log, details={}, include_small_cells=False,
+        produce = export_producer(GROUPS, name="x", who=who, log=log, details={}, purpose="external",
                                   session_check=check)
         with pytest.raises(session.DownloadRefused):
             produce()

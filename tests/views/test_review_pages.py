@@ -71,7 +71,8 @@ def widen(app: AppTest, paths) -> AppTest:
     con = connect_read_only(paths)
     first, last = con.execute("SELECT min(service_date), max(service_date) FROM claims").fetchone()
     con.close()
-    return app.date_input(key="flt.dates").set_value((first, last)).run()
+    app.text_input(key="flt.from").input(first.isoformat()).run()
+    return app.text_input(key="flt.to").input(last.isoformat()).run()
 
 
 def shown_text(app: AppTest) -> str:
