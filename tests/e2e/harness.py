@@ -71,6 +71,23 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
+# What DRAWN is still waiting for, said when the wait times out.
+NOT_DRAWN = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const charts = [...document.querySelectorAll('.js-plotly-plot')];
+    return {script: app && app.getAttribute('data-test-script-state'),
+            stale: [...document.querySelectorAll('[data-stale="true"]')].map(e => (e.getAttribute('data-testid') || e.tagName)
+                + ': ' + e.innerText.slice(0, 80)).slice(0, 5),
+            charts: charts.length, undrawn: charts.filter(c => !c.querySelector('.main-svg')).length};
+}"""
+
+
 def wait_drawn(page, plots: int = 0, timeout_ms: float = 120_000) -> None:
-    """Wait until the script run is over and `plots` Plotly charts are drawn."""
-    page.wait_for_function(DRAWN, arg=plots, timeout=timeout_ms)
+    """Wait until the script run is over and `plots` Plotly charts are drawn; on a timeout, say what was missing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(DRAWN, arg=plots, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise AssertionError(f"not drawn within {timeout_ms / 1000:.0f} s (wanted {plots} charts): "
+                             f"{page.evaluate(NOT_DRAWN)}") from None

@@ -44,7 +44,7 @@ def render() -> None:
         table = pd.DataFrame(decided)[[*COLUMNS, "decision", "decided_by", "decided_at", "decision_comment"]]
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
     else:
-        st.caption("None yet.")
+        st.caption("No rebuttal has been decided yet.")
 
 
 render()
