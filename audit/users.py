@@ -15,8 +15,8 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -25,6 +25,7 @@ from pathlib import Path
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from audit import sqlite_store
 from audit.events import AccessEvent
 from audit.permissions import Role, parse_role
 from audit.session_policy import LockoutPolicy
@@ -157,25 +158,12 @@ class UserStore:
             if "coder_id" not in {row["name"] for row in conn.execute(sql("users/columns"))}:
                 conn.execute(sql("users/add_coder_id"))
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         """A short-lived connection per operation: safe across the dashboard's threads and processes."""
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)) as conn:
-            conn.row_factory = sqlite3.Row  # timeout= is SQLite's busy timeout: wait for a writer, do not fail
-            yield conn
+        return sqlite_store.connect(self.path, BUSY_TIMEOUT_SECONDS)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers wait for each
-        other instead of failing when a read turns into a write."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_store.transaction(self.path, BUSY_TIMEOUT_SECONDS)
 
     @cached_property
     def _decoy_hash(self) -> str:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from audit import sqlite_store
 from audit.events import AccessEvent
 from review.sql_files import sql
 
@@ -48,23 +49,12 @@ class ReviewDb:
         with self.connect() as conn:
             conn.executescript(sql("store/schema"))
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)) as conn:
-            conn.row_factory = sqlite3.Row
-            yield conn
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_store.connect(self.path, BUSY_TIMEOUT_SECONDS)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction taken up front (BEGIN IMMEDIATE): concurrent writers wait for each other."""
-        with self.connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        return sqlite_store.transaction(self.path, BUSY_TIMEOUT_SECONDS)
 
 
 def emit(record: Record | None, event: AccessEvent) -> None:
