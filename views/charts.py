@@ -23,6 +23,7 @@ from views.text import plotly_text
 
 FONT = dict(size=13)
 HALF_MONTH = pd.Timedelta(days=15)
+LEAST_RATE_SPAN = 0.004  # 0.4 percentage points: the least height of a rate axis
 CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: its image download would be an unlogged export
 
 
@@ -80,16 +81,27 @@ def month_axis(periods: pd.Series, most_ticks: int = 8, tickformat: str = "%b %Y
 
 def rate_axis(*values: object) -> dict:
     """A percentage y axis whose tick step is a round number (1, 2, 2.5 or 5 times a power of ten) with as
-    many decimals as the step needs, so no two ticks print alike ("0%, 1%, 1%")."""
+    many decimals as the step needs, so no two ticks print alike ("0%, 1%, 1%"), over a range set here that
+    the step divides into three to six ticks. The range is never left to Plotly: it pads a flat series (0%
+    every month) by a whole unit either side, and the small step chosen for it then meant thousands of tick
+    labels, which kept the browser busy for over a minute. A flat series gets the least span, 0.4 points,
+    kept within 0% to 100% when its values are."""
     finite = np.array([v for v in np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values]) if np.isfinite(v)])
     if not len(finite):
         return dict(tickformat=".0%")
-    span = max(float(finite.max() - finite.min()), 0.004)
+    least, most = float(finite.min()), float(finite.max())
+    span = max(most - least, LEAST_RATE_SPAN)
+    low = (least + most - span) / 2
+    if low < 0 <= least:
+        low = 0.0
+    elif low + span > 1 >= most:
+        low = 1.0 - span
     raw = span / 4
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
     decimals = len(f"{round(step * 100, 6):g}".partition(".")[2])
-    return dict(tickformat=f".{decimals}%", dtick=step, tick0=0)
+    pad = span * 0.08  # room for the markers at either end
+    return dict(tickformat=f".{decimals}%", dtick=step, tick0=0, range=[low - pad, low + span + pad])
 
 
 def _chart_rate_axis(chart: pd.DataFrame, target: Target | None) -> dict:
