@@ -38,9 +38,13 @@ PCS_SECTIONS = {
 # Code types whose titles we do not show: CPT descriptions are AMA-licensed; no HCPCS Level II code set is
 # packaged for offline use (docs/METRICS.md, "Codes on screen").
 UNTITLED = {"CPT": "CPT", "HCPCS": "HCPCS Level II"}
+# The code types of claim codes, as ingest's rules list them (claim_code_types() in ingest/macros.sql);
+# findings are on these and on MSDRG.
+CLAIM_CODE_TYPES = ("ICD10CM_DX", "ICD10CM_ADMIT", "ICD10PCS", "CPT", "HCPCS")
+DIAGNOSIS_CODE_TYPES = ("ICD10CM_DX", "ICD10CM_ADMIT")
 CODE_TYPES = {
-    "ICD10CM_DX": "ICD-10-CM diagnosis", "ICD10PCS": "ICD-10-PCS procedure", "CPT": "CPT procedure",
-    "HCPCS": "HCPCS Level II", "MSDRG": "MS-DRG",
+    "ICD10CM_DX": "ICD-10-CM diagnosis", "ICD10CM_ADMIT": "ICD-10-CM admitting diagnosis", "ICD10PCS": "ICD-10-PCS procedure",
+    "CPT": "CPT procedure", "HCPCS": "HCPCS Level II", "MSDRG": "MS-DRG",
 }
 
 
@@ -167,7 +171,7 @@ def describe(code_type: str | None, code: str | None) -> str:
     if not code:
         return ""
     code = str(code)
-    if code_type == "ICD10CM_DX":
+    if code_type in DIAGNOSIS_CODE_TYPES:
         if not icd.is_valid_item(code):
             return f"{code} (not an ICD-10-CM code)"
         title = icd.get_description(code)

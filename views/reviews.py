@@ -12,6 +12,7 @@ from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, require
 from queries import reviewed
 from queries.metrics import Filters
+from queries.reference import CLAIM_CODE_TYPES
 from review.db import ReviewDb, ReviewError
 from views import problems, session
 from views.text import md
@@ -19,7 +20,7 @@ from views.text import md
 T = TypeVar("T")
 FINDINGS = ("agree", "revise", "add", "delete")
 CATEGORIES = ("specificity", "wrong_code", "sequencing", "missing_code", "unsupported_code", "modifier", "poa", "drg", "other")
-CODE_TYPES = ("ICD10CM_DX", "ICD10PCS", "CPT", "HCPCS")
+CODE_TYPES = CLAIM_CODE_TYPES
 
 
 @st.cache_resource(show_spinner=False)

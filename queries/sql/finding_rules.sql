@@ -1,6 +1,7 @@
 -- The rules of one audit finding row, the one definition that ingest (ingest/validate_audit_findings.sql)
 -- and review saves (queries/finding_rules.py, for review/) both apply, so a finding typed on the Record
--- review page is refused with the same sentence an ingest would give. Needs shape() (ingest/macros.sql).
+-- review page is refused with the same sentence an ingest would give. Needs shape() and
+-- finding_code_types() (ingest/macros.sql).
 -- Inputs are normalised as ingest normalises them: code_type upper case, codes upper case without dots,
 -- finding and error_category lower case, blanks NULL; dollar_impact_text is the trimmed text (NULL = blank = 0.00).
 
@@ -12,9 +13,9 @@ CREATE OR REPLACE TEMP MACRO dollar_amount(dollar_impact_text) AS
 -- The first rule the finding breaks, as a sentence quoting only the shape of a value; NULL when it breaks none.
 CREATE OR REPLACE TEMP MACRO finding_problem(code_type, submitted_code, audited_code, finding, error_category, dollar_impact_text) AS
     CASE
-        WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10PCS, CPT, HCPCS or MSDRG)'
-        WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10PCS', 'CPT', 'HCPCS', 'MSDRG')
-            THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG', shape(code_type))
+        WHEN code_type IS NULL THEN format('code_type is missing ({})', array_to_string(finding_code_types(), ', '))
+        WHEN NOT list_contains(finding_code_types(), code_type)
+            THEN format('code_type ''{}'' is not one of {}', shape(code_type), array_to_string(finding_code_types(), ', '))
         WHEN finding IS NULL THEN 'finding is missing (agree, revise, add or delete)'
         WHEN finding NOT IN ('agree', 'revise', 'add', 'delete')
             THEN format('finding ''{}'' is not one of agree, revise, add, delete', shape(finding))

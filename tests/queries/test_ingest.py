@@ -152,7 +152,7 @@ FINDING_RULES = [
     (finding(review_id=""), "review_id is missing"),
     (finding(auditor_id=""), "auditor_id is missing"),
     (finding(review_date="2025-02-31"), "review_date '9999-99-99' is not a date (YYYY-MM-DD)"),
-    (finding(code_type="DRG"), "code_type 'AAA' is not one of ICD10CM_DX, ICD10PCS, CPT, HCPCS, MSDRG"),
+    (finding(code_type="DRG"), "code_type 'AAA' is not one of ICD10CM_DX, ICD10CM_ADMIT, ICD10PCS, CPT, HCPCS, MSDRG"),
     (finding(finding="maybe"), "finding 'aaaaa' is not one of agree, revise, add, delete"),
     (finding(audited_code="E11.65"), "finding agree but submitted_code differs from audited_code: use revise"),
     (finding(audited_code=""), "finding agree needs both submitted_code and audited_code"),
@@ -186,8 +186,9 @@ def test_each_finding_kind_is_accepted(paths, src, write_csv):
         finding(submitted_code="", audited_code="Z79.4", finding="add", error_category="missing_code", dollar_impact="+35"),
         finding(submitted_code="R51.9", audited_code="", finding="delete", error_category="unsupported_code"),
         finding(code_type="MSDRG", submitted_code="637", audited_code="638", finding="revise", error_category="drg", dollar_impact="-2500"),
+        finding(code_type="ICD10CM_ADMIT", submitted_code="R06.02", audited_code="R07.9", finding="revise", error_category="wrong_code"),
     ])
-    assert ingest(src, paths, recorder=Recorded()).accepted["audit_findings"] == 5
+    assert ingest(src, paths, recorder=Recorded()).accepted["audit_findings"] == 6
     assert rows(paths, "SELECT CAST(sum(dollar_impact) AS VARCHAR) FROM audit_findings") == [("-2585.50",)]
 
 

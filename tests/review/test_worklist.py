@@ -101,6 +101,15 @@ def test_completed_reviews_are_locked_and_a_correction_is_a_logged_revision_keep
     assert read_events(store, action="review_correct")[0]["details"]["reason"] == "line 2 code misread"
 
 
+def test_an_inpatient_claim_with_an_admitting_diagnosis_can_be_reviewed_and_completed(store):
+    """Every code of the claim gets a finding, the admitting diagnosis included (the worklist's default rows)."""
+    sample, codes, _ = sampled(store, 1, Filters(encounter_type=("inpatient",)))
+    key = sample.claim_keys[0]
+    assert "ICD10CM_ADMIT" in {kind for kind, _ in codes[key]}
+    done = review(store, sample, key, agree_rows(codes[key]))
+    assert done.locked and {f.code_type for f in done.completed_findings} >= {"ICD10CM_DX", "ICD10CM_ADMIT"}
+
+
 def rebuilt_summary(paths: Paths, tmp_path, findings: pd.DataFrame, by: str | None):
     """The writer's way, as an independent check: a copy of the store whose audit_findings hold the final reviewed
     findings too, with claim_facts rebuilt from scratch, read without any review store."""

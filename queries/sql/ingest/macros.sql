@@ -8,6 +8,11 @@ CREATE OR REPLACE TEMP MACRO shape(value) AS
         '[a-z]', 'a', 'g'), '[A-Z]', 'A', 'g'), '[0-9]', '9', 'g'), '[\x00-\x1F\x7F]', '?', 'g'), '[^\x00-\x7F]', 'a', 'g')
     || CASE WHEN length(value) > 20 THEN '...' ELSE '' END;
 
+-- The code types of claim_codes (docs/FORMAT.md), and of audit findings: those and MSDRG. One list for the
+-- rules of both files; queries.reference.CLAIM_CODE_TYPES names the same (tests/queries/test_code_types.py).
+CREATE OR REPLACE TEMP MACRO claim_code_types() AS ['ICD10CM_DX', 'ICD10CM_ADMIT', 'ICD10PCS', 'CPT', 'HCPCS'];
+CREATE OR REPLACE TEMP MACRO finding_code_types() AS list_append(claim_code_types(), 'MSDRG');
+
 -- Every text value: at most 100 characters, no control characters (NUL, tab, CR, LF, ...).
 CREATE OR REPLACE TEMP MACRO text_problem(name, value) AS
     CASE

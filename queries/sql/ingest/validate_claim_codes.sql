@@ -30,9 +30,9 @@ ruled AS (
             WHEN claim_id IS NULL THEN 'claim_id is missing'
             WHEN line_text IS NULL THEN 'line is missing (a whole number >= 1; line 1 is the principal or first-listed diagnosis)'
             WHEN code_line IS NULL OR code_line < 1 THEN format('line ''{}'' is not a whole number >= 1', shape(line_text))
-            WHEN code_type IS NULL THEN 'code_type is missing (ICD10CM_DX, ICD10CM_ADMIT, ICD10PCS, CPT or HCPCS)'
-            WHEN code_type NOT IN ('ICD10CM_DX', 'ICD10CM_ADMIT', 'ICD10PCS', 'CPT', 'HCPCS')
-                THEN format('code_type ''{}'' is not one of ICD10CM_DX, ICD10CM_ADMIT, ICD10PCS, CPT, HCPCS', shape(code_type))
+            WHEN code_type IS NULL THEN format('code_type is missing ({})', array_to_string(claim_code_types(), ', '))
+            WHEN NOT list_contains(claim_code_types(), code_type)
+                THEN format('code_type ''{}'' is not one of {}', shape(code_type), array_to_string(claim_code_types(), ', '))
             WHEN code_type = 'ICD10CM_ADMIT' AND code_line <> 1 THEN 'line must be 1 for ICD10CM_ADMIT: a claim has one admitting diagnosis'
             WHEN code IS NULL THEN 'code is missing'
             WHEN NOT regexp_full_match(code, '[A-Z0-9]{1,16}') THEN format('code ''{}'' has characters other than letters, digits and dots', shape(code))
