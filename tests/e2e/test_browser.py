@@ -353,15 +353,7 @@ def choose(page, label: str, token: str) -> None:
     settle(page)
 
 
-# Open defect (stop 14 note): after the merges, the first sidebar filter choice on the Overview leaves the
-# rerun unfinished for over 120 s in these two walks (the script stays "running", tiles stale), while the
-# same steps settle in about 1.3 s on a server driven by hand. Not understood yet: marked xfail and not
-# run (each run costs minutes of timeouts) until the cause is found; remove the mark to run them.
-OPEN_FILTER_HANG = pytest.mark.xfail(run=False, reason="first sidebar filter choice does not settle in the browser walk; see the note")
-
-
-@pytest.mark.parametrize("role", [pytest.param(r, marks=OPEN_FILTER_HANG) if r is Role.CODING_MANAGER else r for r in Role],
-                         ids=[r.value for r in Role])
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_hostile_ids_are_shown_as_text_on_every_page(hostile_server, browser, role):
     context, page = sign_in(browser, hostile_server.url, role)
     seen: set[str] = set()
@@ -401,7 +393,6 @@ def pick(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-@OPEN_FILTER_HANG
 def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_manager_decides(first_start, browser):
     """The auditors' workflow end to end, and the compliance officer's Overview before and after."""
     audited_before, _ = audited_count(browser, first_start.url)
