@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from audit.keys import KeyProblem
 from audit.log.writer import AccessLogError
 from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
 from config.settings import ConfigurationError
-from queries.metrics import MetricsError
+from queries.metrics import CLAIM_FLAGS, MetricsError
 from queries.store import StoreMissing, connect_read_only
 from review.appraisal import AppraisalError, appraise_attribute, appraise_variable, attribute_sample_size, variable_sample_size
 from review.db import ReviewDb, ReviewError
@@ -62,7 +63,8 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     size = args.size or (PROBE_SIZE if args.method == "probe" else None)
     if size is None:
         raise FrameError("Give the sample size with --size N.")
-    spec = SampleSpec(method=args.method, size=size, filters=filters_from(args), exclude_audited=args.exclude_audited,
+    spec = SampleSpec(method=args.method, size=size, filters=replace(filters_from(args), claim_flags=tuple(args.claim_flag)),
+                      exclude_audited=args.exclude_audited,
                       strata_by=args.strata_by, bands=tuple(args.bands), allocation=args.allocation, spares=args.spares)
     con = connect_read_only(paths)
     try:
@@ -184,6 +186,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exclude-audited", action="store_true",
                    help="leave out claims with imported findings and claims drawn into earlier samples")
     p.add_argument("--seed", type=float, help="the seed (default: a new six-digit seed, printed)")
+    p.add_argument("--claim-flag", action="append", default=[], choices=list(CLAIM_FLAGS),
+                   help="only claims carrying this flag (repeat: every one must hold): " + "; ".join(
+                       f"{flag}: {words.lower()}" for flag, words in CLAIM_FLAGS.items()))
     filter_arguments(p)
     where(p, store_file=True)
     p.add_argument("--json", action="store_true", help=json_help)

@@ -1,7 +1,7 @@
 """The sampling frame: which claims a sample is drawn from, in which order, and its fingerprint.
 
-The frame is the claims in scope of the sidebar filters (queries.metrics.Filters), optionally without
-claims already audited, ordered by service date and then claim key. Its SHA-256 is taken over an exactly
+The frame is the claims in scope of the sidebar filters (queries.metrics.Filters, claim flags included),
+optionally without claims already audited, ordered by service date and then claim key. Its SHA-256 is taken over an exactly
 defined byte string, so an outside statistician can recompute it from `manage.py sample export-frame`:
 each claim key (24 lower-case hexadecimal digits, ASCII) followed by one line feed (0x0A), in frame
 order, with nothing before, between or after. Strata (by billed-dollar band, coder, facility, payer or
@@ -104,7 +104,8 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
         raise FrameError(f"Cannot stratify by {strata_by!r}: choose one of {', '.join(STRATA_BY)}.")
     con.register("excluded_claims", pa.table({"claim_key": pa.array(list(excluded), pa.string())}))
     try:
-        table = con.execute(sql("frame/frame"), {**filters.params(), "exclude_audited": exclude_audited}).fetch_arrow_table()
+        table = con.execute(sql("frame/frame"), {**filters.params(), "claim_flags": list(filters.claim_flags),
+                                                 "exclude_audited": exclude_audited}).fetch_arrow_table()
     finally:
         con.unregister("excluded_claims")
     keys: list[str] = table.column("claim_key").to_pylist()

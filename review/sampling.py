@@ -66,6 +66,7 @@ class SampleSpec:
     def parameters(self) -> dict[str, Any]:
         """As stored with the sample (JSON) and printed by `sample list`."""
         scope = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.filters.params().items()}
+        scope["claim_flags"] = list(self.filters.claim_flags)
         return {"size": self.size, "spares": self.spares, "strata_by": self.strata_by, "bands": list(self.bands),
                 "allocation": self.allocation if self.stratified else None, "filters": scope,
                 "exclude_audited": self.exclude_audited}
@@ -76,7 +77,7 @@ class SampleSpec:
         filters = Filters(
             date_from=date.fromisoformat(scope["date_from"]) if scope.get("date_from") else None,
             date_to=date.fromisoformat(scope["date_to"]) if scope.get("date_to") else None,
-            **{name: tuple(scope.get(name) or ()) for name in ("facility", "payer", "coder", "encounter_type")},
+            **{name: tuple(scope.get(name) or ()) for name in ("facility", "payer", "coder", "encounter_type", "claim_flags")},
         )
         return cls(method=method, size=parameters["size"], filters=filters, exclude_audited=parameters["exclude_audited"],
                    strata_by=parameters["strata_by"], bands=tuple(parameters["bands"]) or DEFAULT_BANDS,

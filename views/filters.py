@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from config import settings
-from queries.metrics import FilterOptions, Filters, months_back
+from queries.metrics import CLAIM_FLAGS, FilterOptions, Filters, months_back
 from queries.periods import PRESETS, DateProblem, parse_day, preset
 from views.text import md
 
@@ -152,7 +152,7 @@ def describe(filters: Filters) -> dict[str, Any]:
         out["date_from"] = filters.date_from.isoformat()
     if filters.date_to:
         out["date_to"] = filters.date_to.isoformat()
-    for name in CHOICES:
+    for name in (*CHOICES, "claim_flags"):
         if values := getattr(filters, name):
             out[name] = list(values)
     return out
@@ -167,6 +167,8 @@ def sentence(filters: Filters) -> str:
     for name, (label, _) in CHOICES.items():
         if values := getattr(filters, name):
             parts.append(f"{label}: {', '.join(md(value) for value in values)}")
+    if filters.claim_flags:
+        parts.append("Flagged: " + ", ".join(CLAIM_FLAGS[flag] for flag in filters.claim_flags))
     return " · ".join(parts) or "All claims"
 
 

@@ -94,6 +94,28 @@ def test_redraw_in_another_process_gives_the_same_object_and_a_changed_frame_exi
     assert list_samples(ReviewDb(store.reviews_db))[0]["frame_sha256"] == sample.frame_sha256
 
 
+def test_a_frame_narrowed_to_a_drg_flag_holds_exactly_the_flagged_claims_and_redraws_the_same(store):
+    """Issue 12: sampling can target claims whose DRG rests on one CC/MCC, or that carry an MCE edit (every
+    flag chosen must hold), from the page or `sample draw --claim-flag`."""
+    con = connect_read_only(store)
+    expected = [k for (k,) in con.execute(
+        "SELECT claim_key FROM claim_facts WHERE list_has_all(claim_flags, ['single_cc_mcc']) "
+        "ORDER BY service_date, claim_key").fetchall()]
+    con.close()
+    assert 5 <= len(expected) < 2000
+    sample = draw(store, SampleSpec("random", 5, filters=Filters(claim_flags=("single_cc_mcc",))), seed=5)
+    _, rows = frame_rows(store, sample.sample_id)
+    assert [k for _, k in rows] == expected and set(sample.claim_keys) <= set(expected)
+    assert sample.spec.parameters()["filters"]["claim_flags"] == ["single_cc_mcc"]
+    again = manage(store, "sample", "redraw", sample.sample_id, "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["claim_keys"] == sample.claim_keys
+    drawn = manage(store, "sample", "draw", "--method", "random", "--size", "3", "--claim-flag", "single_cc_mcc",
+                   "--seed", "5", "--json")
+    assert drawn.returncode == 0, drawn.stderr
+    assert json.loads(drawn.stdout)["frame_size"] == len(expected)
+
+
 def test_proportional_allocation_by_largest_remainder_and_every_stratum_sampled():
     assert allocate([600, 300, 100], 50, "proportional") == [30, 15, 5]
     assert allocate([5, 3, 1], 4, "proportional") == [2, 1, 1]       # 2.22, 1.33, 0.44: the .44 gets the last claim

@@ -14,7 +14,7 @@ from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import rebuttals, worklist
 from review.db import ReviewDb
-from review.samples import draw_sample
+from review.samples import draw_sample, list_samples, stored_frame
 from review.sampling import SampleSpec
 from tests.views.conftest import open_app
 from tests.views.test_pages import no_exception, page_file, sign_in
@@ -145,3 +145,22 @@ def test_the_overview_counts_pending_reviewed_findings_until_they_are_final(revi
             worklist.publish(conn, review_id)
     app.run()
     assert any("No reviewed findings are pending" in c.value for c in app.caption)
+
+
+def test_an_auditor_draws_a_sample_of_claims_whose_drg_rests_on_one_cc_or_mcc(own_demo):
+    """Issue 12: the sampling page targets the grouper's flags; the frame holds flagged claims only."""
+    app = widen(sign_in(open_app(), Role.AUDITOR), own_demo)
+    app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
+    app.multiselect(key="sampling.flags").select("single_cc_mcc").run()
+    no_exception(app)
+    assert any("Flagged: DRG rests on one CC/MCC" in c.value for c in app.caption)
+    app.number_input[0].set_value(2)
+    [b for b in app.button if b.label == "Draw the sample"][0].click().run()
+    no_exception(app)
+    assert any("It is recorded in the access log" in s.value for s in app.success), [e.value for e in app.error]
+    (listed,) = list_samples(ReviewDb(own_demo.reviews_db))
+    keys, _ = stored_frame(ReviewDb(own_demo.reviews_db), listed["sample_id"])
+    con = connect_read_only(own_demo)
+    flagged = {k for (k,) in con.execute("SELECT claim_key FROM claim_facts WHERE list_has(claim_flags, 'single_cc_mcc')").fetchall()}
+    con.close()
+    assert keys and set(keys) == flagged  # widened: every service date, so every flagged claim

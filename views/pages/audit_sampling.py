@@ -3,6 +3,7 @@ every sample with how it was drawn, appraise a completed sample (variable and at
 export it (CSV, one-page PDF report; both logged), and size the next sample."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -29,6 +30,11 @@ STRATA_LABELS = {"billed": "Billed-dollar band", "coder": "Coder", "facility": "
 
 def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
     st.subheader("Draw a sample")
+    flags = st.multiselect("Only claims flagged by the DRG validation (every one chosen must hold)", list(metrics.CLAIM_FLAGS),
+                           format_func=metrics.CLAIM_FLAGS.get, key="sampling.flags", placeholder="No flag: every claim in scope",
+                           help="Targets from the grouper and the Medicare Code Editor, as on the DRG validation page: for "
+                           "example claims whose DRG rests on a single CC or MCC, an OIG audit target.")
+    scope = replace(scope, claim_flags=tuple(flags))
     frame = session.query(metrics.summary, scope).iloc[0]
     st.caption(f"The sampling frame the filters select now: {filters.sentence(scope)} · {int(frame['claims']):,} claims, "
                f"{int(frame['audited_claims']):,} already audited. Frame order: service date, then claim key.")
