@@ -158,8 +158,8 @@ class DrgResult:
 @dataclass(frozen=True)
 class DrgFindingProposal:
     """The DRG finding the audited codes support: `finding` agree or revise (None when the audited codes
-    cannot be grouped, with the reason), the submitted and audited DRG, and the relative-weight difference
-    (audited minus billed; None when either weight is unknown)."""
+    cannot be grouped, with the reason), the submitted and audited DRG, the audited DRG's title, and the
+    relative-weight difference (audited minus billed; None when either weight is unknown)."""
 
     finding: str | None
     submitted_code: str | None
@@ -167,6 +167,14 @@ class DrgFindingProposal:
     error_category: str | None
     weight_difference: float | None
     reason: str | None = None
+    title: str | None = None
+
+    def dollars(self, base_rate: float | None) -> float | None:
+        """The weight difference at the base rate, in dollars (negative: the hospital was overpaid), or None
+        without either."""
+        if self.weight_difference is None or base_rate is None:
+            return None
+        return round(self.weight_difference * base_rate, 2)
 
 
 def propose_drg_finding(billed: str | None, regrouped: DrgResult,
@@ -182,8 +190,8 @@ def propose_drg_finding(billed: str | None, regrouped: DrgResult,
     before, after = weights.get((billed, year)) if year else None, weights.get((regrouped.drg, year)) if year else None
     difference = round(after - before, 4) if before is not None and after is not None else None
     if regrouped.drg == billed:
-        return DrgFindingProposal("agree", billed, billed, None, 0.0 if difference is not None else None)
-    return DrgFindingProposal("revise", billed, regrouped.drg, "drg", difference)
+        return DrgFindingProposal("agree", billed, billed, None, 0.0 if difference is not None else None, title=regrouped.title)
+    return DrgFindingProposal("revise", billed, regrouped.drg, "drg", difference, title=regrouped.title)
 
 
 class CodeFinding(Protocol):

@@ -27,7 +27,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
 }
 FLAGS = {"coding_related": ("Coding-related", "Other reason")}
 # Code columns read with the row's code_type: dotted, with the official title where one may be shown.
-CODE_COLUMNS = ("submitted_code", "audited_code", "procedure_code")
+CODE_COLUMNS = ("code", "submitted_code", "audited_code", "procedure_code")
 
 
 def in_words(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,12 +1,17 @@
 """What the worklist shows of a sampled claim, read from the store: its encounter, billed amount and coder,
-and the submitted codes with their ICD-10-CM titles. Pseudonymous: identifiers stay in the vault."""
+its submitted codes, and the DRG finding the auditor's code findings support. Pseudonymous: identifiers
+stay in the vault."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from queries.drg import DrgFindingProposal, FindingMismatch
+from queries.finding_rules import FIELDS, check_findings
+from queries.grouping import propose_from_findings
 from review.sql_files import sql
 
 
@@ -23,3 +28,19 @@ def first_findings(codes: pd.DataFrame) -> list[dict[str, Any]]:
     """A new review's starting rows: one `agree` per submitted code (the DRG finding is entered apart)."""
     return [{"code_type": row.code_type, "submitted_code": row.code, "audited_code": row.code, "finding": "agree",
              "error_category": None, "dollar_impact": 0.0} for row in codes.itertuples()]
+
+
+def drg_proposal(con: duckdb.DuckDBPyConnection, claim_key: str, rows: Sequence[Mapping[str, object]]) -> DrgFindingProposal:
+    """The DRG finding the code-level rows typed so far support: the audited codes regrouped live
+    (queries.grouping.propose_from_findings). Rows are as the worklist's editor holds them (text as typed;
+    MSDRG rows are left out). A row that breaks a finding rule, or revises or deletes a code the claim does
+    not have, gives no proposal, with the reason."""
+    code_rows = [{name: row.get(name) for name in FIELDS} for row in rows if row.get("code_type") != "MSDRG"]
+    checked = check_findings(code_rows)
+    for i, result in enumerate(checked, start=1):
+        if result.problem is not None:
+            return DrgFindingProposal(None, None, None, None, None, reason=f"finding {i}: {result.problem}")
+    try:
+        return propose_from_findings(con, claim_key, checked)
+    except FindingMismatch as exc:
+        return DrgFindingProposal(None, None, None, None, None, reason=str(exc))

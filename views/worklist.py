@@ -10,14 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from audit.permissions import Permission
+from config import settings
+from queries.drg import DrgFindingProposal
 from review import claims, worklist
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
 from views import reviews, session, tables
-from views.text import md
+from views.text import md, money
 
 _SAMPLE, _CLAIM = "worklist.sample", "worklist.claim"
 STATUS = {None: "not started", "draft": "in progress", "completed": "completed"}
+NO_DRG_FINDING = "(no DRG finding)"
 
 
 def _pick_sample() -> Sample | None:
@@ -57,28 +60,64 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _drg_inputs(review: Review, inpatient: bool) -> dict[str, Any] | None:
-    """The DRG finding, a separate input for inpatient claims (typed MS-DRG codes; a grouper may fill them later)."""
-    if not inpatient:
+def _drg_keys(review: Review) -> dict[str, str]:
+    """The DRG inputs' widget keys, one set per review revision (another claim's inputs never carry over)."""
+    return {name: f"drg.{name}.{review.review_id}.{review.latest.revision}"
+            for name in ("submitted", "audited", "finding", "category", "impact")}
+
+
+def _take_proposal(keys: dict[str, str], proposal: DrgFindingProposal, impact: float | None) -> None:
+    st.session_state[keys["submitted"]] = proposal.submitted_code or ""
+    st.session_state[keys["audited"]] = proposal.audited_code or ""
+    st.session_state[keys["finding"]] = proposal.finding
+    st.session_state[keys["category"]] = proposal.error_category or ""
+    st.session_state[keys["impact"]] = impact or 0.0
+
+
+def _show_proposal(keys: dict[str, str], proposal: DrgFindingProposal) -> None:
+    """What the grouper makes of the audited codes, live, and a button to take it as the DRG finding."""
+    if proposal.finding is None:
+        st.caption(f"No DRG finding can be proposed from the codes as audited: {md(proposal.reason)}")
+        return
+    base_rate = settings.load().drg_base_rate
+    impact = proposal.dollars(base_rate)
+    change = "the same as billed" if proposal.finding == "agree" else f"billed {proposal.submitted_code}"
+    weight = ("" if proposal.weight_difference is None else
+              f"; relative weight {proposal.weight_difference:+.4f}" + ("" if impact is None else f", {money(impact)} at the base rate"))
+    st.caption(f"Regrouped from the codes as audited (MS-DRG grouper and MCE): MS-DRG {md(proposal.audited_code)} "
+               f"{md(proposal.title or '')}, {change}{weight}. Proposed DRG finding: {proposal.finding}.")
+    st.button("Use the proposed DRG finding", on_click=_take_proposal, args=(keys, proposal, impact), icon=":material/account_tree:")
+
+
+def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str | None) -> dict[str, Any] | None:
+    """The DRG finding of an inpatient claim (`proposal` None for other claims): typed, or taken from the
+    grouper's proposal, which follows the code findings as they are edited."""
+    if proposal is None:
         return None
     current = next((f for f in review.findings if f.code_type == "MSDRG"), None)
+    keys = _drg_keys(review)
+    options = (NO_DRG_FINDING, *reviews.FINDINGS)
+    seeds = {"submitted": current.submitted_code if current else (billed or ""), "audited": current.audited_code if current else "",
+             "finding": current.finding if current else NO_DRG_FINDING,
+             "category": (current.error_category or "") if current else "",
+             "impact": float(current.dollar_impact) if current else 0.0}
+    for name, value in seeds.items():
+        st.session_state.setdefault(keys[name], value)
     st.markdown("**DRG finding** (inpatient: the MS-DRG as billed and as the record supports)")
+    _show_proposal(keys, proposal)
     cols = st.columns(5)
-    submitted = cols[0].text_input("Billed MS-DRG", current.submitted_code if current else "", max_chars=3, key="drg.submitted")
-    audited = cols[1].text_input("Audited MS-DRG", current.audited_code if current else "", max_chars=3, key="drg.audited")
-    options = ("(no DRG finding)", *reviews.FINDINGS)
-    finding = cols[2].selectbox("DRG finding", options, index=options.index(current.finding) if current else 0, key="drg.finding")
-    category = cols[3].selectbox("DRG error category", ("", *reviews.CATEGORIES), key="drg.category",
-                                 index=(reviews.CATEGORIES.index(current.error_category) + 1) if current and current.error_category else 0)
-    impact = cols[4].number_input("DRG dollar impact", value=float(current.dollar_impact) if current else 0.0, step=0.01,
-                                  format="%.2f", key="drg.impact")
-    if finding == options[0]:
+    submitted = cols[0].text_input("Billed MS-DRG", max_chars=3, key=keys["submitted"])
+    audited = cols[1].text_input("Audited MS-DRG", max_chars=3, key=keys["audited"])
+    finding = cols[2].selectbox("DRG finding", options, key=keys["finding"])
+    category = cols[3].selectbox("DRG error category", ("", *reviews.CATEGORIES), key=keys["category"])
+    impact = cols[4].number_input("DRG dollar impact", step=0.01, format="%.2f", key=keys["impact"])
+    if finding == NO_DRG_FINDING:
         return None
     return {"finding_id": current.finding_id if current else None, "code_type": "MSDRG", "submitted_code": submitted or None,
             "audited_code": audited or None, "finding": finding, "error_category": category or None, "dollar_impact": repr(float(impact))}
 
 
-def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, inpatient: bool) -> None:
+def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail: dict[str, Any]) -> None:
     rows = _editor_rows(review, codes)
     edited = st.data_editor(
         pd.DataFrame(rows, columns=["finding_id", "code_type", "submitted_code", "audited_code", "finding", "error_category",
@@ -95,8 +134,11 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, inpatie
         })
     st.caption("One row per code: agree, revise (audited code differs), delete (audited code blank) or add (a missed "
                "code: submitted code blank). Every error needs a category; the same rules as an ingest apply.")
-    drg = _drg_inputs(review, inpatient)
-    typed = [_typed(row) for row in edited.to_dict("records")] + ([drg] if drg else [])
+    typed = [_typed(row) for row in edited.to_dict("records")]
+    proposal = (claims.drg_proposal(session.connection(), review.claim_key, typed)
+                if detail["encounter_type"] == "inpatient" else None)
+    drg = _drg_inputs(review, proposal, detail["billed_drg"])
+    typed += [drg] if drg else []
     left, right = st.columns(2)
     if left.button("Save draft", icon=":material/save:"):
         if reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.save_draft(reviews.review_db(), review.review_id, typed, who.user)):
@@ -110,7 +152,7 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, inpatie
 
 
 def _locked(who: session.SignedIn, review: Review) -> None:
-    shown = pd.DataFrame([f.as_row() for f in review.findings]).drop(columns=["finding_id"])
+    shown = tables.displayed(pd.DataFrame([f.as_row() for f in review.findings]).drop(columns=["finding_id"]))
     st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
     history = pd.DataFrame([r.__dict__ for r in review.revisions])
     st.caption(f"Completed and locked (revision {review.latest.revision}). Findings are preliminary until the coder's "
@@ -131,7 +173,8 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if sample is None:
         return None
     table = _claims_table(sample)
-    st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
+    shown = tables.displayed(table)
+    st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
     keys = table["claim_key"].tolist()
     status = dict(zip(table["claim_key"], table["status"], strict=True))
     if st.session_state.get(_CLAIM) not in keys:
@@ -152,12 +195,13 @@ def worklist_section(who: session.SignedIn) -> str | None:
                f"${detail['billed_amount']:,.2f} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
                f"payer {md(detail['payer'])}")
     codes = claims.submitted_codes(con, claim_key)
-    st.dataframe(codes, hide_index=True, column_config=tables.column_config(codes))
+    shown = tables.displayed(codes)
+    st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
     review = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.open_review(reviews.review_db(), sample.sample_id, claim_key, who.user))
     if review is None:
         return claim_key
     if review.locked:
         _locked(who, review)
     else:
-        _editing(who, review, codes, detail["encounter_type"] == "inpatient")
+        _editing(who, review, codes, detail)
     return claim_key

@@ -26,6 +26,7 @@ from queries.grouping import propose_from_findings
 from queries.ingest import ingest
 from queries.metrics import REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
 from queries.store import connect_read_only
+from review import claims
 from tests.conftest import Recorded
 from tests.queries.test_drg import Finding
 
@@ -224,6 +225,27 @@ def test_review_findings_on_a_stored_claim_propose_the_drg_finding(con):
     assert deleted.weight_difference == pytest.approx(0.9 - 1.3)  # the weights file's FY2026 weights
     kept = propose_from_findings(con, p2, [Finding("ICD10CM_DX", "E871", None, "delete")])  # the MCC still carries 291
     assert (kept.finding, kept.audited_code, kept.weight_difference) == ("agree", "291", 0.0)
+
+
+def test_the_worklist_proposes_the_drg_finding_from_the_rows_typed_so_far(con):
+    """The Record review page regroups live: the rows as the auditor typed them (dots, lower case, an MSDRG
+    row among them) give the proposal; a row that breaks a finding rule, or changes a code the claim does not
+    have, gives none, with the reason."""
+    p2 = con.execute("SELECT claim_key FROM claims AS c WHERE ms_drg = '291' AND "
+                     "(SELECT count(*) FROM claim_codes AS k WHERE k.claim_key = c.claim_key) = 3").fetchone()[0]
+    typed = [{"code_type": "ICD10CM_DX", "submitted_code": "I50.20", "audited_code": "i50.20", "finding": "agree"},
+             {"code_type": "ICD10CM_DX", "submitted_code": "n17.0", "audited_code": None, "finding": "delete",
+              "error_category": "unsupported_code", "dollar_impact": "-10"},
+             {"code_type": "ICD10CM_DX", "submitted_code": "E87.1", "audited_code": "E87.1", "finding": "agree"},
+             {"code_type": "MSDRG", "submitted_code": "291", "audited_code": "291", "finding": "agree"}]
+    proposal = claims.drg_proposal(con, p2, typed)
+    assert (proposal.finding, proposal.submitted_code, proposal.audited_code, proposal.error_category) == ("revise", "291", "292", "drg")
+    assert proposal.title == "Heart Failure and Shock with CC"
+    assert proposal.dollars(BASE_RATE) == pytest.approx((0.9 - 1.3) * BASE_RATE) and proposal.dollars(None) is None
+    broken = claims.drg_proposal(con, p2, [typed[0], {**typed[1], "error_category": None}])
+    assert broken.finding is None and broken.reason.startswith("finding 2: error_category is missing")
+    absent = claims.drg_proposal(con, p2, [{**typed[1], "submitted_code": "I10"}])
+    assert absent.finding is None and "has no ICD10CM_DX code I10" in absent.reason
 
 
 def test_claim_flags_narrow_the_frame(con):

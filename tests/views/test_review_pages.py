@@ -12,7 +12,7 @@ from audit.permissions import Page, Role, allowed_pages
 from audit.users import UserStore
 from queries.metrics import Filters
 from queries.store import connect_read_only
-from review import rebuttals, worklist
+from review import claims, rebuttals, worklist
 from review.db import ReviewDb
 from review.samples import draw_sample, list_samples, stored_frame
 from review.sampling import SampleSpec
@@ -164,3 +164,35 @@ def test_an_auditor_draws_a_sample_of_claims_whose_drg_rests_on_one_cc_or_mcc(ow
     flagged = {k for (k,) in con.execute("SELECT claim_key FROM claim_facts WHERE list_has(claim_flags, 'single_cc_mcc')").fetchall()}
     con.close()
     assert keys and set(keys) == flagged  # widened: every service date, so every flagged claim
+
+
+def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_drg_finding(own_demo):
+    """Issue 12: deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
+    the DRG finding from the codes as audited, and one click takes the proposal into the DRG inputs that are saved."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("random", 1, filters=Filters(claim_flags=("single_cc_mcc",))), seed=1,
+                         user="ann", role="auditor", record=None)
+    (key,) = sample.claim_keys
+    cc_code, billed, grouped = con.execute(
+        "SELECT cc.code, f.billed_drg, f.grouped_drg FROM claim_facts AS f JOIN claim_drg_cc AS cc USING (claim_key) "
+        "WHERE claim_key = ? AND cc.affects_final_drg", [key]).fetchone()
+    rows = [{"code_type": t, "submitted_code": c, "audited_code": None if c == cc_code else c,
+             "finding": "delete" if c == cc_code else "agree", "error_category": "unsupported_code" if c == cc_code else None}
+            for t, c in con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ?", [key]).fetchall()]
+    expected = claims.drg_proposal(con, key, rows)
+    con.close()
+    assert expected.finding == "revise" and expected.audited_code != grouped  # without its one CC/MCC the DRG drops
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    worklist.save_draft(db, opened.review_id, rows, "ann")
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    line = next(c.value for c in app.caption if c.value.startswith("Regrouped from the codes as audited"))
+    assert f"MS-DRG {expected.audited_code}" in line and f"billed {billed}" in line and "Proposed DRG finding: revise" in line
+    [b for b in app.button if b.label == "Use the proposed DRG finding"][0].click().run()
+    assert [t.value for t in app.text_input if t.label.endswith("MS-DRG")] == [billed, expected.audited_code]
+    [b for b in app.button if b.label == "Save draft"][0].click().run()
+    no_exception(app)
+    drg = next(f for f in worklist.get_review(db, opened.review_id).findings if f.code_type == "MSDRG")
+    assert (drg.submitted_code, drg.audited_code, drg.finding, drg.error_category) == (billed, expected.audited_code, "revise", "drg")
