@@ -193,7 +193,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
         return claim_key
     st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "
                f"${detail['billed_amount']:,.2f} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
-               f"payer {md(detail['payer'])}")
+               f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] else ""))
     codes = claims.submitted_codes(con, claim_key)
     shown = tables.displayed(codes)
     st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
