@@ -274,3 +274,18 @@ def test_command_line_prints_the_drg_fields(store):
                                 "case_mix_index")} == approx({k: OVERALL[k] for k in ("inpatient_claims", "drg_mismatch_rate",
                                                                                       "ungroupable_rate", "mce_edit_rate",
                                                                                       "single_cc_mcc_share", "case_mix_index")})
+
+
+def test_hostile_an_audited_code_the_mce_calls_invalid_proposes_no_drg_shift(con):
+    """Hostile review: an auditor who revises N17.0 (the MCC) to the header code N17 (a typo: not a valid
+    ICD-10-CM code) gets a live proposal 'revise 291 -> 292' with its dollars, although the grouper only
+    dropped the MCC because the MCE found the code invalid (INVALID_CODE). The page says it regrouped
+    'through the MS-DRG grouper and MCE', so a proposal resting on an invalid audited code must say so
+    rather than offer a one-click DRG downgrade."""
+    p2 = con.execute("SELECT claim_key FROM claims AS c WHERE ms_drg = '291' AND "
+                     "(SELECT count(*) FROM claim_codes AS k WHERE k.claim_key = c.claim_key) = 3").fetchone()[0]
+    typed = [{"code_type": "ICD10CM_DX", "submitted_code": "N17.0", "audited_code": "N17", "finding": "revise",
+              "error_category": "specificity", "dollar_impact": "0"}]
+    proposal = claims.drg_proposal(con, p2, typed)
+    assert proposal.finding is None, proposal
+    assert "N17" in (proposal.reason or "") or "INVALID_CODE" in (proposal.reason or "")

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,21 @@ def test_every_draw_writes_exactly_one_event_and_a_refused_draw_none(store):
 def test_the_review_store_is_private(store):
     draw(store, SampleSpec("random", 5))
     assert store.reviews_db.stat().st_mode & 0o777 == 0o600
+
+
+def test_hostile_a_sample_stored_before_claim_flags_redraws_as_the_same_object(store):
+    """Hostile review: a sample drawn before claim flags existed has no 'claim_flags' in its stored filters.
+    Its redraw still selects the same claims, but `sample redraw --json` (documented as "the same object" as
+    the draw printed) now prints parameters with an added "claim_flags": [], and differs from `sample list`."""
+    sample = draw(store, SampleSpec("random", 5, filters=Filters(payer=("Medicare",))), seed=7)
+    db = ReviewDb(store.reviews_db)
+    old = sample.as_json()["parameters"]
+    old["filters"].pop("claim_flags", None)  # as the draw printed it before today's change
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE samples SET parameters = ? WHERE sample_id = ?", (json.dumps(old), sample.sample_id))
+    again = manage(store, "sample", "redraw", sample.sample_id, "--json")
+    assert again.returncode == 0, again.stderr
+    printed = json.loads(again.stdout)
+    assert printed["claim_keys"] == sample.claim_keys  # the claims are reproduced...
+    assert list_samples(db)[0]["parameters"] == old
+    assert printed["parameters"] == old  # ...and so must the object be
