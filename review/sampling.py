@@ -66,7 +66,8 @@ class SampleSpec:
     def parameters(self) -> dict[str, Any]:
         """As stored with the sample (JSON) and printed by `sample list`."""
         scope = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.filters.params().items()}
-        scope["claim_flags"] = list(self.filters.claim_flags)
+        if self.filters.claim_flags:  # absent when none: a sample stored before flags existed prints as it was drawn
+            scope["claim_flags"] = list(self.filters.claim_flags)
         return {"size": self.size, "spares": self.spares, "strata_by": self.strata_by, "bands": list(self.bands),
                 "allocation": self.allocation if self.stratified else None, "filters": scope,
                 "exclude_audited": self.exclude_audited}

@@ -98,10 +98,15 @@ def rate_axis(*values: object) -> dict:
         low = 1.0 - span
     raw = span / 4
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
-    decimals = len(f"{round(step * 100, 6):g}".partition(".")[2])
+    steps = [m * magnitude for m in (0.5, 1, 2, 2.5, 5, 10)]
     pad = span * 0.08  # room for the markers at either end
-    return dict(tickformat=f".{decimals}%", dtick=step, tick0=0, range=[low - pad, low + span + pad])
+    bottom, top = low - pad, low + span + pad
+    at = next(i for i, s in enumerate(steps) if s >= raw * 0.999)
+    while at > 0 and math.floor(top / steps[at] + 1e-9) - math.ceil(bottom / steps[at] - 1e-9) + 1 < 3:
+        at -= 1  # a doubled step can leave the padded range two ticks: halve it back
+    step = steps[at]
+    decimals = len(f"{round(step * 100, 6):g}".partition(".")[2])
+    return dict(tickformat=f".{decimals}%", dtick=step, tick0=0, range=[bottom, top])
 
 
 def _chart_rate_axis(chart: pd.DataFrame, target: Target | None) -> dict:

@@ -67,11 +67,16 @@ def _drg_keys(review: Review) -> dict[str, str]:
 
 
 def _take_proposal(keys: dict[str, str], proposal: DrgFindingProposal, impact: float | None) -> None:
+    """Fill the DRG inputs from the proposal. The dollar impact is set only when known (0.00 for agree); a
+    revise whose dollars are unknown (no base rate, or no weight) keeps the amount the auditor typed."""
     st.session_state[keys["submitted"]] = proposal.submitted_code or ""
     st.session_state[keys["audited"]] = proposal.audited_code or ""
     st.session_state[keys["finding"]] = proposal.finding
     st.session_state[keys["category"]] = proposal.error_category or ""
-    st.session_state[keys["impact"]] = impact or 0.0
+    if proposal.finding == "agree":
+        st.session_state[keys["impact"]] = 0.0
+    elif impact is not None:
+        st.session_state[keys["impact"]] = impact
 
 
 def _show_proposal(keys: dict[str, str], proposal: DrgFindingProposal) -> None:
