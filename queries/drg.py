@@ -168,6 +168,7 @@ class DrgFindingProposal:
     weight_difference: float | None
     reason: str | None = None
     title: str | None = None
+    mce_edits: tuple[str, ...] = ()  # the MCE's edits of the codes as audited (names), to be shown with the proposal
 
     def dollars(self, base_rate: float | None) -> float | None:
         """The weight difference at the base rate, in dollars (negative: the hospital was overpaid), or None
@@ -183,6 +184,12 @@ def propose_drg_finding(billed: str | None, regrouped: DrgResult,
     year) to its relative weight (queries.grouping.drg_weights); the year is the regrouped claim's."""
     if not regrouped.grouped or regrouped.drg is None:
         return DrgFindingProposal(None, billed, None, None, None, reason=regrouped.ungroupable_reason)
+    edits = tuple(e.name for e in regrouped.mce_edits)
+    invalid = sum(e.count for e in regrouped.mce_edits if e.name == "INVALID_CODE")
+    if invalid:  # the grouper ignores an invalid code: a DRG shift from it would rest on a typo, not on the record
+        return DrgFindingProposal(None, billed, None, None, None, mce_edits=edits, reason=(
+            f"the Medicare Code Editor finds {invalid} of the codes as audited not valid on the discharge date "
+            "(INVALID_CODE), and the grouper would ignore them; correct them and the DRG is regrouped"))
     if billed is None:
         return DrgFindingProposal(None, None, regrouped.drg, None, None, reason="the claim has no billed DRG to compare")
     billed = billed.zfill(3)
@@ -190,8 +197,9 @@ def propose_drg_finding(billed: str | None, regrouped: DrgResult,
     before, after = weights.get((billed, year)) if year else None, weights.get((regrouped.drg, year)) if year else None
     difference = round(after - before, 4) if before is not None and after is not None else None
     if regrouped.drg == billed:
-        return DrgFindingProposal("agree", billed, billed, None, 0.0 if difference is not None else None, title=regrouped.title)
-    return DrgFindingProposal("revise", billed, regrouped.drg, "drg", difference, title=regrouped.title)
+        return DrgFindingProposal("agree", billed, billed, None, 0.0 if difference is not None else None, title=regrouped.title,
+                                  mce_edits=edits)
+    return DrgFindingProposal("revise", billed, regrouped.drg, "drg", difference, title=regrouped.title, mce_edits=edits)
 
 
 class CodeFinding(Protocol):

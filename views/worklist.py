@@ -89,8 +89,9 @@ def _show_proposal(keys: dict[str, str], proposal: DrgFindingProposal) -> None:
     change = "the same as billed" if proposal.finding == "agree" else f"billed {proposal.submitted_code}"
     weight = ("" if proposal.weight_difference is None else
               f"; relative weight {proposal.weight_difference:+.4f}" + ("" if impact is None else f", {money(impact)} at the base rate"))
+    edits = f" The MCE edits the codes as audited: {', '.join(proposal.mce_edits)}." if proposal.mce_edits else ""
     st.caption(f"Regrouped from the codes as audited (MS-DRG grouper and MCE): MS-DRG {md(proposal.audited_code)} "
-               f"{md(proposal.title or '')}, {change}{weight}. Proposed DRG finding: {proposal.finding}.")
+               f"{md(proposal.title or '')}, {change}{weight}. Proposed DRG finding: {proposal.finding}.{edits}")
     st.button("Use the proposed DRG finding", on_click=_take_proposal, args=(keys, proposal, impact), icon=":material/account_tree:")
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from queries.targets import Target
-from views import charts
+from views import axes, charts
 
 FLAT_AND_ORDINARY = {
     "all zero": [0.0] * 12,
@@ -33,7 +33,7 @@ def _ticks(axis: dict) -> int:
 
 @pytest.mark.parametrize("values", FLAT_AND_ORDINARY.values(), ids=FLAT_AND_ORDINARY.keys())
 def test_a_rate_axis_holds_its_values_between_three_and_six_round_ticks(values):
-    axis = charts.rate_axis(values)
+    axis = axes.rate_axis(values)
     low, high = axis["range"]
     assert low < min(values) and max(values) < high
     assert 3 <= _ticks(axis) <= 6
@@ -42,14 +42,14 @@ def test_a_rate_axis_holds_its_values_between_three_and_six_round_ticks(values):
 
 def test_a_flat_zero_rate_keeps_its_axis_at_zero_and_above():
     """Hand check: 0% every month: the least span, 0.4 points, from 0 up; ticks 0.1 points apart."""
-    axis = charts.rate_axis([0.0] * 24)
+    axis = axes.rate_axis([0.0] * 24)
     assert axis["dtick"] == pytest.approx(0.001)
     assert -0.001 < axis["range"][0] < 0 and 0.004 < axis["range"][1] < 0.005
     assert axis["tickformat"] == ".1%"
 
 
 def test_a_flat_hundred_percent_rate_stays_at_or_below_one():
-    axis = charts.rate_axis([1.0] * 24)
+    axis = axes.rate_axis([1.0] * 24)
     assert 0.995 < axis["range"][0] < 0.996 and 1 < axis["range"][1] < 1.001
 
 
@@ -77,5 +77,5 @@ def test_hostile_an_ordinary_two_value_rate_gets_at_least_three_ticks(values):
     """Hostile review: the contract is 'a range the step divides into three to six ticks', but when span/4
     falls just above a round step the step doubles and the padded range holds only two ticks
     (38.5% to 42.7%: step 2 points, ticks 40% and 42% only). About one ordinary chart in twenty-five."""
-    axis = charts.rate_axis(values)
+    axis = axes.rate_axis(values)
     assert 3 <= _ticks(axis) <= 6, axis
