@@ -9,13 +9,23 @@ import sqlite3
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import pandas as pd
-import simple_icd_10_cm as icd  # the official FY2026 tabular list, packaged; no hand-kept code list
 
 from queries.ingest_files import IngestError
 from queries.sql_files import sql
+
+
+@cache
+def _icd() -> ModuleType:
+    """simple_icd_10_cm: the official FY2026 tabular list, packaged (no hand-kept code list). Imported on
+    first use: loading it takes about two seconds, which every `manage.py` command paid before, titles
+    needed or not."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
 CARC_FILE = REFERENCE / "carc.csv"
@@ -75,15 +85,15 @@ def icd10cm_frame() -> pd.DataFrame:
     billable: a leaf of the hierarchy. unspecified: billable and the official title says so (is_unspecified_title).
     laterality_unspecified: unspecified, no side in its own title, while a sibling names right or left.
     """
-    codes = [c for c in icd.get_all_codes(with_dots=False) if not icd.is_chapter_or_block(c)]
-    sided_parents = {icd.get_parent(c) for c in codes if _SIDE.search(icd.get_description(c))}
+    codes = [c for c in _icd().get_all_codes(with_dots=False) if not _icd().is_chapter_or_block(c)]
+    sided_parents = {_icd().get_parent(c) for c in codes if _SIDE.search(_icd().get_description(c))}
     rows = []
     for code in codes:
-        description = icd.get_description(code)
-        ancestors = icd.get_ancestors(code)  # nearest first; block and chapter are the last two
-        billable = icd.is_leaf(code)
+        description = _icd().get_description(code)
+        ancestors = _icd().get_ancestors(code)  # nearest first; block and chapter are the last two
+        billable = _icd().is_leaf(code)
         unspecified = billable and is_unspecified_title(description)
-        lateral = unspecified and not _SIDE.search(description) and icd.get_parent(code) in sided_parents
+        lateral = unspecified and not _SIDE.search(description) and _icd().get_parent(code) in sided_parents
         rows.append((
             code, dotted(code), description, billable, unspecified, lateral,
             code[:3], ancestors[-2], ancestors[-1],
@@ -96,11 +106,11 @@ def icd10cm_frame() -> pd.DataFrame:
 
 @cache
 def chapter_frame() -> pd.DataFrame:
-    chapters = [c for c in icd.get_all_codes(with_dots=False) if icd.is_chapter(c)]
-    blocks = [c for c in icd.get_all_codes(with_dots=False) if icd.is_block(c)]
+    chapters = [c for c in _icd().get_all_codes(with_dots=False) if _icd().is_chapter(c)]
+    blocks = [c for c in _icd().get_all_codes(with_dots=False) if _icd().is_block(c)]
     return pd.DataFrame(
-        [(c, "chapter", icd.get_description(c)) for c in chapters]
-        + [(b, "block", icd.get_description(b)) for b in blocks],
+        [(c, "chapter", _icd().get_description(c)) for c in chapters]
+        + [(b, "block", _icd().get_description(b)) for b in blocks],
         columns=["id", "kind", "description"],
     )
 
@@ -172,10 +182,10 @@ def describe(code_type: str | None, code: str | None) -> str:
         return ""
     code = str(code)
     if code_type in DIAGNOSIS_CODE_TYPES:
-        if not icd.is_valid_item(code):
+        if not _icd().is_valid_item(code):
             return f"{code} (not an ICD-10-CM code)"
-        title = icd.get_description(code)
-        return f"{dotted(code)} {title}" + ("" if icd.is_leaf(code) else " (category: not billable)")
+        title = _icd().get_description(code)
+        return f"{dotted(code)} {title}" + ("" if _icd().is_leaf(code) else " (category: not billable)")
     if code_type == "ICD10PCS":
         if title := pcs_titles().get(code):
             return f"{code} {title}"

@@ -3,7 +3,7 @@ demo role signs in and sees exactly its pages; every page shows its content (tes
 sections, tiles, charts, tables, inputs) with no exception, no error box, no clipped label and no raw stored
 name; a significant and a non-significant change look different; a month the dates cover in part is marked;
 a break-glass reveal reviewed with a note clears its warning; a CSV download is recorded in the access log, and
-tables offer no download or copy of their own; hostile ids are shown as text on every page for every role.
+tables offer no download or copy of their own; hostile ids are shown as text on every page (each read once).
 
 Screenshots of every page for every role are written to tests/e2e/screenshots/ by every run and committed, so
 a reviewer can look without running anything (a fixed width, at most SHOT_HEIGHT tall, 64 colours)."""
@@ -353,11 +353,21 @@ def choose(page, label: str, token: str) -> None:
     settle(page)
 
 
-@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+# Each page is read once on the hostile store, by the first of these roles that has it: how a page shows an id
+# does not depend on who reads it (what a coder may see is tested on its own), and reading every page once per
+# role cost over half a minute. The coding manager comes first: its walk, with the sidebar filters, must see
+# every hostile id.
+HOSTILE_READERS = (Role.CODING_MANAGER, Role.COMPLIANCE_OFFICER, Role.AUDITOR, Role.CODER, Role.ADMIN)
+FIRST_READER = {entry: next(r for r in HOSTILE_READERS if entry in allowed_pages(r)) for r in Role for entry in allowed_pages(r)}
+
+
+@pytest.mark.parametrize("role", HOSTILE_READERS, ids=[r.value for r in HOSTILE_READERS])
 def test_hostile_ids_are_shown_as_text_on_every_page(hostile_server, browser, role):
     context, page = sign_in(browser, hostile_server.url, role)
     seen: set[str] = set()
     for entry in allowed_pages(role):
+        if FIRST_READER[entry] is not role:
+            continue
         open_page(page, entry)
         assert_clean(page)
         seen.update(shown_as_text(page))
