@@ -82,7 +82,7 @@ def _take_proposal(keys: dict[str, str], proposal: DrgFindingProposal, impact: f
 def _show_proposal(keys: dict[str, str], proposal: DrgFindingProposal) -> None:
     """What the grouper makes of the audited codes, live, and a button to take it as the DRG finding."""
     if proposal.finding is None:
-        st.caption(f"No DRG finding can be proposed from the codes as audited: {md(proposal.reason)}")
+        st.caption(f"No DRG finding can be proposed from the codes as audited: {md((proposal.reason or 'the grouper gave no DRG').rstrip('.'))}.")
         return
     base_rate = settings.load().drg_base_rate
     impact = proposal.dollars(base_rate)
