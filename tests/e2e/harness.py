@@ -91,3 +91,28 @@ def wait_drawn(page, plots: int = 0, timeout_ms: float = 120_000) -> None:
     except PlaywrightTimeout:
         raise AssertionError(f"not drawn within {timeout_ms / 1000:.0f} s (wanted {plots} charts): "
                              f"{page.evaluate(NOT_DRAWN)}") from None
+
+
+# Counts the changes of the script state from now on (each run changes it at least twice: to running, then back).
+COUNT_RUNS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__stateChanges = 0;
+    if (window.__runObserver) window.__runObserver.disconnect();
+    window.__runObserver = new MutationObserver((records) => { window.__stateChanges += records.length; });
+    window.__runObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+RAN_AND_DRAWN = """(plots) => window.__stateChanges >= 2 && (""" + DRAWN + """)(plots)"""
+
+
+def rerun_by(page, action, plots: int = 0, timeout_ms: float = 120_000) -> None:
+    """Do `action` (a click, a key press) and wait until the rerun it starts has run and been drawn. Unlike a
+    fixed pause, this never returns before the rerun has begun, however loaded the machine: a click made
+    while an earlier rerun is still on its way can otherwise lose its trigger."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(COUNT_RUNS)
+    action()
+    try:
+        page.wait_for_function(RAN_AND_DRAWN, arg=plots, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no rerun drawn within {timeout_ms / 1000:.0f} s: {page.evaluate(NOT_DRAWN)}") from None
