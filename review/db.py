@@ -23,6 +23,7 @@ from audit.events import AccessEvent
 from review.sql_files import sql
 
 Record = Callable[[AccessEvent], object]
+MIGRATIONS = Path(__file__).parent / "sql" / "store" / "migrations"
 BUSY_TIMEOUT_SECONDS = 5.0
 
 
@@ -48,6 +49,17 @@ class ReviewDb:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self.connect() as conn:
             conn.executescript(sql("store/schema"))
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Apply each change in review/sql/store/migrations/ not yet applied to this store, in name order,
+        each in one transaction with its mark (two processes opening the store at once apply it once)."""
+        for name in migration_names():
+            with self.transaction() as conn:
+                if name not in {row[0] for row in conn.execute(sql("store/migrations_applied"))}:
+                    for statement in statements((MIGRATIONS / f"{name}.sql").read_text()):
+                        conn.execute(statement)
+                    conn.execute(sql("store/migration_done"), (name, iso(utc_now())))
 
     def connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return sqlite_store.connect(self.path, BUSY_TIMEOUT_SECONDS)
@@ -55,6 +67,25 @@ class ReviewDb:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction taken up front (BEGIN IMMEDIATE): concurrent writers wait for each other."""
         return sqlite_store.transaction(self.path, BUSY_TIMEOUT_SECONDS)
+
+
+def migration_names() -> list[str]:
+    """The schema changes, by file name without .sql: numbered, so name order is the order they were made."""
+    return sorted(path.stem for path in MIGRATIONS.glob("*.sql"))
+
+
+def statements(script: str) -> list[str]:
+    """A script's statements one by one, split where SQLite says a statement is complete (executescript would
+    commit the open transaction first). A statement keeps the comment lines before it."""
+    found, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            found.append(pending.strip())
+            pending = ""
+    if any(line.strip() and not line.strip().startswith("--") for line in pending.splitlines()):
+        found.append(pending.strip())  # a last statement without its semicolon
+    return found
 
 
 def emit(record: Record | None, event: AccessEvent) -> None:

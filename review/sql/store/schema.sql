@@ -97,3 +97,9 @@ CREATE TABLE IF NOT EXISTS publication (
     version INTEGER NOT NULL                              -- bumped by every change readers must reload for
 );
 INSERT INTO publication (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM publication);
+-- Changes to this schema after its first release: review/sql/store/migrations/*.sql, applied once each, in
+-- name order, by review/db.py (a store created before a change gains it when it is next opened).
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    name       TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
+);
