@@ -21,7 +21,7 @@ from queries.metrics import CLAIM_FLAGS, MetricsError
 from queries.store import StoreMissing, connect_read_only
 from review.appraisal import AppraisalError, appraise_attribute, appraise_variable, attribute_sample_size, variable_sample_size
 from review.db import ReviewDb, ReviewError
-from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
+from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
 from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
 from review.sample_appraisal import appraise_sample
 from review.samples import draw_sample, export_frame, list_samples, load_sample, redraw
@@ -65,7 +65,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
         raise FrameError("Give the sample size with --size N.")
     spec = SampleSpec(method=args.method, size=size, filters=replace(filters_from(args), claim_flags=tuple(args.claim_flag)),
                       exclude_audited=args.exclude_audited,
-                      strata_by=args.strata_by, bands=tuple(args.bands), allocation=args.allocation, spares=args.spares)
+                      strata_by=args.strata_by, bands=parse_bands(args.bands), allocation=args.allocation, spares=args.spares)
     con = connect_read_only(paths)
     try:
         sample = draw_sample(con, ReviewDb(paths.reviews_db), spec, seed=args.seed, user=cli_actor(), role="cli",
@@ -109,8 +109,12 @@ def cmd_sample_list(args: argparse.Namespace) -> int:
 
 def _values(path: str) -> list[float]:
     """One value per line (blank lines skipped); a line that is not a number is refused by its number."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AppraisalError(f"{path} is not UTF-8 text; save it as plain text with one overpayment per line.") from None
     values = []
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -179,7 +183,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=METHODS, required=True)
     p.add_argument("--size", type=int, help=f"claims to draw (per coder for per-coder; default {PROBE_SIZE} for probe)")
     p.add_argument("--strata-by", choices=STRATA_BY, help="stratified: billed-dollar bands, coder, facility, payer or encounter type")
-    p.add_argument("--bands", type=lambda text: [float(x) for x in text.split(",")], default=list(DEFAULT_BANDS),
+    p.add_argument("--bands", default=",".join(f"{b:g}" for b in DEFAULT_BANDS),
                    help="billed-dollar band limits for --strata-by billed (default 1000,10000,50000)")
     p.add_argument("--allocation", choices=ALLOCATIONS, default="proportional", help="how --size is split over strata")
     p.add_argument("--spares", type=int, default=0, help="spare claims drawn after the sample (per stratum)")

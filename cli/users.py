@@ -23,7 +23,8 @@ Command = Callable[[UserStore, argparse.Namespace, Paths], str]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `users add|disable|enable|reset-password|unlock|list`. Each sets `args.func(args)`,
-    which returns the exit code: 0 done, 1 refused with a message on standard error."""
+    which returns the exit code: 0 done, 1 refused with a message on standard error, 2 a password asked for
+    without a terminal to type it in (and without --password-stdin)."""
     common = argparse.ArgumentParser(add_help=False)
     where(common)
     account = argparse.ArgumentParser(add_help=False, parents=[common])
@@ -54,10 +55,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     users.set_defaults(func=_run)
 
 
+class NoTerminal(UserError):
+    """A password prompt with no terminal to type in: it could only hang or read a script's input."""
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         paths = paths_from(args)
         print(args.command(UserStore(paths.users_db), args, paths))
+    except NoTerminal as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (UserError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -85,6 +93,9 @@ def _record_event(paths: Paths) -> Record:
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise NoTerminal("There is no terminal to type the password in; nothing was changed. "
+                         "Give it on standard input with --password-stdin.")
     password = getpass.getpass("New password: ")
     if getpass.getpass("Repeat the new password: ") != password:
         raise UserError("The two passwords differ; nothing was changed. Run the command again.")

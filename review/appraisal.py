@@ -26,6 +26,12 @@ from scipy.stats import t as student_t
 TWO_SIDED_LEVELS = (0.80, 0.90, 0.95)
 ONE_SIDED_LEVEL = 0.90
 POOR_PRECISION_PCT = 25.0  # a two-sided 90% precision wider than this is too loose to extrapolate on
+# The largest universe appraised or sized: far above any claims universe, and small enough that the exact
+# hypergeometric limits stay accurate and answer in well under a second.
+MAX_UNIVERSE = 1_000_000_000
+# The largest overpayment one claim may carry (in either sign): with MAX_UNIVERSE it keeps every estimate,
+# standard error and limit a finite number (no Infinity in a report or in JSON).
+MAX_AMOUNT = 1e12
 
 
 class AppraisalError(ValueError):
@@ -111,8 +117,8 @@ def _plain(value: float | None) -> float | None:
 
 def _stratum(label: str, values: Sequence[float], universe: int) -> StratumAppraisal:
     n = len(values)
-    if universe < 1:
-        raise AppraisalError(f"Stratum {label!r}: the universe must hold at least one claim.")
+    if not 1 <= universe <= MAX_UNIVERSE:
+        raise AppraisalError(f"Stratum {label!r}: the universe must hold from 1 to {MAX_UNIVERSE:,} claims.")
     if n == 0:
         raise AppraisalError(f"Stratum {label!r} has no sampled claims; sample at least one or merge it.")
     if n > universe:
@@ -120,6 +126,9 @@ def _stratum(label: str, values: Sequence[float], universe: int) -> StratumAppra
     x = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(x)):
         raise AppraisalError(f"Stratum {label!r}: every sampled value must be a number (no blanks or NaN).")
+    if np.any(np.abs(x) > MAX_AMOUNT):
+        raise AppraisalError(f"Stratum {label!r}: a sampled value is too large to appraise (over ${MAX_AMOUNT:,.0f} "
+                             "a claim); give each claim's overpayment in dollars.")
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else None
     fpc = 1.0 - n / universe
@@ -227,6 +236,8 @@ def _hypergeometric_bounds(errors: int, n: int, universe: int, tail: float) -> t
 
 
 def appraise_attribute(errors: int, n: int, universe: int) -> AttributeAppraisal:
+    if universe > MAX_UNIVERSE:
+        raise AppraisalError(f"The universe must hold at most {MAX_UNIVERSE:,} claims; it is {universe:,}.")
     if not 0 < n <= universe:
         raise AppraisalError(f"The sample size must be from 1 to the universe ({universe}); it is {n}.")
     if not 0 <= errors <= n:
@@ -260,9 +271,11 @@ def variable_sample_size(sd: float, mean: float, universe: int, confidence: floa
     mean `mean` per claim: n0 = (t s / (e * mean))^2, n = n0 / (1 + n0 / N), with t at n - 1 degrees of
     freedom found by iteration (it starts from z)."""
     _check_confidence_and_universe(confidence, universe)
-    if sd < 0 or not math.isfinite(sd):
-        raise AppraisalError("The standard deviation must be a number of zero or more.")
-    if mean == 0 or not math.isfinite(mean):
+    if not 0 <= sd <= MAX_AMOUNT:
+        raise AppraisalError(f"The standard deviation must be a number of dollars from 0 to {MAX_AMOUNT:,.0f}.")
+    if not abs(mean) <= MAX_AMOUNT:
+        raise AppraisalError(f"The mean overpayment must be a number of dollars from -{MAX_AMOUNT:,.0f} to {MAX_AMOUNT:,.0f}.")
+    if mean == 0:
         raise AppraisalError("The probe sample's mean overpayment is 0: a relative precision cannot be sized from it.")
     if not 0 < precision_pct < 100:
         raise AppraisalError("The precision must be a percentage between 0 and 100 (10 for plus or minus 10%).")
@@ -271,8 +284,9 @@ def variable_sample_size(sd: float, mean: float, universe: int, confidence: floa
     n = 2
     factor = float(norm.ppf(quantile))
     for _ in range(100):
-        n0 = (factor * sd / margin) ** 2
-        needed = max(2, min(universe, math.ceil(n0 / (1 + n0 / universe))))
+        ratio = factor * sd / margin
+        n0 = ratio * ratio  # inf for a mean too small to measure against: then the whole universe
+        needed = universe if math.isinf(n0) else max(2, min(universe, math.ceil(n0 / (1 + n0 / universe))))
         if needed == n:
             break
         n = needed
@@ -283,5 +297,5 @@ def variable_sample_size(sd: float, mean: float, universe: int, confidence: floa
 def _check_confidence_and_universe(confidence: float, universe: int) -> None:
     if not 0.5 <= confidence < 1:
         raise AppraisalError("The confidence must be a proportion such as 0.90 or 0.95.")
-    if universe < 1:
-        raise AppraisalError("The universe must hold at least one claim.")
+    if not 1 <= universe <= MAX_UNIVERSE:
+        raise AppraisalError(f"The universe must hold from 1 to {MAX_UNIVERSE:,} claims.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,10 +79,20 @@ def _money(amount: float) -> str:
     return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
 
 
+def parse_bands(text: str) -> tuple[float, ...]:
+    """Band limits as typed ('1000,10000,50000'), checked as `band_strata` checks them."""
+    try:
+        bands = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        bands = ()
+    band_strata(bands)
+    return bands
+
+
 def band_strata(bands: Sequence[float]) -> list[tuple[str, float | None, float | None]]:
     """Labels and [low, high) limits of the billed-dollar bands cut at `bands` (ascending, positive)."""
     cuts = list(bands)
-    if not cuts or any(b <= 0 for b in cuts) or cuts != sorted(set(cuts)):
+    if not cuts or not all(0 < b < math.inf for b in cuts) or cuts != sorted(set(cuts)):
         raise FrameError("Billed-dollar bands must be positive amounts in increasing order, such as 1000,10000,50000.")
     edges: list[float | None] = [None, *cuts, None]
     out = []

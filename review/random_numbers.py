@@ -21,6 +21,9 @@ GENERATOR_CAVEAT = ("The random numbers reproduce a public emulation of RAT-STAT
                     "(VB6 Rnd/Randomize seeding, Wichmann-Hill AS 183), not RAT-STATS itself: no draw has yet been "
                     "compared with a run of RAT-STATS.")
 
+# The most numbers (with spares) one draw gives: an audit sample is hundreds, and drawing without repeats
+# near the whole range costs about range * ln(range) steps, so a draw stays within seconds and bounded memory.
+MAX_NUMBERS = 100_000
 _STATE_MODULUS = 1 << 24                       # VB6 Rnd keeps a 24-bit state
 _RND_MULTIPLIER, _RND_INCREMENT = 1_140_671_485, 12_820_163
 _WH_MODULI = (30269, 30307, 30323)
@@ -100,6 +103,8 @@ def _check(count: int, low: int, high: int, spares: int) -> None:
         raise RandomNumberError(f"The low number {low} is above the high number {high}.")
     if count < 0 or spares < 0:
         raise RandomNumberError("The quantity of numbers and of spares must be zero or more.")
+    if count + spares > MAX_NUMBERS:
+        raise RandomNumberError(f"One draw gives at most {MAX_NUMBERS:,} numbers with its spares; ask for fewer.")
     span = high - low + 1
     if count + spares > span:
         raise RandomNumberError(

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from queries.metrics import Filters
-from review.frame import DEFAULT_BANDS, STRATA_BY, Frame, FrameError
+from review.frame import DEFAULT_BANDS, STRATA_BY, Frame, FrameError, band_strata
 from review.random_numbers import random_numbers, stratified_random_numbers
 
 METHODS = ("random", "stratified", "probe", "per-coder")
@@ -58,6 +58,8 @@ class SampleSpec:
             object.__setattr__(self, "strata_by", None)
         if self.strata_by != "billed":
             object.__setattr__(self, "bands", ())
+        else:
+            band_strata(self.bands)
 
     @property
     def stratified(self) -> bool:

@@ -277,6 +277,13 @@ def test_store_is_wal_owner_only_and_shared_between_processes(tmp_path, store, a
 # --- manage.py users ... ----------------------------------------------------------------------
 
 
+class Keyboard(io.StringIO):
+    """Standard input that is a terminal, where a password prompt can be typed in."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture
 def cli(tmp_path, monkeypatch, capsys, events):
     """Run `users ...` through a parser built like manage.py's; returns (exit code, stdout, stderr)."""
@@ -288,8 +295,8 @@ def cli(tmp_path, monkeypatch, capsys, events):
     parser = argparse.ArgumentParser(prog="manage.py")
     users_cli.register(parser.add_subparsers(dest="command", required=True))
 
-    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    def run(*argv: str, stdin: str = "", terminal: bool = False) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", Keyboard(stdin) if terminal else io.StringIO(stdin))
         args = parser.parse_args(["users", *argv, "--data-dir", str(tmp_path / "data")])
         code = args.func(args)
         out, err = capsys.readouterr()
@@ -342,7 +349,7 @@ def test_cli_account_changes(cli, events, monkeypatch):
     assert cli("unlock", "alice")[:2] == (0, "Unlocked alice.\n")
     prompts = iter([NEW_PASSWORD, NEW_PASSWORD])
     monkeypatch.setattr(users_cli.getpass, "getpass", lambda prompt: next(prompts))
-    assert cli("reset-password", "alice")[:2] == (0, "Set a new password for alice.\n")
+    assert cli("reset-password", "alice", terminal=True)[:2] == (0, "Set a new password for alice.\n")
     actions = [e.action for e in events]
     assert actions == ["user_add", "user_disable", "user_disable", "user_unlock", "user_reset_password"]
 
@@ -352,7 +359,7 @@ def test_cli_refusals_exit_1_with_a_sentence(cli, events, monkeypatch):
         1, "", "error: There is no user named 'ghost'; run `manage.py users list` to see the accounts.\n")
     prompts = iter([PASSWORD, NEW_PASSWORD])
     monkeypatch.setattr(users_cli.getpass, "getpass", lambda prompt: next(prompts))
-    code, _, err = cli("add", "alice", "--role", "auditor")
+    code, _, err = cli("add", "alice", "--role", "auditor", terminal=True)
     assert (code, err) == (1, "error: The two passwords differ; nothing was changed. Run the command again.\n")
     code, _, err = cli("add", "alice", "--role", "auditor", "--password-stdin", stdin="short\n")
     assert code == 1 and "at least 12 characters" in err and "short" not in err.replace("too short", "")
@@ -376,3 +383,15 @@ def test_cli_changes_nothing_when_the_access_log_cannot_write(cli, monkeypatch):
     assert code == 1
     assert "access log could not record this change" in err and "nothing was changed" in err
     assert cli("list")[1].startswith("No accounts yet")
+
+
+def test_cli_without_a_terminal_or_password_stdin_is_refused_without_waiting(cli, events, monkeypatch):
+    def no_prompt(prompt: str) -> str:
+        raise AssertionError("prompted for a password without a terminal")
+
+    monkeypatch.setattr(users_cli.getpass, "getpass", no_prompt)
+    for argv in (("add", "alice", "--role", "auditor"), ("reset-password", "alice")):
+        code, out, err = cli(*argv)  # the fixture's standard input is not a terminal
+        assert (code, out) == (2, "")
+        assert err.count("\n") == 1 and "--password-stdin" in err and err.rstrip().endswith(".")
+    assert events == []

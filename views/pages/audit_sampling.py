@@ -14,7 +14,7 @@ from audit.permissions import Permission
 from queries import metrics
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
-from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
+from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report import sample_report_pdf
 from review.sample_appraisal import SampleAppraisal, appraise_sample
@@ -55,7 +55,7 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         return
     try:
         spec = SampleSpec(method=method, size=int(size), filters=scope, exclude_audited=exclude, strata_by=strata_by,
-                          bands=tuple(float(b) for b in bands.split(",") if b.strip()), allocation=allocation, spares=int(spares))
+                          bands=parse_bands(bands) if strata_by == "billed" else DEFAULT_BANDS, allocation=allocation, spares=int(spares))
         seed_value = float(seed) if seed.strip() else None
     except (FrameError, ValueError) as exc:
         st.error(md(exc if isinstance(exc, FrameError) else "The seed and the band limits must be numbers."))
