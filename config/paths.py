@@ -1,4 +1,4 @@
-"""Where data and keys live. Keys never sit inside the data folder they protect."""
+"""Where data and keys live. Keys never sit inside the data folder they protect, nor data inside the key folder."""
 from __future__ import annotations
 
 import os
@@ -74,6 +74,11 @@ class Paths:
             raise ConfigurationError(
                 f"The key folder {keys} is inside the data folder {data}. "
                 "Set CODEAUDIT_KEY_DIR to a folder outside CODEAUDIT_DATA_DIR."
+            )
+        if keys in data.parents:
+            raise ConfigurationError(
+                f"The data folder {data} is inside the key folder {keys}. "
+                "Set CODEAUDIT_DATA_DIR to a folder outside CODEAUDIT_KEY_DIR."
             )
         private_folder(self.data_dir)
         return self

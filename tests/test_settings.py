@@ -94,3 +94,19 @@ def test_no_module_reads_the_environment_but_settings():
     readers = [f for f in files if not f.startswith(("tests/", "bench/")) and f != "config/settings.py"
                and re.search(r"os\.environ|getenv\(", (REPO / f).read_text())]
     assert readers == []
+
+
+@pytest.mark.parametrize("inside", ["keys", "data"])
+def test_neither_folder_may_sit_inside_the_other(tmp_path, inside):
+    """Keys inside the data folder would travel with every copy of it; data inside the key folder would put
+    the data in every key backup. Both are refused, saying which variable to change, before anything is created."""
+    from config.paths import Paths
+
+    outer = tmp_path / "outer"
+    paths = (Paths(data_dir=outer, key_dir=outer / "keys") if inside == "keys"
+             else Paths(data_dir=outer / "data", key_dir=outer))
+    with pytest.raises(ConfigurationError) as refused:
+        paths.ensure()
+    message = str(refused.value)
+    assert message.count(". ") == 1 and message.endswith(".") and "outside" in message
+    assert not outer.exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -53,6 +54,8 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
 # HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.
 PURPOSES = {purpose.value: purpose.label for purpose in PurposeOfUse}
+# A formula's first character at the start of the value or of a line in it (a leading tab or CR counts too).
+_FORMULA_LINE = re.compile(r"(?:^|(?<=[\r\n]))(?=[=+\-@\t\r])")
 CSV_COLUMNS = (
     "seq", "ts", "user", "role", "action", "outcome", "resource", "claim_keys", "fields",
     "purpose_of_use", "justification", "details", "hash",
@@ -156,14 +159,16 @@ def fhir_bundle(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 def spreadsheet_safe(value: str) -> str:
     """Prefix text a spreadsheet would run as a formula (CSV injection: a justification such as
-    '=HYPERLINK(...)' typed by a user)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    '=HYPERLINK(...)' typed by a user), at the start of the value and after each line break in it: a reader
+    that ends a row at a carriage return, even inside quotes, would start a row with that line."""
+    return _FORMULA_LINE.sub("'", value)
 
 
 def export_csv(events: Iterable[Mapping[str, Any]]) -> str:
-    """One row per event with CSV_COLUMNS; lists are joined with ';', details are JSON."""
+    """One row per event with CSV_COLUMNS; lists are joined with ';', details are JSON. Every field is
+    quoted, so a line break inside a value (a bare carriage return too) never ends the row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for event in events:
         row = {

@@ -70,6 +70,25 @@ def test_csv_export_has_one_row_per_event_and_defuses_formulas(paths):
     assert len(rows) == 3
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_a_bare_carriage_return_never_starts_a_row_with_a_live_formula(paths):
+    """A spreadsheet that ends a row at a carriage return must not find a formula at the start of the next one,
+    whether it respects quotes (every field is quoted) or splits every line naively."""
+    note = 'note\r=HYPERLINK("http://x")\n+1\r\n@SUM(A1)'
+    with AccessLog(paths) as log:
+        log.append_many([support.event(0, justification=note)])
+    text = export_csv(read_events(paths))
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 2 and all(len(row) == len(CSV_COLUMNS) for row in rows)
+    assert text.startswith(",".join(f'"{c}"' for c in CSV_COLUMNS) + "\n" + '"1","')  # every field quoted
+    cell = rows[1][CSV_COLUMNS.index("justification")]
+    assert cell.replace("'", "") == note  # the text is all there, each line defused
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        assert not line.lstrip('"').startswith(FORMULA_STARTS), line
+
+
 
 
 def test_cli_export_log_writes_fhir_or_csv_and_records_the_export(paths, tmp_path, capsys):
@@ -81,7 +100,7 @@ def test_cli_export_log_writes_fhir_or_csv_and_records_the_export(paths, tmp_pat
     FhirBundle.model_validate(bundle)
     assert [e["resource"]["id"] for e in bundle["entry"]] == [f"access-log-{i}" for i in range(1, 5)]
     assert support.run_cli("export-log", "--format", "csv", "--to", "2000-01-01") == 0
-    assert capsys.readouterr().out == ",".join(CSV_COLUMNS) + "\n"
+    assert capsys.readouterr().out == ",".join(f'"{c}"' for c in CSV_COLUMNS) + "\n"
     exports = read_events(paths, action="export")
     assert [e["details"]["events"] for e in exports] == [0, 4] and verify(paths).ok
     with pytest.raises(SystemExit):
