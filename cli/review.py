@@ -1,4 +1,4 @@
-"""`manage.py random-numbers`, `sample draw|redraw|export-frame|list` and `appraise variable|attribute|sample-size`
+"""`manage.py random-numbers`, `sample draw|redraw|export-frame|void|replace|list` and `appraise variable|attribute|sample-size`
 (docs/SAMPLING.md). `--json` prints only the JSON object. A draw records its one `sample_draw` event and an
 exported frame its `export` event, as the OS account (`cli:<name>`), before anything is printed; a refusal
 is one line on standard error and exit 2 (exit 1: a redraw whose frame the store no longer gives)."""
@@ -22,6 +22,7 @@ from queries.store import StoreMissing, connect_read_only
 from review.appraisal import AppraisalError, appraise_attribute, appraise_variable, attribute_sample_size, variable_sample_size
 from review.db import ReviewDb, ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
+from review.lifecycle import replace_claim, void_sample
 from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
 from review.sample_appraisal import appraise_sample
 from review.samples import draw_sample, export_frame, list_samples, load_sample, redraw
@@ -99,6 +100,23 @@ def cmd_sample_export_frame(args: argparse.Namespace) -> int:
                                            details={"sample_id": sample.sample_id, "rows": sample.frame_size,
                                                     "frame_sha256": sample.frame_sha256}))
     sys.stdout.write(text)
+    return 0
+
+
+def cmd_sample_void(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    sample = void_sample(ReviewDb(paths.reviews_db), args.sample_id, args.reason, user=cli_actor(), role="cli",
+                         record=access_log_recorder(paths))
+    print(f"Sample {sample.sample_id} is voided: it no longer counts as already audited, takes no more reviews and "
+          "has no appraisal.")
+    return 0
+
+
+def cmd_sample_replace(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    spare = replace_claim(ReviewDb(paths.reviews_db), args.sample_id, args.claim_key, args.reason, user=cli_actor(),
+                          role="cli", record=access_log_recorder(paths))
+    print(f"Claim {args.claim_key} is replaced by spare {spare} in sample {args.sample_id}; review the spare.")
     return 0
 
 
@@ -205,7 +223,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         if name == "redraw":
             p.add_argument("--json", action="store_true", help=json_help)
         p.set_defaults(func=_guarded(f"sample {name}", run))
-    p = commands.add_parser("list", help="every sample with its parameters and review progress")
+    p = commands.add_parser("void", help="void a sample with a reason: it no longer counts as already audited")
+    p.add_argument("sample_id")
+    p.add_argument("--reason", required=True, help="why the sample is voided (kept with it and in the access log)")
+    where(p, store_file=True)
+    p.set_defaults(func=_guarded("sample void", cmd_sample_void))
+    p = commands.add_parser("replace", help="replace a claim that cannot be reviewed by the next spare of its stratum")
+    p.add_argument("sample_id")
+    p.add_argument("claim_key")
+    p.add_argument("--reason", required=True, help="why the claim cannot be reviewed, e.g. 'record not available'")
+    where(p, store_file=True)
+    p.set_defaults(func=_guarded("sample replace", cmd_sample_replace))
+    p = commands.add_parser("list", help="every sample with its parameters, review progress, void and replacements")
     where(p, store_file=True)
     p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_guarded("sample list", cmd_sample_list))

@@ -52,6 +52,8 @@ class SampleAppraisal:
 
 def appraise_sample(db: ReviewDb, sample: Sample, now: datetime | None = None) -> SampleAppraisal:
     """Refused (ReviewError) until every sampled claim is completed: a partial sample is not the sample drawn."""
+    if sample.void_sentence:
+        raise ReviewError(sample.void_sentence)
     values = sample_values(db, sample, now)
     if values.missing:
         raise ReviewError(f"{values.missing} of the sample's {len(sample.claim_keys)} claims are not completed yet; "
@@ -59,9 +61,8 @@ def appraise_sample(db: ReviewDb, sample: Sample, now: datetime | None = None) -
     if sample.spec.stratified:
         by_key = dict(zip(values.claim_keys, values.overpayment, strict=True))
         groups: list[list[float]] = [[] for _ in sample.strata]
-        for drawn in sample.drawn:
-            if not drawn.spare:
-                groups[drawn.stratum].append(by_key[drawn.claim_key])
+        for drawn in sample.reviewed:
+            groups[drawn.stratum].append(by_key[drawn.claim_key])
         variable = appraise_stratified([(s["label"], s["universe"], g) for s, g in zip(sample.strata, groups, strict=True)])
     else:
         variable = appraise_variable(values.overpayment, sample.frame_size)

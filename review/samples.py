@@ -39,27 +39,59 @@ class Sample:
     strata: list[dict[str, Any]]
     drawn: list[Drawn]
     completed_at: str | None = None
+    voided_at: str | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
+    replaced: tuple[tuple[str, str], ...] = ()  # (replaced claim, spare), in the order they were made
+
+    @property
+    def reviewed(self) -> list[Drawn]:
+        """The claims to review, in selection order: the drawn claims (spares not included), each replaced
+        claim with the spare that replaced it in its place (review/lifecycle.py)."""
+        claims = [d for d in self.drawn if not d.spare]
+        by_key = {d.claim_key: d for d in self.drawn}
+        for old, new in self.replaced:
+            claims = [by_key[new] if d.claim_key == old else d for d in claims]
+        return claims
 
     @property
     def claim_keys(self) -> list[str]:
-        """The sample in selection order (spares not included)."""
+        """The claims to review in selection order: what is reviewed, completed and appraised."""
+        return [d.claim_key for d in self.reviewed]
+
+    @property
+    def drawn_keys(self) -> list[str]:
+        """The sample as drawn, in selection order (spares not included, replacements not applied)."""
         return [d.claim_key for d in self.drawn if not d.spare]
 
     @property
     def spares(self) -> list[str]:
         return [d.claim_key for d in self.drawn if d.spare]
 
+    @property
+    def void_sentence(self) -> str | None:
+        """Why the sample takes no more reviews and has no appraisal, or None while it is not voided."""
+        if self.voided_at is None:
+            return None
+        return (f"Sample {self.sample_id} was voided {self.voided_at[:16].replace('T', ' ')} UTC by {self.voided_by}: "
+                f"{(self.void_reason or '').rstrip('.')}. It takes no more reviews and has no appraisal.")
+
     def as_json(self) -> dict[str, Any]:
         """The contract of `manage.py sample draw --json` (and redraw, and each entry of `sample list`)."""
         return {"sample_id": self.sample_id, "frame_size": self.frame_size, "frame_sha256": self.frame_sha256,
                 "seed": _seed_json(self.seed), "generator": self.generator, "generator_version": self.generator_version,
                 "method": self.spec.method, "parameters": self.spec.parameters(), "strata": self.strata,
-                "drawn_at": self.drawn_at, "drawn_by": self.drawn_by, "claim_keys": self.claim_keys,
+                "drawn_at": self.drawn_at, "drawn_by": self.drawn_by, "claim_keys": self.drawn_keys,
                 "spares": self.spares}
 
 
 def _seed_json(seed: float) -> int | float:
     return int(seed) if float(seed).is_integer() else seed
+
+
+def seed_text(seed: float) -> str:
+    """A seed as it is typed back in: digits only for a whole number (1234567, never 1,234,567 or 1.23457e+06)."""
+    return str(_seed_json(seed))
 
 
 def new_seed() -> int:
@@ -72,10 +104,13 @@ def _strata(frame: Frame, sizes: Sequence[int], drawn: Sequence[Drawn]) -> list[
             for i, s in enumerate(frame.strata)]
 
 
-def excluded_before(db: ReviewDb, seq: int | None) -> list[str]:
-    """Claims drawn into samples before draw number `seq` (None: before a new draw): "already audited"."""
+def excluded_before(db: ReviewDb, seq: int | None, at: str | None = None) -> list[str]:
+    """"Already audited": the claims to review of samples drawn before draw number `seq` (None: a new draw),
+    as they stood at `at` (the draw's time; None: now). A sample voided, or a claim replaced, after a draw
+    still counts for that draw, so its redraw gives the frame it was drawn from."""
     with db.connect() as conn:
-        return [row[0] for row in conn.execute(sql("store/drawn_before"), (seq if seq is not None else 2**62,))]
+        return [row[0] for row in conn.execute(sql("store/drawn_before"), {
+            "seq": seq if seq is not None else 2**62, "at": at or iso(utc_now())})]
 
 
 def _last_seq(conn: sqlite3.Connection) -> int:
@@ -88,14 +123,14 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
     event. The frame is built outside the write transaction (it may take seconds on a large store); if
     another sample was drawn meanwhile the draw is refused, since that sample changes what is excluded."""
     seed = new_seed() if seed is None else seed
+    drawn_at = iso(now or utc_now())
     with db.connect() as conn:
         seen = _last_seq(conn)
     frame = build_frame(con, spec.filters, exclude_audited=spec.exclude_audited,
-                        excluded=excluded_before(db, None) if spec.exclude_audited else (),
+                        excluded=excluded_before(db, None, drawn_at) if spec.exclude_audited else (),
                         strata_by=spec.strata_by, bands=spec.bands)
     drawn, sizes = select(frame, spec, seed)
     strata = _strata(frame, sizes, drawn)
-    drawn_at = iso(now or utc_now())
     sample_id = f"S{drawn_at[:10].replace('-', '')}-{secrets.token_hex(3)}"
     with db.transaction() as conn:
         if _last_seq(conn) != seen:
@@ -116,11 +151,11 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
     return sample
 
 
-def _row_to_sample(row: sqlite3.Row, drawn: list[Drawn]) -> Sample:
+def _row_to_sample(row: sqlite3.Row, drawn: list[Drawn], replaced: tuple[tuple[str, str], ...]) -> Sample:
     return Sample(row["sample_id"], row["seq"], row["drawn_at"], row["drawn_by"],
                   SampleSpec.from_parameters(row["method"], json.loads(row["parameters"])), row["seed"], row["generator"],
                   row["generator_version"], row["frame_size"], row["frame_sha256"], json.loads(row["strata"]), drawn,
-                  row["completed_at"])
+                  row["completed_at"], row["voided_at"], row["voided_by"], row["void_reason"], replaced)
 
 
 def load_sample(db: ReviewDb, sample_id: str, conn: sqlite3.Connection | None = None) -> Sample:
@@ -132,7 +167,8 @@ def load_sample(db: ReviewDb, sample_id: str, conn: sqlite3.Connection | None = 
         raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
     drawn = [Drawn(r["selection"], r["claim_key"], r["frame_position"], r["stratum"], bool(r["spare"]))
              for r in conn.execute(sql("store/sample_claims"), (sample_id,))]
-    return _row_to_sample(row, drawn)
+    replaced = tuple((r["replaced_key"], r["spare_key"]) for r in conn.execute(sql("store/sample_replacements"), (sample_id,)))
+    return _row_to_sample(row, drawn, replaced)
 
 
 def claim_states(db: ReviewDb, sample_id: str) -> list[dict[str, Any]]:
@@ -142,14 +178,22 @@ def claim_states(db: ReviewDb, sample_id: str) -> list[dict[str, Any]]:
 
 
 def list_samples(db: ReviewDb) -> list[dict[str, Any]]:
-    """Every sample, newest first: what `sample list --json` prints, with review progress."""
+    """Every sample, newest first: what `sample list --json` prints, with review progress, whether and why it
+    was voided, and its replacements."""
     with db.connect() as conn:
         rows = conn.execute(sql("store/samples")).fetchall()
-    return [{"sample_id": r["sample_id"], "drawn_at": r["drawn_at"], "drawn_by": r["drawn_by"], "method": r["method"],
-             "parameters": json.loads(r["parameters"]), "seed": _seed_json(r["seed"]), "generator": r["generator"],
-             "generator_version": r["generator_version"], "frame_size": r["frame_size"], "frame_sha256": r["frame_sha256"],
-             "strata": json.loads(r["strata"]), "claims": r["claims"], "reviewed": r["reviewed"],
-             "completed_at": r["completed_at"]} for r in rows]
+        return [{"sample_id": r["sample_id"], "drawn_at": r["drawn_at"], "drawn_by": r["drawn_by"], "method": r["method"],
+                 "parameters": json.loads(r["parameters"]), "seed": _seed_json(r["seed"]), "generator": r["generator"],
+                 "generator_version": r["generator_version"], "frame_size": r["frame_size"], "frame_sha256": r["frame_sha256"],
+                 "strata": json.loads(r["strata"]), "claims": r["claims"], "reviewed": r["reviewed"],
+                 "completed_at": r["completed_at"], "voided_at": r["voided_at"], "voided_by": r["voided_by"],
+                 "void_reason": r["void_reason"], "replacements": replacements_in(conn, r["sample_id"])} for r in rows]
+
+
+def replacements_in(conn: sqlite3.Connection, sample_id: str) -> list[dict[str, str]]:
+    """A sample's replacements in the order made: replaced_key, spare_key, reason, by, at (ISO 8601 UTC)."""
+    return [{"replaced_key": r["replaced_key"], "spare_key": r["spare_key"], "reason": r["reason"], "by": r["replaced_by"],
+             "at": r["replaced_at"]} for r in conn.execute(sql("store/sample_replacements"), (sample_id,))]
 
 
 def stored_frame(db: ReviewDb, sample_id: str) -> tuple[list[str], list[str] | None]:
@@ -193,7 +237,7 @@ def redraw(con: duckdb.DuckDBPyConnection, db: ReviewDb, sample_id: str) -> Redr
     sample = load_sample(db, sample_id)
     spec = sample.spec
     frame = build_frame(con, spec.filters, exclude_audited=spec.exclude_audited,
-                        excluded=excluded_before(db, sample.seq) if spec.exclude_audited else (),
+                        excluded=excluded_before(db, sample.seq, sample.drawn_at) if spec.exclude_audited else (),
                         strata_by=spec.strata_by, bands=spec.bands)
     if frame.sha256 != sample.frame_sha256:
         old, new = set(stored_frame(db, sample_id)[0]), set(frame.keys)

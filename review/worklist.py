@@ -23,6 +23,7 @@ from audit.events import AccessEvent
 from config import settings
 from queries.finding_rules import check_findings
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.lifecycle import refuse_if_closed
 from review.sql_files import sql
 
 FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
@@ -106,6 +107,7 @@ def get_review(db: ReviewDb, review_id: str) -> Review:
 def open_review(db: ReviewDb, sample_id: str, claim_key: str, user: str, now: datetime | None = None) -> Review:
     """The review of a sampled claim (or spare), opened with an empty draft the first time."""
     with db.transaction() as conn:
+        refuse_if_closed(db, conn, sample_id, claim_key)
         existing = conn.execute(sql("store/review_of_claim"), (sample_id, claim_key)).fetchone()
         if existing is not None:
             return load_review(conn, existing["review_id"])
@@ -143,6 +145,7 @@ def save_draft(db: ReviewDb, review_id: str, rows: Sequence[Mapping[str, object]
     findings = checked(rows)
     with db.transaction() as conn:
         review = load_review(conn, review_id)
+        refuse_if_closed(db, conn, review.sample_id, review.claim_key)
         if review.locked:
             raise ReviewError("This review is completed and locked; start a correction to change it.")
         _write_findings(conn, review_id, review.latest.revision, findings)
@@ -156,6 +159,7 @@ def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: 
         raise ReviewError("Say why the completed review needs a correction; the reason is kept with the new revision.")
     with db.transaction() as conn:
         review = load_review(conn, review_id)
+        refuse_if_closed(db, conn, review.sample_id, review.claim_key)
         if not review.locked:
             return review
         revision = review.latest.revision + 1
@@ -171,6 +175,7 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
     moment = now or utc_now()
     with db.transaction() as conn:
         review = load_review(conn, review_id)
+        refuse_if_closed(db, conn, review.sample_id, review.claim_key)
         if review.locked:
             raise ReviewError("This review is already completed.")
         if not review.findings:
@@ -187,17 +192,17 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
 
 def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, record: Record | None,
                     now: datetime | None = None) -> bool:
-    """Close a sample whose every drawn claim (spares aside) has a completed review; True once it is closed."""
+    """Close a sample whose every claim to review (each replaced claim's spare in its place) has a completed
+    review; True once it is closed. A voided sample is not closed."""
     with db.transaction() as conn:
-        rows = conn.execute(sql("store/sample_claims"), (sample_id,)).fetchall()
-        if not rows:
-            raise ReviewError(f"There is no sample {sample_id!r}.")
-        waiting = [r for r in rows if not r["spare"] and not _completed_once(conn, r["review_id"])]
+        to_review = set(refuse_if_closed(db, conn, sample_id).claim_keys)
+        rows = [r for r in conn.execute(sql("store/sample_claims"), (sample_id,)) if r["claim_key"] in to_review]
+        waiting = [r for r in rows if not _completed_once(conn, r["review_id"])]
         if waiting:
             raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
         if conn.execute(sql("store/sample_complete"), (iso(now or utc_now()), user, sample_id)).rowcount:
             emit(record, AccessEvent(user=user, role=role, action="sample_complete", resource=f"sample:{sample_id}",
-                                     details={"claims": sum(1 for r in rows if not r["spare"])}))
+                                     details={"claims": len(rows)}))
     return True
 
 

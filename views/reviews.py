@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from audit.log.writer import AccessLogError
@@ -14,6 +15,7 @@ from queries import reviewed
 from queries.metrics import Filters
 from queries.reference import CLAIM_CODE_TYPES
 from review.db import ReviewDb, ReviewError
+from review.lifecycle import replacements
 from views import problems, session
 from views.text import md
 
@@ -21,6 +23,8 @@ T = TypeVar("T")
 FINDINGS = ("agree", "revise", "add", "delete")
 CATEGORIES = ("specificity", "wrong_code", "sequencing", "missing_code", "unsupported_code", "modifier", "poa", "drg", "other")
 CODE_TYPES = CLAIM_CODE_TYPES
+REPLACEMENT_COLUMNS = {"replaced_key": "Claim not reviewed", "spare_key": "Spare reviewed instead", "reason": "Reason",
+                       "by": "Replaced by", "at": "When (UTC)"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,6 +45,15 @@ def pending_caption(scope: Filters) -> None:
                    "coding manager.")
     else:
         st.caption("No reviewed findings are pending: every completed review in scope is final and counted.")
+
+
+def replacements_table(sample_id: str) -> None:
+    """A sample's replacements, if any: which claim could not be reviewed, the spare reviewed instead, why, who
+    and when (text as data: a reason is never read as markdown)."""
+    rows = replacements(review_db(), sample_id)
+    if rows:
+        st.caption("Claims that could not be reviewed, each replaced by the next unused spare of its stratum:")
+        st.dataframe(pd.DataFrame(rows).rename(columns=REPLACEMENT_COLUMNS), hide_index=True)
 
 
 def change(permission: Permission, action: Callable[[], T]) -> T | None:

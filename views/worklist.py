@@ -12,13 +12,13 @@ import streamlit as st
 from audit.permissions import Permission
 from config import settings
 from queries.drg import DrgFindingProposal
-from review import claims, worklist
+from review import claims, lifecycle, worklist
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
 from views import reviews, session, tables
 from views.text import md, money
 
-_SAMPLE, _CLAIM = "worklist.sample", "worklist.claim"
+_SAMPLE, _CLAIM, _NEXT_CLAIM = "worklist.sample", "worklist.claim", "worklist.next_claim"
 STATUS = {None: "not started", "draft": "in progress", "completed": "completed"}
 NO_DRG_FINDING = "(no DRG finding)"
 
@@ -31,7 +31,7 @@ def _pick_sample() -> Sample | None:
     open_first = [r for r in rows if not r["completed_at"]] + [r for r in rows if r["completed_at"]]  # newest first in each
     ids = [r["sample_id"] for r in open_first]
     labels = {r["sample_id"]: f"{r['sample_id']} · {r['method']} · {r['reviewed']}/{r['claims']} reviewed"
-              + (" · completed" if r["completed_at"] else "") for r in open_first}
+              + (" · completed" if r["completed_at"] else "") + (" · voided" if r["voided_at"] else "") for r in open_first}
     if st.session_state.get(_SAMPLE) not in ids:
         st.session_state[_SAMPLE] = ids[0]
     return load_sample(reviews.review_db(), st.selectbox("Sample", ids, format_func=labels.get, key=_SAMPLE))
@@ -40,9 +40,12 @@ def _pick_sample() -> Sample | None:
 def _claims_table(sample: Sample) -> pd.DataFrame:
     rows = claim_states(reviews.review_db(), sample.sample_id)
     strata = [s["label"] for s in sample.strata]
+    replaced_by, replaces = dict(sample.replaced), {new: old for old, new in sample.replaced}
     return pd.DataFrame([{"selection": r["selection"], "claim_key": r["claim_key"], "spare": bool(r["spare"]),
                           "stratum": strata[r["stratum"]] if sample.spec.stratified else "",
-                          "status": STATUS[r["status"]], "revision": r["revision"]} for r in rows])
+                          "status": "replaced" if r["claim_key"] in replaced_by else STATUS[r["status"]],
+                          "revision": r["revision"], "replaced_by": replaced_by.get(r["claim_key"], ""),
+                          "replaces": replaces.get(r["claim_key"], "")} for r in rows])
 
 
 def _editor_rows(review: Review, codes: pd.DataFrame) -> list[dict[str, Any]]:
@@ -172,6 +175,20 @@ def _locked(who: session.SignedIn, review: Review) -> None:
                 st.rerun()
 
 
+def _replace_form(who: session.SignedIn, sample: Sample, claim_key: str) -> None:
+    """Replace the claim by the next unused spare of its stratum when it cannot be reviewed (the reason kept)."""
+    with st.expander("This claim cannot be reviewed"), st.form(f"replace.{sample.sample_id}.{claim_key}", enter_to_submit=False):
+        reason = st.text_input("Why it cannot be reviewed", max_chars=500, placeholder="record not available",
+                               help="Kept with the sample, shown in its report and recorded in the access log.")
+        submitted = st.form_submit_button("Replace it with the next spare", icon=":material/swap_horiz:")
+    if submitted:
+        spare = reviews.change(Permission.REVIEW_CLAIMS, lambda: lifecycle.replace_claim(
+            reviews.review_db(), sample.sample_id, claim_key, reason, user=who.user, role=who.role_name, record=session.record))
+        if spare is not None:
+            st.session_state[_NEXT_CLAIM] = spare  # the claim picker exists already: chosen at the rerun
+            st.rerun()
+
+
 def worklist_section(who: session.SignedIn) -> str | None:
     """Draw the worklist; returns the claim key being reviewed (for the reveal form below it)."""
     st.subheader("Worklist")
@@ -181,16 +198,27 @@ def worklist_section(who: session.SignedIn) -> str | None:
     table = _claims_table(sample)
     shown = tables.displayed(table)
     st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
+    reviews.replacements_table(sample.sample_id)
+    if sample.void_sentence:
+        st.warning(md(sample.void_sentence))
+        return None
     keys = table["claim_key"].tolist()
     status = dict(zip(table["claim_key"], table["status"], strict=True))
+    if _NEXT_CLAIM in st.session_state:
+        st.session_state[_CLAIM] = st.session_state.pop(_NEXT_CLAIM)
     if st.session_state.get(_CLAIM) not in keys:
-        st.session_state[_CLAIM] = next((k for k in keys if status[k] != "completed"), keys[0])
+        st.session_state[_CLAIM] = next((k for k in sample.claim_keys if status[k] != "completed"), keys[0])
     claim_key = st.selectbox("Claim", keys, key=_CLAIM, format_func=lambda k: f"{k} · {status[k]}")
-    done = all(s == "completed" for s, spare in zip(table["status"], table["spare"], strict=True) if not spare)
+    done = all(status[k] == "completed" for k in sample.claim_keys)
     if done and sample.completed_at is None and st.button("Complete the sample", icon=":material/task_alt:"):
         if reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.complete_sample(
                 reviews.review_db(), sample.sample_id, user=who.user, role=who.role_name, record=session.record)):
             st.success("The sample is completed.")
+    if status[claim_key] == "replaced":
+        st.info(f"Claim {claim_key} was replaced by spare {dict(sample.replaced)[claim_key]} and is no longer reviewed.")
+        return claim_key
+    if claim_key in sample.claim_keys and status[claim_key] != "completed" and sample.completed_at is None:
+        _replace_form(who, sample, claim_key)
     con = session.connection()
     detail = claims.claim(con, claim_key)
     st.subheader(f"Claim {claim_key}")

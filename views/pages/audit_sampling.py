@@ -10,15 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from audit.events import AccessEvent
-from audit.permissions import Permission
+from audit.permissions import Permission, can
 from queries import metrics
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
+from review.lifecycle import void_sample
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report import sample_report_pdf
 from review.sample_appraisal import SampleAppraisal, appraise_sample
-from review.samples import Sample, draw_sample, list_samples, load_sample, stored_frame
+from review.samples import Sample, draw_sample, list_samples, load_sample, seed_text, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 from views import filters, reviews, session, tables
 from views.text import md, money
@@ -38,7 +39,7 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
     frame = session.query(metrics.summary, scope).iloc[0]
     st.caption(f"The sampling frame the filters select now: {filters.sentence(scope)} · {int(frame['claims']):,} claims, "
                f"{int(frame['audited_claims']):,} already audited. Frame order: service date, then claim key.")
-    with st.form("sampling.draw"):
+    with st.form("sampling.draw", enter_to_submit=False):  # Enter in the seed field must not draw
         left, middle, right = st.columns(3)
         method = left.selectbox("Method", METHODS, help="random: simple random sample; probe: about 30 claims to size the "
                                 "full sample; stratified: by the strata below; per-coder: N claims per coder in the period")
@@ -70,7 +71,7 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
     if sample is not None:
         st.session_state[_CHOSEN] = sample.sample_id
         st.success(f"Sample {md(sample.sample_id)} drawn: {len(sample.claim_keys)} claims from a frame of "
-                   f"{sample.frame_size:,}, seed {sample.seed:g}. It is recorded in the access log.")
+                   f"{sample.frame_size:,}, seed {seed_text(sample.seed)}. It is recorded in the access log.")
 
 
 def samples_section() -> Sample | None:
@@ -81,7 +82,8 @@ def samples_section() -> Sample | None:
         return None
     listing = pd.DataFrame([{"sample_id": r["sample_id"], "drawn_at": r["drawn_at"][:16].replace("T", " "), "drawn_by": r["drawn_by"],
                              "method": r["method"], "claims": r["claims"], "reviewed": r["reviewed"], "frame_size": r["frame_size"],
-                             "seed": r["seed"], "completed": bool(r["completed_at"])} for r in rows])
+                             "seed": seed_text(r["seed"]), "replaced": len(r["replacements"]),
+                             "completed": bool(r["completed_at"]), "voided": bool(r["voided_at"])} for r in rows])
     st.dataframe(listing, hide_index=True, column_config=tables.column_config(listing))
     ids = listing["sample_id"].tolist()
     if st.session_state.get(_CHOSEN) not in ids:
@@ -89,14 +91,32 @@ def samples_section() -> Sample | None:
     return load_sample(reviews.review_db(), st.selectbox("Sample", ids, key=_CHOSEN))
 
 
-def sample_section(sample: Sample) -> None:
+def void_form(who: session.SignedIn, sample: Sample) -> None:
+    """Void the sample with a reason (roles that may draw): it stays listed, voided, with its reviews."""
+    if sample.voided_at is not None or not can(who.role, Permission.REVIEW_CLAIMS):
+        return
+    with st.expander("Void this sample"), st.form(f"void.{sample.sample_id}", enter_to_submit=False):
+        reason = st.text_input("Reason for voiding", max_chars=500, help="Kept with the sample and in the access log. "
+                               "A voided sample no longer counts as already audited, takes no more reviews and has no "
+                               "appraisal.")
+        submitted = st.form_submit_button("Void the sample", icon=":material/block:")
+    if submitted and reviews.change(Permission.REVIEW_CLAIMS, lambda: void_sample(
+            reviews.review_db(), sample.sample_id, reason, user=who.user, role=who.role_name, record=session.record)):
+        st.rerun()
+
+
+def sample_section(who: session.SignedIn, sample: Sample) -> None:
     st.subheader(f"Sample {sample.sample_id}")
     spec = sample.spec
     st.caption(f"{md(spec.method)} sample drawn {md(sample.drawn_at[:16].replace('T', ' '))} UTC by {md(sample.drawn_by)} · "
-               f"frame {sample.frame_size:,} claims, SHA-256 {sample.frame_sha256} · seed {sample.seed:g} · "
+               f"frame {sample.frame_size:,} claims, SHA-256 {sample.frame_sha256} · seed {seed_text(sample.seed)} · "
                f"{md(sample.generator)}, version {md(sample.generator_version)}. Redraw it with "
                f"`python manage.py sample redraw {md(sample.sample_id)}`.")
     st.caption(md(GENERATOR_CAVEAT))
+    if sample.void_sentence:
+        st.warning(md(sample.void_sentence))
+    reviews.replacements_table(sample.sample_id)
+    void_form(who, sample)
     if spec.stratified:
         st.dataframe(pd.DataFrame(sample.strata)[["label", "universe", "n", "spares", "low", "high"]], hide_index=True)
     keys, strata = stored_frame(reviews.review_db(), sample.sample_id)
@@ -196,7 +216,7 @@ def render() -> None:
     sample = samples_section()
     result = None
     if sample is not None:
-        sample_section(sample)
+        sample_section(who, sample)
         result = appraisal_section(who, sample)
     sizes_section(sample, result)
 
