@@ -223,7 +223,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
     detail = claims.claim(con, claim_key)
     st.subheader(f"Claim {claim_key}")
     if detail is None:
-        st.warning("This claim is no longer in the store (a later ingest replaced it); take a spare instead.")
+        st.warning("This claim is no longer in the store (a later ingest replaced it); replace it with a spare above.")
         return claim_key
     st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "
                f"${detail['billed_amount']:,.2f} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
