@@ -10,7 +10,7 @@ from fpdf import FPDF
 from review.appraisal import POOR_PRECISION_PCT
 from review.random_numbers import GENERATOR_CAVEAT
 from review.sample_appraisal import SampleAppraisal
-from review.samples import Sample
+from review.samples import Sample, seed_text
 
 FORMULAS = ("Point estimate = N x mean overpayment (stratified: the sum over strata of N_h x mean_h). "
             "Standard error = N x s / sqrt(n) x sqrt(1 - n/N) (stratified: the square root of the sum of "
@@ -49,7 +49,7 @@ def sample_report_pdf(sample: Sample, result: SampleAppraisal, *, generated_by: 
         "Scope: " + ("; ".join(f"{k} {v}" for k, v in params["filters"].items() if v) or "all claims")
         + ("; claims already audited left out" if params["exclude_audited"] else ""),
         f"Frame: {sample.frame_size:,} claims, SHA-256 {sample.frame_sha256}",
-        f"Seed {sample.seed:g}; generator {sample.generator}, version {sample.generator_version}",
+        f"Seed {seed_text(sample.seed)}; generator {sample.generator}, version {sample.generator_version}",
         f"Sample: {variable.n} claims, {variable.nonzero} with a non-zero overpayment; "
         f"{values.preliminary} still preliminary (rebuttal window open or rebuttal pending).",
     ]

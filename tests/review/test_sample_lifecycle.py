@@ -181,3 +181,18 @@ def test_a_void_reason_and_scope_are_checked(store):
         void_sample(ReviewDb(store.reviews_db), "S-nope", "x", user="ann", role="auditor", record=None)
     long = void_sample(ReviewDb(store.reviews_db), sample.sample_id, "x" * 900, user="ann", role="auditor", record=None)
     assert len(long.void_reason) == 500
+
+
+def test_the_report_and_the_appraisal_export_give_the_seed_as_typed(store):
+    import pypdfium2 as pdfium
+
+    from review.report import sample_report_pdf
+
+    db = ReviewDb(store.reviews_db)
+    sample = draw(store, SampleSpec("random", 2), seed=1234567)
+    for key in sample.claim_keys:
+        complete_with(store, sample.sample_id, key)
+    sample = load_sample(db, sample.sample_id)
+    pdf = pdfium.PdfDocument(sample_report_pdf(sample, appraise_sample(db, sample), generated_by="ann"))
+    text = " ".join(pdf[0].get_textpage().get_text_range().split())
+    assert "Seed 1234567" in text and "e+06" not in text and "1,234,567" not in text

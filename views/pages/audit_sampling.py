@@ -162,7 +162,7 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     st.caption(f"Claims in error: {attribute.errors} of {attribute.n} ({attribute.rate:.1%}), projected "
                f"{attribute.point_count:,.0f} of {attribute.universe:,}; two-sided 90% limits {ninety.lower_count:,} to "
                f"{ninety.upper_count:,} claims (exact hypergeometric limits for a finite universe).")
-    export = pd.DataFrame([{"sample_id": sample.sample_id, "frame_sha256": sample.frame_sha256, "seed": sample.seed,
+    export = pd.DataFrame([{"sample_id": sample.sample_id, "frame_sha256": sample.frame_sha256, "seed": seed_text(sample.seed),
                             "n": variable.n, "universe": variable.universe, "point_estimate": variable.point_estimate,
                             "standard_error": variable.standard_error, "one_sided_90_lower": variable.one_sided_90_lower,
                             **{f"lower_{k}": x.lower for k, x in variable.two_sided.items()},
