@@ -16,7 +16,7 @@ from typing import Any
 
 from audit.events import AccessEvent
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
-from review.samples import Sample, load_sample, replacements_in
+from review.samples import Sample, load_sample, replacements_in, void_sentence
 from review.sql_files import sql
 
 REASON_MAX = 500
@@ -29,16 +29,17 @@ def _reason(text: str, doing: str) -> str:
     return reason[:REASON_MAX]
 
 
-def refuse_if_closed(db: ReviewDb, conn: sqlite3.Connection, sample_id: str, claim_key: str | None = None) -> Sample:
-    """The sample, if it still takes reviews (of `claim_key`, when given); else ReviewError saying why not."""
-    sample = load_sample(db, sample_id, conn)
-    if sample.void_sentence:
-        raise ReviewError(sample.void_sentence)
-    replaced = dict(sample.replaced)
-    if claim_key is not None and claim_key in replaced:
-        raise ReviewError(f"Claim {claim_key} was replaced by spare {replaced[claim_key]} and is no longer reviewed; "
+def refuse_if_closed(conn: sqlite3.Connection, sample_id: str, claim_key: str | None = None) -> None:
+    """ReviewError saying why, unless the sample still takes reviews (of `claim_key`, when given). Reads no
+    frame: it runs on every save."""
+    row = conn.execute(sql("store/sample_state"), {"sample_id": sample_id, "claim_key": claim_key}).fetchone()
+    if row is None:
+        raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
+    if sentence := void_sentence(sample_id, row["voided_at"], row["voided_by"], row["void_reason"]):
+        raise ReviewError(sentence)
+    if row["spare_key"] is not None:
+        raise ReviewError(f"Claim {claim_key} was replaced by spare {row['spare_key']} and is no longer reviewed; "
                           "review the spare instead.")
-    return sample
 
 
 def void_sample(db: ReviewDb, sample_id: str, reason: str, *, user: str, role: str, record: Record | None,
@@ -62,7 +63,8 @@ def replace_claim(db: ReviewDb, sample_id: str, claim_key: str, reason: str, *, 
     selection order); record `sample_replace`. Returns the spare's claim key."""
     why = _reason(reason, "the claim cannot be reviewed")
     with db.transaction() as conn:
-        sample = refuse_if_closed(db, conn, sample_id)
+        refuse_if_closed(conn, sample_id)
+        sample = load_sample(db, sample_id, conn)
         if sample.completed_at is not None:
             raise ReviewError(f"Sample {sample_id} is completed; its claims are no longer replaced.")
         place = next((d for d in sample.reviewed if d.claim_key == claim_key), None)

@@ -71,10 +71,7 @@ class Sample:
     @property
     def void_sentence(self) -> str | None:
         """Why the sample takes no more reviews and has no appraisal, or None while it is not voided."""
-        if self.voided_at is None:
-            return None
-        return (f"Sample {self.sample_id} was voided {self.voided_at[:16].replace('T', ' ')} UTC by {self.voided_by}: "
-                f"{(self.void_reason or '').rstrip('.')}. It takes no more reviews and has no appraisal.")
+        return void_sentence(self.sample_id, self.voided_at, self.voided_by, self.void_reason)
 
     def as_json(self) -> dict[str, Any]:
         """The contract of `manage.py sample draw --json` (and redraw, and each entry of `sample list`)."""
@@ -83,6 +80,14 @@ class Sample:
                 "method": self.spec.method, "parameters": self.spec.parameters(), "strata": self.strata,
                 "drawn_at": self.drawn_at, "drawn_by": self.drawn_by, "claim_keys": self.drawn_keys,
                 "spares": self.spares}
+
+
+def void_sentence(sample_id: str, voided_at: str | None, voided_by: str | None, reason: str | None) -> str | None:
+    """The sentence a voided sample answers every review, completion and appraisal with (None: not voided)."""
+    if voided_at is None:
+        return None
+    return (f"Sample {sample_id} was voided {voided_at[:16].replace('T', ' ')} UTC by {voided_by}: "
+            f"{(reason or '').rstrip('.')}. It takes no more reviews and has no appraisal.")
 
 
 def _seed_json(seed: float) -> int | float:

@@ -24,6 +24,7 @@ from config import settings
 from queries.finding_rules import check_findings
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.lifecycle import refuse_if_closed
+from review.samples import load_sample
 from review.sql_files import sql
 
 FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
@@ -107,7 +108,7 @@ def get_review(db: ReviewDb, review_id: str) -> Review:
 def open_review(db: ReviewDb, sample_id: str, claim_key: str, user: str, now: datetime | None = None) -> Review:
     """The review of a sampled claim (or spare), opened with an empty draft the first time."""
     with db.transaction() as conn:
-        refuse_if_closed(db, conn, sample_id, claim_key)
+        refuse_if_closed(conn, sample_id, claim_key)
         existing = conn.execute(sql("store/review_of_claim"), (sample_id, claim_key)).fetchone()
         if existing is not None:
             return load_review(conn, existing["review_id"])
@@ -145,7 +146,7 @@ def save_draft(db: ReviewDb, review_id: str, rows: Sequence[Mapping[str, object]
     findings = checked(rows)
     with db.transaction() as conn:
         review = load_review(conn, review_id)
-        refuse_if_closed(db, conn, review.sample_id, review.claim_key)
+        refuse_if_closed(conn, review.sample_id, review.claim_key)
         if review.locked:
             raise ReviewError("This review is completed and locked; start a correction to change it.")
         _write_findings(conn, review_id, review.latest.revision, findings)
@@ -159,7 +160,7 @@ def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: 
         raise ReviewError("Say why the completed review needs a correction; the reason is kept with the new revision.")
     with db.transaction() as conn:
         review = load_review(conn, review_id)
-        refuse_if_closed(db, conn, review.sample_id, review.claim_key)
+        refuse_if_closed(conn, review.sample_id, review.claim_key)
         if not review.locked:
             return review
         revision = review.latest.revision + 1
@@ -175,7 +176,7 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
     moment = now or utc_now()
     with db.transaction() as conn:
         review = load_review(conn, review_id)
-        refuse_if_closed(db, conn, review.sample_id, review.claim_key)
+        refuse_if_closed(conn, review.sample_id, review.claim_key)
         if review.locked:
             raise ReviewError("This review is already completed.")
         if not review.findings:
@@ -195,7 +196,8 @@ def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, recor
     """Close a sample whose every claim to review (each replaced claim's spare in its place) has a completed
     review; True once it is closed. A voided sample is not closed."""
     with db.transaction() as conn:
-        to_review = set(refuse_if_closed(db, conn, sample_id).claim_keys)
+        refuse_if_closed(conn, sample_id)
+        to_review = set(load_sample(db, sample_id, conn).claim_keys)
         rows = [r for r in conn.execute(sql("store/sample_claims"), (sample_id,)) if r["claim_key"] in to_review]
         waiting = [r for r in rows if not _completed_once(conn, r["review_id"])]
         if waiting:
