@@ -126,13 +126,14 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
                 role: str, record: Record | None, now: datetime | None = None) -> Sample:
     """Build the frame from the store `con` reads, select, and store the sample with its one access-log
     event. The frame is built outside the write transaction (it may take seconds on a large store); if
-    another sample was drawn meanwhile the draw is refused, since that sample changes what is excluded."""
+    another sample was drawn, voided or had a claim replaced meanwhile, the draw is refused, since that
+    changes what is excluded."""
     seed = new_seed() if seed is None else seed
     drawn_at = iso(now or utc_now())
     with db.connect() as conn:
         seen = _last_seq(conn)
-    frame = build_frame(con, spec.filters, exclude_audited=spec.exclude_audited,
-                        excluded=excluded_before(db, None, drawn_at) if spec.exclude_audited else (),
+    excluded = excluded_before(db, None, drawn_at) if spec.exclude_audited else []
+    frame = build_frame(con, spec.filters, exclude_audited=spec.exclude_audited, excluded=excluded,
                         strata_by=spec.strata_by, bands=spec.bands)
     drawn, sizes = select(frame, spec, seed)
     strata = _strata(frame, sizes, drawn)
@@ -140,6 +141,8 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
     with db.transaction() as conn:
         if _last_seq(conn) != seen:
             raise ReviewError("Another sample was drawn while this one was being prepared; draw it again.")
+        if spec.exclude_audited and set(excluded_before(db, None, drawn_at)) != set(excluded):
+            raise ReviewError("A sample was voided or a claim replaced while this one was being prepared; draw it again.")
         conn.execute(sql("store/sample_insert"), {
             "sample_id": sample_id, "drawn_at": drawn_at, "drawn_by": user, "method": spec.method,
             "parameters": json.dumps(spec.parameters()), "seed": float(seed), "generator": GENERATOR,

@@ -5,6 +5,7 @@ stratum (reason, who and when recorded and logged; the sample is completed and a
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -196,3 +197,34 @@ def test_the_report_and_the_appraisal_export_give_the_seed_as_typed(store):
     pdf = pdfium.PdfDocument(sample_report_pdf(sample, appraise_sample(db, sample), generated_by="ann"))
     text = " ".join(pdf[0].get_textpage().get_text_range().split())
     assert "Seed 1234567" in text and "e+06" not in text and "1,234,567" not in text
+
+
+def test_a_void_that_lands_while_a_frame_is_built_either_counts_after_the_draw_or_refuses_it(store, monkeypatch):
+    """A draw leaves out what stood at its draw time, and so does its redraw. A void stamped after that time
+    leaves the draw as it is (the void counts for later draws only); one stamped before it but committed
+    while the frame was being built would make the redraw differ, so the draw is refused and drawn again."""
+    import review.samples as samples_module
+
+    db = ReviewDb(store.reviews_db)
+    real = samples_module.build_frame
+    first, second = draw(store, SampleSpec("random", 5), seed=1), draw(store, SampleSpec("random", 5), seed=3)
+
+    def voided_meanwhile(sample, stamp: datetime | None):
+        def build(*args, **kwargs):
+            frame = real(*args, **kwargs)
+            void_sample(db, sample.sample_id, "Wrong quarter.", user="bob", role="auditor", record=None, now=stamp)
+            return frame
+        return build
+
+    monkeypatch.setattr(samples_module, "build_frame", voided_meanwhile(first, None))
+    kept = draw(store, SampleSpec("random", 5, exclude_audited=True), seed=2)
+    just_after_kept = datetime.fromisoformat(kept.drawn_at) + timedelta(microseconds=1)  # before the next draw's time
+    monkeypatch.setattr(samples_module, "build_frame", voided_meanwhile(second, just_after_kept))
+    with pytest.raises(ReviewError, match="draw it again"):
+        draw(store, SampleSpec("random", 5, exclude_audited=True), seed=2)
+    monkeypatch.setattr(samples_module, "build_frame", real)
+    again = draw(store, SampleSpec("random", 5, exclude_audited=True), seed=2)
+    con = connect_read_only(store)
+    assert redraw(con, db, kept.sample_id).same_frame and redraw(con, db, again.sample_id).same_frame
+    con.close()
+    assert not set(first.claim_keys) & set(stored_frame(db, kept.sample_id)[0])  # `first` stood at its draw
