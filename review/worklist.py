@@ -23,6 +23,7 @@ from audit.events import AccessEvent
 from config import settings
 from queries.finding_rules import check_findings
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.rebuttal_state import current_claim_rebuttal
 from review.sql_files import sql
 
 FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
@@ -207,8 +208,8 @@ def _completed_once(conn: sqlite3.Connection, review_id: str | None) -> bool:
 
 def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -> None:
     """Publish the review's latest completed revision for the metrics, with when its findings become final:
-    never while a rebuttal is pending; at once when no error finding is left to rebut (none, or each decided);
-    else when the rebuttal window (from the first completion) closes. Bumps the publication version."""
+    never while a rebuttal is pending; at once when no error finding is left to rebut (none, each decided, or
+    the claim's one rebuttal decided); else when the rebuttal window (from the first completion) closes. Bumps the publication version."""
     review = load_review(conn, review_id)
     conn.execute(sql("store/published_clear"), (review_id,))
     completed = [r for r in review.revisions if r.status == "completed"]
@@ -220,7 +221,7 @@ def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -
         errors = [f for f in review.completed_findings if f.is_error]
         if any(status.get(f.finding_id) == "pending" for f in errors):
             final_after = None
-        elif all(f.finding_id in status for f in errors):
+        elif all(f.finding_id in status for f in errors) or _rebuttal_decided(conn, review):
             final_after = completed[-1].completed_at
         else:
             final_after = iso(window_closes)
@@ -230,6 +231,11 @@ def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -
              f.dollar_impact, iso(window_closes), status.get(f.finding_id), final_after)
             for f in review.completed_findings])
     conn.execute(sql("store/publication_bump"))
+
+
+def _rebuttal_decided(conn: sqlite3.Connection, review: Review) -> bool:
+    current = current_claim_rebuttal(conn, review.review_id, review.revisions)
+    return current is not None and current["decided_at"] is not None
 
 
 def net_overpayment(findings: Sequence[Finding]) -> Decimal:
