@@ -38,10 +38,14 @@ from review.worklist import Finding, Review, load_review, publish, rebuttal_days
 MAX_COMMENT = 2_000
 
 
-def finding_label(finding: Finding) -> str:
-    """A finding as a coder and a manager name it: 'ICD10CM_DX N170 delete', 'MSDRG 602 -> 603 revise'."""
-    codes = " -> ".join(c for c in (finding.submitted_code, finding.audited_code) if c) if finding.finding == "revise" \
-        else (finding.submitted_code or finding.audited_code or "")
+def finding_label(finding: Any) -> str:
+    """A finding as a coder and a manager name it: 'ICD10CM_DX N170 delete', 'MSDRG 602 -> 603 revise'.
+    `finding` is a Finding or a table row with the same fields (a missing code may be None or NaN)."""
+    def code(value: object) -> str:
+        return "" if value is None or value != value else str(value)
+
+    submitted, audited = code(finding.submitted_code), code(finding.audited_code)
+    codes = f"{submitted} -> {audited}" if finding.finding == "revise" else (submitted or audited)
     return f"{finding.code_type} {codes} {finding.finding}"
 
 
