@@ -39,13 +39,13 @@ MAX_COMMENT = 2_000
 
 
 def finding_label(finding: Any) -> str:
-    """A finding as a coder and a manager name it: 'ICD10CM_DX N170 delete', 'MSDRG 602 -> 603 revise'.
+    """A finding as a coder and a manager name it: 'ICD10CM_DX N170 delete', 'MSDRG 602 → 603 revise'.
     `finding` is a Finding or a table row with the same fields (a missing code may be None or NaN)."""
     def code(value: object) -> str:
         return "" if value is None or value != value else str(value)
 
     submitted, audited = code(finding.submitted_code), code(finding.audited_code)
-    codes = f"{submitted} -> {audited}" if finding.finding == "revise" else (submitted or audited)
+    codes = f"{submitted} → {audited}" if finding.finding == "revise" else (submitted or audited)
     return f"{finding.code_type} {codes} {finding.finding}"
 
 

@@ -37,7 +37,7 @@ def rebut_form(open_now: pd.DataFrame) -> None:
         st.info("No claim of yours can be rebutted now: each is rebutted already or its window has closed.")
         return
     claims_open = open_now.groupby("review_id", sort=False)
-    labels = {review_id: f"{rows.iloc[0].claim_key} · {len(rows)} error findings · until {rows.iloc[0].window_closes_at:%Y-%m-%d}"
+    labels = {review_id: f"{rows.iloc[0].claim_key} · {len(rows)} error finding{'' if len(rows) == 1 else 's'} · until {rows.iloc[0].window_closes_at:%Y-%m-%d}"
               for review_id, rows in claims_open}
     picked = st.selectbox("Claim", list(labels), format_func=labels.get, key="rebut.claim")
     rows = claims_open.get_group(picked)

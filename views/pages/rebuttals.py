@@ -25,7 +25,7 @@ def decide_form(pending: list[dict]) -> None:
     claims: dict[str, list[dict]] = {}
     for row in pending:
         claims.setdefault(row["claim_rebuttal_id"], []).append(row)
-    labels = {cid: f"{rows[0]['claim_key']} · coder {rows[0]['coder_id']} · {len(rows)} findings rebutted" for cid, rows in claims.items()}
+    labels = {cid: f"{rows[0]['claim_key']} · coder {rows[0]['coder_id']} · {len(rows)} finding{'' if len(rows) == 1 else 's'} rebutted" for cid, rows in claims.items()}
     picked = st.selectbox("Claim rebuttal", list(labels), format_func=labels.get, key="decide.claim")
     with st.form("decide"):
         st.caption("Accept or reject each finding the coder disputes. Accepted findings are corrected in one new revision; "
