@@ -34,6 +34,7 @@ from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.rebuttal_state import current_claim_rebuttal
 from review.sql_files import sql
 from review.worklist import Finding, Review, load_review, publish, rebuttal_days
+from review.worklist import _write_findings as write_findings
 
 MAX_COMMENT = 2_000
 
@@ -184,9 +185,7 @@ def decide(db: ReviewDb, claim_rebuttal_id: str, decisions: Mapping[str, bool], 
             revision = review.latest.revision + 1
             reason = f"rebuttal {claim_rebuttal_id} decided by {user}: {len(accepted)} of {len(named)} findings accepted"
             conn.execute(sql("store/revision_insert"), (review.review_id, revision, "completed", user, iso(moment), iso(moment), reason))
-            conn.executemany(sql("store/finding_insert"), [
-                (review.review_id, revision, f.finding_id, i, f.code_type, f.submitted_code, f.audited_code, f.finding,
-                 f.error_category, f.dollar_impact) for i, f in enumerate(final, start=1)])
+            write_findings(conn, review.review_id, revision, final)
         text = comment.strip()[:MAX_COMMENT]
         outcome = {finding_id: "accepted" if finding_id in accepted else "rejected" for finding_id in named}
         for row in conn.execute(sql("store/rebuttals_of_claim_rebuttal"), (claim_rebuttal_id,)).fetchall():

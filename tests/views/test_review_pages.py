@@ -155,6 +155,8 @@ def test_a_coder_rebuts_a_claim_and_the_manager_decides_it_once_on_the_pages(rev
     assert (row["decision"], row["decided_by"], row["claim_key"], row["decision_comment"]) == (
         "accepted", "demo:coding_manager", done[DEMO_CODER].claim_key, "Agreed: documented.")
     assert manager.dataframe[0].value["decision"].tolist() == ["accepted"]  # the decided table
+    coder = sign_in(open_app(), Role.CODER)  # decided: final, nothing left to rebut
+    assert any("No preliminary error finding on your claims can be rebutted now" in i.value for i in coder.info)
     manager.switch_page(page_file(Page.OVERVIEW)).run()
     widen(manager, paths)
     assert any("1 reviewed findings on 1 claims are preliminary" in c.value for c in manager.caption), [c.value for c in manager.caption]
