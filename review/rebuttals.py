@@ -123,8 +123,8 @@ def _grouped(store: duckdb.DuckDBPyConnection, claim_key: str, findings: list[Fi
     return propose_drg_finding(billed, regroup(encounter, codes), drg_weights(store))
 
 
-def _matched_drg(store: duckdb.DuckDBPyConnection, review: Review, final: list[Finding],
-                 ruled: set[str]) -> tuple[str | None, Finding | None]:
+def _matched_drg(store: duckdb.DuckDBPyConnection, review: Review, final: list[Finding], named: list[str],
+                 accepted: set[str]) -> tuple[str | None, Finding | None]:
     """The MS-DRG the final codes group to and the DRG finding to carry (None when the claim's DRG finding
     already names it); refuses a decision whose final codes and DRG finding disagree (module docstring)."""
     drg = next((f for f in final if f.code_type == "MSDRG"), None)
@@ -139,12 +139,14 @@ def _matched_drg(store: duckdb.DuckDBPyConnection, review: Review, final: list[F
     grouped, says = proposal.audited_code, drg.audited_code
     if grouped == says:
         return grouped, None
-    if drg.finding_id in ruled:
-        accepted = drg.finding == "agree"
-        raise ReviewError(
-            f"The claim's final codes group to MS-DRG {grouped}, but its DRG finding would say {says}: "
-            + ("accept the rebuttals of the code findings that move the DRG as well, or reject the DRG finding's rebuttal."
-               if accepted else "accept the DRG finding's rebuttal too, or reject the code findings' rebuttals that move the DRG."))
+    if drg.finding_id in named:
+        if drg.finding_id not in accepted:
+            todo = "accept the DRG finding's rebuttal too, or reject the code findings' rebuttals that move the DRG."
+        elif set(named) - accepted:
+            todo = "accept the rebuttals of the code findings that move the DRG as well, or reject the DRG finding's rebuttal."
+        else:
+            todo = "reject the DRG finding's rebuttal (the coder did not dispute the code findings that move the DRG)."
+        raise ReviewError(f"The claim's final codes group to MS-DRG {grouped}, but its DRG finding would say {says}: {todo}")
     before = _grouped(store, review.claim_key, review.completed_findings, drg.submitted_code)
     if before.audited_code != says:
         raise ReviewError(f"The review's DRG finding says MS-DRG {says}, but the auditor's codes group to {before.audited_code}: "
@@ -180,7 +182,7 @@ def decide(db: ReviewDb, claim_rebuttal_id: str, decisions: Mapping[str, bool], 
         if accepted:
             kept = [_withdrawn(f) if f.finding_id in accepted else f for f in review.completed_findings]
             final = [f for f in kept if f is not None]
-            regrouped, carried = _matched_drg(store, review, final, set(named))
+            regrouped, carried = _matched_drg(store, review, final, named, accepted)
             final = [carried if carried is not None and f.finding_id == carried.finding_id else f for f in final]
             revision = review.latest.revision + 1
             reason = f"rebuttal {claim_rebuttal_id} decided by {user}: {len(accepted)} of {len(named)} findings accepted"

@@ -193,7 +193,7 @@ def test_a_decision_whose_codes_do_not_group_to_the_drg_finding_is_refused_on_th
     no_exception(manager)
     assert errors(manager) == [
         f"The claim's final codes group to MS-DRG {proposal.audited_code}, but its DRG finding would say {proposal.submitted_code}: "
-        "accept the rebuttals of the code findings that move the DRG as well, or reject the DRG finding's rebuttal."]
+        "reject the DRG finding's rebuttal (the coder did not dispute the code findings that move the DRG)."]
     assert rebuttals.rebuttal_rows(db)[0]["decision"] is None  # nothing decided
     manager.radio(key=f"decide.{claim_rebuttal}.{drg.finding_id}").set_value("Reject: it stands")
     button(manager, "Decide").click().run()
