@@ -17,6 +17,7 @@ leave them out; a pending rebuttal keeps them preliminary past the window until 
 rebutted once for each time its auditor completes it (review/rebuttal_state.py)."""
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -161,29 +162,42 @@ def _matched_drg(store: duckdb.DuckDBPyConnection, review: Review, final: list[F
                             dollar_impact=str(Decimal(str(dollars)).quantize(Decimal("0.01"))))
 
 
+def _pending(conn: sqlite3.Connection, claim_rebuttal_id: str, decisions: Mapping[str, bool]) -> tuple[list[str], Review]:
+    """The findings a pending claim rebuttal names, in order, and its review; refuses what cannot be decided."""
+    head = conn.execute(sql("store/claim_rebuttal"), (claim_rebuttal_id,)).fetchone()
+    if head is None or head["decided_at"] is not None:
+        raise ReviewError("This rebuttal is not pending any more (decided already, or unknown).")
+    named = [r["finding_id"] for r in conn.execute(sql("store/rebuttals_of_claim_rebuttal"), (claim_rebuttal_id,))]
+    if set(decisions) != set(named):
+        raise ReviewError(f"Accept or reject each of the {len(named)} findings the rebuttal names, then decide again.")
+    review = load_review(conn, head["review_id"])
+    if not review.locked:
+        raise ReviewError("The auditor is correcting this review; decide once the correction is completed.")
+    return named, review
+
+
 def decide(db: ReviewDb, claim_rebuttal_id: str, decisions: Mapping[str, bool], *, store: duckdb.DuckDBPyConnection,
            user: str, role: str, comment: str, record: Record | None, now: datetime | None = None) -> ClaimDecision:
     """The coding manager's one decision on a pending claim rebuttal: `decisions` maps each finding it names
     (by finding id) to True (accept: corrected) or False (reject: it stands). `store` is a read connection
-    to the coding store, to regroup the claim's final codes."""
+    to the coding store, to regroup the claim's final codes. The grouper runs before the write transaction
+    (it may take a second), which then refuses the decision if the review changed meanwhile."""
     moment = now or utc_now()
+    with db.connect() as conn:
+        named, review = _pending(conn, claim_rebuttal_id, decisions)
+    accepted = {finding_id for finding_id in named if decisions[finding_id]}
+    final, regrouped, carried = review.completed_findings, None, None
+    if accepted:
+        kept = [_withdrawn(f) if f.finding_id in accepted else f for f in review.completed_findings]
+        final = [f for f in kept if f is not None]
+        regrouped, carried = _matched_drg(store, review, final, named, accepted)
+        final = [carried if carried is not None and f.finding_id == carried.finding_id else f for f in final]
     with db.transaction() as conn:
-        head = conn.execute(sql("store/claim_rebuttal"), (claim_rebuttal_id,)).fetchone()
-        if head is None or head["decided_at"] is not None:
-            raise ReviewError("This rebuttal is not pending any more (decided already, or unknown).")
-        named = [r["finding_id"] for r in conn.execute(sql("store/rebuttals_of_claim_rebuttal"), (claim_rebuttal_id,))]
-        if set(decisions) != set(named):
-            raise ReviewError(f"Accept or reject each of the {len(named)} findings the rebuttal names, then decide again.")
-        review = load_review(conn, head["review_id"])
-        if not review.locked:
-            raise ReviewError("The auditor is correcting this review; decide once the correction is completed.")
-        accepted = {finding_id for finding_id in named if decisions[finding_id]}
-        revision, regrouped, carried = None, None, None
+        named, now_review = _pending(conn, claim_rebuttal_id, decisions)
+        if now_review.latest.revision != review.latest.revision:
+            raise ReviewError("The review changed while you decided (a correction); look at it again and decide again.")
+        revision = None
         if accepted:
-            kept = [_withdrawn(f) if f.finding_id in accepted else f for f in review.completed_findings]
-            final = [f for f in kept if f is not None]
-            regrouped, carried = _matched_drg(store, review, final, named, accepted)
-            final = [carried if carried is not None and f.finding_id == carried.finding_id else f for f in final]
             revision = review.latest.revision + 1
             reason = f"rebuttal {claim_rebuttal_id} decided by {user}: {len(accepted)} of {len(named)} findings accepted"
             conn.execute(sql("store/revision_insert"), (review.review_id, revision, "completed", user, iso(moment), iso(moment), reason))

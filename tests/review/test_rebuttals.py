@@ -244,3 +244,23 @@ def test_rebuttals_made_one_finding_at_a_time_become_claim_rebuttals(stay):
         rebuttals.decide(db, "old1", {f["602"]: True}, **manager)
     decision = rebuttals.decide(db, "old2", {f["N170"]: True}, **manager)  # N17.0 restored, J96.01 deleted: 602, as it says
     assert (decision.revision, decision.regrouped_drg, decision.carried_drg) == (3, "602", None)
+
+
+def test_a_correction_completed_while_the_grouper_runs_refuses_the_decision(stay, monkeypatch):
+    """The grouper runs outside the write transaction; a review changed meanwhile is not decided on stale findings."""
+    _, db, con, complete = stay
+    done = complete(review_rows(DELETE_MCCS, "603"))
+    claim_rebuttal = rebut(db, done, ["N170", "J9601"])
+    real = rebuttals._matched_drg
+
+    def auditor_corrects_meanwhile(*args):
+        draft = worklist.start_correction(db, done.review_id, "ann", "recheck the MCCs")
+        worklist.complete(db, draft.review_id, user="ann", role="auditor", record=None)
+        return real(*args)
+
+    monkeypatch.setattr(rebuttals, "_matched_drg", auditor_corrects_meanwhile)
+    with pytest.raises(ReviewError, match="changed while you decided"):
+        rebuttals.decide(db, claim_rebuttal, {ids(done)["N170"]: True, ids(done)["J9601"]: True}, store=con, user="max",
+                         role="coding_manager", comment="", record=None)
+    assert [r["decision"] for r in rebuttals.rebuttal_rows(db)] == [None, None]
+    assert [r.revision for r in worklist.get_review(db, done.review_id).revisions] == [1, 2]  # the correction only
