@@ -209,7 +209,8 @@ def _completed_once(conn: sqlite3.Connection, review_id: str | None) -> bool:
 def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -> None:
     """Publish the review's latest completed revision for the metrics, with when its findings become final:
     never while a rebuttal is pending; at once when no error finding is left to rebut (none, each decided, or
-    the claim's one rebuttal decided); else when the rebuttal window (from the first completion) closes. Bumps the publication version."""
+    the claim's one rebuttal decided); else when the rebuttal window (from the first completion) closes.
+    Bumps the publication version."""
     review = load_review(conn, review_id)
     conn.execute(sql("store/published_clear"), (review_id,))
     completed = [r for r in review.revisions if r.status == "completed"]
