@@ -24,6 +24,7 @@ from config import settings
 from queries.finding_rules import check_findings
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.lifecycle import refuse_if_closed
+from review.rebuttal_state import current_claim_rebuttal
 from review.samples import load_sample
 from review.sql_files import sql
 
@@ -214,8 +215,9 @@ def _completed_once(conn: sqlite3.Connection, review_id: str | None) -> bool:
 
 def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -> None:
     """Publish the review's latest completed revision for the metrics, with when its findings become final:
-    never while a rebuttal is pending; at once when no error finding is left to rebut (none, or each decided);
-    else when the rebuttal window (from the first completion) closes. Bumps the publication version."""
+    never while a rebuttal is pending; at once when no error finding is left to rebut (none, each decided, or
+    the claim's one rebuttal decided); else when the rebuttal window (from the first completion) closes.
+    Bumps the publication version."""
     review = load_review(conn, review_id)
     conn.execute(sql("store/published_clear"), (review_id,))
     completed = [r for r in review.revisions if r.status == "completed"]
@@ -227,7 +229,7 @@ def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -
         errors = [f for f in review.completed_findings if f.is_error]
         if any(status.get(f.finding_id) == "pending" for f in errors):
             final_after = None
-        elif all(f.finding_id in status for f in errors):
+        elif all(f.finding_id in status for f in errors) or _rebuttal_decided(conn, review):
             final_after = completed[-1].completed_at
         else:
             final_after = iso(window_closes)
@@ -237,6 +239,11 @@ def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -
              f.dollar_impact, iso(window_closes), status.get(f.finding_id), final_after)
             for f in review.completed_findings])
     conn.execute(sql("store/publication_bump"))
+
+
+def _rebuttal_decided(conn: sqlite3.Connection, review: Review) -> bool:
+    current = current_claim_rebuttal(conn, review.review_id, review.revisions)
+    return current is not None and current["decided_at"] is not None
 
 
 def net_overpayment(findings: Sequence[Finding]) -> Decimal:

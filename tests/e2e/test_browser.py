@@ -10,6 +10,7 @@ a reviewer can look without running anything (a fixed width, at most SHOT_HEIGHT
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -397,6 +398,30 @@ def audited_count(browser, url: str) -> tuple[int, str]:
     return int(headline.split(" claims, ")[1].split(" audited")[0].replace(",", "")), pending
 
 
+def drawn_claim(server) -> tuple[str, str]:
+    """The claim of the sample drawn last, and the MS-DRG the grouper gave its codes at ingest."""
+    with sqlite3.connect(server.paths.reviews_db) as conn:
+        (key,) = conn.execute("SELECT claim_key FROM sample_claims WHERE NOT spare AND sample_id = "
+                              "(SELECT sample_id FROM samples ORDER BY seq DESC LIMIT 1)").fetchone()
+    con = connect_read_only(server.paths)
+    try:
+        (grouped,) = con.execute("SELECT grouped_drg FROM claim_drg WHERE claim_key = ?", [key]).fetchone()
+    finally:
+        con.close()
+    assert grouped is not None, key
+    return key, grouped
+
+
+def choose_option(page, label: str, text: str) -> None:
+    """Choose, in the main area's selectbox `label`, the option holding `text`, unless it is chosen already (a
+    choice reruns the page)."""
+    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text=label)
+    if text in box.inner_text():
+        return
+    box.click()
+    rerun_by(page, lambda: page.get_by_role("option").filter(has_text=text).first.click())
+
+
 def pick(page, label: str, option: str) -> None:
     """Choose `option` in the selectbox labelled `label` in the main area."""
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text=label).click()
@@ -423,10 +448,15 @@ def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_mana
     page.get_by_role("button", name="Reveal").click()
     page.get_by_text("Recorded in the access log").wait_for()
     assert "MRN" in page.locator('[data-testid="stTable"]').inner_text()
+    key, grouped = drawn_claim(first_start)  # the DRG the claim's codes group to: what an accepted DRG rebuttal leaves
+    audited = "292" if grouped != "292" else "291"
+    wait_drawn(page)  # the reveal's rerun is over: a value typed during a rerun can be lost
     billed = page.get_by_label("Billed MS-DRG")
-    billed.fill("291" if billed.input_value() != "291" else "290")  # prefilled from the claim: a change reruns
-    rerun_by(page, lambda: billed.press("Tab"))
-    page.get_by_label("Audited MS-DRG").fill("292")
+    if billed.input_value() != grouped:  # prefilled from the claim: a change reruns
+        billed.fill(grouped)
+        rerun_by(page, lambda: billed.press("Tab"))
+    expect(billed).to_have_value(grouped)
+    page.get_by_label("Audited MS-DRG").fill(audited)
     rerun_by(page, lambda: page.get_by_label("Audited MS-DRG").press("Tab"))
     rerun_by(page, lambda: pick(page, "DRG finding", "revise"))
     rerun_by(page, lambda: pick(page, "DRG error category", "drg"))
@@ -443,20 +473,24 @@ def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_mana
     _, pending = audited_count(browser, first_start.url)
     assert pending.startswith("1 reviewed findings") or " reviewed findings on 1 claims" in pending
 
-    context, page = sign_in(browser, first_start.url, Role.CODER)
-    page.get_by_label("Why the finding is wrong (what the record supports, and where)").fill("The record supports DRG 291.")
+    context, page = sign_in(browser, first_start.url, Role.CODER)  # rebuts the claim: its DRG finding
+    choose_option(page, "Claim", key)
+    page.get_by_label(f"MSDRG {grouped} → {audited} revise").fill(f"The record supports DRG {grouped}.")
     page.get_by_role("button", name="Rebut").click()
     page.get_by_text("Your rebuttal is recorded").wait_for()
     assert_clean(page)
     screenshot(page, "review-coder-rebutted")
     context.close()
 
-    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER)
+    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER)  # decides the claim's rebuttal once
     open_page(page, Page.REBUTTALS)
+    choose_option(page, "Claim rebuttal", key)
     screenshot(page, "review-manager-pending")
-    page.get_by_role("button", name="Accept: correct the finding").click()
-    page.get_by_text("No rebuttal is waiting for a decision").wait_for()
-    assert_clean(page)
+    page.locator('[data-testid="stRadio"]').filter(has_text="MSDRG").get_by_text("Accept: correct it").click()
+    rerun_by(page, lambda: page.get_by_role("button", name="Decide").click())
+    assert_clean(page)  # regrouped: the claim's codes group to the billed DRG the accepted rebuttal leaves
+    decided = [e for e in read_events(first_start.paths, action="rebuttal_decision", limit=5) if key in e["claim_keys"]]
+    assert [(e["details"]["decision"], e["details"]["regrouped_drg"]) for e in decided] == [("accepted", grouped)]
     context.close()
 
     audited_after, pending = audited_count(browser, first_start.url)

@@ -1,7 +1,8 @@
 """The review pages through AppTest on a demo store of the test's own: a coder sees the findings on their own
 claims only (imported and reviewed, never another coder's, never PHI) on every page they have and in every
-export they can make, and no other page exists for them; a manager decides a rebuttal on the Rebuttal
-decisions page; the Overview says how many reviewed findings are pending."""
+export they can make, and no other page exists for them; a coder rebuts a claim and a manager decides it once
+on the Rebuttal decisions page, where a decision whose codes do not group to the DRG finding is refused; the
+Overview says how many reviewed findings are pending."""
 from __future__ import annotations
 
 import pandas as pd
@@ -114,24 +115,89 @@ def test_a_coder_account_sees_its_own_coder_id_and_one_without_sees_nothing(revi
     assert done[OTHER_CODER].claim_key in set(table["claim_key"]) and done[DEMO_CODER].claim_key not in set(table["claim_key"])
 
 
-def test_a_coder_rebuts_and_the_manager_decides_on_the_pages(reviewed_store):
+def button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def errors(app: AppTest) -> list[str]:
+    """The error boxes as read (the markdown escapes of views.text.md taken out)."""
+    return [e.value.replace("\\", "").replace("\u2060", "") for e in app.error]
+
+
+def test_a_coder_rebuts_a_claim_and_the_manager_decides_it_once_on_the_pages(reviewed_store):
     paths, done = reviewed_store
     coder = sign_in(open_app(), Role.CODER)
-    coder.text_area[0].input("The operative note supports the code.")
-    [b for b in coder.button if b.label == "Rebut"][0].click().run()
+    assert coder.selectbox(key="rebut.claim").value == done[DEMO_CODER].review_id
+    (finding,) = done[DEMO_CODER].completed_findings
+    field = f"rebut.{done[DEMO_CODER].review_id}.{finding.finding_id}"
+    assert coder.text_area(key=field).label.endswith("why it is wrong")
+    button(coder, "Rebut").click().run()
+    assert errors(coder) == ["Say why for at least one finding you dispute (what the record supports and where)."]
+    coder.text_area(key=field).input("The operative note supports the code.")
+    button(coder, "Rebut").click().run()
     no_exception(coder)
     assert any("rebuttal is recorded" in s.value for s in coder.success)
+    coder = sign_in(open_app(), Role.CODER)  # rebutted: the claim is not offered again
+    assert not [s for s in coder.selectbox if s.key == "rebut.claim"]
     manager = sign_in(open_app(), Role.CODING_MANAGER)
     manager.switch_page(page_file(Page.REBUTTALS)).run()
     no_exception(manager)
     assert "The operative note supports the code." in manager.dataframe[0].value["comment"].tolist()
-    [b for b in manager.button if b.label.startswith("Accept")][0].click().run()
-    no_exception(manager)
     (row,) = rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db))
-    assert (row["decision"], row["decided_by"], row["claim_key"]) == ("accepted", "demo:coding_manager", done[DEMO_CODER].claim_key)
+    button(manager, "Decide").click().run()  # no choice made: refused, nothing decided
+    assert errors(manager) == ["Accept or reject each of the 1 findings the rebuttal names, then decide again."]
+    manager.radio(key=f"decide.{row['claim_rebuttal_id']}.{finding.finding_id}").set_value("Accept: correct it")
+    manager.text_area[0].input("Agreed: documented.")
+    button(manager, "Decide").click().run()
+    no_exception(manager)
+    assert any("No rebuttal is waiting for a decision" in i.value for i in manager.info)
+    (row,) = rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db))
+    assert (row["decision"], row["decided_by"], row["claim_key"], row["decision_comment"]) == (
+        "accepted", "demo:coding_manager", done[DEMO_CODER].claim_key, "Agreed: documented.")
+    assert manager.dataframe[0].value["decision"].tolist() == ["accepted"]  # the decided table
+    coder = sign_in(open_app(), Role.CODER)  # decided: final, nothing left to rebut
+    assert any("No preliminary error finding on your claims can be rebutted now" in i.value for i in coder.info)
     manager.switch_page(page_file(Page.OVERVIEW)).run()
     widen(manager, paths)
     assert any("1 reviewed findings on 1 claims are preliminary" in c.value for c in manager.caption), [c.value for c in manager.caption]
+
+
+def test_a_decision_whose_codes_do_not_group_to_the_drg_finding_is_refused_on_the_page(own_demo):
+    """The auditor deleted the one CC/MCC a stay's DRG rests on and took the regrouped DRG finding; the coder rebuts
+    the DRG finding only. Accepting it would leave the billed DRG beside codes that group lower: refused, naming both."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("random", 1, filters=Filters(claim_flags=("single_cc_mcc",))), seed=1,
+                         user="ann", role="auditor", record=None)
+    (key,) = sample.claim_keys
+    cc_code, coder_id = con.execute("SELECT cc.code, c.coder_id FROM claim_drg_cc AS cc JOIN claims AS c USING (claim_key) "
+                                    "WHERE claim_key = ? AND cc.affects_final_drg", [key]).fetchone()
+    rows = [{"code_type": t, "submitted_code": c, "audited_code": None if c == cc_code else c,
+             "finding": "delete" if c == cc_code else "agree", "error_category": "unsupported_code" if c == cc_code else None}
+            for t, c in con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ?", [key]).fetchall()]
+    proposal = claims.drg_proposal(con, key, rows)
+    con.close()
+    assert proposal.finding == "revise"
+    rows.append({"code_type": "MSDRG", "submitted_code": proposal.submitted_code, "audited_code": proposal.audited_code,
+                 "finding": "revise", "error_category": "drg", "dollar_impact": "-900.00"})
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    worklist.save_draft(db, opened.review_id, rows, "ann")
+    done = worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    drg = next(f for f in done.completed_findings if f.code_type == "MSDRG")
+    claim_rebuttal = rebuttals.rebut(db, done.review_id, {drg.finding_id: "The CC is documented."}, coder_id=coder_id,
+                                     claim_coder_id=coder_id, user="cody", role="coder", record=None)
+    manager = sign_in(open_app(), Role.CODING_MANAGER)
+    manager.switch_page(page_file(Page.REBUTTALS)).run()
+    manager.radio(key=f"decide.{claim_rebuttal}.{drg.finding_id}").set_value("Accept: correct it")
+    button(manager, "Decide").click().run()
+    no_exception(manager)
+    assert errors(manager) == [
+        f"The claim's final codes group to MS-DRG {proposal.audited_code}, but its DRG finding would say {proposal.submitted_code}: "
+        "reject the DRG finding's rebuttal (the coder did not dispute the code findings that move the DRG)."]
+    assert rebuttals.rebuttal_rows(db)[0]["decision"] is None  # nothing decided
+    manager.radio(key=f"decide.{claim_rebuttal}.{drg.finding_id}").set_value("Reject: it stands")
+    button(manager, "Decide").click().run()
+    assert rebuttals.rebuttal_rows(db)[0]["decision"] == "rejected"
 
 
 def test_the_overview_counts_pending_reviewed_findings_until_they_are_final(reviewed_store, monkeypatch):

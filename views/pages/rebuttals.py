@@ -1,23 +1,52 @@
-"""Rebuttal decisions (coding managers): coders' rebuttals of review findings, pending first. Accepting
-corrects the finding as a new revision of the review (the submitted code stands); rejecting lets it stand.
-Either way the finding is no longer pending, and the metrics count it once the claim is final."""
+"""Rebuttal decisions (coding managers): coders' rebuttals of review findings, one per claim, pending first.
+The manager decides a claim's rebuttal once, accepting or rejecting each finding it names: accepted findings
+are corrected in one new revision of the review (the submitted code stands), rejected ones stand. The claim's
+final codes are regrouped, and a decision whose codes do not group to the claim's DRG finding is refused with
+the reason (review/rebuttals.py). Either way the claim is no longer pending, and the metrics count it once final."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from audit.permissions import Permission
-from review.rebuttals import MAX_COMMENT, decide, rebuttal_rows
+from review import rebuttals
+from review.rebuttals import MAX_COMMENT
 from views import reviews, session, tables
+from views.text import md
 
 COLUMNS = ["rebutted_at", "coder_id", "claim_key", "code_type", "submitted_code", "audited_code", "finding", "error_category",
            "dollar_impact", "comment"]
+ACCEPT, REJECT = "Accept: correct it", "Reject: it stands"
+
+
+def decide_form(pending: list[dict]) -> None:
+    """Pick a claim's rebuttal, then accept or reject each finding it names, in one decision."""
+    who = session.current()
+    claims: dict[str, list[dict]] = {}
+    for row in pending:
+        claims.setdefault(row["claim_rebuttal_id"], []).append(row)
+    labels = {cid: f"{rows[0]['claim_key']} · coder {rows[0]['coder_id']} · {len(rows)} finding{'' if len(rows) == 1 else 's'} rebutted" for cid, rows in claims.items()}
+    picked = st.selectbox("Claim rebuttal", list(labels), format_func=labels.get, key="decide.claim")
+    with st.form("decide"):
+        st.caption("Accept or reject each finding the coder disputes. Accepted findings are corrected in one new revision; "
+                   "the claim's final codes are then regrouped and must group to its DRG finding.")
+        choices = {row["finding_id"]: st.radio(md(rebuttals.finding_label(pd.Series(row))), (ACCEPT, REJECT), index=None,
+                                               horizontal=True, key=f"decide.{picked}.{row['finding_id']}")
+                   for row in claims[picked]}
+        comment = st.text_area("Decision comment", max_chars=MAX_COMMENT)
+        submitted = st.form_submit_button("Decide", type="primary")
+    if not submitted:
+        return
+    decisions = {finding_id: choice == ACCEPT for finding_id, choice in choices.items() if choice is not None}
+    if reviews.change(Permission.DECIDE_REBUTTALS, lambda: rebuttals.decide(
+            reviews.review_db(), picked, decisions, store=session.connection(), user=who.user, role=who.role_name,
+            comment=comment, record=session.record)):
+        st.rerun()
 
 
 def render() -> None:
-    who = session.current()
     st.title("Rebuttal decisions")
-    rows = rebuttal_rows(reviews.review_db())
+    rows = rebuttals.rebuttal_rows(reviews.review_db())
     pending = [r for r in rows if r["decision"] is None]
     st.subheader("Pending rebuttals")
     if not pending:
@@ -25,23 +54,11 @@ def render() -> None:
     else:
         table = pd.DataFrame(pending)[COLUMNS]
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
-        labels = {r["rebuttal_id"]: f"{r['claim_key']} · {r['code_type']} {r['submitted_code'] or ''} -> {r['audited_code'] or ''} "
-                                    f"· coder {r['coder_id']}" for r in pending}
-        with st.form("decide"):
-            picked = st.selectbox("Rebuttal", list(labels), format_func=labels.get)
-            comment = st.text_area("Decision comment", max_chars=MAX_COMMENT)
-            accept, reject = st.columns(2)
-            accepted = accept.form_submit_button("Accept: correct the finding", type="primary")
-            rejected = reject.form_submit_button("Reject: the finding stands")
-        if accepted or rejected:
-            if reviews.change(Permission.DECIDE_REBUTTALS, lambda: decide(
-                    reviews.review_db(), picked, accept=accepted, user=who.user, role=who.role_name, comment=comment,
-                    record=session.record)):
-                st.rerun()
+        decide_form(pending)
     decided = [r for r in rows if r["decision"] is not None]
     st.subheader("Decided rebuttals")
     if decided:
-        table = pd.DataFrame(decided)[[*COLUMNS, "decision", "decided_by", "decided_at", "decision_comment"]]
+        table = pd.DataFrame(decided)[[*COLUMNS, "decision", "regrouped_drg", "decided_by", "decided_at", "decision_comment"]]
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
     else:
         st.caption("No rebuttal has been decided yet.")
