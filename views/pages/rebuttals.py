@@ -35,7 +35,7 @@ def render() -> None:
             rejected = reject.form_submit_button("Reject: the finding stands")
         if accepted or rejected:
             if reviews.change(Permission.DECIDE_REBUTTALS, lambda: decide(
-                    reviews.review_db(), picked, accept=accepted, user=who.user, role=who.role_name, comment=comment,
+                    reviews.review_db(), picked, con=session.connection(), accept=accepted, user=who.user, role=who.role_name, comment=comment,
                     record=session.record)):
                 st.rerun()
     decided = [r for r in rows if r["decision"] is not None]
