@@ -217,9 +217,10 @@ def worklist_section(who: session.SignedIn) -> str | None:
         st.warning("This claim is no longer in the store (a later ingest replaced it); take a spare instead.")
         return claim_key
     payment = claim_payment(con, claim_key)
+    billed = f"${detail['billed_amount']:,.2f}"
     paid = "not known" if payment.paid is None else in_dollars(payment.paid)
-    st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "
-               f"${detail['billed_amount']:,.2f} · paid {paid} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
+    st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "  # $ escaped: two start math
+               f"{md(billed)} · paid {md(paid)} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
                f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] else ""))
     codes = claims.submitted_codes(con, claim_key)
     shown = tables.displayed(codes)

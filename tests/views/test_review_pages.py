@@ -252,7 +252,8 @@ def test_on_a_drg_paid_claim_the_page_puts_the_dollars_on_the_drg_finding_and_re
     app = sign_in(open_app(), Role.AUDITOR)
     app.switch_page(page_file(Page.RECORD_REVIEW)).run()
     no_exception(app)
-    assert any(f"paid ${paid:,.2f}" in c.value for c in app.caption)
+    line = next(c.value for c in app.caption if "service date" in c.value)
+    assert f"paid ${paid:,.2f}" in unescaped(line) and "billed \\$" in line and "paid \\$" in line  # escaped: no $...$ math
     assert any("paid by its DRG" in i.value and "DRG finding below" in i.value for i in app.info)
     sentence = ("This claim is paid by its DRG, so its payment difference belongs on the DRG finding alone: set the code-level "
                 "dollar impacts to 0 (finding 1 has -$1,500.00) and keep the DRG finding's -$4,000.00.")
