@@ -227,7 +227,7 @@ def test_the_appraisal_shows_gross_over_gross_under_net_paid_and_the_dollar_erro
     assert tiles["Net overpayment in the sample"] == "$15.00"
     assert tiles["Paid dollars reviewed"] == f"${paid:,.2f}"
     assert tiles["Dollar error rate"] == f"{15 / float(paid):.2%}"
-    assert any("2 of 3 sampled claims in error" in c.value for c in app.caption)
+    assert any("2 of 3 sampled claims in error (claim error rate 66.7%)" in unescaped(c.value) for c in app.caption)
 
 
 def test_on_a_drg_paid_claim_the_page_puts_the_dollars_on_the_drg_finding_and_refuses_code_level_dollars(own_demo):
