@@ -32,6 +32,7 @@ from config import settings
 from queries.drg import FindingMismatch, audited_codes, propose_drg_finding
 from queries.grouping import drg_weights, regroup, stored_claim
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.money import check_claim_money, claim_payment
 from review.rebuttal_state import current_claim_rebuttal
 from review.sql_files import sql
 from review.worklist import Finding, Review, load_review, publish, rebuttal_days
@@ -180,7 +181,9 @@ def decide(db: ReviewDb, claim_rebuttal_id: str, decisions: Mapping[str, bool], 
            user: str, role: str, comment: str, record: Record | None, now: datetime | None = None) -> ClaimDecision:
     """The coding manager's one decision on a pending claim rebuttal: `decisions` maps each finding it names
     (by finding id) to True (accept: corrected) or False (reject: it stands). `store` is a read connection
-    to the coding store, to regroup the claim's final codes. The grouper runs before the write transaction
+    to the coding store, to regroup the claim's final codes and read what was paid: the corrected findings
+    must keep the overpayment rule (review.money; withdrawing an underpayment can leave a claim overpaid by more
+    than was paid, which is refused with nothing decided). The grouper runs before the write transaction
     (it may take a second), which then refuses the decision if the review changed meanwhile."""
     moment = now or utc_now()
     with db.connect() as conn:
@@ -199,6 +202,7 @@ def decide(db: ReviewDb, claim_rebuttal_id: str, decisions: Mapping[str, bool], 
         revision = None
         if accepted:
             revision = review.latest.revision + 1
+            check_claim_money(final, claim_payment(store, review.claim_key))
             reason = f"rebuttal {claim_rebuttal_id} decided by {user}: {len(accepted)} of {len(named)} findings accepted"
             conn.execute(sql("store/revision_insert"), (review.review_id, revision, "completed", user, iso(moment), iso(moment), reason))
             write_findings(conn, review.review_id, revision, final)

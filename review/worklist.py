@@ -17,13 +17,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+
+import duckdb
 
 from audit.events import AccessEvent
 from config import settings
 from queries.finding_rules import check_findings
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.lifecycle import refuse_if_closed
+from review.money import check_claim_money, claim_payment
 from review.rebuttal_state import current_claim_rebuttal
 from review.samples import load_sample
 from review.sql_files import sql
@@ -170,10 +172,11 @@ def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: 
         return load_review(conn, review_id)
 
 
-def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Record | None,
+def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, user: str, role: str, record: Record | None,
              now: datetime | None = None) -> Review:
     """Lock the draft; publish it for the metrics; record `review_complete` (or `review_correct` for a later
-    revision) inside the transaction."""
+    revision) inside the transaction. `con` reads the coding store (read-only) for what was paid on the claim:
+    findings that break the overpayment rule (review.money) are refused and the draft stays a draft."""
     moment = now or utc_now()
     with db.transaction() as conn:
         review = load_review(conn, review_id)
@@ -182,6 +185,7 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
             raise ReviewError("This review is already completed.")
         if not review.findings:
             raise ReviewError("Record at least one finding (agree counts) before completing the claim.")
+        check_claim_money(review.findings, claim_payment(con, review.claim_key))
         revision = review.latest.revision
         conn.execute(sql("store/revision_complete"), (iso(moment), user, review_id, revision))
         publish(conn, review_id)
@@ -245,7 +249,3 @@ def _rebuttal_decided(conn: sqlite3.Connection, review: Review) -> bool:
     current = current_claim_rebuttal(conn, review.review_id, review.revisions)
     return current is not None and current["decided_at"] is not None
 
-
-def net_overpayment(findings: Sequence[Finding]) -> Decimal:
-    """The overpayment of a claim: its findings' net dollar impact with the sign turned (no error: 0)."""
-    return -sum((Decimal(f.dollar_impact) for f in findings), Decimal("0"))

@@ -64,7 +64,7 @@ def stay(paths: Paths, tmp_path, write_csv, monkeypatch):
     def complete(rows: list[dict]) -> worklist.Review:
         opened = worklist.open_review(db, sample.sample_id, sample.claim_keys[0], "ann")
         worklist.save_draft(db, opened.review_id, rows, "ann")
-        return worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+        return worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
 
     yield paths, db, con, complete
     con.close()
@@ -203,7 +203,7 @@ def test_who_may_rebut_what_and_when(stay):
     assert published_final(paths) == {done.revisions[0].completed_at}  # J96.01 was not disputed: final at the decision
     # An auditor's correction is a new completed review: its findings can be rebutted again, once.
     draft = worklist.start_correction(db, done.review_id, "ann", "recheck the MCCs")
-    worklist.complete(db, draft.review_id, user="ann", role="auditor", record=None)
+    worklist.complete(db, draft.review_id, con=con, user="ann", role="auditor", record=None)
     assert rebuttals.closed_reviews(db, [done.review_id]) == set()
     closes = datetime.fromisoformat(done.revisions[0].completed_at) + timedelta(days=14)
     assert published_final(paths) == {closes.isoformat(timespec="microseconds")}  # open to a rebuttal again
@@ -255,7 +255,7 @@ def test_a_correction_completed_while_the_grouper_runs_refuses_the_decision(stay
 
     def auditor_corrects_meanwhile(*args):
         draft = worklist.start_correction(db, done.review_id, "ann", "recheck the MCCs")
-        worklist.complete(db, draft.review_id, user="ann", role="auditor", record=None)
+        worklist.complete(db, draft.review_id, con=con, user="ann", role="auditor", record=None)
         return real(*args)
 
     monkeypatch.setattr(rebuttals, "_matched_drg", auditor_corrects_meanwhile)

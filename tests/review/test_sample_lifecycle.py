@@ -49,7 +49,11 @@ def complete_with(paths, sample_id, key, overpaid: str = "0"):
     rows = [first] + [{"code_type": t, "submitted_code": c, "audited_code": c, "finding": "agree"} for t, c in rest]
     opened = worklist.open_review(db, sample_id, key, "ann")
     worklist.save_draft(db, opened.review_id, rows, "ann")
-    return worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    con = connect_read_only(paths)
+    try:
+        return worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
+    finally:
+        con.close()
 
 
 def test_a_voided_sample_is_logged_no_longer_counts_as_audited_and_is_closed_to_reviews(store):
@@ -86,7 +90,7 @@ def test_a_voided_sample_is_logged_no_longer_counts_as_audited_and_is_closed_to_
     with pytest.raises(ReviewError, match="voided"):
         worklist.complete_sample(db, first.sample_id, user="ann", role="auditor", record=None)
     with pytest.raises(ReviewError, match="voided"):
-        appraise_sample(db, load_sample(db, first.sample_id))
+        appraise_sample(db, load_sample(db, first.sample_id), connect_read_only(store))
     with pytest.raises(ReviewError, match="already voided"):
         void_sample(db, first.sample_id, "again", user="ann", role="auditor", record=record)
     assert len(read_events(store, action="sample_void")) == 1
@@ -136,7 +140,7 @@ def test_a_spare_replaces_a_claim_that_cannot_be_reviewed_and_the_sample_is_comp
         worklist.complete_sample(db, sample.sample_id, user="ann", role="auditor", record=None)
     complete_with(store, sample.sample_id, drawn[3], "0")
     assert worklist.complete_sample(db, sample.sample_id, user="ann", role="auditor", record=None)
-    result = appraise_sample(db, load_sample(db, sample.sample_id))
+    result = appraise_sample(db, load_sample(db, sample.sample_id), connect_read_only(store))
     assert result.values.claim_keys == [drawn[0], drawn[1], spares[1], drawn[3]]
     assert result.values.overpayment == [100.0, 0.0, 50.0, 0.0]
     assert result.variable.point_estimate == pytest.approx(sample.frame_size * 150 / 4)
