@@ -45,8 +45,12 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         size = middle.number_input("Sample size (per coder for per-coder)", min_value=1, value=PROBE_SIZE, step=1)
         spares = right.number_input("Spares", min_value=0, value=0, step=1, help="Drawn after the sample, per stratum.")
         strata_by = left.selectbox("Strata (stratified)", STRATA_BY, format_func=STRATA_LABELS.get)
-        allocation = middle.selectbox("Allocation (stratified)", ALLOCATIONS)
-        bands = right.text_input("Billed-dollar band limits", ",".join(f"{b:g}" for b in DEFAULT_BANDS))
+        allocation = middle.selectbox("Allocation (stratified)", ALLOCATIONS, help="proportional: by stratum size; equal: "
+                                      "the size from each stratum; neyman: by stratum size times the spread of its dollars")
+        bands = right.text_input("Dollar band limits (billed or paid bands)", ",".join(f"{b:g}" for b in DEFAULT_BANDS))
+        certainty = right.text_input("Review in full every claim paid over (stratified; blank: none)", key="sampling.certainty",
+                                     help="A certainty stratum: these claims are all reviewed, in addition to the sample "
+                                     "size, and their overpayments count at face value (not extrapolated).")
         seed = left.text_input("Seed (blank: a new one)", max_chars=12)
         exclude = middle.checkbox("Leave out claims already audited", help="Claims with imported findings, and claims "
                                   "drawn into earlier samples.")
@@ -55,10 +59,11 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         return
     try:
         spec = SampleSpec(method=method, size=int(size), filters=scope, exclude_audited=exclude, strata_by=strata_by,
-                          bands=tuple(float(b) for b in bands.split(",") if b.strip()), allocation=allocation, spares=int(spares))
+                          bands=tuple(float(b) for b in bands.split(",") if b.strip()), allocation=allocation, spares=int(spares),
+                          certainty_above=float(certainty.replace(",", "").replace("$", "")) if certainty.strip() else None)
         seed_value = float(seed) if seed.strip() else None
     except (FrameError, ValueError) as exc:
-        st.error(md(exc if isinstance(exc, FrameError) else "The seed and the band limits must be numbers."))
+        st.error(md(exc if isinstance(exc, FrameError) else "The seed, the band limits and the certainty amount must be numbers."))
         return
     try:
         sample = reviews.change(Permission.REVIEW_CLAIMS, lambda: draw_sample(
@@ -71,6 +76,8 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         st.session_state[_CHOSEN] = sample.sample_id
         st.success(f"Sample {md(sample.sample_id)} drawn: {len(sample.claim_keys)} claims from a frame of "
                    f"{sample.frame_size:,}, seed {sample.seed:g}. It is recorded in the access log.")
+        for warning in sample.warnings:
+            st.warning(md(warning))
 
 
 def samples_section() -> Sample | None:
@@ -129,6 +136,8 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     if variable.precision_too_poor:
         st.warning(f"The two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or cannot be "
                    "measured): too poor to extrapolate on. Sample more claims (the calculator below says how many).")
+    for warning in variable.warnings:
+        st.warning(md(warning))
     limits = pd.DataFrame([{"confidence": f"{name}%", "t": x.t, "lower": x.lower, "upper": x.upper, "precision": x.precision,
                             "precision_pct": x.precision_pct} for name, x in variable.two_sided.items()])
     st.dataframe(limits, hide_index=True, column_config=tables.column_config(limits))
