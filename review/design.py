@@ -65,10 +65,14 @@ def expected_precision(frame: Frame, sizes: Sequence[int]) -> tuple[list[float |
 
 
 def precision_warnings(frame: Frame, sizes: Sequence[int]) -> list[str]:
-    """One sentence per stratum, and one for the design, whose expected precision is over POOR_PRECISION_PCT."""
+    """One sentence per stratum, and one for the design, whose expected precision is over POOR_PRECISION_PCT;
+    and one when paid dollars stratify a frame holding claims without a paid amount."""
     per_stratum, design = expected_precision(frame, sizes)
     what = f"{frame.amount_name} dollars"
     warnings = []
+    if frame.missing_paid and (frame.amount_name == "paid" or any(s.certainty for s in frame.strata)):
+        warnings.append(f"{frame.missing_paid:,} claims in the frame have no paid amount and count as $0 paid (the "
+                        "lowest band, never reviewed in full); if they are not part of the universe, narrow the frame.")
     if design is not None and design > POOR_PRECISION_PCT:
         warnings.append(f"The design's expected 90% precision on the frame's {what} is ±{design:.1f}% (over "
                         f"{POOR_PRECISION_PCT:g}%), and an overpayment estimate will be looser still: sample more "

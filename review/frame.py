@@ -28,10 +28,10 @@ from queries.metrics import Filters
 from review import frame_keys
 from review.sql_files import sql
 
-STRATA_BY = ("billed", "coder", "facility", "payer", "encounter_type")
-DOLLAR_STRATA = ("billed",)    # strata by band of this amount
-MEASURE = "billed"             # the stratification variable of strata that are not dollar bands
-CERTAINTY_AMOUNT = "billed"    # a certainty stratum takes every claim over a threshold of this amount
+STRATA_BY = ("billed", "paid", "coder", "facility", "payer", "encounter_type")
+DOLLAR_STRATA = ("billed", "paid")  # strata by band of this amount
+MEASURE = "paid"                    # the stratification variable of strata that are not dollar bands
+CERTAINTY_AMOUNT = "paid"           # a certainty stratum takes every claim paid over a threshold
 DEFAULT_BANDS = (1_000.0, 10_000.0, 50_000.0)
 
 
@@ -68,6 +68,7 @@ class Frame:
     stratum_of: np.ndarray         # per frame entry, its stratum's index
     amounts: np.ndarray
     amount_name: str
+    missing_paid: int = 0          # claims without a paid amount (not known or not yet paid), counted as $0 paid
 
     @property
     def size(self) -> int:
@@ -133,8 +134,9 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
                 excluded: Sequence[str] = (), strata_by: str | None = None,
                 bands: Sequence[float] = DEFAULT_BANDS, certainty_above: float | None = None) -> Frame:
     """The frame as the store holds it now. `excluded` are claim keys drawn into earlier samples, left out
-    (with claims that have imported findings) when `exclude_audited`. With `certainty_above`, every claim whose
-    certainty amount is over it forms the last stratum, reviewed in full, and leaves the stratum it fell in."""
+    (with claims that have imported findings) when `exclude_audited`. With `certainty_above`, every claim paid
+    over it forms the last stratum, reviewed in full, and leaves the stratum it fell in. A claim without a
+    paid amount counts as $0 paid (the lowest paid band, never a certainty claim)."""
     if strata_by is not None and strata_by not in STRATA_BY:
         raise FrameError(f"Cannot stratify by {strata_by!r}: choose one of {', '.join(STRATA_BY)}.")
     con.register("excluded_claims", pa.table({"claim_key": pa.array(list(excluded), pa.string())}))
@@ -166,15 +168,15 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     if certainty_above is not None:
         certain = _dollars(table, CERTAINTY_AMOUNT) > certainty_above
         index[certain] = len(strata)
-        strata.append(Stratum(f"{CERTAINTY_AMOUNT} over {_money(certainty_above)} (reviewed in full)", 0,
+        strata.append(Stratum(f"paid over {_money(certainty_above)} (reviewed in full)", 0,
                               low=certainty_above, certainty=True))
     counts = np.bincount(index, minlength=len(strata))
     strata = [replace(s, universe=int(counts[i])) for i, s in enumerate(strata)]
-    return Frame(binary, strata, index, amounts, amount_name)
+    return Frame(binary, strata, index, amounts, amount_name, table.column("paid_amount").null_count)
 
 
 def _dollars(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(f"{name}_amount").to_numpy(zero_copy_only=False).astype(float)
+    return pc.fill_null(table.column(f"{name}_amount"), 0.0).to_numpy(zero_copy_only=False).astype(float)
 
 
 def frame_csv(keys: Sequence[str], strata: Sequence[str] | None = None) -> str:

@@ -24,7 +24,7 @@ from views import filters, reviews, session, tables
 from views.text import md, money
 
 _CHOSEN = "sampling.sample"
-STRATA_LABELS = {"billed": "Billed-dollar band", "coder": "Coder", "facility": "Facility", "payer": "Payer",
+STRATA_LABELS = {"billed": "Billed-dollar band", "paid": "Paid-dollar band", "coder": "Coder", "facility": "Facility", "payer": "Payer",
                  "encounter_type": "Encounter type"}
 
 

@@ -8,7 +8,7 @@
 SELECT claim_key, service_date,
        CASE $strata_by WHEN 'coder' THEN coder_id WHEN 'facility' THEN facility_id WHEN 'payer' THEN payer
                        WHEN 'encounter_type' THEN encounter_type END AS stratum_value,
-       CAST(billed_amount AS DOUBLE) AS billed_amount
+       CAST(billed_amount AS DOUBLE) AS billed_amount, CAST(paid_amount AS DOUBLE) AS paid_amount
 FROM store.main.claim_facts
 WHERE in_scope(service_date, facility_id, payer, coder_id, encounter_type,
                $date_from, $date_to, $facility, $payer, $coder, $encounter_type)
