@@ -64,6 +64,7 @@ class Frame:
     paid), from which Neyman allocation and the expected precision are worked out."""
 
     binary: np.ndarray
+    lines: np.ndarray              # (N, 25) ASCII: each key and a line feed, the bytes the SHA-256 is taken over
     strata: list[Stratum]          # one ("all") when not stratified
     stratum_of: np.ndarray         # per frame entry, its stratum's index
     amounts: np.ndarray
@@ -76,7 +77,7 @@ class Frame:
 
     @cached_property
     def keys(self) -> list[str]:
-        return frame_keys.hashed_lines(self.binary).tobytes().decode("ascii").splitlines()
+        return self.lines.tobytes().decode("ascii").splitlines()
 
     def key(self, position: int) -> str:
         """The claim key at a 1-based frame position."""
@@ -84,12 +85,12 @@ class Frame:
 
     @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(frame_keys.hashed_lines(self.binary)).hexdigest()
+        return hashlib.sha256(self.lines).hexdigest()
 
     @cached_property
     def _by_stratum(self) -> list[np.ndarray]:
         order = np.argsort(self.stratum_of, kind="stable")
-        counts = np.bincount(self.stratum_of, minlength=len(self.strata)) if self.size else np.zeros(len(self.strata), int)
+        counts = np.bincount(self.stratum_of, minlength=len(self.strata))
         return np.split(order + 1, np.cumsum(counts)[:-1])
 
     def stratum_positions(self, index: int) -> np.ndarray:
@@ -146,14 +147,13 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     finally:
         con.unregister("excluded_claims")
     try:
-        binary = frame_keys.key_binary(table.column("claim_key"))
+        binary, text = frame_keys.key_arrays(table.column("claim_key"))
     except frame_keys.KeyFormatError as exc:
         raise FrameError(str(exc)) from None
     order = frame_keys.frame_order(table.column("service_date").cast(pa.int32()).to_numpy(zero_copy_only=False), binary)
-    table = table.drop_columns(["claim_key", "service_date"]).take(pa.array(order))
-    binary = binary[order]
+    binary, lines = binary[order], frame_keys.lines_of(text[order])
     amount_name = strata_by if strata_by in DOLLAR_STRATA else MEASURE
-    amounts = _dollars(table, amount_name)
+    amounts = _dollars(table, amount_name)[order]
     if strata_by is None:
         strata, index = [Stratum("all", len(binary))], np.zeros(len(binary), dtype=np.int64)
     elif strata_by in DOLLAR_STRATA:
@@ -163,16 +163,16 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     else:
         column = table.column("stratum_value")
         labels = sorted(pc.unique(column).to_pylist())
-        index = pc.index_in(column, value_set=pa.array(labels, pa.string())).to_numpy(zero_copy_only=False).astype(np.int64)
+        index = pc.index_in(column, value_set=pa.array(labels, pa.string())).to_numpy(zero_copy_only=False).astype(np.int64)[order]
         strata = [Stratum(v, 0, value=v) for v in labels]
     if certainty_above is not None:
-        certain = _dollars(table, CERTAINTY_AMOUNT) > certainty_above
+        certain = _dollars(table, CERTAINTY_AMOUNT)[order] > certainty_above
         index[certain] = len(strata)
         strata.append(Stratum(f"paid over {_money(certainty_above)} (reviewed in full)", 0,
                               low=certainty_above, certainty=True))
     counts = np.bincount(index, minlength=len(strata))
     strata = [replace(s, universe=int(counts[i])) for i, s in enumerate(strata)]
-    return Frame(binary, strata, index, amounts, amount_name, table.column("paid_amount").null_count)
+    return Frame(binary, lines, strata, index, amounts, amount_name, table.column("paid_amount").null_count)
 
 
 def _dollars(table: pa.Table, name: str) -> np.ndarray:

@@ -47,9 +47,14 @@ class KeyFormatError(ValueError):
 def key_binary(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """The keys of an Arrow string column as an (N, 12) uint8 array: each key's 24 digits, two to a byte, the
     first digit high (so rows compare as the keys do)."""
+    return key_arrays(column)[0]
+
+
+def key_arrays(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The keys as `key_binary` gives them, and as they are written: an (N,) array of 24-byte ASCII strings."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if len(array) == 0:
-        return np.zeros((0, KEY_DIGITS // 2), dtype=np.uint8)
+        return np.zeros((0, KEY_DIGITS // 2), dtype=np.uint8), np.zeros(0, dtype=f"S{KEY_DIGITS}")
     if array.type != pa.large_string():
         array = array.cast(pa.string())
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32 if array.type == pa.string() else np.int64)
@@ -63,7 +68,7 @@ def key_binary(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if int(pairs.max()) > 0xFF:
         raise KeyFormatError("A claim key in the store is not lower-case hexadecimal; rebuild the store with "
                              "`python manage.py ingest`.")
-    return pairs.astype(np.uint8)
+    return pairs.astype(np.uint8), data.view(f"S{KEY_DIGITS}")
 
 
 def frame_order(days: np.ndarray, binary: np.ndarray) -> np.ndarray:
@@ -90,8 +95,13 @@ def frame_order(days: np.ndarray, binary: np.ndarray) -> np.ndarray:
 
 def hashed_lines(binary: np.ndarray) -> np.ndarray:
     """(N, 25) ASCII: each key's digits and a line feed, in the array's order (the frame's SHA-256 input)."""
-    lines = np.empty((len(binary), KEY_DIGITS + 1), dtype=np.uint8)
-    lines[:, :KEY_DIGITS] = _TO_DIGITS[binary].view(np.uint8).reshape(-1, KEY_DIGITS)
+    return lines_of(_TO_DIGITS[binary].view(f"S{KEY_DIGITS}").ravel())
+
+
+def lines_of(text: np.ndarray) -> np.ndarray:
+    """(N, 25) ASCII from an (N,) array of 24-byte keys: each key and a line feed."""
+    lines = np.empty((len(text), KEY_DIGITS + 1), dtype=np.uint8)
+    lines[:, :KEY_DIGITS] = text.view(np.uint8).reshape(-1, KEY_DIGITS)
     lines[:, KEY_DIGITS] = 0x0A
     return lines
 

@@ -152,7 +152,7 @@ def test_expected_precision_by_hand():
     """Stratum A: N 4, n 2, paid 10, 20, 30, 40: S^2 = 166.67, V = 16 x 166.67 / 2 x (1 - 2/4) = 666.67,
     t(0.95, 1) = 6.314, precision 6.314 x 25.82 / 100 = 163.0%. Certainty stratum B (100, 200): total 300 and
     no variance, so the design's is 6.314 x 25.82 / 400 = 40.8%."""
-    frame = Frame(np.zeros((6, 12), dtype=np.uint8), [Stratum("A", 4), Stratum("B", 2, certainty=True)],
+    frame = Frame(np.zeros((6, 12), dtype=np.uint8), np.zeros((6, 25), dtype=np.uint8), [Stratum("A", 4), Stratum("B", 2, certainty=True)],
                   np.array([0, 0, 0, 0, 1, 1]), np.array([10.0, 20.0, 30.0, 40.0, 100.0, 200.0]), "paid")
     per_stratum, design = expected_precision(frame, [2, 2])
     assert per_stratum[0] == pytest.approx(6.314 * math.sqrt(666.67) / 100 * 100, rel=1e-3)
@@ -213,6 +213,8 @@ def test_frame_keys_order_hash_and_pack_as_the_documented_strings():
     ordered = [keys[i] for i in expected]
     assert frame_keys.hashed_lines(binary[order]).tobytes() == "".join(f"{k}\n" for k in ordered).encode("ascii")
     assert frame_keys.unpack(frame_keys.pack(binary[order])) == ordered
+    _, text = frame_keys.key_arrays(pa.array(keys))
+    assert frame_keys.lines_of(text[order]).tobytes() == "".join(f"{k}\n" for k in ordered).encode("ascii")
     for bad in (["ABCDEF" * 4], ["g" * 24], ["a" * 23]):
         with pytest.raises(frame_keys.KeyFormatError):
             frame_keys.key_binary(pa.array(bad))
