@@ -68,7 +68,7 @@ class SampleSpec:
         if self.certainty_above is not None:
             if self.method != "stratified":
                 raise FrameError("A certainty stratum belongs to a stratified sample: choose the stratified method, "
-                                 "or leave the certainty amount blank.")
+                                 "or give no certainty amount.")
             if not (math.isfinite(self.certainty_above) and self.certainty_above > 0):
                 raise FrameError("The certainty amount must be a positive dollar amount, such as 100000.")
 
