@@ -67,7 +67,7 @@ class Frame:
     lines: np.ndarray              # (N, 25) ASCII: each key and a line feed, the bytes the SHA-256 is taken over
     strata: list[Stratum]          # one ("all") when not stratified
     stratum_of: np.ndarray         # per frame entry, its stratum's index
-    amounts: np.ndarray
+    amounts: np.ndarray            # 0 throughout a frame that is not stratified
     amount_name: str
     missing_paid: int = 0          # claims without a paid amount (not known or not yet paid), counted as $0 paid
 
@@ -143,7 +143,8 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     con.register("excluded_claims", pa.table({"claim_key": pa.array(list(excluded), pa.string())}))
     try:
         table = con.execute(sql("frame/frame"), {**filters.params(), "claim_flags": list(filters.claim_flags),
-                                                 "exclude_audited": exclude_audited, "strata_by": strata_by}).fetch_arrow_table()
+                                                 "exclude_audited": exclude_audited, "strata_by": strata_by,
+                                                 "with_amounts": strata_by is not None}).fetch_arrow_table()
     finally:
         con.unregister("excluded_claims")
     try:
@@ -172,7 +173,8 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
                               low=certainty_above, certainty=True))
     counts = np.bincount(index, minlength=len(strata))
     strata = [replace(s, universe=int(counts[i])) for i, s in enumerate(strata)]
-    return Frame(binary, lines, strata, index, amounts, amount_name, table.column("paid_amount").null_count)
+    missing_paid = table.column("paid_amount").null_count if strata_by is not None else 0
+    return Frame(binary, lines, strata, index, amounts, amount_name, missing_paid)
 
 
 def _dollars(table: pa.Table, name: str) -> np.ndarray:
