@@ -66,14 +66,17 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
         raise FrameError("Give the sample size with --size N.")
     spec = SampleSpec(method=args.method, size=size, filters=replace(filters_from(args), claim_flags=tuple(args.claim_flag)),
                       exclude_audited=args.exclude_audited,
-                      strata_by=args.strata_by, bands=parse_bands(args.bands), allocation=args.allocation, spares=args.spares)
+                      strata_by=args.strata_by, bands=parse_bands(args.bands), allocation=args.allocation, spares=args.spares,
+                      certainty_above=args.certainty_above)
     con = connect_read_only(paths)
     try:
         sample = draw_sample(con, ReviewDb(paths.reviews_db), spec, seed=args.seed, user=cli_actor(), role="cli",
                              record=access_log_recorder(paths))
     finally:
         con.close()
-    _print(sample.as_json(), args.json)
+    for warning in sample.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _print({**sample.as_json(), "warnings": list(sample.warnings)}, args.json)
     return 0
 
 
@@ -210,10 +213,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = commands.add_parser("draw", help="draw a sample from the claims in scope, kept with its seed and frame")
     p.add_argument("--method", choices=METHODS, required=True)
     p.add_argument("--size", type=int, help=f"claims to draw (per coder for per-coder; default {PROBE_SIZE} for probe)")
-    p.add_argument("--strata-by", choices=STRATA_BY, help="stratified: billed-dollar bands, coder, facility, payer or encounter type")
+    p.add_argument("--strata-by", choices=STRATA_BY,
+                   help="stratified: billed- or paid-dollar bands, coder, facility, payer or encounter type")
     p.add_argument("--bands", default=",".join(f"{b:g}" for b in DEFAULT_BANDS),
-                   help="billed-dollar band limits for --strata-by billed (default 1000,10000,50000)")
-    p.add_argument("--allocation", choices=ALLOCATIONS, default="proportional", help="how --size is split over strata")
+                   help="dollar band limits for --strata-by billed or paid (default 1000,10000,50000)")
+    p.add_argument("--allocation", choices=ALLOCATIONS, default="proportional",
+                   help="how --size is split over strata: by stratum size, equally, or Neyman (size times the "
+                        "spread of the stratified dollars)")
+    p.add_argument("--certainty-above", type=float, metavar="AMOUNT",
+                   help="stratified: review in full every claim paid over AMOUNT (a certainty stratum, in addition to "
+                        "--size, counted at face value)")
     p.add_argument("--spares", type=int, default=0, help="spare claims drawn after the sample (per stratum)")
     p.add_argument("--exclude-audited", action="store_true",
                    help="leave out claims with imported findings and claims drawn into earlier samples")

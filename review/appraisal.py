@@ -8,7 +8,8 @@ each sampled claim (a claim with no error counts 0). Unrestricted (simple random
     precision       = t * standard error, also as a percentage of the point estimate
 Stratified: the point estimate is the sum of the strata's, the standard error the square root of the
 sum of the strata's variances, and t has n - L degrees of freedom (n sampled claims, L strata with a
-sample). Medicare contractors demand the one-sided 90% lower limit; a Corporate Integrity Agreement
+sample). A certainty stratum (every claim in it reviewed) counts at face value: its total is its claims'
+sum and its variance 0, and its claims and itself stay out of n - L (they tell nothing of the spread). Medicare contractors demand the one-sided 90% lower limit; a Corporate Integrity Agreement
 repays the lower limit of the two-sided 90% interval. Attribute appraisal (claims in error) gives exact
 limits for a finite universe from the hypergeometric distribution. Formulas and worked examples:
 docs/SAMPLING.md.
@@ -70,6 +71,13 @@ class VariableAppraisal:
     strata: tuple[StratumAppraisal, ...] = ()
 
     @property
+    def warnings(self) -> list[str]:
+        """Why limits are missing: each stratum with one sampled claim of a larger universe, in a sentence."""
+        return [f"Stratum '{s.label}' has 1 sampled claim of its {s.universe:,}, so its spread, the standard error "
+                "and every limit cannot be measured; draw a sample with at least two claims from each stratum."
+                for s in self.strata if s.n == 1 and s.universe > 1]
+
+    @property
     def precision_too_poor(self) -> bool:
         """True when the two-sided 90% precision is over POOR_PRECISION_PCT (or cannot be measured)."""
         ninety = self.two_sided[level_name(0.90)].precision_pct
@@ -88,6 +96,7 @@ class VariableAppraisal:
             },
             "one_sided_90_lower": _plain(self.one_sided_90_lower),
             "strata": [s.as_json() for s in self.strata],
+            "warnings": self.warnings,
         }
 
 
@@ -101,11 +110,12 @@ class StratumAppraisal:
     sd: float | None
     point_estimate: float
     variance: float            # of the stratum's point estimate
+    certainty: bool = False    # reviewed in full: counted at face value, variance 0
 
     def as_json(self) -> dict[str, object]:
         return {"label": self.label, "n": self.n, "universe": self.universe, "nonzero": self.nonzero,
                 "mean": _plain(self.mean), "sd": _plain(self.sd), "point_estimate": _plain(self.point_estimate),
-                "standard_error": _plain(math.sqrt(self.variance))}
+                "standard_error": _plain(math.sqrt(self.variance)), "certainty": self.certainty}
 
 
 def _plain(value: float | None) -> float | None:
@@ -115,10 +125,12 @@ def _plain(value: float | None) -> float | None:
     return float(value)
 
 
-def _stratum(label: str, values: Sequence[float], universe: int) -> StratumAppraisal:
+def _stratum(label: str, values: Sequence[float], universe: int, certainty: bool = False) -> StratumAppraisal:
     n = len(values)
     if not 1 <= universe <= MAX_UNIVERSE:
         raise AppraisalError(f"Stratum {label!r}: the universe must hold from 1 to {MAX_UNIVERSE:,} claims.")
+    if certainty and n != universe:
+        raise AppraisalError(f"Certainty stratum {label!r}: all {universe} of its claims must be reviewed; {n} are.")
     if n == 0:
         raise AppraisalError(f"Stratum {label!r} has no sampled claims; sample at least one or merge it.")
     if n > universe:
@@ -133,7 +145,7 @@ def _stratum(label: str, values: Sequence[float], universe: int) -> StratumAppra
     sd = float(x.std(ddof=1)) if n > 1 else None
     fpc = 1.0 - n / universe
     variance = universe**2 * (sd**2 / n) * fpc if sd is not None else (0.0 if fpc == 0 else math.nan)
-    return StratumAppraisal(label, n, universe, int(np.count_nonzero(x)), mean, sd, universe * mean, variance)
+    return StratumAppraisal(label, n, universe, int(np.count_nonzero(x)), mean, sd, universe * mean, variance, certainty)
 
 
 def _limits(point: float, se: float, df: int, level: float) -> Limits:
@@ -151,7 +163,8 @@ def _appraise(strata: list[StratumAppraisal]) -> VariableAppraisal:
     point = sum(s.point_estimate for s in strata)
     variance = sum(s.variance for s in strata)
     se = math.sqrt(variance) if not math.isnan(variance) else math.nan
-    df = n - len(strata)
+    sampled = [s for s in strata if not s.certainty]
+    df = sum(s.n for s in sampled) - len(sampled)
     one_sided = None
     if df >= 1 and not math.isnan(se):
         one_sided = point - float(student_t.ppf(ONE_SIDED_LEVEL, df)) * se
@@ -170,11 +183,13 @@ def appraise_variable(values: Sequence[float], universe: int) -> VariableApprais
     return _appraise([_stratum("all", values, universe)])
 
 
-def appraise_stratified(strata: Sequence[tuple[str, int, Sequence[float]]]) -> VariableAppraisal:
-    """Stratified variable appraisal: one (label, universe, sampled values) per stratum. A stratum with
-    no claims in its universe is left out; one with claims but no sample is refused (its total would be
-    a guess). `mean` of the result is the estimated mean per claim of the whole universe."""
-    kept = [_stratum(label, values, universe) for label, universe, values in strata if universe > 0]
+def appraise_stratified(strata: Sequence[tuple[str, int, Sequence[float]] | tuple[str, int, Sequence[float], bool]]
+                        ) -> VariableAppraisal:
+    """Stratified variable appraisal: one (label, universe, sampled values[, certainty]) per stratum. A stratum
+    with no claims in its universe is left out; one with claims but no sample is refused (its total would be
+    a guess); a certainty stratum must have every claim reviewed. `mean` of the result is the estimated mean
+    per claim of the whole universe."""
+    kept = [_stratum(label, values, universe, *rest) for label, universe, values, *rest in strata if universe > 0]
     if not kept:
         raise AppraisalError("No stratum holds any claim; there is nothing to appraise.")
     return _appraise(kept)

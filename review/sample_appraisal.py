@@ -153,7 +153,8 @@ def appraise_sample(db: ReviewDb, sample: Sample, con: duckdb.DuckDBPyConnection
         groups: list[list[float]] = [[] for _ in sample.strata]
         for drawn in sample.reviewed:
             groups[drawn.stratum].append(by_key[drawn.claim_key])
-        variable = appraise_stratified([(s["label"], s["universe"], g) for s, g in zip(sample.strata, groups, strict=True)])
+        variable = appraise_stratified([(s["label"], s["universe"], g, bool(s.get("certainty")))
+                                        for s, g in zip(sample.strata, groups, strict=True)])
     else:
         variable = appraise_variable(values.overpayment, sample.frame_size)
     attribute = appraise_attribute(sum(values.in_error), len(values.claim_keys), sample.frame_size)

@@ -10,14 +10,16 @@ import secrets
 import sqlite3
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from audit.events import AccessEvent
+from review import frame_keys
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.design import check_minimum, precision_warnings
 from review.frame import Frame, build_frame, frame_csv
 from review.random_numbers import GENERATOR, GENERATOR_VERSION
 from review.sampling import Drawn, SampleSpec, select
@@ -43,6 +45,7 @@ class Sample:
     voided_by: str | None = None
     void_reason: str | None = None
     replaced: tuple[tuple[str, str], ...] = ()  # (replaced claim, spare), in the order they were made
+    warnings: tuple[str, ...] = ()  # said when it was drawn (review/design.py), not stored with the sample
 
     @property
     def reviewed(self) -> list[Drawn]:
@@ -125,17 +128,22 @@ def _last_seq(conn: sqlite3.Connection) -> int:
 def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, *, seed: float | None, user: str,
                 role: str, record: Record | None, now: datetime | None = None) -> Sample:
     """Build the frame from the store `con` reads, select, and store the sample with its one access-log
-    event. The frame is built outside the write transaction (it may take seconds on a large store); if
+    event. The frame is built outside the write transaction (it may take a second on a large store); if
     another sample was drawn, voided or had a claim replaced meanwhile, the draw is refused, since that
-    changes what is excluded."""
+    changes what is excluded. A stratified design with a sampled stratum given fewer than two claims is
+    refused; one whose expected precision is poor is drawn, with its warnings (`Sample.warnings`, and in the
+    event's details)."""
     seed = new_seed() if seed is None else seed
     drawn_at = iso(now or utc_now())
     with db.connect() as conn:
         seen = _last_seq(conn)
     excluded = excluded_before(db, None, drawn_at) if spec.exclude_audited else []
-    frame = build_frame(con, spec.filters, exclude_audited=spec.exclude_audited, excluded=excluded,
-                        strata_by=spec.strata_by, bands=spec.bands)
+    frame = _frame(con, spec, excluded)
     drawn, sizes = select(frame, spec, seed)
+    warnings: list[str] = []
+    if spec.method == "stratified":
+        check_minimum(frame, sizes)
+        warnings = precision_warnings(frame, sizes)
     strata = _strata(frame, sizes, drawn)
     sample_id = f"S{drawn_at[:10].replace('-', '')}-{secrets.token_hex(3)}"
     with db.transaction() as conn:
@@ -147,16 +155,23 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
             "sample_id": sample_id, "drawn_at": drawn_at, "drawn_by": user, "method": spec.method,
             "parameters": json.dumps(spec.parameters()), "seed": float(seed), "generator": GENERATOR,
             "generator_version": GENERATOR_VERSION, "frame_size": frame.size, "frame_sha256": frame.sha256,
-            "strata": json.dumps(strata), "frame": zlib.compress("".join(f"{k}\n" for k in frame.keys).encode("ascii")),
-            "frame_strata": zlib.compress("\n".join(map(str, frame.stratum_of.tolist())).encode()) if spec.stratified else None,
+            "strata": json.dumps(strata), "frame": frame_keys.pack(frame.binary),
+            "frame_strata": zlib.compress(frame_keys.numbers_text(frame.stratum_of), 1) if spec.stratified else None,
         })
         conn.executemany(sql("store/sample_claim_insert"),
                          [(sample_id, d.selection, d.claim_key, d.frame_position, d.stratum, d.spare) for d in drawn])
-        sample = load_sample(db, sample_id, conn)
+        sample = replace(load_sample(db, sample_id, conn), warnings=tuple(warnings))
+        details = {key: value for key, value in sample.as_json().items() if key not in ("claim_keys", "spares")}
         emit(record, AccessEvent(user=user, role=role, action="sample_draw", resource=f"sample:{sample_id}",
                                  claim_keys=tuple(d.claim_key for d in drawn),
-                                 details={key: value for key, value in sample.as_json().items() if key not in ("claim_keys", "spares")}))
+                                 details={**details, "warnings": list(warnings)} if warnings else details))
     return sample
+
+
+def _frame(con: duckdb.DuckDBPyConnection, spec: SampleSpec, excluded: Sequence[str]) -> Frame:
+    """The frame a spec gives from the store now, leaving out `excluded` (claims drawn before) if it asks."""
+    return build_frame(con, spec.filters, exclude_audited=spec.exclude_audited, excluded=excluded,
+                       strata_by=spec.strata_by, bands=spec.bands, certainty_above=spec.certainty_above)
 
 
 def _row_to_sample(row: sqlite3.Row, drawn: list[Drawn], replaced: tuple[tuple[str, str], ...]) -> Sample:
@@ -210,7 +225,7 @@ def stored_frame(db: ReviewDb, sample_id: str) -> tuple[list[str], list[str] | N
         row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
     if row is None:
         raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
-    keys = zlib.decompress(row["frame"]).decode("ascii").splitlines()
+    keys = frame_keys.unpack(row["frame"])
     if row["frame_strata"] is None:
         return keys, None
     labels = [s["label"] for s in json.loads(row["strata"])]
@@ -244,9 +259,7 @@ def redraw(con: duckdb.DuckDBPyConnection, db: ReviewDb, sample_id: str) -> Redr
     this sample, if it did), and re-run the stored method and seed."""
     sample = load_sample(db, sample_id)
     spec = sample.spec
-    frame = build_frame(con, spec.filters, exclude_audited=spec.exclude_audited,
-                        excluded=excluded_before(db, sample.seq, sample.drawn_at) if spec.exclude_audited else (),
-                        strata_by=spec.strata_by, bands=spec.bands)
+    frame = _frame(con, spec, excluded_before(db, sample.seq, sample.drawn_at) if spec.exclude_audited else [])
     if frame.sha256 != sample.frame_sha256:
         old, new = set(stored_frame(db, sample_id)[0]), set(frame.keys)
         return Redraw(sample, False, added=len(new - old), removed=len(old - new))

@@ -1,11 +1,12 @@
 -- Bulk generator for benchmarks: getvariable('claims') claims with 5 code lines each (4 diagnoses, 1 procedure),
--- about 10% audited, 12% denied. Reproducible (hash-based), no PHI at all (no vault rows).
+-- about 10% audited, 12% denied, each claim paid 40% to 95% of its billed amount. Reproducible (hash-based), no PHI at all (no vault rows).
 CREATE OR REPLACE TEMP TABLE dx_pool AS
 SELECT row_number() OVER (ORDER BY hash(code)) - 1 AS idx, code
 FROM ((SELECT code FROM icd10cm WHERE billable AND chapter IN ('4', '9', '10', '11', '13', '18', '21') ORDER BY hash(code) LIMIT 1500)
       UNION ALL SELECT unnest(['E11', 'I25', 'J44', 'ZZZ99']) AS code);
 
-INSERT INTO claims (claim_key, facility_id, payer, coder_id, encounter_type, service_date, discharge_date, billed_amount)
+INSERT INTO claims (claim_key, facility_id, payer, coder_id, encounter_type, service_date, discharge_date, billed_amount,
+                    paid_amount)
 SELECT substr(md5(CAST(i AS VARCHAR)), 1, 24),
        'FAC-' || (hash(i, 1) % 5),
        ['Medicare', 'Medicaid', 'Blue Ridge Health', 'Summit Commercial', 'Harbor Mutual', 'Self-pay'][CAST(1 + hash(i, 2) % 6 AS BIGINT)],
@@ -13,7 +14,8 @@ SELECT substr(md5(CAST(i AS VARCHAR)), 1, 24),
        ['inpatient', 'outpatient', 'professional'][CAST(1 + hash(i, 4) % 3 AS BIGINT)],
        DATE '2024-09-01' + CAST(hash(i, 5) % 790 AS INTEGER),
        NULL,
-       CAST(100 + hash(i, 6) % 20000 AS DECIMAL(14, 2))
+       CAST(100 + hash(i, 6) % 20000 AS DECIMAL(14, 2)),
+       CAST((100 + hash(i, 6) % 20000) * (40 + hash(i, 14) % 56) / 100 AS DECIMAL(14, 2))
 FROM range(getvariable('claims')) AS t(i);
 
 INSERT INTO claim_codes

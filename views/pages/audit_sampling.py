@@ -14,7 +14,7 @@ from audit.permissions import Permission, can
 from queries import metrics
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
-from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
+from review.frame import DEFAULT_BANDS, DOLLAR_STRATA, STRATA_BY, FrameError, parse_bands
 from review.lifecycle import void_sample
 from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
@@ -26,7 +26,7 @@ from views import filters, reviews, session, tables
 from views.text import md, money
 
 _CHOSEN = "sampling.sample"
-STRATA_LABELS = {"billed": "Billed-dollar band", "coder": "Coder", "facility": "Facility", "payer": "Payer",
+STRATA_LABELS = {"billed": "Billed-dollar band", "paid": "Paid-dollar band", "coder": "Coder", "facility": "Facility", "payer": "Payer",
                  "encounter_type": "Encounter type"}
 
 
@@ -47,8 +47,12 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         size = middle.number_input("Sample size (per coder for per-coder)", min_value=1, value=PROBE_SIZE, step=1)
         spares = right.number_input("Spares", min_value=0, value=0, step=1, help="Drawn after the sample, per stratum.")
         strata_by = left.selectbox("Strata (stratified)", STRATA_BY, format_func=STRATA_LABELS.get)
-        allocation = middle.selectbox("Allocation (stratified)", ALLOCATIONS)
-        bands = right.text_input("Billed-dollar band limits", ",".join(f"{b:g}" for b in DEFAULT_BANDS))
+        allocation = middle.selectbox("Allocation (stratified)", ALLOCATIONS, help="proportional: by stratum size; equal: "
+                                      "the size from each stratum; neyman: by stratum size times the spread of its dollars")
+        bands = right.text_input("Dollar band limits (billed or paid bands)", ",".join(f"{b:g}" for b in DEFAULT_BANDS))
+        certainty = right.text_input("Review in full every claim paid over (stratified; blank: none)", key="sampling.certainty",
+                                     help="A certainty stratum: these claims are all reviewed, in addition to the sample "
+                                     "size, and their overpayments count at face value (not extrapolated).")
         seed = left.text_input("Seed (blank: a new one)", max_chars=12)
         exclude = middle.checkbox("Leave out claims already audited", help="Claims with imported findings, and claims "
                                   "drawn into earlier samples.")
@@ -57,10 +61,12 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         return
     try:
         spec = SampleSpec(method=method, size=int(size), filters=scope, exclude_audited=exclude, strata_by=strata_by,
-                          bands=parse_bands(bands) if strata_by == "billed" else DEFAULT_BANDS, allocation=allocation, spares=int(spares))
+                          bands=parse_bands(bands) if strata_by in DOLLAR_STRATA else DEFAULT_BANDS, allocation=allocation,
+                          spares=int(spares),
+                          certainty_above=float(certainty.replace(",", "").replace("$", "")) if certainty.strip() else None)
         seed_value = float(seed) if seed.strip() else None
     except (FrameError, ValueError) as exc:
-        st.error(md(exc if isinstance(exc, FrameError) else "The seed and the band limits must be numbers."))
+        st.error(md(exc if isinstance(exc, FrameError) else "The seed, the band limits and the certainty amount must be numbers."))
         return
     try:
         sample = reviews.change(Permission.REVIEW_CLAIMS, lambda: draw_sample(
@@ -73,6 +79,8 @@ def draw_section(who: session.SignedIn, scope: metrics.Filters) -> None:
         st.session_state[_CHOSEN] = sample.sample_id
         st.success(f"Sample {md(sample.sample_id)} drawn: {len(sample.claim_keys)} claims from a frame of "
                    f"{sample.frame_size:,}, seed {seed_text(sample.seed)}. It is recorded in the access log.")
+        for warning in sample.warnings:
+            st.warning(md(warning))
 
 
 def samples_section() -> Sample | None:
@@ -150,6 +158,8 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     if variable.precision_too_poor:
         st.warning(f"The two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or cannot be "
                    "measured): too poor to extrapolate on. Sample more claims (the calculator below says how many).")
+    for warning in variable.warnings:
+        st.warning(md(warning))
     dollars_section(result)
     limits = pd.DataFrame([{"confidence": f"{name}%", "t": x.t, "lower": x.lower, "upper": x.upper, "precision": x.precision,
                             "precision_pct": x.precision_pct} for name, x in variable.two_sided.items()])

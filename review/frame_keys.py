@@ -1,0 +1,142 @@
+"""A frame's claim keys as one array: put in frame order, hashed and stored without a Python string per claim.
+
+A claim key is 24 lower-case hexadecimal digits (a pseudonym), so N keys are an (N, 24) array of ASCII bytes.
+At two million claims, strings one by one (a list, a join, zlib) took seconds; these array operations take
+milliseconds and give the same bytes:
+- `frame_order`: service date, then claim key, as the frame is defined (docs/SAMPLING.md). Equal-length
+  lower-case hex keys sort as their digits' values, so one stable integer sort on (days since the earliest
+  date, then as many leading key bits as fit) orders almost everything; entries left tied on that prefix
+  are put in order by their whole key.
+- `hashed_lines`: each key and a line feed, the frame's SHA-256 input.
+- `pack` / `unpack`: the stored form of a frame (the `frame` blob of a sample): a marker, then each key's 12
+  bytes (its 24 digits two to a byte). Samples stored before it hold zlib of the hashed bytes; `unpack`
+  reads both (a zlib stream never starts with the marker's first byte).
+"""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+KEY_DIGITS = 24
+PACKED_MARKER = b"FRAME-KEYS-12\n"
+_HEX = b"0123456789abcdef"
+
+
+def _pair_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Two digits read as one little-endian uint16 -> their byte (256 and over: not two lower-case hex digits);
+    and a byte -> its two digits as that uint16."""
+    to_byte = np.full(1 << 16, 0xFFFF, dtype=np.uint16)
+    to_digits = np.zeros(256, dtype=np.uint16)
+    for value in range(256):
+        pair = _HEX[value >> 4] | _HEX[value & 0x0F] << 8
+        to_byte[pair] = value
+        to_digits[value] = pair
+    return to_byte, to_digits
+
+
+_TO_BYTE, _TO_DIGITS = _pair_tables()
+
+
+class KeyFormatError(ValueError):
+    """The store gave a claim key that is not 24 lower-case hexadecimal digits."""
+
+
+def key_binary(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The keys of an Arrow string column as an (N, 12) uint8 array: each key's 24 digits, two to a byte, the
+    first digit high (so rows compare as the keys do)."""
+    return key_arrays(column)[0]
+
+
+def key_arrays(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The keys as `key_binary` gives them, and as they are written: an (N,) array of 24-byte ASCII strings."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if len(array) == 0:
+        return np.zeros((0, KEY_DIGITS // 2), dtype=np.uint8), np.zeros(0, dtype=f"S{KEY_DIGITS}")
+    if array.type != pa.large_string():
+        array = array.cast(pa.string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32 if array.type == pa.string() else np.int64)
+    offsets = offsets[array.offset:array.offset + len(array) + 1]
+    if array.null_count or not (np.diff(offsets) == KEY_DIGITS).all():
+        raise KeyFormatError("A claim key in the store is not 24 hexadecimal digits; rebuild the store with "
+                             "`python manage.py ingest`.")
+    start = int(offsets[0])
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[start:start + KEY_DIGITS * len(array)]
+    pairs = _TO_BYTE[data.view("<u2").reshape(-1, KEY_DIGITS // 2)]
+    if int(pairs.max()) > 0xFF:
+        raise KeyFormatError("A claim key in the store is not lower-case hexadecimal; rebuild the store with "
+                             "`python manage.py ingest`.")
+    return pairs.astype(np.uint8), data.view(f"S{KEY_DIGITS}")
+
+
+def frame_order(days: np.ndarray, binary: np.ndarray) -> np.ndarray:
+    """Indices that put entries in frame order: `days` (service date as a day number), then key."""
+    count = len(days)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    prefix = np.ascontiguousarray(binary[:, :8]).view(">u8").ravel().astype(np.uint64)
+    offset = days.astype(np.int64) - int(days.min())
+    date_bits = int(offset.max()).bit_length()
+    combined = (offset.astype(np.uint64) << np.uint64(64 - date_bits)) | (prefix >> np.uint64(date_bits)) \
+        if date_bits else prefix
+    order = np.argsort(combined)
+    ordered = combined[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    for start in tied[np.r_[True, np.diff(tied) > 1]] if tied.size else ():
+        end = start + 1
+        while end < count and ordered[end] == ordered[start]:
+            end += 1
+        group = order[start:end]
+        order[start:end] = group[np.argsort([binary[i].tobytes() for i in group], kind="stable")]
+    return order
+
+
+def hashed_lines(binary: np.ndarray) -> np.ndarray:
+    """(N, 25) ASCII: each key's digits and a line feed, in the array's order (the frame's SHA-256 input)."""
+    return lines_of(_TO_DIGITS[binary].view(f"S{KEY_DIGITS}").ravel())
+
+
+def lines_of(text: np.ndarray) -> np.ndarray:
+    """(N, 25) ASCII from an (N,) array of 24-byte keys: each key and a line feed."""
+    lines = np.empty((len(text), KEY_DIGITS + 1), dtype=np.uint8)
+    lines[:, :KEY_DIGITS] = text.view(np.uint8).reshape(-1, KEY_DIGITS)
+    lines[:, KEY_DIGITS] = 0x0A
+    return lines
+
+
+def key_text(row: np.ndarray) -> str:
+    return row.tobytes().hex()
+
+
+def pack(binary: np.ndarray) -> bytes:
+    return PACKED_MARKER + binary.tobytes()
+
+
+def unpack(blob: bytes) -> list[str]:
+    """The keys of a stored frame, packed or (stored before packing) zlib of the hashed bytes."""
+    if not blob.startswith(PACKED_MARKER):
+        return zlib.decompress(blob).decode("ascii").splitlines()
+    binary = np.frombuffer(blob, dtype=np.uint8, offset=len(PACKED_MARKER)).reshape(-1, KEY_DIGITS // 2)
+    return hashed_lines(binary).tobytes().decode("ascii").splitlines()
+
+
+def numbers_text(values: Sequence[int] | np.ndarray) -> bytes:
+    """Whole numbers of zero or more, one a line (decimal, no leading zeros), built as an array."""
+    numbers = np.asarray(values, dtype=np.int64)
+    if numbers.size == 0:
+        return b""
+    width = len(str(int(numbers.max())))
+    digits = np.empty((len(numbers), width + 1), dtype=np.uint8)
+    rest = numbers.copy()
+    for column in range(width - 1, -1, -1):
+        digits[:, column] = 0x30 + rest % 10
+        rest //= 10
+    digits[:, width] = 0x0A
+    if width == 1:
+        return digits.tobytes()[:-1]
+    places = np.ones(len(numbers), dtype=np.int64) + sum((numbers >= 10**power).astype(np.int64) for power in range(1, width))
+    used = np.ones_like(digits, dtype=bool)
+    used[:, :width] = np.arange(width)[None, :] >= (width - places)[:, None]
+    return digits[used].tobytes()[:-1]
