@@ -155,7 +155,7 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
         event = AccessEvent(user=who.user, role=who.role_name, action="export", resource=f"pdf:sample-report-{sample.sample_id}",
                             details={"sample_id": sample.sample_id, "claims": variable.n})
         st.download_button("Download PDF report", data=tables.logged(lambda: sample_report_pdf(sample, result, generated_by=who.user),
-                                                                     event, session.access_log()),
+                                                                     event, session.access_log(), session.download_check()),
                            file_name=f"sample-{sample.sample_id}-{date.today():%Y%m%d}.pdf", mime="application/pdf",
                            key=f"pdf.{sample.sample_id}", on_click="ignore", icon=":material/picture_as_pdf:")
     return result

@@ -1,0 +1,41 @@
+"""The Audit sampling page on a completed sample: the appraisal, its PDF report download and the sample sizes
+below it render for the auditor (a producer built without its session check once crashed the page)."""
+from __future__ import annotations
+
+from audit.permissions import Page, Role
+from queries.store import connect_read_only
+from review import worklist
+from review.db import ReviewDb
+from review.samples import draw_sample
+from review.sampling import SampleSpec
+from tests.views.conftest import open_app
+from tests.views.test_pages import no_exception, page_file, sign_in
+
+
+def completed_sample(paths) -> str:
+    """A random sample of three claims, each reviewed (one code agreed) and completed, then the sample."""
+    con = connect_read_only(paths)
+    db = ReviewDb(paths.reviews_db)
+    try:
+        sample = draw_sample(con, db, SampleSpec("random", 3), seed=11, user="ann", role="auditor", record=None)
+        for key in sample.claim_keys:
+            code_type, code = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line LIMIT 1",
+                                          [key]).fetchone()
+            opened = worklist.open_review(db, sample.sample_id, key, "ann")
+            worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "audited_code": code,
+                                                                  "finding": "agree"}], "ann")
+            worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+        worklist.complete_sample(db, sample.sample_id, user="ann", role="auditor", record=None)
+    finally:
+        con.close()
+    return sample.sample_id
+
+
+def test_a_completed_sample_offers_its_pdf_report_and_the_sample_sizes(own_demo):
+    sample_id = completed_sample(own_demo)
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
+    app.selectbox(key="sampling.sample").select(sample_id).run()
+    no_exception(app)
+    assert "Download PDF report" in [b.proto.label for b in app.get("download_button")]
+    assert "Sample sizes" in [h.value for h in app.subheader]
