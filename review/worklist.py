@@ -19,10 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import duckdb
+
 from audit.events import AccessEvent
 from config import settings
 from queries.finding_rules import check_findings
+from review import report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.report_content import Signer
+from review.samples import load_sample
 from review.sql_files import sql
 
 FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
@@ -185,19 +190,28 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
         return load_review(conn, review_id)
 
 
-def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, record: Record | None,
+def complete_sample(db: ReviewDb, sample_id: str, *, con: duckdb.DuckDBPyConnection, user: str, role: str,
+                    record: Record | None, signer: Signer | None = None, justification: str = "",
                     now: datetime | None = None) -> bool:
-    """Close a sample whose every drawn claim (spares aside) has a completed review; True once it is closed."""
-    with db.transaction() as conn:
+    """Close a sample whose every drawn claim (spares aside) has a completed review, and freeze its report as
+    version 1 (review/report_versions.py; `con` reads the claims' dates of service), its SHA-256 in the
+    `sample_complete` event; True once it is closed."""
+    moment = now or utc_now()
+    with db.connect() as conn:
         rows = conn.execute(sql("store/sample_claims"), (sample_id,)).fetchall()
         if not rows:
             raise ReviewError(f"There is no sample {sample_id!r}.")
         waiting = [r for r in rows if not r["spare"] and not _completed_once(conn, r["review_id"])]
-        if waiting:
-            raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
-        if conn.execute(sql("store/sample_complete"), (iso(now or utc_now()), user, sample_id)).rowcount:
+    if waiting:
+        raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
+    frozen = report_versions.prepare_first(db, con, load_sample(db, sample_id), signer=signer or Signer("", "", ""),
+                                           justification=justification, user=user, now=moment)
+    with db.transaction() as conn:
+        if conn.execute(sql("store/sample_complete"), (iso(moment), user, sample_id)).rowcount:
+            report_versions.store(conn, frozen)
             emit(record, AccessEvent(user=user, role=role, action="sample_complete", resource=f"sample:{sample_id}",
-                                     details={"claims": sum(1 for r in rows if not r["spare"])}))
+                                     details={"claims": sum(1 for r in rows if not r["spare"]), "report_version": 1,
+                                              "report_sha256": frozen.version.sha256}))
     return True
 
 

@@ -1,0 +1,138 @@
+"""A completed sample's report: frozen as version 1 when the sample is completed (SHA-256 in the event), rendered
+reproducibly, its figures equal to the appraisal's, the design in words; a rebuttal decision after completion
+leaves version 1 byte-identical and adds version 2 with its change log; downloads and a copy with claim numbers."""
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pypdfium2 as pdfium
+import pytest
+
+from queries.metrics import Filters
+from queries.store import connect_read_only
+from review import rebuttals, report_versions, worklist
+from review.db import ReviewDb, ReviewError
+from review.random_numbers import GENERATOR_CAVEAT
+from review.report_content import Signer, frame_in_words
+from review.sample_appraisal import appraise_sample
+from review.samples import load_sample
+from review.sampling import SampleSpec
+from tests.review.test_sample_appraisal import draw, review_all
+
+SIGNER = Signer("Ann Auditor", "CCS, CPC", "I have no financial or reporting relationship with the coders reviewed.")
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def money(value: float) -> str:
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+
+
+def pdf_text(data: bytes) -> str:
+    pdf = pdfium.PdfDocument(data)
+    return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
+
+
+def completed(store, events, overpaid_at=(1, 5)):
+    sample, codes = draw(store, SampleSpec("random", 12, filters=Filters(payer=("Medicare",))))
+    amounts = {sample.claim_keys[i]: 120.0 * (j + 1) for j, i in enumerate(overpaid_at)}
+    sample = review_all(store, sample, codes, amounts)
+    con = connect_read_only(store)
+    try:
+        worklist.complete_sample(ReviewDb(store.reviews_db), sample.sample_id, con=con, user="ann", role="auditor",
+                                 record=events.append, signer=SIGNER, justification="Twelve claims, as the engagement letter sets.",
+                                 now=T0)
+    finally:
+        con.close()
+    return load_sample(ReviewDb(store.reviews_db), sample.sample_id), amounts
+
+
+def test_completing_a_sample_freezes_version_1_with_its_hash_in_the_event(store):
+    events = []
+    sample, amounts = completed(store, events)
+    db = ReviewDb(store.reviews_db)
+    frozen = report_versions.version_pdf(db, sample.sample_id)
+    assert frozen.version.version == 1 and frozen.version.frozen_at.startswith("2026-03-02T15:00")
+    assert hashlib.sha256(frozen.pdf).hexdigest() == frozen.version.sha256
+    event = [e for e in events if e.action == "sample_complete"][0]
+    assert event.details["report_sha256"] == frozen.version.sha256 and event.details["report_version"] == 1
+    # reproducible: the same content and freeze time render the same bytes
+    v = frozen.version
+    assert report_versions.render(v.content, version=1, frozen_at=T0, changes=[]) == frozen.pdf
+    # the figures equal the appraisal's (point estimate, limits, gross and net by hand)
+    variable = appraise_sample(db, sample).variable
+    figures = v.figures
+    assert figures["point_estimate"] == variable.point_estimate
+    assert figures["lower_90"] == variable.two_sided["90"].lower and figures["upper_90"] == variable.two_sided["90"].upper
+    assert figures["one_sided_90_lower"] == variable.one_sided_90_lower
+    assert figures["gross_overpayment"] == 360.0 and figures["gross_underpayment"] == 0 and figures["net_overpayment"] == 360.0
+    assert figures["claims_in_error"] == 2 and variable.point_estimate == pytest.approx(sample.frame_size * 360.0 / 12)
+    text = pdf_text(frozen.pdf)
+    for expected in (sample.sample_id, sample.frame_sha256, money(variable.point_estimate),
+                     money(variable.two_sided["90"].lower), money(variable.one_sided_90_lower), "$360.00",
+                     "from payers Medicare", "Sampling unit", "The claim", "Ann Auditor", "CCS, CPC", "Signature",
+                     "Twelve claims, as the engagement letter sets.", "No spares used.", "Corporate Integrity Agreement",
+                     "Medicare contractor", "N x s / sqrt(n) x sqrt(1 - n/N)", " ".join(GENERATOR_CAVEAT.split()),
+                     *sample.claim_keys):
+        assert expected in text, expected
+    assert "{" not in text and "[" not in text  # no Python repr of the filters
+
+
+def test_frame_definition_in_words():
+    words = frame_in_words(Filters(coder=("C007", "C023"), claim_flags=("single_cc_mcc",)), exclude_audited=True)
+    assert words == ("Every claim in the coding store with any date of service, at every facility, from every payer, coded by "
+                     "coders C007, C023, of every encounter type; only claims the DRG validation flags as: DRG rests on one "
+                     "CC/MCC (every flag must hold); claims already audited (with imported findings, or drawn into an "
+                     "earlier sample) left out.")
+
+
+def test_a_decision_after_completion_keeps_version_1_and_adds_version_2_with_its_change_log(store):
+    events = []
+    sample, amounts = completed(store, events)
+    db = ReviewDb(store.reviews_db)
+    first = report_versions.version_pdf(db, sample.sample_id)
+    key = sample.claim_keys[5]  # overpaid $240.00
+    review = worklist.open_review(db, sample.sample_id, key, "ann")
+    con = connect_read_only(store)
+    try:
+        coder = con.execute("SELECT coder_id FROM claims WHERE claim_key = ?", [key]).fetchone()[0]
+        rebuttal = rebuttals.rebut(db, review.review_id, review.completed_findings[0].finding_id, coder_id=coder,
+                                   claim_coder_id=coder, user="coder", role="coder", comment="Documented on page 3.",
+                                   record=None, now=T0 + timedelta(days=1))
+        assert report_versions.refresh(db, con, sample.sample_id, user="coder", role="coder", record=events.append,
+                                       now=T0 + timedelta(days=1)) is None  # a pending rebuttal changes no figure
+        rebuttals.decide(db, rebuttal, accept=True, user="mgr", role="coding_manager", comment="agreed", record=None,
+                         now=T0 + timedelta(days=2))
+        second = report_versions.refresh(db, con, sample.sample_id, user="mgr", role="coding_manager", record=events.append,
+                                         now=T0 + timedelta(days=2))
+    finally:
+        con.close()
+    assert second is not None and second.version == 2
+    assert report_versions.version_pdf(db, sample.sample_id, 1).pdf == first.pdf  # byte-identical
+    assert [v.version for v in report_versions.versions(db, sample.sample_id)] == [1, 2]
+    log = " ".join(second.changes)
+    assert f"Claim {key}: overpayment $240.00 -> $0.00" in log
+    assert "Net overpayment (sample): $360.00 -> $120.00." in log
+    assert f"Point estimate: {money(first.version.figures['point_estimate'])} -> {money(second.figures['point_estimate'])}." in log
+    assert "accepted by mgr" in log  # the revision that caused it
+    assert second.figures["point_estimate"] == pytest.approx(sample.frame_size * 120.0 / 12)
+    assert second.signer == SIGNER
+    made = [e for e in events if e.action == "sample_report"][0]
+    assert made.details["version"] == 2 and made.details["sha256"] == second.sha256
+    text = pdf_text(report_versions.version_pdf(db, sample.sample_id, 2).pdf)
+    assert "Changes from version 1" in text and "$240.00 -> $0.00" in text
+    with pytest.raises(ReviewError, match="there is no version 3"):
+        report_versions.version_pdf(db, sample.sample_id, 3)
+
+
+def test_a_copy_with_claim_numbers_is_rendered_apart_and_never_stored(store):
+    sample, _ = completed(store, [])
+    db = ReviewDb(store.reviews_db)
+    numbers = {key: f"CLM{i:010d}" for i, key in enumerate(sample.claim_keys)}
+    copy = report_versions.with_claim_numbers(db, sample.sample_id, 1, numbers)
+    text = pdf_text(copy)
+    assert "CLM0000000003" in text and "Claim number" in text and sample.claim_keys[3] not in text
+    assert "CLM" not in pdf_text(report_versions.version_pdf(db, sample.sample_id, 1).pdf)
+    event = report_versions.export_event("ann", "auditor", report_versions.version_pdf(db, sample.sample_id).version,
+                                         hashlib.sha256(copy).hexdigest(), claim_numbers=True)
+    assert event.details["sha256"] != event.details["frozen_sha256"] and event.resource.endswith("-v1")
