@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.permissions import Page, Role
 from queries.store import connect_read_only
-from review import worklist
+from review import report_versions, worklist
 from review.db import ReviewDb
 from review.samples import draw_sample
 from review.sampling import SampleSpec
@@ -25,7 +25,7 @@ def completed_sample(paths) -> str:
             worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "audited_code": code,
                                                                   "finding": "agree"}], "ann")
             worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
-        worklist.complete_sample(db, sample.sample_id, user="ann", role="auditor", record=None)
+        worklist.complete_sample(db, sample.sample_id, con=con, user="ann", role="auditor", record=None)
     finally:
         con.close()
     return sample.sample_id
@@ -39,3 +39,6 @@ def test_a_completed_sample_offers_its_pdf_report_and_the_sample_sizes(own_demo)
     no_exception(app)
     assert "Download PDF report" in [b.proto.label for b in app.get("download_button")]
     assert "Sample sizes" in [h.value for h in app.subheader]
+    frozen = report_versions.version_pdf(ReviewDb(own_demo.reviews_db), sample_id)
+    assert frozen.version.version == 1
+    assert any(frozen.version.sha256 in c.value for c in app.caption)  # the version's SHA-256 is shown

@@ -1,22 +1,20 @@
 """Audit sampling: draw a reproducible sample from the claims the sidebar filters select (the frame), see
 every sample with how it was drawn, appraise a completed sample (variable and attribute, formulas shown),
-export it (CSV, one-page PDF report; both logged), and size the next sample."""
+export it (CSV; the frozen PDF report versions of a completed sample; each logged), and size the next sample."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from audit.events import AccessEvent
 from audit.permissions import Permission
 from queries import metrics
+from review import report_versions
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
 from review.random_numbers import GENERATOR_CAVEAT
-from review.report import sample_report_pdf
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import Sample, draw_sample, list_samples, load_sample, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
@@ -148,17 +146,38 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
                             **{f"lower_{k}": x.lower for k, x in variable.two_sided.items()},
                             **{f"upper_{k}": x.upper for k, x in variable.two_sided.items()},
                             "claims_in_error": attribute.errors, "preliminary_claims": result.values.preliminary}])
-    left, right = st.columns(2)
-    with left:
-        tables.csv_download(export, f"appraisal-{sample.sample_id}")
-    with right:
-        event = AccessEvent(user=who.user, role=who.role_name, action="export", resource=f"pdf:sample-report-{sample.sample_id}",
-                            details={"sample_id": sample.sample_id, "claims": variable.n})
-        st.download_button("Download PDF report", data=tables.logged(lambda: sample_report_pdf(sample, result, generated_by=who.user),
-                                                                     event, session.access_log(), session.download_check()),
-                           file_name=f"sample-{sample.sample_id}-{date.today():%Y%m%d}.pdf", mime="application/pdf",
-                           key=f"pdf.{sample.sample_id}", on_click="ignore", icon=":material/picture_as_pdf:")
+    tables.csv_download(export, f"appraisal-{sample.sample_id}")
+    report_section(who, sample)
     return result
+
+
+def report_section(who: session.SignedIn, sample: Sample) -> None:
+    """The frozen report versions of a completed sample, each downloadable (an `export` event naming the version
+    and its SHA-256 first); a sample completed before reports were frozen gets its version 1 here."""
+    st.subheader("Report")
+    if sample.completed_at is None:
+        st.info("The report is frozen when the sample is completed (Record review page, once every claim is completed).")
+        return
+    db = reviews.review_db()
+    reviews.refresh_report(sample.sample_id)
+    found = report_versions.versions(db, sample.sample_id)
+    listing = pd.DataFrame([{"version": v.version, "frozen_at": v.frozen_at[:19].replace("T", " "), "frozen_by": v.frozen_by,
+                             "reason": v.reason, "point_estimate": v.figures["point_estimate"], "sha256": v.sha256}
+                            for v in found])
+    st.dataframe(listing, hide_index=True, column_config=tables.column_config(listing))
+    number = st.selectbox("Report version", [v.version for v in reversed(found)], key=f"report.version.{sample.sample_id}")
+    frozen = report_versions.version_pdf(db, sample.sample_id, number)
+    if frozen.version.changes:
+        with st.expander(f"What version {number} changed"):
+            for change in frozen.version.changes:
+                st.text(change)
+    event = report_versions.export_event(who.user, who.role_name, frozen.version, frozen.version.sha256)
+    st.download_button("Download PDF report", data=tables.logged(lambda: frozen.pdf, event, session.access_log(),
+                                                                 session.download_check()),
+                       file_name=f"sample-{sample.sample_id}-report-v{number}.pdf", mime="application/pdf",
+                       key=f"pdf.{sample.sample_id}.{number}", on_click="ignore", icon=":material/picture_as_pdf:")
+    st.caption(f"Version {number}: SHA-256 {frozen.version.sha256}. Also `python manage.py sample report "
+               f"{md(sample.sample_id)} --version {number} --out FILE.pdf`.")
 
 
 def sizes_section(sample: Sample | None, result: SampleAppraisal | None) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from audit.permissions import Permission
 from review.rebuttals import MAX_COMMENT, decide, rebuttal_rows
+from review.worklist import get_review
 from views import reviews, session, tables
 
 COLUMNS = ["rebutted_at", "coder_id", "claim_key", "code_type", "submitted_code", "audited_code", "finding", "error_category",
@@ -27,6 +28,7 @@ def render() -> None:
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
         labels = {r["rebuttal_id"]: f"{r['claim_key']} · {r['code_type']} {r['submitted_code'] or ''} -> {r['audited_code'] or ''} "
                                     f"· coder {r['coder_id']}" for r in pending}
+        review_of = {r["rebuttal_id"]: r["review_id"] for r in pending}
         with st.form("decide"):
             picked = st.selectbox("Rebuttal", list(labels), format_func=labels.get)
             comment = st.text_area("Decision comment", max_chars=MAX_COMMENT)
@@ -34,9 +36,12 @@ def render() -> None:
             accepted = accept.form_submit_button("Accept: correct the finding", type="primary")
             rejected = reject.form_submit_button("Reject: the finding stands")
         if accepted or rejected:
-            if reviews.change(Permission.DECIDE_REBUTTALS, lambda: decide(
-                    reviews.review_db(), picked, accept=accepted, user=who.user, role=who.role_name, comment=comment,
-                    record=session.record)):
+            def decided() -> str:
+                outcome = decide(reviews.review_db(), picked, accept=accepted, user=who.user, role=who.role_name,
+                                 comment=comment, record=session.record)
+                reviews.refresh_report(get_review(reviews.review_db(), review_of[picked]).sample_id)
+                return outcome
+            if reviews.change(Permission.DECIDE_REBUTTALS, decided):
                 st.rerun()
     decided = [r for r in rows if r["decision"] is not None]
     st.subheader("Decided rebuttals")
