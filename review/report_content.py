@@ -104,8 +104,8 @@ def _from_probe(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample) ->
             return (f"Sized from probe sample {row['sample_id']} ({variable.n} claims over the same frame definition): "
                     f"mean overpayment {_money(variable.mean)}, standard deviation {_money(variable.sd)}; for a two-sided "
                     f"{TARGET_CONFIDENCE:.0%} precision of {TARGET_PRECISION_PCT:g}% of the point estimate over "
-                    f"{sample.frame_size:,} claims it calls for {needed:,} claims (n = (N z s)^2 / ((N E)^2 + N (z s)^2), "
-                    f"E the precision in dollars per claim); {len(sample.claim_keys):,} were drawn.")
+                    f"{sample.frame_size:,} claims it calls for {needed:,} claims (n0 = (t s / (e x mean))^2, "
+                    f"n = n0 / (1 + n0/N)); {len(sample.claim_keys):,} were drawn.")
     return ""
 
 

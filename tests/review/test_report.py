@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pypdfium2 as pdfium
 import pytest
 
+from audit.log.read import read_events
+from cli import main
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import rebuttals, report_versions, worklist
@@ -136,3 +138,28 @@ def test_a_copy_with_claim_numbers_is_rendered_apart_and_never_stored(store):
     event = report_versions.export_event("ann", "auditor", report_versions.version_pdf(db, sample.sample_id).version,
                                          hashlib.sha256(copy).hexdigest(), claim_numbers=True)
     assert event.details["sha256"] != event.details["frozen_sha256"] and event.resource.endswith("-v1")
+
+
+def test_sample_report_command_writes_the_frozen_version_after_its_export_event(store, capsys, tmp_path):
+    sample, _ = completed(store, [])
+    db = ReviewDb(store.reviews_db)
+    frozen = report_versions.version_pdf(db, sample.sample_id)
+    out = tmp_path / "report.pdf"
+    assert main(["sample", "report", sample.sample_id, "--out", str(out)]) == 0
+    said, err = capsys.readouterr()
+    assert err == "" and frozen.version.sha256 in said
+    assert out.read_bytes() == frozen.pdf
+    (event,) = read_events(store, action="export")
+    assert event["resource"] == f"pdf:sample-report-{sample.sample_id}-v1"
+    assert (event["details"]["version"], event["details"]["sha256"]) == (1, frozen.version.sha256)
+    for argv, words in (([sample.sample_id, "--out", str(out)], "exists already"),
+                        ([sample.sample_id, "--out", str(tmp_path / "x.pdf"), "--version", "2"], "there is no version 2"),
+                        ([sample.sample_id, "--out", str(tmp_path / "no" / "x.pdf")], "There is no folder"),
+                        (["S-nope", "--out", str(tmp_path / "y.pdf")], "There is no sample")):
+        assert main(["sample", "report", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("sample report failed: ") and words in err, err
+    assert len(read_events(store, action="export")) == 1  # a refusal exports nothing
+    open_one, codes = draw(store, SampleSpec("random", 2), seed=5)
+    assert main(["sample", "report", open_one.sample_id, "--out", str(tmp_path / "z.pdf")]) == 2
+    assert "is not completed" in capsys.readouterr().err and not (tmp_path / "z.pdf").exists()
