@@ -1,0 +1,76 @@
+"""The demo's review cycle on the day it is built (any day, any rebuttal window): a completed sample drawn and
+reviewed through the real functions, its report frozen as version 1, a coder's rebuttal accepted by the
+coding manager after completion making version 2 with its change log, and every step in the access log by
+the demo's named actors."""
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from config.paths import Paths
+from data.demo import build_demo
+from data.demo_review import AUDITOR, CODER, MANAGER, SAMPLE_SIZE, review_cycle
+from review import report_versions
+from review.db import ReviewDb
+from review.sample_appraisal import appraise_sample
+from review.samples import list_samples, load_sample
+from tests.conftest import Recorded
+
+KEY_VARIABLES = ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY", "CODEAUDIT_REBUTTAL_DAYS")
+DAYS = (date(2026, 11, 29), date(2028, 2, 29))
+# Overpayments the demo records (data/demo_review.py ERRORS): three over, one under; the rebutted one is $412.60.
+GROSS_OVER, GROSS_UNDER, REBUTTED = 412.60 + 138.25 + 1275.00, 96.40, 412.60
+
+
+@pytest.fixture(scope="module", params=DAYS, ids=str)
+def built(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"demo-review-{request.param}")
+    paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
+    events = Recorded()
+    with pytest.MonkeyPatch.context() as env:
+        for var in KEY_VARIABLES:
+            env.delenv(var, raising=False)
+        build_demo(paths, n_claims=300, recorder=events, today=request.param)
+    return paths, events, request.param
+
+
+def test_the_demo_has_a_completed_sample_with_a_rebuttal_decided_after_it(built):
+    paths, events, today = built
+    db = ReviewDb(paths.reviews_db)
+    (row,) = list_samples(db)
+    sample = load_sample(db, row["sample_id"])
+    assert row["drawn_by"] == AUDITOR[0] and sample.completed_at is not None and len(sample.claim_keys) == SAMPLE_SIZE
+    cycle = [(e.action, e.user, e.role) for e in events if e.action != "ingest"]
+    assert cycle == [("sample_draw", *AUDITOR), *[("review_complete", *AUDITOR)] * SAMPLE_SIZE, ("sample_complete", *AUDITOR),
+                     ("rebuttal", *CODER), ("rebuttal_decision", *MANAGER), ("sample_report", *MANAGER)]
+    first, second = report_versions.versions(db, sample.sample_id)
+    complete = next(e for e in events if e.action == "sample_complete")
+    assert complete.details["report_sha256"] == first.sha256
+    assert next(e for e in events if e.action == "sample_report").details["sha256"] == second.sha256
+    assert first.figures["gross_overpayment"] == pytest.approx(GROSS_OVER)
+    assert first.figures["gross_underpayment"] == pytest.approx(GROSS_UNDER)
+    assert first.figures["net_overpayment"] == pytest.approx(GROSS_OVER - GROSS_UNDER)
+    assert second.figures["net_overpayment"] == pytest.approx(GROSS_OVER - GROSS_UNDER - REBUTTED)
+    assert first.figures["claims_in_error"] == 4 and second.figures["claims_in_error"] == 3
+    assert any("$412.60 -> $0.00" in change for change in second.changes)
+    assert any("accepted by demo-manager" in change for change in second.changes)
+    assert appraise_sample(db, sample).variable.point_estimate == pytest.approx(second.figures["point_estimate"])
+    noon = datetime.combine(today, time(12), UTC).isoformat()
+    assert sample.drawn_at < first.frozen_at < second.frozen_at < noon  # the whole cycle before the day it is built
+
+
+@pytest.mark.parametrize("days, versions", [("1", [1, 2]), ("0", [1])])
+def test_the_cycle_fits_any_rebuttal_window(built, tmp_path, monkeypatch, days, versions):
+    paths, _, today = built
+    fresh = Paths(data_dir=tmp_path / "data", key_dir=paths.key_dir).ensure()
+    shutil.copyfile(paths.store, fresh.store)
+    monkeypatch.setenv("CODEAUDIT_REBUTTAL_DAYS", days)
+    events = Recorded()
+    sample_id = review_cycle(fresh, today, events)
+    db = ReviewDb(fresh.reviews_db)
+    assert [v.version for v in report_versions.versions(db, sample_id)] == versions
+    assert ("rebuttal" in [e.action for e in events]) == (days != "0")
+    assert review_cycle(fresh, today, events) is None  # a demo built again keeps the sample it has
+    assert len(list_samples(db)) == 1
