@@ -1,0 +1,85 @@
+"""The sample report in a real browser, on the demo the dashboard builds on first start: the auditor opens Audit
+sampling on the demo's completed sample, downloads its frozen PDF report (the latest version, then version 1),
+reads the text (pypdfium2), and finds the figures `python manage.py appraise variable --sample SID --json` gives
+for the same data folder; each download is an `export` event naming the version and the file's SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from audit.log.read import read_events
+from audit.permissions import Page, Role
+from data.demo_review import AUDITOR
+from review.db import ReviewDb
+from review.samples import list_samples
+from tests.e2e.test_browser import assert_clean, open_page, pick, settle, sign_in
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def money(value: float) -> str:
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdfium.PdfDocument(data))
+
+
+def appraisal_json(server, sample_id: str) -> dict:
+    env = {**os.environ, "CODEAUDIT_DATA_DIR": str(server.paths.data_dir), "CODEAUDIT_KEY_DIR": str(server.paths.key_dir)}
+    for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
+        env.pop(var, None)
+    done = subprocess.run([sys.executable, "manage.py", "appraise", "variable", "--sample", sample_id, "--json"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(done.stdout)
+
+
+def download(page, button: str = "Download PDF report") -> bytes:
+    with page.expect_download() as started:
+        page.get_by_role("button", name=button).click()
+    return Path(started.value.path()).read_bytes()
+
+
+def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_equal_the_appraisal(server, browser, monkeypatch):
+    page_ready = browser.new_context().new_page()
+    page_ready.goto(server.url)
+    page_ready.get_by_role("button", name="Sign in as Auditor (demo)").wait_for(timeout=240_000)  # first start built the demo
+    page_ready.context.close()
+    (demo,) = [s for s in list_samples(ReviewDb(server.paths.reviews_db)) if s["drawn_by"] == AUDITOR[0]]
+    sample_id = demo["sample_id"]
+    context, page = sign_in(browser, server.url, Role.AUDITOR, accept_downloads=True)
+    open_page(page, Page.AUDIT_SAMPLING)
+    page.get_by_role("heading", name="Report").wait_for()
+    assert_clean(page)
+    latest = download(page)
+    text = pdf_text(latest)
+    expected = appraisal_json(server, sample_id)
+    ninety = expected["two_sided"]["90"]
+    for figure in (expected["point_estimate"], expected["standard_error"], ninety["lower"], ninety["upper"],
+                   expected["one_sided_90_lower"]):
+        assert money(figure) in text, (money(figure), text)
+    assert f"{money(ninety['lower'])} to {money(ninety['upper'])}" in text
+    assert f"{expected['n']} sampled claims of N = {expected['universe']:,}" in text
+    for name in ("gross_overpayment", "gross_underpayment", "net_overpayment"):
+        if name in expected:  # the dollar fields of the appraisal, where this version has them
+            assert money(expected[name]) in text, name
+    assert "Net overpayment (sample) $1,316.85" in text and "Gross underpayment (sample) $96.40" in text  # by hand
+    assert f"Claims review report: audit sample {sample_id}" in text and "Version 2" in text
+    assert "Changes from version 1" in text and "$412.60 -> $0.00" in text
+    assert "Dana Demo (demo auditor)" in text and "CCS, CPC" in text and "Signature" in text
+    pick(page, "Report version", "1")
+    settle(page)
+    first = download(page)
+    assert "Version 1," in pdf_text(first) and "Net overpayment (sample) $1,729.45" in pdf_text(first)
+    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(server.paths.key_dir))
+    exports = [e for e in read_events(server.paths, action="export") if e["resource"].startswith("pdf:sample-report-")]
+    assert [(e["user"], e["resource"], e["details"]["sha256"]) for e in exports] == [  # newest first
+        ("demo:auditor", f"pdf:sample-report-{sample_id}-v1", hashlib.sha256(first).hexdigest()),
+        ("demo:auditor", f"pdf:sample-report-{sample_id}-v2", hashlib.sha256(latest).hexdigest())]
+    context.close()
