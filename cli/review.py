@@ -24,7 +24,7 @@ from review.appraisal import AppraisalError, appraise_attribute, appraise_variab
 from review.db import ReviewDb, ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
 from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
-from review.sample_appraisal import appraise_sample
+from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import draw_sample, export_frame, list_samples, load_sample, redraw
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 
@@ -151,20 +151,30 @@ def _values(path: str) -> list[float]:
     return values
 
 
+def _appraised(args: argparse.Namespace, sample_id: str) -> SampleAppraisal:
+    """A stored sample's appraisal, with the paid amounts read from the store."""
+    con = connect_read_only(paths_from(args))
+    try:
+        return appraise_sample(_db(args), load_sample(_db(args), sample_id), con)
+    finally:
+        con.close()
+
+
 def cmd_appraise_variable(args: argparse.Namespace) -> int:
     if args.sample:
-        result = appraise_sample(_db(args), load_sample(_db(args), args.sample)).variable
+        appraised = _appraised(args, args.sample)
+        body = {**appraised.variable.as_json(), **appraised.dollars.as_json()}
     else:
         if not (args.values and args.universe):
             raise AppraisalError("Give --sample SAMPLE_ID, or --values FILE with --universe N.")
-        result = appraise_variable(_values(args.values), args.universe)
-    _print(result.as_json(), args.json)
+        body = appraise_variable(_values(args.values), args.universe).as_json()
+    _print(body, args.json)
     return 0
 
 
 def cmd_appraise_attribute(args: argparse.Namespace) -> int:
     if args.sample:
-        result = appraise_sample(_db(args), load_sample(_db(args), args.sample)).attribute
+        result = _appraised(args, args.sample).attribute
     else:
         if None in (args.errors, args.n, args.universe):
             raise AppraisalError("Give --sample SAMPLE_ID, or --errors K --n N --universe N.")
@@ -182,7 +192,7 @@ def cmd_appraise_sample_size(args: argparse.Namespace) -> int:
     else:
         sd, mean, universe = args.sd, args.mean, args.universe
         if args.probe:
-            probe = appraise_sample(_db(args), load_sample(_db(args), args.probe)).variable
+            probe = _appraised(args, args.probe).variable
             sd, mean, universe = probe.sd, probe.mean, probe.universe
         if None in (sd, mean, universe):
             raise AppraisalError("Give --probe SAMPLE_ID, or --sd, --mean and --universe, for a variable size.")

@@ -16,7 +16,10 @@ be able to find (dates for a demo built on 2026-10-31):
 - a handful of rows break format rules, so the rejects table has something to show;
 - inpatient claims carry sex, discharge status, an admitting diagnosis and a billed MS-DRG that mostly
   agrees with the grouper; the weak coders bill the next higher severity of a DRG family three times as
-  often as their peers (data/demo_inpatient.py).
+  often as their peers (data/demo_inpatient.py);
+- every claim has its payer's allowed and paid amounts: contract shares of the charges, DRG payments for
+  inpatient claims with a billed DRG, less denied shares and patient responsibility; findings' dollars
+  follow the payment rules (data/demo_payments.py).
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from faker import Faker
 
 from config.paths import Paths, private_folder
 from data.demo_inpatient import InpatientDemo
+from data.demo_payments import DemoPayments
 from data.demo_review import review_cycle
 from data.demo_revisions import related_diagnosis, related_procedure
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
@@ -290,6 +294,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     review_lag = rng.integers(20, 90, n).astype("timedelta64[D]")  # one review date per claim
     review_date = window.capped(service[review_of] + review_lag[review_of])
     findings = {
+        "i": review_of, "is_drg": np.concatenate([np.zeros(len(f_owner) + len(adds), bool), np.ones(len(drg_idx), bool)]),
         "claim_id": claim_id[review_of],
         "review_id": np.char.add("R", np.char.zfill(review_of.astype(str), 7)),
         "auditor_id": np.array(["A01", "A02", "A03", "A04"])[review_of % 4],
@@ -299,10 +304,10 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
         "audited_code": np.concatenate([np.where(finding == "delete", "", np.where(f_type == "ICD10CM_DX", _dotted(audited_code), audited_code)), _dotted(add_code), np.where(drg_ok, drg_sub, drg_aud)]),
         "finding": np.concatenate([finding, np.full(len(adds), "add"), np.where(drg_ok, "agree", "revise")]),
         "error_category": np.concatenate([category, np.full(len(adds), "missing_code"), np.where(drg_ok, "", "drg")]),
-        "dollar_impact": np.char.mod("%.2f", np.concatenate([
+        "dollar_impact": np.concatenate([
             impact, np.round(rng.normal(85, 60, len(adds)), 2),
             np.where(drg_ok, 0.0, np.round(np.where(drg_overpaid, -1, 1) * np.abs(rng.normal(1800, 1200, len(drg_idx))), 2)),
-        ])),
+        ]),
     }
     findings_df = pd.DataFrame(findings).drop_duplicates(["claim_id", "review_id", "code_type", "submitted_code", "audited_code"])
 
@@ -336,6 +341,15 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     den_rows.append(pd.DataFrame({"i": pr_idx, "group_code": "PR", "carc": rng.choice(np.array(["1", "2", "3"]), len(pr_idx)),
                                   "denied_amount": np.round(rng.uniform(10, 400, len(pr_idx)), 2), "appeal_status": "", "rarc": ""}))
     den = pd.concat(den_rows, ignore_index=True)
+    paying = DemoPayments.settle(np.random.default_rng([seed, 17]), payer, encounter, billed, billed_drg, discharge, den)
+    claims.update(paying.columns())
+    drg_rows = findings_df.is_drg.to_numpy()
+    drg_dollars = paying.drg_dollars(findings_df.i.to_numpy()[drg_rows], findings_df.submitted_code.to_numpy()[drg_rows],
+                                     findings_df.audited_code.to_numpy()[drg_rows])
+    impact = findings_df.dollar_impact.to_numpy(dtype=float)
+    impact[drg_rows] = np.where(np.isnan(drg_dollars), impact[drg_rows], drg_dollars)
+    findings_df["dollar_impact"] = np.char.mod("%.2f", paying.finding_dollars(findings_df.i.to_numpy(), drg_rows, impact) + 0.0)
+    findings_df = findings_df.drop(columns=["i", "is_drg"])
     remit_lag = rng.integers(14, 60, n).astype("timedelta64[D]")
     denials = pd.DataFrame({
         "claim_id": claim_id[den.i], "payer": payer[den.i],

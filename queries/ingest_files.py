@@ -59,7 +59,7 @@ SPECS = {
         "claims",
         ("claim_id", "facility_id", "payer", "coder_id", "encounter_type", "service_date", "billed_amount"),
         ("patient_mrn", "patient_name", "patient_dob", "patient_zip", "discharge_date", "ms_drg", "patient_sex",
-         "discharge_status"),
+         "discharge_status", "paid_amount", "allowed_amount"),
     ),
     "claim_codes": FileSpec("claim_codes", ("claim_id", "line", "code_type", "code"), ("poa", "modifiers", "units")),
     "audit_findings": FileSpec(
@@ -82,7 +82,7 @@ _CSV_ERRORS = {
     "LINE SIZE OVER MAXIMUM": "the row is longer than the reader's line limit",
     "INVALID ENCODING": "the row is not valid UTF-8",
 }
-RECORD_MAX_CHARS = 8192  # a record of the format is at most about 1,300 characters (12 values of 100)
+RECORD_MAX_CHARS = 8192  # a record of the format is at most about 2,100 characters (20 values of 100)
 RECORD_TOO_LONG = f"the record is longer than {RECORD_MAX_CHARS:,} characters (only its first {RECORD_MAX_CHARS:,} are kept)"
 _READER_TEXT_MAX = 10_000  # DuckDB keeps at most this many characters of a record it could not parse
 _NESTED = ("STRUCT", "MAP", "UNION", "[]")

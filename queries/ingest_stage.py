@@ -29,7 +29,7 @@ PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient
 # What the writer receives of each file's accepted rows: the columns the store keeps, nothing else.
 ACCEPTED_COLUMNS = {
     "claims": ("claim_key", "facility_id", "payer", "coder_id", "encounter_type", "service_date", "discharge_date",
-               "billed_amount", "ms_drg", "patient_sex", "discharge_status", "patient_age"),
+               "billed_amount", "ms_drg", "patient_sex", "discharge_status", "patient_age", "paid_amount", "allowed_amount"),
     "claim_codes": ("claim_key", "code_line", "code_type", "code", "poa", "modifiers", "units"),
     "audit_findings": ("claim_key", "review_id", "auditor_id", "review_date", "code_type", "submitted_code",
                        "audited_code", "finding", "error_category", "dollar_impact"),

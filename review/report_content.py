@@ -14,6 +14,7 @@ import duckdb
 from queries.metrics import CLAIM_FLAGS, Filters
 from review.appraisal import AppraisalError, level_name, variable_sample_size
 from review.db import ReviewDb, iso
+from review.money import CENT
 from review.random_numbers import GENERATOR_CAVEAT
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import Sample, list_samples, load_sample
@@ -95,7 +96,7 @@ def _from_probe(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample) ->
     for row in list_samples(db):
         if (row["method"] == "probe" and row["completed_at"] and row["drawn_at"] < sample.drawn_at
                 and row["parameters"]["filters"] == sample.spec.parameters()["filters"]):
-            variable = appraise_sample(db, load_sample(db, row["sample_id"])).variable
+            variable = appraise_sample(db, load_sample(db, row["sample_id"]), con).variable
             try:
                 needed = variable_sample_size(variable.sd or 0.0, variable.mean, sample.frame_size, TARGET_CONFIDENCE,
                                               TARGET_PRECISION_PCT)
@@ -118,36 +119,32 @@ def spares_used(db: ReviewDb, sample: Sample) -> list[str]:
             for key in sample.spares if key in reviewed]
 
 
-def claim_rows(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample, result: SampleAppraisal) -> list[dict[str, Any]]:
+def claim_rows(result: SampleAppraisal) -> list[dict[str, Any]]:
     """One row per sampled claim in selection order: key, date of service, paid, correct payment, over- or
-    underpaid amount and the error reasons. Paid and correct payment are blank while the store holds no paid amount."""
-    facts = {row[0]: row for row in con.execute(sql("frame/report_claims"), {"claim_keys": list(sample.claim_keys)}).fetchall()}
-    reasons: dict[str, list[str]] = {}
-    with db.connect() as conn:
-        for row in conn.execute(sql("store/report_reasons"), (sample.sample_id,)):
-            reasons.setdefault(row["claim_key"], []).append(f"{row['finding']} ({(row['error_category'] or 'no category').replace('_', ' ')})")
-    values = result.values
+    underpaid amount and the error reasons (money as floats rounded to cents; paid None when not known)."""
     rows = []
-    for key, overpayment, final in zip(values.claim_keys, values.overpayment, values.final, strict=True):
-        service = facts.get(key)
-        rows.append({"claim_key": key, "service_date": service[1].isoformat() if service else "-", "paid": None,
-                     "correct_payment": None, "overpaid": max(overpayment, 0.0), "underpaid": max(-overpayment, 0.0),
-                     "overpayment": overpayment, "reasons": "; ".join(reasons.get(key, [])) or "no error", "final": final})
+    for claim in result.claims:
+        over = float(claim.overpayment.quantize(CENT))
+        rows.append({"claim_key": claim.claim_key, "service_date": claim.service_date.isoformat(),
+                     "paid": None if claim.paid is None else float(claim.paid.quantize(CENT)),
+                     "correct_payment": None if claim.correct_payment is None else float(claim.correct_payment.quantize(CENT)),
+                     "overpaid": max(over, 0.0), "underpaid": max(-over, 0.0), "overpayment": over,
+                     "reasons": "; ".join(r.replace("_", " ") for r in claim.reasons) or ("error" if claim.in_error else "no error"),
+                     "final": claim.final})
     return rows
 
 
-def figures(result: SampleAppraisal, rows: Sequence[dict[str, Any]]) -> dict[str, float | int | None]:
-    """The report's numbers, as `appraise variable --json` gives them (rounded to cents only when printed)."""
+def figures(result: SampleAppraisal) -> dict[str, float | int | None]:
+    """The report's numbers, as `appraise variable --sample SID --json` gives them (money rounded to cents only
+    when printed; the sample's dollars as its DollarSummary gives them)."""
     variable = result.variable
     ninety = variable.two_sided[level_name(0.90)]
-    over = sum(r["overpaid"] for r in rows)
-    under = sum(r["underpaid"] for r in rows)
-    paid = [r["paid"] for r in rows]
-    paid_reviewed = None if any(p is None for p in paid) else sum(paid)
+    dollars = result.dollars.as_json()
     return {"n": variable.n, "universe": variable.universe, "claims_in_error": result.attribute.errors,
-            "gross_overpayment": over, "gross_underpayment": under, "net_overpayment": over - under,
-            "paid_reviewed": paid_reviewed,
-            "dollar_error_rate": (over - under) / paid_reviewed if paid_reviewed else None,
+            "gross_overpayment": dollars["gross_overpayment"], "gross_underpayment": dollars["gross_underpayment"],
+            "net_overpayment": dollars["net_overpayment"],
+            "paid_reviewed": None if dollars["claims_without_paid"] else dollars["paid_reviewed"],
+            "dollar_error_rate": dollars["dollar_error_rate"], "claims_without_paid": dollars["claims_without_paid"],
             "mean": variable.mean, "point_estimate": variable.point_estimate, "standard_error": variable.standard_error,
             "precision_pct": ninety.precision_pct, "lower_90": ninety.lower, "upper_90": ninety.upper,
             "t_90": ninety.t, "one_sided_90_lower": variable.one_sided_90_lower,
@@ -161,8 +158,8 @@ def results_rows(f: dict[str, Any]) -> list[list[str]]:
         ["Gross overpayment (sample)", _money(f["gross_overpayment"]), "sum of the overpaid amounts of the sampled claims paid too much"],
         ["Gross underpayment (sample)", _money(f["gross_underpayment"]), "sum of the underpaid amounts of the sampled claims paid too little"],
         ["Net overpayment (sample)", _money(f["net_overpayment"]), "gross overpayment - gross underpayment"],
-        ["Paid dollars reviewed", _money(f["paid_reviewed"]) if f["paid_reviewed"] is not None else NOT_IN_STORE,
-         "sum of the paid amounts of the sampled claims"],
+        ["Paid dollars reviewed", _money(f["paid_reviewed"]) if f["paid_reviewed"] is not None else
+         f"{NOT_IN_STORE} for {f['claims_without_paid']} claims", "sum of the paid amounts of the sampled claims"],
         ["Dollar error rate", "-" if rate is None else f"{rate:.2%}", "net overpayment / paid dollars reviewed"],
         ["Claims in error", f"{f['claims_in_error']} of {f['n']}", "sampled claims with at least one error finding"],
         ["Point estimate", _money(f["point_estimate"]), "N x mean overpayment per sampled claim (stratified: sum of N_h x mean_h)"],
@@ -201,9 +198,9 @@ def design_rows(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample, ju
 def report_content(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample, *, signer: Signer, justification: str,
                    now: datetime) -> dict[str, Any]:
     """The report of a completed sample as it stands at `now` (ReviewError until every sampled claim is completed)."""
-    result = appraise_sample(db, sample, now)
-    rows = claim_rows(db, con, sample, result)
-    numbers = figures(result, rows)
+    result = appraise_sample(db, sample, con, now)
+    rows = claim_rows(result)
+    numbers = figures(result)
     attribute = result.attribute
     ninety = attribute.two_sided[level_name(0.90)]
     return {

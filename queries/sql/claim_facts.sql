@@ -72,6 +72,8 @@ SELECT
     c.claim_key, c.facility_id, c.payer, c.coder_id, c.encounter_type, c.service_date,
     CAST(date_trunc('month', c.service_date) AS DATE)          AS service_month,
     c.billed_amount,
+    c.paid_amount,
+    c.allowed_amount,
     coalesce(dx.dx_codes, 0)                                   AS dx_codes,
     coalesce(dx.unspecified_dx, 0)                             AS unspecified_dx,
     coalesce(dx.invalid_dx, 0)                                 AS invalid_dx,

@@ -70,6 +70,9 @@ ALTER TABLE claims ADD COLUMN IF NOT EXISTS ms_drg VARCHAR;            -- billed
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS patient_sex VARCHAR;       -- M, F or U
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS discharge_status VARCHAR;  -- two-digit UB-04 patient discharge status
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS patient_age INTEGER;       -- years at admission, 90 = 90 or older
+-- What the payer paid and allowed (docs/FORMAT.md); NULL when not known or not yet paid.
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS paid_amount DECIMAL(14, 2);
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS allowed_amount DECIMAL(14, 2);
 -- The grouper's and the MCE's result per inpatient claim (queries/grouping.py), replaced whenever the
 -- claim or its codes are loaded again.
 CREATE TABLE IF NOT EXISTS claim_drg (

@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 
 import pytest
 
 from config.paths import Paths
 from data.demo import build_demo
-from data.demo_review import AUDITOR, CODER, MANAGER, SAMPLE_SIZE, review_cycle
+from data.demo_review import AUDITOR, CODER, MANAGER, SAMPLE_SIZE, overpayments, review_cycle
+from queries.store import connect_read_only
 from review import report_versions
 from review.db import ReviewDb
+from review.money import claim_payments
 from review.sample_appraisal import appraise_sample
 from review.samples import list_samples, load_sample
 from tests.conftest import Recorded
 
 KEY_VARIABLES = ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY", "CODEAUDIT_REBUTTAL_DAYS")
 DAYS = (date(2026, 11, 29), date(2028, 2, 29))
-# Overpayments the demo records (data/demo_review.py ERRORS): three over, one under; the rebutted one is $412.60.
-GROSS_OVER, GROSS_UNDER, REBUTTED = 412.60 + 138.25 + 1275.00, 96.40, 412.60
 
 
 @pytest.fixture(scope="module", params=DAYS, ids=str)
@@ -49,14 +50,32 @@ def test_the_demo_has_a_completed_sample_with_a_rebuttal_decided_after_it(built)
     complete = next(e for e in events if e.action == "sample_complete")
     assert complete.details["report_sha256"] == first.sha256
     assert next(e for e in events if e.action == "sample_report").details["sha256"] == second.sha256
-    assert first.figures["gross_overpayment"] == pytest.approx(GROSS_OVER)
-    assert first.figures["gross_underpayment"] == pytest.approx(GROSS_UNDER)
-    assert first.figures["net_overpayment"] == pytest.approx(GROSS_OVER - GROSS_UNDER)
-    assert second.figures["net_overpayment"] == pytest.approx(GROSS_OVER - GROSS_UNDER - REBUTTED)
+    con = connect_read_only(paths)
+    try:
+        payments = claim_payments(con, sample.claim_keys)
+    finally:
+        con.close()
+    owed = overpayments(payments, sample.claim_keys)  # by hand: 30%, 12%, -6% and 45% of what was paid
+    shares = iter((Decimal("0.30"), Decimal("0.12"), Decimal("-0.06"), Decimal("0.45")))
+    fee_paid = [k for k in sample.claim_keys if payments[k].paid and not payments[k].drg_paid]
+    assert owed == {k: (next(shares) * payments[k].paid).quantize(Decimal("0.01")) for k in fee_paid[:4]}
+    assert len(owed) == 4, "the demo's sample has four claims paid by fee schedule"
+    over = sum(v for v in owed.values() if v > 0)
+    under = -sum(v for v in owed.values() if v < 0)
+    rebutted = next(iter(owed))
+    assert first.figures["gross_overpayment"] == pytest.approx(float(over))
+    assert first.figures["gross_underpayment"] == pytest.approx(float(under))
+    assert first.figures["net_overpayment"] == pytest.approx(float(over - under))
+    assert second.figures["net_overpayment"] == pytest.approx(float(over - under - owed[rebutted]))
     assert first.figures["claims_in_error"] == 4 and second.figures["claims_in_error"] == 3
-    assert any("$412.60 -> $0.00" in change for change in second.changes)
+    assert any(f"Claim {rebutted}: overpayment ${owed[rebutted]:,.2f} -> $0.00" in change for change in second.changes)
     assert any("accepted by demo-manager" in change for change in second.changes)
-    assert appraise_sample(db, sample).variable.point_estimate == pytest.approx(second.figures["point_estimate"])
+    con = connect_read_only(paths)
+    try:
+        current = appraise_sample(db, sample, con).variable.point_estimate
+    finally:
+        con.close()
+    assert current == pytest.approx(second.figures["point_estimate"])
     noon = datetime.combine(today, time(12), UTC).isoformat()
     assert sample.drawn_at < first.frozen_at < second.frozen_at < noon  # the whole cycle before the day it is built
 

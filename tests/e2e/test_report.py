@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 
 from audit.log.read import read_events
 from audit.permissions import Page, Role
 from data.demo_review import AUDITOR
+from review import report_versions
 from review.db import ReviewDb
 from review.samples import list_samples
 from tests.e2e.test_browser import assert_clean, open_page, pick, settle, sign_in
@@ -66,17 +68,21 @@ def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_eq
         assert money(figure) in text, (money(figure), text)
     assert f"{money(ninety['lower'])} to {money(ninety['upper'])}" in text
     assert f"{expected['n']} sampled claims of N = {expected['universe']:,}" in text
-    for name in ("gross_overpayment", "gross_underpayment", "net_overpayment"):
-        if name in expected:  # the dollar fields of the appraisal, where this version has them
-            assert money(expected[name]) in text, name
-    assert "Net overpayment (sample) $1,316.85" in text and "Gross underpayment (sample) $96.40" in text  # by hand
+    for name, label in (("gross_overpayment", "Gross overpayment (sample)"), ("gross_underpayment", "Gross underpayment (sample)"),
+                        ("net_overpayment", "Net overpayment (sample)"), ("paid_reviewed", "Paid dollars reviewed")):
+        assert f"{label} {money(expected[name])}" in text, (name, expected[name])
+    assert expected["gross_underpayment"] > 0 and expected["net_overpayment"] == pytest.approx(
+        expected["gross_overpayment"] - expected["gross_underpayment"])
     assert f"Claims review report: audit sample {sample_id}" in text and "Version 2" in text
-    assert "Changes from version 1" in text and "$412.60 -> $0.00" in text
+    first_version, _ = report_versions.versions(ReviewDb(server.paths.reviews_db), sample_id)
+    assert "Changes from version 1" in text and f"Net overpayment (sample): {money(first_version.figures['net_overpayment'])} -> " \
+        f"{money(expected['net_overpayment'])}." in text
     assert "Dana Demo (demo auditor)" in text and "CCS, CPC" in text and "Signature" in text
     pick(page, "Report version", "1")
     settle(page)
     first = download(page)
-    assert "Version 1," in pdf_text(first) and "Net overpayment (sample) $1,729.45" in pdf_text(first)
+    assert "Version 1," in pdf_text(first)
+    assert f"Net overpayment (sample) {money(first_version.figures['net_overpayment'])}" in pdf_text(first)
     monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(server.paths.key_dir))
     exports = [e for e in read_events(server.paths, action="export") if e["resource"].startswith("pdf:sample-report-")]
     assert [(e["user"], e["resource"], e["details"]["sha256"]) for e in exports] == [  # newest first

@@ -97,6 +97,18 @@ CLAIM_RULES = [
     (claim(billed_amount="-5"), "billed_amount '-9' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)"),
     (claim(billed_amount="10.005"), "billed_amount '99.999' is not a decimal >= 0 with at most 2 decimals (e.g. 1250.00)"),
     (claim(billed_amount=""), "billed_amount is missing (a decimal >= 0, e.g. 1250.00)"),
+    (claim(paid_amount="-1"), "paid_amount '-9' is not a decimal >= 0 with at most 2 decimals (e.g. 980.00; blank when not known)"),
+    (claim(paid_amount="1,000"), "paid_amount '9,999' is not a decimal >= 0 with at most 2 decimals (e.g. 980.00; blank when not known)"),
+    (claim(allowed_amount="9.999"), "allowed_amount '9.999' is not a decimal >= 0 with at most 2 decimals (e.g. 1100.00; blank when not known)"),
+    (claim(allowed_amount="1000.01"), "allowed_amount is more than billed_amount: a payer allows at most what was billed, unless the "
+                                      "claim is paid by its DRG (an inpatient claim with an ms_drg)"),
+    (claim(allowed_amount="800", paid_amount="800.01"),
+     "paid_amount is more than allowed_amount: a payer pays at most what it allowed (the rest is patient responsibility)"),
+    (claim(paid_amount="1000.01"), "paid_amount is more than billed_amount: a payer pays at most what was billed, unless the claim "
+                                   "is paid by its DRG (an inpatient claim with an ms_drg)"),
+    (claim(encounter_type="outpatient", ms_drg="291", allowed_amount="1200"),
+     "allowed_amount is more than billed_amount: a payer allows at most what was billed, unless the claim is paid by its DRG "
+     "(an inpatient claim with an ms_drg)"),
     (claim(patient_dob="1960-13-01"), "patient_dob is not a date (YYYY-MM-DD); the value is not shown because it is PHI"),
     (claim(patient_zip="ABCDE"), "patient_zip is not a 5-digit or ZIP+4 code; the value is not shown because it is PHI"),
 ]
@@ -108,6 +120,28 @@ def test_claim_rules(paths, src, write_csv, bad, reason):
     result = ingest(src, paths, recorder=Recorded())
     assert (result.accepted["claims"], result.rejected["claims"]) == (1, 1)
     assert rejects(paths, "claims.csv") == [(3, reason)]
+
+
+def test_paid_and_allowed_amounts_are_optional_and_kept_to_the_cent(paths, src, write_csv):
+    """Blank means not known (or not yet paid); a DRG-paid claim may be allowed and paid more than its charges."""
+    write_csv(src, "claims", [
+        claim(claim_id="PAID", allowed_amount=" 800.5 ", paid_amount="640"),
+        claim(claim_id="BLANK", allowed_amount="", paid_amount=""),
+        claim(claim_id="PAID-ONLY", paid_amount="1000.00"),
+        claim(claim_id="DRG", ms_drg="291", allowed_amount="9750.00", paid_amount="8074.00"),
+    ])
+    result = ingest(src, paths, recorder=Recorded())
+    assert (result.accepted["claims"], result.rejected["claims"]) == (4, 0)
+    got = rows(paths, "SELECT CAST(allowed_amount AS VARCHAR), CAST(paid_amount AS VARCHAR) FROM claims ORDER BY paid_amount NULLS FIRST")
+    assert got == [(None, None), ("800.50", "640.00"), (None, "1000.00"), ("9750.00", "8074.00")]
+    assert rows(paths, "SELECT count(*) FROM claim_facts WHERE paid_amount IS NOT NULL") == [(3,)]
+
+
+def test_a_claims_file_without_the_payment_columns_still_loads(paths, src, write_csv):
+    write_csv(src, "claims", [claim()])
+    assert "paid_amount" not in (src / "claims.csv").read_text().splitlines()[0]
+    assert ingest(src, paths, recorder=Recorded()).accepted["claims"] == 1
+    assert rows(paths, "SELECT paid_amount, allowed_amount FROM claims") == [(None, None)]
 
 
 def test_duplicate_claim_first_row_wins(paths, src, write_csv):

@@ -8,8 +8,11 @@ import pytest
 
 from audit.log.read import read_events
 from cli import main
+from queries.metrics import Filters
 from review.appraisal import appraise_variable
+from review.sampling import SampleSpec
 from tests.review.test_appraisal import WORKED, N
+from tests.review.test_sample_appraisal import draw, paid_amounts, review_all
 
 
 def run(capsys, *argv):
@@ -61,3 +64,19 @@ def test_sample_draw_list_export_and_appraise(store, capsys, tmp_path):
 def test_refused_draws_are_one_line_and_exit_2(store, capsys, argv):
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "") and err.count("\n") == 1
+
+
+def test_appraise_variable_of_a_sample_gives_its_dollars(store, capsys):
+    """Overpaid 100.00 and 60.25, underpaid 45.50: gross 160.25 and 45.50, net 114.75, over the paid dollars the
+    store holds for the six sampled claims; money in cents as JSON numbers, the rate a number, never NaN."""
+    sample, codes = draw(store, SampleSpec("random", 6, filters=Filters(encounter_type=("outpatient",))), seed=77)
+    first, second, third = sample.claim_keys[:3]
+    review_all(store, sample, codes, {first: 100.0, second: -45.5, third: 60.25})
+    paid = sum(paid_amounts(store, sample.claim_keys).values())
+    code, out, err = run(capsys, "appraise", "variable", "--sample", sample.sample_id, "--json")
+    assert code == 0, err
+    body = json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert (body["gross_overpayment"], body["gross_underpayment"], body["net_overpayment"]) == (160.25, 45.5, 114.75)
+    assert body["paid_reviewed"] == float(paid) and body["claims_in_error"] == 3
+    assert body["dollar_error_rate"] == pytest.approx(114.75 / float(paid))
+    assert body["point_estimate"] == pytest.approx(114.75 / 6 * sample.frame_size)

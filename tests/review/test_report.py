@@ -17,10 +17,9 @@ from review import rebuttals, report_versions, worklist
 from review.db import ReviewDb, ReviewError
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer, frame_in_words
-from review.sample_appraisal import appraise_sample
 from review.samples import load_sample
 from review.sampling import SampleSpec
-from tests.review.test_sample_appraisal import draw, review_all
+from tests.review.test_sample_appraisal import appraise, draw, review_all
 
 SIGNER = Signer("Ann Auditor", "CCS, CPC", "I have no financial or reporting relationship with the coders reviewed.")
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -62,13 +61,22 @@ def test_completing_a_sample_freezes_version_1_with_its_hash_in_the_event(store)
     v = frozen.version
     assert report_versions.render(v.content, version=1, frozen_at=T0, changes=[]) == frozen.pdf
     # the figures equal the appraisal's (point estimate, limits, gross and net by hand)
-    variable = appraise_sample(db, sample).variable
+    result = appraise(store, sample)
+    variable = result.variable
     figures = v.figures
     assert figures["point_estimate"] == variable.point_estimate
     assert figures["lower_90"] == variable.two_sided["90"].lower and figures["upper_90"] == variable.two_sided["90"].upper
     assert figures["one_sided_90_lower"] == variable.one_sided_90_lower
     assert figures["gross_overpayment"] == 360.0 and figures["gross_underpayment"] == 0 and figures["net_overpayment"] == 360.0
     assert figures["claims_in_error"] == 2 and variable.point_estimate == pytest.approx(sample.frame_size * 360.0 / 12)
+    assert figures["paid_reviewed"] == pytest.approx(float(result.dollars.paid_reviewed))
+    paid = {c.claim_key: c for c in result.claims}
+    for row in v.content["claims"]:  # per claim: paid, correct payment = paid - overpayment, date of service
+        claim = paid[row["claim_key"]]
+        assert row["service_date"] == claim.service_date.isoformat()
+        assert row["paid"] == (None if claim.paid is None else float(claim.paid))
+        if claim.paid is not None:
+            assert row["correct_payment"] == pytest.approx(float(claim.paid) - amounts.get(claim.claim_key, 0.0))
     text = pdf_text(frozen.pdf)
     for expected in (sample.sample_id, sample.frame_sha256, money(variable.point_estimate),
                      money(variable.two_sided["90"].lower), money(variable.one_sided_90_lower), "$360.00",

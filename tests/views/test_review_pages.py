@@ -197,3 +197,34 @@ def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_dr
     no_exception(app)
     drg = next(f for f in worklist.get_review(db, opened.review_id).findings if f.code_type == "MSDRG")
     assert (drg.submitted_code, drg.audited_code, drg.finding, drg.error_category) == (billed, expected.audited_code, "revise", "drg")
+
+
+def test_the_appraisal_shows_gross_over_gross_under_net_paid_and_the_dollar_error_rate(own_demo):
+    """A completed sample of three outpatient claims, one overpaid by 20.00 and one underpaid by 5.00: the page
+    shows each figure beside the net (never the net alone), in dollars and cents."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("random", 3, filters=Filters(encounter_type=("outpatient",))), seed=5,
+                         user="ann", role="auditor", record=None)
+    paid = 0
+    for key, amount in zip(sample.claim_keys, ("-20.00", "5.00", "0.00"), strict=True):
+        code_type, code, paid_amount = con.execute(
+            "SELECT k.code_type, k.code, c.paid_amount FROM claims c JOIN claim_codes k USING (claim_key) WHERE claim_key = ? "
+            "ORDER BY k.line LIMIT 1", [key]).fetchone()
+        paid += paid_amount
+        opened = worklist.open_review(db, sample.sample_id, key, "ann")
+        row = ({"code_type": code_type, "submitted_code": code, "audited_code": code, "finding": "agree"} if amount == "0.00" else
+               {"code_type": code_type, "submitted_code": code, "finding": "delete", "error_category": "unsupported_code",
+                "dollar_impact": amount})
+        worklist.save_draft(db, opened.review_id, [row], "ann")
+        worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    con.close()
+    app = widen(sign_in(open_app(), Role.AUDITOR), own_demo)
+    app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
+    tiles = {m.label: m.value for m in app.metric}
+    assert tiles["Gross overpayments in the sample"] == "$20.00"
+    assert tiles["Gross underpayments in the sample"] == "$5.00"
+    assert tiles["Net overpayment in the sample"] == "$15.00"
+    assert tiles["Paid dollars reviewed"] == f"${paid:,.2f}"
+    assert tiles["Dollar error rate"] == f"{15 / float(paid):.2%}"
+    assert any("2 of 3 sampled claims in error" in c.value for c in app.caption)

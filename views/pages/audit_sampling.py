@@ -14,6 +14,7 @@ from review import report_versions
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
+from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import Sample, draw_sample, list_samples, load_sample, stored_frame
@@ -108,7 +109,7 @@ def sample_section(sample: Sample) -> None:
 def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal | None:
     st.subheader("Appraisal")
     try:
-        result = appraise_sample(reviews.review_db(), sample)
+        result = appraise_sample(reviews.review_db(), sample, session.connection())
     except (ReviewError, AppraisalError) as exc:
         st.info(md(exc))
         return None
@@ -127,6 +128,7 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     if variable.precision_too_poor:
         st.warning(f"The two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or cannot be "
                    "measured): too poor to extrapolate on. Sample more claims (the calculator below says how many).")
+    dollars_section(result)
     limits = pd.DataFrame([{"confidence": f"{name}%", "t": x.t, "lower": x.lower, "upper": x.upper, "precision": x.precision,
                             "precision_pct": x.precision_pct} for name, x in variable.two_sided.items()])
     st.dataframe(limits, hide_index=True, column_config=tables.column_config(limits))
@@ -145,7 +147,8 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
                             "standard_error": variable.standard_error, "one_sided_90_lower": variable.one_sided_90_lower,
                             **{f"lower_{k}": x.lower for k, x in variable.two_sided.items()},
                             **{f"upper_{k}": x.upper for k, x in variable.two_sided.items()},
-                            "claims_in_error": attribute.errors, "preliminary_claims": result.values.preliminary}])
+                            "claims_in_error": attribute.errors, "preliminary_claims": result.values.preliminary,
+                            **result.dollars.as_json()}])
     tables.csv_download(export, f"appraisal-{sample.sample_id}")
     report_section(who, sample)
     return result
@@ -178,6 +181,30 @@ def report_section(who: session.SignedIn, sample: Sample) -> None:
                        key=f"pdf.{sample.sample_id}.{number}", on_click="ignore", icon=":material/picture_as_pdf:")
     st.caption(f"Version {number}: SHA-256 {frozen.version.sha256}. Also `python manage.py sample report "
                f"{md(sample.sample_id)} --version {number} --out FILE.pdf`.")
+
+
+def dollars_section(result: SampleAppraisal) -> None:
+    """The sample's own dollars: gross over and under beside the net (OIG asks for gross), the paid dollars
+    reviewed and the dollar error rate."""
+    dollars = result.dollars
+    tiles = st.columns(5)
+    tiles[0].metric("Gross overpayments in the sample", in_dollars(dollars.gross_overpayment), border=True,
+                    help="Sum of the overpaid claims' overpayments.")
+    tiles[1].metric("Gross underpayments in the sample", in_dollars(dollars.gross_underpayment), border=True,
+                    help="Sum of the underpaid claims' underpayments, as a positive amount.")
+    tiles[2].metric("Net overpayment in the sample", in_dollars(dollars.net_overpayment), border=True,
+                    help="Gross overpayments less gross underpayments.")
+    tiles[3].metric("Paid dollars reviewed", in_dollars(dollars.paid_reviewed), border=True,
+                    help="What the payers paid on the sampled claims.")
+    rate = dollars.dollar_error_rate
+    tiles[4].metric("Dollar error rate", "–" if rate is None else f"{rate:.2%}", border=True,
+                    help="Net overpayment / paid dollars reviewed.")
+    st.caption(f"{dollars.claims_in_error} of {len(result.claims)} sampled claims in error. Overpayment per claim: "
+               "the net dollar impact of its findings with the sign turned, never more than was paid on it; on a DRG-paid "
+               "claim, the DRG finding's payment difference (docs/METRICS.md).")
+    if dollars.claims_without_paid:
+        st.warning(f"{dollars.claims_without_paid} sampled claims have no paid amount in the store, so the dollar error "
+                   "rate is not given: load their paid amounts (claims.csv paid_amount) with the next ingest.")
 
 
 def sizes_section(sample: Sample | None, result: SampleAppraisal | None) -> None:

@@ -3,7 +3,7 @@
 DELETE FROM claims WHERE claim_key IN (SELECT claim_key FROM accepted_claims);
 INSERT INTO claims
 SELECT claim_key, facility_id, payer, coder_id, encounter_type, service_date, discharge_date, billed_amount,
-       ms_drg, patient_sex, discharge_status, patient_age
+       ms_drg, patient_sex, discharge_status, patient_age, paid_amount, allowed_amount
 FROM accepted_claims;
 
 DELETE FROM claim_codes AS c USING (SELECT claim_key, code_type, code_line FROM accepted_claim_codes) AS n

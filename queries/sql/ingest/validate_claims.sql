@@ -12,7 +12,8 @@ WITH t AS (
                  text_problem('encounter_type', r.encounter_type), text_problem('service_date', r.service_date),
                  text_problem('discharge_date', r.discharge_date), text_problem('billed_amount', r.billed_amount),
                  text_problem('ms_drg', r.ms_drg), text_problem('patient_sex', r.patient_sex),
-                 text_problem('discharge_status', r.discharge_status)) AS text_reason,
+                 text_problem('discharge_status', r.discharge_status), text_problem('paid_amount', r.paid_amount),
+                 text_problem('allowed_amount', r.allowed_amount)) AS text_reason,
         nullif(trim(r.claim_id), '')              AS claim_id,
         nullif(trim(r.patient_mrn), '')           AS patient_mrn,
         nullif(trim(r.patient_name), '')          AS patient_name,
@@ -27,7 +28,9 @@ WITH t AS (
         nullif(trim(r.billed_amount), '')         AS billed_amount_text,
         nullif(trim(r.ms_drg), '')                AS ms_drg_text,
         upper(nullif(trim(r.patient_sex), ''))    AS patient_sex,
-        nullif(trim(r.discharge_status), '')      AS discharge_status_text
+        nullif(trim(r.discharge_status), '')      AS discharge_status_text,
+        nullif(trim(r.paid_amount), '')           AS paid_amount_text,
+        nullif(trim(r.allowed_amount), '')        AS allowed_amount_text
     FROM raw_claims AS r
 ),
 typed AS (
@@ -35,6 +38,8 @@ typed AS (
         iso_date(service_date_text)                                                                           AS service_date,
         iso_date(discharge_date_text)                                                                         AS discharge_date,
         CASE WHEN regexp_full_match(billed_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(billed_amount_text AS DECIMAL(14, 2)) END AS billed_amount,
+        CASE WHEN regexp_full_match(paid_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(paid_amount_text AS DECIMAL(14, 2)) END AS paid_amount,
+        CASE WHEN regexp_full_match(allowed_amount_text, '\d{1,12}(\.\d{1,2})?') THEN CAST(allowed_amount_text AS DECIMAL(14, 2)) END AS allowed_amount,
         iso_date(patient_dob)                                                                                 AS dob_checked,
         -- Spreadsheets drop leading zeros: 65 is DRG 065, 1 is discharge status 01.
         CASE WHEN regexp_full_match(ms_drg_text, '\d{1,3}') AND try_cast(ms_drg_text AS INTEGER) > 0 THEN lpad(CAST(try_cast(ms_drg_text AS INTEGER) AS VARCHAR), 3, '0') END AS ms_drg,
@@ -68,6 +73,17 @@ checked AS MATERIALIZED (  -- referenced twice: computed once
                 THEN format('patient_sex ''{}'' is not one of M, F, U (or blank)', shape(patient_sex))
             WHEN discharge_status_text IS NOT NULL AND discharge_status IS NULL
                 THEN format('discharge_status ''{}'' is not a two-digit UB-04 patient discharge status (e.g. 01)', shape(discharge_status_text))
+            WHEN paid_amount_text IS NOT NULL AND paid_amount IS NULL
+                THEN format('paid_amount ''{}'' is not a decimal >= 0 with at most 2 decimals (e.g. 980.00; blank when not known)', shape(paid_amount_text))
+            WHEN allowed_amount_text IS NOT NULL AND allowed_amount IS NULL
+                THEN format('allowed_amount ''{}'' is not a decimal >= 0 with at most 2 decimals (e.g. 1100.00; blank when not known)', shape(allowed_amount_text))
+            -- A DRG-paid claim (inpatient with a billed MS-DRG) is paid the DRG's amount, which may exceed the charges.
+            WHEN allowed_amount > billed_amount AND NOT (encounter_type = 'inpatient' AND ms_drg IS NOT NULL)
+                THEN 'allowed_amount is more than billed_amount: a payer allows at most what was billed, unless the claim is paid by its DRG (an inpatient claim with an ms_drg)'
+            WHEN paid_amount > allowed_amount
+                THEN 'paid_amount is more than allowed_amount: a payer pays at most what it allowed (the rest is patient responsibility)'
+            WHEN allowed_amount IS NULL AND paid_amount > billed_amount AND NOT (encounter_type = 'inpatient' AND ms_drg IS NOT NULL)
+                THEN 'paid_amount is more than billed_amount: a payer pays at most what was billed, unless the claim is paid by its DRG (an inpatient claim with an ms_drg)'
             WHEN patient_dob IS NOT NULL AND dob_checked IS NULL
                 THEN 'patient_dob is not a date (YYYY-MM-DD); the value is not shown because it is PHI'
             WHEN dob_checked < DATE '1880-01-01' THEN 'patient_dob is before 1880-01-01; the value is not shown because it is PHI'
