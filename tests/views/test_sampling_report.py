@@ -2,11 +2,12 @@
 below it render for the auditor (a producer built without its session check once crashed the page)."""
 from __future__ import annotations
 
+from audit.log.read import read_events
 from audit.permissions import Page, Role
 from queries.store import connect_read_only
 from review import report_versions, worklist
 from review.db import ReviewDb
-from review.samples import draw_sample
+from review.samples import draw_sample, load_sample
 from review.sampling import SampleSpec
 from tests.views.conftest import open_app
 from tests.views.test_pages import no_exception, page_file, sign_in
@@ -42,3 +43,18 @@ def test_a_completed_sample_offers_its_pdf_report_and_the_sample_sizes(own_demo)
     frozen = report_versions.version_pdf(ReviewDb(own_demo.reviews_db), sample_id)
     assert frozen.version.version == 1
     assert any(frozen.version.sha256 in c.value for c in app.caption)  # the version's SHA-256 is shown
+
+
+def test_the_auditor_reveals_claim_numbers_for_a_copy_each_reveal_logged_first(own_demo, monkeypatch):
+    sample_id = completed_sample(own_demo)
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
+    app.selectbox(key="sampling.sample").select(sample_id).run()
+    [b for b in app.button if b.label == "Reveal the claim numbers for a copy"][0].click().run()
+    no_exception(app)
+    assert any("The 3 claim numbers were revealed" in s.value for s in app.success), [e.value for e in app.error]
+    assert "Download the copy with claim numbers" in [b.proto.label for b in app.get("download_button")]
+    sample = load_sample(ReviewDb(own_demo.reviews_db), sample_id)
+    reveals = read_events(own_demo, action="phi_reveal")
+    assert sorted(k for e in reveals for k in e["claim_keys"]) == sorted(sample.claim_keys)
+    assert all(e["fields"] == ["claim_id"] and e["purpose_of_use"] == "HOPERAT" for e in reveals)

@@ -3,12 +3,15 @@ every sample with how it was drawn, appraise a completed sample (variable and at
 export it (CSV; the frozen PDF report versions of a completed sample; each logged), and size the next sample."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from audit.permissions import Permission
+from audit import phi_reveal
+from audit.log.writer import AccessLogError
+from audit.permissions import Permission, PermissionDenied, PhiField, authorize_reveal, phi_fields, reveal_purposes
 from queries import metrics
 from review import report_versions
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
@@ -19,7 +22,7 @@ from review.random_numbers import GENERATOR_CAVEAT
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import Sample, draw_sample, list_samples, load_sample, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
-from views import filters, reviews, session, tables
+from views import filters, problems, reviews, session, tables
 from views.text import md, money
 
 _CHOSEN = "sampling.sample"
@@ -181,6 +184,45 @@ def report_section(who: session.SignedIn, sample: Sample) -> None:
                        key=f"pdf.{sample.sample_id}.{number}", on_click="ignore", icon=":material/picture_as_pdf:")
     st.caption(f"Version {number}: SHA-256 {frozen.version.sha256}. Also `python manage.py sample report "
                f"{md(sample.sample_id)} --version {number} --out FILE.pdf`.")
+    if PhiField.CLAIM_ID in phi_fields(who.role):
+        with st.expander("A copy with claim numbers (reveals them; logged)"):
+            copy_with_claim_numbers(who, frozen.version)
+
+
+def copy_with_claim_numbers(who: session.SignedIn, version: report_versions.ReportVersion) -> None:
+    """The frozen version rendered again with each claim's number, for a role that may reveal claim numbers:
+    each reveal is recorded before its number is decrypted, and the copy's download is an `export` naming
+    the version, the copy's own SHA-256 and the frozen one. The copy is never stored."""
+    with st.form(f"report.copy.{version.sample_id}.{version.version}"):
+        purpose = st.selectbox("Purpose of use", reveal_purposes(who.role), format_func=lambda p: f"{p.value}: {p.label}")
+        justification = st.text_input("Justification (optional)", max_chars=500)
+        asked = st.form_submit_button("Reveal the claim numbers for a copy")
+    if not asked:
+        return
+    keys = [row["claim_key"] for row in version.content["claims"]]
+    try:
+        decision = authorize_reveal(who.role, [PhiField.CLAIM_ID], purpose or "", justification)
+        numbers = {key: phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
+                   .get(PhiField.CLAIM_ID.value, key) for key in keys}
+    except PermissionDenied as exc:
+        st.error(md(exc))
+        return
+    except AccessLogError as exc:
+        st.error(f"Nothing was revealed because the access could not be recorded. {problems.shown(exc, who.role)}")
+        return
+    except phi_reveal.UnknownClaim as exc:
+        st.warning(md(exc))
+        return
+    copy = report_versions.with_claim_numbers(reviews.review_db(), version.sample_id, version.version, numbers)
+    sha256 = hashlib.sha256(copy).hexdigest()
+    event = report_versions.export_event(who.user, who.role_name, version, sha256, claim_numbers=True)
+    st.success(f"The {len(keys)} claim numbers were revealed (recorded in the access log). This copy holds them: "
+               f"keep it where PHI may be kept. SHA-256 {sha256}.")
+    st.download_button("Download the copy with claim numbers", data=tables.logged(lambda: copy, event, session.access_log(),
+                                                                                  session.download_check()),
+                       file_name=f"sample-{version.sample_id}-report-v{version.version}-claim-numbers.pdf",
+                       mime="application/pdf", key=f"pdf.copy.{version.sample_id}.{version.version}", on_click="ignore",
+                       icon=":material/picture_as_pdf:")
 
 
 def dollars_section(result: SampleAppraisal) -> None:
