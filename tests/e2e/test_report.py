@@ -1,12 +1,14 @@
 """The sample report in a real browser, on the demo the dashboard builds on first start: the auditor opens Audit
 sampling on the demo's completed sample, downloads its frozen PDF report (the latest version, then version 1),
 reads the text (pypdfium2), and finds the figures `python manage.py appraise variable --sample SID --json` gives
-for the same data folder; each download is an `export` event naming the version and the file's SHA-256."""
+for the same data folder; each download is an `export` event naming the version and the file's SHA-256. A copy
+with claim numbers is made on request, each reveal logged, and downloaded with its own hash."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,4 +90,16 @@ def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_eq
     assert [(e["user"], e["resource"], e["details"]["sha256"]) for e in exports] == [  # newest first
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v1", hashlib.sha256(first).hexdigest()),
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v2", hashlib.sha256(latest).hexdigest())]
+    page.get_by_text("A copy with claim numbers").click()
+    page.get_by_role("button", name="Reveal the claim numbers for a copy").click()
+    page.get_by_text("claim numbers were revealed").wait_for()
+    assert_clean(page)
+    copy = download(page, "Download the copy with claim numbers")
+    copy_text = pdf_text(copy)
+    assert "Claim number" in copy_text and re.search(r"CLM\d{10}", copy_text)
+    assert not re.search(r"CLM\d{10}", pdf_text(first))  # the frozen versions hold claim keys only
+    (event,) = read_events(server.paths, action="export", limit=1)
+    assert (event["resource"], event["details"]["sha256"], event["details"]["claim_numbers"]) == (
+        f"pdf:sample-report-{sample_id}-v1", hashlib.sha256(copy).hexdigest(), True)
+    assert len(read_events(server.paths, action="phi_reveal")) == demo["claims"]
     context.close()
