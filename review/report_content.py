@@ -4,7 +4,7 @@ credential and independence statement. review/report.py renders it; review/repor
 compares two of them (`changes`) to say what a later version changed."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -110,12 +110,21 @@ def _from_probe(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample) ->
     return ""
 
 
+def spare_sentence(replacement: Mapping[str, str]) -> str:
+    """One spare used, as the report says it: which spare replaced which drawn claim, why, who and when."""
+    when = (replacement.get("at") or "")[:16].replace("T", " ")
+    return (f"Spare {replacement['spare_key']} replaced drawn claim {replacement['replaced_key']}: {replacement['reason']}"
+            + (f" ({replacement['by']}, {when} UTC)." if replacement.get("by") else "."))
+
+
 def spares_used(db: ReviewDb, sample: Sample) -> list[str]:
-    """SPARES USED: each spare that was reviewed, as a sentence with the reason it replaced a drawn claim. The
-    store records no replacement reason yet, so a reviewed spare says so; an empty list reads 'No spares used.'"""
+    """SPARES USED: one sentence per replacement (`spare_sentence`). The store keeps no replacement record of its
+    own yet, so a spare that was reviewed is listed with its reason 'not recorded'; when the sample lifecycle's
+    `replacements(db, sample_id)` is present (replaced_key, spare_key, reason, by, at), list those instead.
+    An empty list reads 'No spares used.'"""
     with db.connect() as conn:
         reviewed = {row["claim_key"] for row in conn.execute(sql("store/reviews_of_sample"), (sample.sample_id,))}
-    return [f"Spare {key} was reviewed in place of a drawn claim (reason not recorded)."
+    return [spare_sentence({"spare_key": key, "replaced_key": "(not recorded)", "reason": "reason not recorded"})
             for key in sample.spares if key in reviewed]
 
 

@@ -16,7 +16,7 @@ from queries.store import connect_read_only
 from review import rebuttals, report_versions, worklist
 from review.db import ReviewDb, ReviewError
 from review.random_numbers import GENERATOR_CAVEAT
-from review.report_content import Signer, frame_in_words
+from review.report_content import Signer, frame_in_words, spare_sentence, spares_used
 from review.samples import load_sample
 from review.sampling import SampleSpec
 from tests.review.test_sample_appraisal import appraise, draw, review_all
@@ -171,3 +171,14 @@ def test_sample_report_command_writes_the_frozen_version_after_its_export_event(
     open_one, codes = draw(store, SampleSpec("random", 2), seed=5)
     assert main(["sample", "report", open_one.sample_id, "--out", str(tmp_path / "z.pdf")]) == 2
     assert "is not completed" in capsys.readouterr().err and not (tmp_path / "z.pdf").exists()
+
+
+def test_spares_used_say_which_spare_replaced_which_claim_and_why(store):
+    assert spare_sentence({"spare_key": "s1", "replaced_key": "c1", "reason": "record missing", "by": "ann",
+                           "at": "2026-03-02T15:00:00.000000+00:00"}) == (
+        "Spare s1 replaced drawn claim c1: record missing (ann, 2026-03-02 15:00 UTC).")
+    sample, _ = draw(store, SampleSpec("random", 3, spares=2))
+    db = ReviewDb(store.reviews_db)
+    assert spares_used(db, sample) == []
+    worklist.open_review(db, sample.sample_id, sample.spares[1], "ann")
+    assert spares_used(db, sample) == [f"Spare {sample.spares[1]} replaced drawn claim (not recorded): reason not recorded."]
