@@ -58,3 +58,34 @@ def test_the_auditor_reveals_claim_numbers_for_a_copy_each_reveal_logged_first(o
     reveals = read_events(own_demo, action="phi_reveal")
     assert sorted(k for e in reveals for k in e["claim_keys"]) == sorted(sample.claim_keys)
     assert all(e["fields"] == ["claim_id"] and e["purpose_of_use"] == "HOPERAT" for e in reveals)
+
+
+def test_completing_the_sample_on_record_review_freezes_the_report_with_the_reviewer_typed(own_demo):
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    try:
+        sample = draw_sample(con, db, SampleSpec("random", 1), seed=5, user="ann", role="auditor", record=None)
+        (key,) = sample.claim_keys
+        code_type, code = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line LIMIT 1",
+                                      [key]).fetchone()
+    finally:
+        con.close()
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "audited_code": code,
+                                                "finding": "agree"}], "ann")
+    worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    assert app.selectbox(key="worklist.sample").value == sample.sample_id  # open samples first
+    [t for t in app.text_input if t.label == "Reviewer name"][0].input("Ann Auditor")
+    [t for t in app.text_input if t.label.startswith("Credential")][0].input("CCS")
+    [t for t in app.text_area if t.label.startswith("How the sample size")][0].input("One claim, a smoke test.")
+    [b for b in app.button if b.label == "Complete the sample"][0].click().run()
+    no_exception(app)
+    assert any("report frozen as version 1" in s.value for s in app.success), [e.value for e in app.error]
+    (version,) = report_versions.versions(db, sample.sample_id)
+    assert version.signer.name == "Ann Auditor" and version.signer.credential == "CCS"
+    assert version.signer.independence.startswith("I am independent")
+    assert version.content["justification"] == "One claim, a smoke test."
+    (event,) = [e for e in read_events(own_demo, action="sample_complete") if e["resource"] == f"sample:{sample.sample_id}"]
+    assert event["details"]["report_sha256"] == version.sha256
