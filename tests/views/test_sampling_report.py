@@ -43,6 +43,16 @@ def test_a_completed_sample_offers_its_pdf_report_and_the_sample_sizes(own_demo)
     frozen = report_versions.version_pdf(ReviewDb(own_demo.reviews_db), sample_id)
     assert frozen.version.version == 1
     assert any(frozen.version.sha256 in c.value for c in app.caption)  # the version's SHA-256 is shown
+    [t for t in app.text_input if t.label == "Reviewer name"][0].input("Ann Auditor")
+    [t for t in app.text_input if t.label.startswith("Credential")][0].input("RHIA")
+    [b for b in app.button if b.label == "Sign the report"][0].click().run()
+    no_exception(app)
+    assert any("the report is now version 2; version 1 is kept" in s.value for s in app.success), [e.value for e in app.error]
+    first, second = report_versions.versions(ReviewDb(own_demo.reviews_db), sample_id)
+    assert report_versions.version_pdf(ReviewDb(own_demo.reviews_db), sample_id, 1).pdf == frozen.pdf
+    assert (second.reason, second.signer.name, second.signer.credential) == ("reviewer signed", "Ann Auditor", "RHIA")
+    assert second.changes == ["Reviewer: none (no credential) -> Ann Auditor (RHIA)."]
+    assert app.selectbox(key=f"report.version.{sample_id}").options == ["2", "1"]
 
 
 def test_the_auditor_reveals_claim_numbers_for_a_copy_each_reveal_logged_first(own_demo, monkeypatch):

@@ -19,6 +19,7 @@ from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
 from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
+from review.report_content import Signer
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import Sample, draw_sample, list_samples, load_sample, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
@@ -166,6 +167,7 @@ def report_section(who: session.SignedIn, sample: Sample) -> None:
         return
     db = reviews.review_db()
     reviews.refresh_report(sample.sample_id)
+    sign_section(who, report_versions.versions(db, sample.sample_id)[-1])
     found = report_versions.versions(db, sample.sample_id)
     listing = pd.DataFrame([{"version": v.version, "frozen_at": v.frozen_at[:19].replace("T", " "), "frozen_by": v.frozen_by,
                              "reason": v.reason, "point_estimate": v.figures["point_estimate"], "sha256": v.sha256}
@@ -187,6 +189,30 @@ def report_section(who: session.SignedIn, sample: Sample) -> None:
     if PhiField.CLAIM_ID in phi_fields(who.role):
         with st.expander("A copy with claim numbers (reveals them; logged)"):
             copy_with_claim_numbers(who, frozen.version)
+
+
+def sign_section(who: session.SignedIn, latest: report_versions.ReportVersion) -> None:
+    """The reviewer's name, credential and independence statement as the report carries them: changing them
+    freezes a new version (the earlier ones stay as they were)."""
+    with st.expander("Reviewer and independence statement (a change makes a new version)"):
+        with st.form(f"report.sign.{latest.sample_id}"):
+            signer = latest.signer
+            left, right = st.columns(2)
+            name = left.text_input("Reviewer name", value=signer.name, max_chars=120)
+            credential = right.text_input("Credential (e.g. CCS, CPC, RHIA)", value=signer.credential, max_chars=80)
+            independence = st.text_area("Independence statement", value=signer.independence, max_chars=1_000)
+            signed = st.form_submit_button("Sign the report")
+    if not signed:
+        return
+    new = Signer(name.strip(), credential.strip(), independence.strip())
+    if new == latest.signer:
+        st.info("The report already carries this reviewer and statement; nothing was changed.")
+        return
+    made = reviews.change(Permission.REVIEW_CLAIMS, lambda: report_versions.refresh(
+        reviews.review_db(), session.connection(), latest.sample_id, user=who.user, role=who.role_name,
+        record=session.record, signer=new))
+    if made is not None:
+        st.success(f"Signed: the report is now version {made.version}; version {latest.version} is kept as it was.")
 
 
 def copy_with_claim_numbers(who: session.SignedIn, version: report_versions.ReportVersion) -> None:
