@@ -13,7 +13,7 @@ import duckdb
 
 from queries.metrics import CLAIM_FLAGS, Filters
 from review.appraisal import AppraisalError, level_name, variable_sample_size
-from review.db import ReviewDb, iso
+from review.db import ReviewDb, ReviewError, iso
 from review.money import CENT
 from review.random_numbers import GENERATOR_CAVEAT
 from review.sample_appraisal import SampleAppraisal, appraise_sample
@@ -96,11 +96,11 @@ def _from_probe(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample) ->
     for row in list_samples(db):
         if (row["method"] == "probe" and row["completed_at"] and row["drawn_at"] < sample.drawn_at
                 and row["parameters"]["filters"] == sample.spec.parameters()["filters"]):
-            variable = appraise_sample(db, load_sample(db, row["sample_id"]), con).variable
             try:
+                variable = appraise_sample(db, load_sample(db, row["sample_id"]), con).variable
                 needed = variable_sample_size(variable.sd or 0.0, variable.mean, sample.frame_size, TARGET_CONFIDENCE,
                                               TARGET_PRECISION_PCT)
-            except AppraisalError:
+            except (AppraisalError, ReviewError):  # a probe that cannot be appraised any more sizes nothing
                 return ""
             return (f"Sized from probe sample {row['sample_id']} ({variable.n} claims over the same frame definition): "
                     f"mean overpayment {_money(variable.mean)}, standard deviation {_money(variable.sd)}; for a two-sided "

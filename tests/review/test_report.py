@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from statistics import fmean, stdev
 
 import pypdfium2 as pdfium
 import pytest
@@ -14,6 +15,7 @@ from cli import main
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import rebuttals, report_versions, worklist
+from review.appraisal import variable_sample_size
 from review.db import ReviewDb, ReviewError
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer, frame_in_words, spare_sentence, spares_used
@@ -182,3 +184,27 @@ def test_spares_used_say_which_spare_replaced_which_claim_and_why(store):
     assert spares_used(db, sample) == []
     worklist.open_review(db, sample.sample_id, sample.spares[1], "ann")
     assert spares_used(db, sample) == [f"Spare {sample.spares[1]} replaced drawn claim (not recorded): reason not recorded."]
+
+
+def test_a_sample_sized_from_an_earlier_probe_says_so_with_the_calculation(store):
+    db = ReviewDb(store.reviews_db)
+    scope = Filters(payer=("Medicare",))
+    probe, codes = draw(store, SampleSpec("probe", 6, filters=scope), seed=3)
+    probe = review_all(store, probe, codes, {probe.claim_keys[0]: 250.0, probe.claim_keys[2]: 90.0})
+    con = connect_read_only(store)
+    try:
+        worklist.complete_sample(db, probe.sample_id, con=con, user="ann", role="auditor", record=None)
+        full, codes = draw(store, SampleSpec("random", 3, filters=scope), seed=4)
+        full = review_all(store, full, codes, {})
+        worklist.complete_sample(db, full.sample_id, con=con, user="ann", role="auditor", record=None,
+                                 justification="As the probe said.")
+    finally:
+        con.close()
+    probe_words = dict(report_versions.version_pdf(db, probe.sample_id).version.content["design"])["Size justification"]
+    assert probe_words.startswith("A probe sample of 6 claims")
+    words = dict(report_versions.version_pdf(db, full.sample_id).version.content["design"])["Size justification"]
+    values = [250.0, 0, 90.0, 0, 0, 0]
+    needed = variable_sample_size(stdev(values), fmean(values), full.frame_size, 0.90, 10.0)
+    assert words.startswith(f"Sized from probe sample {probe.sample_id} (6 claims over the same frame definition): "
+                            f"mean overpayment ${fmean(values):,.2f}, standard deviation ${stdev(values):,.2f}")
+    assert f"it calls for {needed:,} claims" in words and words.endswith("Auditor's statement: As the probe said.")

@@ -166,7 +166,7 @@ def report_section(who: session.SignedIn, sample: Sample) -> None:
         st.info("The report is frozen when the sample is completed (Record review page, once every claim is completed).")
         return
     db = reviews.review_db()
-    reviews.refresh_report(sample.sample_id)
+    reviews.change(Permission.REVIEW_CLAIMS, lambda: reviews.refresh_report(sample.sample_id))
     sign_section(who, report_versions.versions(db, sample.sample_id)[-1])
     found = report_versions.versions(db, sample.sample_id)
     listing = pd.DataFrame([{"version": v.version, "frozen_at": v.frozen_at[:19].replace("T", " "), "frozen_by": v.frozen_by,
