@@ -84,7 +84,7 @@ def main() -> None:
         rows[0].update(finding="agree", audited_code=rows[0]["submitted_code"], error_category=None)  # nothing to rebut: final
         worklist.save_draft(db, opened.review_id, rows, "bench")
         t0 = time.perf_counter()
-        worklist.complete(db, opened.review_id, user="bench", role="auditor", record=None)
+        worklist.complete(db, opened.review_id, con=con, user="bench", role="auditor", record=None)
         while int(metrics.summary(reader.connection(), SCOPE).iloc[0]["findings"]) != findings + len(rows):
             pass
         visible.append(time.perf_counter() - t0)

@@ -83,7 +83,7 @@ def _rebuttal(db: ReviewDb, con: duckdb.DuckDBPyConnection, rebutted: worklist.R
     rebuttal = rebuttals.rebut(db, rebutted.review_id, finding.finding_id, coder_id=coder, claim_coder_id=coder,
                                user=CODER[0], role=CODER[1], record=recorder, now=at,
                                comment="The operative note documents this code; it is supported.")
-    rebuttals.decide(db, rebuttal, accept=True, user=MANAGER[0], role=MANAGER[1], record=recorder, now=at + step,
+    rebuttals.decide(db, rebuttal, con=con, accept=True, user=MANAGER[0], role=MANAGER[1], record=recorder, now=at + step,
                      comment="Accepted: the operative note supports the code.")
     report_versions.refresh(db, con, sample_id, user=MANAGER[0], role=MANAGER[1], record=recorder, now=at + step)
 
@@ -108,7 +108,7 @@ def review_cycle(paths: Paths, today: date, recorder: Recorder) -> str | None:
             opened = worklist.open_review(db, sample.sample_id, key, AUDITOR[0], now=moment - step / 2)
             worklist.save_draft(db, opened.review_id, _findings(con, key, errors.get(key), owed.get(key, Decimal("0"))),
                                  AUDITOR[0], now=moment - step / 4)
-            reviewed[key] = worklist.complete(db, opened.review_id, user=AUDITOR[0], role=AUDITOR[1], record=recorder,
+            reviewed[key] = worklist.complete(db, opened.review_id, con=con, user=AUDITOR[0], role=AUDITOR[1], record=recorder,
                                               now=moment)
         worklist.complete_sample(db, sample.sample_id, con=con, user=AUDITOR[0], role=AUDITOR[1], record=recorder,
                                  signer=SIGNER, justification=JUSTIFICATION, now=start + step * (SAMPLE_SIZE + 1))

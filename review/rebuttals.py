@@ -11,8 +11,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from audit.events import AccessEvent
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.money import check_claim_money, claim_payment
 from review.sql_files import sql
 from review.worklist import Finding, load_review, publish, rebuttal_days
 
@@ -58,9 +61,11 @@ def _withdrawn(finding: Finding) -> Finding | None:
     return Finding(finding.finding_id, finding.code_type, finding.submitted_code, finding.submitted_code, "agree", None, "0.00")
 
 
-def decide(db: ReviewDb, rebuttal_id: str, *, accept: bool, user: str, role: str, comment: str,
-           record: Record | None, now: datetime | None = None) -> str:
-    """The coding manager's decision on a pending rebuttal; accepting corrects the finding in a new revision.
+def decide(db: ReviewDb, rebuttal_id: str, *, con: duckdb.DuckDBPyConnection, accept: bool, user: str, role: str,
+           comment: str, record: Record | None, now: datetime | None = None) -> str:
+    """The coding manager's decision on a pending rebuttal; accepting corrects the finding in a new revision,
+    which must keep the overpayment rule (review.money; `con` reads what was paid on the claim): withdrawing an
+    underpayment can leave a claim overpaid by more than was paid, and that is refused with nothing decided.
     Returns the decision ('accepted' or 'rejected')."""
     moment = now or utc_now()
     with db.transaction() as conn:
@@ -75,6 +80,7 @@ def decide(db: ReviewDb, rebuttal_id: str, *, accept: bool, user: str, role: str
             revision = review.latest.revision + 1
             kept = [f if f.finding_id != row["finding_id"] else _withdrawn(f) for f in review.completed_findings]
             findings = [f for f in kept if f is not None]
+            check_claim_money(findings, claim_payment(con, review.claim_key))
             reason = f"rebuttal {rebuttal_id} accepted by {user}"
             conn.execute(sql("store/revision_insert"), (review.review_id, revision, "completed", user, iso(moment), iso(moment), reason))
             conn.executemany(sql("store/finding_insert"), [

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import duckdb
 
@@ -26,6 +25,7 @@ from config import settings
 from queries.finding_rules import check_findings
 from review import report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.money import check_claim_money, claim_payment
 from review.report_content import Signer
 from review.samples import load_sample
 from review.sql_files import sql
@@ -169,10 +169,11 @@ def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: 
         return load_review(conn, review_id)
 
 
-def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Record | None,
+def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, user: str, role: str, record: Record | None,
              now: datetime | None = None) -> Review:
     """Lock the draft; publish it for the metrics; record `review_complete` (or `review_correct` for a later
-    revision) inside the transaction."""
+    revision) inside the transaction. `con` reads the coding store (read-only) for what was paid on the claim:
+    findings that break the overpayment rule (review.money) are refused and the draft stays a draft."""
     moment = now or utc_now()
     with db.transaction() as conn:
         review = load_review(conn, review_id)
@@ -180,6 +181,7 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
             raise ReviewError("This review is already completed.")
         if not review.findings:
             raise ReviewError("Record at least one finding (agree counts) before completing the claim.")
+        check_claim_money(review.findings, claim_payment(con, review.claim_key))
         revision = review.latest.revision
         conn.execute(sql("store/revision_complete"), (iso(moment), user, review_id, revision))
         publish(conn, review_id)
@@ -245,7 +247,3 @@ def publish(conn: sqlite3.Connection, review_id: str, days: int | None = None) -
             for f in review.completed_findings])
     conn.execute(sql("store/publication_bump"))
 
-
-def net_overpayment(findings: Sequence[Finding]) -> Decimal:
-    """The overpayment of a claim: its findings' net dollar impact with the sign turned (no error: 0)."""
-    return -sum((Decimal(f.dollar_impact) for f in findings), Decimal("0"))

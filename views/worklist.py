@@ -13,6 +13,7 @@ from audit.permissions import Permission
 from config import settings
 from queries.drg import DrgFindingProposal
 from review import claims, worklist
+from review.money import ClaimPayment, claim_payment, in_dollars, money_problem
 from review.report_content import Signer
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
@@ -126,8 +127,24 @@ def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str
             "audited_code": audited or None, "finding": finding, "error_category": category or None, "dollar_impact": repr(float(impact))}
 
 
-def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail: dict[str, Any]) -> None:
+def _money_guide(payment: ClaimPayment, typed: list[dict[str, Any]]) -> None:
+    """Say, before Complete is pressed, what the overpayment rule will refuse (review.money): the same sentence."""
+    try:
+        problem = money_problem([(row.get("code_type") or "", row.get("dollar_impact")) for row in typed], payment)
+    except ArithmeticError:  # an amount that is not a number yet: the finding rules say so on save
+        return
+    if problem:
+        st.warning(md(problem))
+
+
+def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail: dict[str, Any],
+             payment: ClaimPayment) -> None:
     rows = _editor_rows(review, codes)
+    if payment.drg_paid:
+        st.info("This claim is paid by its DRG (inpatient with a billed MS-DRG): a code change moves money only by moving "
+                "the DRG, so code-level findings carry no dollars (leave them at 0) and the payment difference goes on the "
+                "DRG finding below. The proposed DRG finding fills it where the weights and base rate are known.")
+    dollars_label = "Dollar impact (0: paid by the DRG)" if payment.drg_paid else "Dollar impact (negative = overpaid)"
     edited = st.data_editor(
         pd.DataFrame(rows, columns=["finding_id", "code_type", "submitted_code", "audited_code", "finding", "error_category",
                                     "dollar_impact"]),
@@ -139,7 +156,7 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
             "audited_code": st.column_config.TextColumn("Audited code", max_chars=16),
             "finding": st.column_config.SelectboxColumn("Finding", options=reviews.FINDINGS, required=True),
             "error_category": st.column_config.SelectboxColumn("Error category", options=reviews.CATEGORIES),
-            "dollar_impact": st.column_config.NumberColumn("Dollar impact (negative = overpaid)", format="%.2f", step=0.01),
+            "dollar_impact": st.column_config.NumberColumn(dollars_label, format="%.2f", step=0.01),
         })
     st.caption("One row per code: agree, revise (audited code differs), delete (audited code blank) or add (a missed "
                "code: submitted code blank). Every error needs a category; the same rules as an ingest apply.")
@@ -148,6 +165,7 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
                 if detail["encounter_type"] == "inpatient" else None)
     drg = _drg_inputs(review, proposal, detail["billed_drg"])
     typed += [drg] if drg else []
+    _money_guide(payment, typed)
     left, right = st.columns(2)
     if left.button("Save draft", icon=":material/save:"):
         if reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.save_draft(reviews.review_db(), review.review_id, typed, who.user)):
@@ -155,8 +173,8 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
     if right.button("Complete the claim", type="primary", icon=":material/lock:"):
         def finish() -> Review:
             worklist.save_draft(reviews.review_db(), review.review_id, typed, who.user)
-            done = worklist.complete(reviews.review_db(), review.review_id, user=who.user, role=who.role_name,
-                                     record=session.record)
+            done = worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), user=who.user,
+                                     role=who.role_name, record=session.record)
             reviews.refresh_report(done.sample_id)
             return done
         if reviews.change(Permission.REVIEW_CLAIMS, finish):
@@ -220,8 +238,11 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if detail is None:
         st.warning("This claim is no longer in the store (a later ingest replaced it); take a spare instead.")
         return claim_key
-    st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "
-               f"${detail['billed_amount']:,.2f} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
+    payment = claim_payment(con, claim_key)
+    billed = f"${detail['billed_amount']:,.2f}"
+    paid = "not known" if payment.paid is None else in_dollars(payment.paid)
+    st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "  # $ escaped: two start math
+               f"{md(billed)} · paid {md(paid)} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
                f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] else ""))
     codes = claims.submitted_codes(con, claim_key)
     shown = tables.displayed(codes)
@@ -232,5 +253,5 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if review.locked:
         _locked(who, review)
     else:
-        _editing(who, review, codes, detail)
+        _editing(who, review, codes, detail, payment)
     return claim_key

@@ -21,7 +21,7 @@ from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer, frame_in_words, spare_sentence, spares_used
 from review.samples import load_sample
 from review.sampling import SampleSpec
-from tests.review.test_sample_appraisal import appraise, draw, review_all
+from tests.review.test_sample_appraisal import appraise, draw, payable, review_all
 
 SIGNER = Signer("Ann Auditor", "CCS, CPC", "I have no financial or reporting relationship with the coders reviewed.")
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -38,7 +38,7 @@ def pdf_text(data: bytes) -> str:
 
 def completed(store, events, overpaid_at=(1, 5)):
     sample, codes = draw(store, SampleSpec("random", 12, filters=Filters(payer=("Medicare",))))
-    amounts = {sample.claim_keys[i]: 120.0 * (j + 1) for j, i in enumerate(overpaid_at)}
+    amounts = payable(store, {sample.claim_keys[i]: 120.0 * (j + 1) for j, i in enumerate(overpaid_at)})
     sample = review_all(store, sample, codes, amounts)
     con = connect_read_only(store)
     try:
@@ -69,8 +69,10 @@ def test_completing_a_sample_freezes_version_1_with_its_hash_in_the_event(store)
     assert figures["point_estimate"] == variable.point_estimate
     assert figures["lower_90"] == variable.two_sided["90"].lower and figures["upper_90"] == variable.two_sided["90"].upper
     assert figures["one_sided_90_lower"] == variable.one_sided_90_lower
-    assert figures["gross_overpayment"] == 360.0 and figures["gross_underpayment"] == 0 and figures["net_overpayment"] == 360.0
-    assert figures["claims_in_error"] == 2 and variable.point_estimate == pytest.approx(sample.frame_size * 360.0 / 12)
+    total = sum(amounts.values())  # $360.00, or less where a claim was paid less (the overpayment rule)
+    assert figures["gross_overpayment"] == pytest.approx(total) and figures["gross_underpayment"] == 0
+    assert figures["net_overpayment"] == pytest.approx(total)
+    assert figures["claims_in_error"] == 2 and variable.point_estimate == pytest.approx(sample.frame_size * total / 12)
     assert figures["paid_reviewed"] == pytest.approx(float(result.dollars.paid_reviewed))
     paid = {c.claim_key: c for c in result.claims}
     for row in v.content["claims"]:  # per claim: paid, correct payment = paid - overpayment, date of service
@@ -81,7 +83,7 @@ def test_completing_a_sample_freezes_version_1_with_its_hash_in_the_event(store)
             assert row["correct_payment"] == pytest.approx(float(claim.paid) - amounts.get(claim.claim_key, 0.0))
     text = pdf_text(frozen.pdf)
     for expected in (sample.sample_id, sample.frame_sha256, money(variable.point_estimate),
-                     money(variable.two_sided["90"].lower), money(variable.one_sided_90_lower), "$360.00",
+                     money(variable.two_sided["90"].lower), money(variable.one_sided_90_lower), money(total),
                      "from payers Medicare", "Sampling unit", "The claim", "Ann Auditor", "CCS, CPC", "Signature",
                      "Twelve claims, as the engagement letter sets.", "No spares used.", "Corporate Integrity Agreement",
                      "Medicare contractor", "N x s / sqrt(n) x sqrt(1 - n/N)", " ".join(GENERATOR_CAVEAT.split()),
@@ -103,7 +105,7 @@ def test_a_decision_after_completion_keeps_version_1_and_adds_version_2_with_its
     sample, amounts = completed(store, events)
     db = ReviewDb(store.reviews_db)
     first = report_versions.version_pdf(db, sample.sample_id)
-    key = sample.claim_keys[5]  # overpaid $240.00
+    key, other = sample.claim_keys[5], sample.claim_keys[1]  # overpaid $240.00 and $120.00 (at most what was paid)
     review = worklist.open_review(db, sample.sample_id, key, "ann")
     con = connect_read_only(store)
     try:
@@ -113,7 +115,7 @@ def test_a_decision_after_completion_keeps_version_1_and_adds_version_2_with_its
                                    record=None, now=T0 + timedelta(days=1))
         assert report_versions.refresh(db, con, sample.sample_id, user="coder", role="coder", record=events.append,
                                        now=T0 + timedelta(days=1)) is None  # a pending rebuttal changes no figure
-        rebuttals.decide(db, rebuttal, accept=True, user="mgr", role="coding_manager", comment="agreed", record=None,
+        rebuttals.decide(db, rebuttal, con=con, accept=True, user="mgr", role="coding_manager", comment="agreed", record=None,
                          now=T0 + timedelta(days=2))
         second = report_versions.refresh(db, con, sample.sample_id, user="mgr", role="coding_manager", record=events.append,
                                          now=T0 + timedelta(days=2))
@@ -123,16 +125,16 @@ def test_a_decision_after_completion_keeps_version_1_and_adds_version_2_with_its
     assert report_versions.version_pdf(db, sample.sample_id, 1).pdf == first.pdf  # byte-identical
     assert [v.version for v in report_versions.versions(db, sample.sample_id)] == [1, 2]
     log = " ".join(second.changes)
-    assert f"Claim {key}: overpayment $240.00 -> $0.00" in log
-    assert "Net overpayment (sample): $360.00 -> $120.00." in log
+    assert f"Claim {key}: overpayment {money(amounts[key])} -> $0.00" in log
+    assert f"Net overpayment (sample): {money(amounts[key] + amounts[other])} -> {money(amounts[other])}." in log
     assert f"Point estimate: {money(first.version.figures['point_estimate'])} -> {money(second.figures['point_estimate'])}." in log
     assert "accepted by mgr" in log  # the revision that caused it
-    assert second.figures["point_estimate"] == pytest.approx(sample.frame_size * 120.0 / 12)
+    assert second.figures["point_estimate"] == pytest.approx(sample.frame_size * amounts[other] / 12)
     assert second.signer == SIGNER
     made = [e for e in events if e.action == "sample_report"][0]
     assert made.details["version"] == 2 and made.details["sha256"] == second.sha256
     text = pdf_text(report_versions.version_pdf(db, sample.sample_id, 2).pdf)
-    assert "Changes from version 1" in text and "$240.00 -> $0.00" in text
+    assert "Changes from version 1" in text and f"{money(amounts[key])} -> $0.00" in text
     with pytest.raises(ReviewError, match="there is no version 3"):
         report_versions.version_pdf(db, sample.sample_id, 3)
 
@@ -190,7 +192,8 @@ def test_a_sample_sized_from_an_earlier_probe_says_so_with_the_calculation(store
     db = ReviewDb(store.reviews_db)
     scope = Filters(payer=("Medicare",))
     probe, codes = draw(store, SampleSpec("probe", 6, filters=scope), seed=3)
-    probe = review_all(store, probe, codes, {probe.claim_keys[0]: 250.0, probe.claim_keys[2]: 90.0})
+    owed = payable(store, {probe.claim_keys[0]: 250.0, probe.claim_keys[2]: 90.0})
+    probe = review_all(store, probe, codes, owed)
     con = connect_read_only(store)
     try:
         worklist.complete_sample(db, probe.sample_id, con=con, user="ann", role="auditor", record=None)
@@ -203,7 +206,7 @@ def test_a_sample_sized_from_an_earlier_probe_says_so_with_the_calculation(store
     probe_words = dict(report_versions.version_pdf(db, probe.sample_id).version.content["design"])["Size justification"]
     assert probe_words.startswith("A probe sample of 6 claims")
     words = dict(report_versions.version_pdf(db, full.sample_id).version.content["design"])["Size justification"]
-    values = [250.0, 0, 90.0, 0, 0, 0]
+    values = [owed.get(k, 0.0) for k in probe.claim_keys]
     needed = variable_sample_size(stdev(values), fmean(values), full.frame_size, 0.90, 10.0)
     assert words.startswith(f"Sized from probe sample {probe.sample_id} (6 claims over the same frame definition): "
                             f"mean overpayment ${fmean(values):,.2f}, standard deviation ${stdev(values):,.2f}")

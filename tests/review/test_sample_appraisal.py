@@ -24,25 +24,40 @@ def draw(paths, spec, seed=31):
     con = connect_read_only(paths)
     try:
         sample = draw_sample(con, ReviewDb(paths.reviews_db), spec, seed=seed, user="ann", role="auditor", record=None)
-        codes = {k: con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line", [k]).fetchone()
-                 for k in sample.claim_keys}
+        codes = {k: con.execute("SELECT k.code_type, k.code, CASE WHEN c.encounter_type = 'inpatient' THEN c.ms_drg END "
+                                "FROM claim_codes AS k JOIN claims AS c USING (claim_key) WHERE claim_key = ? ORDER BY k.line",
+                                [k]).fetchone() for k in sample.claim_keys}
     finally:
         con.close()
     return sample, codes
 
 
 def review_all(paths, sample, codes, overpaid: dict[str, float]):
+    """Each claim overpaid by its amount (negative: underpaid; none: agreed): a deleted code carries it, or on a
+    DRG-paid claim (codes[key][2] its billed DRG) a DRG finding, as the overpayment rule wants."""
     db = ReviewDb(paths.reviews_db)
-    for key in sample.claim_keys:
-        code_type, code = codes[key]
-        amount = overpaid.get(key, 0.0)
-        row = ({"code_type": code_type, "submitted_code": code, "finding": "delete", "error_category": "unsupported_code",
-                "dollar_impact": f"{-amount:.2f}"} if amount else
-               {"code_type": code_type, "submitted_code": code, "audited_code": code, "finding": "agree"})
-        opened = worklist.open_review(db, sample.sample_id, key, "ann")
-        worklist.save_draft(db, opened.review_id, [row], "ann")
-        worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    con = connect_read_only(paths)
+    try:
+        for key in sample.claim_keys:
+            code_type, code, drg = codes[key]
+            amount = overpaid.get(key, 0.0)
+            row = ({"code_type": code_type, "submitted_code": code, "audited_code": code, "finding": "agree"} if not amount else
+                   {"code_type": "MSDRG", "submitted_code": drg, "audited_code": "999" if drg != "999" else "998",
+                    "finding": "revise", "error_category": "drg", "dollar_impact": f"{-amount:.2f}"} if drg else
+                   {"code_type": code_type, "submitted_code": code, "finding": "delete", "error_category": "unsupported_code",
+                    "dollar_impact": f"{-amount:.2f}"})
+            opened = worklist.open_review(db, sample.sample_id, key, "ann")
+            worklist.save_draft(db, opened.review_id, [row], "ann")
+            worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
+    finally:
+        con.close()
     return load_sample(db, sample.sample_id)
+
+
+def payable(paths, overpaid: dict[str, float]) -> dict[str, float]:
+    """The overpayments, each at most what was paid on its claim (the overpayment rule)."""
+    paid = paid_amounts(paths, list(overpaid))
+    return {k: min(v, float(paid[k])) if paid[k] is not None else v for k, v in overpaid.items()}
 
 
 def appraise(paths, sample):
@@ -67,7 +82,7 @@ def t(q: float, df: int) -> float:
 
 def test_stratified_sample_from_the_store_against_an_independent_computation(store):
     sample, codes = draw(store, SampleSpec("stratified", 30, strata_by="encounter_type", filters=Filters()))
-    overpaid = {key: round(37.5 * (i % 4), 2) for i, key in enumerate(sample.claim_keys)}
+    overpaid = payable(store, {key: round(37.5 * (i % 4), 2) for i, key in enumerate(sample.claim_keys)})
     sample = review_all(store, sample, codes, overpaid)
     result = appraise(store, sample)
     point = variance = 0.0
@@ -102,15 +117,17 @@ def test_edge_cases_all_zero_whole_frame_and_one_claim(store):
     zero = appraise(store, review_all(store, everything, all_codes, {}))
     assert (zero.variable.point_estimate, zero.variable.standard_error) == (0.0, 0.0)  # all zero, n = N
     assert zero.attribute.two_sided["90"].upper_count == 0  # the whole frame seen: no claim in error
-    one = appraise(store, review_all(store, whole, codes, {whole.claim_keys[0]: 50.0}))
-    assert one.variable.point_estimate == pytest.approx(50.0 * whole.frame_size)
+    one_overpaid = payable(store, {whole.claim_keys[0]: 50.0})
+    one = appraise(store, review_all(store, whole, codes, one_overpaid))
+    assert one_overpaid[whole.claim_keys[0]] > 0
+    assert one.variable.point_estimate == pytest.approx(one_overpaid[whole.claim_keys[0]] * whole.frame_size)
     assert one.variable.standard_error is None and one.variable.one_sided_90_lower is None
 
 
 def test_an_empty_stratum_is_left_out_of_the_appraisal(store):
     sample, codes = draw(store, SampleSpec("stratified", 12, strata_by="billed", bands=(1000.0, 10_000_000.0)))
     assert sample.strata[-1]["universe"] == 0
-    result = appraise(store, review_all(store, sample, codes, {sample.claim_keys[0]: 10.0}))
+    result = appraise(store, review_all(store, sample, codes, payable(store, {sample.claim_keys[0]: 10.0})))
     assert [s.label for s in result.variable.strata] == [s["label"] for s in sample.strata[:2]]
 
 

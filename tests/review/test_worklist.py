@@ -49,7 +49,11 @@ def review(paths, sample, key, rows, when=NOW, record=None):
     db = ReviewDb(paths.reviews_db)
     opened = worklist.open_review(db, sample.sample_id, key, "ann", now=when)
     worklist.save_draft(db, opened.review_id, rows, "ann", now=when)
-    return worklist.complete(db, opened.review_id, user="ann", role="auditor", record=record, now=when)
+    con = connect_read_only(paths)
+    try:
+        return worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=record, now=when)
+    finally:
+        con.close()
 
 
 def test_a_typed_finding_is_refused_with_the_sentence_ingest_gives(store, tmp_path, write_csv):
@@ -87,9 +91,11 @@ def test_completed_reviews_are_locked_and_a_correction_is_a_logged_revision_keep
         worklist.start_correction(db, done.review_id, "ann", " ")
     draft = worklist.start_correction(db, done.review_id, "ann", "line 2 code misread")
     changed = [dict(agree_rows(codes[key])[0], finding="delete", audited_code=None, error_category="unsupported_code",
-                    dollar_impact="-75.5")] + agree_rows(codes[key])[1:]
+                    dollar_impact="-7.55")] + agree_rows(codes[key])[1:]
     worklist.save_draft(db, draft.review_id, changed, "ann")
-    corrected = worklist.complete(db, draft.review_id, user="ann", role="auditor", record=record)
+    con = connect_read_only(store)
+    corrected = worklist.complete(db, draft.review_id, con=con, user="ann", role="auditor", record=record)
+    con.close()
     assert [(r.revision, r.status, r.reason) for r in corrected.revisions] == [
         (1, "completed", ""), (2, "completed", "line 2 code misread")]
     with db.connect() as conn:
@@ -145,7 +151,7 @@ def test_reviewed_findings_count_in_every_metric_as_if_ingested(store, tmp_path,
     rows[-1].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-10")
     review(store, sample, keys[3], rows)                                              # preliminary: left out
     drg = [{"code_type": "MSDRG", "submitted_code": "291", "audited_code": "292", "finding": "revise",
-            "error_category": "drg", "dollar_impact": "-1800"}]
+            "error_category": "drg", "dollar_impact": "-180"}]
     review(store, sample, keys[4], agree_rows(codes[keys[4]]) + drg, when=past)
     con = connect_read_only(store)
     final = con.execute("SELECT * FROM reviewed_findings").df()
@@ -195,7 +201,7 @@ def test_rebuttal_window_scoping_and_decisions(store, monkeypatch):
     for key in sample.claim_keys:
         rows = agree_rows(codes[key]) + [{"code_type": "ICD10CM_DX", "audited_code": "Z79.4", "finding": "add",
                                          "error_category": "missing_code", "dollar_impact": "20"}]
-        rows[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-300")
+        rows[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-30")
         done.append(review(store, sample, key, rows, when=NOW - timedelta(days=10)))
     first, second, third = done
     coder = coders[first.claim_key][0]
@@ -225,7 +231,7 @@ def test_rebuttal_window_scoping_and_decisions(store, monkeypatch):
     later = NOW + timedelta(days=5)
     reviewed.load(con, store, later)
     assert reviewed.pending(con, Filters())["claims"] == 2  # first (two pending rebuttals) and second
-    manager = dict(user="max", role="coding_manager", record=access_log_recorder(store))
+    manager = dict(user="max", role="coding_manager", record=access_log_recorder(store), con=con)
     assert rebuttals.decide(db, accepted, accept=True, comment="agreed", **manager) == "accepted"
     assert rebuttals.decide(db, rejected, accept=False, comment="stands", **manager) == "rejected"
     with pytest.raises(ReviewError, match="not pending"):

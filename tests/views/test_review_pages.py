@@ -18,7 +18,7 @@ from review.db import ReviewDb
 from review.samples import draw_sample, list_samples, stored_frame
 from review.sampling import SampleSpec
 from tests.views.conftest import open_app
-from tests.views.test_pages import no_exception, page_file, sign_in
+from tests.views.test_pages import no_exception, page_file, sign_in, unescaped
 from views import tables
 from views.sign_in import DEMO_CODER
 
@@ -27,7 +27,8 @@ OTHER_CODER = "C023"
 
 @pytest.fixture
 def reviewed_store(own_demo):
-    """Two completed reviews with an error finding, one on the demo coder's claim and one on another coder's."""
+    """Two completed reviews with an error finding, one on the demo coder's claim and one on another coder's (no
+    dollars: on a DRG-paid claim a code-level finding carries none)."""
     con = connect_read_only(own_demo)
     db = ReviewDb(own_demo.reviews_db)
     sample = draw_sample(con, db, SampleSpec("per-coder", 1, filters=Filters(coder=(DEMO_CODER, OTHER_CODER))), seed=3,
@@ -39,8 +40,8 @@ def reviewed_store(own_demo):
             "ORDER BY k.line LIMIT 1", [key]).fetchone()
         opened = worklist.open_review(db, sample.sample_id, key, "ann")
         worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "finding": "delete",
-                                                    "error_category": "unsupported_code", "dollar_impact": "-99.00"}], "ann")
-        done[coder] = worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+                                                    "error_category": "unsupported_code", "dollar_impact": "0"}], "ann")
+        done[coder] = worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
     con.close()
     return own_demo, done
 
@@ -217,7 +218,7 @@ def test_the_appraisal_shows_gross_over_gross_under_net_paid_and_the_dollar_erro
                {"code_type": code_type, "submitted_code": code, "finding": "delete", "error_category": "unsupported_code",
                 "dollar_impact": amount})
         worklist.save_draft(db, opened.review_id, [row], "ann")
-        worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+        worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
     con.close()
     app = widen(sign_in(open_app(), Role.AUDITOR), own_demo)
     app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
@@ -227,4 +228,38 @@ def test_the_appraisal_shows_gross_over_gross_under_net_paid_and_the_dollar_erro
     assert tiles["Net overpayment in the sample"] == "$15.00"
     assert tiles["Paid dollars reviewed"] == f"${paid:,.2f}"
     assert tiles["Dollar error rate"] == f"{15 / float(paid):.2%}"
-    assert any("2 of 3 sampled claims in error" in c.value for c in app.caption)
+    assert any("2 of 3 sampled claims in error (claim error rate 66.7%)" in unescaped(c.value) for c in app.caption)
+
+
+def test_on_a_drg_paid_claim_the_page_puts_the_dollars_on_the_drg_finding_and_refuses_code_level_dollars(own_demo):
+    """A DRG-paid claim (inpatient, billed MS-DRG): the page says the payment difference goes on the DRG finding,
+    warns as soon as a code-level finding carries dollars, and Complete is refused with the same sentence: the
+    claim stays a draft with what was typed."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("random", 1, filters=Filters(claim_flags=("single_cc_mcc",))), seed=1,
+                         user="ann", role="auditor", record=None)
+    (key,) = sample.claim_keys
+    billed, paid = con.execute("SELECT ms_drg, paid_amount FROM claims WHERE claim_key = ?", [key]).fetchone()
+    rows = [{"code_type": t, "submitted_code": c, "audited_code": c, "finding": "agree"}
+            for t, c in con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY code_type, line",
+                                    [key]).fetchall()]
+    con.close()
+    rows[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-1500.00")
+    drg = {"code_type": "MSDRG", "submitted_code": billed, "audited_code": "999", "finding": "revise", "error_category": "drg",
+           "dollar_impact": "-4000.00"}
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    worklist.save_draft(db, opened.review_id, [*rows, drg], "ann")
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    line = next(c.value for c in app.caption if "service date" in c.value)
+    assert f"paid ${paid:,.2f}" in unescaped(line) and "billed \\$" in line and "paid \\$" in line  # escaped: no $...$ math
+    assert any("paid by its DRG" in i.value and "DRG finding below" in i.value for i in app.info)
+    sentence = ("This claim is paid by its DRG, so its payment difference belongs on the DRG finding alone: set the code-level "
+                "dollar impacts to 0 (finding 1 has -$1,500.00) and keep the DRG finding's -$4,000.00.")
+    assert sentence in [unescaped(w.value) for w in app.warning]
+    [b for b in app.button if b.label == "Complete the claim"][0].click().run()
+    assert any(sentence in unescaped(e.value) for e in app.error), [e.value for e in app.error]
+    review = worklist.get_review(db, opened.review_id)
+    assert not review.locked and [f.dollar_impact for f in review.findings][0] == "-1500.00"

@@ -25,7 +25,7 @@ def completed_sample(paths) -> str:
             opened = worklist.open_review(db, sample.sample_id, key, "ann")
             worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "audited_code": code,
                                                                   "finding": "agree"}], "ann")
-            worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+            worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
         worklist.complete_sample(db, sample.sample_id, con=con, user="ann", role="auditor", record=None)
     finally:
         con.close()
@@ -78,12 +78,12 @@ def test_completing_the_sample_on_record_review_freezes_the_report_with_the_revi
         (key,) = sample.claim_keys
         code_type, code = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line LIMIT 1",
                                       [key]).fetchone()
+        opened = worklist.open_review(db, sample.sample_id, key, "ann")
+        worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "audited_code": code,
+                                                    "finding": "agree"}], "ann")
+        worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
     finally:
         con.close()
-    opened = worklist.open_review(db, sample.sample_id, key, "ann")
-    worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "audited_code": code,
-                                                "finding": "agree"}], "ann")
-    worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
     app = sign_in(open_app(), Role.AUDITOR)
     app.switch_page(page_file(Page.RECORD_REVIEW)).run()
     assert app.selectbox(key="worklist.sample").value == sample.sample_id  # open samples first

@@ -267,7 +267,8 @@ def dollars_section(result: SampleAppraisal) -> None:
     rate = dollars.dollar_error_rate
     tiles[4].metric("Dollar error rate", "–" if rate is None else f"{rate:.2%}", border=True,
                     help="Net overpayment / paid dollars reviewed.")
-    st.caption(f"{dollars.claims_in_error} of {len(result.claims)} sampled claims in error. Overpayment per claim: "
+    st.caption(f"{dollars.claims_in_error} of {len(result.claims)} sampled claims in error (claim error rate "
+               f"{dollars.claims_in_error / max(len(result.claims), 1):.1%}). Overpayment per claim: "
                "the net dollar impact of its findings with the sign turned, never more than was paid on it; on a DRG-paid "
                "claim, the DRG finding's payment difference (docs/METRICS.md).")
     if dollars.claims_without_paid:

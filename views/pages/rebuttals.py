@@ -37,8 +37,8 @@ def render() -> None:
             rejected = reject.form_submit_button("Reject: the finding stands")
         if accepted or rejected:
             def decided() -> str:
-                outcome = decide(reviews.review_db(), picked, accept=accepted, user=who.user, role=who.role_name,
-                                 comment=comment, record=session.record)
+                outcome = decide(reviews.review_db(), picked, con=session.connection(), accept=accepted, user=who.user,
+                                 role=who.role_name, comment=comment, record=session.record)
                 reviews.refresh_report(get_review(reviews.review_db(), review_of[picked]).sample_id)
                 return outcome
             if reviews.change(Permission.DECIDE_REBUTTALS, decided):
