@@ -14,6 +14,7 @@ ACTIONS = (
     "key_rotate", "ingest", "anchor",
     "sample_draw", "sample_complete", "review_complete", "review_correct", "rebuttal", "rebuttal_decision",
     "sample_void", "sample_replace",
+    "sample_report",
 )
 OUTCOMES = ("success", "failure", "denied")
 

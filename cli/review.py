@@ -1,4 +1,5 @@
-"""`manage.py random-numbers`, `sample draw|redraw|export-frame|void|replace|list` and `appraise variable|attribute|sample-size`
+"""`manage.py random-numbers`, `sample draw|redraw|export-frame|void|replace|report|list` and
+`appraise variable|attribute|sample-size`
 (docs/SAMPLING.md). `--json` prints only the JSON object. A draw records its one `sample_draw` event and an
 exported frame its `export` event, as the OS account (`cli:<name>`), before anything is printed; a refusal
 is one line on standard error and exit 2 (exit 1: a redraw whose frame the store no longer gives)."""
@@ -19,6 +20,7 @@ from cli.common import access_log_recorder, filter_arguments, filters_from, path
 from config.settings import ConfigurationError
 from queries.metrics import CLAIM_FLAGS, MetricsError
 from queries.store import StoreMissing, connect_read_only
+from review import report_versions
 from review.appraisal import AppraisalError, appraise_attribute, appraise_variable, attribute_sample_size, variable_sample_size
 from review.db import ReviewDb, ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
@@ -120,6 +122,36 @@ def cmd_sample_replace(args: argparse.Namespace) -> int:
     spare = replace_claim(ReviewDb(paths.reviews_db), args.sample_id, args.claim_key, args.reason, user=cli_actor(),
                           role="cli", record=access_log_recorder(paths))
     print(f"Claim {args.claim_key} is replaced by spare {spare} in sample {args.sample_id}; review the spare.")
+    return 0
+
+
+def cmd_sample_report(args: argparse.Namespace) -> int:
+    """Write a completed sample's frozen report (the latest version, or --version N) to --out; the `export`
+    event (version and SHA-256) is recorded before the file is written. A sample completed before reports were
+    frozen gets its version 1 first."""
+    paths = paths_from(args)
+    db = ReviewDb(paths.reviews_db)
+    out = Path(args.out)
+    if out.exists():
+        raise ReviewError(f"{out} exists already; name a new file (a report is never written over another file).")
+    if not out.parent.is_dir():
+        raise ReviewError(f"There is no folder {out.parent}; create it first or name a file in an existing folder.")
+    sample = load_sample(db, args.sample_id)
+    if sample.completed_at is None:
+        raise ReviewError(f"Sample {sample.sample_id} is not completed: its report is frozen when it is completed (every "
+                          "claim reviewed, then Complete the sample on the Record review page).")
+    record = access_log_recorder(paths)
+    if not report_versions.versions(db, sample.sample_id):
+        con = connect_read_only(paths)
+        try:
+            report_versions.refresh(db, con, sample.sample_id, user=cli_actor(), role="cli", record=record)
+        finally:
+            con.close()
+    frozen = report_versions.version_pdf(db, sample.sample_id, args.version)
+    record(report_versions.export_event(cli_actor(), "cli", frozen.version, frozen.version.sha256))
+    with open(out, "xb") as fh:
+        fh.write(frozen.pdf)
+    print(f"Wrote {out}: sample {sample.sample_id} report version {frozen.version.version}, SHA-256 {frozen.version.sha256}.")
     return 0
 
 
@@ -253,6 +285,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, help="why the claim cannot be reviewed, e.g. 'record not available'")
     where(p, store_file=True)
     p.set_defaults(func=_guarded("sample replace", cmd_sample_replace))
+    p = commands.add_parser("report", help="write a completed sample's frozen PDF report (latest version, or --version N)")
+    p.add_argument("sample_id")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="a new file to write (never written over)")
+    p.add_argument("--version", type=int, help="a report version (default: the latest)")
+    where(p, store_file=True)
+    p.set_defaults(func=_guarded("sample report", cmd_sample_report))
     p = commands.add_parser("list", help="every sample with its parameters, review progress, void and replacements")
     where(p, store_file=True)
     p.add_argument("--json", action="store_true", help=json_help)

@@ -39,6 +39,7 @@ from faker import Faker
 from config.paths import Paths, private_folder
 from data.demo_inpatient import InpatientDemo
 from data.demo_payments import DemoPayments
+from data.demo_review import review_cycle
 from data.demo_revisions import related_diagnosis, related_procedure
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
@@ -383,7 +384,8 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
                keep_raw: Path | None = None, today: date | None = None) -> IngestResult:
     """Generate the raw files for the window ending on `today` (default: the real date) and load them
     through the real ingest (encryption included), which records its `ingest` event through `recorder`
-    before the store is swapped in (see `queries.ingest.ingest`).
+    before the store is swapped in (see `queries.ingest.ingest`); then run the demo's review cycle
+    (data/demo_review.py: a completed sample with a rebuttal and its decision, events through `recorder`).
 
     The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private
     temporary folder and deleted after the load unless `keep_raw` names a folder to keep them in: a new
@@ -411,5 +413,8 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
             )
         folder = keep_raw or Path(tmp)
         generate(folder, n_claims, seed, lambda f, m: report(0.4 * f, m), today)
-        return ingest(folder, paths, recorder=recorder, source="demo", actor=actor, today=today,
-                      progress=lambda f, m: report(0.4 + 0.6 * f, m))
+        result = ingest(folder, paths, recorder=recorder, source="demo", actor=actor, today=today,
+                        progress=lambda f, m: report(0.4 + 0.55 * f, m))
+    report(0.97, "Reviewing a sample (draw, reviews, rebuttal, frozen report)")
+    review_cycle(paths, today or date.today(), recorder)
+    return result

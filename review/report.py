@@ -1,21 +1,20 @@
-"""The one-page PDF report of a sample's appraisal (fpdf2): how the sample was drawn (so it can be redrawn),
-the variable appraisal with its formulas and the limits that are repaid, the attribute appraisal, and the
-generator caveat. Text only from our own labels and the sample's pseudonymous values."""
+"""A sample's report as a PDF (fpdf2), rendered from its content (review/report_content.py): the sample design,
+the per-claim results, the results and estimates with their formulas, the attribute appraisal, and the
+reviewer's name, credential, independence statement and signature and date lines.
+
+Rendering is deterministic: the same content, version and freeze time give the same bytes (the creation date
+is the freeze time, never the clock), so a frozen report's SHA-256 can be checked by rendering it again. Claims
+are named by pseudonymous claim key; a copy with claim numbers is rendered only from numbers the caller
+revealed (and logged) for it."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from fpdf import FPDF
 
 from review.appraisal import POOR_PRECISION_PCT
-from review.random_numbers import GENERATOR_CAVEAT
-from review.sample_appraisal import SampleAppraisal
-from review.samples import Sample, seed_text
-
-FORMULAS = ("Point estimate = N x mean overpayment (stratified: the sum over strata of N_h x mean_h). "
-            "Standard error = N x s / sqrt(n) x sqrt(1 - n/N) (stratified: the square root of the sum of "
-            "N_h^2 s_h^2 / n_h (1 - n_h/N_h)). Limits = point estimate -/+ t x standard error, t from Student's t "
-            "with n - 1 (stratified: n - L) degrees of freedom. Precision = t x standard error, as a % of the point estimate.")
 
 
 def _text(value: object) -> str:
@@ -29,78 +28,95 @@ def _money(value: float | None) -> str:
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None or value != value else f"{value:.1f}%"
+class _Report(FPDF):
+    title_line = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", "I", 7.5)
+        self.cell(0, 5, _text(f"{self.title_line} - page {self.page_no()} of {{nb}}"), align="C")
 
 
-def sample_report_pdf(sample: Sample, result: SampleAppraisal, *, generated_by: str, now: datetime | None = None) -> bytes:
-    variable, attribute, values = result.variable, result.attribute, result.values
-    pdf = FPDF(format="Letter")
-    pdf.set_auto_page_break(False)
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 6, _text(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 8.5)
+
+
+def _line(pdf: FPDF, text: str, height: float = 4.2) -> None:
+    pdf.multi_cell(0, height, _text(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def render(content: Mapping[str, Any], *, version: int, frozen_at: datetime, changes: list[str] | None = None,
+           claim_numbers: Mapping[str, str] | None = None) -> bytes:
+    """The PDF of one report version. `claim_numbers` (claim key -> claim number) only for a copy made on request."""
+    pdf = _Report(format="Letter")
+    pdf.set_creation_date(frozen_at)
+    pdf.set_producer("codeaudit review/report.py")
+    pdf.title_line = f"Sample {content['sample_id']} report, version {version}, frozen {frozen_at:%Y-%m-%d %H:%M} UTC"
+    pdf.set_title(_text(pdf.title_line))
+    pdf.alias_nb_pages()
+    pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(15, 12, 15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _text(f"Audit sample {sample.sample_id}: appraisal"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 8.5)
-    params = sample.spec.parameters()
-    lines = [
-        f"Drawn {sample.drawn_at[:19]} UTC by {sample.drawn_by}; method {sample.spec.method}"
-        + (f", strata by {sample.spec.strata_by} ({sample.spec.allocation} allocation)" if sample.spec.stratified else ""),
-        "Scope: " + ("; ".join(f"{k} {v}" for k, v in params["filters"].items() if v) or "all claims")
-        + ("; claims already audited left out" if params["exclude_audited"] else ""),
-        f"Frame: {sample.frame_size:,} claims, SHA-256 {sample.frame_sha256}",
-        f"Seed {seed_text(sample.seed)}; generator {sample.generator}, version {sample.generator_version}",
-        f"Sample: {variable.n} claims, {variable.nonzero} with a non-zero overpayment; "
-        f"{values.preliminary} still preliminary (rebuttal window open or rebuttal pending).",
-    ]
-    for line in lines:
-        pdf.multi_cell(0, 4.2, _text(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, "Variable appraisal: overpayment", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _text(f"Claims review report: audit sample {content['sample_id']}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
-    pdf.cell(0, 5, _text(f"Point estimate {_money(variable.point_estimate)}; standard error {_money(variable.standard_error)}; "
-                         f"mean per claim {_money(variable.mean)}; {variable.degrees_of_freedom} degrees of freedom"),
-             new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=(30, 25, 40, 40, 30), text_align="RIGHT", line_height=5) as table:
-        table.row(["Two-sided", "t", "Lower limit", "Upper limit", "Precision"])
-        for name, limits in variable.two_sided.items():
-            table.row([f"{name}%", "-" if limits.t != limits.t else f"{limits.t:.4f}", _money(limits.lower),
-                       _money(limits.upper), _pct(limits.precision_pct)])
-    pdf.ln(1)
-    pdf.set_font("Helvetica", "B", 9)
-    pdf.multi_cell(0, 4.5, _text(
-        f"Medicare contractor (one-sided 90% lower limit): {_money(variable.one_sided_90_lower)}.   "
-        f"Corporate Integrity Agreement (two-sided 90% lower limit): {_money(variable.two_sided['90'].lower)}."),
-        new_x="LMARGIN", new_y="NEXT")
-    if variable.precision_too_poor:
+    _line(pdf, f"Version {version}, frozen {frozen_at:%Y-%m-%d %H:%M:%S} UTC. Results as of {content['as_of'][:19].replace('T', ' ')} UTC.")
+    if content["preliminary"]:
+        _line(pdf, f"{content['preliminary']} sampled claims were still preliminary when frozen (rebuttal window open or a "
+                   "rebuttal pending): a later decision makes a new version of this report.")
+    if changes:
+        _heading(pdf, f"Changes from version {version - 1}")
+        for change in changes:
+            _line(pdf, f"- {change}")
+    _heading(pdf, "Sample design")
+    with pdf.table(col_widths=(38, 142), text_align=("LEFT", "LEFT"), line_height=4.2, first_row_as_headings=False) as table:
+        for label, value in content["design"]:
+            table.row([_text(label), _text(value)])
+    _heading(pdf, "Results per sampled claim")
+    key_header = "Claim number" if claim_numbers is not None else "Claim key (pseudonymous)"
+    with pdf.table(col_widths=(40, 19, 20, 20, 20, 20, 41), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
+                   line_height=4, first_row_as_headings=True) as table:
+        pdf.set_font("Helvetica", "", 7)
+        table.row([key_header, "Service date", "Paid", "Correct payment", "Overpaid", "Underpaid", "Error reason"])
+        for row in content["claims"]:
+            name = claim_numbers.get(row["claim_key"], row["claim_key"]) if claim_numbers is not None else row["claim_key"]
+            table.row([_text(name), row["service_date"], _money(row["paid"]), _money(row["correct_payment"]),
+                       _money(row["overpaid"]), _money(row["underpaid"]),
+                       _text(row["reasons"] + ("" if row["final"] else " (preliminary)"))])
+    _heading(pdf, "Results and estimates")
+    figures = content["figures"]
+    _line(pdf, f"n = {figures['n']} sampled claims of N = {figures['universe']:,} in the frame; mean overpayment per sampled "
+               f"claim {_money(figures['mean'])}; {figures['degrees_of_freedom']} degrees of freedom. A claim's overpayment is "
+               "the net dollar impact of its findings with the sign turned (no error: 0).")
+    with pdf.table(col_widths=(52, 38, 90), text_align=("LEFT", "RIGHT", "LEFT"), line_height=4.2) as table:
+        table.row(["Result", "Value", "Formula"])
+        for label, value, formula in content["results"]:
+            table.row([_text(label), _text(value), _text(formula)])
+    if content["precision_too_poor"]:
         pdf.set_text_color(170, 0, 0)
-        pdf.multi_cell(0, 4.5, _text(f"Warning: the two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point "
-                                     "estimate (or cannot be measured): too poor to extrapolate on. Sample more claims."),
-                       new_x="LMARGIN", new_y="NEXT")
+        _line(pdf, f"Warning: the two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or "
+                   "cannot be measured): too poor to extrapolate on.")
         pdf.set_text_color(0, 0, 0)
-    pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, _text(FORMULAS), new_x="LMARGIN", new_y="NEXT")
-    if variable.strata:
+    if content["strata"]:
         pdf.ln(1)
-        with pdf.table(col_widths=(60, 20, 20, 20, 35, 35), text_align="RIGHT", line_height=4.5) as table:
+        with pdf.table(col_widths=(60, 20, 20, 20, 30, 30), text_align="RIGHT", line_height=4.2) as table:
             table.row(["Stratum", "N", "n", "non-zero", "Mean", "Point estimate"])
-            for stratum in variable.strata:
-                table.row([_text(stratum.label), f"{stratum.universe:,}", str(stratum.n), str(stratum.nonzero),
-                           _money(stratum.mean), _money(stratum.point_estimate)])
+            for stratum in content["strata"]:
+                table.row([_text(cell) for cell in stratum])
+    _heading(pdf, "Attribute appraisal: claims in error")
+    _line(pdf, content["attribute"])
+    _heading(pdf, "Reviewer")
+    signer = content["signer"]
+    _line(pdf, f"Name: {signer['name'] or '____________________'}    Credential: {signer['credential'] or '__________'}")
+    _line(pdf, f"Independence statement: {signer['independence'] or '(none given)'}")
+    pdf.ln(8)
+    _line(pdf, "Signature: ______________________________________        Date: ____________________")
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, "Attribute appraisal: claims in error", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    ninety = attribute.two_sided["90"]
-    pdf.multi_cell(0, 4.5, _text(
-        f"{attribute.errors} of {attribute.n} sampled claims in error ({attribute.rate:.1%}); projected {attribute.point_count:,.0f} "
-        f"of {attribute.universe:,}. Two-sided 90% limits {ninety.lower_count:,} to {ninety.upper_count:,} claims "
-        "(exact, hypergeometric, for a finite universe)."), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "I", 8)
-    pdf.multi_cell(0, 4, _text(GENERATOR_CAVEAT), new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 4, _text(f"Generated {(now or datetime.now(UTC)):%Y-%m-%d %H:%M} UTC by {generated_by}. "
-                               "Claims are named by pseudonymous claim key only; docs/SAMPLING.md gives every formula."),
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "I", 7.5)
+    _line(pdf, content["caveat"], 3.6)
+    _line(pdf, "Claims are named by pseudonymous claim key unless this copy was made with claim numbers on request "
+               "(the reveal is in the access log). docs/SAMPLING.md gives every formula.", 3.6)
     return bytes(pdf.output())

@@ -23,10 +23,12 @@ import duckdb
 from audit.events import AccessEvent
 from config import settings
 from queries.finding_rules import check_findings
+from review import report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.lifecycle import refuse_if_closed
 from review.money import check_claim_money, claim_payment
 from review.rebuttal_state import current_claim_rebuttal
+from review.report_content import Signer
 from review.samples import load_sample
 from review.sql_files import sql
 
@@ -196,20 +198,31 @@ def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, us
         return load_review(conn, review_id)
 
 
-def complete_sample(db: ReviewDb, sample_id: str, *, user: str, role: str, record: Record | None,
+def complete_sample(db: ReviewDb, sample_id: str, *, con: duckdb.DuckDBPyConnection, user: str, role: str,
+                    record: Record | None, signer: Signer | None = None, justification: str = "",
                     now: datetime | None = None) -> bool:
     """Close a sample whose every claim to review (each replaced claim's spare in its place) has a completed
-    review; True once it is closed. A voided sample is not closed."""
-    with db.transaction() as conn:
+    review, and freeze its report as version 1 (review/report_versions.py; `con` reads the claims' dates of
+    service and paid amounts), its SHA-256 in the `sample_complete` event; True once it is closed. A voided
+    sample is not closed."""
+    moment = now or utc_now()
+    with db.connect() as conn:
         refuse_if_closed(conn, sample_id)
-        to_review = set(load_sample(db, sample_id, conn).claim_keys)
+        sample = load_sample(db, sample_id, conn)
+        to_review = set(sample.claim_keys)
         rows = [r for r in conn.execute(sql("store/sample_claims"), (sample_id,)) if r["claim_key"] in to_review]
         waiting = [r for r in rows if not _completed_once(conn, r["review_id"])]
-        if waiting:
-            raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
-        if conn.execute(sql("store/sample_complete"), (iso(now or utc_now()), user, sample_id)).rowcount:
+    if waiting:
+        raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
+    frozen = report_versions.prepare_first(db, con, sample, signer=signer or Signer("", "", ""),
+                                           justification=justification, user=user, now=moment)
+    with db.transaction() as conn:
+        refuse_if_closed(conn, sample_id)
+        if conn.execute(sql("store/sample_complete"), (iso(moment), user, sample_id)).rowcount:
+            report_versions.store(conn, frozen)
             emit(record, AccessEvent(user=user, role=role, action="sample_complete", resource=f"sample:{sample_id}",
-                                     details={"claims": len(rows)}))
+                                     details={"claims": len(rows), "report_version": 1,
+                                              "report_sha256": frozen.version.sha256}))
     return True
 
 

@@ -15,7 +15,7 @@ MAY_IMPORT = {
     "config": set(),
     "audit": {"config"},
     "queries": {"config", "audit"},
-    "data": {"config", "audit", "queries"},
+    "data": {"config", "audit", "queries", "review"},
     "review": {"config", "audit", "queries"},
     "cli": {"config", "audit", "queries", "data", "review"},
     "views": {"config", "audit", "queries", "data", "review"},

@@ -17,6 +17,7 @@ ACTION_WORDS = {
     "user_reset_password": "Reset a password", "user_unlock": "Unlocked an account",
     "key_rotate": "Rotated the data key", "ingest": "Loaded data", "anchor": "Anchored the log",
     "sample_void": "Voided an audit sample", "sample_replace": "Replaced a sampled claim with a spare",
+    "sample_report": "Froze a new version of a sample report",
 }
 OUTCOME_WORDS = {"success": "Done", "failure": "Failed", "denied": "Refused"}
 COLUMNS = {

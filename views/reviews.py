@@ -14,6 +14,7 @@ from audit.permissions import Permission, PermissionDenied, require
 from queries import reviewed
 from queries.metrics import Filters
 from queries.reference import CLAIM_CODE_TYPES
+from review import report_versions
 from review.db import ReviewDb, ReviewError
 from review.lifecycle import replacements
 from views import problems, session
@@ -67,3 +68,14 @@ def change(permission: Permission, action: Callable[[], T]) -> T | None:
     except AccessLogError as exc:
         st.error(f"Nothing was changed: the change could not be recorded. {problems.shown(exc, session.role())}")
     return None
+
+
+def refresh_report(sample_id: str) -> None:
+    """After a change to a claim's findings: a completed sample whose results it changed gets the next report
+    version (review/report_versions.py), said on screen."""
+    who = session.current()
+    made = report_versions.refresh(review_db(), session.connection(), sample_id, user=who.user, role=who.role_name,
+                                   record=session.record)
+    if made is not None:
+        st.toast(f"Sample {sample_id}'s results changed: its report is now version {made.version} (the earlier ones "
+                 "are kept).")

@@ -14,6 +14,7 @@ from config import settings
 from queries.drg import DrgFindingProposal
 from review import claims, lifecycle, worklist
 from review.money import ClaimPayment, claim_payment, in_dollars, money_problem
+from review.report_content import Signer
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
 from views import reviews, session, tables
@@ -22,6 +23,8 @@ from views.text import md, money
 _SAMPLE, _CLAIM, _NEXT_CLAIM = "worklist.sample", "worklist.claim", "worklist.next_claim"
 STATUS = {None: "not started", "draft": "in progress", "completed": "completed"}
 NO_DRG_FINDING = "(no DRG finding)"
+INDEPENDENCE = ("I am independent of the coders and claims reviewed: I did not code, bill or supervise them, and I have "
+                "no financial interest in the outcome of this review.")
 
 
 def _pick_sample() -> Sample | None:
@@ -173,8 +176,10 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
     if right.button("Complete the claim", type="primary", icon=":material/lock:"):
         def finish() -> Review:
             worklist.save_draft(reviews.review_db(), review.review_id, typed, who.user)
-            return worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), user=who.user,
+            done = worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), user=who.user,
                                      role=who.role_name, record=session.record)
+            reviews.refresh_report(done.sample_id)
+            return done
         if reviews.change(Permission.REVIEW_CLAIMS, finish):
             st.rerun()
 
@@ -208,6 +213,25 @@ def _replace_form(who: session.SignedIn, sample: Sample, claim_key: str) -> None
             st.rerun()
 
 
+def _complete_sample_form(who: session.SignedIn, sample: Sample) -> None:
+    """Completing the sample freezes its report as version 1: the reviewer's name, credential and independence
+    statement (and how the sample size was set, where the store cannot show it) go into it as typed here."""
+    with st.form("worklist.complete_sample"):
+        st.caption("Completing the sample freezes its report (version 1, with its SHA-256 in the access log). The "
+                   "report carries these as typed:")
+        left, right = st.columns(2)
+        name = left.text_input("Reviewer name", value=who.user, max_chars=120)
+        credential = right.text_input("Credential (e.g. CCS, CPC, RHIA)", max_chars=80)
+        independence = st.text_area("Independence statement", value=INDEPENDENCE, max_chars=1_000)
+        justification = st.text_area("How the sample size was set (if not from a probe sample)", max_chars=1_000)
+        submitted = st.form_submit_button("Complete the sample", icon=":material/task_alt:")
+    if submitted and reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.complete_sample(
+            reviews.review_db(), sample.sample_id, con=session.connection(), user=who.user, role=who.role_name,
+            record=session.record, signer=Signer(name.strip(), credential.strip(), independence.strip()),
+            justification=justification)):
+        st.success("The sample is completed and its report frozen as version 1 (Audit sampling page).")
+
+
 def worklist_section(who: session.SignedIn) -> str | None:
     """Draw the worklist; returns the claim key being reviewed (for the reveal form below it)."""
     st.subheader("Worklist")
@@ -229,10 +253,8 @@ def worklist_section(who: session.SignedIn) -> str | None:
         st.session_state[_CLAIM] = next((k for k in sample.claim_keys if status[k] != "completed"), keys[0])
     claim_key = st.selectbox("Claim", keys, key=_CLAIM, format_func=lambda k: f"{k} · {status[k]}")
     done = all(status[k] == "completed" for k in sample.claim_keys)
-    if done and sample.completed_at is None and st.button("Complete the sample", icon=":material/task_alt:"):
-        if reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.complete_sample(
-                reviews.review_db(), sample.sample_id, user=who.user, role=who.role_name, record=session.record)):
-            st.success("The sample is completed.")
+    if done and sample.completed_at is None:
+        _complete_sample_form(who, sample)
     if status[claim_key] == "replaced":
         st.info(f"Claim {claim_key} was replaced by spare {dict(sample.replaced)[claim_key]} and is no longer reviewed.")
         return claim_key

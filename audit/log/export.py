@@ -53,6 +53,7 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     # A sample voided, or a claim to review replaced by a spare: an update of the sample's record.
     "sample_void": (("110110", "Patient Record"), None, "U"),
     "sample_replace": (("110110", "Patient Record"), None, "U"),
+    "sample_report": (("110110", "Patient Record"), None, "C"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
 # HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.

@@ -1,6 +1,6 @@
 """A sample's appraisal from its reviewed claims, against independent computations in the test (the formulas
-written out by hand over the sampled values, t quantiles from scipy), for a stratified sample drawn from the store, with the edge cases;
-and the one-page PDF report, rendered (pypdfium2) to check its text and that it is drawn."""
+written out by hand over the sampled values, t quantiles from scipy), for a stratified sample drawn from the store, with the edge
+cases. The report made from it: tests/review/test_report.py."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from statistics import fmean, stdev
 
-import pypdfium2 as pdfium
 import pytest
 from scipy.stats import t as student_t
 
@@ -16,8 +15,6 @@ from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import worklist
 from review.db import ReviewDb, ReviewError
-from review.random_numbers import GENERATOR_CAVEAT
-from review.report import sample_report_pdf
 from review.sample_appraisal import ClaimResult, DollarSummary, appraise_sample
 from review.samples import draw_sample, load_sample
 from review.sampling import SampleSpec
@@ -132,21 +129,6 @@ def test_an_empty_stratum_is_left_out_of_the_appraisal(store):
     assert sample.strata[-1]["universe"] == 0
     result = appraise(store, review_all(store, sample, codes, payable(store, {sample.claim_keys[0]: 10.0})))
     assert [s.label for s in result.variable.strata] == [s["label"] for s in sample.strata[:2]]
-
-
-def test_the_pdf_report_is_one_page_with_the_figures_and_the_generator_caveat(store):
-    sample, codes = draw(store, SampleSpec("random", 12))
-    sample = review_all(store, sample, codes, payable(store, {sample.claim_keys[1]: 120.0, sample.claim_keys[5]: 80.0}))
-    result = appraise(store, sample)
-    pdf = pdfium.PdfDocument(sample_report_pdf(sample, result, generated_by="ann"))
-    assert len(pdf) == 1
-    text = " ".join(pdf[0].get_textpage().get_text_range().split())
-    for expected in (sample.sample_id, sample.frame_sha256, f"${result.variable.point_estimate:,.2f}",
-                     "one-sided 90% lower limit", "Corporate Integrity Agreement", "too poor to extrapolate",
-                     " ".join(GENERATOR_CAVEAT.split())):
-        assert expected in text, expected
-    image = pdf[0].render(scale=0.5).to_pil().convert("L")
-    assert image.getextrema()[0] < 64  # something dark is drawn (text, tables)
 
 
 def test_the_samples_dollars_by_hand(store):

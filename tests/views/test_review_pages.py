@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from audit.permissions import Page, Role, allowed_pages
 from audit.users import UserStore
+from data import demo_review
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import claims, rebuttals, worklist
@@ -144,7 +145,7 @@ def test_a_coder_rebuts_a_claim_and_the_manager_decides_it_once_on_the_pages(rev
     manager.switch_page(page_file(Page.REBUTTALS)).run()
     no_exception(manager)
     assert "The operative note supports the code." in manager.dataframe[0].value["comment"].tolist()
-    (row,) = rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db))
+    (row,) = [r for r in rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db)) if r["rebutted_by"] != demo_review.CODER[0]]
     button(manager, "Decide").click().run()  # no choice made: refused, nothing decided
     assert errors(manager) == ["Accept or reject each of the 1 findings the rebuttal names, then decide again."]
     manager.radio(key=f"decide.{row['claim_rebuttal_id']}.{finding.finding_id}").set_value("Accept: correct it")
@@ -152,10 +153,10 @@ def test_a_coder_rebuts_a_claim_and_the_manager_decides_it_once_on_the_pages(rev
     button(manager, "Decide").click().run()
     no_exception(manager)
     assert any("No rebuttal is waiting for a decision" in i.value for i in manager.info)
-    (row,) = rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db))
+    (row,) = [r for r in rebuttals.rebuttal_rows(ReviewDb(paths.reviews_db)) if r["rebutted_by"] != demo_review.CODER[0]]
     assert (row["decision"], row["decided_by"], row["claim_key"], row["decision_comment"]) == (
         "accepted", "demo:coding_manager", done[DEMO_CODER].claim_key, "Agreed: documented.")
-    assert manager.dataframe[0].value["decision"].tolist() == ["accepted"]  # the decided table
+    assert manager.dataframe[0].value["decision"].tolist() == ["accepted", "accepted"]  # the decided table, the demo's too
     coder = sign_in(open_app(), Role.CODER)  # decided: final, nothing left to rebut
     assert any("No preliminary error finding on your claims can be rebutted now" in i.value for i in coder.info)
     manager.switch_page(page_file(Page.OVERVIEW)).run()
@@ -195,10 +196,10 @@ def test_a_decision_whose_codes_do_not_group_to_the_drg_finding_is_refused_on_th
     assert errors(manager) == [
         f"The claim's final codes group to MS-DRG {proposal.audited_code}, but its DRG finding would say {proposal.submitted_code}: "
         "reject the DRG finding's rebuttal (the coder did not dispute the code findings that move the DRG)."]
-    assert rebuttals.rebuttal_rows(db)[0]["decision"] is None  # nothing decided
+    assert [r["decision"] for r in rebuttals.rebuttal_rows(db) if r["claim_rebuttal_id"] == claim_rebuttal] == [None]  # nothing decided
     manager.radio(key=f"decide.{claim_rebuttal}.{drg.finding_id}").set_value("Reject: it stands")
     button(manager, "Decide").click().run()
-    assert rebuttals.rebuttal_rows(db)[0]["decision"] == "rejected"
+    assert [r["decision"] for r in rebuttals.rebuttal_rows(db) if r["claim_rebuttal_id"] == claim_rebuttal] == ["rejected"]
 
 
 def test_the_overview_counts_pending_reviewed_findings_until_they_are_final(reviewed_store, monkeypatch):
@@ -225,7 +226,7 @@ def test_an_auditor_draws_a_sample_of_claims_whose_drg_rests_on_one_cc_or_mcc(ow
     [b for b in app.button if b.label == "Draw the sample"][0].click().run()
     no_exception(app)
     assert any("It is recorded in the access log" in s.value for s in app.success), [e.value for e in app.error]
-    (listed,) = list_samples(ReviewDb(own_demo.reviews_db))
+    (listed,) = [s for s in list_samples(ReviewDb(own_demo.reviews_db)) if s["drawn_by"] != demo_review.AUDITOR[0]]
     keys, _ = stored_frame(ReviewDb(own_demo.reviews_db), listed["sample_id"])
     con = connect_read_only(own_demo)
     flagged = {k for (k,) in con.execute("SELECT claim_key FROM claim_facts WHERE list_has(claim_flags, 'single_cc_mcc')").fetchall()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from audit.permissions import Page, Role
+from data import demo_review
 from queries.store import connect_read_only
 from review.db import ReviewDb
 from review.samples import list_samples, load_sample
@@ -37,6 +38,11 @@ def sampling_page(paths) -> AppTest:
     return app
 
 
+def drawn_here(paths) -> list[dict]:
+    """The samples this test drew (the demo holds its own completed sample)."""
+    return [r for r in list_samples(ReviewDb(paths.reviews_db)) if r["drawn_by"] != demo_review.AUDITOR[0]]
+
+
 def test_a_neyman_draw_by_paid_band_with_a_certainty_stratum_and_its_warnings(own_demo):
     con = connect_read_only(own_demo)
     (over,) = con.execute("SELECT count(*) FROM claims WHERE paid_amount > 15000").fetchone()
@@ -45,7 +51,7 @@ def test_a_neyman_draw_by_paid_band_with_a_certainty_stratum_and_its_warnings(ow
     app = draw_form(sampling_page(own_demo), allocation="neyman", size=6, bands="1000", certainty="$15,000")
     no_exception(app)
     assert any("It is recorded in the access log" in s.value for s in app.success), [e.value for e in app.error]
-    (listed,) = list_samples(ReviewDb(own_demo.reviews_db))
+    (listed,) = drawn_here(own_demo)
     sample = load_sample(ReviewDb(own_demo.reviews_db), listed["sample_id"])
     assert (sample.spec.strata_by, sample.spec.allocation, sample.spec.certainty_above) == ("paid", "neyman", 15_000.0)
     assert [(s["label"], s.get("certainty", False), s["n"]) for s in sample.strata][-1] == (
@@ -64,4 +70,4 @@ def test_a_design_giving_a_stratum_one_claim_is_refused_on_the_page(own_demo):
     errors = [unescaped(e.value) for e in app.error]
     assert any(e.startswith(f"Stratum '$12,000 and over' would get 1 claim of its {top}") and "equal allocation" in e
                for e in errors), errors
-    assert list_samples(ReviewDb(own_demo.reviews_db)) == []
+    assert drawn_here(own_demo) == []

@@ -1,28 +1,30 @@
 """Audit sampling: draw a reproducible sample from the claims the sidebar filters select (the frame), see
 every sample with how it was drawn, appraise a completed sample (variable and attribute, formulas shown),
-export it (CSV, one-page PDF report; both logged), and size the next sample."""
+export it (CSV; the frozen PDF report versions of a completed sample; each logged), and size the next sample."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from audit.events import AccessEvent
-from audit.permissions import Permission, can
+from audit import phi_reveal
+from audit.log.writer import AccessLogError
+from audit.permissions import Permission, PermissionDenied, PhiField, authorize_reveal, can, phi_fields, reveal_purposes
 from queries import metrics
+from review import report_versions
 from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, DOLLAR_STRATA, STRATA_BY, FrameError, parse_bands
 from review.lifecycle import void_sample
 from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
-from review.report import sample_report_pdf
+from review.report_content import Signer
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import Sample, draw_sample, list_samples, load_sample, seed_text, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
-from views import filters, reviews, session, tables
+from views import filters, problems, reviews, session, tables
 from views.text import md, money
 
 _CHOSEN = "sampling.sample"
@@ -181,17 +183,102 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
                             **{f"upper_{k}": x.upper for k, x in variable.two_sided.items()},
                             "claims_in_error": attribute.errors, "preliminary_claims": result.values.preliminary,
                             **result.dollars.as_json()}])
-    left, right = st.columns(2)
-    with left:
-        tables.csv_download(export, f"appraisal-{sample.sample_id}")
-    with right:
-        event = AccessEvent(user=who.user, role=who.role_name, action="export", resource=f"pdf:sample-report-{sample.sample_id}",
-                            details={"sample_id": sample.sample_id, "claims": variable.n})
-        st.download_button("Download PDF report", data=tables.logged(lambda: sample_report_pdf(sample, result, generated_by=who.user),
-                                                                     event, session.access_log()),
-                           file_name=f"sample-{sample.sample_id}-{date.today():%Y%m%d}.pdf", mime="application/pdf",
-                           key=f"pdf.{sample.sample_id}", on_click="ignore", icon=":material/picture_as_pdf:")
+    tables.csv_download(export, f"appraisal-{sample.sample_id}")
+    report_section(who, sample)
     return result
+
+
+def report_section(who: session.SignedIn, sample: Sample) -> None:
+    """The frozen report versions of a completed sample, each downloadable (an `export` event naming the version
+    and its SHA-256 first); a sample completed before reports were frozen gets its version 1 here."""
+    st.subheader("Report")
+    if sample.completed_at is None:
+        st.info("The report is frozen when the sample is completed (Record review page, once every claim is completed).")
+        return
+    db = reviews.review_db()
+    reviews.change(Permission.REVIEW_CLAIMS, lambda: reviews.refresh_report(sample.sample_id))
+    sign_section(who, report_versions.versions(db, sample.sample_id)[-1])
+    found = report_versions.versions(db, sample.sample_id)
+    listing = pd.DataFrame([{"version": v.version, "frozen_at": v.frozen_at[:19].replace("T", " "), "frozen_by": v.frozen_by,
+                             "reason": v.reason, "point_estimate": v.figures["point_estimate"], "sha256": v.sha256}
+                            for v in found])
+    st.dataframe(listing, hide_index=True, column_config=tables.column_config(listing))
+    number = st.selectbox("Report version", [v.version for v in reversed(found)], key=f"report.version.{sample.sample_id}")
+    frozen = report_versions.version_pdf(db, sample.sample_id, number)
+    if frozen.version.changes:
+        with st.expander(f"What version {number} changed"):
+            for change in frozen.version.changes:
+                st.text(change)
+    event = report_versions.export_event(who.user, who.role_name, frozen.version, frozen.version.sha256)
+    st.download_button("Download PDF report", data=tables.logged(lambda: frozen.pdf, event, session.access_log(),
+                                                                 session.download_check()),
+                       file_name=f"sample-{sample.sample_id}-report-v{number}.pdf", mime="application/pdf",
+                       key=f"pdf.{sample.sample_id}.{number}", on_click="ignore", icon=":material/picture_as_pdf:")
+    st.caption(f"Version {number}: SHA-256 {frozen.version.sha256}. Also `python manage.py sample report "
+               f"{md(sample.sample_id)} --version {number} --out FILE.pdf`.")
+    if PhiField.CLAIM_ID in phi_fields(who.role):
+        with st.expander("A copy with claim numbers (reveals them; logged)"):
+            copy_with_claim_numbers(who, frozen.version)
+
+
+def sign_section(who: session.SignedIn, latest: report_versions.ReportVersion) -> None:
+    """The reviewer's name, credential and independence statement as the report carries them: changing them
+    freezes a new version (the earlier ones stay as they were)."""
+    with st.expander("Reviewer and independence statement (a change makes a new version)"):
+        with st.form(f"report.sign.{latest.sample_id}"):
+            signer = latest.signer
+            left, right = st.columns(2)
+            name = left.text_input("Reviewer name", value=signer.name, max_chars=120)
+            credential = right.text_input("Credential (e.g. CCS, CPC, RHIA)", value=signer.credential, max_chars=80)
+            independence = st.text_area("Independence statement", value=signer.independence, max_chars=1_000)
+            signed = st.form_submit_button("Sign the report")
+    if not signed:
+        return
+    new = Signer(name.strip(), credential.strip(), independence.strip())
+    if new == latest.signer:
+        st.info("The report already carries this reviewer and statement; nothing was changed.")
+        return
+    made = reviews.change(Permission.REVIEW_CLAIMS, lambda: report_versions.refresh(
+        reviews.review_db(), session.connection(), latest.sample_id, user=who.user, role=who.role_name,
+        record=session.record, signer=new))
+    if made is not None:
+        st.success(f"Signed: the report is now version {made.version}; version {latest.version} is kept as it was.")
+
+
+def copy_with_claim_numbers(who: session.SignedIn, version: report_versions.ReportVersion) -> None:
+    """The frozen version rendered again with each claim's number, for a role that may reveal claim numbers:
+    each reveal is recorded before its number is decrypted, and the copy's download is an `export` naming
+    the version, the copy's own SHA-256 and the frozen one. The copy is never stored."""
+    with st.form(f"report.copy.{version.sample_id}.{version.version}"):
+        purpose = st.selectbox("Purpose of use", reveal_purposes(who.role), format_func=lambda p: f"{p.value}: {p.label}")
+        justification = st.text_input("Justification (optional)", max_chars=500)
+        asked = st.form_submit_button("Reveal the claim numbers for a copy")
+    if not asked:
+        return
+    keys = [row["claim_key"] for row in version.content["claims"]]
+    try:
+        decision = authorize_reveal(who.role, [PhiField.CLAIM_ID], purpose or "", justification)
+        numbers = {key: phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
+                   .get(PhiField.CLAIM_ID.value, key) for key in keys}
+    except PermissionDenied as exc:
+        st.error(md(exc))
+        return
+    except AccessLogError as exc:
+        st.error(f"Nothing was revealed because the access could not be recorded. {problems.shown(exc, who.role)}")
+        return
+    except phi_reveal.UnknownClaim as exc:
+        st.warning(md(exc))
+        return
+    copy = report_versions.with_claim_numbers(reviews.review_db(), version.sample_id, version.version, numbers)
+    sha256 = hashlib.sha256(copy).hexdigest()
+    event = report_versions.export_event(who.user, who.role_name, version, sha256, claim_numbers=True)
+    st.success(f"The {len(keys)} claim numbers were revealed (recorded in the access log). This copy holds them: "
+               f"keep it where PHI may be kept. SHA-256 {sha256}.")
+    st.download_button("Download the copy with claim numbers", data=tables.logged(lambda: copy, event, session.access_log(),
+                                                                                  session.download_check()),
+                       file_name=f"sample-{version.sample_id}-report-v{version.version}-claim-numbers.pdf",
+                       mime="application/pdf", key=f"pdf.copy.{version.sample_id}.{version.version}", on_click="ignore",
+                       icon=":material/picture_as_pdf:")
 
 
 def dollars_section(result: SampleAppraisal) -> None:

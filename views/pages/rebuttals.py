@@ -11,6 +11,7 @@ import streamlit as st
 from audit.permissions import Permission
 from review import rebuttals
 from review.rebuttals import MAX_COMMENT
+from review.worklist import get_review
 from views import reviews, session, tables
 from views.text import md
 
@@ -38,9 +39,14 @@ def decide_form(pending: list[dict]) -> None:
     if not submitted:
         return
     decisions = {finding_id: choice == ACCEPT for finding_id, choice in choices.items() if choice is not None}
-    if reviews.change(Permission.DECIDE_REBUTTALS, lambda: rebuttals.decide(
-            reviews.review_db(), picked, decisions, store=session.connection(), user=who.user, role=who.role_name,
-            comment=comment, record=session.record)):
+
+    def decided() -> rebuttals.ClaimDecision:
+        outcome = rebuttals.decide(reviews.review_db(), picked, decisions, store=session.connection(), user=who.user,
+                                   role=who.role_name, comment=comment, record=session.record)
+        reviews.refresh_report(get_review(reviews.review_db(), claims[picked][0]["review_id"]).sample_id)
+        return outcome
+
+    if reviews.change(Permission.DECIDE_REBUTTALS, decided):
         st.rerun()
 
 
