@@ -13,6 +13,7 @@ from typing import Any
 
 from audit.events import AccessEvent
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.integrity import revision_sha256
 from review.sql_files import sql
 from review.worklist import Finding, load_review, publish, rebuttal_days
 
@@ -85,7 +86,8 @@ def decide(db: ReviewDb, rebuttal_id: str, *, accept: bool, user: str, role: str
         emit(record, AccessEvent(user=user, role=role, action="rebuttal_decision", resource=f"review:{review.review_id}",
                                  claim_keys=(review.claim_key,),
                                  details={"rebuttal_id": rebuttal_id, "finding_id": row["finding_id"],
-                                          "decision": "accepted" if accept else "rejected", "revision": revision}))
+                                          "decision": "accepted" if accept else "rejected", "revision": revision,
+                                          "sha256": None if revision is None else revision_sha256(conn, review.review_id, revision)}))
     return "accepted" if accept else "rejected"
 
 

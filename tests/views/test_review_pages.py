@@ -196,3 +196,34 @@ def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_dr
     no_exception(app)
     drg = next(f for f in worklist.get_review(db, opened.review_id).findings if f.code_type == "MSDRG")
     assert (drg.submitted_code, drg.audited_code, drg.finding, drg.error_category) == (billed, expected.audited_code, "revise", "drg")
+
+
+def test_a_stale_save_on_the_worklist_is_refused_and_the_latest_findings_can_be_loaded(own_demo):
+    """Two auditors on one draft: the page holds the version it loaded, so a save by the other auditor since
+    then refuses this page's save and complete (one sentence, nothing saved) until it loads the latest findings."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("random", 1), seed=5, user="ann", role="auditor", record=None)
+    (key,) = sample.claim_keys
+    codes = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY code_type, line", [key]).fetchall()
+    con.close()
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    opened = worklist.open_review(db, sample.sample_id, key, "bea")
+    theirs = [{"code_type": t, "submitted_code": c, "audited_code": c, "finding": "agree"} for t, c in codes]
+    theirs[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-75")
+    worklist.save_draft(db, opened.review_id, theirs, "bea")
+    [b for b in app.button if b.label == "Complete the claim"][0].click().run()
+    no_exception(app)
+    (error,) = [e.value for e in app.error]
+    assert "bea saved this claim" in error and "nothing of yours was saved" in error
+    after = worklist.get_review(db, opened.review_id)
+    assert not after.locked and after.findings[0].finding == "delete"
+    [b for b in app.button if b.label == "Load the latest saved findings"][0].click().run()
+    no_exception(app)
+    assert not [b for b in app.button if b.label == "Load the latest saved findings"]
+    [b for b in app.button if b.label == "Complete the claim"][0].click().run()
+    no_exception(app)
+    done = worklist.get_review(db, opened.review_id)
+    assert done.locked and done.completed_findings[0].finding == "delete" and not app.error

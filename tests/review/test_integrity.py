@@ -1,0 +1,153 @@
+"""Reviews that cannot be quietly changed: each completed revision's content is hashed into its access-log
+event, and `verify-log` checks every completed revision, and what is published for the metrics, against it."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+from audit.log.read import read_events
+from cli import main
+from cli.common import access_log_recorder
+from review import rebuttals
+from review.db import ReviewDb
+from tests.review.test_worklist import agree_rows, review, sampled
+
+VECTOR = (b'{"author":"ann","claim_key":"0123456789abcdef01234567","completed_at":"2026-01-02T03:04:05.000006+00:00",'
+          b'"findings":[{"audited_code":"E11.65","code_type":"ICD10CM_DX","dollar_impact":"-120.00",'
+          b'"error_category":"specificity","finding":"revise","finding_id":"f1","position":1,"submitted_code":"E11.9"},'
+          b'{"audited_code":"Z79.4","code_type":"ICD10CM_DX","dollar_impact":"20.00","error_category":"missing_code",'
+          b'"finding":"add","finding_id":"f2","position":2,"submitted_code":null}],"format":"codeaudit-revision-1",'
+          b'"reason":"caf\\u00e9","review_id":"r1","revision":2,"sample_id":"S1"}')
+
+
+def verify_log(capsys) -> tuple[int, str]:
+    code = main(["verify-log"])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_the_canonical_serialisation_of_a_revision_is_pinned_by_a_known_answer():
+    """The bytes and digest docs/SECURITY.md gives (digest computed with sha256sum over the bytes)."""
+    from review.integrity import revision_document
+    revision = {"review_id": "r1", "sample_id": "S1", "claim_key": "0123456789abcdef01234567", "revision": 2,
+                "author": "ann", "completed_at": "2026-01-02T03:04:05.000006+00:00", "reason": "café"}
+    findings = [{"finding_id": "f1", "position": 1, "code_type": "ICD10CM_DX", "submitted_code": "E11.9",
+                 "audited_code": "E11.65", "finding": "revise", "error_category": "specificity", "dollar_impact": "-120.00"},
+                {"finding_id": "f2", "position": 2, "code_type": "ICD10CM_DX", "submitted_code": None,
+                 "audited_code": "Z79.4", "finding": "add", "error_category": "missing_code", "dollar_impact": "20.00"}]
+    assert revision_document(revision, findings) == VECTOR
+    assert hashlib.sha256(VECTOR).hexdigest() == "3c87243c6361dc6a92b117e479ad7e61a05040206cffd06ff99ac2c2eecb9019"
+
+
+def _completed(store, size: int = 2):
+    sample, codes, _ = sampled(store, size)
+    done = []
+    for key in sample.claim_keys:
+        rows = agree_rows(codes[key])
+        rows[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-120")
+        done.append(review(store, sample, key, rows, record=access_log_recorder(store)))
+    return sample, done
+
+
+def test_a_completed_finding_edited_in_the_store_fails_verify_log_naming_the_review(store, capsys):
+    _, (first, second) = _completed(store)
+    events = {e["resource"]: e for e in read_events(store, action="review_complete")}
+    assert len(events[f"review:{first.review_id}"]["details"]["sha256"]) == 64
+    code, said = verify_log(capsys)
+    assert code == 0, said
+    assert "checked 2 completed review revision(s)" in said
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE findings SET dollar_impact = '-120000.00' WHERE review_id = ? AND finding = 'delete'",
+                     (first.review_id,))
+    code, said = verify_log(capsys)
+    assert code == 1
+    assert f"review {first.review_id} revision 1" in said and "does not match" in said
+    assert second.review_id not in said
+
+
+def test_a_tampered_publication_and_a_completed_revision_without_its_event_fail_verify_log(store, capsys):
+    sample, (first, _) = _completed(store)
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE published_findings SET dollar_impact = '-99999.00' WHERE review_id = ?", (first.review_id,))
+    code, said = verify_log(capsys)
+    assert code == 1 and f"review {first.review_id}" in said and "published" in said
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE published_findings SET dollar_impact = '-120.00' WHERE review_id = ? AND finding = 'delete'",
+                     (first.review_id,))
+        conn.execute("UPDATE published_findings SET dollar_impact = '0.00' WHERE review_id = ? AND finding != 'delete'",
+                     (first.review_id,))
+    assert verify_log(capsys)[0] == 0
+    _, codes, _ = sampled(store, 1)
+    (key,) = codes
+    unlogged = review(store, sample_of(store, key), key, agree_rows(codes[key]), record=None)
+    code, said = verify_log(capsys)
+    assert code == 1 and f"review {unlogged.review_id} revision 1" in said and "no access-log event" in said
+
+
+def sample_of(store, key):
+    from review.samples import list_samples, load_sample
+    db = ReviewDb(store.reviews_db)
+    return next(s for s in (load_sample(db, r["sample_id"]) for r in list_samples(db)) if key in s.claim_keys)
+
+
+def test_an_accepted_rebuttal_records_the_hash_of_the_revision_it_makes(store, capsys):
+    _, (first, _) = _completed(store)
+    db = ReviewDb(store.reviews_db)
+    with sqlite3.connect(store.reviews_db) as conn:
+        (coder,) = conn.execute("SELECT 'C001'").fetchone()
+    finding = next(f for f in first.completed_findings if f.is_error)
+    rebuttal = rebuttals.rebut(db, first.review_id, finding.finding_id, coder_id=coder, claim_coder_id=coder, user="cody",
+                               role="coder", comment="documented", record=access_log_recorder(store))
+    rebuttals.decide(db, rebuttal, accept=True, user="max", role="coding_manager", comment="agreed",
+                     record=access_log_recorder(store))
+    (decision,) = read_events(store, action="rebuttal_decision")
+    assert decision["details"]["revision"] == 2 and len(decision["details"]["sha256"]) == 64
+    assert verify_log(capsys)[0] == 0
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE findings SET finding = 'delete' WHERE review_id = ? AND revision = 2 AND finding_id = ?",
+                     (first.review_id, finding.finding_id))
+    code, said = verify_log(capsys)
+    assert code == 1 and f"review {first.review_id} revision 2" in said
+
+
+def test_a_stale_save_is_refused_in_one_sentence_and_save_and_complete_is_one_transaction(store):
+    from review import worklist
+    from review.db import ReviewError
+    sample, codes, _ = sampled(store, 1)
+    (key,) = sample.claim_keys
+    db = ReviewDb(store.reviews_db)
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    loaded_by_bea = opened.version
+    mine = agree_rows(codes[key])
+    saved = worklist.save_draft(db, opened.review_id, mine, "ann", expected_version=opened.version)
+    assert saved.version != loaded_by_bea
+    theirs = agree_rows(codes[key])
+    theirs[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-50")
+    try:
+        worklist.save_draft(db, opened.review_id, theirs, "bea", expected_version=loaded_by_bea)
+        refused = None
+    except ReviewError as exc:
+        refused = str(exc)
+    assert refused is not None and "ann saved this claim" in refused and refused.count(". ") == 0
+    assert [f.finding for f in worklist.get_review(db, opened.review_id).findings] == ["agree"] * len(mine)
+    # Complete with the rows to save, against a stale version: refused, nothing saved, nothing completed.
+    try:
+        worklist.complete(db, opened.review_id, rows=theirs, expected_version=loaded_by_bea, user="bea", role="auditor",
+                          record=None)
+    except ReviewError:
+        pass
+    after = worklist.get_review(db, opened.review_id)
+    assert (after.locked, [f.finding for f in after.findings]) == (False, ["agree"] * len(mine))
+    # A recorder that fails rolls back the save as well as the completion.
+    def refuse(event):
+        raise OSError("log full")
+    try:
+        worklist.complete(db, opened.review_id, rows=theirs, expected_version=after.version, user="ann", role="auditor",
+                          record=refuse)
+    except OSError:
+        pass
+    after = worklist.get_review(db, opened.review_id)
+    assert (after.locked, [f.finding for f in after.findings]) == (False, ["agree"] * len(mine))
+    done = worklist.complete(db, opened.review_id, rows=theirs, expected_version=after.version, user="ann", role="auditor",
+                             record=None)
+    assert done.locked and done.completed_findings[0].finding == "delete"
