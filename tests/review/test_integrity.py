@@ -151,3 +151,60 @@ def test_a_stale_save_is_refused_in_one_sentence_and_save_and_complete_is_one_tr
     done = worklist.complete(db, opened.review_id, rows=theirs, expected_version=after.version, user="ann", role="auditor",
                              record=None)
     assert done.locked and done.completed_findings[0].finding == "delete"
+
+
+KILLED_COMPLETE = """
+import os, signal, sys
+from cli.common import access_log_recorder
+from cli.common import default_paths
+from review import worklist
+from review.db import ReviewDb
+
+paths = default_paths(None)
+append = access_log_recorder(paths)
+
+def record_then_die(event):
+    append(event)  # durable in the log...
+    os.kill(os.getpid(), signal.SIGKILL)  # ...and the process dies before the review store commits
+
+worklist.complete(ReviewDb(paths.reviews_db), sys.argv[1], user="ann", role="auditor", record=record_then_die)
+"""
+
+
+def test_a_completion_killed_between_its_event_and_the_commit_is_reported_as_not_landed_then_reconciled(store, capsys):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from review import worklist
+    sample, codes, _ = sampled(store, 1)
+    (key,) = sample.claim_keys
+    db = ReviewDb(store.reviews_db)
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    worklist.save_draft(db, opened.review_id, agree_rows(codes[key]), "ann")
+    env = {"CODEAUDIT_DATA_DIR": str(store.data_dir), "CODEAUDIT_KEY_DIR": str(store.key_dir), "PATH": "/usr/bin:/bin"}
+    killed = subprocess.run([sys.executable, "-c", KILLED_COMPLETE, opened.review_id], cwd=Path(__file__).resolve().parents[2],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    (event,) = read_events(store, action="review_complete")
+    assert not worklist.get_review(db, opened.review_id).locked  # the event is for a draft
+    code, said = verify_log(capsys)
+    assert code == 0, said
+    assert (f"note: seq {event['seq']}: did not land: the review_complete event of review {opened.review_id} revision 1 "
+            "records a completion that was never saved (it is still a draft in the review store)") in said
+    assert "tamper" not in said.replace("this is not tampering", "")
+    # Completing it again reconciles it: the first event is still named, as superseded by the one that landed.
+    worklist.complete(db, opened.review_id, user="ann", role="auditor", record=access_log_recorder(store))
+    landed = read_events(store, action="review_complete")[0]
+    code, said = verify_log(capsys)
+    assert code == 0, said
+    assert f"(it was completed at seq {landed['seq']})" in said and "1 completed review revision(s) against their events: no problems" in said
+    # Undoing a completion in the store is not a crash: the log shows later work that needed it completed.
+    worklist.start_correction(db, opened.review_id, "ann", "second look")
+    worklist.complete(db, opened.review_id, user="ann", role="auditor", record=access_log_recorder(store))
+    assert verify_log(capsys)[0] == 0
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE revisions SET status = 'draft' WHERE review_id = ? AND revision = 1", (opened.review_id,))
+    code, said = verify_log(capsys)
+    assert code == 1 and f"review {opened.review_id} revision 1 was completed" in said and "undone in the store" in said
