@@ -24,7 +24,7 @@ from review.db import ReviewDb, ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
 from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
 from review.sample_appraisal import appraise_sample
-from review.samples import draw_sample, export_frame, list_samples, load_sample, redraw
+from review.samples import SampleMismatch, draw_sample, export_frame, list_samples, load_sample, redraw
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 
 REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError)
@@ -38,6 +38,9 @@ def _guarded(name: str, run: Callable[[argparse.Namespace], int]) -> Callable[[a
     def command(args: argparse.Namespace) -> int:
         try:
             return run(args)
+        except SampleMismatch as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 1
         except (AccessLogError, KeyProblem) as exc:
             print(f"{name} failed, nothing was printed: the access log could not record it ({exc})", file=sys.stderr)
         except REFUSALS as exc:

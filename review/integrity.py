@@ -31,6 +31,7 @@ from audit.log.read import read_events
 from audit.log.verify import Problem
 from config.paths import Paths
 from review.db import ReviewDb
+from review.samples import sample_in, sample_problem, sample_sha256_in
 from review.sql_files import sql
 
 FORMAT = "codeaudit-revision-1"
@@ -39,11 +40,15 @@ FINDING_KEYS = ("finding_id", "position", "code_type", "submitted_code", "audite
                 "dollar_impact")
 # The events that complete a revision (details.revision, details.sha256), and one that needs a completed revision.
 COMPLETING = ("review_complete", "review_correct", "rebuttal_decision")
-LOGGED = (*COMPLETING, "rebuttal")
+LOGGED = (*COMPLETING, "rebuttal", "sample_draw")
+# What a sample_draw event records that the stored sample must still hold.
+SAMPLE_FIELDS = ("seed", "frame_sha256", "frame_size", "generator", "generator_version", "method", "sample_sha256")
 
 MODIFIED_REVIEW = "modified review"
 UNLOGGED_REVIEW = "unlogged review"
 MODIFIED_PUBLICATION = "modified publication"
+MODIFIED_SAMPLE = "modified sample"
+UNLOGGED_SAMPLE = "unlogged sample"
 REMOVED_REVIEW = "removed review"
 
 
@@ -70,12 +75,13 @@ class ReviewCheck:
     """What verify-log found in the review store: problems (exit 1) and notes (reported, not tampering)."""
 
     revisions: int = 0
+    samples: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         found = f"{len(self.problems)} problem(s)" if self.problems else "no problems"
-        return f"checked {self.revisions} completed review revision(s) against their events: {found}"
+        return f"checked {self.revisions} completed review revision(s) and {self.samples} sample(s) against their events: {found}"
 
 
 def _events_by_revision(events: Iterable[Mapping[str, Any]]) -> tuple[dict[tuple[str, int], list[Mapping[str, Any]]],
@@ -107,10 +113,11 @@ def _later_work(events: Sequence[Mapping[str, Any]], after: Mapping[str, Any], r
     return None
 
 
-def check_reviews(conn: sqlite3.Connection, events: Iterable[Mapping[str, Any]]) -> ReviewCheck:
+def check_reviews(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any]]) -> ReviewCheck:
     """Check every completed revision in the review store against the SHA-256 its event recorded, every event
-    against the store, and the published findings against the latest completed revision of each review.
-    `events`: the access log's events (any; those of reviews are picked out)."""
+    against the store, the published findings against the latest completed revision of each review, and every
+    sample against its frame SHA-256, its own SHA-256 and its sample_draw event.
+    `events`: the access log's events (any; those of reviews and samples are picked out)."""
     by_revision, by_review = _events_by_revision(events)
     check = ReviewCheck()
     rows = [dict(r) for r in conn.execute(sql("store/revisions_all"))]
@@ -155,9 +162,39 @@ def check_reviews(conn: sqlite3.Connection, events: Iterable[Mapping[str, Any]])
                 state = "is still a draft" if row is not None else "does not exist"
                 check.notes.append(_not_landed(event, named, f"it {state} in the review store"))
     check.problems += _publication_problems(conn, latest)
+    check.samples, problems = _sample_problems(conn, events)
+    check.problems += problems
     check.problems.sort(key=lambda p: p.seq)
     check.notes.sort(key=lambda p: p.seq)
     return check
+
+
+def _sample_problems(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any]]) -> tuple[int, list[Problem]]:
+    """How many samples were checked, and the problems found: a stored sample that is not intact
+    (samples.sample_problem), or that differs from its sample_draw event, or has none."""
+    draws = {str(e.get("resource", "")).removeprefix("sample:"): e for e in sorted(events, key=lambda e: e.get("seq", 0))
+             if e.get("action") == "sample_draw" and e.get("outcome", "success") == "success"}
+    problems = []
+    ids = [row[0] for row in conn.execute(sql("store/sample_ids"))]
+    for sample_id in ids:
+        if (problem := sample_problem(conn, sample_id)) is not None:
+            problems.append(Problem(0, MODIFIED_SAMPLE, problem))
+        event = draws.get(sample_id)
+        if event is None:
+            problems.append(Problem(0, UNLOGGED_SAMPLE, f"sample {sample_id} is in the review store but no sample_draw "
+                                                       "event records its draw: it was added outside the dashboard and the commands"))
+            continue
+        stored = sample_in(conn, sample_id)
+        now = {**stored.as_json(), "sample_sha256": sample_sha256_in(conn, sample_id)}
+        recorded = event.get("details") or {}
+        changed = [name for name in SAMPLE_FIELDS if name in recorded and recorded[name] != now[name]]
+        if list(event.get("claim_keys", ())) != [d.claim_key for d in stored.drawn]:
+            changed.append("drawn claims")
+        if changed:
+            problems.append(Problem(event["seq"], MODIFIED_SAMPLE, (
+                f"sample {sample_id}'s stored {', '.join(changed)} differ from what its sample_draw event recorded: "
+                "the review store was changed after the draw; restore it from backup")))
+    return len(ids), problems
 
 
 def verify_reviews(paths: Paths) -> ReviewCheck | None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from review.appraisal import AttributeAppraisal, VariableAppraisal, appraise_attribute, appraise_stratified, appraise_variable
 from review.db import ReviewDb, ReviewError
-from review.samples import Sample
+from review.samples import Sample, check_sample
 from review.sql_files import sql
 
 
@@ -51,7 +51,9 @@ class SampleAppraisal:
 
 
 def appraise_sample(db: ReviewDb, sample: Sample, now: datetime | None = None) -> SampleAppraisal:
-    """Refused (ReviewError) until every sampled claim is completed: a partial sample is not the sample drawn."""
+    """Refused (ReviewError) until every sampled claim is completed: a partial sample is not the sample drawn;
+    SampleMismatch when the stored sample is not the one drawn (review.samples.check_sample)."""
+    check_sample(db, sample.sample_id)
     values = sample_values(db, sample, now)
     if values.missing:
         raise ReviewError(f"{values.missing} of the sample's {len(sample.claim_keys)} claims are not completed yet; "

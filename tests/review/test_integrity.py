@@ -10,7 +10,25 @@ from cli import main
 from cli.common import access_log_recorder
 from review import rebuttals
 from review.db import ReviewDb
-from tests.review.test_worklist import agree_rows, review, sampled
+from tests.review.test_worklist import agree_rows, review
+
+
+def sampled(store, size: int = 8):
+    """A random sample drawn as the commands draw it (its sample_draw event in the access log), with the
+    submitted codes of its claims."""
+    from queries.store import connect_read_only
+    from review.samples import draw_sample
+    from review.sampling import SampleSpec
+    con = connect_read_only(store)
+    try:
+        sample = draw_sample(con, ReviewDb(store.reviews_db), SampleSpec("random", size), seed=99, user="ann",
+                             role="auditor", record=access_log_recorder(store))
+        codes = {k: con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY code_type, line",
+                                [k]).fetchall() for k in sample.claim_keys}
+    finally:
+        con.close()
+    return sample, codes, None
+
 
 VECTOR = (b'{"author":"ann","claim_key":"0123456789abcdef01234567","completed_at":"2026-01-02T03:04:05.000006+00:00",'
           b'"findings":[{"audited_code":"E11.65","code_type":"ICD10CM_DX","dollar_impact":"-120.00",'
@@ -199,7 +217,7 @@ def test_a_completion_killed_between_its_event_and_the_commit_is_reported_as_not
     landed = read_events(store, action="review_complete")[0]
     code, said = verify_log(capsys)
     assert code == 0, said
-    assert f"(it was completed at seq {landed['seq']})" in said and "1 completed review revision(s) against their events: no problems" in said
+    assert f"(it was completed at seq {landed['seq']})" in said and "1 completed review revision(s) and 1 sample(s) against their events: no problems" in said
     # Undoing a completion in the store is not a crash: the log shows later work that needed it completed.
     worklist.start_correction(db, opened.review_id, "ann", "second look")
     worklist.complete(db, opened.review_id, user="ann", role="auditor", record=access_log_recorder(store))
@@ -208,3 +226,80 @@ def test_a_completion_killed_between_its_event_and_the_commit_is_reported_as_not
         conn.execute("UPDATE revisions SET status = 'draft' WHERE review_id = ? AND revision = 1", (opened.review_id,))
     code, said = verify_log(capsys)
     assert code == 1 and f"review {opened.review_id} revision 1 was completed" in said and "undone in the store" in said
+
+
+def _drawn(store, size: int = 5):
+    from queries.store import connect_read_only
+    from review.samples import draw_sample
+    from review.sampling import SampleSpec
+    con = connect_read_only(store)
+    try:
+        return draw_sample(con, ReviewDb(store.reviews_db), SampleSpec("random", size, spares=1), seed=4242, user="ann",
+                           role="auditor", record=access_log_recorder(store))
+    finally:
+        con.close()
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_tampered_frame_is_refused_by_redraw_export_frame_and_the_appraisal_naming_the_sample(store, capsys):
+    import zlib
+
+    from review.sample_appraisal import appraise_sample
+    from review.samples import load_sample
+    sample = _drawn(store)
+    assert cli(capsys, "sample", "redraw", sample.sample_id)[0] == 0
+    with sqlite3.connect(store.reviews_db) as conn:
+        (frame,) = conn.execute("SELECT frame FROM samples WHERE sample_id = ?", (sample.sample_id,)).fetchone()
+        keys = zlib.decompress(frame).decode().splitlines()
+        keys[3], keys[4] = keys[4], keys[3]
+        conn.execute("UPDATE samples SET frame = ? WHERE sample_id = ?",
+                     (zlib.compress("".join(f"{k}\n" for k in keys).encode()), sample.sample_id))
+    for argv in (["sample", "redraw", sample.sample_id], ["sample", "export-frame", sample.sample_id],
+                 ["appraise", "variable", "--sample", sample.sample_id, "--json"]):
+        code, out, err = cli(capsys, *argv)
+        assert (code, out) == (1, ""), argv
+        assert f"Sample {sample.sample_id}" in err and "frame" in err and len(err.strip().splitlines()) == 1
+    try:
+        appraise_sample(ReviewDb(store.reviews_db), load_sample(ReviewDb(store.reviews_db), sample.sample_id))
+        said = ""
+    except Exception as exc:  # noqa: BLE001 - the type is asserted below
+        said = f"{type(exc).__name__}: {exc}"
+    assert said.startswith("SampleMismatch") and sample.sample_id in said
+    assert read_events(store, action="export") == []  # nothing was exported
+    assert verify_log(capsys)[0] == 1
+
+
+def test_a_tampered_seed_or_drawn_claim_is_a_mismatch_with_the_stored_sample_not_a_generator_change(store, capsys):
+    sample = _drawn(store)
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE samples SET seed = 4243 WHERE sample_id = ?", (sample.sample_id,))
+    code, _, err = cli(capsys, "sample", "redraw", sample.sample_id)
+    assert code == 1 and "generator" not in err and sample.sample_id in err and "was drawn" in err
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE samples SET seed = 4242 WHERE sample_id = ?", (sample.sample_id,))
+        conn.execute("UPDATE sample_claims SET claim_key = ? WHERE sample_id = ? AND selection = 1",
+                     (sample.claim_keys[1][::-1], sample.sample_id))
+    code, _, err = cli(capsys, "sample", "redraw", sample.sample_id)
+    assert code == 1 and "generator" not in err and sample.sample_id in err
+    code, said = verify_log(capsys)
+    assert code == 1 and f"sample {sample.sample_id}" in said
+
+
+def test_a_sample_whose_hash_was_forged_too_fails_verify_log_against_its_draw_event(store, capsys):
+    from review.samples import sample_sha256
+    sample = _drawn(store)
+    (event,) = read_events(store, action="sample_draw")
+    assert event["details"]["sample_sha256"] == sample_sha256(ReviewDb(store.reviews_db), sample.sample_id)
+    assert verify_log(capsys)[0] == 0
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE samples SET seed = 1 WHERE sample_id = ?", (sample.sample_id,))
+    forged = sample_sha256(ReviewDb(store.reviews_db), sample.sample_id)
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("UPDATE samples SET sample_sha256 = ? WHERE sample_id = ?", (forged, sample.sample_id))
+    code, said = verify_log(capsys)
+    assert code == 1 and f"sample {sample.sample_id}" in said and "seed" in said and f"seq {event['seq']}" in said

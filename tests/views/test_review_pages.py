@@ -227,3 +227,18 @@ def test_a_stale_save_on_the_worklist_is_refused_and_the_latest_findings_can_be_
     no_exception(app)
     done = worklist.get_review(db, opened.review_id)
     assert done.locked and done.completed_findings[0].finding == "delete" and not app.error
+
+
+def test_the_sampling_page_says_in_one_sentence_that_a_tampered_sample_is_not_the_one_drawn(own_demo):
+    import sqlite3
+    con = connect_read_only(own_demo)
+    sample = draw_sample(con, ReviewDb(own_demo.reviews_db), SampleSpec("random", 3), seed=8, user="ann", role="auditor",
+                         record=None)
+    con.close()
+    with sqlite3.connect(own_demo.reviews_db) as conn:
+        conn.execute("UPDATE samples SET seed = 9 WHERE sample_id = ?", (sample.sample_id,))
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
+    no_exception(app)
+    (error,) = [e.value.replace("\\", "").replace("\u2060", "") for e in app.error]
+    assert error.startswith(f"Sample {sample.sample_id}'s stored seed") and error.count(". ") == 0

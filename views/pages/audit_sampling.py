@@ -18,7 +18,7 @@ from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report import sample_report_pdf
 from review.sample_appraisal import SampleAppraisal, appraise_sample
-from review.samples import Sample, draw_sample, list_samples, load_sample, stored_frame
+from review.samples import Sample, SampleMismatch, draw_sample, list_samples, load_sample, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 from views import filters, reviews, session, tables
 from views.text import md, money
@@ -111,6 +111,9 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     st.subheader("Appraisal")
     try:
         result = appraise_sample(reviews.review_db(), sample)
+    except SampleMismatch as exc:
+        st.error(md(exc))
+        return None
     except (ReviewError, AppraisalError) as exc:
         st.info(md(exc))
         return None

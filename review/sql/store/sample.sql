@@ -1,4 +1,4 @@
 -- One sample with its frame.
 SELECT seq, sample_id, drawn_at, drawn_by, method, parameters, seed, generator, generator_version, frame_size, frame_sha256,
-       strata, completed_at, completed_by, frame, frame_strata
+       strata, completed_at, completed_by, frame, frame_strata, sample_sha256
 FROM samples WHERE sample_id = ?;
