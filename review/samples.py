@@ -155,6 +155,13 @@ def _drawn(conn: sqlite3.Connection, sample_id: str) -> list[Drawn]:
             for r in conn.execute(sql("store/sample_claims"), (sample_id,))]
 
 
+def claim_sampled(db: ReviewDb, claim_key: str) -> bool:
+    """Whether the claim is drawn (sampled or spare) into any sample: an auditor may reveal its identifiers
+    (audit/permissions.py, claim scope)."""
+    with db.connect() as conn:
+        return bool(conn.execute(sql("store/claim_sampled"), (claim_key,)).fetchone()[0])
+
+
 def claim_states(db: ReviewDb, sample_id: str) -> list[dict[str, Any]]:
     """A sample's drawn claims and spares in selection order, with their review's id, revision and status."""
     with db.connect() as conn:
