@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from pathlib import Path
 
 from audit.log.read import read_events
 from cli import main
@@ -55,6 +56,8 @@ def test_the_canonical_serialisation_of_a_revision_is_pinned_by_a_known_answer()
                  "audited_code": "Z79.4", "finding": "add", "error_category": "missing_code", "dollar_impact": "20.00"}]
     assert revision_document(revision, findings) == VECTOR
     assert hashlib.sha256(VECTOR).hexdigest() == "3c87243c6361dc6a92b117e479ad7e61a05040206cffd06ff99ac2c2eecb9019"
+    security = (Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md").read_text()
+    assert VECTOR.decode() in security and "3c87243c6361dc6a92b117e479ad7e61a05040206cffd06ff99ac2c2eecb9019" in security
 
 
 def _completed(store, size: int = 2):
