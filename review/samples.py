@@ -27,7 +27,7 @@ import duckdb
 
 from audit.events import AccessEvent
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
-from review.frame import Frame, build_frame, frame_csv, frame_sha256
+from review.frame import Frame, build_frame, frame_csv
 from review.random_numbers import GENERATOR, GENERATOR_VERSION
 from review.sampling import Drawn, SampleSpec, select
 from review.sql_files import sql
@@ -235,9 +235,9 @@ def sample_problem(conn: sqlite3.Connection, sample_id: str) -> str | None:
     row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
     if row is None:
         raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
-    keys = zlib.decompress(row["frame"]).decode("ascii").splitlines()
+    frame = zlib.decompress(row["frame"])  # stored as the hashed bytes themselves (review/frame.py)
     advice = "restore the review store from backup and do not use this sample's results until then"
-    if frame_sha256(keys) != row["frame_sha256"] or len(keys) != row["frame_size"]:
+    if hashlib.sha256(frame).hexdigest() != row["frame_sha256"]:
         return (f"Sample {sample_id}'s stored frame does not match the frame SHA-256 {row['frame_sha256'][:12]}... recorded "
                 f"when it was drawn (the review store was changed): {advice}.")
     if row["sample_sha256"] is not None and sample_sha256_in(conn, sample_id) != row["sample_sha256"]:

@@ -152,12 +152,16 @@ def _save(conn: sqlite3.Connection, review: Review, findings: Sequence[Finding],
           moment: datetime) -> None:
     if review.locked:
         raise ReviewError("This review is completed and locked; start a correction to change it.")
+    _check_version(review, expected_version)
+    _write_findings(conn, review.review_id, review.latest.revision, findings)
+    conn.execute(sql("store/revision_saved"), (user, iso(moment), review.review_id, review.latest.revision))
+
+
+def _check_version(review: Review, expected_version: str | None) -> None:
     if expected_version is not None and expected_version != review.version:
         latest = review.latest
         raise StaleReview(f"{latest.author} saved this claim at {latest.saved_at[11:16]} UTC after you opened it, so nothing of "
                           "yours was saved: keep a copy of your changes, load the latest findings and enter them again.")
-    _write_findings(conn, review.review_id, review.latest.revision, findings)
-    conn.execute(sql("store/revision_saved"), (user, iso(moment), review.review_id, review.latest.revision))
 
 
 def save_draft(db: ReviewDb, review_id: str, rows: Sequence[Mapping[str, object]], user: str,
@@ -200,6 +204,8 @@ def complete(db: ReviewDb, review_id: str, *, user: str, role: str, record: Reco
         if findings is not None:
             _save(conn, review, findings, user, expected_version, moment)
             review = load_review(conn, review_id)
+        else:
+            _check_version(review, expected_version)
         if not review.findings:
             raise ReviewError("Record at least one finding (agree counts) before completing the claim.")
         revision = review.latest.revision
