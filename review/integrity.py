@@ -153,25 +153,33 @@ def check_reviews(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any]])
         named = f"review {review_id} revision {revision}"
         for event in logged:
             later = _later_work(by_review.get(review_id, []), event, revision)
+            held = "does not hold it" if row is None else "holds it as a draft"
             if later is not None:
-                held = "does not hold it" if row is None else "holds it as a draft"
                 check.problems.append(Problem(event["seq"], REMOVED_REVIEW, (
                     f"{named} was completed (seq {event['seq']}) and later work on it is logged (seq {later['seq']}, "
                     f"{later.get('action')}), but the review store {held}: it was undone in the store")))
+            elif row is None and event.get("action") != "rebuttal_decision":
+                # A completion's draft is committed before it is completed; only a decision makes its revision
+                # in the transaction that logs it, so only a decision can leave no row behind.
+                check.problems.append(Problem(event["seq"], REMOVED_REVIEW, (
+                    f"{named} was completed (seq {event['seq']}) but the review store {held}: a crash leaves the "
+                    "draft, so it was removed from the store")))
             else:
                 state = "is still a draft" if row is not None else "does not exist"
                 check.notes.append(_not_landed(event, named, f"it {state} in the review store"))
     check.problems += _publication_problems(conn, latest)
-    check.samples, problems = _sample_problems(conn, events)
+    check.samples, problems, notes = _sample_problems(conn, events)
     check.problems += problems
+    check.notes += notes
     check.problems.sort(key=lambda p: p.seq)
     check.notes.sort(key=lambda p: p.seq)
     return check
 
 
-def _sample_problems(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any]]) -> tuple[int, list[Problem]]:
-    """How many samples were checked, and the problems found: a stored sample that is not intact
-    (samples.sample_problem), or that differs from its sample_draw event, or has none."""
+def _sample_problems(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any]]) -> tuple[int, list[Problem], list[Problem]]:
+    """How many samples were checked, the problems found (a stored sample that is not intact
+    (samples.sample_problem), that differs from its sample_draw event, or has none; a logged sample gone from
+    the store although reviews of it are logged) and notes (a draw that did not land)."""
     draws = {str(e.get("resource", "")).removeprefix("sample:"): e for e in sorted(events, key=lambda e: e.get("seq", 0))
              if e.get("action") == "sample_draw" and e.get("outcome", "success") == "success"}
     problems = []
@@ -194,7 +202,20 @@ def _sample_problems(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any
             problems.append(Problem(event["seq"], MODIFIED_SAMPLE, (
                 f"sample {sample_id}'s stored {', '.join(changed)} differ from what its sample_draw event recorded: "
                 "the review store was changed after the draw; restore it from backup")))
-    return len(ids), problems
+    reviewed = {(e.get("details") or {}).get("sample_id") for e in events if e.get("action") in COMPLETING}
+    notes, stored = [], set(ids)
+    for sample_id, event in draws.items():
+        if sample_id in stored:
+            continue
+        if sample_id in reviewed:
+            problems.append(Problem(event["seq"], MODIFIED_SAMPLE, (
+                f"sample {sample_id} was drawn (seq {event['seq']}) and reviews of it are logged, but the review store "
+                "does not hold it: it was removed from the store; restore it from backup")))
+        else:
+            notes.append(Problem(event["seq"], "did not land", (
+                f"the sample_draw event of sample {sample_id} records a draw that was never saved (the review store does "
+                "not hold it): the process stopped between recording it and saving it, so nothing changed")))
+    return len(ids), problems, notes
 
 
 def verify_reviews(paths: Paths) -> ReviewCheck | None:

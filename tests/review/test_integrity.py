@@ -306,3 +306,27 @@ def test_a_sample_whose_hash_was_forged_too_fails_verify_log_against_its_draw_ev
         conn.execute("UPDATE samples SET sample_sha256 = ? WHERE sample_id = ?", (forged, sample.sample_id))
     code, said = verify_log(capsys)
     assert code == 1 and f"sample {sample.sample_id}" in said and "seed" in said and f"seq {event['seq']}" in said
+
+
+def test_a_completed_review_deleted_from_the_store_is_a_problem_not_a_crash(store, capsys):
+    _, (first, _) = _completed(store)
+    with sqlite3.connect(store.reviews_db) as conn:
+        for table in ("findings", "revisions", "published_findings", "reviews"):
+            conn.execute(f"DELETE FROM {table} WHERE review_id = ?", (first.review_id,))
+    code, said = verify_log(capsys)
+    assert code == 1 and f"review {first.review_id} revision 1 was completed" in said and "removed from the store" in said
+
+
+def test_a_reviewed_sample_deleted_from_the_store_is_a_problem_and_an_unsaved_draw_a_note(store, capsys):
+    sample, _ = _completed(store)
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("DELETE FROM sample_claims WHERE sample_id = ?", (sample.sample_id,))
+        conn.execute("DELETE FROM samples WHERE sample_id = ?", (sample.sample_id,))
+    code, said = verify_log(capsys)
+    assert code == 1 and f"sample {sample.sample_id} was drawn" in said and "removed from the store" in said
+    lone = _drawn(store)
+    with sqlite3.connect(store.reviews_db) as conn:
+        conn.execute("DELETE FROM sample_claims WHERE sample_id = ?", (lone.sample_id,))
+        conn.execute("DELETE FROM samples WHERE sample_id = ?", (lone.sample_id,))
+    code, said = verify_log(capsys)
+    assert f"did not land: the sample_draw event of sample {lone.sample_id}" in said
