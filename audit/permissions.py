@@ -88,6 +88,13 @@ class PurposeOfUse(_Labelled):
     ETREAT = "ETREAT", "Emergency (break-glass)"
 
 
+class ClaimScope(_Labelled):
+    """Which claims a normal (not break-glass) reveal may name."""
+
+    ANY_CLAIM = "any_claim", "any claim in the store"
+    SAMPLED_CLAIM = "sampled_claim", "a claim drawn into an audit sample (or drawn as its spare)"
+
+
 class PermissionDenied(Exception):
     """Access refused; the message is a sentence for the person who asked, saying what to do next."""
 
@@ -132,6 +139,14 @@ PHI_FIELD_ROLES: Mapping[PhiField, frozenset[Role]] = {
     PhiField.PATIENT_DOB: frozenset({_C, _A}),
     PhiField.PATIENT_NAME: frozenset({_C}),
     PhiField.PATIENT_ZIP: frozenset({_C}),
+}
+
+# Claims a normal reveal may name. An auditor pulls charts for the claims of the samples they work (any sample
+# in the review store: there is no assignment of samples to auditors), so a claim outside every sample is
+# refused; break-glass stays available, logged and reviewed.
+CLAIM_SCOPE_ROLES: Mapping[ClaimScope, frozenset[Role]] = {
+    ClaimScope.ANY_CLAIM: frozenset({_C}),
+    ClaimScope.SAMPLED_CLAIM: frozenset({_C, _A}),
 }
 
 # Purposes for a normal reveal. ETREAT is absent: it is the break-glass purpose and nothing else.
@@ -200,6 +215,11 @@ def reveal_purposes(role: Role | str | None, *, break_glass: bool = False) -> li
     return _granted(PURPOSE_ROLES, role) if can(role, Permission.REVEAL_PHI) else []
 
 
+def reveal_scopes(role: Role | str | None) -> list[ClaimScope]:
+    """The claims this role's normal reveal may name (break-glass is not limited by them)."""
+    return _granted(CLAIM_SCOPE_ROLES, role) if can(role, Permission.REVEAL_PHI) else []
+
+
 @dataclass(frozen=True)
 class RevealDecision:
     """A granted PHI reveal. Record `access_event(...)` in the access log before showing any value."""
@@ -260,10 +280,13 @@ def authorize_reveal(
     justification: str = "",
     *,
     break_glass: bool = False,
+    claim_in_sample: bool | None = None,
 ) -> RevealDecision:
     """Grant a PHI reveal or raise PermissionDenied saying why.
 
-    A normal reveal needs a role with reveal_phi, one of its purposes and only its fields.
+    A normal reveal needs a role with reveal_phi, one of its purposes and only its fields, for a claim in its
+    claim scope: `claim_in_sample` says whether the claim is drawn into an audit sample (the caller asks the
+    review store; None, unknown, counts as not).
     Break-glass needs a role with break_glass, purpose ETREAT and a written justification, may show
     every field, and is flagged for review.
     """
@@ -279,6 +302,11 @@ def authorize_reveal(
     reason = justification.strip()
     if break_glass and not reason:
         raise PermissionDenied("Break-glass access needs a written justification; say why this is an emergency.")
+    scopes = reveal_scopes(known)
+    if not break_glass and ClaimScope.ANY_CLAIM not in scopes and not (claim_in_sample and ClaimScope.SAMPLED_CLAIM in scopes):
+        raise PermissionDenied(f"The {known.label.lower()} role reveals identifiers only of claims drawn into an audit "
+                               "sample: open the claim from its sample's worklist, or use break-glass access (recorded "
+                               "and reviewed) if this is an emergency.")
     requested = tuple(dict.fromkeys(fields))
     permitted = phi_fields(known, break_glass=break_glass)
     refused = [str(f) for f in requested if f not in permitted]

@@ -1,4 +1,5 @@
-"""`manage.py verify-log`, `export-log` and `anchor`: thin wrappers over the audit.log modules.
+"""`manage.py verify-log`, `export-log` and `anchor`: thin wrappers over the audit.log modules (and, for
+verify-log, review/integrity.py: every completed review against the hash its event recorded).
 
 Exit codes: 0 clean, 1 problems found (verify-log, or anchor on a log that fails it), 2 could not run (missing key,
 unreadable files).
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from audit.log.writer import AccessLog, AccessLogError
 from cli.common import date_arg, paths_from, where
 from config.paths import Paths
 from config.settings import ConfigurationError
+from review.integrity import verify_reviews
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,7 +71,8 @@ def verify_log(args: argparse.Namespace) -> int:
         report = verify(paths, args.anchors)
         if no_log and report.ok:
             raise OSError(no_log)
-    except (ConfigurationError, OSError) as exc:
+        reviews = verify_reviews(paths)
+    except (ConfigurationError, OSError, sqlite3.Error) as exc:
         print(f"verify-log: {exc}", file=sys.stderr)
         return 2
     print(f"access log {paths.log_dir}: log {report.log_id or 'without a valid first event'}, "
@@ -77,7 +81,13 @@ def verify_log(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(problem)
     print(report.summary())
-    return 0 if report.ok else 1
+    if reviews is not None:
+        for note in reviews.notes:
+            print(f"note: {note}")
+        for problem in reviews.problems:
+            print(problem)
+        print(f"review store {paths.reviews_db}: {reviews.summary()}")
+    return 0 if report.ok and not (reviews and reviews.problems) else 1
 
 
 def export_log(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
 from review.lifecycle import replace_claim, void_sample
 from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
 from review.sample_appraisal import SampleAppraisal, appraise_sample
-from review.samples import draw_sample, export_frame, list_samples, load_sample, redraw
+from review.samples import SampleMismatch, draw_sample, export_frame, list_samples, load_sample, redraw
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 
 REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError)
@@ -41,6 +41,9 @@ def _guarded(name: str, run: Callable[[argparse.Namespace], int]) -> Callable[[a
     def command(args: argparse.Namespace) -> int:
         try:
             return run(args)
+        except SampleMismatch as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 1
         except (AccessLogError, KeyProblem) as exc:
             print(f"{name} failed, nothing was printed: the access log could not record it ({exc})", file=sys.stderr)
         except REFUSALS as exc:

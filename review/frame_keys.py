@@ -114,12 +114,18 @@ def pack(binary: np.ndarray) -> bytes:
     return PACKED_MARKER + binary.tobytes()
 
 
+def hashed_bytes(blob: bytes) -> bytes:
+    """The bytes a stored frame's SHA-256 is taken over (each key and a line feed, in frame order), from the
+    packed form or (stored before packing) zlib of those bytes."""
+    if not blob.startswith(PACKED_MARKER):
+        return zlib.decompress(blob)
+    binary = np.frombuffer(blob, dtype=np.uint8, offset=len(PACKED_MARKER)).reshape(-1, KEY_DIGITS // 2)
+    return hashed_lines(binary).tobytes()
+
+
 def unpack(blob: bytes) -> list[str]:
     """The keys of a stored frame, packed or (stored before packing) zlib of the hashed bytes."""
-    if not blob.startswith(PACKED_MARKER):
-        return zlib.decompress(blob).decode("ascii").splitlines()
-    binary = np.frombuffer(blob, dtype=np.uint8, offset=len(PACKED_MARKER)).reshape(-1, KEY_DIGITS // 2)
-    return hashed_lines(binary).tobytes().decode("ascii").splitlines()
+    return hashed_bytes(blob).decode("ascii").splitlines()
 
 
 def numbers_text(values: Sequence[int] | np.ndarray) -> bytes:

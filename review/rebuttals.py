@@ -32,6 +32,7 @@ from config import settings
 from queries.drg import FindingMismatch, audited_codes, propose_drg_finding
 from queries.grouping import drg_weights, regroup, stored_claim
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.integrity import revision_sha256
 from review.money import check_claim_money, claim_payment
 from review.rebuttal_state import current_claim_rebuttal
 from review.sql_files import sql
@@ -219,7 +220,8 @@ def decide(db: ReviewDb, claim_rebuttal_id: str, decisions: Mapping[str, bool], 
                                           "decisions": outcome, "revision": revision, "regrouped_drg": regrouped,
                                           "carried_drg_finding": None if carried is None else {
                                               "finding_id": carried.finding_id, "audited_code": carried.audited_code,
-                                              "finding": carried.finding, "dollar_impact": carried.dollar_impact}}))
+                                              "finding": carried.finding, "dollar_impact": carried.dollar_impact},
+                                          "sha256": None if revision is None else revision_sha256(conn, review.review_id, revision)}))
     return result
 
 

@@ -15,7 +15,7 @@ import duckdb
 from review.appraisal import AttributeAppraisal, VariableAppraisal, appraise_attribute, appraise_stratified, appraise_variable
 from review.db import ReviewDb, ReviewError
 from review.money import CENT, claim_payments
-from review.samples import Sample
+from review.samples import Sample, check_sample
 from review.sql_files import sql
 
 
@@ -140,9 +140,11 @@ def _claim_results(con: duckdb.DuckDBPyConnection, sample: Sample, found: dict[s
 
 def appraise_sample(db: ReviewDb, sample: Sample, con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> SampleAppraisal:
     """Refused (ReviewError) until every sampled claim is completed: a partial sample is not the sample drawn.
-    `con` reads the coding store (a read-only store connection) for each sampled claim's paid amount."""
+    `con` reads the coding store (a read-only store connection) for each sampled claim's paid amount.
+    SampleMismatch when the stored sample is not the one drawn (review.samples.check_sample)."""
     if sample.void_sentence:
         raise ReviewError(sample.void_sentence)
+    check_sample(db, sample.sample_id)
     found = _published(db, sample, now)
     values = _values(sample, found)
     if values.missing:

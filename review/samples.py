@@ -2,14 +2,23 @@
 reproduces them (method and parameters with the filters, seed, generator name and version, frame size and
 SHA-256, strata, the frame itself and the drawn keys in selection order), and redrawn to prove it.
 
-Each draw writes exactly one `sample_draw` access-log event, inside the transaction that stores it."""
+Each draw writes exactly one `sample_draw` access-log event, inside the transaction that stores it. The
+event and the stored sample carry the sample's SHA-256 (canonical serialisation `codeaudit-sample-1`: a
+JSON object with the keys `drawn` (a list of [selection, claim_key, frame_position, stratum, spare 0 or 1]
+in selection order), `drawn_at`, `drawn_by`, `format`, `frame_sha256`, `frame_size`, `generator`,
+`generator_version`, `method`, `parameters` and `strata` (as stored, parsed), `sample_id`, `seed` (a whole
+number when it is one), written as review/integrity.py writes a revision). Before a redraw, a frame export
+or an appraisal, `check_sample` proves the stored frame still hashes to its `frame_sha256` and the stored
+sample to its SHA-256, so a changed seed or drawn claim reads as a changed sample, never as a changed
+generator; `manage.py verify-log` compares each sample with its event as well."""
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -161,7 +170,10 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
         conn.executemany(sql("store/sample_claim_insert"),
                          [(sample_id, d.selection, d.claim_key, d.frame_position, d.stratum, d.spare) for d in drawn])
         sample = replace(load_sample(db, sample_id, conn), warnings=tuple(warnings))
-        details = {key: value for key, value in sample.as_json().items() if key not in ("claim_keys", "spares")}
+        sealed = sample_sha256_in(conn, sample_id)
+        conn.execute(sql("store/sample_seal"), (sealed, sample_id))
+        details = {**{key: value for key, value in sample.as_json().items() if key not in ("claim_keys", "spares")},
+                   "sample_sha256": sealed}
         emit(record, AccessEvent(user=user, role=role, action="sample_draw", resource=f"sample:{sample_id}",
                                  claim_keys=tuple(d.claim_key for d in drawn),
                                  details={**details, "warnings": list(warnings)} if warnings else details))
@@ -184,14 +196,29 @@ def _row_to_sample(row: sqlite3.Row, drawn: list[Drawn], replaced: tuple[tuple[s
 def load_sample(db: ReviewDb, sample_id: str, conn: sqlite3.Connection | None = None) -> Sample:
     if conn is None:
         with db.connect() as own:
-            return load_sample(db, sample_id, own)
+            return sample_in(own, sample_id)
+    return sample_in(conn, sample_id)
+
+
+def sample_in(conn: sqlite3.Connection, sample_id: str) -> Sample:
+    """The sample as the review store `conn` holds it."""
     row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
     if row is None:
         raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
-    drawn = [Drawn(r["selection"], r["claim_key"], r["frame_position"], r["stratum"], bool(r["spare"]))
-             for r in conn.execute(sql("store/sample_claims"), (sample_id,))]
     replaced = tuple((r["replaced_key"], r["spare_key"]) for r in conn.execute(sql("store/sample_replacements"), (sample_id,)))
-    return _row_to_sample(row, drawn, replaced)
+    return _row_to_sample(row, _drawn(conn, sample_id), replaced)
+
+
+def _drawn(conn: sqlite3.Connection, sample_id: str) -> list[Drawn]:
+    return [Drawn(r["selection"], r["claim_key"], r["frame_position"], r["stratum"], bool(r["spare"]))
+            for r in conn.execute(sql("store/sample_claims"), (sample_id,))]
+
+
+def claim_sampled(db: ReviewDb, claim_key: str) -> bool:
+    """Whether the claim is drawn (sampled or spare) into any sample: an auditor may reveal its identifiers
+    (audit/permissions.py, claim scope)."""
+    with db.connect() as conn:
+        return bool(conn.execute(sql("store/claim_sampled"), (claim_key,)).fetchone()[0])
 
 
 def claim_states(db: ReviewDb, sample_id: str) -> list[dict[str, Any]]:
@@ -233,8 +260,65 @@ def stored_frame(db: ReviewDb, sample_id: str) -> tuple[list[str], list[str] | N
 
 
 def export_frame(db: ReviewDb, sample_id: str) -> str:
-    """The numbered frame as CSV (`manage.py sample export-frame`)."""
+    """The numbered frame as CSV (`manage.py sample export-frame`), once the stored sample is proved intact."""
+    check_sample(db, sample_id)
     return frame_csv(*stored_frame(db, sample_id))
+
+
+class SampleMismatch(ReviewError):
+    """The stored sample is not the sample that was drawn (the review store was changed); the message names it."""
+
+
+FORMAT = "codeaudit-sample-1"
+
+
+def sample_document(row: Mapping[str, Any], drawn: Sequence[Drawn]) -> bytes:
+    """The canonical serialisation of a stored sample (module docstring); what `sample_sha256` is taken over."""
+    body = {"format": FORMAT, "sample_id": row["sample_id"], "drawn_at": row["drawn_at"], "drawn_by": row["drawn_by"],
+            "method": row["method"], "parameters": json.loads(row["parameters"]), "seed": _seed_json(row["seed"]),
+            "generator": row["generator"], "generator_version": row["generator_version"], "frame_size": row["frame_size"],
+            "frame_sha256": row["frame_sha256"], "strata": json.loads(row["strata"]),
+            "drawn": [[d.selection, d.claim_key, d.frame_position, d.stratum, int(d.spare)] for d in drawn]}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("utf-8")
+
+
+def sample_sha256_in(conn: sqlite3.Connection, sample_id: str) -> str:
+    row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
+    if row is None:
+        raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
+    return hashlib.sha256(sample_document(row, _drawn(conn, sample_id))).hexdigest()
+
+
+def sample_sha256(db: ReviewDb, sample_id: str) -> str:
+    """The SHA-256 of the sample as the store now holds it."""
+    with db.connect() as conn:
+        return sample_sha256_in(conn, sample_id)
+
+
+def sample_problem(conn: sqlite3.Connection, sample_id: str) -> str | None:
+    """Why the stored sample is not the one drawn (its frame, or its seed, method, parameters or drawn claims
+    changed since), as a sentence naming it; None when it is intact. A sample drawn before samples were hashed
+    has its frame checked only."""
+    row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
+    if row is None:
+        raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
+    frame = frame_keys.hashed_bytes(row["frame"])
+    advice = "restore the review store from backup and do not use this sample's results until then"
+    if hashlib.sha256(frame).hexdigest() != row["frame_sha256"]:
+        return (f"Sample {sample_id}'s stored frame does not match the frame SHA-256 {row['frame_sha256'][:12]}... recorded "
+                f"when it was drawn (the review store was changed): {advice}.")
+    if row["sample_sha256"] is not None and sample_sha256_in(conn, sample_id) != row["sample_sha256"]:
+        return (f"Sample {sample_id}'s stored seed, method, frame details or drawn claims no longer match the sample as it "
+                f"was drawn (SHA-256 {row['sample_sha256'][:12]}...; the review store was changed): {advice}.")
+    return None
+
+
+def check_sample(db: ReviewDb, sample_id: str) -> None:
+    """SampleMismatch when the stored sample is not the one drawn (sample_problem)."""
+    with db.connect() as conn:
+        problem = sample_problem(conn, sample_id)
+    if problem is not None:
+        raise SampleMismatch(problem)
 
 
 @dataclass(frozen=True)
@@ -256,7 +340,9 @@ class Redraw:
 
 def redraw(con: duckdb.DuckDBPyConnection, db: ReviewDb, sample_id: str) -> Redraw:
     """Rebuild the frame from the current store with the stored filters (excluding what was drawn before
-    this sample, if it did), and re-run the stored method and seed."""
+    this sample, if it did), and re-run the stored method and seed. SampleMismatch first if the stored sample
+    is not the one drawn."""
+    check_sample(db, sample_id)
     sample = load_sample(db, sample_id)
     spec = sample.spec
     frame = _frame(con, spec, excluded_before(db, sample.seq, sample.drawn_at) if spec.exclude_audited else [])

@@ -25,6 +25,7 @@ from config import settings
 from queries.finding_rules import check_findings
 from review import report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
+from review.integrity import revision_sha256
 from review.lifecycle import refuse_if_closed
 from review.money import check_claim_money, claim_payment
 from review.rebuttal_state import current_claim_rebuttal
@@ -83,6 +84,16 @@ class Review:
     @property
     def ever_completed(self) -> bool:
         return any(r.status == "completed" for r in self.revisions)
+
+    @property
+    def version(self) -> str:
+        """What a save must name to change this review: its latest revision and when it was last saved. A page
+        holds the version it loaded, so a save by someone else in between is refused, never overwritten."""
+        return f"{self.latest.revision}/{self.latest.saved_at}"
+
+
+class StaleReview(ReviewError):
+    """Someone saved the review after the caller loaded it; nothing was saved."""
 
 
 def rebuttal_days() -> int:
@@ -145,17 +156,31 @@ def _write_findings(conn: sqlite3.Connection, review_id: str, revision: int, fin
          f.dollar_impact) for i, f in enumerate(findings, start=1)])
 
 
+def _save(conn: sqlite3.Connection, review: Review, findings: Sequence[Finding], user: str, expected_version: str | None,
+          moment: datetime) -> None:
+    if review.locked:
+        raise ReviewError("This review is completed and locked; start a correction to change it.")
+    _check_version(review, expected_version)
+    _write_findings(conn, review.review_id, review.latest.revision, findings)
+    conn.execute(sql("store/revision_saved"), (user, iso(moment), review.review_id, review.latest.revision))
+
+
+def _check_version(review: Review, expected_version: str | None) -> None:
+    if expected_version is not None and expected_version != review.version:
+        latest = review.latest
+        raise StaleReview(f"{latest.author} saved this claim at {latest.saved_at[11:16]} UTC after you opened it, so nothing of "
+                          "yours was saved: keep a copy of your changes, load the latest findings and enter them again.")
+
+
 def save_draft(db: ReviewDb, review_id: str, rows: Sequence[Mapping[str, object]], user: str,
-               now: datetime | None = None) -> Review:
-    """Save the draft's findings (all of them, as shown in the worklist). A completed revision is locked."""
+               now: datetime | None = None, *, expected_version: str | None = None) -> Review:
+    """Save the draft's findings (all of them, as shown in the worklist). A completed revision is locked.
+    `expected_version`: the `Review.version` the caller loaded; a save made since is refused (StaleReview)."""
     findings = checked(rows)
     with db.transaction() as conn:
         review = load_review(conn, review_id)
         refuse_if_closed(conn, review.sample_id, review.claim_key)
-        if review.locked:
-            raise ReviewError("This review is completed and locked; start a correction to change it.")
-        _write_findings(conn, review_id, review.latest.revision, findings)
-        conn.execute(sql("store/revision_saved"), (user, iso(now or utc_now()), review_id, review.latest.revision))
+        _save(conn, review, findings, user, expected_version, now or utc_now())
         return load_review(conn, review_id)
 
 
@@ -175,16 +200,25 @@ def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: 
 
 
 def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, user: str, role: str, record: Record | None,
+             rows: Sequence[Mapping[str, object]] | None = None, expected_version: str | None = None,
              now: datetime | None = None) -> Review:
     """Lock the draft; publish it for the metrics; record `review_complete` (or `review_correct` for a later
-    revision) inside the transaction. `con` reads the coding store (read-only) for what was paid on the claim:
-    findings that break the overpayment rule (review.money) are refused and the draft stays a draft."""
+    revision), with the SHA-256 of the revision (review/integrity.py), inside the transaction. `rows`, when
+    given, are saved first in the same transaction (as save_draft, with its version check): the claim is saved
+    and completed together or not at all. `con` reads the coding store (read-only) for what was paid on the
+    claim: findings that break the overpayment rule (review.money) are refused and nothing is saved."""
     moment = now or utc_now()
+    findings = None if rows is None else checked(rows)
     with db.transaction() as conn:
         review = load_review(conn, review_id)
         refuse_if_closed(conn, review.sample_id, review.claim_key)
         if review.locked:
             raise ReviewError("This review is already completed.")
+        if findings is not None:
+            _save(conn, review, findings, user, expected_version, moment)
+            review = load_review(conn, review_id)
+        else:
+            _check_version(review, expected_version)
         if not review.findings:
             raise ReviewError("Record at least one finding (agree counts) before completing the claim.")
         check_claim_money(review.findings, claim_payment(con, review.claim_key))
@@ -194,7 +228,8 @@ def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, us
         action = "review_complete" if revision == 1 else "review_correct"
         emit(record, AccessEvent(user=user, role=role, action=action, resource=f"review:{review_id}", claim_keys=(review.claim_key,),
                                  details={"sample_id": review.sample_id, "revision": revision, "findings": len(review.findings),
-                                          "errors": sum(f.is_error for f in review.findings), "reason": review.latest.reason}))
+                                          "errors": sum(f.is_error for f in review.findings), "reason": review.latest.reason,
+                                          "sha256": revision_sha256(conn, review_id, revision)}))
         return load_review(conn, review_id)
 
 

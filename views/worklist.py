@@ -169,19 +169,41 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
     drg = _drg_inputs(review, proposal, detail["billed_drg"])
     typed += [drg] if drg else []
     _money_guide(payment, typed)
+    held = _held_version(review)
     left, right = st.columns(2)
     if left.button("Save draft", icon=":material/save:"):
-        if reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.save_draft(reviews.review_db(), review.review_id, typed, who.user)):
+        saved = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.save_draft(
+            reviews.review_db(), review.review_id, typed, who.user, expected_version=held))
+        if saved is not None:
+            st.session_state[_version_key(review)] = saved.version
             st.success("Saved. You can leave and resume this claim later.")
     if right.button("Complete the claim", type="primary", icon=":material/lock:"):
         def finish() -> Review:
-            worklist.save_draft(reviews.review_db(), review.review_id, typed, who.user)
-            done = worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), user=who.user,
-                                     role=who.role_name, record=session.record)
+            done = worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), rows=typed,
+                                     expected_version=held, user=who.user, role=who.role_name, record=session.record)
             reviews.refresh_report(done.sample_id)
             return done
         if reviews.change(Permission.REVIEW_CLAIMS, finish):
             st.rerun()
+    if st.session_state[_version_key(review)] != worklist.get_review(reviews.review_db(), review.review_id).version:
+        st.button("Load the latest saved findings", on_click=_reload, args=(review,), icon=":material/refresh:",
+                  help="Someone saved this claim after you opened it: this shows their findings in place of your unsaved edits.")
+
+
+def _version_key(review: Review) -> str:
+    return f"worklist.version.{review.review_id}.{review.latest.revision}"
+
+
+def _held_version(review: Review) -> str:
+    """The version of the review this page loaded (kept across reruns until this page saves or reloads it): a
+    save by someone else since then is refused rather than overwritten."""
+    return st.session_state.setdefault(_version_key(review), review.version)
+
+
+def _reload(review: Review) -> None:
+    """Drop this page's unsaved edits and held version: the next run shows the findings as last saved."""
+    for key in (_version_key(review), f"findings.{review.review_id}.{review.latest.revision}", *_drg_keys(review).values()):
+        st.session_state.pop(key, None)
 
 
 def _locked(who: session.SignedIn, review: Review) -> None:

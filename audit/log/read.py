@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +22,11 @@ def read_events(
     limit: int | None = None,
     user_contains: str | None = None,
     users: Sequence[str] | None = None,
+    actions: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Events newest first, for the log viewer and exports: since inclusive, until exclusive (naive
     datetimes are UTC). `user` matches a user exactly, `user_contains` a part of the name (any case),
-    `users` any of several. Reads backwards from the end and stops at the first event older than `since`
+    `users` any of several; `actions` any of several actions. Reads backwards from the end and stops at the first event older than `since`
     or after `limit` matches, so recent pages stay fast on a large log. Does not verify: use verify()."""
     try:
         fd = os.open(paths.log_dir / LOG_FILE, os.O_RDONLY)
@@ -47,6 +48,8 @@ def read_events(
             if low and ts < low:
                 break
             if (high and ts >= high) or any(v is not None and event.get(k) != v for k, v in wanted.items()):
+                continue
+            if actions is not None and event.get("action") not in actions:
                 continue
             if claim_key is not None and claim_key not in event.get("claim_keys", ()):
                 continue

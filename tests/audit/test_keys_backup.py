@@ -22,7 +22,8 @@ PASSWORD = "a long enough passphrase\n"
 
 def _reveal(paths: Paths, claim_id: str) -> dict[str, str]:
     key = Pseudonymizer(load_pseudonym_key(paths.key_dir)).claim_key(claim_id)
-    decision = authorize_reveal(Role.AUDITOR, (PhiField.CLAIM_ID, PhiField.PATIENT_MRN), PurposeOfUse.HOPERAT)
+    decision = authorize_reveal(Role.AUDITOR, (PhiField.CLAIM_ID, PhiField.PATIENT_MRN), PurposeOfUse.HOPERAT,
+                                claim_in_sample=True)
     con = duckdb.connect(str(paths.store), read_only=True)
     try:
         with AccessLog(paths) as log:

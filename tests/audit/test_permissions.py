@@ -10,6 +10,7 @@ import pytest
 
 from audit.events import ACTIONS
 from audit.permissions import (
+    ClaimScope,
     Page,
     Permission,
     PermissionDenied,
@@ -23,6 +24,7 @@ from audit.permissions import (
     phi_fields,
     require,
     reveal_purposes,
+    reveal_scopes,
 )
 
 SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md"
@@ -69,6 +71,10 @@ EXPECTED_PURPOSES = {  # for a normal reveal; ETREAT is break-glass only
     "HCOMPL":                (1, 0, 0, 0, 0),
     "HLEGAL":                (1, 0, 0, 0, 0),
 }
+EXPECTED_CLAIM_SCOPES = {  # which claims a normal reveal may name; break-glass is not limited
+    "any_claim":             (1, 0, 0, 0, 0),
+    "sampled_claim":         (1, 0, 1, 0, 0),
+}
 UNKNOWN_ROLES = ("nurse", "", None, "Auditor", "ADMIN")
 
 
@@ -86,6 +92,12 @@ def test_expected_tables_cover_every_role_page_permission_field_and_purpose():
     assert list(EXPECTED_PERMISSIONS) == list(Permission)
     assert list(EXPECTED_PHI_FIELDS) == list(PhiField)
     assert list(EXPECTED_PURPOSES) + ["ETREAT"] == list(PurposeOfUse)
+    assert list(EXPECTED_CLAIM_SCOPES) == list(ClaimScope)
+
+
+@pytest.mark.parametrize("scope, role, allowed", cells(EXPECTED_CLAIM_SCOPES))
+def test_claim_scope_cell(scope, role, allowed):
+    assert (ClaimScope(scope) in reveal_scopes(role)) is allowed
 
 
 @pytest.mark.parametrize("page, role, allowed", cells(EXPECTED_PAGES))
@@ -108,7 +120,7 @@ def test_permission_cell(permission, role, allowed):
 def test_phi_field_cell(field, role, allowed):
     assert (PhiField(field) in phi_fields(role)) is allowed
     if allowed:
-        assert authorize_reveal(role, [field], "HOPERAT").fields == (PhiField(field),)
+        assert authorize_reveal(role, [field], "HOPERAT", claim_in_sample=True).fields == (PhiField(field),)
     else:
         with pytest.raises(PermissionDenied):
             authorize_reveal(role, [field], "HOPERAT")
@@ -118,7 +130,7 @@ def test_phi_field_cell(field, role, allowed):
 def test_purpose_cell(purpose, role, allowed):
     assert (PurposeOfUse(purpose) in reveal_purposes(role)) is allowed
     if allowed:
-        assert authorize_reveal(role, ["patient_mrn"], purpose).purpose == PurposeOfUse(purpose)
+        assert authorize_reveal(role, ["patient_mrn"], purpose, claim_in_sample=True).purpose == PurposeOfUse(purpose)
     else:
         with pytest.raises(PermissionDenied):
             authorize_reveal(role, ["patient_mrn"], purpose)
@@ -155,11 +167,22 @@ def test_denial_is_a_sentence_naming_the_role_and_the_act():
 
 
 def test_normal_reveal_is_granted_and_not_flagged():
-    decision = authorize_reveal("auditor", ["claim_id", PhiField.PATIENT_MRN], "HPAYMT", " appeal 4411 ")
+    decision = authorize_reveal("auditor", ["claim_id", PhiField.PATIENT_MRN], "HPAYMT", " appeal 4411 ", claim_in_sample=True)
     assert decision.fields == (PhiField.CLAIM_ID, PhiField.PATIENT_MRN)
     assert decision.purpose is PurposeOfUse.HPAYMT
     assert decision.justification == "appeal 4411"
     assert not decision.break_glass and not decision.needs_review
+
+
+@pytest.mark.parametrize("in_sample", [False, None])
+def test_an_auditor_reveals_only_claims_in_an_audit_sample_unless_by_break_glass(in_sample):
+    with pytest.raises(PermissionDenied, match="only of claims drawn into an audit sample") as refused:
+        authorize_reveal("auditor", ["patient_mrn"], "HOPERAT", claim_in_sample=in_sample)
+    assert "break-glass" in str(refused.value) and str(refused.value).count(". ") == 0
+    emergency = authorize_reveal("auditor", ["patient_mrn"], "ETREAT", "chart needed now", break_glass=True,
+                                 claim_in_sample=in_sample)
+    assert emergency.needs_review
+    assert not authorize_reveal("compliance_officer", ["patient_mrn"], "HCOMPL", claim_in_sample=in_sample).needs_review
 
 
 @pytest.mark.parametrize("purpose", ["", "TREAT", "hoperat", "XYZ"])
@@ -175,9 +198,9 @@ def test_etreat_is_refused_outside_break_glass():
 
 def test_reveal_needs_at_least_one_field_and_only_known_fields():
     with pytest.raises(PermissionDenied, match="No field was chosen"):
-        authorize_reveal("auditor", [], "HOPERAT")
+        authorize_reveal("auditor", [], "HOPERAT", claim_in_sample=True)
     with pytest.raises(PermissionDenied, match="may not reveal ssn"):
-        authorize_reveal("auditor", ["patient_mrn", "ssn"], "HOPERAT")
+        authorize_reveal("auditor", ["patient_mrn", "ssn"], "HOPERAT", claim_in_sample=True)
 
 
 def test_break_glass_reveals_every_field_and_is_flagged_for_review():
@@ -245,6 +268,7 @@ CODE_MATRICES = {
     "permissions": lambda role: {p.value: can(role, p) for p in Permission},
     "phi_fields": lambda role: {f.value: f in phi_fields(role) for f in PhiField},
     "purposes": lambda role: {p.value: p in reveal_purposes(role) for p in PurposeOfUse if p != "ETREAT"},
+    "claim_scope": lambda role: {c.value: c in reveal_scopes(role) for c in ClaimScope},
 }
 
 

@@ -52,7 +52,7 @@ def store(stored, tmp_path):
 
 
 def _decision(fields=(PhiField.CLAIM_ID, PhiField.PATIENT_MRN, PhiField.PATIENT_DOB)):
-    return authorize_reveal(Role.AUDITOR, fields, PurposeOfUse.HOPERAT)
+    return authorize_reveal(Role.AUDITOR, fields, PurposeOfUse.HOPERAT, claim_in_sample=True)
 
 
 def test_reveal_records_the_event_then_returns_the_granted_fields(store):

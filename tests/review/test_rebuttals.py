@@ -116,6 +116,8 @@ def test_an_accepted_drg_rebuttal_beside_two_deletions_that_group_to_603_is_refu
                                           "602": ("602", "agree", "0.00")}
     (event,) = read_events(paths, action="rebuttal_decision")
     assert event["claim_keys"] == [done.claim_key]
+    sealed = event["details"].pop("sha256")  # the new revision's content hash (review/integrity.py)
+    assert len(sealed) == 64 and int(sealed, 16) >= 0
     assert event["details"] == {"claim_rebuttal_id": claim_rebuttal, "decision": "partly accepted", "revision": 2,
                                 "decisions": {f["602"]: "accepted", f["N170"]: "accepted", f["J9601"]: "rejected"},
                                 "regrouped_drg": "602", "carried_drg_finding": None}

@@ -300,18 +300,52 @@ def reveal(app: AppTest, claim_key: str, fields, purpose, justification: str = "
     return [b for b in app.button if b.label == "Reveal"][0].click().run()
 
 
-def test_auditor_reveal_is_recorded_before_the_values_are_shown(app, demo_env, claim_key):
-    sign_in(app, Role.AUDITOR)
+def reveal_by_label(app: AppTest, claim_key: str, fields, purpose, justification: str = "") -> AppTest:
+    """As reveal(), finding the form's inputs by their labels (the worklist above it has inputs of its own)."""
+    next(t for t in app.text_input if t.label == "Claim key").input(claim_key)
+    next(m for m in app.multiselect if m.label == "Identifiers").set_value(list(fields))
+    next(b for b in app.selectbox if b.label == "Purpose of use").set_value(purpose)
+    next(t for t in app.text_area if t.label.startswith("Justification")).input(justification)
+    return [b for b in app.button if b.label == "Reveal"][0].click().run()
+
+
+def test_auditor_reveal_is_recorded_before_the_values_are_shown_and_only_for_a_sampled_claim(own_demo):
+    """An auditor reveals identifiers of a claim drawn into a sample; another claim is refused (and the refusal
+    recorded) unless by break-glass, which is granted, recorded and flagged for review."""
+    from review.db import ReviewDb
+    from review.samples import draw_sample
+    from review.sampling import SampleSpec
+    con = connect_read_only(own_demo)
+    try:
+        sample = draw_sample(con, ReviewDb(own_demo.reviews_db), SampleSpec("random", 1), seed=11, user="ann",
+                             role="auditor", record=None)
+        (claim_key,) = sample.claim_keys
+        (outside,) = con.execute("SELECT claim_key FROM claims WHERE claim_key <> ? ORDER BY claim_key LIMIT 1",
+                                 [claim_key]).fetchone()
+    finally:
+        con.close()
+    app = sign_in(open_app(), Role.AUDITOR)
     app.switch_page(page_file(Page.RECORD_REVIEW)).run()
-    assert [f for f in app.multiselect[0].options] == [PhiField.CLAIM_ID.label, PhiField.PATIENT_MRN.label, PhiField.PATIENT_DOB.label]
-    reveal(app, claim_key, [PhiField.CLAIM_ID, PhiField.PATIENT_MRN], PurposeOfUse.HOPERAT)
+    assert [f for f in next(m for m in app.multiselect if m.label == "Identifiers").options] == [PhiField.CLAIM_ID.label, PhiField.PATIENT_MRN.label, PhiField.PATIENT_DOB.label]
+    reveal_by_label(app, claim_key, [PhiField.CLAIM_ID, PhiField.PATIENT_MRN], PurposeOfUse.HOPERAT)
     no_exception(app)
     shown = app.table[0].value
     assert list(shown["identifier"]) == ["Claim number", "Medical record number"]
     assert shown["value"].iloc[0].startswith("CLM")
-    (event,) = read_events(demo_env, action="phi_reveal", user="demo:auditor", limit=1)
+    (event,) = read_events(own_demo, action="phi_reveal", user="demo:auditor", limit=1)
     assert (event["outcome"], event["claim_keys"], event["purpose_of_use"]) == ("success", [claim_key], "HOPERAT")
     assert shown["value"].iloc[0] not in str(event)
+    reveal_by_label(app, outside, [PhiField.PATIENT_MRN], PurposeOfUse.HOPERAT)
+    no_exception(app)
+    assert not app.table and "only of claims drawn into an audit sample" in app.error[0].value
+    (event,) = read_events(own_demo, action="phi_reveal", user="demo:auditor", limit=1)
+    assert (event["outcome"], event["claim_keys"]) == ("denied", [outside])
+    app.toggle(key="reveal.break_glass").set_value(True).run()
+    reveal_by_label(app, outside, [PhiField.PATIENT_MRN], PurposeOfUse.ETREAT, "chart needed for a patient transfer now")
+    no_exception(app)
+    assert app.table and any("flagged for review" in w.value for w in app.warning)
+    (event,) = read_events(own_demo, action="phi_reveal", user="demo:auditor", limit=1)
+    assert (event["outcome"], event["claim_keys"], event["details"]["needs_review"]) == ("success", [outside], True)
 
 
 def test_break_glass_without_justification_is_refused_and_recorded(app, demo_env, claim_key):

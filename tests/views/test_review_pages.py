@@ -329,3 +329,47 @@ def test_on_a_drg_paid_claim_the_page_puts_the_dollars_on_the_drg_finding_and_re
     assert any(sentence in unescaped(e.value) for e in app.error), [e.value for e in app.error]
     review = worklist.get_review(db, opened.review_id)
     assert not review.locked and [f.dollar_impact for f in review.findings][0] == "-1500.00"
+def test_a_stale_save_on_the_worklist_is_refused_and_the_latest_findings_can_be_loaded(own_demo):
+    """Two auditors on one draft: the page holds the version it loaded, so a save by the other auditor since
+    then refuses this page's save and complete (one sentence, nothing saved) until it loads the latest findings."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("random", 1), seed=5, user="ann", role="auditor", record=None)
+    (key,) = sample.claim_keys
+    codes = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY code_type, line", [key]).fetchall()
+    con.close()
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    opened = worklist.open_review(db, sample.sample_id, key, "bea")
+    theirs = [{"code_type": t, "submitted_code": c, "audited_code": c, "finding": "agree"} for t, c in codes]
+    theirs[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-75")
+    worklist.save_draft(db, opened.review_id, theirs, "bea")
+    [b for b in app.button if b.label == "Complete the claim"][0].click().run()
+    no_exception(app)
+    (error,) = [e.value for e in app.error]
+    assert "bea saved this claim" in error and "nothing of yours was saved" in error
+    after = worklist.get_review(db, opened.review_id)
+    assert not after.locked and after.findings[0].finding == "delete"
+    [b for b in app.button if b.label == "Load the latest saved findings"][0].click().run()
+    no_exception(app)
+    assert not [b for b in app.button if b.label == "Load the latest saved findings"]
+    [b for b in app.button if b.label == "Complete the claim"][0].click().run()
+    no_exception(app)
+    done = worklist.get_review(db, opened.review_id)
+    assert done.locked and done.completed_findings[0].finding == "delete" and not app.error
+
+
+def test_the_sampling_page_says_in_one_sentence_that_a_tampered_sample_is_not_the_one_drawn(own_demo):
+    import sqlite3
+    con = connect_read_only(own_demo)
+    sample = draw_sample(con, ReviewDb(own_demo.reviews_db), SampleSpec("random", 3), seed=8, user="ann", role="auditor",
+                         record=None)
+    con.close()
+    with sqlite3.connect(own_demo.reviews_db) as conn:
+        conn.execute("UPDATE samples SET seed = 9 WHERE sample_id = ?", (sample.sample_id,))
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
+    no_exception(app)
+    (error,) = [e.value.replace("\\", "").replace("\u2060", "") for e in app.error]
+    assert error.startswith(f"Sample {sample.sample_id}'s stored seed") and error.count(". ") == 0

@@ -16,7 +16,11 @@ from audit.users import UserStore
 from config.paths import Paths
 from queries import metrics
 from queries.ingest import ingest
+from queries.metrics import Filters
 from queries.store import RealDataLoaded, StoreReader, connect_read_only, write_transaction
+from review.db import ReviewDb
+from review.samples import draw_sample
+from review.sampling import SampleSpec
 from tests.conftest import Recorded
 from tests.views.conftest import open_app
 from views import session
@@ -128,6 +132,9 @@ def test_a_demo_reveal_cannot_reach_real_data_even_when_the_swap_follows_the_ses
     load_real_data(own_demo, tmp_path, write_csv)
     con = connect_read_only(own_demo)
     (real_key,) = con.execute("SELECT claim_key FROM claims WHERE facility_id = 'FAC-REAL'").fetchone()
+    # drawn into a sample, so the auditor's claim scope does not refuse it first: the read's own check must
+    draw_sample(con, ReviewDb(own_demo.reviews_db), SampleSpec("random", 1, filters=Filters(facility=("FAC-REAL",))),
+                seed=1, user="ann", role="auditor", record=None)
     con.close()
     auditor.text_input[0].input(real_key)
     auditor.multiselect[0].set_value([PhiField.CLAIM_ID, PhiField.PATIENT_MRN])

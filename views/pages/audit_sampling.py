@@ -22,7 +22,7 @@ from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer
 from review.sample_appraisal import SampleAppraisal, appraise_sample
-from review.samples import Sample, draw_sample, list_samples, load_sample, seed_text, stored_frame
+from review.samples import Sample, SampleMismatch, draw_sample, list_samples, load_sample, seed_text, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 from views import filters, problems, reviews, session, tables
 from views.text import md, money
@@ -142,6 +142,9 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     st.subheader("Appraisal")
     try:
         result = appraise_sample(reviews.review_db(), sample, session.connection())
+    except SampleMismatch as exc:
+        st.error(md(exc))
+        return None
     except (ReviewError, AppraisalError) as exc:
         st.info(md(exc))
         return None
@@ -257,7 +260,8 @@ def copy_with_claim_numbers(who: session.SignedIn, version: report_versions.Repo
         return
     keys = [row["claim_key"] for row in version.content["claims"]]
     try:
-        decision = authorize_reveal(who.role, [PhiField.CLAIM_ID], purpose or "", justification)
+        decision = authorize_reveal(who.role, [PhiField.CLAIM_ID], purpose or "", justification,
+                                    claim_in_sample=True)  # every claim of a report is drawn into its sample
         numbers = {key: phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
                    .get(PhiField.CLAIM_ID.value, key) for key in keys}
     except PermissionDenied as exc:

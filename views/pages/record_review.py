@@ -2,7 +2,8 @@
 ICD-10-CM titles, encounter, billed amount), record a finding per code (agree, revise, add, delete, with error
 category and dollar impact) and a DRG finding for inpatient claims, save part-way and resume, complete the
 claim (locked; a correction is a new revision), then the sample. Patient identifiers for pulling the chart
-are revealed from the worklist row under the reveal rules, recorded in the log before anything is decrypted."""
+are revealed from the worklist row under the reveal rules (an auditor's normal reveal only for a claim drawn
+into a sample; break-glass for any), recorded in the log before anything is decrypted."""
 from __future__ import annotations
 
 import pandas as pd
@@ -12,7 +13,8 @@ from audit import phi_reveal
 from audit.events import AccessEvent
 from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, PurposeOfUse, authorize_reveal, can, phi_fields, reveal_purposes
-from views import problems, session
+from review.samples import claim_sampled
+from views import problems, reviews, session
 from views.text import md
 from views.worklist import worklist_section
 
@@ -55,7 +57,8 @@ def reveal_form(who: session.SignedIn, claim_key: str = "") -> None:
         st.error(md(exc))
         return
     try:
-        decision = authorize_reveal(who.role, fields, purpose or "", justification, break_glass=break_glass)
+        decision = authorize_reveal(who.role, fields, purpose or "", justification, break_glass=break_glass,
+                                    claim_in_sample=claim_sampled(reviews.review_db(), key))
     except PermissionDenied as exc:
         _refused(who, key, fields, purpose, justification, break_glass, str(exc))
         st.error(md(exc))
