@@ -13,6 +13,7 @@ ACTIONS = (
     "user_add", "user_disable", "user_reset_password", "user_unlock",
     "key_rotate", "ingest", "anchor",
     "sample_draw", "sample_complete", "review_complete", "review_correct", "rebuttal", "rebuttal_decision",
+    "finding_notes_reveal",
 )
 OUTCOMES = ("success", "failure", "denied")
 

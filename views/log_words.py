@@ -16,6 +16,7 @@ ACTION_WORDS = {
     "user_add": "Added an account", "user_disable": "Disabled or enabled an account",
     "user_reset_password": "Reset a password", "user_unlock": "Unlocked an account",
     "key_rotate": "Rotated the data key", "ingest": "Loaded data", "anchor": "Anchored the log",
+    "finding_notes_reveal": "Read the notes of review findings",
 }
 OUTCOME_WORDS = {"success": "Done", "failure": "Failed", "denied": "Refused"}
 COLUMNS = {

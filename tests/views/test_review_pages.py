@@ -166,11 +166,11 @@ def test_an_auditor_draws_a_sample_of_claims_whose_drg_rests_on_one_cc_or_mcc(ow
     assert keys and set(keys) == flagged  # widened: every service date, so every flagged claim
 
 
-def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_drg_finding(own_demo):
-    """Issue 12: deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
-    the DRG finding from the codes as audited, and one click takes the proposal into the DRG inputs that are saved."""
-    con = connect_read_only(own_demo)
-    db = ReviewDb(own_demo.reviews_db)
+def proposal_draft(paths):
+    """A draft on a claim whose DRG rests on one CC/MCC, with that code deleted: the grouper proposes a lower DRG.
+    Returns the review, the billed DRG and the proposal."""
+    con = connect_read_only(paths)
+    db = ReviewDb(paths.reviews_db)
     sample = draw_sample(con, db, SampleSpec("random", 1, filters=Filters(claim_flags=("single_cc_mcc",))), seed=1,
                          user="ann", role="auditor", record=None)
     (key,) = sample.claim_keys
@@ -184,7 +184,14 @@ def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_dr
     con.close()
     assert expected.finding == "revise" and expected.audited_code != grouped  # without its one CC/MCC the DRG drops
     opened = worklist.open_review(db, sample.sample_id, key, "ann")
-    worklist.save_draft(db, opened.review_id, rows, "ann")
+    return worklist.save_draft(db, opened.review_id, rows, "ann"), billed, expected
+
+
+def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_drg_finding(own_demo):
+    """Issue 12: deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
+    the DRG finding from the codes as audited, and one click takes the proposal into the DRG inputs that are saved."""
+    opened, billed, expected = proposal_draft(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
     app = sign_in(open_app(), Role.AUDITOR)
     app.switch_page(page_file(Page.RECORD_REVIEW)).run()
     no_exception(app)

@@ -12,7 +12,7 @@ from audit.permissions import Permission
 from queries import reviewed
 from review import claims
 from review.rebuttals import MAX_COMMENT, rebut
-from views import reviews, session, tables
+from views import finding_notes, reviews, session, tables
 from views.text import md
 
 
@@ -46,6 +46,7 @@ def render() -> None:
     if open_now.empty:
         st.info("No preliminary error finding on your claims can be rebutted now.")
         return
+    finding_notes.coder_section(who, open_now)
     labels = {i: f"{row.claim_key} · {row.code_type} {row.submitted_code or ''} -> {row.audited_code or ''} · {row.finding} "
                  f"· until {row.window_closes_at:%Y-%m-%d}" for i, row in open_now.iterrows()}
     with st.form("rebut"):
