@@ -78,7 +78,8 @@ def coder_section(who: session.SignedIn, rebuttable: pd.DataFrame) -> None:
             return
         for f in wanted:
             shown = revealed.get(f.finding_id, FindingNotes())
-            rows.append({"claim_key": review.claim_key, "finding": f"{f.position}. {f.code_type} {f.submitted_code or ''} -> "
+            rows.append({"Claim key": review.claim_key, "Finding": f"{f.position}. {f.code_type} {f.submitted_code or ''} -> "
                          f"{f.audited_code or ''} {f.finding}", **{COLUMNS[k]: v for k, v in shown.as_dict().items()}})
     st.success("Recorded in the access log. The notes disappear at your next action on this page.")
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    # st.table reads Markdown in its cells: the notes are data, shown as text
+    st.table(pd.DataFrame(rows).map(md))

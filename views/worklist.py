@@ -21,6 +21,7 @@ from views.text import md, money
 
 _SAMPLE, _CLAIM = "worklist.sample", "worklist.claim"
 NOTE_LABELS = {"rationale": "Rationale", "reference": "Reference", "location": "Where documented"}
+DRG_NOTE_LABELS = {"rationale": "DRG rationale", "reference": "DRG reference (OCG, Coding Clinic)", "location": "DRG documented in"}
 STATUS = {None: "not started", "draft": "in progress", "completed": "completed"}
 NO_DRG_FINDING = "(no DRG finding)"
 
@@ -148,8 +149,8 @@ def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str
     typed_notes = {}
     if revealed is not None:
         cols = st.columns([3, 1, 1])
-        typed_notes = {name: column.text_input(f"DRG {label}", max_chars=notes.LIMITS[name], key=keys[name])
-                       for column, (name, label) in zip(cols, NOTE_LABELS.items(), strict=True)}
+        typed_notes = {name: column.text_input(label, max_chars=notes.LIMITS[name], key=keys[name])
+                       for column, (name, label) in zip(cols, DRG_NOTE_LABELS.items(), strict=True)}
     if finding == NO_DRG_FINDING:
         return None
     return {"finding_id": current.finding_id if current else None, "code_type": "MSDRG", "submitted_code": submitted or None,

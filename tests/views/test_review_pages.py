@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from audit.keys import load_data_keyring
+from audit.log.read import read_events
 from audit.permissions import Page, Role, allowed_pages
 from audit.users import UserStore
+from audit.vault import PhiVault
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import claims, rebuttals, worklist
@@ -20,6 +23,7 @@ from tests.views.conftest import open_app
 from tests.views.test_pages import no_exception, page_file, sign_in
 from views import tables
 from views.sign_in import DEMO_CODER
+from views.text import md
 
 OTHER_CODER = "C023"
 
@@ -203,3 +207,50 @@ def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_dr
     no_exception(app)
     drg = next(f for f in worklist.get_review(db, opened.review_id).findings if f.code_type == "MSDRG")
     assert (drg.submitted_code, drg.audited_code, drg.finding, drg.error_category) == (billed, expected.audited_code, "revise", "drg")
+
+
+def test_a_coder_sees_the_auditors_notes_only_after_a_recorded_reveal(own_demo):
+    """The rationale, reference and location of a finding the coder may rebut are hidden until asked for; asking
+    records a finding_notes_reveal event, then shows them as text."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("per-coder", 1, filters=Filters(coder=(DEMO_CODER,))), seed=3, user="ann",
+                         role="auditor", record=None)
+    (key,) = sample.claim_keys
+    code_type, code = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line LIMIT 1",
+                                  [key]).fetchone()
+    con.close()
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    note = {"rationale": "No *documentation* of the condition in the H&P", "reference": "OCG III.B",
+            "location": "H&P 2026-03-02"}
+    worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "finding": "delete",
+                                                "error_category": "unsupported_code", "dollar_impact": "-99.00", **note}],
+                        "ann", vault=PhiVault(load_data_keyring(own_demo.key_dir)))
+    worklist.complete(db, opened.review_id, user="ann", role="auditor", record=None)
+    coder = sign_in(open_app(), Role.CODER)
+    assert not [t for t in coder.table] and "OCG III.B" not in shown_text(coder)
+    assert not [e for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"]
+    next(b for b in coder.button if b.label.startswith("Show the auditor's rationale")).click().run()
+    no_exception(coder)
+    (table,) = [t.value for t in coder.table]
+    assert table.iloc[0].tolist()[2:] == [md(note[name]) for name in ("rationale", "reference", "location")]
+    assert "OCG III" in table.iloc[0].tolist()[3]
+    (event,) = [e for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"]
+    assert (event["user"], event["claim_keys"], event["details"]) == ("demo:coder", [key], {"findings": 1})
+
+
+def test_the_findings_grid_numbers_its_findings_with_their_claim_lines_and_code_titles(own_demo):
+    opened, _, _ = proposal_draft(own_demo)
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    grid = next(df.value for df in app.dataframe if "described" in df.value.columns)
+    con = connect_read_only(own_demo)
+    codes = claims.submitted_codes(con, opened.claim_key)
+    con.close()
+    assert grid["number"].tolist() == list(range(1, len(grid) + 1))
+    # every line of the claim holds exactly one finding, a code on two lines too
+    assert sorted(zip(grid["code_type"], grid["submitted_code"], [int(v) for v in grid["claim_line"]], strict=True)) == sorted(
+        zip(codes["code_type"], codes["code"], codes["line"], strict=True))
+    for code, title in zip(grid["submitted_code"], grid["described"], strict=True):
+        assert title.split(" ")[0].replace(".", "") == code and len(title) > len(code) + 3
