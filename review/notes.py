@@ -23,7 +23,7 @@ from typing import Protocol
 from audit.events import AccessEvent
 from audit.permissions import Permission, PermissionDenied, Role, parse_role, require
 from audit.vault import PhiVault
-from review.db import ReviewError
+from review.db import ReviewDb, ReviewError
 from review.sql_files import sql
 
 TABLE, COLUMN = "findings", "notes"
@@ -132,3 +132,23 @@ def reveal(vault: Callable[[], PhiVault], review_id: str, claim_key: str, findin
                        details={"findings": len(sealed)}))
     opened = vault()
     return {finding_id: open_notes(opened, review_id, finding_id, s) for finding_id, s in sealed.items()}
+
+
+def keys_in_use(db: ReviewDb) -> set[str]:
+    """The data keys sealed notes use: `rotate-key --retire-old` keeps them."""
+    with db.connect() as conn:
+        return {row[0] for row in conn.execute(sql("store/finding_notes_keys"))}
+
+
+def reseal(db: ReviewDb, vault: PhiVault, primary: str) -> int:
+    """Re-seal every finding's notes not under the primary key (after `rotate-key`), in one transaction; every
+    value is opened first, so one that cannot be authenticated stops it before any is written. Returns how many."""
+    with db.transaction() as conn:
+        rows = conn.execute(sql("store/finding_notes_to_rotate"), (primary,)).fetchall()
+        opened = [(r["review_id"], r["revision"], r["finding_id"],
+                   open_notes(vault, r["review_id"], r["finding_id"],
+                              SealedNotes(r["notes_key_id"], bytes(r["notes_nonce"]), bytes(r["notes_ciphertext"]))))
+                  for r in rows]
+        for review_id, revision, finding_id, plain in opened:
+            write(conn, review_id, revision, {finding_id: seal(vault, review_id, finding_id, plain)})
+        return len(opened)

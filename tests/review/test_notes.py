@@ -4,11 +4,15 @@ reading them is a reveal: refused to roles that may not, to a coder on another c
 access log before anything is decrypted."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from audit.keys import load_data_keyring, require
 from audit.permissions import PermissionDenied
 from audit.vault import DecryptionError, PhiVault
+from cli import main
+from config.paths import Paths
 from review import notes, worklist
 from review.db import ReviewDb, ReviewError
 from review.notes import FindingNotes
@@ -137,3 +141,25 @@ def test_too_long_a_note_is_refused_with_a_sentence_and_nothing_is_saved(noted):
 def test_findings_know_their_number(noted):
     _, _, saved, _ = noted
     assert [f.position for f in saved.findings] == [1, 2]
+
+
+def test_rotate_key_reseals_the_notes_and_never_retires_a_key_they_use(noted, tmp_path, monkeypatch, capsys):
+    """The notes live in the review store, apart from the vault: rotate-key re-seals them under the new primary
+    key, and --retire-old keeps any key notes still use (retiring it would make them unreadable)."""
+    paths, db, saved, _ = noted
+    keys = tmp_path / "own-keys"  # this test's own copy of the keys: rotation rewrites the keyring
+    shutil.copytree(paths.key_dir, keys)
+    keys.chmod(0o700)
+    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(keys))
+    own = Paths(data_dir=paths.data_dir, key_dir=keys)
+    old = saved.findings[0].notes.key_id
+    assert main(["rotate-key", "--data-dir", str(paths.data_dir)]) == 0
+    assert "re-encrypted the notes of 1 review findings" in capsys.readouterr().out
+    ring = load_data_keyring(keys)
+    resealed = worklist.get_review(db, saved.review_id).findings[0].notes
+    assert ring.primary != old and resealed.key_id == ring.primary
+    assert notes.open_notes(vault_of(own), saved.review_id, saved.findings[0].finding_id, resealed).rationale == RATIONALE
+    with db.transaction() as conn:  # a note left under the old key (a rotation cut short) keeps that key
+        notes.write(conn, saved.review_id, 1, {saved.findings[0].finding_id: saved.findings[0].notes})
+    assert main(["rotate-key", "--retire-old", "--data-dir", str(paths.data_dir)]) == 0
+    assert old in load_data_keyring(keys).keys
