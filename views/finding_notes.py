@@ -1,7 +1,8 @@
 """A finding's notes (rationale, reference, where documented) on the pages: sealed in the review store
 (review/notes.py) and shown only after the reveal is recorded in the access log. The auditor editing a draft
-reveals its notes once per revision and session (to edit them); a coder reveals the notes of the findings they
-may rebut with a button, and sees them until their next action, as with patient identifiers."""
+reveals its notes once per revision and session (to edit them); a coder (the findings they may rebut) and the
+coding manager (the rebutted findings) reveal them with a button and see them until their next action, as with
+patient identifiers."""
 from __future__ import annotations
 
 from typing import Any
@@ -60,23 +61,24 @@ def remember(review: Review, rows: list[dict[str, Any]]) -> None:
         f.finding_id: notes.typed(row, i) or FindingNotes() for i, (f, row) in enumerate(zip(review.findings, rows, strict=True), start=1)}
 
 
-def coder_section(who: session.SignedIn, rebuttable: pd.DataFrame) -> None:
-    """Before rebutting: the auditor's rationale, reference and record location of each finding the coder may
-    rebut, shown after the recorded reveal (one event per review)."""
-    if rebuttable.empty:
+def reveal_section(who: session.SignedIn, wanted: pd.DataFrame) -> None:
+    """The auditor's rationale, reference and record location of these findings (columns review_id and
+    finding_id), shown after the recorded reveal (one event per review): to a coder before rebutting (their own
+    claims only), to the coding manager before deciding."""
+    if wanted.empty:
         return
     if not st.button("Show the auditor's rationale, reference and where it is documented", icon=":material/visibility:"):
         st.caption("The auditor's notes may quote the record, so showing them is recorded in the access log.")
         return
     rows = []
-    for review_id, group in rebuttable.groupby("review_id", sort=False):
+    for review_id, group in wanted.groupby("review_id", sort=False):
         review = get_review(reviews.review_db(), str(review_id))
-        wanted = [f for f in review.completed_findings if f.finding_id in set(group["finding_id"])]
+        chosen = [f for f in review.completed_findings if f.finding_id in set(group["finding_id"])]
         detail = claims.claim(session.connection(), review.claim_key)
-        revealed = _reveal(who, review, wanted, coder_id=who.coder_id, claim_coder_id=detail["coder_id"] if detail else None)
+        revealed = _reveal(who, review, chosen, coder_id=who.coder_id, claim_coder_id=detail["coder_id"] if detail else None)
         if revealed is None:
             return
-        for f in wanted:
+        for f in chosen:
             shown = revealed.get(f.finding_id, FindingNotes())
             rows.append({"Claim key": review.claim_key, "Finding": f"{f.position}. {f.code_type} {f.submitted_code or ''} -> "
                          f"{f.audited_code or ''} {f.finding}", **{COLUMNS[k]: v for k, v in shown.as_dict().items()}})

@@ -209,9 +209,10 @@ def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_dr
     assert (drg.submitted_code, drg.audited_code, drg.finding, drg.error_category) == (billed, expected.audited_code, "revise", "drg")
 
 
-def test_a_coder_sees_the_auditors_notes_only_after_a_recorded_reveal(own_demo):
-    """The rationale, reference and location of a finding the coder may rebut are hidden until asked for; asking
-    records a finding_notes_reveal event, then shows them as text."""
+def test_the_coder_and_the_manager_see_the_auditors_notes_only_after_a_recorded_reveal(own_demo):
+    """The rationale, reference and location of a finding are hidden until asked for, from the coder who may rebut
+    it and from the manager who decides the rebuttal; asking records a finding_notes_reveal event, then shows them
+    as text."""
     con = connect_read_only(own_demo)
     db = ReviewDb(own_demo.reviews_db)
     sample = draw_sample(con, db, SampleSpec("per-coder", 1, filters=Filters(coder=(DEMO_CODER,))), seed=3, user="ann",
@@ -237,6 +238,15 @@ def test_a_coder_sees_the_auditors_notes_only_after_a_recorded_reveal(own_demo):
     assert "OCG III" in table.iloc[0].tolist()[3]
     (event,) = [e for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"]
     assert (event["user"], event["claim_keys"], event["details"]) == ("demo:coder", [key], {"findings": 1})
+    coder.text_area[0].input("The H&P documents it.")
+    [b for b in coder.button if b.label == "Rebut"][0].click().run()
+    manager = sign_in(open_app(), Role.CODING_MANAGER)
+    manager.switch_page(page_file(Page.REBUTTALS)).run()
+    assert not [t for t in manager.table]
+    next(b for b in manager.button if b.label.startswith("Show the auditor's rationale")).click().run()
+    no_exception(manager)
+    assert [t.value.iloc[0].tolist()[2] for t in manager.table] == [md(note["rationale"])]
+    assert [e["user"] for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"] == ["demo:coding_manager", "demo:coder"]
 
 
 def test_the_findings_grid_numbers_its_findings_with_their_claim_lines_and_code_titles(own_demo):

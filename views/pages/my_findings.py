@@ -46,7 +46,7 @@ def render() -> None:
     if open_now.empty:
         st.info("No preliminary error finding on your claims can be rebutted now.")
         return
-    finding_notes.coder_section(who, open_now)
+    finding_notes.reveal_section(who, open_now)
     labels = {i: f"{row.claim_key} · {row.code_type} {row.submitted_code or ''} -> {row.audited_code or ''} · {row.finding} "
                  f"· until {row.window_closes_at:%Y-%m-%d}" for i, row in open_now.iterrows()}
     with st.form("rebut"):

@@ -8,7 +8,7 @@ import streamlit as st
 
 from audit.permissions import Permission
 from review.rebuttals import MAX_COMMENT, decide, rebuttal_rows
-from views import reviews, session, tables
+from views import finding_notes, reviews, session, tables
 
 COLUMNS = ["rebutted_at", "coder_id", "claim_key", "code_type", "submitted_code", "audited_code", "finding", "error_category",
            "dollar_impact", "comment"]
@@ -25,6 +25,7 @@ def render() -> None:
     else:
         table = pd.DataFrame(pending)[COLUMNS]
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
+        finding_notes.reveal_section(who, pd.DataFrame(pending))
         labels = {r["rebuttal_id"]: f"{r['claim_key']} · {r['code_type']} {r['submitted_code'] or ''} -> {r['audited_code'] or ''} "
                                     f"· coder {r['coder_id']}" for r in pending}
         with st.form("decide"):
