@@ -25,7 +25,6 @@ def render() -> None:
     else:
         table = pd.DataFrame(pending)[COLUMNS]
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
-        finding_notes.reveal_section(who, pd.DataFrame(pending))
         labels = {r["rebuttal_id"]: f"{r['claim_key']} · {r['code_type']} {r['submitted_code'] or ''} -> {r['audited_code'] or ''} "
                                     f"· coder {r['coder_id']}" for r in pending}
         with st.form("decide"):
@@ -39,6 +38,7 @@ def render() -> None:
                     reviews.review_db(), picked, accept=accepted, user=who.user, role=who.role_name, comment=comment,
                     record=session.record)):
                 st.rerun()
+        finding_notes.reveal_section(who, pd.DataFrame(pending))
     decided = [r for r in rows if r["decision"] is not None]
     st.subheader("Decided rebuttals")
     if decided:
