@@ -15,6 +15,7 @@ ACTIONS = (
     "sample_draw", "sample_complete", "review_complete", "review_correct", "rebuttal", "rebuttal_decision",
     "sample_void", "sample_replace",
     "sample_report",
+    "finding_notes_reveal",
 )
 OUTCOMES = ("success", "failure", "denied")
 

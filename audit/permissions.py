@@ -62,6 +62,7 @@ class Permission(_Labelled):
     REVIEW_CLAIMS = "review_claims", "draw audit samples and record review findings"
     REBUT_FINDINGS = "rebut_findings", "rebut review findings on their own claims"
     DECIDE_REBUTTALS = "decide_rebuttals", "decide coders' rebuttals"
+    READ_FINDING_NOTES = "read_finding_notes", "read the rationale, reference and record location of review findings"
     EXPORT_ACCESS_LOG = "export_access_log", "export the access log"
     MANAGE_USERS = "manage_users", "manage user accounts"
     ROTATE_KEYS = "rotate_keys", "rotate encryption keys"
@@ -126,6 +127,9 @@ PERMISSION_ROLES: Mapping[Permission, frozenset[Role]] = {
     Permission.REVIEW_CLAIMS: frozenset({_A}),
     Permission.REBUT_FINDINGS: frozenset({_CD}),
     Permission.DECIDE_REBUTTALS: frozenset({_M}),
+    # A finding's notes are free text that may hold PHI (review/notes.py): the auditor who writes them, the coder
+    # who rebuts the finding (own claims only), the manager who decides the rebuttal and the compliance officer.
+    Permission.READ_FINDING_NOTES: frozenset({_C, _M, _A, _CD}),
     Permission.EXPORT_ACCESS_LOG: frozenset({_C}),
     Permission.MANAGE_USERS: frozenset({_AD}),
     Permission.ROTATE_KEYS: frozenset({_AD}),

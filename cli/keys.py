@@ -12,20 +12,34 @@ from config.settings import ConfigurationError
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from audit.keys import load_data_keyring, require
     from audit.log.writer import AccessLogError
+    from audit.vault import DecryptionError, PhiVault
     from queries.key_rotation import retire_unused, rotate
     from queries.store import StoreBusy
+    from review import notes
+    from review.db import ReviewDb
 
     try:
         paths = paths_from(args)
         who = {"actor": cli_actor(), "actor_role": "cli", "record": access_log_recorder(paths)}
+        reviews = ReviewDb(paths.reviews_db) if paths.reviews_db.exists() else None
         if args.retire_old:
-            retired = retire_unused(paths, **who)
+            retired = retire_unused(paths, **who, used_elsewhere=notes.keys_in_use(reviews) if reviews else ())
         else:
             result = rotate(paths, **who)
     except (KeyProblem, ConfigurationError, StoreBusy, AccessLogError) as exc:
         print(f"rotate-key failed, nothing was changed: {exc}", file=sys.stderr)
         return 2
+    if not args.retire_old and reviews is not None:
+        try:  # the findings' notes in the review store follow; until then the old key (kept) still opens them
+            ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
+            result_notes = notes.reseal(reviews, PhiVault(ring), ring.primary)
+        except (KeyProblem, DecryptionError) as exc:
+            print(f"rotate-key re-encrypted the store, but not the review findings' notes (they stay readable under the "
+                  f"old key, which is kept): {exc}", file=sys.stderr)
+            return 1
+        print(f"re-encrypted the notes of {result_notes} review findings.")
     if args.retire_old:
         print(f"retired key(s) no stored value uses: {', '.join(retired)}" if retired else "no key to retire: every old key still protects stored values (run rotate-key first)")
         return 0

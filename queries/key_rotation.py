@@ -11,7 +11,7 @@ Pseudonyms do not change: they come from the separate pseudonym key, which never
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -83,8 +83,10 @@ def rotate(paths: Paths, *, actor: str, actor_role: str, record: Record) -> Rota
     return RotationResult(primary=ring.primary, new_key_created=created, reencrypted=count)
 
 
-def retire_unused(paths: Paths, *, actor: str, actor_role: str, record: Record) -> tuple[str, ...]:
-    """Drop keys no stored value uses; the primary always stays. Their ids stay known to the store
+def retire_unused(paths: Paths, *, actor: str, actor_role: str, record: Record,
+                  used_elsewhere: Collection[str] = ()) -> tuple[str, ...]:
+    """Drop keys no stored value uses; the primary always stays, and so do `used_elsewhere` (keys of values
+    sealed outside this store: the review store's finding notes). Their ids stay known to the store
     (key_checks), so they are never given to another key."""
     with writer_lock(paths):
         ring = _keyring_to_change(paths)
@@ -92,7 +94,8 @@ def retire_unused(paths: Paths, *, actor: str, actor_role: str, record: Record) 
             state = StoreKeyState.read(con)
             verify_data_keyring(state, ring, paths.key_dir)
             register(con, ring)
-            unused = tuple(sorted(k for k in ring.keys if k != ring.primary and not state.usage.get(k)))
+            unused = tuple(sorted(k for k in ring.keys
+                                  if k != ring.primary and not state.usage.get(k) and k not in used_elsewhere))
             record(AccessEvent(user=actor, role=actor_role, action="key_rotate", resource="data_keyring",
                                details={"retired": list(unused)}))
             if unused:

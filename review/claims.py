@@ -12,6 +12,7 @@ import pandas as pd
 from queries.drg import DrgFindingProposal, FindingMismatch
 from queries.finding_rules import FIELDS, check_findings
 from queries.grouping import propose_from_findings
+from queries.reference import describe
 from review.sql_files import sql
 
 
@@ -44,3 +45,28 @@ def drg_proposal(con: duckdb.DuckDBPyConnection, claim_key: str, rows: Sequence[
         return propose_from_findings(con, claim_key, checked)
     except FindingMismatch as exc:
         return DrgFindingProposal(None, None, None, None, None, reason=str(exc))
+
+
+def claim_lines(codes: pd.DataFrame, rows: Sequence[Mapping[str, object]]) -> list[int | None]:
+    """The claim line each finding's submitted code is on, so two findings on one code are told apart: the k-th
+    finding on a code is on the k-th line holding it (in line order, as the regrouping matches them); None for an
+    added code or one the claim does not have."""
+    free: dict[tuple[object, object], list[int]] = {}
+    for code in codes.itertuples():
+        free.setdefault((code.code_type, code.code), []).append(int(code.line))
+    found = []
+    for row in rows:
+        lines = free.get((row.get("code_type"), row.get("submitted_code")))
+        found.append(lines.pop(0) if lines else None)
+    return found
+
+
+def described(row: Mapping[str, object]) -> str:
+    """A finding's codes as a coder reads them: 'E87.1 Hypo-osmolality and hyponatremia -> E87.0 ...' for a
+    revise, the one code otherwise (queries.reference.describe: official titles, never CPT's)."""
+    code_type = str(row.get("code_type") or "")
+    submitted, audited = row.get("submitted_code"), row.get("audited_code")
+    parts = [describe(code_type, str(code)) for code in (submitted, audited) if code]
+    if len(parts) == 2 and submitted == audited:
+        parts = parts[:1]
+    return " -> ".join(parts)

@@ -15,19 +15,21 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import duckdb
 
 from audit.events import AccessEvent
+from audit.vault import PhiVault
 from config import settings
 from queries.finding_rules import check_findings
-from review import report_versions
+from review import notes, report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.integrity import revision_sha256
 from review.lifecycle import refuse_if_closed
 from review.money import check_claim_money, claim_payment
+from review.notes import SealedNotes
 from review.rebuttal_state import current_claim_rebuttal
 from review.report_content import Signer
 from review.samples import load_sample
@@ -45,6 +47,8 @@ class Finding:
     finding: str
     error_category: str | None
     dollar_impact: str  # decimal text, negative = overpaid
+    notes: SealedNotes | None = None  # rationale, reference, where documented: sealed (review/notes.py)
+    position: int = 0  # its line in the revision, from 1, in the order entered (0 before it is saved)
 
     @property
     def is_error(self) -> bool:
@@ -101,8 +105,9 @@ def rebuttal_days() -> int:
 
 
 def _findings(conn: sqlite3.Connection, review_id: str, revision: int) -> list[Finding]:
+    sealed = notes.stored(conn, review_id, revision)
     return [Finding(r["finding_id"], r["code_type"], r["submitted_code"], r["audited_code"], r["finding"],
-                    r["error_category"], r["dollar_impact"])
+                    r["error_category"], r["dollar_impact"], sealed.get(r["finding_id"]), r["position"])
             for r in conn.execute(sql("store/findings"), (review_id, revision))]
 
 
@@ -138,14 +143,17 @@ def open_review(db: ReviewDb, sample_id: str, claim_key: str, user: str, now: da
 
 
 def checked(rows: Sequence[Mapping[str, object]]) -> list[Finding]:
-    """Typed findings through the rules ingest applies; the first broken rule is refused in ingest's words."""
+    """Typed findings through the rules ingest applies; the first broken rule is refused in ingest's words.
+    A row's notes (review/notes.py) are checked for length here and sealed when saved."""
     results = check_findings([{name: row.get(name) for name in FINDING_FIELDS} for row in rows])
     findings = []
     for i, (row, result) in enumerate(zip(rows, results, strict=True), start=1):
         if result.problem is not None:
             raise ReviewError(f"Finding {i}: {result.problem}. Nothing was saved; correct it and save again.")
+        notes.typed(row, i)
         findings.append(Finding(str(row.get("finding_id") or uuid.uuid4().hex[:12]), result.code_type, result.submitted_code,
-                                result.audited_code, result.finding, result.error_category, result.dollar_impact))
+                                result.audited_code, result.finding, result.error_category, result.dollar_impact,
+                                position=i))
     return findings
 
 
@@ -154,6 +162,7 @@ def _write_findings(conn: sqlite3.Connection, review_id: str, revision: int, fin
     conn.executemany(sql("store/finding_insert"), [
         (review_id, revision, f.finding_id, i, f.code_type, f.submitted_code, f.audited_code, f.finding, f.error_category,
          f.dollar_impact) for i, f in enumerate(findings, start=1)])
+    notes.write(conn, review_id, revision, {f.finding_id: f.notes for f in findings if f.notes is not None})
 
 
 def _save(conn: sqlite3.Connection, review: Review, findings: Sequence[Finding], user: str, expected_version: str | None,
@@ -173,15 +182,36 @@ def _check_version(review: Review, expected_version: str | None) -> None:
 
 
 def save_draft(db: ReviewDb, review_id: str, rows: Sequence[Mapping[str, object]], user: str,
-               now: datetime | None = None, *, expected_version: str | None = None) -> Review:
+               now: datetime | None = None, *, expected_version: str | None = None,
+               vault: PhiVault | None = None) -> Review:
     """Save the draft's findings (all of them, as shown in the worklist). A completed revision is locked.
-    `expected_version`: the `Review.version` the caller loaded; a save made since is refused (StaleReview)."""
+    `expected_version`: the `Review.version` the caller loaded; a save made since is refused (StaleReview).
+    A row with any note field (rationale, reference, location) has its notes sealed with `vault` (blank: none);
+    a row without note fields keeps the notes its finding already has."""
     findings = checked(rows)
     with db.transaction() as conn:
         review = load_review(conn, review_id)
         refuse_if_closed(conn, review.sample_id, review.claim_key)
-        _save(conn, review, findings, user, expected_version, now or utc_now())
+        _save(conn, review, _with_notes(review, findings, rows, vault), user, expected_version, now or utc_now())
         return load_review(conn, review_id)
+
+
+def _with_notes(review: Review, findings: list[Finding], rows: Sequence[Mapping[str, object]],
+                vault: PhiVault | None) -> list[Finding]:
+    kept = {f.finding_id: f.notes for f in review.findings}
+    out = []
+    for i, (finding, row) in enumerate(zip(findings, rows, strict=True), start=1):
+        typed = notes.typed(row, i)
+        if typed is None:
+            sealed = kept.get(finding.finding_id)
+        elif typed.empty:
+            sealed = None
+        elif vault is None:
+            raise ValueError("saving a finding's notes needs the vault to seal them")
+        else:
+            sealed = notes.seal(vault, review.review_id, finding.finding_id, typed)
+        out.append(replace(finding, notes=sealed))
+    return out
 
 
 def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: datetime | None = None) -> Review:
@@ -201,11 +231,11 @@ def start_correction(db: ReviewDb, review_id: str, user: str, reason: str, now: 
 
 def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, user: str, role: str, record: Record | None,
              rows: Sequence[Mapping[str, object]] | None = None, expected_version: str | None = None,
-             now: datetime | None = None) -> Review:
+             vault: PhiVault | None = None, now: datetime | None = None) -> Review:
     """Lock the draft; publish it for the metrics; record `review_complete` (or `review_correct` for a later
     revision), with the SHA-256 of the revision (review/integrity.py), inside the transaction. `rows`, when
     given, are saved first in the same transaction (as save_draft, with its version check): the claim is saved
-    and completed together or not at all. `con` reads the coding store (read-only) for what was paid on the
+    and completed together or not at all (their notes sealed with `vault`, as save_draft does). `con` reads the coding store (read-only) for what was paid on the
     claim: findings that break the overpayment rule (review.money) are refused and nothing is saved."""
     moment = now or utc_now()
     findings = None if rows is None else checked(rows)
@@ -215,7 +245,7 @@ def complete(db: ReviewDb, review_id: str, *, con: duckdb.DuckDBPyConnection, us
         if review.locked:
             raise ReviewError("This review is already completed.")
         if findings is not None:
-            _save(conn, review, findings, user, expected_version, moment)
+            _save(conn, review, _with_notes(review, findings, rows or (), vault), user, expected_version, moment)
             review = load_review(conn, review_id)
         else:
             _check_version(review, expected_version)

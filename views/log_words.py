@@ -18,6 +18,7 @@ ACTION_WORDS = {
     "key_rotate": "Rotated the data key", "ingest": "Loaded data", "anchor": "Anchored the log",
     "sample_void": "Voided an audit sample", "sample_replace": "Replaced a sampled claim with a spare",
     "sample_report": "Froze a new version of a sample report",
+    "finding_notes_reveal": "Read the notes of review findings",
 }
 OUTCOME_WORDS = {"success": "Done", "failure": "Failed", "denied": "Refused"}
 COLUMNS = {

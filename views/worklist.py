@@ -12,15 +12,18 @@ import streamlit as st
 from audit.permissions import Permission
 from config import settings
 from queries.drg import DrgFindingProposal
-from review import claims, lifecycle, worklist
+from review import claims, lifecycle, notes, worklist
 from review.money import ClaimPayment, claim_payment, in_dollars, money_problem
+from review.notes import FindingNotes
 from review.report_content import Signer
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
-from views import reviews, session, tables
+from views import finding_notes, reviews, session, tables
 from views.text import md, money
 
 _SAMPLE, _CLAIM, _NEXT_CLAIM = "worklist.sample", "worklist.claim", "worklist.next_claim"
+NOTE_LABELS = {"rationale": "Rationale", "reference": "Reference", "location": "Where documented"}
+DRG_NOTE_LABELS = {"rationale": "DRG rationale", "reference": "DRG reference (OCG, Coding Clinic)", "location": "DRG documented in"}
 STATUS = {None: "not started", "draft": "in progress", "completed": "completed"}
 NO_DRG_FINDING = "(no DRG finding)"
 INDEPENDENCE = ("I am independent of the coders and claims reviewed: I did not code, bill or supervise them, and I have "
@@ -52,11 +55,19 @@ def _claims_table(sample: Sample) -> pd.DataFrame:
                           "replaces": replaces.get(r["claim_key"], "")} for r in rows])
 
 
-def _editor_rows(review: Review, codes: pd.DataFrame) -> list[dict[str, Any]]:
-    found = [f.as_row() for f in review.findings if f.code_type != "MSDRG"]
-    if not found and not review.ever_completed:
-        found = claims.first_findings(codes[codes.code_type != "MSDRG"])
-    return [{**row, "dollar_impact": float(row["dollar_impact"] or 0)} for row in found]
+def _editor_rows(review: Review, codes: pd.DataFrame, revealed: dict[str, FindingNotes] | None) -> list[dict[str, Any]]:
+    """The editor's starting rows: the draft's code findings (a new review: one agree per submitted code), each
+    with its number (as refusals name it), its claim line, its codes described and, when revealed, its notes."""
+    saved = [f for f in review.findings if f.code_type != "MSDRG"]
+    if saved or review.ever_completed:
+        found = [{**f.as_row(), **(revealed or {}).get(f.finding_id, FindingNotes()).as_dict()} for f in saved]
+    else:
+        found = [{**row, **FindingNotes().as_dict()} for row in claims.first_findings(codes[codes.code_type != "MSDRG"])]
+    if revealed is None:  # not revealed: the notes are left out, so saving keeps them as stored
+        found = [{k: v for k, v in row.items() if k not in notes.FIELDS} for row in found]
+    lines = claims.claim_lines(codes, found)
+    return [{"number": i, "claim_line": line, "described": claims.described(row), **row,
+             "dollar_impact": float(row["dollar_impact"] or 0)} for i, (row, line) in enumerate(zip(found, lines, strict=True), start=1)]
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
@@ -67,26 +78,42 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _drg_keys(review: Review) -> dict[str, str]:
-    """The DRG inputs' widget keys, one set per review revision (another claim's inputs never carry over)."""
-    return {name: f"drg.{name}.{review.review_id}.{review.latest.revision}"
-            for name in ("submitted", "audited", "finding", "category", "impact")}
+DRG_INPUTS = ("submitted", "audited", "finding", "category", "impact", *notes.FIELDS)
 
 
-def _take_proposal(keys: dict[str, str], proposal: DrgFindingProposal, impact: float | None) -> None:
-    """Fill the DRG inputs from the proposal. The dollar impact is set only when known (0.00 for agree); a
-    revise whose dollars are unknown (no base rate, or no weight) keeps the amount the auditor typed."""
-    st.session_state[keys["submitted"]] = proposal.submitted_code or ""
-    st.session_state[keys["audited"]] = proposal.audited_code or ""
-    st.session_state[keys["finding"]] = proposal.finding
-    st.session_state[keys["category"]] = proposal.error_category or ""
-    if proposal.finding == "agree":
-        st.session_state[keys["impact"]] = 0.0
-    elif impact is not None:
-        st.session_state[keys["impact"]] = impact
+def _drg_base(review: Review) -> str:
+    return f"drg.{review.review_id}.{review.latest.revision}"
 
 
-def _show_proposal(keys: dict[str, str], proposal: DrgFindingProposal) -> None:
+def _drg_keys(base: str) -> dict[str, str]:
+    """The DRG inputs' widget keys: one set per review revision (another claim's inputs never carry over) and per
+    proposal taken (its generation, see _take_proposal)."""
+    generation = st.session_state.get(f"{base}.generation", 0)
+    return {name: f"{base}.{name}.{generation}" for name in DRG_INPUTS}
+
+
+def _take_proposal(base: str, proposal: DrgFindingProposal, impact: float | None) -> None:
+    """Take the proposal as the DRG finding, in one state change: the values go into the seed of a new
+    generation of DRG inputs (new widget keys), never into the inputs on screen.
+
+    Setting the five inputs' own keys was not atomic: the browser sends its widget values with every rerun
+    request, and a request made while the callback's rerun was still drawing the inputs carried the old values
+    of those it had not drawn yet, which then won over the callback's. Taking a revise this way kept the finding
+    and lost its error category (the save refused "error_category is missing"). A new generation's inputs have
+    no value in the browser, so they start from the seed, all of them, whatever request comes next.
+
+    The dollar impact is set only when known (0.00 for agree); a revise whose dollars are unknown (no base rate,
+    or no weight) keeps the amount the auditor typed, as do the DRG finding's notes."""
+    keys = _drg_keys(base)
+    typed = {name: st.session_state.get(keys[name]) for name in DRG_INPUTS}
+    amount = 0.0 if proposal.finding == "agree" else impact
+    st.session_state[f"{base}.seed"] = {
+        **typed, "submitted": proposal.submitted_code or "", "audited": proposal.audited_code or "", "finding": proposal.finding,
+        "category": proposal.error_category or "", "impact": typed["impact"] if amount is None else amount}
+    st.session_state[f"{base}.generation"] = st.session_state.get(f"{base}.generation", 0) + 1
+
+
+def _show_proposal(base: str, proposal: DrgFindingProposal) -> None:
     """What the grouper makes of the audited codes, live, and a button to take it as the DRG finding."""
     if proposal.finding is None:
         st.caption(f"No DRG finding can be proposed from the codes as audited: {md((proposal.reason or 'the grouper gave no DRG').rstrip('.'))}.")
@@ -99,35 +126,43 @@ def _show_proposal(keys: dict[str, str], proposal: DrgFindingProposal) -> None:
     edits = f" The MCE edits the codes as audited: {', '.join(proposal.mce_edits)}." if proposal.mce_edits else ""
     st.caption(f"Regrouped from the codes as audited (MS-DRG grouper and MCE): MS-DRG {md(proposal.audited_code)} "
                f"{md(proposal.title or '')}, {change}{weight}. Proposed DRG finding: {proposal.finding}.{edits}")
-    st.button("Use the proposed DRG finding", on_click=_take_proposal, args=(keys, proposal, impact), icon=":material/account_tree:")
+    st.button("Use the proposed DRG finding", on_click=_take_proposal, args=(base, proposal, impact), icon=":material/account_tree:")
 
 
-def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str | None) -> dict[str, Any] | None:
+def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str | None,
+                revealed: dict[str, FindingNotes] | None) -> dict[str, Any] | None:
     """The DRG finding of an inpatient claim (`proposal` None for other claims): typed, or taken from the
     grouper's proposal, which follows the code findings as they are edited."""
     if proposal is None:
         return None
     current = next((f for f in review.findings if f.code_type == "MSDRG"), None)
-    keys = _drg_keys(review)
-    options = (NO_DRG_FINDING, *reviews.FINDINGS)
-    seeds = {"submitted": current.submitted_code if current else (billed or ""), "audited": current.audited_code if current else "",
-             "finding": current.finding if current else NO_DRG_FINDING,
-             "category": (current.error_category or "") if current else "",
-             "impact": float(current.dollar_impact) if current else 0.0}
-    for name, value in seeds.items():
-        st.session_state.setdefault(keys[name], value)
+    base = _drg_base(review)
+    keys = _drg_keys(base)
+    stored_notes = (revealed or {}).get(current.finding_id, FindingNotes()) if current else FindingNotes()
+    seeds = st.session_state.get(f"{base}.seed") or {
+        "submitted": current.submitted_code if current else (billed or ""), "audited": current.audited_code if current else "",
+        "finding": current.finding if current else NO_DRG_FINDING, "category": (current.error_category or "") if current else "",
+        "impact": float(current.dollar_impact) if current else 0.0, **stored_notes.as_dict()}
+    for name in DRG_INPUTS:
+        st.session_state.setdefault(keys[name], seeds.get(name) or ("" if name != "impact" else 0.0))
     st.markdown("**DRG finding** (inpatient: the MS-DRG as billed and as the record supports)")
-    _show_proposal(keys, proposal)
+    _show_proposal(base, proposal)
     cols = st.columns(5)
     submitted = cols[0].text_input("Billed MS-DRG", max_chars=3, key=keys["submitted"])
     audited = cols[1].text_input("Audited MS-DRG", max_chars=3, key=keys["audited"])
-    finding = cols[2].selectbox("DRG finding", options, key=keys["finding"])
+    finding = cols[2].selectbox("DRG finding", (NO_DRG_FINDING, *reviews.FINDINGS), key=keys["finding"])
     category = cols[3].selectbox("DRG error category", ("", *reviews.CATEGORIES), key=keys["category"])
     impact = cols[4].number_input("DRG dollar impact", step=0.01, format="%.2f", key=keys["impact"])
+    typed_notes = {}
+    if revealed is not None:
+        cols = st.columns([3, 1, 1])
+        typed_notes = {name: column.text_input(label, max_chars=notes.LIMITS[name], key=keys[name])
+                       for column, (name, label) in zip(cols, DRG_NOTE_LABELS.items(), strict=True)}
     if finding == NO_DRG_FINDING:
         return None
     return {"finding_id": current.finding_id if current else None, "code_type": "MSDRG", "submitted_code": submitted or None,
-            "audited_code": audited or None, "finding": finding, "error_category": category or None, "dollar_impact": repr(float(impact))}
+            "audited_code": audited or None, "finding": finding, "error_category": category or None,
+            "dollar_impact": repr(float(impact)), **typed_notes}
 
 
 def _money_guide(payment: ClaimPayment, typed: list[dict[str, Any]]) -> None:
@@ -142,45 +177,60 @@ def _money_guide(payment: ClaimPayment, typed: list[dict[str, Any]]) -> None:
 
 def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail: dict[str, Any],
              payment: ClaimPayment) -> None:
-    rows = _editor_rows(review, codes)
+    revealed = finding_notes.for_editing(who, review)
+    rows = _editor_rows(review, codes, revealed)
+    note_columns = list(notes.FIELDS) if revealed is not None else []
     if payment.drg_paid:
         st.info("This claim is paid by its DRG (inpatient with a billed MS-DRG): a code change moves money only by moving "
                 "the DRG, so code-level findings carry no dollars (leave them at 0) and the payment difference goes on the "
                 "DRG finding below. The proposed DRG finding fills it where the weights and base rate are known.")
     dollars_label = "Dollar impact (0: paid by the DRG)" if payment.drg_paid else "Dollar impact (negative = overpaid)"
     edited = st.data_editor(
-        pd.DataFrame(rows, columns=["finding_id", "code_type", "submitted_code", "audited_code", "finding", "error_category",
-                                    "dollar_impact"]),
+        pd.DataFrame(rows, columns=["number", "claim_line", "described", "finding_id", "code_type", "submitted_code", "audited_code",
+                                    "finding", "error_category", "dollar_impact", *note_columns]),
         key=f"findings.{review.review_id}.{review.latest.revision}", num_rows="dynamic", hide_index=True,
-        column_order=("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact"),
+        column_order=("number", "claim_line", "code_type", "submitted_code", "audited_code", "described", "finding",
+                      "error_category", "dollar_impact", *note_columns),
+        disabled=("number", "claim_line", "described"),
         column_config={
+            "number": st.column_config.NumberColumn("#", help="The finding's number, as a refused save names it", format="%d"),
+            "claim_line": st.column_config.NumberColumn("Claim line", help="The line of the claim the submitted code is on",
+                                                        format="%d"),
             "code_type": st.column_config.SelectboxColumn("Code type", options=reviews.CODE_TYPES, required=True),
             "submitted_code": st.column_config.TextColumn("Submitted code", max_chars=16),
             "audited_code": st.column_config.TextColumn("Audited code", max_chars=16),
+            "described": st.column_config.TextColumn("Code titles (as opened or saved)", width="large"),
             "finding": st.column_config.SelectboxColumn("Finding", options=reviews.FINDINGS, required=True),
             "error_category": st.column_config.SelectboxColumn("Error category", options=reviews.CATEGORIES),
             "dollar_impact": st.column_config.NumberColumn(dollars_label, format="%.2f", step=0.01),
+            **{name: st.column_config.TextColumn(label, max_chars=notes.LIMITS[name], width="medium")
+               for name, label in NOTE_LABELS.items() if name in note_columns},
         })
     st.caption("One row per code: agree, revise (audited code differs), delete (audited code blank) or add (a missed "
-               "code: submitted code blank). Every error needs a category; the same rules as an ingest apply.")
+               "code: submitted code blank). Every error needs a category; the same rules as an ingest apply. Say why "
+               "(rationale), on what authority (e.g. OCG I.C.4.a, Coding Clinic 3Q 2023 p.12) and where the record "
+               "documents it (e.g. H&P 2026-03-02): the coder sees it before rebutting. Notes are stored encrypted.")
     typed = [_typed(row) for row in edited.to_dict("records")]
     proposal = (claims.drg_proposal(session.connection(), review.claim_key, typed)
                 if detail["encounter_type"] == "inpatient" else None)
-    drg = _drg_inputs(review, proposal, detail["billed_drg"])
+    drg = _drg_inputs(review, proposal, detail["billed_drg"], revealed)
     typed += [drg] if drg else []
     _money_guide(payment, typed)
     held = _held_version(review)
     left, right = st.columns(2)
     if left.button("Save draft", icon=":material/save:"):
         saved = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.save_draft(
-            reviews.review_db(), review.review_id, typed, who.user, expected_version=held))
+            reviews.review_db(), review.review_id, typed, who.user, expected_version=held, vault=finding_notes.vault()))
         if saved is not None:
             st.session_state[_version_key(review)] = saved.version
+            if revealed is not None:
+                finding_notes.remember(saved, typed)
             st.success("Saved. You can leave and resume this claim later.")
     if right.button("Complete the claim", type="primary", icon=":material/lock:"):
         def finish() -> Review:
             done = worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), rows=typed,
-                                     expected_version=held, user=who.user, role=who.role_name, record=session.record)
+                                     expected_version=held, vault=finding_notes.vault(), user=who.user, role=who.role_name,
+                                     record=session.record)
             reviews.refresh_report(done.sample_id)
             return done
         if reviews.change(Permission.REVIEW_CLAIMS, finish):
@@ -206,8 +256,11 @@ def _reload(review: Review) -> None:
         st.session_state.pop(key, None)
 
 
-def _locked(who: session.SignedIn, review: Review) -> None:
-    shown = tables.displayed(pd.DataFrame([f.as_row() for f in review.findings]).drop(columns=["finding_id"]))
+def _locked(who: session.SignedIn, review: Review, codes: pd.DataFrame) -> None:
+    rows = [f.as_row() for f in review.findings]
+    lines = claims.claim_lines(codes, rows)
+    shown = tables.displayed(pd.DataFrame([{"finding_number": f.position, "claim_line": line, **row, "code_titles": claims.described(row)}
+                                           for f, row, line in zip(review.findings, rows, lines, strict=True)]).drop(columns=["finding_id"]))
     st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
     history = pd.DataFrame([r.__dict__ for r in review.revisions])
     st.caption(f"Completed and locked (revision {review.latest.revision}). Findings are preliminary until the coder's "
@@ -301,7 +354,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if review is None:
         return claim_key
     if review.locked:
-        _locked(who, review)
+        _locked(who, review, codes)
     else:
         _editing(who, review, codes, detail, payment)
     return claim_key

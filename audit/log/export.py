@@ -54,6 +54,8 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "sample_void": (("110110", "Patient Record"), None, "U"),
     "sample_replace": (("110110", "Patient Record"), None, "U"),
     "sample_report": (("110110", "Patient Record"), None, "C"),
+    # Reading a finding's notes (free text that may hold PHI), like a reveal of identifiers.
+    "finding_notes_reveal": (("110110", "Patient Record"), None, "R"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
 # HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.

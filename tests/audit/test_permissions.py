@@ -54,6 +54,7 @@ EXPECTED_PERMISSIONS = {
     "review_claims":         (0, 0, 1, 0, 0),
     "rebut_findings":        (0, 0, 0, 1, 0),
     "decide_rebuttals":      (0, 1, 0, 0, 0),
+    "read_finding_notes":    (1, 1, 1, 1, 0),
     "export_access_log":     (1, 0, 0, 0, 0),
     "manage_users":          (0, 0, 0, 0, 1),
     "rotate_keys":           (0, 0, 0, 0, 1),

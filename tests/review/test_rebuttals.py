@@ -227,7 +227,8 @@ def test_rebuttals_made_one_finding_at_a_time_become_claim_rebuttals(stay):
         conn.execute("DELETE FROM schema_migrations WHERE name = '0550_claim_rebuttals'")
         conn.execute("INSERT INTO revisions SELECT review_id, 2, status, 'max', saved_at, ?, 'rebuttal old1 accepted by max' "
                      "FROM revisions WHERE revision = 1", (stamp,))
-        conn.execute("INSERT INTO findings SELECT review_id, 2, finding_id, position, code_type, submitted_code, "
+        conn.execute("INSERT INTO findings (review_id, revision, finding_id, position, code_type, submitted_code, audited_code, "
+                     "finding, error_category, dollar_impact) SELECT review_id, 2, finding_id, position, code_type, submitted_code, "
                      "CASE WHEN code_type = 'MSDRG' THEN submitted_code ELSE audited_code END, "
                      "CASE WHEN code_type = 'MSDRG' THEN 'agree' ELSE finding END, "
                      "CASE WHEN code_type = 'MSDRG' THEN NULL ELSE error_category END, dollar_impact FROM findings")

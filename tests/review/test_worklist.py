@@ -19,6 +19,7 @@ from queries.metrics import Filters
 from queries.sql_files import sql
 from queries.store import StoreReader, connect_read_only, write_transaction
 from review import rebuttals, worklist
+from review.claims import claim_lines, described
 from review.db import ReviewDb, ReviewError
 from review.samples import draw_sample
 from review.sampling import SampleSpec
@@ -238,3 +239,16 @@ def test_rebuttal_window_and_decisions_decide_what_is_final(store, monkeypatch):
     assert reviewed.pending(con, Filters())["claims"] == 0
     con.close()
     assert [e["action"] for e in read_events(store)][:2] == ["rebuttal_decision"] * 2
+
+
+def test_two_findings_on_one_code_are_told_apart_by_their_claim_lines():
+    codes = pd.DataFrame({"code_type": ["ICD10CM_DX"] * 4 + ["ICD10PCS"], "line": [1, 2, 3, 4, 1],
+                          "code": ["I5020", "N170", "E871", "E871", "5A1955Z"]})
+    rows = [{"code_type": "ICD10CM_DX", "submitted_code": "E871"}, {"code_type": "ICD10CM_DX", "submitted_code": "I5020"},
+            {"code_type": "ICD10CM_DX", "submitted_code": "E871"}, {"code_type": "ICD10CM_DX", "submitted_code": None},
+            {"code_type": "ICD10PCS", "submitted_code": "5A1955Z"}, {"code_type": "ICD10CM_DX", "submitted_code": "E871"}]
+    assert claim_lines(codes, rows) == [3, 1, 4, None, 1, None]  # a third E87.1 is not on the claim
+    assert described({"code_type": "ICD10CM_DX", "submitted_code": "E871", "audited_code": "E870"}) == (
+        "E87.1 Hypo-osmolality and hyponatremia -> E87.0 Hyperosmolality and hypernatremia")
+    assert described({"code_type": "ICD10CM_DX", "submitted_code": "E871", "audited_code": "E871"}).startswith("E87.1 Hypo")
+    assert described({"code_type": "CPT", "submitted_code": None, "audited_code": "99213"}) == "99213 (CPT)"

@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from audit.keys import load_data_keyring
+from audit.log.read import read_events
 from audit.permissions import Page, Role, allowed_pages
 from audit.users import UserStore
+from audit.vault import PhiVault
 from data import demo_review
 from queries.metrics import Filters
 from queries.store import connect_read_only
@@ -22,6 +25,7 @@ from tests.views.conftest import open_app
 from tests.views.test_pages import no_exception, page_file, sign_in, unescaped
 from views import tables
 from views.sign_in import DEMO_CODER
+from views.text import md
 
 OTHER_CODER = "C023"
 
@@ -234,11 +238,11 @@ def test_an_auditor_draws_a_sample_of_claims_whose_drg_rests_on_one_cc_or_mcc(ow
     assert keys and set(keys) == flagged  # widened: every service date, so every flagged claim
 
 
-def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_drg_finding(own_demo):
-    """Issue 12: deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
-    the DRG finding from the codes as audited, and one click takes the proposal into the DRG inputs that are saved."""
-    con = connect_read_only(own_demo)
-    db = ReviewDb(own_demo.reviews_db)
+def proposal_draft(paths):
+    """A draft on a claim whose DRG rests on one CC/MCC, with that code deleted: the grouper proposes a lower DRG.
+    Returns the review, the billed DRG and the proposal."""
+    con = connect_read_only(paths)
+    db = ReviewDb(paths.reviews_db)
     sample = draw_sample(con, db, SampleSpec("random", 1, filters=Filters(claim_flags=("single_cc_mcc",))), seed=1,
                          user="ann", role="auditor", record=None)
     (key,) = sample.claim_keys
@@ -252,7 +256,14 @@ def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_dr
     con.close()
     assert expected.finding == "revise" and expected.audited_code != grouped  # without its one CC/MCC the DRG drops
     opened = worklist.open_review(db, sample.sample_id, key, "ann")
-    worklist.save_draft(db, opened.review_id, rows, "ann")
+    return worklist.save_draft(db, opened.review_id, rows, "ann"), billed, expected
+
+
+def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_drg_finding(own_demo):
+    """Issue 12: deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
+    the DRG finding from the codes as audited, and one click takes the proposal into the DRG inputs that are saved."""
+    opened, billed, expected = proposal_draft(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
     app = sign_in(open_app(), Role.AUDITOR)
     app.switch_page(page_file(Page.RECORD_REVIEW)).run()
     no_exception(app)
@@ -373,3 +384,58 @@ def test_the_sampling_page_says_in_one_sentence_that_a_tampered_sample_is_not_th
     no_exception(app)
     (error,) = [e.value.replace("\\", "").replace("\u2060", "") for e in app.error]
     assert error.startswith(f"Sample {sample.sample_id}'s stored seed") and error.count(". ") == 0
+def test_the_coder_and_the_manager_see_the_auditors_notes_only_after_a_recorded_reveal(own_demo):
+    """The rationale, reference and location of a finding are hidden until asked for, from the coder who may rebut
+    it and from the manager who decides the rebuttal; asking records a finding_notes_reveal event, then shows them
+    as text."""
+    con = connect_read_only(own_demo)
+    db = ReviewDb(own_demo.reviews_db)
+    sample = draw_sample(con, db, SampleSpec("per-coder", 1, filters=Filters(coder=(DEMO_CODER,))), seed=3, user="ann",
+                         role="auditor", record=None)
+    (key,) = sample.claim_keys
+    code_type, code = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line LIMIT 1",
+                                  [key]).fetchone()
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    note = {"rationale": "No *documentation* of the condition in the H&P", "reference": "OCG III.B",
+            "location": "H&P 2026-03-02"}
+    worklist.save_draft(db, opened.review_id, [{"code_type": code_type, "submitted_code": code, "finding": "delete",
+                                                "error_category": "unsupported_code", "dollar_impact": "0.00", **note}],
+                        "ann", vault=PhiVault(load_data_keyring(own_demo.key_dir)))
+    worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None)
+    con.close()
+    coder = sign_in(open_app(), Role.CODER)
+    assert not [t for t in coder.table] and "OCG III.B" not in shown_text(coder)
+    assert not [e for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"]
+    next(b for b in coder.button if b.label.startswith("Show the auditor's rationale")).click().run()
+    no_exception(coder)
+    (table,) = [t.value for t in coder.table]
+    assert table.iloc[0].tolist()[2:] == [md(note[name]) for name in ("rationale", "reference", "location")]
+    assert "OCG III" in table.iloc[0].tolist()[3]
+    (event,) = [e for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"]
+    assert (event["user"], event["claim_keys"], event["details"]) == ("demo:coder", [key], {"findings": 1})
+    coder.text_area[0].input("The H&P documents it.")
+    [b for b in coder.button if b.label == "Rebut"][0].click().run()
+    manager = sign_in(open_app(), Role.CODING_MANAGER)
+    manager.switch_page(page_file(Page.REBUTTALS)).run()
+    assert not [t for t in manager.table]
+    next(b for b in manager.button if b.label.startswith("Show the auditor's rationale")).click().run()
+    no_exception(manager)
+    assert [t.value.iloc[0].tolist()[2] for t in manager.table] == [md(note["rationale"])]
+    assert [e["user"] for e in read_events(own_demo) if e["action"] == "finding_notes_reveal"] == ["demo:coding_manager", "demo:coder"]
+
+
+def test_the_findings_grid_numbers_its_findings_with_their_claim_lines_and_code_titles(own_demo):
+    opened, _, _ = proposal_draft(own_demo)
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    grid = next(df.value for df in app.dataframe if "described" in df.value.columns)
+    con = connect_read_only(own_demo)
+    codes = claims.submitted_codes(con, opened.claim_key)
+    con.close()
+    assert grid["number"].tolist() == list(range(1, len(grid) + 1))
+    # every line of the claim holds exactly one finding, a code on two lines too
+    assert sorted(zip(grid["code_type"], grid["submitted_code"], [int(v) for v in grid["claim_line"]], strict=True)) == sorted(
+        zip(codes["code_type"], codes["code"], codes["line"], strict=True))
+    for code, title in zip(grid["submitted_code"], grid["described"], strict=True):
+        assert title.split(" ")[0].replace(".", "") == code and len(title) > len(code) + 3

@@ -13,7 +13,7 @@ from audit.permissions import Permission
 from queries import reviewed
 from review import claims, rebuttals
 from review.rebuttals import MAX_COMMENT
-from views import reviews, session, tables
+from views import finding_notes, reviews, session, tables
 from views.text import md
 
 
@@ -78,6 +78,7 @@ def render() -> None:
     if open_now.empty:
         st.info("No preliminary error finding on your claims can be rebutted now.")
         return
+    finding_notes.reveal_section(who, open_now)
     rebut_form(open_now)
 
 

@@ -12,7 +12,7 @@ from audit.permissions import Permission
 from review import rebuttals
 from review.rebuttals import MAX_COMMENT
 from review.worklist import get_review
-from views import reviews, session, tables
+from views import finding_notes, reviews, session, tables
 from views.text import md
 
 COLUMNS = ["rebutted_at", "coder_id", "claim_key", "code_type", "submitted_code", "audited_code", "finding", "error_category",
@@ -61,6 +61,7 @@ def render() -> None:
         table = pd.DataFrame(pending)[COLUMNS]
         st.dataframe(table, hide_index=True, column_config=tables.column_config(table))
         decide_form(pending)
+        finding_notes.reveal_section(session.current(), pd.DataFrame(pending))
     decided = [r for r in rows if r["decision"] is not None]
     st.subheader("Decided rebuttals")
     if decided:
