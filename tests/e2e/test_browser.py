@@ -412,6 +412,14 @@ def drawn_claim(server) -> tuple[str, str]:
     return key, grouped
 
 
+def expect_drg_finding(page, finding: str, category: str, impact: str) -> None:
+    """The DRG inputs show what was typed, once the page has settled: what Complete will send."""
+    boxes = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
+    expect(boxes.filter(has_text="DRG finding").locator("input")).to_have_value(finding)
+    expect(boxes.filter(has_text="DRG error category").locator("input")).to_have_value(category)
+    expect(page.get_by_label("DRG dollar impact")).to_have_value(impact)
+
+
 def choose_option(page, label: str, text: str) -> None:
     """Choose, in the main area's selectbox `label`, the option holding `text`, unless it is chosen already (a
     choice reruns the page)."""
@@ -419,6 +427,7 @@ def choose_option(page, label: str, text: str) -> None:
     if text in box.inner_text():
         return
     box.click()
+    page.keyboard.type(text)  # the list shows a few options at a time: typing filters it to the one wanted
     rerun_by(page, lambda: page.get_by_role("option").filter(has_text=text).first.click())
 
 
@@ -462,6 +471,8 @@ def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_mana
     rerun_by(page, lambda: pick(page, "DRG error category", "drg"))
     page.get_by_label("DRG dollar impact").fill("-1500")
     rerun_by(page, lambda: page.get_by_label("DRG dollar impact").press("Enter"))
+    wait_drawn(page)  # every rerun the inputs started is over, and the page shows what Complete will send
+    expect_drg_finding(page, "revise", "drg", "-1500.00")
     rerun_by(page, lambda: page.get_by_role("button", name="Complete the claim").click())
     assert_clean(page)  # a refused save would say why here
     page.get_by_role("button", name="Start a correction").wait_for()

@@ -300,11 +300,11 @@ def test_the_appraisal_shows_gross_over_gross_under_net_paid_and_the_dollar_erro
     app = widen(sign_in(open_app(), Role.AUDITOR), own_demo)
     app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
     tiles = {m.label: m.value for m in app.metric}
-    assert tiles["Gross overpayments in the sample"] == "$20.00"
-    assert tiles["Gross underpayments in the sample"] == "$5.00"
-    assert tiles["Net overpayment in the sample"] == "$15.00"
-    assert tiles["Paid dollars reviewed"] == f"${paid:,.2f}"
-    assert tiles["Dollar error rate"] == f"{15 / float(paid):.2%}"
+    assert tiles["Gross overpaid"] == "$20.00"
+    assert tiles["Gross underpaid"] == "$5.00"
+    assert tiles["Net overpaid"] == "$15.00"
+    assert tiles["Paid reviewed"] == f"${paid:,.2f}"
+    assert tiles["Dollar error rate"] == f"{15 / float(paid):.1%}"
     assert any("2 of 3 sampled claims in error (claim error rate 66.7%)" in unescaped(c.value) for c in app.caption)
 
 

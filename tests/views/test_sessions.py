@@ -23,6 +23,7 @@ from review.samples import draw_sample
 from review.sampling import SampleSpec
 from tests.conftest import Recorded
 from tests.views.conftest import open_app
+from tests.views.test_pages import reveal, revealed
 from views import session
 
 SIGN_IN_TITLE = "Coding audit and compliance"
@@ -136,11 +137,8 @@ def test_a_demo_reveal_cannot_reach_real_data_even_when_the_swap_follows_the_ses
     draw_sample(con, ReviewDb(own_demo.reviews_db), SampleSpec("random", 1, filters=Filters(facility=("FAC-REAL",))),
                 seed=1, user="ann", role="auditor", record=None)
     con.close()
-    auditor.text_input[0].input(real_key)
-    auditor.multiselect[0].set_value([PhiField.CLAIM_ID, PhiField.PATIENT_MRN])
-    auditor.selectbox[0].set_value(PurposeOfUse.HOPERAT)
-    [b for b in auditor.button if b.label == "Reveal"][0].click().run()
-    assert not auditor.table
+    reveal(auditor, real_key, [PhiField.CLAIM_ID, PhiField.PATIENT_MRN], PurposeOfUse.HOPERAT)
+    assert not revealed(auditor)
     assert "MRN99887766" not in str([e.value for e in (*auditor.markdown, *auditor.success)])
     assert not read_events(own_demo, action="phi_reveal", user="demo:auditor")
     assert_demo_ended(auditor, own_demo, Role.AUDITOR)

@@ -169,8 +169,9 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     limits = pd.DataFrame([{"confidence": f"{name}%", "t": x.t, "lower": x.lower, "upper": x.upper, "precision": x.precision,
                             "precision_pct": x.precision_pct} for name, x in variable.two_sided.items()])
     st.dataframe(limits, hide_index=True, column_config=tables.column_config(limits))
-    st.latex(r"\hat{T} = N\bar{x},\quad SE = N\,\frac{s}{\sqrt{n}}\sqrt{1-\frac{n}{N}},\quad "
-             r"\hat{T} \pm t_{n-1}\,SE" + (r"\quad\text{(stratified: sums over strata, } t_{n-L}\text{)}" if variable.strata else ""))
+    st.caption("Point estimate T = N × mean overpayment; standard error SE = N × s / √n × √(1 − n/N); limits T ± t × SE, "
+               "t from Student's t with n − 1 degrees of freedom" + (" (stratified: each summed over the strata, t with n − L "
+               "degrees of freedom)." if variable.strata else "."))
     st.caption(f"n = {variable.n} sampled claims of N = {variable.universe:,}; {variable.nonzero} with an overpayment other "
                f"than 0; mean {money(variable.mean)}, standard error {money(variable.standard_error or 0)}, "
                f"{variable.degrees_of_freedom} degrees of freedom. Overpayment per claim: the net dollar impact of its "
@@ -290,17 +291,17 @@ def dollars_section(result: SampleAppraisal) -> None:
     reviewed and the dollar error rate."""
     dollars = result.dollars
     tiles = st.columns(5)
-    tiles[0].metric("Gross overpayments in the sample", in_dollars(dollars.gross_overpayment), border=True,
-                    help="Sum of the overpaid claims' overpayments.")
-    tiles[1].metric("Gross underpayments in the sample", in_dollars(dollars.gross_underpayment), border=True,
-                    help="Sum of the underpaid claims' underpayments, as a positive amount.")
-    tiles[2].metric("Net overpayment in the sample", in_dollars(dollars.net_overpayment), border=True,
-                    help="Gross overpayments less gross underpayments.")
-    tiles[3].metric("Paid dollars reviewed", in_dollars(dollars.paid_reviewed), border=True,
+    tiles[0].metric("Gross overpaid", in_dollars(dollars.gross_overpayment), border=True,
+                    help="Sum of the overpaid sampled claims' overpayments.")
+    tiles[1].metric("Gross underpaid", in_dollars(dollars.gross_underpayment), border=True,
+                    help="Sum of the underpaid sampled claims' underpayments, as a positive amount.")
+    tiles[2].metric("Net overpaid", in_dollars(dollars.net_overpayment), border=True,
+                    help="Gross overpaid less gross underpaid, in the sample.")
+    tiles[3].metric("Paid reviewed", in_dollars(dollars.paid_reviewed), border=True,
                     help="What the payers paid on the sampled claims.")
     rate = dollars.dollar_error_rate
-    tiles[4].metric("Dollar error rate", "–" if rate is None else f"{rate:.2%}", border=True,
-                    help="Net overpayment / paid dollars reviewed.")
+    tiles[4].metric("Dollar error rate", "–" if rate is None else f"{rate:.1%}", border=True,
+                    help="Net overpaid / paid reviewed.")
     st.caption(f"{dollars.claims_in_error} of {len(result.claims)} sampled claims in error (claim error rate "
                f"{dollars.claims_in_error / max(len(result.claims), 1):.1%}). Overpayment per claim: "
                "the net dollar impact of its findings with the sign turned, never more than was paid on it; on a DRG-paid "

@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS samples (
     frame_size        INTEGER NOT NULL,
     frame_sha256      TEXT NOT NULL,
     strata            TEXT NOT NULL,                      -- JSON list: label, boundaries, universe, n, spares
-    frame             BLOB NOT NULL,                      -- zlib of the hashed bytes: each frame key and a line feed, in frame order
+    frame             BLOB NOT NULL,                      -- the frame keys in frame order, packed (review/frame_keys.py); older samples: zlib of the hashed bytes
     frame_strata      BLOB,                               -- zlib of each frame entry's stratum number, one a line (stratified only)
     completed_at      TEXT,
     completed_by      TEXT
