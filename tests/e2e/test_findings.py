@@ -10,17 +10,17 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from audit.log.read import read_events
 from audit.permissions import Page, Role
-from tests.e2e.harness import rerun_by, wait_drawn
+from tests.e2e.harness import rerun_by
 from tests.e2e.test_browser import (
     assert_clean,
     choose,
     choose_option,
     drawn_claim,
-    expect_drg_finding,
     first_start,
     open_page,
     screenshot,
     sign_in,
+    type_drg_finding,
 )
 
 __all__ = ["first_start"]  # the module's own first-start server (a fixture)
@@ -68,23 +68,7 @@ def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start,
     type_in(page, "DRG rationale", RATIONALE)
     type_in(page, "DRG reference (OCG, Coding Clinic)", REFERENCE)
     type_in(page, "DRG documented in", LOCATION)
-    # The typed DRG finding can lose a choice while the page redraws (the open typed-path race, docs/SAMPLING.md):
-    # this test is about the notes, so it looks at the settled page and, like a user who sees a blank, chooses
-    # again (three times at most); the finding that is completed is checked below as it was before.
-    boxes = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
-    dollars = page.get_by_label("DRG dollar impact")
-    for _ in range(3):
-        for label, value in (("DRG finding", "revise"), ("DRG error category", "drg")):
-            if boxes.filter(has_text=label).locator("input").input_value() != value:  # a choice unchanged reruns nothing
-                rerun_by(page, lambda label=label, value=value: pick(page, label, value))
-        if dollars.input_value() != "-1500.00":
-            dollars.fill("-1500")
-            rerun_by(page, lambda: dollars.press("Enter"))
-        wait_drawn(page)
-        if [boxes.filter(has_text=label).locator("input").input_value() for label in ("DRG finding", "DRG error category")] \
-                == ["revise", "drg"] and dollars.input_value() == "-1500.00":
-            break
-    expect_drg_finding(page, "revise", "drg", "-1500.00")
+    type_drg_finding(page, "revise", "drg", "-1500")
     rerun_by(page, lambda: page.get_by_role("button", name="Complete the claim").click())
     assert_clean(page)
     page.get_by_role("button", name="Start a correction").wait_for()

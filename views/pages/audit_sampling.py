@@ -290,7 +290,7 @@ def dollars_section(result: SampleAppraisal) -> None:
     """The sample's own dollars: gross over and under beside the net (OIG asks for gross), the paid dollars
     reviewed and the dollar error rate."""
     dollars = result.dollars
-    tiles = st.columns(5)
+    tiles = [*st.columns(3), *st.columns(3)[:2]]  # two rows: a five-tile row clips amounts with cents
     tiles[0].metric("Gross overpaid", in_dollars(dollars.gross_overpayment), border=True,
                     help="Sum of the overpaid sampled claims' overpayments.")
     tiles[1].metric("Gross underpaid", in_dollars(dollars.gross_underpayment), border=True,
