@@ -18,3 +18,11 @@ def test_an_edit_that_keeps_the_log_size_is_seen_at_the_next_run(own_demo):
     app.text_input(key="access_log.user").set_value("nobody").run()
     assert log.stat().st_size == len(text)  # the premise: nothing was appended, the size did not change
     assert not [s for s in app.success if s.value.startswith("Log verified")] and "modified event" in app.error[0].value
+
+
+def test_every_access_log_action_has_its_words_and_its_fhir_mapping():
+    from audit.events import ACTIONS
+    from audit.log.export import EVENT_CODES
+    from views.log_words import ACTION_WORDS
+    assert [a for a in ACTIONS if a not in ACTION_WORDS] == []
+    assert [a for a in ACTIONS if a not in EVENT_CODES] == []
