@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.paths import Paths  # noqa: E402
 from data.demo import generate  # noqa: E402
-from queries import ingest as ingest_module  # noqa: E402
-from queries.ingest import ingest  # noqa: E402
+from ingest import writer as ingest_module  # noqa: E402
+from ingest.writer import ingest  # noqa: E402
 
 GROUPING_TARGET_S = 20.0
 

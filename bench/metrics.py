@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.sql_files import sql as bench_sql  # noqa: E402
+from ingest.reference import load_carc, load_icd10cm  # noqa: E402
 from queries import metrics as m  # noqa: E402
-from queries.reference import load_carc, load_icd10cm  # noqa: E402
 from queries.sql_files import sql  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

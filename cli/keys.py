@@ -15,7 +15,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     from audit.keys import load_data_keyring, require
     from audit.log.writer import AccessLogError
     from audit.vault import DecryptionError, PhiVault
-    from queries.key_rotation import retire_unused, rotate
+    from ingest.key_rotation import retire_unused, rotate
     from queries.store import StoreBusy
     from review import notes
     from review.db import ReviewDb

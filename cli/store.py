@@ -22,7 +22,7 @@ from cli.common import access_log_recorder, filter_arguments, filters_from, path
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
-from queries.ingest import IngestError, IngestResult
+from ingest.writer import IngestError, IngestResult
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreBusy, StoreMissing, connect_read_only
 
@@ -84,7 +84,7 @@ def _load(args: argparse.Namespace, source: str, load: Callable[[Paths], IngestR
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from queries.ingest import ingest
+    from ingest.writer import ingest
 
     progress = None if args.json else _stderr_progress
     return _load(args, "real", lambda paths: ingest(Path(args.folder), paths, recorder=access_log_recorder(paths), source="real", progress=progress))

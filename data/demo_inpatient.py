@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from queries.drg import ClaimCode, Encounter, grouper_versions
-from queries.grouping import CLAIM_SCHEMA, CODE_SCHEMA, group_claims, regroup
+from queries.drg.grouper import ClaimCode, Encounter, grouper_versions
+from queries.drg.grouping import CLAIM_SCHEMA, CODE_SCHEMA, group_claims, regroup
 from queries.reference import dotted
 
 # (principal diagnosis, procedure or "", the sex the case requires or "", weight)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from queries.reference import SYNTHETIC_DRG_WEIGHTS_FILE
+from ingest.reference import SYNTHETIC_DRG_WEIGHTS_FILE
 
 # Per payer: (allowed share of billed charges, DRG base rate in dollars per unit of relative weight).
 CONTRACTS = {

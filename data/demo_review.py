@@ -18,7 +18,7 @@ import numpy as np
 
 from config.paths import Paths
 from data.demo_revisions import related_diagnosis
-from queries.ingest import Recorder
+from ingest.writer import Recorder
 from queries.metrics import Filters, months_back
 from queries.store import connect_read_only
 from review import claims, rebuttals, report_versions, worklist

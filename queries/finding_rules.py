@@ -39,7 +39,7 @@ def check_findings(rows: Sequence[Mapping[str, object]]) -> list[CheckedFinding]
     })
     con = duckdb.connect(":memory:", config={"threads": 1, "temp_directory": ""})
     try:
-        con.execute(sql("ingest/macros"))
+        con.execute(sql("rule_macros"))
         con.execute(sql("finding_rules"))
         con.register("typed_findings", table)
         return [CheckedFinding(*row) for row in con.execute(sql("findings/check")).fetchall()]

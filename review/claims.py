@@ -9,9 +9,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from queries.drg import DrgFindingProposal, FindingMismatch
+from queries.drg.grouper import DrgFindingProposal, FindingMismatch
+from queries.drg.grouping import propose_from_findings
 from queries.finding_rules import FIELDS, check_findings
-from queries.grouping import propose_from_findings
 from queries.reference import describe
 from review.sql_files import sql
 

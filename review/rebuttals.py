@@ -29,8 +29,8 @@ import duckdb
 
 from audit.events import AccessEvent
 from config import settings
-from queries.drg import FindingMismatch, audited_codes, propose_drg_finding
-from queries.grouping import drg_weights, regroup, stored_claim
+from queries.drg.grouper import FindingMismatch, audited_codes, propose_drg_finding
+from queries.drg.grouping import drg_weights, regroup, stored_claim
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.integrity import revision_sha256
 from review.money import check_claim_money, claim_payment

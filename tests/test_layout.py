@@ -15,13 +15,14 @@ MAY_IMPORT = {
     "config": set(),
     "audit": {"config"},
     "queries": {"config", "audit"},
-    "data": {"config", "audit", "queries", "review"},
+    "ingest": {"config", "audit", "queries"},
+    "data": {"config", "audit", "queries", "ingest", "review"},
     "review": {"config", "audit", "queries"},
-    "cli": {"config", "audit", "queries", "data", "review"},
+    "cli": {"config", "audit", "queries", "ingest", "data", "review"},
     "views": {"config", "audit", "queries", "data", "review"},
     "dashboard": {"config", "audit", "queries", "views"},
     "manage": {"cli"},
-    "bench": {"config", "audit", "queries", "data", "review", "tests"},
+    "bench": {"config", "audit", "queries", "ingest", "data", "review", "tests"},
 }
 UI = {"streamlit", "plotly"}
 UI_ALLOWED = {"views", "dashboard", "bench"}

@@ -11,7 +11,7 @@ import streamlit as st
 
 from audit.permissions import Permission
 from config import settings
-from queries.drg import DrgFindingProposal
+from queries.drg.grouper import DrgFindingProposal
 from review import claims, lifecycle, notes, worklist
 from review.money import ClaimPayment, claim_payment, in_dollars, money_problem
 from review.notes import FindingNotes

@@ -15,7 +15,7 @@ from audit.log.writer import AccessLog, AccessLogError
 from audit.permissions import PhiField, PurposeOfUse, Role, authorize_reveal
 from audit.vault import PhiVault, Pseudonymizer
 from config.paths import Paths
-from queries.ingest import ingest
+from ingest.writer import ingest
 from tests.conftest import Recorded
 
 CLAIM = {

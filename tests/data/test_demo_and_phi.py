@@ -11,7 +11,7 @@ import pytest
 
 from config.paths import Paths
 from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
-from queries.ingest import IngestError
+from ingest.writer import IngestError
 from tests.conftest import Recorded
 
 PATTERN_DAY = date(2026, 10, 31)  # the day data/demo.py's docstring dates its patterns for

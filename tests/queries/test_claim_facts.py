@@ -22,7 +22,7 @@ import pytest
 
 from config.paths import Paths
 from data.demo import build_demo
-from queries.ingest import ingest
+from ingest.writer import ingest
 from queries.metrics import DIMENSION_KEYS, Filters, appeal_funnel, carc_pareto, error_pareto, specificity_by, summary
 from queries.store import connect_read_only
 from tests.conftest import Recorded

@@ -15,7 +15,7 @@ from views import reviews
 def _sql_list(macro: str) -> list[str]:
     con = duckdb.connect(":memory:")
     try:
-        con.execute(sql("ingest/macros"))
+        con.execute(sql("rule_macros"))
         return con.execute(f"SELECT {macro}()").fetchone()[0]
     finally:
         con.close()

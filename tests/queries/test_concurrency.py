@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from queries.ingest import ingest
+from ingest.writer import ingest
 from queries.store import StoreReader
 from tests.conftest import Recorded
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from data.demo import build_demo
-from queries.ingest import IngestError, ingest
+from ingest.writer import IngestError, ingest
 from queries.store import connect_read_only, demo_mode
 from tests.conftest import Recorded
 

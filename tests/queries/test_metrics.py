@@ -25,7 +25,7 @@ from statsmodels.stats.proportion import proportion_confint
 from audit.exports import SUPPRESSED_FLAG
 from audit.keys import load_pseudonym_key
 from config.paths import Paths
-from queries.ingest import ingest
+from ingest.writer import ingest
 from queries.metrics import (
     DIMENSION_KEYS,
     REPORT_FIELDS,

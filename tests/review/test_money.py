@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from queries.ingest import ingest
+from ingest.writer import ingest
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import money, rebuttals, worklist

@@ -13,8 +13,8 @@ import pytest
 from audit.log.read import read_events
 from cli.common import access_log_recorder
 from config.paths import Paths
-from queries import reference
-from queries.ingest import ingest
+from ingest import reference
+from ingest.writer import ingest
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import rebuttals, worklist

@@ -16,7 +16,7 @@ import pytest
 
 from audit.log.read import read_events
 from cli.common import access_log_recorder
-from queries.ingest import ingest
+from ingest.writer import ingest
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from review.db import ReviewDb

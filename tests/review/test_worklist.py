@@ -13,8 +13,8 @@ import pytest
 from audit.log.read import read_events
 from cli.common import access_log_recorder
 from config.paths import Paths
+from ingest.writer import ingest
 from queries import metrics, reviewed
-from queries.ingest import ingest
 from queries.metrics import Filters
 from queries.sql_files import sql
 from queries.store import StoreReader, connect_read_only, write_transaction

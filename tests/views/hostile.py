@@ -12,7 +12,7 @@ import pandas as pd
 
 from config.paths import Paths
 from data.demo import generate
-from queries.ingest import ingest
+from ingest.writer import ingest
 from tests.conftest import Recorded
 
 # Column -> {demo value: hostile value}. Each hostile value carries a token (Zq1...) to find it by.

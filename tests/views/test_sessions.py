@@ -14,8 +14,8 @@ from audit.log.read import read_events
 from audit.permissions import Page, PhiField, PurposeOfUse, Role
 from audit.users import UserStore
 from config.paths import Paths
+from ingest.writer import ingest
 from queries import metrics
-from queries.ingest import ingest
 from queries.metrics import Filters
 from queries.store import RealDataLoaded, StoreReader, connect_read_only, write_transaction
 from review.db import ReviewDb

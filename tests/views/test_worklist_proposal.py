@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.permissions import Page, Role
-from queries.drg import DrgFindingProposal
+from queries.drg.grouper import DrgFindingProposal
 from review import worklist
 from review.db import ReviewDb
 from tests.views.conftest import open_app

@@ -10,8 +10,9 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from config import settings
-from queries import drg_metrics, metrics
-from queries.drg import PACKAGE, grouper_versions
+from queries import metrics
+from queries.drg import metrics as drg_metrics
+from queries.drg.grouper import PACKAGE, grouper_versions
 from queries.metrics import CLAIM_FLAGS, LABELS
 from queries.stats import p_chart_signals
 from views import charts, filters, kpis, session, tables, trends

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from audit.log.writer import AccessLogError
-from queries.ingest import IngestError, ingest
+from ingest.writer import IngestError, ingest
 from tests.conftest import Recorded
 
 HEADER = ["claim_id", "patient_mrn", "patient_name", "patient_dob", "patient_zip", "facility_id", "payer", "coder_id",

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from queries import ingest_files
-from queries.ingest_files import SPECS, IngestError, find_inputs, stage
-from queries.ingest_stage import STAGER_SETTINGS
+from ingest import files as ingest_files
+from ingest.files import SPECS, IngestError, find_inputs, stage
+from ingest.stage import STAGER_SETTINGS
 
 HEADER = "claim_id,facility_id,payer,coder_id,encounter_type,service_date,billed_amount"
 SECRET = "Zebulon Quackenbush"

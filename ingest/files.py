@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from queries.sql_files import sql, sql_template
+from ingest.sql_files import sql, sql_template
 
 TABLES = ("claims", "claim_codes", "audit_findings", "denials")
 HEADER_MAX_BYTES = 64 * 1024  # a header of the format is a few hundred bytes

@@ -14,8 +14,8 @@ import pytest
 from audit.keys import KeyProblem, load_data_keyring, load_pseudonym_key
 from audit.vault import DecryptionError, PhiVault
 from config.paths import Paths
-from queries import ingest as ingest_module
-from queries.ingest import IngestError, ingest
+from ingest import writer as ingest_module
+from ingest.writer import IngestError, ingest
 from tests.conftest import Recorded
 
 CLAIM = {

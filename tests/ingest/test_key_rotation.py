@@ -10,9 +10,9 @@ import pytest
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, save_data_keyring
 from audit.log.writer import AccessLogError
 from audit.vault import DecryptionError, PhiVault
+from ingest.key_rotation import retire_unused, rotate
+from ingest.writer import ingest
 from queries import store
-from queries.ingest import ingest
-from queries.key_rotation import retire_unused, rotate
 from tests.conftest import Recorded
 
 

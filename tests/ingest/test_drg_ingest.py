@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from config.paths import Paths
-from queries import reference
-from queries.ingest import IngestError, ingest
+from ingest import reference
+from ingest.writer import IngestError, ingest
 from queries.sql_files import sql
 from tests.conftest import Recorded
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 import pyarrow as pa
 import pytest
 
-from queries import drg_engine
-from queries.drg import (
+from queries.drg import engine as drg_engine
+from queries.drg.grouper import (
     ClaimCode,
     Encounter,
     FindingMismatch,
@@ -22,7 +22,7 @@ from queries.drg import (
     grouper_versions,
     propose_drg_finding,
 )
-from queries.grouping import CLAIM_SCHEMA, CODE_SCHEMA, group_claims, regroup, results
+from queries.drg.grouping import CLAIM_SCHEMA, CODE_SCHEMA, group_claims, regroup, results
 
 MAY_2026 = Encounter(date(2026, 5, 3), 76, "M", "01")
 
@@ -156,7 +156,7 @@ def test_regrouping_the_auditors_codes_proposes_the_drg_finding():
 
 
 def test_format_md_gives_the_version_table_the_code_uses():
-    text = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text()
+    text = (Path(__file__).resolve().parents[3] / "docs" / "FORMAT.md").read_text()
     documented = re.findall(r"\| (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d) \| v(\d\d)\.(\d) \| (\d{4}) \|", text)
     assert documented == [(f"{v.first_day}", f"{v.last_day}", str(v.number // 10), str(v.number % 10), str(v.fiscal_year))
                           for v in grouper_versions()]

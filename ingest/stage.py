@@ -22,8 +22,10 @@ import pyarrow as pa
 
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
-from queries.ingest_files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
-from queries.sql_files import sql, sql_literal, sql_template
+from ingest.files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
+from ingest.sql_files import sql, sql_template
+from queries.sql_files import sql as shared_sql
+from queries.sql_files import sql_literal
 
 PHI_FIELDS = ("claim_id", "patient_mrn", "patient_name", "patient_dob", "patient_zip")
 # What the writer receives of each file's accepted rows: the columns the store keeps, nothing else.
@@ -132,15 +134,15 @@ def stage_batch(request: StageRequest) -> Staged:
     vault, pseudonyms = PhiVault(request.keyring), Pseudonymizer(request.pseudonym_key)
     con = duckdb.connect(":memory:", config=dict(STAGER_SETTINGS))
     try:
-        con.execute(sql("store/writer_settings"))
+        con.execute(shared_sql("store/writer_settings"))
         if request.live_store is not None:  # which claims and vault values exist already
-            con.execute(sql("store/attach_reader").format(path=sql_literal(str(request.live_store))))
+            con.execute(shared_sql("store/attach_reader").format(path=sql_literal(str(request.live_store))))
         else:
-            con.execute(sql("schema"))
+            con.execute(shared_sql("schema"))
         structural = {table: stage(con, SPECS[table], request.inputs.get(table)) for table in TABLES}
         _build_claim_map(con, pseudonyms)
-        con.execute(sql("ingest/macros"))
-        con.execute(sql("finding_rules"))
+        con.execute(shared_sql("rule_macros"))
+        con.execute(shared_sql("finding_rules"))
         dated = {"today": request.today}  # claim_codes has no dates
         con.execute(sql("ingest/validate_claims"), dated)
         con.execute(sql("ingest/claim_problem"))

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from queries.ingest import IngestError, ingest
-from queries.ingest_files import RECORD_MAX_CHARS, RECORD_TOO_LONG
+from ingest.files import RECORD_MAX_CHARS, RECORD_TOO_LONG
+from ingest.writer import IngestError, ingest
 from tests.conftest import Recorded
 
 TODAY = date(2026, 3, 15)  # the ingest date the date rules are checked against

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from cli import main
-from queries.ingest import IngestError, ingest
+from ingest.writer import IngestError, ingest
 
 HEADER = "claim_id,facility_id,payer,coder_id,encounter_type,service_date,billed_amount"
 

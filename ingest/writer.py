@@ -28,11 +28,12 @@ from audit.key_checks import log_exists, open_store_keys
 from audit.keys import LOG_KEY_FILE
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
-from queries.grouping import group_stored_claims
-from queries.ingest_files import TABLES, IngestError, InputFile, find_inputs
-from queries.ingest_stage import Staged, StageRequest, decode
-from queries.reference import ensure_reference
-from queries.sql_files import sql
+from ingest.files import TABLES, IngestError, InputFile, find_inputs
+from ingest.reference import ensure_reference
+from ingest.sql_files import sql
+from ingest.stage import Staged, StageRequest, decode
+from queries.drg.grouping import group_stored_claims
+from queries.sql_files import sql as shared_sql
 from queries.store import demo_mode, write_transaction, writer_lock
 
 __all__ = ["TABLES", "IngestError", "IngestResult", "Recorder", "find_inputs", "ingest"]
@@ -58,7 +59,7 @@ class IngestResult:
 def _stage_elsewhere(request: StageRequest) -> Staged:
     """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
     Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
-    done = subprocess.run([sys.executable, "-m", "queries.ingest_stage"], input=pickle.dumps(request),
+    done = subprocess.run([sys.executable, "-m", "ingest.stage"], input=pickle.dumps(request),
                           capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False,
                           pass_fds=[source.fd for source in request.inputs.values()])  # it reads what was checked
     try:
@@ -115,8 +116,8 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     report(0.75, "Grouping inpatient claims (MS-DRG) and running the Medicare Code Editor")
     group_stored_claims(con)
     report(0.8, "Summarising claims for the metrics")
-    con.execute(sql("claim_facts"))
-    con.execute(sql("in_scope"))
+    con.execute(shared_sql("claim_facts"))
+    con.execute(shared_sql("in_scope"))
     con.execute(sql("ingest/run_insert"), {
         "run_id": result.run_id, "source": batch.source, "started_at": started, "finished_at": datetime.now(UTC),
         "summary": json.dumps({"files": result.files, **result.counts()}),

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from queries import drg_engine
-from queries.drg import (
+from queries.drg import engine as drg_engine
+from queries.drg.grouper import (
     PACKAGE,
     CcMcc,
     ClaimCode,

@@ -21,16 +21,17 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from config.paths import Paths
-from queries import drg_metrics, reference
-from queries.grouping import propose_from_findings
-from queries.ingest import ingest
+from ingest import reference
+from ingest.writer import ingest
+from queries.drg import metrics as drg_metrics
+from queries.drg.grouping import propose_from_findings
 from queries.metrics import REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
 from queries.store import connect_read_only
 from review import claims
 from tests.conftest import Recorded
-from tests.queries.test_drg import Finding
+from tests.queries.drg.test_drg import Finding
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # claim, coder, facility, encounter, service, discharge, dob, sex, billed DRG, codes (line 1 first; '!' a procedure)
 CLAIMS = [
     ("P1", "C1", "F1", "inpatient", "2026-05-01", "2026-05-03", "1950-01-01", "M", "291", ["I50.20", "N17.0"]),

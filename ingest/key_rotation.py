@@ -21,7 +21,7 @@ from audit.key_checks import StoreKeyState, register, verify_data_keyring
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, refuse_keyring_from_environment, require, save_data_keyring
 from audit.vault import PhiVault
 from config.paths import Paths
-from queries.sql_files import sql
+from ingest.sql_files import sql
 from queries.store import write_transaction, writer_lock
 
 Record = Callable[[AccessEvent], object]
