@@ -43,7 +43,7 @@ class _Published:
 
 
 def _published(db: ReviewDb, sample: Sample, now: datetime | None) -> dict[str, _Published]:
-    moment = (now or datetime.now(UTC)).isoformat()
+    moment = now or datetime.now(UTC)
     found: dict[str, _Published] = {}
     with db.connect() as conn:
         for row in conn.execute(sql("store/published_of_sample"), (sample.sample_id,)):
@@ -53,8 +53,15 @@ def _published(db: ReviewDb, sample: Sample, now: datetime | None) -> dict[str, 
                 entry.in_error = True
                 if row["error_category"] and row["error_category"] not in entry.reasons:
                     entry.reasons.append(row["error_category"])
-            entry.final = entry.final and row["final_after"] is not None and row["final_after"] <= moment
+            entry.final = entry.final and is_final(row["final_after"], moment)
     return found
+
+
+def is_final(final_after: str | None, now: datetime) -> bool:
+    """Whether a published finding is final at `now`: its final_after (ISO 8601 as review.db.iso stores it, or
+    None while a rebuttal is pending) has passed. Compared as instants, never as text: a clock on a whole second
+    or in another time zone writes the same instant differently."""
+    return final_after is not None and datetime.fromisoformat(final_after) <= now
 
 
 def sample_values(db: ReviewDb, sample: Sample, now: datetime | None = None) -> SampleValues:
