@@ -21,10 +21,10 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from config.paths import Paths
-from queries import drg_metrics, reference
+from queries import drg_metrics, reference, sql_files
 from queries.grouping import propose_from_findings
 from queries.ingest import ingest
-from queries.metrics import REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
+from queries.metrics import FLAGGED_QUERIES, REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
 from queries.store import connect_read_only
 from review import claims
 from tests.conftest import Recorded
@@ -256,6 +256,14 @@ def test_claim_flags_narrow_the_frame(con):
         error_pareto(con, Filters(claim_flags=("mce_edit",)))
     with pytest.raises(MetricsError, match="No claim flag 'upcoded'"):
         Filters(claim_flags=("upcoded",))
+
+
+def test_the_queries_that_honour_claim_flags_are_those_whose_sql_reads_them():
+    """FLAGGED_QUERIES is the declaration _run obeys; a query reading $claim_flags outside it would be refused a
+    flagged scope (and one inside it not reading them would fail to bind)."""
+    folder = Path(sql_files.__file__).parent / "sql" / "metrics"
+    reading = {path.stem for path in folder.glob("*.sql") if "$claim_flags" in path.read_text()}
+    assert reading == FLAGGED_QUERIES
 
 
 def test_weights_source_says_whose_weights_these_are(con):
