@@ -23,7 +23,7 @@ import duckdb
 from audit.events import AccessEvent
 from audit.vault import PhiVault
 from config import settings
-from queries.finding_rules import check_findings
+from queries.finding_rules import FIELDS, check_findings
 from review import notes, report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.integrity import revision_sha256
@@ -35,7 +35,7 @@ from review.report_content import Signer
 from review.samples import load_sample
 from review.sql_files import sql
 
-FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
+FINDING_FIELDS = FIELDS
 
 
 @dataclass(frozen=True)
