@@ -327,8 +327,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if st.session_state.get(_CLAIM) not in keys:
         st.session_state[_CLAIM] = next((k for k in sample.claim_keys if status[k] != "completed"), keys[0])
     claim_key = st.selectbox("Claim", keys, key=_CLAIM, format_func=lambda k: f"{k} · {status[k]}")
-    done = all(status[k] == "completed" for k in sample.claim_keys)
-    if done and sample.completed_at is None:
+    if sample.completed_at is None and not worklist.claims_waiting(reviews.review_db(), sample.sample_id):
         _complete_sample_form(who, sample)
     if status[claim_key] == "replaced":
         st.info(f"Claim {claim_key} was replaced by spare {dict(sample.replaced)[claim_key]} and is no longer reviewed.")
