@@ -12,11 +12,36 @@ from decimal import Decimal
 
 import duckdb
 
-from review.appraisal import AttributeAppraisal, VariableAppraisal, appraise_attribute, appraise_stratified, appraise_variable
+from review.appraisal import (
+    POOR_PRECISION_PCT,
+    AttributeAppraisal,
+    VariableAppraisal,
+    appraise_attribute,
+    appraise_stratified,
+    appraise_variable,
+    level_name,
+)
 from review.db import ReviewDb, ReviewError
 from review.money import CENT, claim_payments
 from review.samples import Sample, check_sample
 from review.sql_files import sql
+
+# How an appraisal is explained, in the same words on the Audit sampling page and in the frozen report (whose
+# text must not change: a report version is regenerated from its content and checked against its SHA-256).
+OVERPAYMENT_PER_CLAIM = "the net dollar impact of its findings with the sign turned (no error: 0)"
+OVERPAYMENT_RULE = ("the net dollar impact of its findings with the sign turned, never more than was paid on it; on a "
+                    "DRG-paid claim, the DRG finding's payment difference (docs/METRICS.md)")
+WHY_PRELIMINARY = "rebuttal window open or a rebuttal pending"
+TOO_POOR = (f"the two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or cannot be "
+            "measured): too poor to extrapolate on.")
+
+
+def attribute_sentence(attribute: AttributeAppraisal) -> str:
+    """The claims in error, projected to the frame with their two-sided 90% limits, in one sentence."""
+    ninety = attribute.two_sided[level_name(0.90)]
+    return (f"{attribute.errors} of {attribute.n} sampled claims in error ({attribute.rate:.1%}); projected "
+            f"{attribute.point_count:,.0f} of {attribute.universe:,}; two-sided 90% limits {ninety.lower_count:,} "
+            f"to {ninety.upper_count:,} claims (exact hypergeometric limits for a finite universe).")
 
 
 @dataclass(frozen=True)

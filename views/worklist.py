@@ -106,7 +106,7 @@ def _take_proposal(base: str, proposal: DrgFindingProposal, impact: float | None
     or no weight) keeps the amount the auditor typed, as do the DRG finding's notes."""
     keys = _drg_keys(base)
     typed = {name: st.session_state.get(keys[name]) for name in DRG_INPUTS}
-    amount = 0.0 if proposal.finding == "agree" else impact
+    amount = claims.drg_finding_impact(proposal.finding, impact)
     st.session_state[f"{base}.seed"] = {
         **typed, "submitted": proposal.submitted_code or "", "audited": proposal.audited_code or "", "finding": proposal.finding,
         "category": proposal.error_category or "", "impact": typed["impact"] if amount is None else amount}

@@ -29,6 +29,16 @@ def test_hostile_taking_a_revise_proposal_without_known_dollars_does_not_record_
     assert page._drg_keys(base)["finding"] != "drg.hostile.1.finding.0"  # new inputs: none has a value in the browser
 
 
+def test_taking_an_agree_proposal_records_no_dollars_even_without_known_weights():
+    """An agreed DRG moves no money: 0.00, not the amount typed before, whether or not the dollars are known."""
+    base = "drg.agree.1"
+    st.session_state[page._drg_keys(base)["impact"]] = -2400.0
+    stands = DrgFindingProposal("agree", "291", "291", None, None, title="Heart Failure and Shock with MCC")
+    page._take_proposal(base, stands, stands.dollars(None))
+    seed = st.session_state[f"{base}.seed"]
+    assert (seed["finding"], seed["category"], seed["impact"]) == ("agree", "", 0.0)
+
+
 def test_a_request_racing_the_proposals_rerun_keeps_all_of_the_proposal(own_demo):
     """Under load the browser walk saw 'Finding 10: error_category is missing for finding revise' after taking
     the proposal. The browser sends every widget value it holds with each rerun request; a request made while
