@@ -22,7 +22,7 @@ from review.appraisal import (
     level_name,
 )
 from review.db import ReviewDb, ReviewError
-from review.money import CENT, claim_payments
+from review.money import CENT, claim_payments, net_overpayment
 from review.samples import Sample, check_sample
 from review.sql_files import sql
 
@@ -61,10 +61,14 @@ class SampleValues:
 
 @dataclass
 class _Published:
-    overpayment: Decimal
+    impacts: list[str]
     in_error: bool
     final: bool
     reasons: list[str]
+
+    @property
+    def overpayment(self) -> Decimal:
+        return net_overpayment(self.impacts)
 
 
 def _published(db: ReviewDb, sample: Sample, now: datetime | None) -> dict[str, _Published]:
@@ -72,8 +76,8 @@ def _published(db: ReviewDb, sample: Sample, now: datetime | None) -> dict[str, 
     found: dict[str, _Published] = {}
     with db.connect() as conn:
         for row in conn.execute(sql("store/published_of_sample"), (sample.sample_id,)):
-            entry = found.setdefault(row["claim_key"], _Published(Decimal("0"), False, True, []))
-            entry.overpayment -= Decimal(row["dollar_impact"])
+            entry = found.setdefault(row["claim_key"], _Published([], False, True, []))
+            entry.impacts.append(row["dollar_impact"])
             if row["finding"] != "agree":
                 entry.in_error = True
                 if row["error_category"] and row["error_category"] not in entry.reasons:

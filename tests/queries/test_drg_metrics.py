@@ -284,8 +284,8 @@ def test_command_line_prints_the_drg_fields(store):
                                                                                       "single_cc_mcc_share", "case_mix_index")})
 
 
-def test_hostile_an_audited_code_the_mce_calls_invalid_proposes_no_drg_shift(con):
-    """Hostile review: an auditor who revises N17.0 (the MCC) to the header code N17 (a typo: not a valid
+def test_an_audited_code_the_mce_calls_invalid_proposes_no_drg_shift(con):
+    """An auditor who revises N17.0 (the MCC) to the header code N17 (a typo: not a valid
     ICD-10-CM code) gets a live proposal 'revise 291 -> 292' with its dollars, although the grouper only
     dropped the MCC because the MCE found the code invalid (INVALID_CODE). The page says it regrouped
     'through the MS-DRG grouper and MCE', so a proposal resting on an invalid audited code must say so
