@@ -80,6 +80,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: Paths, now: datetime | None = No
         con.execute(sql("reviewed/overlay_published"), {"now": moment})
     finally:
         con.unregister("reviewed_published")
+    con.execute(sql("claim_rules"))
     con.execute(sql("reviewed/overlay"))
     return Overlay(version, con.execute(sql("reviewed/next_final")).fetchone()[0])
 
