@@ -1,6 +1,8 @@
-"""Short-lived SQLite connections for the small transactional stores beside the analytic store (accounts in
-audit/users.py, reviews in review/db.py): one connection per operation, so they are safe across the
-dashboard's threads and processes, and writes that wait for each other instead of failing."""
+"""Every SQLite connection the project opens: short-lived connections for the small transactional stores
+beside the analytic store (accounts in audit/users.py, reviews in review/db.py, the metrics' read of what the
+review store publishes in queries/reviewed.py): one connection per operation, so they are safe across the
+dashboard's threads and processes, and writes that wait for each other instead of failing; and read-only
+connections to packaged reference databases."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,9 +10,12 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+# How long an operation waits for another process's write to commit (a few milliseconds each) before failing.
+BUSY_TIMEOUT_SECONDS = 5.0
+
 
 @contextmanager
-def connect(path: Path, busy_timeout_seconds: float) -> Iterator[sqlite3.Connection]:
+def connect(path: Path, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Iterator[sqlite3.Connection]:
     """A connection in autocommit mode with rows by name; `busy_timeout_seconds` is SQLite's busy timeout
     (wait for a writer, do not fail)."""
     with closing(sqlite3.connect(path, timeout=busy_timeout_seconds, isolation_level=None)) as conn:
@@ -19,7 +24,7 @@ def connect(path: Path, busy_timeout_seconds: float) -> Iterator[sqlite3.Connect
 
 
 @contextmanager
-def transaction(path: Path, busy_timeout_seconds: float) -> Iterator[sqlite3.Connection]:
+def transaction(path: Path, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Iterator[sqlite3.Connection]:
     """A write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers wait for each other
     instead of failing when a read turns into a write; rolled back on any error."""
     with connect(path, busy_timeout_seconds) as conn:
@@ -30,3 +35,11 @@ def transaction(path: Path, busy_timeout_seconds: float) -> Iterator[sqlite3.Con
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+@contextmanager
+def read_only(path: Path | object) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to a database nobody writes (a code set packaged with a library): opened with
+    SQLite's mode=ro, so a mistake cannot change it."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        yield conn

@@ -35,7 +35,7 @@ Record = Callable[[AccessEvent], object]
 
 MIN_PASSWORD_CHARS = 12
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
-BUSY_TIMEOUT_SECONDS = 5.0
+BUSY_TIMEOUT_SECONDS = sqlite_store.BUSY_TIMEOUT_SECONDS
 
 class UserError(ValueError):
     """An account change that cannot be made; the message says what to do instead."""

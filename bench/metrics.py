@@ -41,6 +41,7 @@ def build(path: Path, claims: int) -> None:
     load_carc(con)
     con.execute("SET VARIABLE claims = ?", [claims])
     con.execute(bench_sql("big_store"))
+    con.execute(sql("claim_rules"))
     con.execute(sql("claim_facts"))
     con.execute(sql("in_scope"))
     con.close()

@@ -116,6 +116,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     report(0.75, "Grouping inpatient claims (MS-DRG) and running the Medicare Code Editor")
     group_stored_claims(con)
     report(0.8, "Summarising claims for the metrics")
+    con.execute(shared_sql("claim_rules"))
     con.execute(shared_sql("claim_facts"))
     con.execute(shared_sql("in_scope"))
     con.execute(sql("ingest/run_insert"), {

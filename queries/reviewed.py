@@ -14,7 +14,6 @@ so a claim that becomes final counts in every metric at the reader's next query.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from audit import sqlite_store
 from config.paths import Paths
 from queries.metrics import Filters
 from queries.sql_files import sql
@@ -34,19 +34,11 @@ PUBLISHED = pa.schema([
 ])
 
 
-def _review_store(paths: Paths) -> sqlite3.Connection | None:
-    """The review store, read with SQLite's busy timeout (a writer's commit is a few milliseconds); None
-    before the first sample, when there is nothing to read."""
-    if not paths.reviews_db.exists():
-        return None
-    return sqlite3.connect(paths.reviews_db, timeout=5.0)
-
-
 def published_version(paths: Paths) -> int:
-    conn = _review_store(paths)
-    if conn is None:
+    """The review store's publication version; 0 before the first sample, when there is nothing to read."""
+    if not paths.reviews_db.exists():
         return 0
-    with closing(conn):
+    with sqlite_store.connect(paths.reviews_db) as conn:
         try:
             return int(conn.execute(sql("reviewed/version")).fetchone()[0])
         except sqlite3.OperationalError:  # created but not set up yet by its first writer
@@ -54,10 +46,9 @@ def published_version(paths: Paths) -> int:
 
 
 def _published(paths: Paths) -> tuple[int, pa.Table]:
-    conn = _review_store(paths)
-    if conn is None:
+    if not paths.reviews_db.exists():
         return 0, PUBLISHED.empty_table()
-    with closing(conn):
+    with sqlite_store.connect(paths.reviews_db) as conn:
         try:
             conn.execute("BEGIN")  # version and rows from one snapshot
             version = int(conn.execute(sql("reviewed/version")).fetchone()[0])
@@ -89,6 +80,7 @@ def load(con: duckdb.DuckDBPyConnection, paths: Paths, now: datetime | None = No
         con.execute(sql("reviewed/overlay_published"), {"now": moment})
     finally:
         con.unregister("reviewed_published")
+    con.execute(sql("claim_rules"))
     con.execute(sql("reviewed/overlay"))
     return Overlay(version, con.execute(sql("reviewed/next_final")).fetchone()[0])
 

@@ -175,7 +175,7 @@ def writer_lock(paths: Paths, timeout_s: float = 600.0) -> Iterator[None]:
 
 def _sweep_leftovers(paths: Paths) -> None:
     """Remove what a killed writer left (its private copy and WAL). Safe only under the writer lock: no
-    other writer is running. Writers from before the in-memory staging also left spill folders."""
+    other writer is running. A spill folder (left by an older writer that could spill to disk) goes too."""
     for leftover in paths.data_dir.glob(f".{paths.store.name}.writing-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
@@ -193,8 +193,8 @@ def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path, fresh
     """Create `tmp` (0600) as a copy of the store (empty with `fresh`) and attach it as `store`.
 
     A store built by this writer carries a mark (no block of it ever held plaintext), so its bytes are
-    copied. Any other store, such as one written before PHI was staged in memory only, may hold plaintext
-    in free blocks: its contents are copied instead, into a new file that then carries the mark."""
+    copied. Any other store (one written by an older writer, whose process held plaintext PHI) may hold
+    plaintext in free blocks: its contents are copied instead, into a new file that then carries the mark."""
     plaintext_free, previous = False, paths.store.exists() and not fresh
     if previous:
         attach(con, "attach_previous", paths.store)
@@ -218,9 +218,11 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
     store with `fresh`: the swap then replaces everything the store held), inside one transaction.
 
     The connection is an in-memory DuckDB with spilling switched off (`temp_directory` empty), the
-    copy ATTACHed to it: TEMP tables (an ingest stages plaintext PHI in them) live in this process's
-    memory only, never in the store file, its WAL or a spill folder. The copy is private (0600) and
-    never carries plaintext from an older file's free blocks (`_private_copy`).
+    copy ATTACHed to it: TEMP tables (an ingest's staged batches) live in this process's memory only,
+    never in the store file, its WAL or a spill folder. This process never holds plaintext PHI: the
+    staging child (queries/ingest_stage.py) hands it only pseudonymous or sealed rows, because DuckDB
+    can write bytes of uninitialised memory into the file's blocks. The copy is private (0600) and never
+    carries plaintext from an older file's free blocks (`_private_copy`).
 
     On a clean exit the transaction commits, the copy is checkpointed and fsynced, `before_swap` runs
     (an ingest appends its access-log event there: if that raises, nothing is swapped) and the copy

@@ -1,7 +1,8 @@
 """Targets for the headline rates: the defaults, and overrides parsed and checked. The one place to set them.
 
-Defaults follow DOMAIN.md (95% code accuracy is the usual target; a denial rate under 5% is best
-practice; more than half of appealed denials overturned). Override any of them, as a proportion
+Defaults are the figures coding-quality practice quotes: 95% code accuracy is the usual target, a denial
+rate under 5% is best practice (national initial denial rates run about 10-15% of claims), and more than
+half of appealed denials are overturned. Override any of them, as a proportion
 between 0 and 1 (0.95, not 95), in `.streamlit/secrets.toml`:
 
     [targets]

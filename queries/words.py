@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from queries.finding_rules import ERROR_CATEGORIES as CATEGORY_NAMES
+from queries.finding_rules import FINDINGS as FINDING_NAMES
 from queries.reference import CODE_TYPES, describe
 
-ERROR_CATEGORIES = {
-    "specificity": "Specificity", "wrong_code": "Wrong code", "sequencing": "Sequencing or principal diagnosis",
-    "missing_code": "Missing code", "unsupported_code": "Unsupported code", "modifier": "Modifier",
-    "poa": "Present on admission", "drg": "DRG change", "other": "Other",
-}
-FINDINGS = {"agree": "Agreed", "revise": "Revised", "add": "Added (missed by the coder)",
-            "delete": "Deleted (not supported)"}
+# The words of each finding and error category (queries.finding_rules names them; a test keeps both equal).
+ERROR_CATEGORIES = dict(zip(CATEGORY_NAMES, (
+    "Specificity", "Wrong code", "Sequencing or principal diagnosis", "Missing code", "Unsupported code", "Modifier",
+    "Present on admission", "DRG change", "Other"), strict=True))
+FINDINGS = dict(zip(FINDING_NAMES, ("Agreed", "Revised", "Added (missed by the coder)", "Deleted (not supported)"),
+                    strict=True))
 APPEAL_STATUSES = {"pending": "Appeal pending", "overturned": "Overturned on appeal", "upheld": "Upheld on appeal"}
 CARC_CATEGORIES = {
     "patient_responsibility": "Patient responsibility", "coding": "Coding", "administrative": "Administrative",

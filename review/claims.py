@@ -47,6 +47,13 @@ def drg_proposal(con: duckdb.DuckDBPyConnection, claim_key: str, rows: Sequence[
         return DrgFindingProposal(None, None, None, None, None, reason=str(exc))
 
 
+def drg_finding_impact(finding: str | None, dollars: float | None) -> float | None:
+    """The dollar impact a DRG finding taken from the grouper carries: 0.00 for agree (the billed DRG stands, so
+    no payment changes, whether or not the weights are known); otherwise `dollars`, the weight difference at
+    the base rate (DrgFindingProposal.dollars), None when not known, for the auditor to type."""
+    return 0.0 if finding == "agree" else dollars
+
+
 def claim_lines(codes: pd.DataFrame, rows: Sequence[Mapping[str, object]]) -> list[int | None]:
     """The claim line each finding's submitted code is on, so two findings on one code are told apart: the k-th
     finding on a code is on the k-th line holding it (in line order, as the regrouping matches them); None for an

@@ -24,7 +24,7 @@ from review.sql_files import sql
 
 Record = Callable[[AccessEvent], object]
 MIGRATIONS = Path(__file__).parent / "sql" / "store" / "migrations"
-BUSY_TIMEOUT_SECONDS = 5.0
+BUSY_TIMEOUT_SECONDS = sqlite_store.BUSY_TIMEOUT_SECONDS
 
 
 class ReviewError(ValueError):

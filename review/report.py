@@ -14,7 +14,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from review.appraisal import POOR_PRECISION_PCT
+from review.sample_appraisal import OVERPAYMENT_PER_CLAIM, TOO_POOR, WHY_PRELIMINARY
 
 
 def _text(value: object) -> str:
@@ -65,8 +65,8 @@ def render(content: Mapping[str, Any], *, version: int, frozen_at: datetime, cha
     pdf.set_font("Helvetica", "", 9)
     _line(pdf, f"Version {version}, frozen {frozen_at:%Y-%m-%d %H:%M:%S} UTC. Results as of {content['as_of'][:19].replace('T', ' ')} UTC.")
     if content["preliminary"]:
-        _line(pdf, f"{content['preliminary']} sampled claims were still preliminary when frozen (rebuttal window open or a "
-                   "rebuttal pending): a later decision makes a new version of this report.")
+        _line(pdf, f"{content['preliminary']} sampled claims were still preliminary when frozen ({WHY_PRELIMINARY}): a "
+                   "later decision makes a new version of this report.")
     if changes:
         _heading(pdf, f"Changes from version {version - 1}")
         for change in changes:
@@ -90,15 +90,14 @@ def render(content: Mapping[str, Any], *, version: int, frozen_at: datetime, cha
     figures = content["figures"]
     _line(pdf, f"n = {figures['n']} sampled claims of N = {figures['universe']:,} in the frame; mean overpayment per sampled "
                f"claim {_money(figures['mean'])}; {figures['degrees_of_freedom']} degrees of freedom. A claim's overpayment is "
-               "the net dollar impact of its findings with the sign turned (no error: 0).")
+               f"{OVERPAYMENT_PER_CLAIM}.")
     with pdf.table(col_widths=(52, 38, 90), text_align=("LEFT", "RIGHT", "LEFT"), line_height=4.2) as table:
         table.row(["Result", "Value", "Formula"])
         for label, value, formula in content["results"]:
             table.row([_text(label), _text(value), _text(formula)])
     if content["precision_too_poor"]:
         pdf.set_text_color(170, 0, 0)
-        _line(pdf, f"Warning: the two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or "
-                   "cannot be measured): too poor to extrapolate on.")
+        _line(pdf, f"Warning: {TOO_POOR}")
         pdf.set_text_color(0, 0, 0)
     if content["strata"]:
         pdf.ln(1)

@@ -17,7 +17,7 @@ from review.db import ReviewDb, ReviewError, iso
 from review.lifecycle import replacements
 from review.money import CENT
 from review.random_numbers import GENERATOR_CAVEAT
-from review.sample_appraisal import SampleAppraisal, appraise_sample
+from review.sample_appraisal import SampleAppraisal, appraise_sample, attribute_sentence
 from review.samples import Sample, list_samples, load_sample, seed_text
 
 TARGET_PRECISION_PCT = 10.0
@@ -205,16 +205,12 @@ def report_content(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample,
     result = appraise_sample(db, sample, con, now)
     rows = claim_rows(result)
     numbers = figures(result)
-    attribute = result.attribute
-    ninety = attribute.two_sided[level_name(0.90)]
     return {
         "sample_id": sample.sample_id, "as_of": iso(now), "design": design_rows(db, con, sample, justification),
         "claims": rows, "figures": numbers, "results": results_rows(numbers),
         "strata": [[s.label, f"{s.universe:,}", str(s.n), str(s.nonzero), _money(s.mean), _money(s.point_estimate)]
                    for s in result.variable.strata],
-        "attribute": (f"{attribute.errors} of {attribute.n} sampled claims in error ({attribute.rate:.1%}); projected "
-                      f"{attribute.point_count:,.0f} of {attribute.universe:,}; two-sided 90% limits {ninety.lower_count:,} "
-                      f"to {ninety.upper_count:,} claims (exact hypergeometric limits for a finite universe)."),
+        "attribute": attribute_sentence(result.attribute),
         "preliminary": result.values.preliminary, "precision_too_poor": result.variable.precision_too_poor,
         "signer": asdict(signer), "justification": justification.strip(), "caveat": GENERATOR_CAVEAT,
     }

@@ -12,11 +12,36 @@ from decimal import Decimal
 
 import duckdb
 
-from review.appraisal import AttributeAppraisal, VariableAppraisal, appraise_attribute, appraise_stratified, appraise_variable
+from review.appraisal import (
+    POOR_PRECISION_PCT,
+    AttributeAppraisal,
+    VariableAppraisal,
+    appraise_attribute,
+    appraise_stratified,
+    appraise_variable,
+    level_name,
+)
 from review.db import ReviewDb, ReviewError
-from review.money import CENT, claim_payments
+from review.money import CENT, claim_payments, net_overpayment
 from review.samples import Sample, check_sample
 from review.sql_files import sql
+
+# How an appraisal is explained, in the same words on the Audit sampling page and in the frozen report (whose
+# text must not change: a report version is regenerated from its content and checked against its SHA-256).
+OVERPAYMENT_PER_CLAIM = "the net dollar impact of its findings with the sign turned (no error: 0)"
+OVERPAYMENT_RULE = ("the net dollar impact of its findings with the sign turned, never more than was paid on it; on a "
+                    "DRG-paid claim, the DRG finding's payment difference (docs/METRICS.md)")
+WHY_PRELIMINARY = "rebuttal window open or a rebuttal pending"
+TOO_POOR = (f"the two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or cannot be "
+            "measured): too poor to extrapolate on.")
+
+
+def attribute_sentence(attribute: AttributeAppraisal) -> str:
+    """The claims in error, projected to the frame with their two-sided 90% limits, in one sentence."""
+    ninety = attribute.two_sided[level_name(0.90)]
+    return (f"{attribute.errors} of {attribute.n} sampled claims in error ({attribute.rate:.1%}); projected "
+            f"{attribute.point_count:,.0f} of {attribute.universe:,}; two-sided 90% limits {ninety.lower_count:,} "
+            f"to {ninety.upper_count:,} claims (exact hypergeometric limits for a finite universe).")
 
 
 @dataclass(frozen=True)
@@ -36,25 +61,36 @@ class SampleValues:
 
 @dataclass
 class _Published:
-    overpayment: Decimal
+    impacts: list[str]
     in_error: bool
     final: bool
     reasons: list[str]
 
+    @property
+    def overpayment(self) -> Decimal:
+        return net_overpayment(self.impacts)
+
 
 def _published(db: ReviewDb, sample: Sample, now: datetime | None) -> dict[str, _Published]:
-    moment = (now or datetime.now(UTC)).isoformat()
+    moment = now or datetime.now(UTC)
     found: dict[str, _Published] = {}
     with db.connect() as conn:
         for row in conn.execute(sql("store/published_of_sample"), (sample.sample_id,)):
-            entry = found.setdefault(row["claim_key"], _Published(Decimal("0"), False, True, []))
-            entry.overpayment -= Decimal(row["dollar_impact"])
+            entry = found.setdefault(row["claim_key"], _Published([], False, True, []))
+            entry.impacts.append(row["dollar_impact"])
             if row["finding"] != "agree":
                 entry.in_error = True
                 if row["error_category"] and row["error_category"] not in entry.reasons:
                     entry.reasons.append(row["error_category"])
-            entry.final = entry.final and row["final_after"] is not None and row["final_after"] <= moment
+            entry.final = entry.final and is_final(row["final_after"], moment)
     return found
+
+
+def is_final(final_after: str | None, now: datetime) -> bool:
+    """Whether a published finding is final at `now`: its final_after (ISO 8601 as review.db.iso stores it, or
+    None while a rebuttal is pending) has passed. Compared as instants, never as text: a clock on a whole second
+    or in another time zone writes the same instant differently."""
+    return final_after is not None and datetime.fromisoformat(final_after) <= now
 
 
 def sample_values(db: ReviewDb, sample: Sample, now: datetime | None = None) -> SampleValues:

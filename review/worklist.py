@@ -23,7 +23,7 @@ import duckdb
 from audit.events import AccessEvent
 from audit.vault import PhiVault
 from config import settings
-from queries.finding_rules import check_findings
+from queries.finding_rules import FIELDS, check_findings
 from review import notes, report_versions
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.integrity import revision_sha256
@@ -32,10 +32,10 @@ from review.money import check_claim_money, claim_payment
 from review.notes import SealedNotes
 from review.rebuttal_state import current_claim_rebuttal
 from review.report_content import Signer
-from review.samples import load_sample
+from review.samples import Sample, load_sample
 from review.sql_files import sql
 
-FINDING_FIELDS = ("code_type", "submitted_code", "audited_code", "finding", "error_category", "dollar_impact")
+FINDING_FIELDS = FIELDS
 
 
 @dataclass(frozen=True)
@@ -274,8 +274,7 @@ def complete_sample(db: ReviewDb, sample_id: str, *, con: duckdb.DuckDBPyConnect
     with db.connect() as conn:
         refuse_if_closed(conn, sample_id)
         sample = load_sample(db, sample_id, conn)
-        to_review = set(sample.claim_keys)
-        rows = [r for r in conn.execute(sql("store/sample_claims"), (sample_id,)) if r["claim_key"] in to_review]
+        rows = _claims_to_review(conn, sample)
         waiting = [r for r in rows if not _completed_once(conn, r["review_id"])]
     if waiting:
         raise ReviewError(f"{len(waiting)} of the sample's claims are not completed yet; complete them first.")
@@ -289,6 +288,21 @@ def complete_sample(db: ReviewDb, sample_id: str, *, con: duckdb.DuckDBPyConnect
                                      details={"claims": len(rows), "report_version": 1,
                                               "report_sha256": frozen.version.sha256}))
     return True
+
+
+def claims_waiting(db: ReviewDb, sample_id: str) -> list[str]:
+    """The one rule for a complete sample: the claims to review (each replaced claim's spare in its place), in
+    selection order, whose review was never completed. A claim whose completed review is being corrected is
+    not waiting: its last completed revision is what the metrics and the report read. Empty: the sample can
+    be completed (complete_sample)."""
+    with db.connect() as conn:
+        sample = load_sample(db, sample_id, conn)
+        return [r["claim_key"] for r in _claims_to_review(conn, sample) if not _completed_once(conn, r["review_id"])]
+
+
+def _claims_to_review(conn: sqlite3.Connection, sample: Sample) -> list[sqlite3.Row]:
+    to_review = set(sample.claim_keys)
+    return [r for r in conn.execute(sql("store/sample_claims"), (sample.sample_id,)) if r["claim_key"] in to_review]
 
 
 def _completed_once(conn: sqlite3.Connection, review_id: str | None) -> bool:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, require
-from queries import reviewed
+from queries import finding_rules, reviewed
 from queries.metrics import Filters
 from queries.reference import CLAIM_CODE_TYPES
 from review import report_versions
@@ -21,9 +21,9 @@ from views import problems, session
 from views.text import md
 
 T = TypeVar("T")
-FINDINGS = ("agree", "revise", "add", "delete")
-CATEGORIES = ("specificity", "wrong_code", "sequencing", "missing_code", "unsupported_code", "modifier", "poa", "drg", "other")
-CODE_TYPES = CLAIM_CODE_TYPES
+FINDINGS = finding_rules.FINDINGS
+CATEGORIES = finding_rules.ERROR_CATEGORIES
+CODE_TYPES = CLAIM_CODE_TYPES  # an auditor adds findings on claim codes; the DRG finding has its own form
 REPLACEMENT_COLUMNS = {"replaced_key": "Claim not reviewed", "spare_key": "Spare reviewed instead", "reason": "Reason",
                        "by": "Replaced by", "at": "When (UTC)"}
 

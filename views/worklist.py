@@ -106,7 +106,7 @@ def _take_proposal(base: str, proposal: DrgFindingProposal, impact: float | None
     or no weight) keeps the amount the auditor typed, as do the DRG finding's notes."""
     keys = _drg_keys(base)
     typed = {name: st.session_state.get(keys[name]) for name in DRG_INPUTS}
-    amount = 0.0 if proposal.finding == "agree" else impact
+    amount = claims.drg_finding_impact(proposal.finding, impact)
     st.session_state[f"{base}.seed"] = {
         **typed, "submitted": proposal.submitted_code or "", "audited": proposal.audited_code or "", "finding": proposal.finding,
         "category": proposal.error_category or "", "impact": typed["impact"] if amount is None else amount}
@@ -327,8 +327,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if st.session_state.get(_CLAIM) not in keys:
         st.session_state[_CLAIM] = next((k for k in sample.claim_keys if status[k] != "completed"), keys[0])
     claim_key = st.selectbox("Claim", keys, key=_CLAIM, format_func=lambda k: f"{k} · {status[k]}")
-    done = all(status[k] == "completed" for k in sample.claim_keys)
-    if done and sample.completed_at is None:
+    if sample.completed_at is None and not worklist.claims_waiting(reviews.review_db(), sample.sample_id):
         _complete_sample_form(who, sample)
     if status[claim_key] == "replaced":
         st.info(f"Claim {claim_key} was replaced by spare {dict(sample.replaced)[claim_key]} and is no longer reviewed.")

@@ -1,6 +1,7 @@
 -- One row per claim with every per-claim count the metrics need. Each metric is a ratio of sums of
 -- these columns over the claims in scope, so the summary is exact, not an approximation
 -- (tests/queries/test_claim_facts.py recomputes every metric from the detail tables).
+-- Needs the macros of claim_rules.sql (the findings rollup and the denial rule, shared with the readers).
 CREATE OR REPLACE TABLE claim_facts AS
 WITH dx AS (
     SELECT c.claim_key,
@@ -14,27 +15,7 @@ WITH dx AS (
     GROUP BY c.claim_key
 ),
 fx AS (
-    SELECT claim_key,
-        count(*) FILTER (WHERE code_type <> 'MSDRG')                          AS findings,
-        count(*) FILTER (WHERE code_type <> 'MSDRG' AND finding = 'agree')   AS findings_agree,
-        count(*) FILTER (WHERE code_type = 'MSDRG')                           AS drg_findings,
-        count(*) FILTER (WHERE code_type = 'MSDRG' AND finding = 'agree')    AS drg_agree,
-        bool_and(finding = 'agree')                                           AS all_agree,
-        sum(dollar_impact)                                                    AS net_impact,
-        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact < 0), 0)      AS overpaid,
-        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact > 0), 0)      AS underpaid
-    FROM audit_findings
-    GROUP BY claim_key
-),
-principal AS (
-    -- First-listed diagnosis reviewed: findings on the code submitted on ICD10CM_DX line 1; correct only
-    -- if every such finding agrees (the same all-must-agree rule as claim accuracy).
-    SELECT f.claim_key, bool_and(f.finding = 'agree') AS principal_dx_agree
-    FROM audit_findings AS f
-    JOIN claim_codes AS c
-      ON c.claim_key = f.claim_key AND c.code_type = 'ICD10CM_DX' AND c.line = 1
-     AND f.code_type = 'ICD10CM_DX' AND f.submitted_code = c.code
-    GROUP BY f.claim_key
+    SELECT * FROM claim_findings_rollup('audit_findings', 'claim_codes')   -- claim_rules.sql
 ),
 dn AS (
     SELECT d.claim_key,
@@ -46,8 +27,7 @@ dn AS (
         count(*) FILTER (WHERE d.appeal_status = 'pending')            AS appeals_pending
     FROM denials AS d
     LEFT JOIN carc AS r ON r.code = d.carc
-    -- A denial: CO, OA or PI with money denied. PR (patient responsibility) and CR are not.
-    WHERE d.group_code IN ('CO', 'OA', 'PI') AND d.denied_amount > 0
+    WHERE is_denial(d.group_code, d.denied_amount)   -- claim_rules.sql
     GROUP BY d.claim_key
 ),
 drg AS (
@@ -87,8 +67,8 @@ SELECT
     coalesce(fx.net_impact, 0)                                 AS net_impact,
     coalesce(fx.overpaid, 0)                                   AS overpaid,
     coalesce(fx.underpaid, 0)                                  AS underpaid,
-    p.claim_key IS NOT NULL                                    AS principal_dx_reviewed,
-    coalesce(p.principal_dx_agree, FALSE)                      AS principal_dx_agree,
+    coalesce(fx.principal_dx_reviewed, FALSE)                  AS principal_dx_reviewed,
+    coalesce(fx.principal_dx_agree, FALSE)                     AS principal_dx_agree,
     dn.claim_key IS NOT NULL                                   AS denied,
     coalesce(dn.denial_rows, 0)                                AS denial_rows,
     coalesce(dn.denied_amount, 0)                              AS denied_amount,
@@ -115,7 +95,6 @@ SELECT
 FROM claims AS c
 LEFT JOIN dx ON dx.claim_key = c.claim_key
 LEFT JOIN fx ON fx.claim_key = c.claim_key
-LEFT JOIN principal AS p ON p.claim_key = c.claim_key
 LEFT JOIN dn ON dn.claim_key = c.claim_key
 LEFT JOIN drg ON drg.claim_key = c.claim_key
 ORDER BY c.service_date, c.facility_id;
@@ -143,7 +122,7 @@ ORDER BY f.service_date;
 CREATE OR REPLACE TABLE denial_facts AS
 SELECT f.claim_key, f.service_date, f.service_month, f.facility_id, f.payer AS claim_payer, f.coder_id, f.encounter_type,
        d.payer, d.remit_date, d.group_code, d.carc, d.rarc, d.denied_amount, d.appeal_status,
-       d.group_code IN ('CO', 'OA', 'PI') AND d.denied_amount > 0 AS is_denial,
+       is_denial(d.group_code, d.denied_amount) AS is_denial,
        coalesce(r.coding_related, FALSE) AS coding_related
 FROM denials AS d
 JOIN claim_facts AS f USING (claim_key)

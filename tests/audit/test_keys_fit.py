@@ -1,4 +1,4 @@
-"""Keys fit the data they protect (issue 8, items 2, 3, 4, 8 and the low items), through the command line.
+"""Keys fit the data they protect, through the command line.
 
 A store remembers the keys it was built with and refuses any other; no key is created beside a store
 or log that already has data; key files others can read are refused; a refused command leaves nothing

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from config.paths import Paths
-from data.demo import DEGRADING_CODER, WEAK_CODERS, build_demo
+from data.demo import build_demo
+from data.demo_draws import DEGRADING_CODER, WEAK_CODERS
 from ingest.writer import IngestError
 from tests.conftest import Recorded
 

@@ -4,7 +4,7 @@ cases. The report made from it: tests/review/test_report.py."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from statistics import fmean, stdev
 
@@ -15,7 +15,7 @@ from queries.metrics import Filters
 from queries.store import connect_read_only
 from review import worklist
 from review.db import ReviewDb, ReviewError
-from review.sample_appraisal import ClaimResult, DollarSummary, appraise_sample
+from review.sample_appraisal import ClaimResult, DollarSummary, appraise_sample, sample_values
 from review.samples import draw_sample, load_sample
 from review.sampling import SampleSpec
 
@@ -185,3 +185,23 @@ def test_without_a_paid_amount_the_dollar_error_rate_is_not_given():
     assert summary.net_overpayment == Decimal("330.00") and claims[1].correct_payment is None
     nothing_paid = DollarSummary.of((_claim("0", "0.00"),))
     assert nothing_paid.dollar_error_rate is None and nothing_paid.as_json()["dollar_error_rate"] is None
+
+
+def test_a_claim_is_final_from_the_instant_its_findings_are_final_whatever_the_clock_s_precision_or_zone(store):
+    """Final means final_after <= now, compared as instants: a `now` on a whole second (no microseconds) or in
+    another time zone is the same instant as the stored time, not a string that sorts before it."""
+    sample, codes = draw(store, SampleSpec("random", 1))
+    key = sample.claim_keys[0]
+    db = ReviewDb(store.reviews_db)
+    con = connect_read_only(store)
+    at = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)  # agreed: final at completion
+    try:
+        opened = worklist.open_review(db, sample.sample_id, key, "ann")
+        worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None, now=at,
+                          rows=[{"code_type": codes[key][0], "submitted_code": codes[key][1], "audited_code": codes[key][1],
+                                 "finding": "agree"}])
+    finally:
+        con.close()
+    assert sample_values(db, sample, at).final == [True]
+    assert sample_values(db, sample, at.astimezone(timezone(timedelta(hours=-5)))).final == [True]
+    assert sample_values(db, sample, at - timedelta(microseconds=1)).final == [False]

@@ -96,7 +96,7 @@ def test_redraw_in_another_process_gives_the_same_object_and_a_changed_frame_exi
 
 
 def test_a_frame_narrowed_to_a_drg_flag_holds_exactly_the_flagged_claims_and_redraws_the_same(store):
-    """Issue 12: sampling can target claims whose DRG rests on one CC/MCC, or that carry an MCE edit (every
+    """Sampling can target claims whose DRG rests on one CC/MCC, or that carry an MCE edit (every
     flag chosen must hold), from the page or `sample draw --claim-flag`."""
     con = connect_read_only(store)
     expected = [k for (k,) in con.execute(
@@ -188,8 +188,8 @@ def test_the_review_store_is_private(store):
     assert store.reviews_db.stat().st_mode & 0o777 == 0o600
 
 
-def test_hostile_a_sample_stored_before_claim_flags_redraws_as_the_same_object(store):
-    """Hostile review: a sample drawn before claim flags existed has no 'claim_flags' in its stored filters.
+def test_a_sample_stored_before_claim_flags_redraws_as_the_same_object(store):
+    """A sample drawn before claim flags existed has no 'claim_flags' in its stored filters.
     Its redraw still selects the same claims, but `sample redraw --json` (documented as "the same object" as
     the draw printed) now prints parameters with an added "claim_flags": [], and differs from `sample list`."""
     sample = draw(store, SampleSpec("random", 5, filters=Filters(payer=("Medicare",))), seed=7)

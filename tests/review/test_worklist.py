@@ -126,6 +126,7 @@ def rebuilt_summary(paths: Paths, tmp_path, findings: pd.DataFrame, by: str | No
         con.register("extra", findings)
         con.execute("INSERT INTO audit_findings SELECT claim_key, review_id, auditor_id, review_date, code_type, "
                     "submitted_code, audited_code, finding, error_category, CAST(dollar_impact AS DECIMAL(14, 2)) FROM extra")
+        con.execute(sql("claim_rules"))
         con.execute(sql("claim_facts"))
     con = connect_read_only(other)
     try:

@@ -73,8 +73,8 @@ def test_every_rate_panel_of_the_trend_grid_has_a_range_its_ticks_divide_into_a_
 
 
 @pytest.mark.parametrize("values", [[0.385, 0.427], [0.339, 0.552], [0.126, 0.333]])
-def test_hostile_an_ordinary_two_value_rate_gets_at_least_three_ticks(values):
-    """Hostile review: the contract is 'a range the step divides into three to six ticks', but when span/4
+def test_an_ordinary_two_value_rate_gets_at_least_three_ticks(values):
+    """The contract is 'a range the step divides into three to six ticks', but when span/4
     falls just above a round step the step doubles and the padded range holds only two ticks
     (38.5% to 42.7%: step 2 points, ticks 40% and 42% only). About one ordinary chart in twenty-five."""
     axis = axes.rate_axis(values)

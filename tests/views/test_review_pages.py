@@ -220,7 +220,7 @@ def test_the_overview_counts_pending_reviewed_findings_until_they_are_final(revi
 
 
 def test_an_auditor_draws_a_sample_of_claims_whose_drg_rests_on_one_cc_or_mcc(own_demo):
-    """Issue 12: the sampling page targets the grouper's flags; the frame holds flagged claims only."""
+    """The sampling page targets the grouper's flags; the frame holds flagged claims only."""
     app = widen(sign_in(open_app(), Role.AUDITOR), own_demo)
     app.switch_page(page_file(Page.AUDIT_SAMPLING)).run()
     app.multiselect(key="sampling.flags").select("single_cc_mcc").run()
@@ -260,7 +260,7 @@ def proposal_draft(paths):
 
 
 def test_the_worklist_regroups_the_audited_codes_and_its_proposal_becomes_the_drg_finding(own_demo):
-    """Issue 12: deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
+    """Deleting the one CC/MCC a DRG rests on changes the DRG the grouper gives; the page proposes
     the DRG finding from the codes as audited, and one click takes the proposal into the DRG inputs that are saved."""
     opened, billed, expected = proposal_draft(own_demo)
     db = ReviewDb(own_demo.reviews_db)

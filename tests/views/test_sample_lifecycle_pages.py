@@ -10,6 +10,7 @@ from audit.log.read import read_events
 from audit.permissions import Page, Role
 from queries.metrics import Filters
 from queries.store import connect_read_only
+from review import worklist
 from review.db import ReviewDb
 from review.samples import draw_sample, load_sample
 from review.sampling import SampleSpec
@@ -109,3 +110,29 @@ def test_a_claim_that_cannot_be_reviewed_is_replaced_from_the_worklist_and_shown
     assert any("replaced by spare" in i.value for i in app.info)
     sampling = on(Page.AUDIT_SAMPLING)
     assert any("Spare reviewed instead" in df.value.columns for df in sampling.dataframe)
+
+
+def test_a_sample_whose_claim_is_under_correction_can_be_completed_on_the_worklist_as_review_allows(own_demo):
+    """One rule for a complete sample (review.worklist.claims_waiting): every claim to review completed at least
+    once. A claim whose completed review is being corrected still counts as completed, so the worklist offers
+    to complete the sample, and completing it there closes it."""
+    sample = drawn(own_demo, size=1)
+    (key,) = sample.claim_keys
+    db = ReviewDb(own_demo.reviews_db)
+    con = connect_read_only(own_demo)
+    try:
+        code_type, code = con.execute("SELECT code_type, code FROM claim_codes WHERE claim_key = ? ORDER BY line", [key]).fetchone()
+        opened = worklist.open_review(db, sample.sample_id, key, "ann")
+        worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=None,
+                          rows=[{"code_type": code_type, "submitted_code": code, "audited_code": code, "finding": "agree"}])
+    finally:
+        con.close()
+    worklist.start_correction(db, opened.review_id, "ann", "second look at the documentation")
+    assert worklist.claims_waiting(db, sample.sample_id) == []
+    app = sign_in(open_app(), Role.AUDITOR)
+    app.switch_page(page_file(Page.RECORD_REVIEW)).run()
+    no_exception(app)
+    assert app.selectbox(key="worklist.sample").value == sample.sample_id
+    [b for b in app.button if b.label == "Complete the sample"][0].click().run()
+    no_exception(app)
+    assert load_sample(db, sample.sample_id).completed_at is not None

@@ -14,19 +14,29 @@ from tests.views.test_review_pages import proposal_draft
 from views import worklist as page
 
 
-def test_hostile_taking_a_revise_proposal_without_known_dollars_does_not_record_zero_dollars():
+def test_taking_a_revise_proposal_without_known_dollars_does_not_record_zero_dollars():
     """With no CODEAUDIT_DRG_BASE_RATE (the default) or no weight for either DRG, the proposal has no dollars.
     Taking a DRG downgrade then set the DRG dollar impact to 0.00, overwriting the amount the auditor had
     typed: a revise DRG finding that moved money is saved as moving none, and the sample's overpayment
     extrapolation leaves it out."""
-    base = "drg.hostile.1"
+    base = "drg.revise.1"
     st.session_state[page._drg_keys(base)["impact"]] = -2400.0  # typed by the auditor from the remittance
     downgrade = DrgFindingProposal("revise", "291", "292", "drg", -0.4, title="Heart Failure and Shock with CC")
     page._take_proposal(base, downgrade, downgrade.dollars(None))
     seed = st.session_state[f"{base}.seed"]
     assert (seed["finding"], seed["audited"], seed["category"]) == ("revise", "292", "drg")
     assert seed["impact"] == -2400.0
-    assert page._drg_keys(base)["finding"] != "drg.hostile.1.finding.0"  # new inputs: none has a value in the browser
+    assert page._drg_keys(base)["finding"] != "drg.revise.1.finding.0"  # new inputs: none has a value in the browser
+
+
+def test_taking_an_agree_proposal_records_no_dollars_even_without_known_weights():
+    """An agreed DRG moves no money: 0.00, not the amount typed before, whether or not the dollars are known."""
+    base = "drg.agree.1"
+    st.session_state[page._drg_keys(base)["impact"]] = -2400.0
+    stands = DrgFindingProposal("agree", "291", "291", None, None, title="Heart Failure and Shock with MCC")
+    page._take_proposal(base, stands, stands.dollars(None))
+    seed = st.session_state[f"{base}.seed"]
+    assert (seed["finding"], seed["category"], seed["impact"]) == ("agree", "", 0.0)
 
 
 def test_a_request_racing_the_proposals_rerun_keeps_all_of_the_proposal(own_demo):

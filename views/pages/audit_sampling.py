@@ -14,14 +14,22 @@ from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, authorize_reveal, can, phi_fields, reveal_purposes
 from queries import metrics
 from review import report_versions
-from review.appraisal import POOR_PRECISION_PCT, AppraisalError, attribute_sample_size, variable_sample_size
+from review.appraisal import AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, DOLLAR_STRATA, STRATA_BY, FrameError, parse_bands
 from review.lifecycle import void_sample
 from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer
-from review.sample_appraisal import SampleAppraisal, appraise_sample
+from review.sample_appraisal import (
+    OVERPAYMENT_PER_CLAIM,
+    OVERPAYMENT_RULE,
+    TOO_POOR,
+    WHY_PRELIMINARY,
+    SampleAppraisal,
+    appraise_sample,
+    attribute_sentence,
+)
 from review.samples import Sample, SampleMismatch, draw_sample, list_samples, load_sample, seed_text, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 from views import filters, problems, reviews, session, tables
@@ -150,8 +158,8 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
         return None
     variable, attribute = result.variable, result.attribute
     if result.values.preliminary:
-        st.warning(f"{result.values.preliminary} sampled claims have preliminary findings (rebuttal window open or a "
-                   "rebuttal pending): this appraisal may still change.")
+        st.warning(f"{result.values.preliminary} sampled claims have preliminary findings ({WHY_PRELIMINARY}): this "
+                   "appraisal may still change.")
     tiles = st.columns(4)
     tiles[0].metric("Point estimate of overpayment", money(variable.point_estimate), border=True)
     tiles[1].metric("One-sided 90% lower limit", money(variable.one_sided_90_lower or 0), border=True,
@@ -161,8 +169,7 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
     pct = variable.two_sided["90"].precision_pct
     tiles[3].metric("Precision at 90%", "–" if pct is None or pct != pct else f"{pct:.1f}%", border=True)
     if variable.precision_too_poor:
-        st.warning(f"The two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% of the point estimate (or cannot be "
-                   "measured): too poor to extrapolate on. Sample more claims (the calculator below says how many).")
+        st.warning(f"{TOO_POOR[0].upper()}{TOO_POOR[1:]} Sample more claims (the calculator below says how many).")
     for warning in variable.warnings:
         st.warning(md(warning))
     dollars_section(result)
@@ -174,12 +181,8 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
                "degrees of freedom)." if variable.strata else "."))
     st.caption(f"n = {variable.n} sampled claims of N = {variable.universe:,}; {variable.nonzero} with an overpayment other "
                f"than 0; mean {money(variable.mean)}, standard error {money(variable.standard_error or 0)}, "
-               f"{variable.degrees_of_freedom} degrees of freedom. Overpayment per claim: the net dollar impact of its "
-               "findings with the sign turned (no error: 0).")
-    ninety = attribute.two_sided["90"]
-    st.caption(f"Claims in error: {attribute.errors} of {attribute.n} ({attribute.rate:.1%}), projected "
-               f"{attribute.point_count:,.0f} of {attribute.universe:,}; two-sided 90% limits {ninety.lower_count:,} to "
-               f"{ninety.upper_count:,} claims (exact hypergeometric limits for a finite universe).")
+               f"{variable.degrees_of_freedom} degrees of freedom. Overpayment per claim: {OVERPAYMENT_PER_CLAIM}.")
+    st.caption(f"Claims in error: {attribute_sentence(attribute)}")
     export = pd.DataFrame([{"sample_id": sample.sample_id, "frame_sha256": sample.frame_sha256, "seed": seed_text(sample.seed),
                             "n": variable.n, "universe": variable.universe, "point_estimate": variable.point_estimate,
                             "standard_error": variable.standard_error, "one_sided_90_lower": variable.one_sided_90_lower,
@@ -303,9 +306,7 @@ def dollars_section(result: SampleAppraisal) -> None:
     tiles[4].metric("Dollar error rate", "–" if rate is None else f"{rate:.1%}", border=True,
                     help="Net overpaid / paid reviewed.")
     st.caption(f"{dollars.claims_in_error} of {len(result.claims)} sampled claims in error (claim error rate "
-               f"{dollars.claims_in_error / max(len(result.claims), 1):.1%}). Overpayment per claim: "
-               "the net dollar impact of its findings with the sign turned, never more than was paid on it; on a DRG-paid "
-               "claim, the DRG finding's payment difference (docs/METRICS.md).")
+               f"{dollars.claims_in_error / max(len(result.claims), 1):.1%}). Overpayment per claim: {OVERPAYMENT_RULE}.")
     if dollars.claims_without_paid:
         st.warning(f"{dollars.claims_without_paid} sampled claims have no paid amount in the store, so the dollar error "
                    "rate is not given: load their paid amounts (claims.csv paid_amount) with the next ingest.")

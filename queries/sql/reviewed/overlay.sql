@@ -6,31 +6,9 @@ CREATE OR REPLACE TEMP TABLE reviewed_findings AS
 SELECT claim_key, review_id, auditor_id, review_date, code_type, submitted_code, audited_code, finding, error_category, dollar_impact
 FROM reviewed_all WHERE final;
 
--- Their per-claim aggregates, the same columns and rules as claim_facts.sql's fx and principal.
+-- Their per-claim aggregates, by the rule claim_facts.sql uses (claim_rules.sql).
 CREATE OR REPLACE TEMP TABLE reviewed_claim_facts AS
-WITH fx AS (
-    SELECT claim_key,
-        count(*) FILTER (WHERE code_type <> 'MSDRG')                          AS findings,
-        count(*) FILTER (WHERE code_type <> 'MSDRG' AND finding = 'agree')   AS findings_agree,
-        count(*) FILTER (WHERE code_type = 'MSDRG')                           AS drg_findings,
-        count(*) FILTER (WHERE code_type = 'MSDRG' AND finding = 'agree')    AS drg_agree,
-        bool_and(finding = 'agree')                                           AS all_agree,
-        sum(dollar_impact)                                                    AS net_impact,
-        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact < 0), 0)      AS overpaid,
-        coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact > 0), 0)      AS underpaid
-    FROM reviewed_findings
-    GROUP BY claim_key
-),
-principal AS (
-    SELECT f.claim_key, bool_and(f.finding = 'agree') AS principal_dx_agree
-    FROM reviewed_findings AS f
-    JOIN store.main.claim_codes AS c
-      ON c.claim_key = f.claim_key AND c.code_type = 'ICD10CM_DX' AND c.line = 1
-     AND f.code_type = 'ICD10CM_DX' AND f.submitted_code = c.code
-    GROUP BY f.claim_key
-)
-SELECT fx.*, p.claim_key IS NOT NULL AS principal_dx_reviewed, coalesce(p.principal_dx_agree, FALSE) AS principal_dx_agree
-FROM fx LEFT JOIN principal AS p USING (claim_key);
+SELECT * FROM claim_findings_rollup('reviewed_findings', 'store.main.claim_codes');
 
 -- Every finding with its source. Counts add; "all agree" and "reviewed" combine with AND and OR over the claim's
 -- findings of both sources (the aggregates of claim_facts are decomposable, so nothing is recomputed).

@@ -23,9 +23,10 @@ from statsmodels.stats.proportion import proportion_confint
 from config.paths import Paths
 from ingest import reference
 from ingest.writer import ingest
+from queries import sql_files
 from queries.drg import metrics as drg_metrics
 from queries.drg.grouping import propose_from_findings
-from queries.metrics import REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
+from queries.metrics import FLAGGED_QUERIES, REPORT_FIELDS, Filters, MetricsError, control_chart, error_pareto, report_rows, summary
 from queries.store import connect_read_only
 from review import claims
 from tests.conftest import Recorded
@@ -259,6 +260,14 @@ def test_claim_flags_narrow_the_frame(con):
         Filters(claim_flags=("upcoded",))
 
 
+def test_the_queries_that_honour_claim_flags_are_those_whose_sql_reads_them():
+    """FLAGGED_QUERIES is the declaration _run obeys; a query reading $claim_flags outside it would be refused a
+    flagged scope (and one inside it not reading them would fail to bind)."""
+    folder = Path(sql_files.__file__).parent / "sql" / "metrics"
+    reading = {path.stem for path in folder.glob("*.sql") if "$claim_flags" in path.read_text()}
+    assert reading == FLAGGED_QUERIES
+
+
 def test_weights_source_says_whose_weights_these_are(con):
     source = drg_metrics.weights_source(con)
     assert (source.weights, source.synthetic, source.first_year, source.last_year) == (6, False, 2024, 2026)
@@ -277,8 +286,8 @@ def test_command_line_prints_the_drg_fields(store):
                                                                                       "single_cc_mcc_share", "case_mix_index")})
 
 
-def test_hostile_an_audited_code_the_mce_calls_invalid_proposes_no_drg_shift(con):
-    """Hostile review: an auditor who revises N17.0 (the MCC) to the header code N17 (a typo: not a valid
+def test_an_audited_code_the_mce_calls_invalid_proposes_no_drg_shift(con):
+    """An auditor who revises N17.0 (the MCC) to the header code N17 (a typo: not a valid
     ICD-10-CM code) gets a live proposal 'revise 291 -> 292' with its dollars, although the grouper only
     dropped the MCC because the MCE found the code invalid (INVALID_CODE). The page says it regrouped
     'through the MS-DRG grouper and MCE', so a proposal resting on an invalid audited code must say so

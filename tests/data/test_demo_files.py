@@ -1,0 +1,40 @@
+"""The demo's raw files are a function of the seed, the day and the parameters: known-answer hashes of the
+four files, taken before the generator was split into named steps with named parameters, so any change to
+the order of the draws or to a distribution shows here (with the pinned numpy and Faker of requirements.txt)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from data.demo import generate
+from data.demo_draws import DemoParameters
+
+KNOWN = {
+    (600, 0.15): "f2d50ee25ed859020f4278df2f616d5f2d18a0d2af7be7ddfede6c7d1dab5257",
+    (800, 0.5): "200221a04b32789b16374394e7412bfe0e016720d11b4a66f470301647737fdc",
+}
+
+
+def files_sha256(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for name in ("claims", "claim_codes", "audit_findings", "denials"):
+        digest.update((folder / f"{name}.csv").read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("claims, inpatient_share", list(KNOWN))
+def test_the_same_seed_day_and_parameters_give_the_same_bytes(tmp_path, claims, inpatient_share):
+    generate(tmp_path / "raw", claims, 2026, today=date(2026, 10, 31), inpatient_share=inpatient_share)
+    assert files_sha256(tmp_path / "raw") == KNOWN[(claims, inpatient_share)]
+
+
+def test_the_parameters_are_named_and_change_the_files(tmp_path):
+    """The inpatient share given either way draws the same files; another audited share draws others."""
+    generate(tmp_path / "a", 800, 2026, today=date(2026, 10, 31), parameters=replace(DemoParameters(), inpatient_share=0.5))
+    assert files_sha256(tmp_path / "a") == KNOWN[(800, 0.5)]
+    generate(tmp_path / "b", 600, 2026, today=date(2026, 10, 31), parameters=DemoParameters(audited_share=0.3))
+    assert files_sha256(tmp_path / "b") != KNOWN[(600, 0.15)]
