@@ -1,4 +1,5 @@
-"""Headline-rate tiles: the rate against its target and against the previous period of equal length,
+"""Headline-rate tiles: the rate against its target and against the period it is compared with (a named
+period: the same dates a year earlier; typed dates: the equal period just before, views.filters.compared_with),
 with its counts, 95% interval and the change's p-value in the tile's help. Shared by the pages."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from queries import metrics
 from queries.metrics import LABELS
 from queries.stats import SMALL_SAMPLE, ChangeReading, compare_periods, read_change, read_target
 from queries.targets import Target
-from views import session
+from views import filters, session
 from views.text import md, money, percent, points
 
 
@@ -71,7 +72,7 @@ def rate_tile(row: pd.Series, rate: str, target: Target | None) -> None:
         colour = "inverse"
     detail = (
         f"{row['numerator']:,} of {row['denominator']:,}; 95% interval {percent(row['ci_low'])} to {percent(row['ci_high'])}. "
-        f"Previous period {percent(row['previous_rate'])}"
+        f"Comparison period {percent(row['previous_rate'])}"
         + ("" if pd.isna(row["p_value"]) else f" (change p = {row['p_value']:.3f}; under 0.05 is unlikely to be chance)")
         + f". A change is coloured only when it is significant and both periods counted at least {SMALL_SAMPLE}."
     )
@@ -136,12 +137,12 @@ def tiles(order: Sequence[str], table: pd.DataFrame, now: pd.Series, before: pd.
 
 
 def headline(scope: metrics.Filters, count: str, nothing: str) -> tuple[pd.Series, pd.Series | None, metrics.Filters | None] | None:
-    """This scope's summary row, the previous equal period's (None when it has no claims) and that period;
+    """This scope's summary row, its comparison period's (None when it has no claims) and that period;
     or None, after an empty-state message naming `nothing`, when the scope's `count` is 0."""
     now = session.query(metrics.summary, scope).iloc[0]
     if now[count] == 0:
         st.info(f"No {nothing} match these filters. Widen the service dates or clear a filter in the sidebar.")
         return None
-    previous_scope = scope.previous_period()
+    previous_scope = filters.compared_with(scope)
     before = session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None
     return now, (None if before is None or before["claims"] == 0 else before), previous_scope
