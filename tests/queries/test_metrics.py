@@ -219,7 +219,7 @@ def test_fixture_codes_have_the_flags_the_expectations_assume(con):
 
 @pytest.mark.parametrize(("code", "flagged"), [
     ("N63.25", False),   # 'Unspecified lump in the left breast, overlapping quadrants': side and site named
-    ("S72.301A", False), # 'Unspecified fracture of shaft of right femur, initial encounter ...': side named
+    ("S72.301A", True),  # 'Unspecified fracture of shaft of right femur, ...': S72.321A 'Displaced transverse ...'
     ("N63.20", True),    # 'Unspecified lump in the left breast, unspecified quadrant': the quadrant is not named
     ("N63.0", True),     # 'Unspecified lump in unspecified breast'
     ("J45.909", True),   # 'Unspecified asthma, uncomplicated': no side or site named
