@@ -10,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from queries import metrics
+from queries.formats import dollars, percent, points, signed_dollars
 from queries.metrics import LABELS
 from queries.stats import SMALL_SAMPLE, ChangeReading, compare_periods, read_change, read_target
 from queries.targets import Target
 from views import filters, session
-from views.text import md, money, percent, points
+from views.text import md
 
 
 def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, targets: dict[str, Target]) -> pd.DataFrame:
@@ -89,20 +90,19 @@ def money_tile(now: pd.Series, before: pd.Series | None) -> None:
     coloured: it has no test of its own."""
     delta = None
     if before is not None:
-        difference = money(now["denied_amount"] - before["denied_amount"])
-        delta = difference if difference.startswith("-") or difference == "$0" else f"+{difference}"
-    st.metric(LABELS["denied_amount"], money(now["denied_amount"]), delta, delta_color="off", delta_arrow="off", border=True,
+        delta = signed_dollars(now["denied_amount"] - before["denied_amount"])
+    st.metric(LABELS["denied_amount"], dollars(now["denied_amount"]), delta, delta_color="off", delta_arrow="off", border=True,
               help="Dollars denied on CO, OA and PI adjustments of claims in scope (patient responsibility is not a denial).")
     st.caption(md(volume_sentence(now, before)))  # dollar signs would otherwise start Markdown math
 
 
 def volume_sentence(now: pd.Series, before: pd.Series | None) -> str:
-    """'6.8% of billed, $270 per claim (before: 6.5%, $255)': denied dollars adjusted for volume."""
+    """'6.8% of billed, $270.45 per claim (before: 6.5%, $255.10)': denied dollars adjusted for volume."""
     def adjusted(row: pd.Series) -> str:
         per_claim = row["denied_amount"] / row["claims"] if row["claims"] else math.nan
         share = row["denied_dollar_rate"]
         return (f"{'no billed dollars' if pd.isna(share) else percent(share) + ' of billed'}, "
-                f"{'–' if math.isnan(per_claim) else money(per_claim)} per claim")
+                f"{dollars(per_claim)} per claim")
     return adjusted(now) + ("" if before is None else f" (before: {adjusted(before)})")
 
 
@@ -117,7 +117,7 @@ AUDIT_DOLLARS = {
 def audit_dollar_tile(kind: str, now: pd.Series) -> None:
     """Overpaid or underpaid dollars found by the audits of claims in scope (docs/METRICS.md, financial impact)."""
     label, detail = AUDIT_DOLLARS[kind]
-    st.metric(label, money(abs(now[kind])), border=True, help=detail)
+    st.metric(label, dollars(abs(now[kind])), border=True, help=detail)
     st.caption(f"found by auditing {int(now['audited_claims']):,} of {int(now['claims']):,} claims")
 
 

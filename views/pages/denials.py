@@ -8,11 +8,12 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from queries import metrics
+from queries.formats import percent
 from queries.metrics import BROAD_CODING_CARCS, DENIAL_GROUPS, LABELS
 from queries.reference import describe
 from views import charts, filters, kpis, palette, session, tables, trends
 from views.targets import configured
-from views.text import md, percent
+from views.text import md
 
 TILES = ("denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate")
 RATES = ("denial_rate", "coding_denial_share", "appeal_overturn_rate")
