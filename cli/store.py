@@ -23,6 +23,7 @@ from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
 from ingest.writer import IngestError, IngestResult
+from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreBusy, StoreMissing, connect_read_only
 
@@ -106,7 +107,8 @@ def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> di
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
-    suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md)."""
+    suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md). Numbers stay
+    numbers: dollar amounts rounded to the cent, rates as proportions (queries/formats.py)."""
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
@@ -115,6 +117,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
         finally:
             con.close()
+        rows = [{k: to_the_cent(v) if is_money(k) else v for k, v in row.items()} for row in rows]
         access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
                                      details=_export_details(args, filters, len(rows))))
     except (MetricsError, StoreMissing, ConfigurationError) as exc:

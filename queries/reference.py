@@ -51,18 +51,43 @@ CODE_TYPES = {
 
 
 def is_unspecified_title(title: str) -> bool:
-    """Whether an official ICD-10-CM title marks its code as unspecified (docs/METRICS.md, "Unspecified code").
+    """Whether an official ICD-10-CM title says "unspecified" (docs/METRICS.md, "Unspecified code")."""
+    return _UNSPECIFIED.search(title) is not None
 
-    The title says "unspecified", except when its one "unspecified" is the first word and the title names
-    the side (right, left or bilateral): N63.25 "Unspecified lump in the left breast, overlapping quadrants"
-    names the breast and the quadrants, and its leading "Unspecified" only repeats its category's name
-    ("Unspecified lump in breast"); N63.20 "Unspecified lump in the left breast, unspecified quadrant"
-    leaves the quadrant unspecified and is flagged."""
+
+def sides_named(title: str) -> frozenset[str]:
+    """The sides a title names: {'right'}, {'left'}, {'bilateral'}, or none."""
+    return frozenset(side.lower() for side in _SIDE_NAMED.findall(title))
+
+
+def may_be_spared(title: str) -> bool:
+    """Whether an unspecified title is a candidate for the side rule: its one "unspecified" is the first word
+    and it names a side, so the code names side and site and its leading word may only repeat the category's
+    name ("Unspecified lump in breast")."""
     found = _UNSPECIFIED.findall(title)
-    if not found:
-        return False
-    leading_only = len(found) == 1 and title.lower().startswith("unspecified")
-    return not (leading_only and _SIDE_NAMED.search(title))
+    return len(found) == 1 and title.lower().startswith("unspecified") and bool(sides_named(title))
+
+
+def specified_alternative_key(code: str, title: str) -> tuple[str, frozenset[str], str]:
+    """What a billable code must share with a candidate of the side rule to specify what the candidate leaves
+    open: its 3-character category, the sides its title names and its 7th character (the encounter; '' for a
+    shorter code)."""
+    return code[:3], sides_named(title), code[6:7]
+
+
+def unspecified_flags(codes: list[str], titles: list[str], billable: list[bool]) -> list[bool]:
+    """`icd10cm.unspecified` for each code: billable and its title says "unspecified", except a side-rule
+    candidate (may_be_spared) for which no billable code of its category names the same sides with the same
+    7th character without saying "unspecified" anywhere in its title: no such code exists to specify what the
+    candidate leaves open, so the record could not have been coded more specifically. N63.25 "Unspecified
+    lump in the left breast, overlapping quadrants" is spared (every N63 code is an "Unspecified lump");
+    S72.301A "Unspecified fracture of shaft of right femur, initial encounter for closed fracture" is not
+    (S72.321A "Displaced transverse fracture of shaft of right femur, initial encounter for closed fracture")."""
+    specific = {specified_alternative_key(code, title)
+                for code, title, leaf in zip(codes, titles, billable, strict=True) if leaf and not is_unspecified_title(title)}
+    return [leaf and is_unspecified_title(title)
+            and not (may_be_spared(title) and specified_alternative_key(code, title) not in specific)
+            for code, title, leaf in zip(codes, titles, billable, strict=True)]
 
 
 def dotted(code: str) -> str:
@@ -74,17 +99,18 @@ def dotted(code: str) -> str:
 def icd10cm_frame() -> pd.DataFrame:
     """One row per code of the tabular list (chapters and blocks excluded).
 
-    billable: a leaf of the hierarchy. unspecified: billable and the official title says so (is_unspecified_title).
+    billable: a leaf of the hierarchy. unspecified: billable and the official title says so, unless the side
+    rule spares it (unspecified_flags).
     laterality_unspecified: unspecified, no side in its own title, while a sibling names right or left.
     """
     codes = [c for c in _icd().get_all_codes(with_dots=False) if not _icd().is_chapter_or_block(c)]
-    sided_parents = {_icd().get_parent(c) for c in codes if _SIDE.search(_icd().get_description(c))}
+    titles = [_icd().get_description(c) for c in codes]
+    leaves = [_icd().is_leaf(c) for c in codes]
+    sided_parents = {_icd().get_parent(c) for c, title in zip(codes, titles, strict=True) if _SIDE.search(title)}
     rows = []
-    for code in codes:
-        description = _icd().get_description(code)
+    for code, description, billable, unspecified in zip(codes, titles, leaves, unspecified_flags(codes, titles, leaves),
+                                                       strict=True):
         ancestors = _icd().get_ancestors(code)  # nearest first; block and chapter are the last two
-        billable = _icd().is_leaf(code)
-        unspecified = billable and is_unspecified_title(description)
         lateral = unspecified and not _SIDE.search(description) and _icd().get_parent(code) in sided_parents
         rows.append((
             code, dotted(code), description, billable, unspecified, lateral,

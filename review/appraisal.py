@@ -24,6 +24,8 @@ import numpy as np
 from scipy.stats import hypergeom, norm
 from scipy.stats import t as student_t
 
+from queries.formats import dollars
+
 TWO_SIDED_LEVELS = (0.80, 0.90, 0.95)
 ONE_SIDED_LEVEL = 0.90
 POOR_PRECISION_PCT = 25.0  # a two-sided 90% precision wider than this is too loose to extrapolate on
@@ -139,7 +141,7 @@ def _stratum(label: str, values: Sequence[float], universe: int, certainty: bool
     if not np.all(np.isfinite(x)):
         raise AppraisalError(f"Stratum {label!r}: every sampled value must be a number (no blanks or NaN).")
     if np.any(np.abs(x) > MAX_AMOUNT):
-        raise AppraisalError(f"Stratum {label!r}: a sampled value is too large to appraise (over ${MAX_AMOUNT:,.0f} "
+        raise AppraisalError(f"Stratum {label!r}: a sampled value is too large to appraise (over {dollars(MAX_AMOUNT)} "
                              "a claim); give each claim's overpayment in dollars.")
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else None
@@ -287,9 +289,9 @@ def variable_sample_size(sd: float, mean: float, universe: int, confidence: floa
     freedom found by iteration (it starts from z)."""
     _check_confidence_and_universe(confidence, universe)
     if not 0 <= sd <= MAX_AMOUNT:
-        raise AppraisalError(f"The standard deviation must be a number of dollars from 0 to {MAX_AMOUNT:,.0f}.")
+        raise AppraisalError(f"The standard deviation must be a number of dollars from $0.00 to {dollars(MAX_AMOUNT)}.")
     if not abs(mean) <= MAX_AMOUNT:
-        raise AppraisalError(f"The mean overpayment must be a number of dollars from -{MAX_AMOUNT:,.0f} to {MAX_AMOUNT:,.0f}.")
+        raise AppraisalError(f"The mean overpayment must be a number of dollars from {dollars(-MAX_AMOUNT)} to {dollars(MAX_AMOUNT)}.")
     if mean == 0:
         raise AppraisalError("The probe sample's mean overpayment is 0: a relative precision cannot be sized from it.")
     if not 0 < precision_pct < 100:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import t as student_t
 
+from queries.formats import percent_value
 from review.appraisal import POOR_PRECISION_PCT
 from review.frame import Frame, FrameError
 
@@ -74,12 +75,12 @@ def precision_warnings(frame: Frame, sizes: Sequence[int]) -> list[str]:
         warnings.append(f"{frame.missing_paid:,} claims in the frame have no paid amount and count as $0 paid (the "
                         "lowest band, never reviewed in full); if they are not part of the universe, narrow the frame.")
     if design is not None and design > POOR_PRECISION_PCT:
-        warnings.append(f"The design's expected 90% precision on the frame's {what} is ±{design:.1f}% (over "
+        warnings.append(f"The design's expected 90% precision on the frame's {what} is ±{percent_value(design)} (over "
                         f"{POOR_PRECISION_PCT:g}%), and an overpayment estimate will be looser still: sample more "
                         "claims, or use Neyman allocation to put them where the dollars vary most.")
     for stratum, n, pct in zip(frame.strata, sizes, per_stratum, strict=True):
         if pct is not None and pct > POOR_PRECISION_PCT:
             warnings.append(f"Stratum '{stratum.label}': {n} of its {stratum.universe:,} claims give an expected 90% "
-                            f"precision of ±{pct:.1f}% on its {what} (over {POOR_PRECISION_PCT:g}%); sample more claims "
+                            f"precision of ±{percent_value(pct)} on its {what} (over {POOR_PRECISION_PCT:g}%); sample more claims "
                             "in it if its own total matters.")
     return warnings

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import duckdb
 
+from queries.formats import dollars
 from review.db import ReviewError
 from review.sql_files import sql
 
@@ -43,11 +44,6 @@ def claim_payment(con: duckdb.DuckDBPyConnection, claim_key: str) -> ClaimPaymen
     return found
 
 
-def in_dollars(amount: Decimal) -> str:
-    """Dollars and cents, the sign before the dollar sign: -1500 -> '-$1,500.00'."""
-    return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
-
-
 def net_overpayment(impacts: Sequence[str | Decimal]) -> Decimal:
     """A claim's overpayment: its findings' net dollar impact with the sign turned (> 0 overpaid, < 0
     underpaid, 0 no dollar error)."""
@@ -69,11 +65,11 @@ def money_problem(findings: Sequence[tuple[str, str | Decimal | None]], payment:
             on_drg = sum((amount for code_type, amount in impacts if code_type == "MSDRG"), Decimal("0"))
             first, amount = coded[0]
             return ("This claim is paid by its DRG, so its payment difference belongs on the DRG finding alone: set the "
-                    f"code-level dollar impacts to 0 (finding {first} has {in_dollars(amount)}) and "
-                    + (f"keep the DRG finding's {in_dollars(on_drg)}." if on_drg else "put the payment difference on the DRG finding."))
+                    f"code-level dollar impacts to 0 (finding {first} has {dollars(amount)}) and "
+                    + (f"keep the DRG finding's {dollars(on_drg)}." if on_drg else "put the payment difference on the DRG finding."))
     over = net_overpayment([amount for _, amount in impacts])
     if payment.paid is not None and over > payment.paid:
-        return (f"The findings overpay this claim by {in_dollars(over)}, more than the {in_dollars(payment.paid)} paid on it: "
+        return (f"The findings overpay this claim by {dollars(over)}, more than the {dollars(payment.paid)} paid on it: "
                 "a claim cannot be overpaid by more than was paid, so lower its overpaid dollar impacts.")
     return None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from fpdf import FPDF
 
+from queries.formats import dollars
 from review.sample_appraisal import OVERPAYMENT_PER_CLAIM, TOO_POOR, WHY_PRELIMINARY
 
 
@@ -23,9 +24,8 @@ def _text(value: object) -> str:
 
 
 def _money(value: float | None) -> str:
-    if value is None or value != value:
-        return "-"
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+    """Dollars to the cent (queries/formats.py); a blank is '-', as the core fonts hold no dash."""
+    return dollars(value, missing="-")
 
 
 class _Report(FPDF):

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from queries.formats import dollars, percent, percent_value
 from queries.metrics import CLAIM_FLAGS, Filters
 from review.appraisal import AppraisalError, level_name, variable_sample_size
 from review.db import ReviewDb, ReviewError, iso
@@ -67,13 +68,12 @@ def frame_in_words(filters: Filters, exclude_audited: bool) -> str:
 
 
 def _money(value: float | None) -> str:
-    if value is None or value != value:
-        return "-"
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+    """Dollars to the cent (queries/formats.py); a blank is '-', as the PDF's Latin-1 fonts hold no dash."""
+    return dollars(value, missing="-")
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None or value != value else f"{value:.1f}%"
+    return percent_value(value, missing="-")
 
 
 def size_justification(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample, stated: str) -> str:
@@ -104,7 +104,7 @@ def _from_probe(db: ReviewDb, con: duckdb.DuckDBPyConnection, sample: Sample) ->
                 return ""
             return (f"Sized from probe sample {row['sample_id']} ({variable.n} claims over the same frame definition): "
                     f"mean overpayment {_money(variable.mean)}, standard deviation {_money(variable.sd)}; for a two-sided "
-                    f"{TARGET_CONFIDENCE:.0%} precision of {TARGET_PRECISION_PCT:g}% of the point estimate over "
+                    f"{TARGET_CONFIDENCE * 100:g}% precision of {TARGET_PRECISION_PCT:g}% of the point estimate over "
                     f"{sample.frame_size:,} claims it calls for {needed:,} claims (n0 = (t s / (e x mean))^2, "
                     f"n = n0 / (1 + n0/N)); {len(sample.claim_keys):,} were drawn.")
     return ""
@@ -164,7 +164,7 @@ def results_rows(f: dict[str, Any]) -> list[list[str]]:
         ["Net overpayment (sample)", _money(f["net_overpayment"]), "gross overpayment - gross underpayment"],
         ["Paid dollars reviewed", _money(f["paid_reviewed"]) if f["paid_reviewed"] is not None else
          f"{NOT_IN_STORE} for {f['claims_without_paid']} claims", "sum of the paid amounts of the sampled claims"],
-        ["Dollar error rate", "-" if rate is None else f"{rate:.2%}", "net overpayment / paid dollars reviewed"],
+        ["Dollar error rate", percent(rate, missing="-"), "net overpayment / paid dollars reviewed"],
         ["Claims in error", f"{f['claims_in_error']} of {f['n']}", "sampled claims with at least one error finding"],
         ["Point estimate", _money(f["point_estimate"]), "N x mean overpayment per sampled claim (stratified: sum of N_h x mean_h)"],
         ["Standard error", _money(f["standard_error"]),

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import duckdb
 
+from queries.formats import percent
 from review.appraisal import (
     POOR_PRECISION_PCT,
     AttributeAppraisal,
@@ -39,7 +40,7 @@ TOO_POOR = (f"the two-sided 90% precision is wider than {POOR_PRECISION_PCT:g}% 
 def attribute_sentence(attribute: AttributeAppraisal) -> str:
     """The claims in error, projected to the frame with their two-sided 90% limits, in one sentence."""
     ninety = attribute.two_sided[level_name(0.90)]
-    return (f"{attribute.errors} of {attribute.n} sampled claims in error ({attribute.rate:.1%}); projected "
+    return (f"{attribute.errors} of {attribute.n} sampled claims in error ({percent(attribute.rate)}); projected "
             f"{attribute.point_count:,.0f} of {attribute.universe:,}; two-sided 90% limits {ninety.lower_count:,} "
             f"to {ninety.upper_count:,} claims (exact hypergeometric limits for a finite universe).")
 

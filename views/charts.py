@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from queries.formats import D3_DOLLARS, D3_PERCENT, d3, percent
 from queries.stats import funnel_limits
 from queries.targets import Target
 from views import palette
@@ -93,7 +94,7 @@ def _p_chart_traces(chart: pd.DataFrame, target: Target | None) -> list[go.Scatt
         traces.append(go.Scatter(x=step_x, y=step_y, mode="lines", line=dict(color=palette.LIMIT, width=1),
                                  hoverinfo="skip", connectgaps=False))
     traces.append(go.Scatter(x=x, y=chart["center"], mode="lines", line=dict(color=palette.LIMIT, dash="dot", width=1),
-                             hovertemplate="centre %{y:.1%}<extra></extra>"))
+                             hovertemplate="centre " + d3("y", D3_PERCENT) + "<extra></extra>"))
     if target is not None:
         traces.append(go.Scatter(x=x, y=[target.value] * len(x), mode="lines",
                                  line=dict(color=palette.TARGET, dash="dash", width=1.5),
@@ -106,7 +107,7 @@ def _p_chart_traces(chart: pd.DataFrame, target: Target | None) -> list[go.Scatt
         marker=dict(size=np.where(signal, 9, 6), color=np.where(signal, palette.SIGNAL, palette.MEASURE),
                     symbol=np.where(partial, "circle-open", "circle"), line=dict(width=2)),
         customdata=np.stack([chart["successes"], chart["totals"], note], axis=-1),
-        hovertemplate="%{x|%b %Y}: %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})%{customdata[2]}<extra></extra>",
+        hovertemplate="%{x|%b %Y}: " + d3("y", D3_PERCENT) + " (%{customdata[0]:,} of %{customdata[1]:,})%{customdata[2]}<extra></extra>",
     ))
     return traces
 
@@ -221,7 +222,7 @@ def _month_money_bars(frame: pd.DataFrame, column: str) -> go.Bar:
     partial = frame["partial"].to_numpy(dtype=bool) if "partial" in frame else np.zeros(len(frame), dtype=bool)
     return go.Bar(x=months(frame["month"]), y=frame[column], marker=dict(color=palette.MEASURE, opacity=np.where(partial, 0.4, 1.0)),
                   customdata=np.where(partial, " (partial month)", ""),
-                  hovertemplate="%{x|%b %Y}: $%{y:,.0f}%{customdata}<extra></extra>")
+                  hovertemplate="%{x|%b %Y}: " + d3("y", D3_DOLLARS) + "%{customdata}<extra></extra>")
 
 
 def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder") -> go.Figure:
@@ -238,7 +239,7 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
             _end_label(fig, float(limits[f"lower{level}"].iloc[-1]), name, palette.LIMIT)
         fig.add_trace(go.Scatter(x=[n[0], n[-1]], y=[target, target], mode="lines",
                                  line=dict(color=palette.TARGET, width=1.5), hoverinfo="skip"))
-        _end_label(fig, target, f"target {target:.0%}", palette.TARGET)
+        _end_label(fig, target, f"target {target * 100:g}%", palette.TARGET)
         outside = groups["status"] != "within"
         names = labels(groups["group"])
         fig.add_trace(go.Scatter(
@@ -247,7 +248,7 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
             marker=dict(size=9, color=[palette.FUNNEL_STATUS.get(s, palette.MEASURE) for s in groups["status"]],
                         line=dict(width=1, color="white")),
             customdata=np.stack([names, groups["successes"], groups["status"]], axis=-1),
-            hovertemplate=f"{plotly_text(label)} %{{customdata[0]}}: %{{y:.1%}} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
+            hovertemplate=f"{plotly_text(label)} %{{customdata[0]}}: {d3('y', D3_PERCENT)} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
         ))
     low = float(groups["rate"].min()) if len(groups) else 0.0
     fig.update_yaxes(tickformat=".0%", title="accuracy", range=[max(0.0, min(low, target) - 0.08), 1.02])
@@ -260,12 +261,12 @@ def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: 
     """Bars largest first (in the frame's order) with the cumulative share as a line on the right axis."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     names = labels(df[category])
-    number = "$%{y:,.0f}" if money else "%{y:,}"
+    number = d3("y", D3_DOLLARS) if money else "%{y:,}"
     fig.add_trace(go.Bar(x=names, y=df[value], marker_color=palette.MEASURE, text=df[value], cliponaxis=False,
                          texttemplate=number.replace("y", "text"), textposition="outside",
                          hovertemplate=f"%{{x}}: {number}<extra></extra>"))
     fig.add_trace(go.Scatter(x=names, y=df[cumulative], mode="lines+markers", line=dict(color=palette.OTHER),
-                             hovertemplate="%{x}: cumulative %{y:.0%}<extra></extra>"), secondary_y=True)
+                             hovertemplate="%{x}: cumulative " + d3("y", D3_PERCENT) + "<extra></extra>"), secondary_y=True)
     if len(df):
         fig.add_annotation(x=names[-1], y=float(df[cumulative].iloc[-1]), yref="y2", text="cumulative share",
                            showarrow=False, yshift=14, font=dict(color=palette.OTHER, size=11))
@@ -279,11 +280,11 @@ def pareto(df: pd.DataFrame, category: str, value: str, cumulative: str, title: 
 
 def heatmap(matrix: pd.DataFrame, title: str, y_title: str) -> go.Figure:
     """Rates in cells, written in each cell; darker is higher."""
-    text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    text = matrix.map(lambda v: percent(v, missing=""))
     fig = go.Figure(go.Heatmap(
         z=matrix.to_numpy(), x=labels(matrix.columns), y=labels(matrix.index), colorscale=palette.SCALE,
         text=text.to_numpy(), texttemplate="%{text}", textfont=dict(size=10), showscale=False, xgap=1, ygap=1,
-        hovertemplate=f"{plotly_text(y_title)} %{{y}}, %{{x}}: %{{z:.1%}}<extra></extra>",
+        hovertemplate=f"{plotly_text(y_title)} %{{y}}, %{{x}}: {d3('z', D3_PERCENT)}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", title=plotly_text(y_title), type="category")
     fig.update_xaxes(side="top")
@@ -296,11 +297,11 @@ def money_by_month(monthly: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     x = months(monthly["month"])
     fig.add_trace(go.Bar(x=x, y=monthly["underpaid"], marker_color=palette.SECOND,
-                         hovertemplate="%{x|%b %Y}: underpaid $%{y:,.0f}<extra></extra>"))
+                         hovertemplate="%{x|%b %Y}: underpaid " + d3("y", D3_DOLLARS) + "<extra></extra>"))
     fig.add_trace(go.Bar(x=x, y=monthly["overpaid"], marker_color=palette.SIGNAL,
-                         hovertemplate="%{x|%b %Y}: overpaid $%{y:,.0f}<extra></extra>"))
+                         hovertemplate="%{x|%b %Y}: overpaid " + d3("y", D3_DOLLARS) + "<extra></extra>"))
     fig.add_trace(go.Scatter(x=x, y=monthly["net_impact"], mode="lines+markers",
-                             line=dict(color=palette.NEUTRAL, width=2), hovertemplate="%{x|%b %Y}: net $%{y:,.0f}<extra></extra>"))
+                             line=dict(color=palette.NEUTRAL, width=2), hovertemplate="%{x|%b %Y}: net " + d3("y", D3_DOLLARS) + "<extra></extra>"))
     fig.update_layout(barmode="relative")
     _shade_partial(fig, monthly)
     fig.update_yaxes(tickprefix="$", tickformat="~s", zeroline=True, zerolinecolor=palette.NEUTRAL)
@@ -321,10 +322,10 @@ def rate_bars(df: pd.DataFrame, label: str, rate: str, low: str | None, high: st
     names = labels(df[label])
     fig = go.Figure(go.Bar(
         x=df[rate], y=names, orientation="h", marker_color=palette.MEASURE, error_x=error, customdata=customdata,
-        hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata:,} codes" if hover_count else "") + "<extra></extra>",
+        hovertemplate="%{y}: " + d3("x", D3_PERCENT) + (" of %{customdata:,} codes" if hover_count else "") + "<extra></extra>",
     ))
     fig.add_trace(go.Scatter(x=df[high] if high else df[rate], y=names, mode="text", text=df[rate],
-                             texttemplate="  %{text:.1%}", textposition="middle right", hoverinfo="skip",
+                             texttemplate="  " + d3("text", D3_PERCENT), textposition="middle right", hoverinfo="skip",
                              textfont=dict(color=palette.NEUTRAL, size=11)))
     fig.update_xaxes(tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(type="category")
@@ -340,7 +341,7 @@ def target_line(fig: go.Figure, target: Target) -> go.Figure:
 def split_bars(df: pd.DataFrame, label: str, parts: Sequence[tuple[str, str, str]], title: str, money: bool = True) -> go.Figure:
     """Horizontal stacked bars, each part named inside its own segment (no legend needed)."""
     fig = go.Figure()
-    fmt = "$%{x:,.0f}" if money else "%{x:,}"
+    fmt = d3("x", D3_DOLLARS) if money else "%{x:,}"
     names = labels(df[label])
     for column, name, color in parts:
         fig.add_trace(go.Bar(
@@ -362,8 +363,8 @@ def labelled_bars(df: pd.DataFrame, label: str, value: str, title: str, color_by
     fig = go.Figure(go.Bar(
         x=df[value], y=labels(df[label]), orientation="h", marker_color=list(colors),
         text=labels(text) if text is not None else df[value], textposition="outside", cliponaxis=False,
-        texttemplate=None if text is not None else ("$%{x:,.0f}" if money else "%{x:,}"),
-        hovertemplate="%{y}: " + ("$%{x:,.0f}" if money else "%{x:,}") + "<extra></extra>",
+        texttemplate=None if text is not None else (d3("x", D3_DOLLARS) if money else "%{x:,}"),
+        hovertemplate="%{y}: " + (d3("x", D3_DOLLARS) if money else "%{x:,}") + "<extra></extra>",
     ))
     widest = float(df[value].max()) if len(df) else 1.0
     fig.update_xaxes(range=[0, widest * (1.9 if text is not None else 1.2)])

@@ -13,7 +13,7 @@ import streamlit as st
 
 from config import settings
 from queries.metrics import CLAIM_FLAGS, FilterOptions, Filters, months_back
-from queries.periods import PRESETS, DateProblem, parse_day, preset
+from queries.periods import LAST_12_MONTHS, PRESETS, DateProblem, comparison, parse_day, preset_in_store
 from views.text import md
 
 _CURRENT = "filters.current"
@@ -27,16 +27,23 @@ CHOICES: dict[str, tuple[str, str]] = {
     "coder": ("Coder", "coders"),
     "encounter_type": ("Encounter type", "encounter_types"),
 }
-DEFAULT_MONTHS = 12
+PERIOD_HELP = ("Named periods are read on the last service date in the store. The last 12 complete months end with "
+               "the last month that has ended by then (its own month once its last day is in); this quarter and this "
+               "fiscal year run to that date. Each named period is compared with the same dates a year earlier, "
+               "typed dates with the period of equal length just before. The fiscal year starts in the month "
+               "CODEAUDIT_FISCAL_YEAR_START names (October unless set).")
 
 
-def default_range(options: FilterOptions) -> tuple[date, date] | None:
-    """The last 12 calendar months of data (to the latest service date): a year-on-year comparable
-    period whose previous period of equal length is the year before."""
+def default_range(options: FilterOptions) -> tuple[str, date, date] | None:
+    """The period a session opens on and its dates: the last 12 complete months of data, clipped to the
+    store's first service date; or, while the store holds no complete month, its whole span as typed dates."""
     if options.max_date is None or options.min_date is None:
         return None
-    start = max(options.min_date, months_back(options.max_date, DEFAULT_MONTHS - 1))
-    return start, options.max_date
+    try:
+        return LAST_12_MONTHS, *preset_in_store(LAST_12_MONTHS, options.min_date, options.max_date,
+                                                settings.load().fiscal_year_start)
+    except DateProblem:
+        return CUSTOM, options.min_date, options.max_date
 
 
 def _seed(name: str, value: Any) -> None:
@@ -68,11 +75,16 @@ def _set_dates(first: date, last: date) -> None:
 
 
 def _apply_period(options: FilterOptions) -> None:
-    """A named period was picked: its dates, clipped to the store's."""
+    """A named period was picked: its dates, clipped to the store's; refused in a sentence when the store
+    holds no service date in it (the scope keeps its dates)."""
     name = st.session_state["flt.period"]
-    if name != CUSTOM:
-        first, last = preset(name, options.max_date, settings.load().fiscal_year_start)
-        _set_dates(max(first, options.min_date), last)
+    if name == CUSTOM:
+        return
+    try:
+        _set_dates(*preset_in_store(name, options.min_date, options.max_date, settings.load().fiscal_year_start))
+    except DateProblem as problem:
+        st.session_state[_PROBLEM] = f"{problem} The dates in use are still {' to '.join(map(_show, current_dates()))}."
+        st.session_state["flt.period"] = CUSTOM
 
 
 def _apply_typed(options: FilterOptions) -> None:
@@ -108,15 +120,14 @@ def sidebar(options: FilterOptions) -> Filters:
             for key in ("flt.period", "flt.from", "flt.to"):
                 st.session_state.pop(key, None)
         if f"filters.{_DATES}" not in st.session_state:
-            _set_dates(*span)
-            st.session_state["flt.period"] = PRESETS[0]
+            _set_dates(*span[1:])
+            st.session_state["flt.period"] = span[0]
         date_from, date_to = current_dates()
-        st.session_state.setdefault("flt.period", st.session_state.get("filters.period", PRESETS[0]))
+        st.session_state.setdefault("flt.period", st.session_state.get("filters.period", span[0]))
         st.session_state.setdefault("flt.from", _show(date_from))
         st.session_state.setdefault("flt.to", _show(date_to))
         st.sidebar.selectbox("Service dates", (*PRESETS, CUSTOM), key="flt.period", on_change=_apply_period,
-                             args=(options,), help="A named period ends on the last service date in the store; the "
-                             "fiscal year starts in the month CODEAUDIT_FISCAL_YEAR_START names (October unless set).")
+                             args=(options,), help=PERIOD_HELP)
         st.session_state["filters.period"] = st.session_state["flt.period"]
         left, right = st.sidebar.columns(2)
         left.text_input("From", key="flt.from", on_change=_apply_typed, args=(options,))
@@ -138,6 +149,12 @@ def sidebar(options: FilterOptions) -> Filters:
     scope = Filters(date_from=date_from, date_to=date_to, **chosen)
     st.session_state[_CURRENT] = scope
     return scope
+
+
+def compared_with(scope: Filters) -> Filters | None:
+    """The scope `scope` is compared with under the period chosen in the sidebar (queries.periods.comparison):
+    a named period against the same dates a year earlier, typed dates against the equal period just before."""
+    return comparison(st.session_state.get("filters.period", CUSTOM), scope)
 
 
 def current() -> Filters:

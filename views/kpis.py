@@ -1,4 +1,5 @@
-"""Headline-rate tiles: the rate against its target and against the previous period of equal length,
+"""Headline-rate tiles: the rate against its target and against the period it is compared with (a named
+period: the same dates a year earlier; typed dates: the equal period just before, views.filters.compared_with),
 with its counts, 95% interval and the change's p-value in the tile's help. Shared by the pages."""
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from queries import metrics
+from queries.formats import dollars, percent, points, signed_dollars
 from queries.metrics import LABELS
 from queries.stats import SMALL_SAMPLE, ChangeReading, compare_periods, read_change, read_target
 from queries.targets import Target
-from views import session
-from views.text import md, money, percent, points
+from views import filters, session
+from views.text import md
 
 
 def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, targets: dict[str, Target]) -> pd.DataFrame:
@@ -71,7 +73,7 @@ def rate_tile(row: pd.Series, rate: str, target: Target | None) -> None:
         colour = "inverse"
     detail = (
         f"{row['numerator']:,} of {row['denominator']:,}; 95% interval {percent(row['ci_low'])} to {percent(row['ci_high'])}. "
-        f"Previous period {percent(row['previous_rate'])}"
+        f"Comparison period {percent(row['previous_rate'])}"
         + ("" if pd.isna(row["p_value"]) else f" (change p = {row['p_value']:.3f}; under 0.05 is unlikely to be chance)")
         + f". A change is coloured only when it is significant and both periods counted at least {SMALL_SAMPLE}."
     )
@@ -88,20 +90,19 @@ def money_tile(now: pd.Series, before: pd.Series | None) -> None:
     coloured: it has no test of its own."""
     delta = None
     if before is not None:
-        difference = money(now["denied_amount"] - before["denied_amount"])
-        delta = difference if difference.startswith("-") or difference == "$0" else f"+{difference}"
-    st.metric(LABELS["denied_amount"], money(now["denied_amount"]), delta, delta_color="off", delta_arrow="off", border=True,
+        delta = signed_dollars(now["denied_amount"] - before["denied_amount"])
+    st.metric(LABELS["denied_amount"], dollars(now["denied_amount"]), delta, delta_color="off", delta_arrow="off", border=True,
               help="Dollars denied on CO, OA and PI adjustments of claims in scope (patient responsibility is not a denial).")
     st.caption(md(volume_sentence(now, before)))  # dollar signs would otherwise start Markdown math
 
 
 def volume_sentence(now: pd.Series, before: pd.Series | None) -> str:
-    """'6.8% of billed, $270 per claim (before: 6.5%, $255)': denied dollars adjusted for volume."""
+    """'6.8% of billed, $270.45 per claim (before: 6.5%, $255.10)': denied dollars adjusted for volume."""
     def adjusted(row: pd.Series) -> str:
         per_claim = row["denied_amount"] / row["claims"] if row["claims"] else math.nan
         share = row["denied_dollar_rate"]
         return (f"{'no billed dollars' if pd.isna(share) else percent(share) + ' of billed'}, "
-                f"{'–' if math.isnan(per_claim) else money(per_claim)} per claim")
+                f"{dollars(per_claim)} per claim")
     return adjusted(now) + ("" if before is None else f" (before: {adjusted(before)})")
 
 
@@ -116,7 +117,7 @@ AUDIT_DOLLARS = {
 def audit_dollar_tile(kind: str, now: pd.Series) -> None:
     """Overpaid or underpaid dollars found by the audits of claims in scope (docs/METRICS.md, financial impact)."""
     label, detail = AUDIT_DOLLARS[kind]
-    st.metric(label, money(abs(now[kind])), border=True, help=detail)
+    st.metric(label, dollars(abs(now[kind])), border=True, help=detail)
     st.caption(f"found by auditing {int(now['audited_claims']):,} of {int(now['claims']):,} claims")
 
 
@@ -136,12 +137,12 @@ def tiles(order: Sequence[str], table: pd.DataFrame, now: pd.Series, before: pd.
 
 
 def headline(scope: metrics.Filters, count: str, nothing: str) -> tuple[pd.Series, pd.Series | None, metrics.Filters | None] | None:
-    """This scope's summary row, the previous equal period's (None when it has no claims) and that period;
+    """This scope's summary row, its comparison period's (None when it has no claims) and that period;
     or None, after an empty-state message naming `nothing`, when the scope's `count` is 0."""
     now = session.query(metrics.summary, scope).iloc[0]
     if now[count] == 0:
         st.info(f"No {nothing} match these filters. Widen the service dates or clear a filter in the sidebar.")
         return None
-    previous_scope = scope.previous_period()
+    previous_scope = filters.compared_with(scope)
     before = session.query(metrics.summary, previous_scope).iloc[0] if previous_scope else None
     return now, (None if before is None or before["claims"] == 0 else before), previous_scope

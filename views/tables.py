@@ -19,13 +19,10 @@ from audit import exports
 from audit.events import AccessEvent
 from audit.log.writer import AccessLog
 from audit.permissions import Permission, can
+from queries import formats
 from queries.metrics import LABELS
 from queries.words import in_words
 from views import filters, session
-
-_PERCENT_HINTS = ("rate", "accuracy", "share", "ci_low", "ci_high", "lower95", "upper95", "lower998", "upper998",
-                  "center", "ucl", "lcl", "target", "limit")
-_MONEY_HINTS = ("amount", "impact", "overpaid", "underpaid")
 
 
 def logged(build: Callable[[], bytes], event: AccessEvent, log: AccessLog,
@@ -83,14 +80,17 @@ def pretty(column: str) -> str:
 
 
 def _kind(column: str, dtype: Any) -> str:
-    """How a column is shown: date, text, money, percent or number."""
+    """How a column is shown: date, text, money, percent (a proportion), percent value (already times 100) or
+    number."""
     if is_datetime64_any_dtype(dtype):
         return "date"
     if is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
         return "text"
-    if any(hint in column for hint in _MONEY_HINTS):
+    if formats.is_money(column):
         return "money"
-    if not is_integer_dtype(dtype) and any(hint in column for hint in _PERCENT_HINTS):
+    if formats.is_percent_value(column):
+        return "percent value"
+    if not is_integer_dtype(dtype) and formats.is_percent(column):
         return "percent"
     return "number"
 
@@ -98,30 +98,37 @@ def _kind(column: str, dtype: Any) -> str:
 def _as_text(kind: str, value: Any) -> str:
     """A number as its column shows it, for a column holding blanks ('–'; a table would print 'None')."""
     if pd.isna(value):
-        return "–"
+        return formats.MISSING
     if kind == "money":
-        return f"${value:,.2f}"
+        return formats.dollars(value)
     if kind == "percent":
-        return f"{value * 100:.2f}%"
+        return formats.percent(value)
+    if kind == "percent value":
+        return formats.percent_value(value)
     return f"{value:,}" if float(value).is_integer() else f"{value:,.4g}"
 
 
 def displayed(df: pd.DataFrame) -> pd.DataFrame:
-    """The frame as a table shows it: stored codes in words (queries.words), and numeric columns that hold a
-    blank (a rate with nothing counted) as text with a dash, never 'None'."""
+    """The frame as a table shows it (queries/formats.py): stored codes in words (queries.words), proportions
+    multiplied by 100 for their one-decimal percent format, and numeric columns that hold a blank (a rate with
+    nothing counted) as text with a dash, never 'None'."""
     shown = in_words(df)
     for column in shown.columns:
         dtype = shown[column].dtype
         if is_numeric_dtype(dtype) and not is_bool_dtype(dtype) and shown[column].isna().any():
             kind = _kind(str(column), dtype)
             shown[column] = shown[column].map(lambda v, k=kind: _as_text(k, v))
+        elif _kind(str(column), dtype) == "percent":
+            shown[column] = shown[column] * 100
     return shown
 
 
 def column_config(df: pd.DataFrame) -> dict[str, Any]:
-    """Readable headers, percentages for proportions, dollars for amounts, separators for counts."""
+    """Readable headers, percentages with one decimal, dollars to the cent, separators for counts
+    (queries/formats.py), for a frame as `displayed` returns it (proportions already multiplied by 100)."""
     config: dict[str, Any] = {}
-    formats = {"money": "dollar", "percent": "percent", "number": "localized"}
+    shown_as = {"money": "dollar", "percent": formats.TABLE_PERCENT, "percent value": formats.TABLE_PERCENT,
+                "number": "localized"}
     for column in df.columns:
         label = pretty(str(column))
         kind = _kind(str(column), df[column].dtype)
@@ -130,7 +137,7 @@ def column_config(df: pd.DataFrame) -> dict[str, Any]:
         elif kind == "text":
             config[column] = st.column_config.Column(label)
         else:
-            config[column] = st.column_config.NumberColumn(label, format=formats[kind])
+            config[column] = st.column_config.NumberColumn(label, format=shown_as[kind])
     return config
 
 
@@ -155,7 +162,7 @@ def csv_download(df: pd.DataFrame, name: str, *, counts: Sequence[str] | None = 
         else:
             st.caption("Counts from 1 to 10 are left blank in this CSV (CMS cell-size rule).")
     producer = export_producer(
-        in_words(df), name=name, who=who, log=session.access_log(),
+        formats.file_ready(in_words(df)), name=name, who=who, log=session.access_log(),
         details={"filters": filters.describe(filters.current())}, purpose=purpose or exports.ExportPurpose.EXTERNAL,
         session_check=session.download_check(), include_small_cells=include_small, counts=counts,
     )

@@ -1,4 +1,4 @@
-"""How values are written for people: rates as percentages, dollars, and every value that comes from data
+"""How text is written for people: every value that comes from data
 (payer, coder and facility ids, usernames, identity-provider names, patient identifiers, messages that
 quote them) escaped so that it is shown as the text it is, never read as markup.
 
@@ -12,7 +12,6 @@ one of them (tests/views/test_hostile_data.py and tests/e2e walk every page with
 from __future__ import annotations
 
 import html
-import math
 import re
 
 _MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation character
@@ -36,25 +35,3 @@ def plotly_text(value: object) -> str:
     """`value` as literal text in a Plotly title, label, hover text or annotation: &, < and > as entities,
     which Plotly shows as the characters."""
     return html.escape(str(value), quote=False)
-
-
-def percent(value: float | None, digits: int = 1) -> str:
-    """0.9312 -> '93.1%'; a missing rate is a dash, never 0%."""
-    if value is None or math.isnan(value):
-        return "–"
-    return f"{value * 100:.{digits}f}%"
-
-
-def money(value: float) -> str:
-    """Dollars, the sign before the dollar sign: -32309 -> '-$32,309' (never '$-32,309'); a value that rounds
-    to zero has no sign."""
-    size = abs(value)
-    shown = f"${size / 1e6:,.2f}M" if size >= 1e6 else f"${size:,.0f}"
-    return f"-{shown}" if value < 0 and shown != "$0" else shown
-
-
-def points(change: float) -> str:
-    """A change of a rate in percentage points, signed, one decimal: 0.008 -> '+0.8 pp'. A change that rounds
-    to zero is '0.0 pp', never '-0.0 pp' or '+0.0 pp'."""
-    rounded = round(change * 100, 1)
-    return "0.0 pp" if rounded == 0 else f"{rounded:+.1f} pp"

@@ -12,14 +12,15 @@ import streamlit as st
 from audit.permissions import Permission
 from config import settings
 from queries.drg.grouper import DrgFindingProposal
+from queries.formats import dollars
 from review import claims, lifecycle, notes, worklist
-from review.money import ClaimPayment, claim_payment, in_dollars, money_problem
+from review.money import ClaimPayment, claim_payment, money_problem
 from review.notes import FindingNotes
 from review.report_content import Signer
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
 from views import finding_notes, reviews, session, tables
-from views.text import md, money
+from views.text import md
 
 _SAMPLE, _CLAIM, _NEXT_CLAIM = "worklist.sample", "worklist.claim", "worklist.next_claim"
 NOTE_LABELS = {"rationale": "Rationale", "reference": "Reference", "location": "Where documented"}
@@ -122,7 +123,7 @@ def _show_proposal(base: str, proposal: DrgFindingProposal) -> None:
     impact = proposal.dollars(base_rate)
     change = "the same as billed" if proposal.finding == "agree" else f"billed {proposal.submitted_code}"
     weight = ("" if proposal.weight_difference is None else
-              f"; relative weight {proposal.weight_difference:+.4f}" + ("" if impact is None else f", {money(impact)} at the base rate"))
+              f"; relative weight {proposal.weight_difference:+.4f}" + ("" if impact is None else f", {dollars(impact)} at the base rate"))
     edits = f" The MCE edits the codes as audited: {', '.join(proposal.mce_edits)}." if proposal.mce_edits else ""
     st.caption(f"Regrouped from the codes as audited (MS-DRG grouper and MCE): MS-DRG {md(proposal.audited_code)} "
                f"{md(proposal.title or '')}, {change}{weight}. Proposed DRG finding: {proposal.finding}.{edits}")
@@ -341,8 +342,8 @@ def worklist_section(who: session.SignedIn) -> str | None:
         st.warning("This claim is no longer in the store (a later ingest replaced it); replace it with a spare above.")
         return claim_key
     payment = claim_payment(con, claim_key)
-    billed = f"${detail['billed_amount']:,.2f}"
-    paid = "not known" if payment.paid is None else in_dollars(payment.paid)
+    billed = dollars(detail["billed_amount"])
+    paid = "not known" if payment.paid is None else dollars(payment.paid)
     st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "  # $ escaped: two start math
                f"{md(billed)} · paid {md(paid)} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
                f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] else ""))

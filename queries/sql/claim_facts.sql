@@ -131,9 +131,8 @@ ORDER BY f.service_date;
 
 -- What a claim is, for the denial breakdowns (docs/METRICS.md, "Denials by DRG, procedure and service line"):
 -- its principal procedure (the procedure row with the lowest line; ties: ICD-10-PCS, then CPT, then HCPCS,
--- then code), its service line (encounter type and that procedure's family) and its DRG. Claims carry no
--- billed DRG yet, so the DRG is the submitted code of the claim's DRG audit finding (the lowest, if several):
--- when claims gain a billed DRG column, only the `drg` CTE changes.
+-- then code), its service line (encounter type and that procedure's family) and its DRG: the billed MS-DRG
+-- (`claims.ms_drg`) of an inpatient claim, audited or not.
 CREATE OR REPLACE TABLE claim_groups AS
 WITH procedures AS (
     SELECT claim_key, code_type, code,
@@ -143,10 +142,9 @@ WITH procedures AS (
     WHERE code_type IN ('ICD10PCS', 'CPT', 'HCPCS')
 ),
 drg AS (
-    SELECT claim_key, min(submitted_code) AS drg
-    FROM audit_findings
-    WHERE code_type = 'MSDRG' AND submitted_code IS NOT NULL
-    GROUP BY claim_key
+    SELECT claim_key, ms_drg AS drg
+    FROM claims
+    WHERE encounter_type = 'inpatient' AND ms_drg IS NOT NULL
 ),
 family AS (
     SELECT f.claim_key, f.encounter_type, p.code_type AS procedure_type, p.code AS procedure_code, d.drg,

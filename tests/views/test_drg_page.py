@@ -8,10 +8,10 @@ import re
 import pytest
 
 from audit.permissions import Page, Role
+from queries.formats import dollars, signed_dollars
 from queries.metrics import Filters
 from queries.store import connect_read_only
 from tests.views.test_pages import no_exception, page_file, sign_in
-from views.text import money
 
 BASE_RATE = 6000.0
 MISMATCHES = """
@@ -54,11 +54,11 @@ def test_shifts_carry_the_stores_weights_and_dollars_at_the_base_rate(app, monke
     drg_page(app, Role.COMPLIANCE_OFFICER)
     claims, weighted, difference, _ = counted(app.session_state["filters.current"])
     assert claims > weighted > 0  # the demo has mismatches, some into 999, which has no weight
-    dollars = difference * BASE_RATE
+    impact = difference * BASE_RATE
     expected = (f"{claims:,} claims whose billed DRG differs from the grouped one, {weighted:,} of them with both weights "
-                f"known: net weight change {difference:+.4f} ({'-' if dollars < 0 else '+'}{money(abs(dollars))}).")
+                f"known: net weight change {difference:+.4f} ({signed_dollars(impact)}).")
     assert expected in captions(app)
-    assert f"base rate {money(BASE_RATE)}" in captions(app)
+    assert f"base rate {dollars(BASE_RATE)}" in captions(app)  # to the cent
     assert "SYNTHETIC demo values" in captions(app)
 
 

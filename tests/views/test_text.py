@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from views.text import md, money, percent, plotly_text
+from views.text import md, plotly_text
 
 WJ = "\u2060"  # word joiner: invisible, breaks what Streamlit would turn into a link
 
@@ -42,9 +42,3 @@ def test_every_ascii_punctuation_character_is_escaped_and_nothing_else_changes()
 def test_plotly_escaping_turns_its_html_into_entities(raw, escaped):
     assert plotly_text(raw) == escaped
 
-
-def test_numbers_for_people():
-    assert (percent(0.9312), percent(float("nan")), percent(None)) == ("93.1%", "–", "–")
-    assert (money(1_234_567), money(1500.4)) == ("$1.23M", "$1,500")
-    # A fall in denied dollars read '+$-32,309' on the Overview tile: the sign goes before the dollar sign.
-    assert (money(-32_309), money(-1_234_567), money(-0.4)) == ("-$32,309", "-$1.23M", "$0")

@@ -7,12 +7,13 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from queries import metrics
+from queries.formats import percent
 from queries.metrics import LABELS
 from queries.stats import p_chart_signals
 from queries.words import in_words
 from views import charts, filters, palette, session, tables, trends
 from views.targets import configured
-from views.text import md, percent
+from views.text import md
 
 ACCURACY_RATES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "principal_dx_accuracy")
 HEATMAP_CODERS = 20
@@ -41,7 +42,7 @@ def coder_section(scope: metrics.Filters, target: float) -> None:
     if groups.empty:
         st.info("No coder has audited codes in this scope.")
         return
-    charts.show(charts.funnel(groups, target, f"Code accuracy by coder against the {target:.0%} target"), key="accuracy-funnel")
+    charts.show(charts.funnel(groups, target, f"Code accuracy by coder against the {target * 100:g}% target"), key="accuracy-funnel")
     st.caption("A coder outside the dashed 99.8% limits differs from the target by more than chance (act); outside "
                "the dotted 95% limits, watch. Inside, the audit cannot tell the coder from the target: audit more "
                "before concluding. Coders outside the 95% limits are named.")

@@ -12,13 +12,12 @@ import streamlit as st
 from audit import phi_reveal
 from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, authorize_reveal, can, phi_fields, reveal_purposes
-from queries import metrics
+from queries import formats, metrics
 from review import report_versions
 from review.appraisal import AppraisalError, attribute_sample_size, variable_sample_size
 from review.db import ReviewError
 from review.frame import DEFAULT_BANDS, DOLLAR_STRATA, STRATA_BY, FrameError, parse_bands
 from review.lifecycle import void_sample
-from review.money import in_dollars
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer
 from review.sample_appraisal import (
@@ -33,7 +32,7 @@ from review.sample_appraisal import (
 from review.samples import Sample, SampleMismatch, draw_sample, list_samples, load_sample, seed_text, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 from views import filters, problems, reviews, session, tables
-from views.text import md, money
+from views.text import md
 
 _CHOSEN = "sampling.sample"
 STRATA_LABELS = {"billed": "Billed-dollar band", "paid": "Paid-dollar band", "coder": "Coder", "facility": "Facility", "payer": "Payer",
@@ -161,26 +160,28 @@ def appraisal_section(who: session.SignedIn, sample: Sample) -> SampleAppraisal 
         st.warning(f"{result.values.preliminary} sampled claims have preliminary findings ({WHY_PRELIMINARY}): this "
                    "appraisal may still change.")
     tiles = st.columns(4)
-    tiles[0].metric("Point estimate of overpayment", money(variable.point_estimate), border=True)
-    tiles[1].metric("One-sided 90% lower limit", money(variable.one_sided_90_lower or 0), border=True,
+    tiles[0].metric("Point estimate of overpayment", formats.dollars(variable.point_estimate), border=True)
+    tiles[1].metric("One-sided 90% lower limit", formats.dollars(variable.one_sided_90_lower or 0), border=True,
                     help="What Medicare contractors generally demand.")
-    tiles[2].metric("Two-sided 90% lower limit", money(variable.two_sided["90"].lower), border=True,
+    tiles[2].metric("Two-sided 90% lower limit", formats.dollars(variable.two_sided["90"].lower), border=True,
                     help="What a Corporate Integrity Agreement repays.")
     pct = variable.two_sided["90"].precision_pct
-    tiles[3].metric("Precision at 90%", "–" if pct is None or pct != pct else f"{pct:.1f}%", border=True)
+    tiles[3].metric("Precision at 90%", formats.percent_value(pct), border=True)
     if variable.precision_too_poor:
         st.warning(f"{TOO_POOR[0].upper()}{TOO_POOR[1:]} Sample more claims (the calculator below says how many).")
     for warning in variable.warnings:
         st.warning(md(warning))
     dollars_section(result)
-    limits = pd.DataFrame([{"confidence": f"{name}%", "t": x.t, "lower": x.lower, "upper": x.upper, "precision": x.precision,
+    limits = pd.DataFrame([{"confidence": f"{name}%", "t": x.t, "lower_dollars": x.lower, "upper_dollars": x.upper,
+                            "precision_dollars": x.precision,
                             "precision_pct": x.precision_pct} for name, x in variable.two_sided.items()])
-    st.dataframe(limits, hide_index=True, column_config=tables.column_config(limits))
+    shown = tables.displayed(limits)
+    st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
     st.caption("Point estimate T = N × mean overpayment; standard error SE = N × s / √n × √(1 − n/N); limits T ± t × SE, "
                "t from Student's t with n − 1 degrees of freedom" + (" (stratified: each summed over the strata, t with n − L "
                "degrees of freedom)." if variable.strata else "."))
     st.caption(f"n = {variable.n} sampled claims of N = {variable.universe:,}; {variable.nonzero} with an overpayment other "
-               f"than 0; mean {money(variable.mean)}, standard error {money(variable.standard_error or 0)}, "
+               f"than 0; mean {formats.dollars(variable.mean)}, standard error {formats.dollars(variable.standard_error or 0)}, "
                f"{variable.degrees_of_freedom} degrees of freedom. Overpayment per claim: {OVERPAYMENT_PER_CLAIM}.")
     st.caption(f"Claims in error: {attribute_sentence(attribute)}")
     export = pd.DataFrame([{"sample_id": sample.sample_id, "frame_sha256": sample.frame_sha256, "seed": seed_text(sample.seed),
@@ -294,19 +295,19 @@ def dollars_section(result: SampleAppraisal) -> None:
     reviewed and the dollar error rate."""
     dollars = result.dollars
     tiles = [*st.columns(3), *st.columns(3)[:2]]  # two rows: a five-tile row clips amounts with cents
-    tiles[0].metric("Gross overpaid", in_dollars(dollars.gross_overpayment), border=True,
+    tiles[0].metric("Gross overpaid", formats.dollars(dollars.gross_overpayment), border=True,
                     help="Sum of the overpaid sampled claims' overpayments.")
-    tiles[1].metric("Gross underpaid", in_dollars(dollars.gross_underpayment), border=True,
+    tiles[1].metric("Gross underpaid", formats.dollars(dollars.gross_underpayment), border=True,
                     help="Sum of the underpaid sampled claims' underpayments, as a positive amount.")
-    tiles[2].metric("Net overpaid", in_dollars(dollars.net_overpayment), border=True,
+    tiles[2].metric("Net overpaid", formats.dollars(dollars.net_overpayment), border=True,
                     help="Gross overpaid less gross underpaid, in the sample.")
-    tiles[3].metric("Paid reviewed", in_dollars(dollars.paid_reviewed), border=True,
+    tiles[3].metric("Paid reviewed", formats.dollars(dollars.paid_reviewed), border=True,
                     help="What the payers paid on the sampled claims.")
     rate = dollars.dollar_error_rate
-    tiles[4].metric("Dollar error rate", "–" if rate is None else f"{rate:.1%}", border=True,
+    tiles[4].metric("Dollar error rate", formats.percent(rate), border=True,
                     help="Net overpaid / paid reviewed.")
     st.caption(f"{dollars.claims_in_error} of {len(result.claims)} sampled claims in error (claim error rate "
-               f"{dollars.claims_in_error / max(len(result.claims), 1):.1%}). Overpayment per claim: {OVERPAYMENT_RULE}.")
+               f"{formats.percent(dollars.claims_in_error / max(len(result.claims), 1))}). Overpayment per claim: {OVERPAYMENT_RULE}.")
     if dollars.claims_without_paid:
         st.warning(f"{dollars.claims_without_paid} sampled claims have no paid amount in the store, so the dollar error "
                    "rate is not given: load their paid amounts (claims.csv paid_amount) with the next ingest.")

@@ -8,11 +8,12 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from queries import metrics
+from queries.formats import percent
 from queries.metrics import BROAD_CODING_CARCS, DENIAL_GROUPS, LABELS
 from queries.reference import describe
 from views import charts, filters, kpis, palette, session, tables, trends
 from views.targets import configured
-from views.text import md, percent
+from views.text import md
 
 TILES = ("denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate")
 RATES = ("denial_rate", "coding_denial_share", "appeal_overturn_rate")
@@ -88,7 +89,7 @@ def _bar_label(by: str, row: pd.Series) -> str:
 
 def by_claim_kind(scope: metrics.Filters) -> None:
     st.subheader("By DRG, procedure and service line")
-    # Opens on service line: every denied claim has one, while DRGs cover audited inpatient claims only (for now).
+    # Opens on service line: every denied claim has one, while only inpatient claims have a billed DRG.
     by = st.radio("Break down by", list(DENIAL_GROUPS), format_func=lambda key: DENIAL_GROUPS[key][:1].upper() + DENIAL_GROUPS[key][1:],
                   key=_GROUP, horizontal=True, index=list(DENIAL_GROUPS).index("service_line"))
     groups = session.query(metrics.denials_by, scope, by)
@@ -103,8 +104,8 @@ def by_claim_kind(scope: metrics.Filters) -> None:
                                              f"Denied dollars by {DENIAL_GROUPS[by]}: the {len(denied)} largest",
                                              text=denied["text"]), key=f"denials-by-{by}", selectable=True)
     if by == "drg":
-        st.caption("A claim's DRG is, for now, the submitted DRG of its DRG audit finding (claims carry no billed DRG "
-                   "yet), so these bars cover audited inpatient claims only.")
+        st.caption("A claim's DRG is its billed MS-DRG, so these bars cover the inpatient claims that carry one, "
+                   "audited or not.")
     elif by == "service_line":
         st.caption("Service line: the encounter type and the family of the claim's principal procedure "
                    "(docs/METRICS.md).")

@@ -10,14 +10,15 @@ import streamlit as st
 
 from audit.permissions import Permission, can
 from config import settings
-from queries import metrics
+from queries import formats, metrics
 from queries.drg import metrics as drg_metrics
 from queries.drg.grouper import PACKAGE, grouper_versions
+from queries.formats import percent
 from queries.metrics import CLAIM_FLAGS, LABELS
 from queries.stats import p_chart_signals
 from views import charts, filters, kpis, session, tables, trends
 from views.targets import configured
-from views.text import md, money, percent
+from views.text import md
 
 RATES = ("drg_mismatch_rate", "ungroupable_rate", "mce_edit_rate", "cc_mcc_capture_rate", "single_cc_mcc_share")
 TRENDS = ("drg_mismatch_rate", "mce_edit_rate")
@@ -77,7 +78,7 @@ def shift_summary(shifts: drg_metrics.DrgShifts, what: str) -> str:
     text += f": net weight change {shifts.weight_difference:+.4f}"
     if shifts.dollar_impact is None:
         return text + "."
-    return text + f" ({'-' if shifts.dollar_impact < 0 else '+'}{money(abs(shifts.dollar_impact))})."
+    return text + f" ({formats.signed_dollars(shifts.dollar_impact)})."
 
 
 def shift_pairs(shifts: drg_metrics.DrgShifts, to: str, count: str, title: str, key: str, csv_title: str) -> None:
@@ -90,7 +91,7 @@ def shift_pairs(shifts: drg_metrics.DrgShifts, to: str, count: str, title: str, 
 
 def shifts_section(scope: metrics.Filters, base_rate: float | None, weights: drg_metrics.WeightsSource) -> None:
     st.subheader("DRG shifts")
-    dollars = (f" Dollars: weight change times the base rate {money(base_rate)} (CODEAUDIT_DRG_BASE_RATE)."
+    dollars = (f" Dollars: weight change times the base rate {formats.dollars(base_rate)} (CODEAUDIT_DRG_BASE_RATE)."
                if base_rate is not None and weights.weights else
                " Without weights and a base rate (CODEAUDIT_DRG_BASE_RATE) no dollars are shown." if not weights.weights else
                " No base rate is set (CODEAUDIT_DRG_BASE_RATE), so no dollars are shown.")

@@ -1,6 +1,6 @@
 -- Claims and denials by what the claim is: $by = 'drg', 'procedure' (the principal procedure, with its code
 -- type) or 'service_line' (claim_groups in claim_facts.sql; $by comes from a fixed list in metrics.py).
--- Claims without a value for $by (no DRG finding, no procedure) are left out. Largest denied dollars first.
+-- Claims without a value for $by (no billed inpatient DRG, no procedure) are left out. Largest denied dollars first.
 WITH scoped AS (
     SELECT f.claim_key, f.denied, f.denied_amount, f.coding_denied, f.billed_amount,
            CASE $by WHEN 'drg' THEN g.drg WHEN 'procedure' THEN g.procedure_code ELSE g.service_line END AS grp,
