@@ -36,7 +36,12 @@ def _print_result(result: IngestResult, as_json: bool) -> None:
         print(json.dumps(result.counts()))
         return
     for table, name in result.files.items():
-        print(f"{name}: {result.accepted[table]} accepted, {result.rejected[table]} rejected")
+        if table in result.accepted:
+            print(f"{name}: {result.accepted[table]} accepted, {result.rejected[table]} rejected")
+    for read in result.remittance_files:
+        duplicates = f", {read['duplicates']} duplicate remittances skipped" if read["duplicates"] else ""
+        print(f"{read['file']} (835): {read['transactions']} transactions, {read['claims']} claims, "
+              f"{read['adjustments']} adjustments{duplicates} (counted under denials)")
     for line in result.reject_samples:
         print(f"  rejected: {line}")
     if any(result.rejected.values()):

@@ -22,6 +22,8 @@ import pyarrow as pa
 
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
+from ingest.remittance_stage import INPUT_PREFIX, stage_remittances
+from ingest.x12 import X12Refused
 from queries.ingest_files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
 from queries.sql_files import sql, sql_literal, sql_template
 
@@ -34,7 +36,7 @@ ACCEPTED_COLUMNS = {
     "audit_findings": ("claim_key", "review_id", "auditor_id", "review_date", "code_type", "submitted_code",
                        "audited_code", "finding", "error_category", "dollar_impact"),
     "denials": ("claim_key", "occurrence", "payer", "remit_date", "group_code", "carc", "rarc", "denied_amount",
-                "appeal_status"),
+                "appeal_status", "trace_number", "remark_codes"),
 }
 STAGER_SETTINGS = {"threads": 2, "preserve_insertion_order": True, "temp_directory": ""}  # never spills
 
@@ -148,7 +150,8 @@ def stage_batch(request: StageRequest) -> Staged:
             con.execute(sql(f"ingest/validate_{table}"), None if table == "claim_codes" else dated)
         staged = Staged(vault_new=_seal_phi(con, vault))
         for table, source in request.inputs.items():
-            _seal_rejects(con, vault, request.run_id, table, source.name, structural[table], staged)
+            if table in TABLES:
+                _seal_rejects(con, vault, request.run_id, table, source.name, structural[table], staged)
         for table in TABLES:
             checked = "v_claims_aged" if table == "claims" else SPECS[table].checked  # claims carry their age
             rows = con.execute(sql_template("ingest/accepted_rows", checked=checked,
@@ -156,6 +159,11 @@ def stage_batch(request: StageRequest) -> Staged:
             staged.accepted_rows[table] = rows
             if table in request.inputs:
                 staged.accepted[table] = rows.num_rows
+        try:
+            stage_remittances(con, {k: s for k, s in request.inputs.items() if k.startswith(INPUT_PREFIX)},
+                              vault, pseudonyms, request.run_id, request.today, staged)
+        except X12Refused as exc:
+            raise IngestError(str(exc)) from None
         return staged
     finally:
         con.close()

@@ -14,14 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 MAY_IMPORT = {
     "config": set(),
     "audit": {"config"},
-    "queries": {"config", "audit"},
+    "queries": {"config", "audit", "ingest"},
+    "ingest": {"config", "audit"},
     "data": {"config", "audit", "queries", "review"},
     "review": {"config", "audit", "queries"},
     "cli": {"config", "audit", "queries", "data", "review"},
     "views": {"config", "audit", "queries", "data", "review"},
     "dashboard": {"config", "audit", "queries", "views"},
     "manage": {"cli"},
-    "bench": {"config", "audit", "queries", "data", "review", "tests"},
+    "bench": {"config", "audit", "queries", "data", "review", "tests", "ingest"},
 }
 UI = {"streamlit", "plotly"}
 UI_ALLOWED = {"views", "dashboard", "bench"}

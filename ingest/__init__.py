@@ -1,0 +1,1 @@
+"""The write side: reading input files, staging them, grouping claims and swapping the store in."""
