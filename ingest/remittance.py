@@ -161,21 +161,28 @@ def read_transactions(file: str, segments: list[list[str]], component: str) -> l
 
 @dataclass(frozen=True)
 class Netted:
-    """Per claim and payer: the adjudication that stands (None when the last one was reversed) and the one
-    the remittance record keeps (the standing one, else the reversal itself)."""
+    """Per claim and payer: the adjudications that stand (none when the last event was a reversal) and
+    the last one read (the remittance record keeps its payer, date and trace number)."""
 
-    standing: ClaimPayment | None
+    standing: list[ClaimPayment]
     latest: ClaimPayment
 
 
 def net(claims: list[ClaimPayment]) -> dict[tuple[str, str], Netted]:
-    """Claims in the order they were remitted (remittance date, then file and segment order) reduced to one
-    per claim and payer: a reversal (CLP02 22) cancels the adjudication before it, so a reversed denial is
-    not counted and a corrected claim counts once, by its correction."""
+    """Claims in the order they were remitted (remittance date, then file and segment order) reduced per
+    claim and payer: a reversal (CLP02 22) cancels what stood before it, so a reversed denial is not
+    counted and a corrected claim counts once, by its correction; a later remittance of the claim replaces
+    an earlier one; several CLPs of one claim on one remittance (a split claim) all stand."""
     ordered = sorted(claims, key=lambda c: (c.remit_date or date.min, c.file, c.segment))
     out: dict[tuple[str, str], Netted] = {}
     for claim in ordered:
         key = (claim.claim_id, claim.payer)
-        standing = None if claim.status == REVERSAL else claim
+        before = out[key].standing if key in out else []
+        if claim.status == REVERSAL:
+            standing: list[ClaimPayment] = []
+        elif before and before[-1].trace == claim.trace and before[-1].file == claim.file:
+            standing = [*before, claim]
+        else:
+            standing = [claim]
         out[key] = Netted(standing, claim)
     return out

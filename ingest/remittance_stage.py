@@ -159,13 +159,17 @@ def _denial_rows(claim_key: str, claim: ClaimPayment, occurrences: Counter) -> l
     return rows
 
 
-def _remittance_row(claim_key: str, standing: ClaimPayment | None, latest: ClaimPayment) -> dict[str, object]:
-    source = standing or latest
-    money = standing is not None
+def _total(values: list[Decimal | None]) -> Decimal | None:
+    return None if not values or None in values else sum(values, Decimal(0))  # type: ignore[arg-type]
+
+
+def _remittance_row(claim_key: str, standing: list[ClaimPayment], latest: ClaimPayment) -> dict[str, object]:
+    """What stands of a claim at one payer: its adjudications' amounts summed (NULL after a reversal)."""
+    source = standing[-1] if standing else latest
     return {"claim_key": claim_key, "payer": source.payer, "payer_id": source.payer_id, "remit_date": source.remit_date,
             "trace_number": source.trace, "claim_status": source.status,
-            "charge_amount": source.charge if money else None, "paid_amount": source.paid if money else None,
-            "allowed_amount": source.allowed if money else None}
+            "charge_amount": _total([c.charge for c in standing]), "paid_amount": _total([c.paid for c in standing]),
+            "allowed_amount": _total([c.allowed for c in standing])}
 
 
 def _raw(claim: ClaimPayment) -> str:
@@ -199,8 +203,8 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]
         if outcome.latest.remit_date < stored.get((claim_key, payer), date.min):  # type: ignore[operator]
             continue
         remittances.append(_remittance_row(claim_key, outcome.standing, outcome.latest))
-        if outcome.standing is not None:
-            denials += _denial_rows(claim_key, outcome.standing, occurrences)
+        for claim in outcome.standing:
+            denials += _denial_rows(claim_key, claim, occurrences)
     denial_schema = staged.accepted_rows["denials"].schema
     staged.accepted_rows["denials"] = pa.concat_tables([staged.accepted_rows["denials"],
                                                         pa.Table.from_pylist(denials, schema=denial_schema)])
