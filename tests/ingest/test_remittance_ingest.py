@@ -16,7 +16,7 @@ from cli import main as cli_main
 from config.paths import Paths
 from data.remittance_835 import Marks, Service
 from queries.ingest import IngestError, IngestResult, ingest
-from queries.metrics import Filters, carc_pareto, payer_denials, summary
+from queries.metrics import Filters, carc_pareto, denial_sources, payer_denials, payment_sources, rarc_pareto, summary
 from queries.store import connect_read_only
 from tests.conftest import Recorded
 from tests.ingest.remits import MEMBER, PATIENT, PAYER, paid_claim, remit, write_835
@@ -254,3 +254,26 @@ def test_the_same_remittances_as_835_and_as_denials_csv_give_the_same_metrics(tm
     assert head_835["denied_claims"] == 3 and head_835["denied_amount"] == pytest.approx(80 + 65 + 300)
     pd.testing.assert_frame_equal(carcs_835, carcs_csv)
     pd.testing.assert_frame_equal(payers_835, payers_csv)
+
+
+def test_denials_by_remark_code_their_sources_and_where_paid_amounts_come_from(mapped):
+    paths, _ = mapped
+    con = connect_read_only(paths)
+    try:
+        rarcs = rarc_pareto(con, Filters())
+        keys = tuple(k for (k,) in con.execute("SELECT DISTINCT claim_key FROM denials WHERE trace_number = 'TRA'").fetchall())
+        sources = denial_sources(con, keys)
+        paid = payment_sources(con, Filters()).iloc[0].to_dict()
+    finally:
+        con.close()
+    denied_total = 20 + 50 + 10 + 21 + 20  # QZC1 (PR-2 is no denial), QZC2's six, QZC3
+    assert rarcs[["rarc", "denial_rows", "denied_claims", "denied_amount"]].values.tolist() == [
+        ["N130", 2, 1, 60.0], ["M81", 1, 1, 20.0], ["MA130", 1, 1, 20.0]]
+    assert rarcs["share_of_denied_dollars"].tolist() == pytest.approx([60 / denied_total, 20 / denied_total, 20 / denied_total])
+    assert rarcs.set_index("rarc").loc["M81", "description"] == "Code to the highest level of specificity"
+    assert sources[["payer", "remit_date", "trace_number", "carc", "remark_codes", "denied_amount"]].values.tolist() == [
+        [PAYER, pd.Timestamp(2025, 2, 10), "TRA", "50", "N130", 50.0],
+        [PAYER, pd.Timestamp(2025, 2, 10), "TRA", "16", "M81 MA130", 20.0],
+        [PAYER, pd.Timestamp(2025, 2, 10), "TRA", "97", "N130", 10.0]]
+    assert sources["remark_descriptions"].iloc[1].startswith("Code to the highest level of specificity; Unprocessable claim")
+    assert paid == {"from_claims_file": 1, "from_835": 3, "not_known": 0}
