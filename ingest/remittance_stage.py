@@ -10,8 +10,11 @@ row (its CLP segment number and the reason), its values sealed like any rejected
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -121,17 +124,38 @@ class _Read:
     summary: list[dict[str, object]]
 
 
+def _read_one(name: str, data: bytes) -> list[Transaction] | str:
+    """One file's transactions, or the sentence refusing it (a worker process's answer)."""
+    try:
+        return read_interchange(name, data)
+    except X12Refused as exc:
+        return str(exc)
+
+
+def _read_files(sources: list[Source]) -> list[list[Transaction] | str]:
+    """Validation (pyx12) is the slow part, a few thousand segments a second: several files are validated
+    by up to two worker processes at once. They are started fresh (spawn, not a fork of this process and
+    its database) and get each file's bytes through a pipe; like this process, they never touch the store."""
+    contents = []
+    for source in sources:
+        with open(source.reader_path, "rb") as handle:
+            contents.append((source.name, handle.read()))
+    workers = min(2, os.cpu_count() or 1, len(contents))
+    if workers < 2:
+        return [_read_one(name, data) for name, data in contents]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_read_one, *zip(*contents)))
+
+
 def _read_all(sources: dict[str, Source]) -> _Read:
     """Every file read and validated; the same remittance twice (same payer and TRN02) is read once, the
     first in file-name order. All broken files are named in one refusal."""
     refusals, claims, summary = [], [], []
     seen: set[tuple[str, str]] = set()
-    for source in sorted(sources.values(), key=lambda s: s.name):
-        try:
-            with open(source.reader_path, "rb") as handle:
-                transactions = read_interchange(source.name, handle.read())
-        except X12Refused as exc:
-            refusals.append(str(exc))
+    ordered = sorted(sources.values(), key=lambda s: s.name)
+    for source, transactions in zip(ordered, _read_files(ordered)):
+        if isinstance(transactions, str):
+            refusals.append(transactions)
             continue
         kept = [t for t in transactions if t.key not in seen or not t.trace]
         seen |= {t.key for t in kept}
