@@ -39,6 +39,7 @@ from faker import Faker
 from config.paths import Paths, private_folder
 from data.demo_inpatient import InpatientDemo
 from data.demo_payments import DemoPayments
+from data.demo_remittances import move_to_835
 from data.demo_review import review_cycle
 from data.demo_revisions import related_diagnosis, related_procedure
 from queries.ingest import IngestError, IngestResult, Recorder, ingest
@@ -360,6 +361,8 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
 
     report(0.6, "Adding a few rows that break the format rules")
     claims_df = pd.DataFrame(claims)
+    kept = move_to_835(folder, denials, claims_df.astype(str))
+    moved, denials = len(denials) - len(kept), kept
     n_bad = max(3, n // 5000)
     bad_rows = claims_df.sample(n_bad, random_state=seed).copy()
     bad_rows["claim_id"] = [f"BAD{i:07d}" for i in range(n_bad)]
@@ -376,7 +379,7 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
         path = folder / f"{name}.csv"
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
             pacsv.write_csv(table, fh)
-    return DemoFiles(folder, len(claims_df), len(codes_df), len(findings_df), len(denials))
+    return DemoFiles(folder, len(claims_df), len(codes_df), len(findings_df), len(denials) + moved)
 
 
 def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, recorder: Recorder,

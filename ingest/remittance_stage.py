@@ -42,7 +42,8 @@ REMITTANCE_SCHEMA = pa.schema([
     ("paid_amount", pa.decimal128(14, 2)), ("allowed_amount", pa.decimal128(14, 2)),
 ])
 SUMMARY_SCHEMA = pa.schema([("file", pa.string()), ("transactions", pa.int64()), ("claims", pa.int64()),
-                            ("adjustments", pa.int64()), ("duplicates", pa.int64())])
+                            ("adjustments", pa.int64()), ("duplicates", pa.int64()), ("accepted", pa.int64()),
+                            ("rejected", pa.int64())])
 
 
 class Source(Protocol):
@@ -229,6 +230,10 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]
         remittances.append(_remittance_row(claim_key, outcome.standing, outcome.latest))
         for claim in outcome.standing:
             denials += _denial_rows(claim_key, claim, occurrences)
+    for read_file in read.summary:
+        read_file["accepted"] = sum(len(c.adjustments) for o in netted.values() for c in o.standing
+                                    if c.file == read_file["file"] and o.latest.remit_date >= stored.get((keys[c.claim_id], c.payer), date.min))
+        read_file["rejected"] = sum(c.file == read_file["file"] for c, _ in rejected)
     denial_schema = staged.accepted_rows["denials"].schema
     staged.accepted_rows["denials"] = pa.concat_tables([staged.accepted_rows["denials"],
                                                         pa.Table.from_pylist(denials, schema=denial_schema)])

@@ -106,7 +106,7 @@ def test_counts_under_denials_and_the_unknown_claim_is_a_reject_with_its_segment
     paths, result = mapped
     assert result.accepted["denials"] == 4 + 6 + 1 and result.rejected["denials"] == 1
     assert result.remittance_files[0] == {"file": "a.835", "transactions": 2, "claims": 3, "adjustments": 4 + 4 + 6,
-                                          "duplicates": 0}
+                                          "duplicates": 0, "accepted": 4 + 6, "rejected": 1}
     segment = next(n for n, line in enumerate((Path(paths.data_dir).parent / "in" / "a.835").read_text().splitlines(), 1)
                    if line.startswith("CLP*QZUNKNOWN"))
     assert _rows(paths, "SELECT file, line, reason, ciphertext IS NOT NULL FROM rejects WHERE file = 'a.835'") == [
@@ -145,8 +145,8 @@ def test_a_reversal_and_its_correction_count_once_and_reruns_change_nothing(path
     _load(paths, first)
     assert _rows(paths, "SELECT count(*), sum(denied_amount) FROM denials") == [(4, D("120.00"))]
     result = _load(paths, second)
-    assert [(r["file"], r["duplicates"]) for r in result.remittance_files] == [
-        ("r1-again.835", 0), ("r1-copy.835", 1), ("r2.835", 0)]
+    assert [(r["file"], r["duplicates"], r["accepted"]) for r in result.remittance_files] == [
+        ("r1-again.835", 0, 0), ("r1-copy.835", 1, 0), ("r2.835", 0, 1)]
     after = _snapshot(paths)
     assert _rows(paths, "SELECT group_code, carc, denied_amount, trace_number FROM denials") == [("CO", "50", D("75.00"), "TRX2")]
     assert _rows(paths, "SELECT claim_status, paid_amount, trace_number FROM remittances") == [("1", D("225.00"), "TRX2")]
@@ -201,6 +201,8 @@ def test_no_patient_name_member_id_or_claim_number_in_any_file_or_output(paths, 
     write_835(src, "p.835", [[remit([paid_claim("QZP1"), paid_claim("QZP404")])]])
     assert cli_main(["ingest", str(src), "--data-dir", str(paths.data_dir)]) == 0
     out = capsys.readouterr()
+    assert "p.835 (835): 1 transactions, 2 claims, 8 adjustments; 4 denial rows accepted, 1 claims rejected" in out.out
+    assert "claims.csv: 1 accepted, 0 rejected" in out.out
     needles = [n.encode() for n in (*PATIENT, MEMBER, "QZP1", "QZP404", "PCNQZP1", "Zyxwar Quentina")]
     for text in (out.out, out.err):
         assert not [n for n in needles if n in text.encode()]
