@@ -186,6 +186,8 @@ def _remittance_inputs(folder: int) -> dict[str, InputFile]:
         suffix = Path(name).suffix.lower()
         if suffix not in (*X12_SUFFIXES, ".txt") or name.startswith("."):
             continue
+        if suffix == ".txt" and os.stat(name, dir_fd=folder, follow_symlinks=False).st_size == 0:
+            continue  # an empty note is no remittance
         source = _open_input(folder, name)
         if looks_like_x12(source.head(SNIFF_BYTES)):
             found[INPUT_PREFIX + name] = source
