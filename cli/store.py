@@ -36,8 +36,16 @@ def _print_result(result: IngestResult, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.counts()))
         return
+    from_835 = {kind: sum(int(read[kind]) for read in result.remittance_files) for kind in ("accepted", "rejected")}
     for table, name in result.files.items():
-        print(f"{name}: {result.accepted[table]} accepted, {result.rejected[table]} rejected")
+        if table in result.accepted:
+            own = {k: v[table] - (from_835[k] if table == "denials" else 0)
+                   for k, v in (("accepted", result.accepted), ("rejected", result.rejected))}
+            print(f"{name}: {own['accepted']} accepted, {own['rejected']} rejected")
+    for read in result.remittance_files:
+        duplicates = f", {read['duplicates']} duplicate remittances skipped" if read["duplicates"] else ""
+        print(f"{read['file']} (835): {read['transactions']} transactions, {read['claims']} claims, {read['adjustments']} "
+              f"adjustments{duplicates}; {read['accepted']} denial rows accepted, {read['rejected']} claims rejected")
     for line in result.reject_samples:
         print(f"  rejected: {line}")
     if any(result.rejected.values()):

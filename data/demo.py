@@ -50,6 +50,7 @@ from data.demo_draws import (
     draw_findings,
     settle,
 )
+from data.demo_remittances import move_to_835
 from data.demo_review import review_cycle
 from ingest.writer import IngestError, IngestResult, Recorder, ingest
 from queries.store import demo_mode, writer_lock
@@ -113,11 +114,14 @@ def generate(folder: Path, n_claims: int = 20_000, seed: int = 2026, progress: P
     adjustments = draw_adjustments(rng, claims, p)
     findings, denials = settle(rng, seed, claims, codes, findings, adjustments, window, p)
     report(0.6, "Adding a few rows that break the format rules")
-    claims_df, denials = _with_broken_rows(pd.DataFrame(claims.columns), denials, seed, p)
+    claims_frame = pd.DataFrame(claims.columns)
+    kept = move_to_835(folder, denials, claims_frame.astype(str))  # part of the denials arrive as an 835
+    moved, denials = len(denials) - len(kept), kept
+    claims_df, denials = _with_broken_rows(claims_frame, denials, seed, p)
     report(0.65, "Writing raw files")
     codes_df = pd.concat([pd.DataFrame(codes.columns), codes.admitting], ignore_index=True)
     _write_private(folder, {"claims": claims_df, "claim_codes": codes_df, "audit_findings": findings, "denials": denials})
-    return DemoFiles(folder, len(claims_df), len(codes_df), len(findings), len(denials))
+    return DemoFiles(folder, len(claims_df), len(codes_df), len(findings), len(denials) + moved)
 
 
 def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, recorder: Recorder,
@@ -125,7 +129,7 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
                keep_raw: Path | None = None, today: date | None = None) -> IngestResult:
     """Generate the raw files for the window ending on `today` (default: the real date) and load them
     through the real ingest (encryption included), which records its `ingest` event through `recorder`
-    before the store is swapped in (see `queries.ingest.ingest`); then run the demo's review cycle
+    before the store is swapped in (see `ingest.writer.ingest`); then run the demo's review cycle
     (data/demo_review.py: a completed sample with a rebuttal and its decision, events through `recorder`).
 
     The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private

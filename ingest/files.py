@@ -21,7 +21,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.remittance_stage import INPUT_PREFIX
 from ingest.sql_files import sql, sql_template
+from ingest.x12 import SNIFF_BYTES, X12_SUFFIXES, looks_like_x12
 
 TABLES = ("claims", "claim_codes", "audit_findings", "denials")
 HEADER_MAX_BYTES = 64 * 1024  # a header of the format is a few hundred bytes
@@ -167,10 +169,31 @@ def find_inputs(src: Path) -> dict[str, InputFile]:
                 raise IngestError(f"{src} holds both {table}.csv and {table}.parquet: keep one so it is clear which to load.")
             if present:
                 found[table] = _open_input(folder, present[0])
+        found |= _remittance_inputs(folder)
     finally:
         os.close(folder)
     if not found:
-        raise IngestError(f"{src} holds none of {', '.join(t + '.csv' for t in TABLES)} (or .parquet): nothing to ingest.")
+        raise IngestError(f"{src} holds none of {', '.join(t + '.csv' for t in TABLES)} (or .parquet), nor an X12 835 "
+                          "file (.835, .edi, .x12, or .txt starting with ISA): nothing to ingest.")
+    return found
+
+
+def _remittance_inputs(folder: int) -> dict[str, InputFile]:
+    """The folder's X12 835 files (docs/FORMAT.md): every .835, .edi and .x12 file, which must start with an
+    ISA segment, and every .txt file that does."""
+    found: dict[str, InputFile] = {}
+    for name in sorted(os.listdir(folder)):
+        suffix = Path(name).suffix.lower()
+        if suffix not in (*X12_SUFFIXES, ".txt") or name.startswith("."):
+            continue
+        if suffix == ".txt" and os.stat(name, dir_fd=folder, follow_symlinks=False).st_size == 0:
+            continue  # an empty note is no remittance
+        source = _open_input(folder, name)
+        if looks_like_x12(source.head(SNIFF_BYTES)):
+            found[INPUT_PREFIX + name] = source
+        elif suffix != ".txt":
+            raise IngestError(f"{name} does not start with an ISA segment, so it is not an X12 interchange: remove it "
+                              "from the folder or give the payer's 835 file as received; nothing was loaded.")
     return found
 
 

@@ -13,6 +13,7 @@ from queries.reference import chapter_frame, icd10cm_frame
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
 CARC_FILE = REFERENCE / "carc.csv"
+RARC_FILE = REFERENCE / "rarc.csv"
 DRG_WEIGHTS_FILE = REFERENCE / "drg_weights.csv"  # the user's (CMS Table 5 of the IPPS final rule); none is shipped
 SYNTHETIC_DRG_WEIGHTS_FILE = REFERENCE / "drg_weights_SYNTHETIC_demo.csv"  # made up, for the demo only
 DRG_WEIGHT_COLUMNS = ["drg", "fiscal_year", "weight"]
@@ -30,6 +31,11 @@ def load_icd10cm(con: duckdb.DuckDBPyConnection) -> None:
 def load_carc(con: duckdb.DuckDBPyConnection, carc_file: Path = CARC_FILE) -> None:
     """(Re)load our CARC table; run at every ingest so edits to the coding_related flags take effect."""
     con.execute(sql("reference/carc"), {"carc_file": str(carc_file)})
+
+
+def load_rarc(con: duckdb.DuckDBPyConnection, rarc_file: Path = RARC_FILE) -> None:
+    """(Re)load our remark-code descriptions, shown beside RARCs on the Denials page."""
+    con.execute(sql("reference/rarc"), {"rarc_file": str(rarc_file)})
 
 
 def load_drg_weights(con: duckdb.DuckDBPyConnection, weights_file: Path | None, *, synthetic: bool = False) -> None:
@@ -58,6 +64,7 @@ def ensure_reference(con: duckdb.DuckDBPyConnection, *, synthetic_drg_weights: b
     synthetic weights for a demo, the user's file otherwise)."""
     load_icd10cm(con)
     load_carc(con)
+    load_rarc(con)
     if synthetic_drg_weights:
         load_drg_weights(con, SYNTHETIC_DRG_WEIGHTS_FILE, synthetic=True)
     else:

@@ -1,4 +1,4 @@
-"""The half of an ingest that touches PHI, run in a process of its own (`python -m queries.ingest_stage`).
+"""The half of an ingest that touches PHI, run in a process of its own (`python -m ingest.stage`).
 
 It reads the input files, checks every row, pseudonymises claim ids and seals PHI values and rejected raw
 rows, and hands the writer (queries/ingest.py) only pseudonymous or sealed rows, as Arrow IPC through a
@@ -23,7 +23,9 @@ import pyarrow as pa
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
 from ingest.files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
+from ingest.remittance_stage import INPUT_PREFIX, stage_remittances
 from ingest.sql_files import sql, sql_template
+from ingest.x12 import X12Refused
 from queries.sql_files import sql as shared_sql
 from queries.sql_files import sql_literal
 
@@ -36,7 +38,7 @@ ACCEPTED_COLUMNS = {
     "audit_findings": ("claim_key", "review_id", "auditor_id", "review_date", "code_type", "submitted_code",
                        "audited_code", "finding", "error_category", "dollar_impact"),
     "denials": ("claim_key", "occurrence", "payer", "remit_date", "group_code", "carc", "rarc", "denied_amount",
-                "appeal_status"),
+                "appeal_status", "trace_number", "remark_codes"),
 }
 STAGER_SETTINGS = {"threads": 2, "preserve_insertion_order": True, "temp_directory": ""}  # never spills
 
@@ -150,7 +152,8 @@ def stage_batch(request: StageRequest) -> Staged:
             con.execute(sql(f"ingest/validate_{table}"), None if table == "claim_codes" else dated)
         staged = Staged(vault_new=_seal_phi(con, vault))
         for table, source in request.inputs.items():
-            _seal_rejects(con, vault, request.run_id, table, source.name, structural[table], staged)
+            if table in TABLES:
+                _seal_rejects(con, vault, request.run_id, table, source.name, structural[table], staged)
         for table in TABLES:
             checked = "v_claims_aged" if table == "claims" else SPECS[table].checked  # claims carry their age
             rows = con.execute(sql_template("ingest/accepted_rows", checked=checked,
@@ -158,6 +161,11 @@ def stage_batch(request: StageRequest) -> Staged:
             staged.accepted_rows[table] = rows
             if table in request.inputs:
                 staged.accepted[table] = rows.num_rows
+        try:
+            stage_remittances(con, {k: s for k, s in request.inputs.items() if k.startswith(INPUT_PREFIX)},
+                              vault, pseudonyms, request.run_id, request.today, staged)
+        except X12Refused as exc:
+            raise IngestError(str(exc)) from None
         return staged
     finally:
         con.close()

@@ -30,6 +30,7 @@ from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
 from ingest.files import TABLES, IngestError, InputFile, find_inputs
 from ingest.reference import ensure_reference
+from ingest.remittance_stage import summary_rows, write_remittances
 from ingest.sql_files import sql
 from ingest.stage import Staged, StageRequest, decode
 from queries.drg.grouping import group_stored_claims
@@ -51,6 +52,7 @@ class IngestResult:
     created_keys: list[Path] = field(default_factory=list)
     reject_samples: list[str] = field(default_factory=list)
     replaced_demo: bool = False  # the first real ingest started from an empty store, not the demo's
+    remittance_files: list[dict[str, object]] = field(default_factory=list)  # per 835 file: what was read
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {"accepted": dict(self.accepted), "rejected": dict(self.rejected)}
@@ -79,6 +81,7 @@ def _apply(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     for table, rows in staged.accepted_rows.items():
         con.register(f"accepted_{table}", rows)
     con.execute(sql("ingest/upsert"))
+    write_remittances(con)
     if staged.vault_new is not None:
         con.register("vault_new", staged.vault_new)
         con.execute(sql("ingest/vault_upsert"))
@@ -111,6 +114,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     result.accepted.update(staged.accepted)
     result.rejected.update(staged.rejected)
     result.reject_samples += staged.reject_samples
+    result.remittance_files = summary_rows(staged)
     report(0.7, "Writing accepted rows")
     _apply(con, staged)
     report(0.75, "Grouping inpatient claims (MS-DRG) and running the Medicare Code Editor")

@@ -327,6 +327,21 @@ def payer_denials(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
     return _run(con, "payer_denials", filters)
 
 
+def rarc_pareto(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Denials by remark code (RARC), each with our description: a denial with several codes counts under each."""
+    return _run(con, "rarc_pareto", filters)
+
+
+def denial_sources(con: duckdb.DuckDBPyConnection, claim_keys: tuple[str, ...]) -> pd.DataFrame:
+    """Every denial of the given claims with its source: payer, remittance date and trace number."""
+    return con.execute(sql("metrics/denial_sources"), {"claim_keys": list(claim_keys)}).df()
+
+
+def payment_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """How many claims in scope have their paid amount from the claims file, from an 835, or none."""
+    return _run(con, "payment_sources", filters)
+
+
 def appeal_funnel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     return _run(con, "appeal_funnel", filters)
 

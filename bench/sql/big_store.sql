@@ -38,6 +38,6 @@ INSERT INTO denials
 SELECT claim_key, 1, payer, service_date + 20, ['CO', 'CO', 'OA', 'PI', 'PR'][CAST(1 + hash(claim_key, 10) % 5 AS BIGINT)],
        ['16', '50', '197', '45', '97', '1'][CAST(1 + hash(claim_key, 11) % 6 AS BIGINT)], NULL,
        CAST(billed_amount * 0.4 AS DECIMAL(14, 2)),
-       [NULL, 'pending', 'overturned', 'upheld'][CAST(1 + hash(claim_key, 12) % 4 AS BIGINT)]
+       [NULL, 'pending', 'overturned', 'upheld'][CAST(1 + hash(claim_key, 12) % 4 AS BIGINT)], NULL, NULL
 FROM claims
 WHERE hash(claim_key, 13) % 100 < 15;

@@ -121,7 +121,7 @@ ORDER BY f.service_date;
 
 CREATE OR REPLACE TABLE denial_facts AS
 SELECT f.claim_key, f.service_date, f.service_month, f.facility_id, f.payer AS claim_payer, f.coder_id, f.encounter_type,
-       d.payer, d.remit_date, d.group_code, d.carc, d.rarc, d.denied_amount, d.appeal_status,
+       d.payer, d.remit_date, d.group_code, d.carc, d.rarc, d.denied_amount, d.appeal_status, d.trace_number, d.remark_codes,
        is_denial(d.group_code, d.denied_amount) AS is_denial,
        coalesce(r.coding_related, FALSE) AS coding_related
 FROM denials AS d

@@ -112,3 +112,19 @@ CREATE TABLE IF NOT EXISTS drg_weights (
     weight      DECIMAL(10, 6) NOT NULL,
     synthetic   BOOLEAN NOT NULL           -- the demo's made-up weights, not CMS values
 );
+-- 835 remittances (docs/FORMAT.md, "X12 835 remittances"): which remittance a denial row came from, all its
+-- remark codes, and per claim and payer the adjudication that stands, net of reversals.
+ALTER TABLE denials ADD COLUMN IF NOT EXISTS trace_number VARCHAR;  -- TRN02; NULL for denials.csv rows
+ALTER TABLE denials ADD COLUMN IF NOT EXISTS remark_codes VARCHAR;  -- every RARC of the adjustment, space-separated
+CREATE TABLE IF NOT EXISTS remittances (
+    claim_key      VARCHAR NOT NULL,
+    payer          VARCHAR NOT NULL,       -- N1*PR name
+    payer_id       VARCHAR,                -- N1*PR04, else REF*2U
+    remit_date     DATE NOT NULL,          -- DTM*405, else BPR16
+    trace_number   VARCHAR NOT NULL,       -- TRN02
+    claim_status   VARCHAR NOT NULL,       -- CLP02; 22 = reversed, nothing stands
+    charge_amount  DECIMAL(14, 2),         -- CLP03
+    paid_amount    DECIMAL(14, 2),         -- CLP04
+    allowed_amount DECIMAL(14, 2)          -- AMT*AU, else the services' AMT*B6 summed
+);
+CREATE TABLE IF NOT EXISTS paid_from_remittance (claim_key VARCHAR NOT NULL);  -- claims whose paid/allowed came from an 835

@@ -149,7 +149,7 @@ def test_the_scan_would_see_plaintext_phi():
 def test_kept_raw_files_and_the_store_are_private(demo):
     paths, raw = demo
     assert raw.stat().st_mode & 0o777 == 0o700
-    assert sorted(p.name for p in raw.iterdir()) == ["audit_findings.csv", "claim_codes.csv", "claims.csv", "denials.csv"]
+    assert sorted(p.name for p in raw.iterdir()) == ["audit_findings.csv", "claim_codes.csv", "claims.csv", "demo_remittance.835", "denials.csv"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in raw.iterdir())
     assert paths.store.stat().st_mode & 0o777 == 0o600
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import duckdb
 import pandas as pd
 import pytest
-from queries.ingest import ingest
 
 from config.paths import Paths
+from ingest.writer import ingest
 from queries.metrics import Filters, denials_by, denied_claims
 from queries.store import connect_read_only
 from tests.conftest import Recorded

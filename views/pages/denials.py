@@ -62,6 +62,18 @@ def by_reason(scope: metrics.Filters) -> None:
     st.caption("Descriptions are ours (data/reference/carc.csv), which also says which codes count as coding-related.")
     tables.table_and_csv(carcs, "denials-by-carc", "denials by reason code")
 
+    st.subheader("By remark code (RARC)")
+    rarcs = session.query(metrics.rarc_pareto, scope)
+    if rarcs.empty:
+        st.info("No denial in this scope carries a remark code (RARC).")
+    else:
+        top = rarcs.head(TOP_CARCS).assign(reason=lambda d: "RARC " + d["rarc"] + ": " + d["description"].str.slice(0, 60))
+        charts.show(charts.labelled_bars(top, "reason", "denied_amount",
+                                         f"Denied dollars by remark code: the {len(top)} largest"), key="denials-rarc")
+        st.caption("Remark codes come from the 835 (MOA and MIA for the claim, LQ for a service line) or the rarc column "
+                   "of denials.csv; a denial with several counts under each. Descriptions are ours (data/reference/rarc.csv).")
+        tables.table_and_csv(rarcs, "denials-by-rarc", "denials by remark code")
+
 
 def coding_reasons(scope: metrics.Filters) -> None:
     st.subheader("Which reasons count as coding-related")
@@ -130,6 +142,9 @@ def drill_down(scope: metrics.Filters, by: str, denied: pd.DataFrame, event: obj
     st.caption(f"{len(claims):,} denied claims of {md(label)}, largest denied dollars first. Claims appear by "
                "pseudonymous claim key only; identifiers are revealed, and logged, on the Record review page.")
     tables.grid(claims)
+    st.caption("Their denials, each with the remittance it came from (payer, remittance date, trace number) and its "
+               "reason and remark codes.")
+    tables.grid(session.query(metrics.denial_sources, tuple(claims["claim_key"].head(1000))))
 
 
 def appeals(scope: metrics.Filters) -> None:
@@ -156,6 +171,10 @@ def render() -> None:
                "A denial is a CO, OA or PI adjustment with dollars denied; patient responsibility (PR) is not.")
     targets = configured()
     kpis.tiles(TILES, kpis.kpi_table(RATES, now, before, targets), now, before, targets, columns=4)
+    sources = session.query(metrics.payment_sources, scope).iloc[0]
+    st.caption(f"Paid amounts: {int(sources['from_claims_file']):,} claims from the claims file, "
+               f"{int(sources['from_835']):,} from 835 remittances (where the claims file has none), "
+               f"{int(sources['not_known']):,} not known. The claims file wins when it gives one (docs/FORMAT.md).")
     if now["denied_claims"] == 0:
         st.info(f"No {LABELS['denial_rate'].lower()} to break down: no claim in this scope was denied.")
         return

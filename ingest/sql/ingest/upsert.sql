@@ -23,5 +23,5 @@ DELETE FROM denials AS d USING (SELECT claim_key, occurrence, payer, remit_date,
 WHERE d.claim_key = n.claim_key AND d.occurrence = n.occurrence AND d.payer = n.payer AND d.remit_date = n.remit_date
   AND d.group_code = n.group_code AND d.carc = n.carc AND d.rarc IS NOT DISTINCT FROM n.rarc;
 INSERT INTO denials
-SELECT claim_key, occurrence, payer, remit_date, group_code, carc, rarc, denied_amount, appeal_status
+SELECT claim_key, occurrence, payer, remit_date, group_code, carc, rarc, denied_amount, appeal_status, trace_number, remark_codes
 FROM accepted_denials;

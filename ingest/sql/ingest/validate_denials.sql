@@ -14,7 +14,9 @@ WITH t AS (
         upper(nullif(trim(r.carc), ''))            AS carc,
         upper(nullif(trim(r.rarc), ''))            AS rarc,
         nullif(trim(r.denied_amount), '')          AS denied_amount_text,
-        lower(nullif(trim(r.appeal_status), ''))   AS appeal_status
+        lower(nullif(trim(r.appeal_status), ''))   AS appeal_status,
+        CAST(NULL AS VARCHAR)                      AS trace_number,  -- 835 rows only (ingest/remittance_stage.py)
+        CAST(NULL AS VARCHAR)                      AS remark_codes
     FROM raw_denials AS r
 ),
 checked AS (

@@ -1,0 +1,271 @@
+"""The 835 files of a batch, staged beside the CSV/Parquet files in the stager process (queries/ingest_stage.py).
+
+A file that is not a valid 835 interchange refuses the whole batch (`X12Refused`, naming the file, the
+segment number and the rule, never a value). A valid file's claims are matched to stored claims through
+their pseudonym, checked, netted (ingest/remittance.py) and handed to the writer as rows: denial rows
+(one per CAS reason/amount pair, under `denials`), one remittance row per claim and payer
+(`remittances`) and a per-file summary (`remittance_files`). A claim that cannot be loaded is a reject
+row (its CLP segment number and the reason), its values sealed like any rejected row.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+from audit.vault import PhiVault, Pseudonymizer
+from config.sql_files import SqlFolder
+from ingest.remittance import REVERSAL, ClaimPayment, Transaction, net, read_transactions
+from ingest.x12 import X12Refused, delimiters, envelope_problems, split_segments, validate
+
+X12_SQL = SqlFolder(Path(__file__).parent / "sql" / "x12")
+INPUT_PREFIX = "x12:"  # the key of an 835 file among a batch's inputs
+PROBLEMS_SHOWN = 5
+GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
+_CODE = re.compile(r"[A-Z0-9]{1,5}")
+_REMARK = re.compile(r"[A-Z0-9]{1,8}")
+_CENT = Decimal("0.01")
+REMITTANCE_SCHEMA = pa.schema([
+    ("claim_key", pa.string()), ("payer", pa.string()), ("payer_id", pa.string()), ("remit_date", pa.date32()),
+    ("trace_number", pa.string()), ("claim_status", pa.string()), ("charge_amount", pa.decimal128(14, 2)),
+    ("paid_amount", pa.decimal128(14, 2)), ("allowed_amount", pa.decimal128(14, 2)),
+])
+SUMMARY_SCHEMA = pa.schema([("file", pa.string()), ("transactions", pa.int64()), ("claims", pa.int64()),
+                            ("adjustments", pa.int64()), ("duplicates", pa.int64()), ("accepted", pa.int64()),
+                            ("rejected", pa.int64())])
+
+
+class Source(Protocol):
+    name: str
+
+    @property
+    def reader_path(self) -> str: ...
+
+
+class StagedRows(Protocol):
+    accepted_rows: dict[str, pa.Table]
+    rejects_new: list[pa.Table]
+    accepted: dict[str, int]
+    rejected: dict[str, int]
+    reject_samples: list[str]
+
+
+def read_interchange(name: str, data: bytes) -> list[Transaction]:
+    """The transactions of one file, or X12Refused naming the file and its first problems."""
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff \t\r\n")
+    except UnicodeDecodeError:
+        raise X12Refused(f"{name} is not X12 text (it is not ASCII or UTF-8)") from None
+    try:
+        marks = delimiters(text)
+        segments = split_segments(text, marks)
+        problems = envelope_problems(segments) or validate(text)
+        if problems:
+            shown = "; ".join(str(p) for p in problems[:PROBLEMS_SHOWN])
+            more = f" (and {len(problems) - PROBLEMS_SHOWN} more)" if len(problems) > PROBLEMS_SHOWN else ""
+            raise X12Refused(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} against the 835 "
+                             f"implementation guide: {shown}{more}")
+        return read_transactions(name, segments, marks.component)
+    except X12Refused as exc:
+        message = str(exc)
+        raise X12Refused(message if message.startswith(name) else f"{name}: {message}") from None
+
+
+def _claim_reason(claim: ClaimPayment, today: date) -> str | None:
+    """The first rule a remitted claim breaks, in our words (never its values)."""
+    if not claim.claim_id:
+        return "CLP01 (the claim_id) is empty"
+    for what, value in (("CLP01 (the claim_id)", claim.claim_id), ("N1*PR (the payer name)", claim.payer)):
+        if len(value) > 100:
+            return f"{what} is longer than 100 characters"
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            return f"{what} holds a control character"
+    if not claim.payer:
+        return "the remittance has no payer name (N1*PR02)"
+    if not claim.trace:
+        return "the remittance has no trace number (TRN02)"
+    if claim.remit_date is None:
+        return "the remittance has no date: neither DTM*405 nor BPR16 is a date (CCYYMMDD)"
+    if claim.remit_date < date(1990, 1, 1):
+        return "the remittance date is before 1990-01-01"
+    if claim.remit_date > today + timedelta(days=1):
+        return f"the remittance date is after {today + timedelta(days=1)}, the day after the ingest: a future date"
+    for what, value in (("CLP03", claim.charge), ("CLP04", claim.paid), ("AMT*AU", claim.allowed)):
+        if value is not None and value != value.quantize(_CENT):
+            return f"{what} (an amount) has more than 2 decimals"
+    for adjustment in claim.adjustments:
+        where = f"CAS segment {adjustment.segment}"
+        if adjustment.group_code not in GROUP_CODES:
+            return f"{where}: the group code is not one of {', '.join(GROUP_CODES)}"
+        if not _CODE.fullmatch(adjustment.carc):
+            return f"{where}: a reason code is not a CARC (1 to 5 letters or digits)"
+        if claim.status != REVERSAL and adjustment.amount < 0:
+            return f"{where}: an adjustment amount is negative outside a reversal (CLP02 22)"
+        if adjustment.amount != adjustment.amount.quantize(_CENT):
+            return f"{where}: an adjustment amount has more than 2 decimals"
+        if any(not _REMARK.fullmatch(code) for code in adjustment.remarks):
+            return f"{where}: a remark code (MIA, MOA or LQ*HE) is not a RARC (e.g. M51, N130)"
+    return None
+
+
+@dataclass
+class _Read:
+    claims: list[ClaimPayment]
+    summary: list[dict[str, object]]
+
+
+def _read_one(name: str, data: bytes) -> list[Transaction] | str:
+    """One file's transactions, or the sentence refusing it (a worker process's answer)."""
+    try:
+        return read_interchange(name, data)
+    except X12Refused as exc:
+        return str(exc)
+
+
+def _read_files(sources: list[Source]) -> list[list[Transaction] | str]:
+    """Validation (pyx12) is the slow part, a few thousand segments a second: several files are validated
+    by up to two worker processes at once. They are started fresh (spawn, not a fork of this process and
+    its database) and get each file's bytes through a pipe; like this process, they never touch the store."""
+    contents = []
+    for source in sources:
+        with open(source.reader_path, "rb") as handle:
+            contents.append((source.name, handle.read()))
+    workers = min(2, os.cpu_count() or 1, len(contents))
+    if workers < 2:
+        return [_read_one(name, data) for name, data in contents]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_read_one, *zip(*contents)))
+
+
+def _read_all(sources: dict[str, Source]) -> _Read:
+    """Every file read and validated; the same remittance twice (same payer and TRN02) is read once, the
+    first in file-name order. All broken files are named in one refusal."""
+    refusals, claims, summary = [], [], []
+    seen: set[tuple[str, str]] = set()
+    ordered = sorted(sources.values(), key=lambda s: s.name)
+    for source, transactions in zip(ordered, _read_files(ordered)):
+        if isinstance(transactions, str):
+            refusals.append(transactions)
+            continue
+        kept = [t for t in transactions if t.key not in seen or not t.trace]
+        seen |= {t.key for t in kept}
+        file_claims = [c for t in kept for c in t.claims]
+        claims += file_claims
+        summary.append({"file": source.name, "transactions": len(kept), "claims": len(file_claims),
+                        "adjustments": sum(len(c.adjustments) for c in file_claims),
+                        "duplicates": len(transactions) - len(kept)})
+    if refusals:
+        raise X12Refused(f"{' | '.join(refusals)}. Nothing was loaded: ask the payer or clearinghouse for a "
+                         "corrected file (or remove it from the folder) and ingest again.")
+    return _Read(claims, summary)
+
+
+def _denial_rows(claim_key: str, claim: ClaimPayment, occurrences: Counter) -> list[dict[str, object]]:
+    rows = []
+    for adjustment in claim.adjustments:
+        rarc = adjustment.remarks[0] if adjustment.remarks else None
+        key = (claim_key, claim.payer, claim.remit_date, adjustment.group_code, adjustment.carc, rarc)
+        occurrences[key] += 1
+        rows.append({"claim_key": claim_key, "occurrence": occurrences[key], "payer": claim.payer,
+                     "remit_date": claim.remit_date, "group_code": adjustment.group_code, "carc": adjustment.carc,
+                     "rarc": rarc, "denied_amount": adjustment.amount, "appeal_status": None,
+                     "trace_number": claim.trace, "remark_codes": " ".join(adjustment.remarks) or None})
+    return rows
+
+
+def _total(values: list[Decimal | None]) -> Decimal | None:
+    return None if not values or None in values else sum(values, Decimal(0))  # type: ignore[arg-type]
+
+
+def _remittance_row(claim_key: str, standing: list[ClaimPayment], latest: ClaimPayment) -> dict[str, object]:
+    """What stands of a claim at one payer: its adjudications' amounts summed (NULL after a reversal)."""
+    source = standing[-1] if standing else latest
+    return {"claim_key": claim_key, "payer": source.payer, "payer_id": source.payer_id, "remit_date": source.remit_date,
+            "trace_number": source.trace, "claim_status": source.status,
+            "charge_amount": _total([c.charge for c in standing]), "paid_amount": _total([c.paid for c in standing]),
+            "allowed_amount": _total([c.allowed for c in standing])}
+
+
+def _raw(claim: ClaimPayment) -> str:
+    """A rejected claim as kept (sealed): its mapped values only, never the patient's."""
+    return json.dumps({"claim_id": claim.claim_id, "status": claim.status, "charge": str(claim.charge),
+                       "paid": str(claim.paid), "payer": claim.payer, "trace": claim.trace,
+                       "adjustments": [[a.group_code, a.carc, str(a.amount)] for a in claim.adjustments]})
+
+
+def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], vault: PhiVault,
+                      pseudonyms: Pseudonymizer, run_id: str, today: date, staged: StagedRows) -> None:
+    """Add the batch's 835 files to `staged`: denial rows appended to the accepted denials, rejected claims
+    to the rejects and the counts of `denials`, and the tables `remittances` and `remittance_files` the
+    writer applies (ingest/sql/x12/write.sql). Called for every batch, with or without 835 files."""
+    read = _read_all(sources) if sources else _Read([], [])
+    keys = dict(zip([c.claim_id for c in read.claims], pseudonyms.claim_keys([c.claim_id for c in read.claims])))
+    con.register("remit_claim_keys", pa.table({"claim_key": pa.array(sorted(set(keys.values())), pa.string())}))
+    known = dict(con.execute(X12_SQL.sql("claim_problems")).fetchall())
+    stored: dict[tuple[str, str], date] = {}
+    if con.execute(X12_SQL.sql("has_remittances")).fetchone()[0]:  # type: ignore[index]
+        stored = {(k, p): d for k, p, d in con.execute(X12_SQL.sql("stored_remittances")).fetchall()}
+    con.unregister("remit_claim_keys")
+    rejected = [(c, reason) for c in read.claims if (reason := _claim_reason(c, today) or known.get(keys[c.claim_id]))]
+    rejected_ids = {id(c) for c, _ in rejected}
+    netted = net([c for c in read.claims if id(c) not in rejected_ids])
+    denials: list[dict[str, object]] = []
+    remittances: list[dict[str, object]] = []
+    occurrences: Counter = Counter()
+    for (claim_id, payer), outcome in netted.items():
+        claim_key = keys[claim_id]
+        if outcome.latest.remit_date < stored.get((claim_key, payer), date.min):  # type: ignore[operator]
+            continue
+        remittances.append(_remittance_row(claim_key, outcome.standing, outcome.latest))
+        for claim in outcome.standing:
+            denials += _denial_rows(claim_key, claim, occurrences)
+    for read_file in read.summary:
+        read_file["accepted"] = sum(len(c.adjustments) for o in netted.values() for c in o.standing
+                                    if c.file == read_file["file"] and o.latest.remit_date >= stored.get((keys[c.claim_id], c.payer), date.min))
+        read_file["rejected"] = sum(c.file == read_file["file"] for c, _ in rejected)
+    denial_schema = staged.accepted_rows["denials"].schema
+    staged.accepted_rows["denials"] = pa.concat_tables([staged.accepted_rows["denials"],
+                                                        pa.Table.from_pylist(denials, schema=denial_schema)])
+    staged.accepted_rows["remittances"] = pa.Table.from_pylist(remittances, schema=REMITTANCE_SCHEMA)
+    staged.accepted_rows["remittance_files"] = pa.Table.from_pylist(read.summary, schema=SUMMARY_SCHEMA)
+    if sources:
+        staged.accepted["denials"] = staged.accepted.get("denials", 0) + len(denials)
+        staged.rejected["denials"] = staged.rejected.get("denials", 0) + len(rejected)
+    if rejected:
+        _seal_rejected(vault, run_id, rejected, staged)
+
+
+def _seal_rejected(vault: PhiVault, run_id: str, rejected: list[tuple[ClaimPayment, str]], staged: StagedRows) -> None:
+    files = [c.file for c, _ in rejected]
+    lines = [c.segment for c, _ in rejected]
+    sealed = vault.seal("rejects", [run_id] * len(rejected), [f"{f}:{n}" for f, n in zip(files, lines)],
+                        [_raw(c) for c, _ in rejected])
+    staged.rejects_new.append(pa.table({
+        "run_id": pa.array([run_id] * len(rejected), pa.string()), "file": pa.array(files, pa.string()),
+        "line": pa.array(lines, pa.int64()), "reason": pa.array([r for _, r in rejected], pa.string()),
+        **{name: sealed.column(name) for name in sealed.column_names},
+    }))
+    staged.reject_samples += [f"{c.file} segment {c.segment}: {reason}" for c, reason in rejected[:5]]
+
+
+def write_remittances(con: duckdb.DuckDBPyConnection) -> None:
+    """The writer's half (after ingest/upsert.sql): replace earlier remittances of the claims and payers
+    remitted again, store the standing remittances and fill paid/allowed amounts the claims file left blank."""
+    con.execute(X12_SQL.sql("write"))
+
+
+def summary_rows(staged: StagedRows) -> list[dict[str, object]]:
+    """Per 835 file read: transactions, claims and adjustments loaded or checked, duplicates skipped."""
+    table = staged.accepted_rows.get("remittance_files")
+    return [] if table is None else table.to_pylist()
