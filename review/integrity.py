@@ -302,8 +302,8 @@ def reseal_notes(paths: Paths, vault: PhiVault, primary: str, *, user: str, role
     (or has none) stops it with one sentence naming it, since logging its new hash would launder the change.
     The new SHA-256 of each (CURRENT format) is recorded in one `key_rotate` event on `review_store` before the
     commit; `record` raises when it cannot, and then nothing changes. Returns how many findings' notes."""
-    by_revision, _ = _events_by_revision(read_events(paths, actions=LOGGED))
-    resealed = _reseals(read_events(paths, action="key_rotate"))
+    events = read_events(paths, actions=LOGGED)
+    by_revision, resealed = _events_by_revision(events)[0], _reseals(events)
     with ReviewDb(paths.reviews_db).transaction() as conn:
         pending = {(r["review_id"], r["revision"]) for r in conn.execute(sql("store/finding_notes_to_rotate"), (primary,))}
         completed = [dict(r) for r in conn.execute(sql("store/revisions_all"))
