@@ -5,9 +5,7 @@ import sqlite3
 
 from audit.log.files import LOG_FILE
 from audit.permissions import Page, Role
-from cli.common import access_log_recorder
-from data.demo import build_demo
-from tests.views.conftest import new_paths, open_app, point_at
+from tests.views.conftest import open_app
 from tests.views.test_pages import page_file, sign_in
 
 
@@ -32,12 +30,10 @@ def test_every_access_log_action_has_its_words_and_its_fhir_mapping():
     assert [a for a in ACTIONS if a not in EVENT_CODES] == []
 
 
-def test_the_page_checks_the_review_store_as_verify_log_does_and_names_a_tampered_review(tmp_path, monkeypatch):
+def test_the_page_checks_the_review_store_as_verify_log_does_and_names_a_tampered_review(own_demo):
     """The demo's completed sample, built as on first start (its events in the real access log), verifies; a
     completed finding's dollar impact edited in reviews.sqlite is shown as a failure naming the review, at the
     next run."""
-    own_demo = point_at(new_paths(tmp_path), monkeypatch)
-    build_demo(own_demo, n_claims=300, recorder=access_log_recorder(own_demo))
     app = sign_in(open_app(), Role.COMPLIANCE_OFFICER)
     app.switch_page(page_file(Page.ACCESS_LOG)).run()
     verified = [s.value for s in app.success if s.value.startswith("Reviews verified")]
