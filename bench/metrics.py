@@ -9,6 +9,8 @@ Builds (once, cached in bench/out/) a store of --claims claims x 5 code lines (d
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import sys
 import time
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.sql_files import sql as bench_sql  # noqa: E402
+from config.paths import Paths  # noqa: E402
 from ingest.reference import load_carc, load_icd10cm  # noqa: E402
 from queries import metrics as m  # noqa: E402
 from queries.sql_files import sql  # noqa: E402
@@ -46,6 +49,27 @@ def build(path: Path, claims: int) -> None:
     con.execute(sql("in_scope"))
     con.close()
     tmp.rename(path)
+
+
+def built_store(claims: int) -> Path:
+    """The bench store of `claims` claims in bench/out/, built (and the time it took printed) when it is not there yet."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    store = OUT / f"metrics_{claims}.duckdb"
+    if not store.exists():
+        t0 = time.perf_counter()
+        build(store, claims)
+        print(f"built {store.name} in {time.perf_counter() - t0:.1f} s")
+    return store
+
+
+def linked_data_folder(name: str, claims: int) -> Paths:
+    """A new data folder bench/out/<name>_<claims> whose store is the bench store hard-linked (the review benches
+    only read it: a link, not a copy), with the benches' own key folder. The caller removes the folder."""
+    data = OUT / f"{name}_{claims}"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir()
+    os.link(built_store(claims), data / "store.duckdb")
+    return Paths(data_dir=data, key_dir=OUT / "review_keys")
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:
@@ -125,12 +149,7 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    store = OUT / f"metrics_{args.claims}.duckdb"
-    if not store.exists():
-        t0 = time.perf_counter()
-        build(store, args.claims)
-        print(f"built {store.name} in {time.perf_counter() - t0:.1f} s")
+    store = built_store(args.claims)
     con = duckdb.connect(str(store), read_only=True, config={"threads": 2})
     lines = con.execute(bench_sql("code_lines")).fetchone()[0]
     print(f"{args.claims:,} claims, {lines:,} code lines; scope {SCOPE.date_from} to {SCOPE.date_to}; median of {args.runs} runs")

@@ -16,7 +16,6 @@ the time to check the stored sample (its frame against its SHA-256) before an ap
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -28,9 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from audit.key_checks import ensure_log_key  # noqa: E402
 from audit.log.writer import AccessLog  # noqa: E402
-from bench.metrics import OUT, build  # noqa: E402
+from bench.metrics import linked_data_folder  # noqa: E402
 from bench.sql_files import sql as bench_sql  # noqa: E402
-from config.paths import Paths  # noqa: E402
 from queries import metrics  # noqa: E402
 from queries.store import StoreReader  # noqa: E402
 from review import worklist  # noqa: E402
@@ -51,17 +49,7 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=2_000_000)
     parser.add_argument("--reviews", type=int, default=25)
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    source = OUT / f"metrics_{args.claims}.duckdb"
-    if not source.exists():
-        t0 = time.perf_counter()
-        build(source, args.claims)
-        print(f"built {source.name} in {time.perf_counter() - t0:.1f} s")
-    data = OUT / f"review_{args.claims}"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir()
-    os.link(source, data / "store.duckdb")  # read only here: a link, not a copy
-    paths = Paths(data_dir=data, key_dir=OUT / "review_keys")
+    paths = linked_data_folder("review", args.claims)
     db = ReviewDb(paths.reviews_db)
     reader = StoreReader(paths)  # a dashboard session, open before the reviews start
     con = reader.connection()
@@ -117,7 +105,7 @@ def main() -> None:
     print(f"  summary query, with {args.reviews} reviewed claims     {median_ms(with_reviews)}")
     reader.close()
     log.close()
-    shutil.rmtree(data, ignore_errors=True)
+    shutil.rmtree(paths.data_dir, ignore_errors=True)
     shutil.rmtree(paths.checkpoint_dir, ignore_errors=True)
 
 

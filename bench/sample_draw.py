@@ -27,9 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.metrics import OUT, build  # noqa: E402
+from bench.metrics import linked_data_folder  # noqa: E402
 from bench.sql_files import sql as bench_sql  # noqa: E402
-from config.paths import Paths  # noqa: E402
 from queries.store import connect_read_only  # noqa: E402
 from review import frame_keys  # noqa: E402
 from review.db import ReviewDb  # noqa: E402
@@ -73,17 +72,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--size", type=int, default=100)
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    source = OUT / f"metrics_{args.claims}.duckdb"
-    if not source.exists():
-        t0 = time.perf_counter()
-        build(source, args.claims)
-        print(f"built {source.name} in {time.perf_counter() - t0:.1f} s")
-    data = OUT / f"draw_{args.claims}"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir()
-    os.link(source, data / "store.duckdb")  # read only here: a link, not a copy
-    paths = Paths(data_dir=data, key_dir=OUT / "review_keys")
+    paths = linked_data_folder("draw", args.claims)
     db = ReviewDb(paths.reviews_db)
     con = connect_read_only(paths)
     specs = {"random": SampleSpec("random", args.size),
@@ -124,7 +113,7 @@ def main() -> None:
         wall, cpu = timed(fn, args.runs)
         print(f"    {name:<32} {wall:8.1f} ms (CPU {cpu:7.1f} ms)")
     con.close()
-    shutil.rmtree(data, ignore_errors=True)
+    shutil.rmtree(paths.data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

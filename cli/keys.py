@@ -18,7 +18,8 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     from ingest.key_rotation import retire_unused, rotate
     from queries.store import StoreBusy
     from review import notes
-    from review.db import ReviewDb
+    from review.db import ReviewDb, ReviewError
+    from review.integrity import reseal_notes
 
     try:
         paths = paths_from(args)
@@ -34,8 +35,9 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     if not args.retire_old and reviews is not None:
         try:  # the findings' notes in the review store follow; until then the old key (kept) still opens them
             ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
-            result_notes = notes.reseal(reviews, PhiVault(ring), ring.primary)
-        except (KeyProblem, DecryptionError) as exc:
+            result_notes = reseal_notes(paths, PhiVault(ring), ring.primary, user=who["actor"], role="cli",
+                                        record=who["record"])
+        except (KeyProblem, DecryptionError, ReviewError, AccessLogError) as exc:
             print(f"rotate-key re-encrypted the store, but not the review findings' notes (they stay readable under the "
                   f"old key, which is kept): {exc}", file=sys.stderr)
             return 1

@@ -6,6 +6,7 @@ is one line on standard error and exit 2 (exit 1: a redraw whose frame the store
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -16,7 +17,11 @@ from typing import Any
 from audit.events import AccessEvent, cli_actor
 from audit.keys import KeyProblem
 from audit.log.writer import AccessLogError
+from audit.permissions import PermissionDenied, PurposeOfUse
+from audit.phi_reveal import UnknownClaim
+from audit.users import SignInError, UserStore
 from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
+from config.paths import Paths
 from config.settings import ConfigurationError
 from queries.metrics import CLAIM_FLAGS, MetricsError
 from queries.store import StoreMissing, connect_read_only
@@ -26,11 +31,14 @@ from review.db import ReviewDb, ReviewError
 from review.frame import DEFAULT_BANDS, STRATA_BY, FrameError, parse_bands
 from review.lifecycle import replace_claim, void_sample
 from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
+from review.report_copy import ClaimNumberCopy, claim_number_copy
+from review.report_versions import ReportVersion
 from review.sample_appraisal import SampleAppraisal, appraise_sample
 from review.samples import SampleMismatch, draw_sample, export_frame, list_samples, load_sample, redraw
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 
-REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError)
+REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError,
+            PermissionDenied, SignInError, UnknownClaim)
 
 
 def _print(body: dict[str, Any] | list[Any], as_json: bool) -> None:
@@ -151,11 +159,42 @@ def cmd_sample_report(args: argparse.Namespace) -> int:
         finally:
             con.close()
     frozen = report_versions.version_pdf(db, sample.sample_id, args.version)
-    record(report_versions.export_event(cli_actor(), "cli", frozen.version, frozen.version.sha256))
+    if args.claim_numbers:
+        copy = _claim_number_copy(args, paths, db, frozen.version)
+        pdf, sha256, event = copy.pdf, copy.sha256, copy.export
+    else:
+        pdf, sha256 = frozen.pdf, frozen.version.sha256
+        event = report_versions.export_event(cli_actor(), "cli", frozen.version, sha256)
+    record(event)
     with open(out, "xb") as fh:
-        fh.write(frozen.pdf)
-    print(f"Wrote {out}: sample {sample.sample_id} report version {frozen.version.version}, SHA-256 {frozen.version.sha256}.")
+        fh.write(pdf)
+    what = "a copy with claim numbers (PHI: keep it where PHI may be kept) of " if args.claim_numbers else ""
+    print(f"Wrote {out}: {what}sample {sample.sample_id} report version {frozen.version.version}, SHA-256 {sha256}.")
     return 0
+
+
+def _claim_number_copy(args: argparse.Namespace, paths: Paths, db: ReviewDb, version: ReportVersion) -> ClaimNumberCopy:
+    """The copy with claim numbers for the dashboard account `--user` names, signed in with its password (from a
+    terminal, or the first line of standard input with --password-stdin; the attempt is logged as a sign-in): its
+    role decides, as on the Audit sampling page, and each claim's reveal is logged before its number is decrypted."""
+    if not args.user:
+        raise ReviewError("A copy with claim numbers reveals PHI: name your dashboard account with --user NAME "
+                          "(a role that may reveal claim numbers), and give --purpose.")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Password of {args.user}: ")
+    else:
+        raise ReviewError("There is no terminal to type the password in; nothing was revealed. Give it on standard "
+                          "input with --password-stdin.")
+    record = access_log_recorder(paths)
+    user = UserStore(paths.users_db).authenticate(args.user, password, record=record)
+    con = connect_read_only(paths)
+    try:
+        return claim_number_copy(paths, con, db, version, user=user.username, role=user.role, purpose=args.purpose,
+                                 justification=args.justification or "", record=record)
+    finally:
+        con.close()
 
 
 def cmd_sample_list(args: argparse.Namespace) -> int:
@@ -292,6 +331,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sample_id")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="a new file to write (never written over)")
     p.add_argument("--version", type=int, help="a report version (default: the latest)")
+    p.add_argument("--claim-numbers", action="store_true",
+                   help="a copy with claim numbers revealed (PHI; each reveal logged): needs --user and --purpose")
+    p.add_argument("--user", metavar="NAME", help="with --claim-numbers: your dashboard account (its role decides)")
+    p.add_argument("--purpose", choices=[p.value for p in PurposeOfUse], help="with --claim-numbers: purpose of use")
+    p.add_argument("--justification", help="with --claim-numbers: why (optional)")
+    p.add_argument("--password-stdin", action="store_true", help="with --claim-numbers: read the password from standard input")
     where(p, store_file=True)
     p.set_defaults(func=_guarded("sample report", cmd_sample_report))
     p = commands.add_parser("list", help="every sample with its parameters, review progress, void and replacements")

@@ -140,15 +140,15 @@ def keys_in_use(db: ReviewDb) -> set[str]:
         return {row[0] for row in conn.execute(sql("store/finding_notes_keys"))}
 
 
-def reseal(db: ReviewDb, vault: PhiVault, primary: str) -> int:
-    """Re-seal every finding's notes not under the primary key (after `rotate-key`), in one transaction; every
-    value is opened first, so one that cannot be authenticated stops it before any is written. Returns how many."""
-    with db.transaction() as conn:
-        rows = conn.execute(sql("store/finding_notes_to_rotate"), (primary,)).fetchall()
-        opened = [(r["review_id"], r["revision"], r["finding_id"],
-                   open_notes(vault, r["review_id"], r["finding_id"],
-                              SealedNotes(r["notes_key_id"], bytes(r["notes_nonce"]), bytes(r["notes_ciphertext"]))))
-                  for r in rows]
-        for review_id, revision, finding_id, plain in opened:
-            write(conn, review_id, revision, {finding_id: seal(vault, review_id, finding_id, plain)})
-        return len(opened)
+def reseal(conn: sqlite3.Connection, vault: PhiVault, primary: str) -> list[tuple[str, int]]:
+    """Re-seal every finding's notes not under the primary key (after `rotate-key`), inside the caller's transaction;
+    every value is opened first, so one that cannot be authenticated stops it before any is written. Returns the
+    revisions whose notes were re-sealed, one entry per finding (review/integrity.py logs their new hashes)."""
+    rows = conn.execute(sql("store/finding_notes_to_rotate"), (primary,)).fetchall()
+    opened = [(r["review_id"], r["revision"], r["finding_id"],
+               open_notes(vault, r["review_id"], r["finding_id"],
+                          SealedNotes(r["notes_key_id"], bytes(r["notes_nonce"]), bytes(r["notes_ciphertext"]))))
+              for r in rows]
+    for review_id, revision, finding_id, plain in opened:
+        write(conn, review_id, revision, {finding_id: seal(vault, review_id, finding_id, plain)})
+    return [(review_id, revision) for review_id, revision, _, _ in opened]

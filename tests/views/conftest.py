@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cli.common import access_log_recorder
 from config.paths import Paths
 from data.demo import build_demo
-from tests.conftest import Recorded
 
 APP = Path(__file__).resolve().parents[2] / "dashboard.py"
 DEMO_CLAIMS = 3_000
@@ -42,7 +42,7 @@ def demo_store_for(tmp_path_factory: pytest.TempPathFactory) -> StoreFor:
             paths = new_paths(tmp_path_factory.mktemp(f"demo-{today}"))
             with pytest.MonkeyPatch.context() as env:
                 without_key_variables(env)
-                build_demo(paths, n_claims=DEMO_CLAIMS, recorder=Recorded(), today=today)
+                build_demo(paths, n_claims=DEMO_CLAIMS, recorder=access_log_recorder(paths), today=today)
             built[today] = paths
         return built[today]
 
@@ -79,7 +79,9 @@ def app(demo_env: Paths) -> AppTest:
 
 @pytest.fixture
 def own_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A small demo store of this test's own, for tests that change the store (the shared ones are read only)."""
+    """A small demo store of this test's own, for tests that change the store (the shared ones are read only).
+    Built as on first start, its events (the demo's completed sample and reviews) in the real access log, so
+    the Access log page's check of the review store against the log holds."""
     paths = point_at(new_paths(tmp_path), monkeypatch)
-    build_demo(paths, n_claims=300, recorder=Recorded())
+    build_demo(paths, n_claims=300, recorder=access_log_recorder(paths))
     return paths

@@ -1,6 +1,8 @@
 """The Access log page re-verifies after any edit of the log or its checkpoints, not only when the log grows."""
 from __future__ import annotations
 
+import sqlite3
+
 from audit.log.files import LOG_FILE
 from audit.permissions import Page, Role
 from tests.views.conftest import open_app
@@ -26,3 +28,23 @@ def test_every_access_log_action_has_its_words_and_its_fhir_mapping():
     from views.log_words import ACTION_WORDS
     assert [a for a in ACTIONS if a not in ACTION_WORDS] == []
     assert [a for a in ACTIONS if a not in EVENT_CODES] == []
+
+
+def test_the_page_checks_the_review_store_as_verify_log_does_and_names_a_tampered_review(own_demo):
+    """The demo's completed sample, built as on first start (its events in the real access log), verifies; a
+    completed finding's dollar impact edited in reviews.sqlite is shown as a failure naming the review, at the
+    next run."""
+    app = sign_in(open_app(), Role.COMPLIANCE_OFFICER)
+    app.switch_page(page_file(Page.ACCESS_LOG)).run()
+    verified = [s.value for s in app.success if s.value.startswith("Reviews verified")]
+    assert len(verified) == 1 and "no problems" in verified[0], [e.value for e in app.error]
+    with sqlite3.connect(own_demo.reviews_db) as conn:
+        review_id, revision = conn.execute("SELECT review_id, revision FROM revisions WHERE status = 'completed' "
+                                           "ORDER BY review_id, revision LIMIT 1").fetchone()
+        conn.execute("UPDATE findings SET dollar_impact = '-99999.00' WHERE review_id = ? AND revision = ?",
+                     (review_id, revision))
+    app.text_input(key="access_log.user").set_value("nobody").run()
+    assert not [s for s in app.success if s.value.startswith("Reviews verified")]
+    failed = [e.value for e in app.error if e.value.startswith("The review store failed its check")]
+    assert len(failed) == 1 and f"review {review_id} revision {revision}" in failed[0] and "does not match" in failed[0]
+    assert app.success[0].value.startswith("Log verified")  # the log itself is intact

@@ -1,4 +1,5 @@
-"""Access log: whether the log is intact (verify); break-glass reveals awaiting review, reviewed here with a
+"""Access log: whether the log is intact (verify), and the review store against it (verify-log's check of
+completed reviews and samples); break-glass reveals awaiting review, reviewed here with a
 note (the review is itself a logged event); who did what, when and why, in words, filtered by days, user (part
 of a name or from a list), action and claim; the privacy officer's reports (access outside working hours,
 volume far above a user's usual, repeated denied attempts); exports as CSV or a FHIR R4 Bundle of
@@ -6,7 +7,9 @@ AuditEvents, each export itself recorded first."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -30,12 +33,14 @@ from audit.log.verify import fingerprint, verify
 from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, Role, can, needs_review
 from config import settings
+from review.integrity import verify_reviews
 from views import log_words, problems, session, tables
 from views.text import md
 
 MAX_ROWS = 2_000
 DEFAULT_DAYS = 7
 _VERIFIED, _DONE = "access_log.verified", "access_log.done"
+_REVIEWS_CHECKED = "access_log.reviews_checked"
 
 
 def verification() -> None:
@@ -52,6 +57,43 @@ def verification() -> None:
     else:
         st.error(f"The log failed verification: {md(report.summary())}\n\n"
                  + "\n".join(f"- {md(problem)}" for problem in report.problems[:20]))
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_size, found.st_mtime_ns, found.st_ino
+
+
+def review_store_check() -> None:
+    """verify-log's check of the review store against the log (review/integrity.py: completed revisions against
+    their events' SHA-256, samples against their frame SHA-256 and draw events, completions that did not land),
+    repeated whenever the log, its checkpoints or the review store changed since this session last checked."""
+    paths = session.paths()
+    files = (fingerprint(paths), *(_stat(paths.reviews_db.with_name(paths.reviews_db.name + end)) for end in ("", "-wal")))
+    cached = st.session_state.get(_REVIEWS_CHECKED)
+    if cached is None or cached[0] != files:
+        try:
+            cached = (files, verify_reviews(paths))
+        except sqlite3.Error as exc:
+            st.error(f"The review store cannot be read, so it cannot be checked against the log ({md(exc)}). Restore it "
+                     "from backup and run `python manage.py verify-log`.")
+            return
+        st.session_state[_REVIEWS_CHECKED] = cached
+    check = cached[1]
+    if check is None:
+        st.caption("There is no review store yet: no reviews or samples to check against the log.")
+        return
+    if check.problems:
+        st.error(f"The review store failed its check against the log: {md(check.summary())}. Restore it from backup "
+                 "and investigate (`python manage.py verify-log` says the same).\n\n"
+                 + "\n".join(f"- {md(problem)}" for problem in check.problems[:20]))
+    else:
+        st.success(f"Reviews verified: {md(check.summary())}")
+    for note in check.notes[:20]:
+        st.caption(f"Note: {md(note)}")
 
 
 def _reveal_label(event: dict) -> str:
@@ -146,6 +188,7 @@ def render() -> None:
     if done := st.session_state.pop(_DONE, None):
         st.success(done)
     verification()
+    review_store_check()
     break_glass_reviews(who)
     st.subheader("Events")
     today = datetime.now(UTC).date()

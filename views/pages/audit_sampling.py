@@ -3,15 +3,12 @@ every sample with how it was drawn, appraise a completed sample (variable and at
 export it (CSV; the frozen PDF report versions of a completed sample; each logged), and size the next sample."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from audit import phi_reveal
-from audit.log.writer import AccessLogError
-from audit.permissions import Permission, PermissionDenied, PhiField, authorize_reveal, can, phi_fields, reveal_purposes
+from audit.permissions import Permission, PermissionDenied, PhiField, can, phi_fields, reveal_purposes
 from queries import formats, metrics
 from review import report_versions
 from review.appraisal import AppraisalError, attribute_sample_size, variable_sample_size
@@ -20,6 +17,7 @@ from review.frame import DEFAULT_BANDS, DOLLAR_STRATA, STRATA_BY, FrameError, pa
 from review.lifecycle import void_sample
 from review.random_numbers import GENERATOR_CAVEAT
 from review.report_content import Signer
+from review.report_copy import claim_number_copy
 from review.sample_appraisal import (
     OVERPAYMENT_PER_CLAIM,
     OVERPAYMENT_RULE,
@@ -31,7 +29,8 @@ from review.sample_appraisal import (
 )
 from review.samples import Sample, SampleMismatch, draw_sample, list_samples, load_sample, seed_text, stored_frame
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
-from views import filters, problems, reviews, session, tables
+from views import filters, reviews, session, tables
+from views.reveals import revealed
 from views.text import md
 
 _CHOSEN = "sampling.sample"
@@ -263,28 +262,19 @@ def copy_with_claim_numbers(who: session.SignedIn, version: report_versions.Repo
         asked = st.form_submit_button("Reveal the claim numbers for a copy")
     if not asked:
         return
-    keys = [row["claim_key"] for row in version.content["claims"]]
     try:
-        decision = authorize_reveal(who.role, [PhiField.CLAIM_ID], purpose or "", justification,
-                                    claim_in_sample=True)  # every claim of a report is drawn into its sample
-        numbers = {key: phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
-                   .get(PhiField.CLAIM_ID.value, key) for key in keys}
+        made = revealed(who, lambda: claim_number_copy(session.paths(), session.connection(), reviews.review_db(), version,
+                                                       user=who.user, role=who.role, purpose=purpose,
+                                                       justification=justification, record=session.record))
     except PermissionDenied as exc:
         st.error(md(exc))
         return
-    except AccessLogError as exc:
-        st.error(f"Nothing was revealed because the access could not be recorded. {problems.shown(exc, who.role)}")
+    if made is None:
         return
-    except phi_reveal.UnknownClaim as exc:
-        st.warning(md(exc))
-        return
-    copy = report_versions.with_claim_numbers(reviews.review_db(), version.sample_id, version.version, numbers)
-    sha256 = hashlib.sha256(copy).hexdigest()
-    event = report_versions.export_event(who.user, who.role_name, version, sha256, claim_numbers=True)
-    st.success(f"The {len(keys)} claim numbers were revealed (recorded in the access log). This copy holds them: "
-               f"keep it where PHI may be kept. SHA-256 {sha256}.")
-    st.download_button("Download the copy with claim numbers", data=tables.logged(lambda: copy, event, session.access_log(),
-                                                                                  session.download_check()),
+    st.success(f"The {made.claims} claim numbers were revealed (recorded in the access log). This copy holds them: "
+               f"keep it where PHI may be kept. SHA-256 {made.sha256}.")
+    st.download_button("Download the copy with claim numbers",
+                       data=tables.logged(lambda: made.pdf, made.export, session.access_log(), session.download_check()),
                        file_name=f"sample-{version.sample_id}-report-v{version.version}-claim-numbers.pdf",
                        mime="application/pdf", key=f"pdf.copy.{version.sample_id}.{version.version}", on_click="ignore",
                        icon=":material/picture_as_pdf:")

@@ -15,6 +15,7 @@ from audit.log.writer import AccessLogError
 from audit.permissions import Permission, PermissionDenied, PhiField, PurposeOfUse, authorize_reveal, can, phi_fields, reveal_purposes
 from review.samples import claim_sampled
 from views import problems, reviews, session
+from views.reveals import revealed
 from views.text import md
 from views.worklist import worklist_section
 
@@ -63,13 +64,9 @@ def reveal_form(who: session.SignedIn, claim_key: str = "") -> None:
         _refused(who, key, fields, purpose, justification, break_glass, str(exc))
         st.error(md(exc))
         return
-    try:
-        values = phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key, session.record)
-    except AccessLogError as exc:
-        st.error(f"Nothing was revealed because the access could not be recorded. {problems.shown(exc, who.role)}")
-        return
-    except phi_reveal.UnknownClaim as exc:
-        st.warning(md(exc))
+    values = revealed(who, lambda: phi_reveal.reveal(session.paths(), session.connection(), decision, who.user, key,
+                                                     session.record))
+    if values is None:
         return
     st.success(f"Recorded in the access log: {md(who.user)}, {decision.purpose.value}, claim {key}. "
                "The values disappear at your next action on this page.")
