@@ -10,13 +10,13 @@ import os
 import shutil
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from audit.log.read import read_events
+from tests.cli_here import manage_here
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = ["claims", "audited_claims", "findings", "dx_codes", "denied_claims", "code_accuracy", "claim_accuracy",
@@ -27,26 +27,6 @@ REQUIRED = ["claims", "audited_claims", "findings", "dx_codes", "denied_claims",
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True,
                           timeout=120)
-
-
-def manage_here(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`manage` through the same entry point (cli.main) in this process: exit code, standard output and
-    standard error as a process gives them. The umask the command sets for itself is put back after."""
-    from cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    umask = os.umask(0o077)
-    os.umask(umask)
-    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
-        for variable, value in env.items():
-            patch.setenv(variable, value)
-        try:
-            code = main(list(args))
-        except SystemExit as stopped:  # argparse refusing the arguments
-            code = stopped.code if isinstance(stopped.code, int) else 2
-        finally:
-            os.umask(umask)
-    return subprocess.CompletedProcess(["manage.py", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
