@@ -23,19 +23,21 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
 WriteCsv = Callable[[Path, str, list[dict[str, str]]], Path]
 
 
+def write_csv_file(folder: Path, table: str, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
+    """`table`.csv in `folder` with `rows`; the header is every key in order of first use (blank where a row lacks one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{table}.csv"
+    fields = header or list(dict.fromkeys(k for row in rows for k in row))
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
 @pytest.fixture
 def write_csv() -> WriteCsv:
-    def write(folder: Path, table: str, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{table}.csv"
-        fields = header or list(dict.fromkeys(k for row in rows for k in row))
-        with open(path, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        return path
-
-    return write
+    return write_csv_file
 
 
 class Recorded(list):

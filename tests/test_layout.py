@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from pathlib import Path
+
+from tests.repo_files import python_files, repo_files
 
 REPO = Path(__file__).resolve().parents[1]
 # Each package, and the packages of ours it may import. Everything else is refused, so a package never
@@ -36,9 +37,8 @@ ONE_WORD = re.compile(r"^\s*(BEGIN( IMMEDIATE| TRANSACTION)?|COMMIT|ROLLBACK|CHE
 
 
 def _python_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
-                            cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
-    return [f for f in listed if (REPO / f).exists()]
+    """Found by walking the tree with the .gitignore rules, so the rules hold in a release archive too."""
+    return python_files(REPO)
 
 
 def _package(path: str) -> str:
@@ -110,7 +110,7 @@ def test_readme_layout_matches_the_tree():
     block = (REPO / "README.md").read_text().split("<!-- layout -->", 1)[1].split("\n\n", 1)[0]
     listed = [line.split()[0].rstrip("/") for line in block.strip().splitlines()]
     missing = [entry for entry in listed if not (REPO / entry).exists()]
-    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    tracked = repo_files(REPO)
     top = {f.split("/")[0] for f in tracked if "/" in f and not f.startswith(".")} | {
         f for f in tracked if "/" not in f and f.endswith(".py")}
     unlisted = sorted(top - set(listed))

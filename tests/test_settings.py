@@ -3,13 +3,13 @@ README's table lists exactly those variables with their defaults and limits."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from config import settings
 from config.settings import ConfigurationError, load
+from tests.repo_files import python_files
 
 REPO = Path(__file__).resolve().parents[1]
 WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
@@ -90,7 +90,7 @@ def test_readme_lists_every_variable_with_its_default_and_limits():
 
 def test_no_module_reads_the_environment_but_settings():
     """Production code asks config/settings.py; only it touches os.environ (or getenv)."""
-    files = subprocess.run(["git", "ls-files", "*.py"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    files = python_files(REPO)
     readers = [f for f in files if not f.startswith(("tests/", "bench/")) and f != "config/settings.py"
                and re.search(r"os\.environ|getenv\(", (REPO / f).read_text())]
     assert readers == []

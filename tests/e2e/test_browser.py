@@ -5,10 +5,13 @@ name; a significant and a non-significant change look different; a month the dat
 a break-glass reveal reviewed with a note clears its warning; a CSV download is recorded in the access log, and
 tables offer no download or copy of their own; hostile ids are shown as text on every page (each read once).
 
-Screenshots of every page for every role are written to tests/e2e/screenshots/ by every run and committed, so
-a reviewer can look without running anything (a fixed width, at most SHOT_HEIGHT tall, 64 colours)."""
+Screenshots of every page for every role (a fixed width, at most SHOT_HEIGHT tall, 64 colours) go to the
+git-ignored tests/e2e/screenshots-last-run/, so a test run leaves the tree clean; with
+CODEAUDIT_SCREENSHOTS=refresh they replace the committed set in tests/e2e/screenshots/, kept so a reviewer
+can look without running anything (README, "Test")."""
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from datetime import date, timedelta
@@ -28,22 +31,36 @@ from tests.views.page_content import FILTERS, PAGES
 from tests.views.page_content import expected as content_for
 from views.shell import CLAIM_SCOPE_PAGES
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # committed, refreshed on purpose
+LAST_RUN_SCREENSHOTS = Path(__file__).resolve().parent / "screenshots-last-run"  # git-ignored
+REFRESH_VARIABLE = "CODEAUDIT_SCREENSHOTS"
 WIDTH = 1400
 SHOT_HEIGHT = 4000
 
 
-def screenshot(page, name: str) -> None:
+def screenshot_folder() -> Path:
+    """Where this run's screenshots go: the git-ignored last-run folder, unless CODEAUDIT_SCREENSHOTS=refresh
+    asks for the committed set to be replaced. Any other value fails the test rather than guessing."""
+    wanted = os.environ.get(REFRESH_VARIABLE, "")
+    if wanted not in ("", "refresh"):
+        pytest.fail(f"{REFRESH_VARIABLE}={wanted!r} is not understood: set it to 'refresh' to replace the committed "
+                    f"screenshots in {SCREENSHOTS.name}/, or leave it unset.", pytrace=False)
+    return SCREENSHOTS if wanted == "refresh" else LAST_RUN_SCREENSHOTS
+
+
+def screenshot(page, name: str) -> Path:
     """The whole page: Streamlit scrolls inside its main block, so grow the window to its height first."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    folder = screenshot_folder()
+    folder.mkdir(exist_ok=True)
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, SHOT_HEIGHT)})
     page.wait_for_timeout(300)  # let Plotly re-fit the charts to the new size
-    path = SCREENSHOTS / f"{name}.png"
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     with Image.open(path) as shot:  # a palette of 64 colours keeps the committed files small
         shot.convert("RGB").quantize(colors=64).save(path, optimize=True)
     page.set_viewport_size({"width": WIDTH, "height": 1000})
+    return path
 
 
 def assert_clean(page) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -115,11 +116,8 @@ CLAIM_RULES = [
 
 
 @pytest.mark.parametrize(("bad", "reason"), CLAIM_RULES)
-def test_claim_rules(paths, src, write_csv, bad, reason):
-    write_csv(src, "claims", [claim(claim_id="OK-1"), bad])
-    result = ingest(src, paths, recorder=Recorded())
-    assert (result.accepted["claims"], result.rejected["claims"]) == (1, 1)
-    assert rejects(paths, "claims.csv") == [(3, reason)]
+def test_claim_rules(rule_batch, bad, reason):
+    rule_batch.assert_rejected("claims", CLAIM_RULES.index((bad, reason)), reason)
 
 
 def test_paid_and_allowed_amounts_are_optional_and_kept_to_the_cent(paths, src, write_csv):
@@ -167,12 +165,8 @@ CODE_RULES = [
 
 
 @pytest.mark.parametrize(("bad", "reason"), CODE_RULES)
-def test_claim_code_rules(paths, src, write_csv, bad, reason):
-    write_csv(src, "claims", [claim(), claim(claim_id="BAD-1", service_date="x")])
-    write_csv(src, "claim_codes", [code(), bad])
-    result = ingest(src, paths, recorder=Recorded())
-    assert (result.accepted["claim_codes"], result.rejected["claim_codes"]) == (1, 1)
-    assert rejects(paths, "claim_codes.csv") == [(3, reason)]
+def test_claim_code_rules(rule_batch, bad, reason):
+    rule_batch.assert_rejected("claim_codes", CODE_RULES.index((bad, reason)), reason)
 
 
 def test_invalid_and_header_icd_codes_are_accepted(paths, src, write_csv):
@@ -204,12 +198,8 @@ FINDING_RULES = [
 
 
 @pytest.mark.parametrize(("bad", "reason"), FINDING_RULES)
-def test_finding_rules(paths, src, write_csv, bad, reason):
-    write_csv(src, "claims", [claim()])
-    write_csv(src, "audit_findings", [finding(), bad])
-    result = ingest(src, paths, recorder=Recorded())
-    assert (result.accepted["audit_findings"], result.rejected["audit_findings"]) == (1, 1)
-    assert rejects(paths, "audit_findings.csv") == [(3, reason)]
+def test_finding_rules(rule_batch, bad, reason):
+    rule_batch.assert_rejected("audit_findings", FINDING_RULES.index((bad, reason)), reason)
 
 
 def test_each_finding_kind_is_accepted(paths, src, write_csv):
@@ -239,12 +229,68 @@ DENIAL_RULES = [
 
 
 @pytest.mark.parametrize(("bad", "reason"), DENIAL_RULES)
-def test_denial_rules(paths, src, write_csv, bad, reason):
-    write_csv(src, "claims", [claim()])
-    write_csv(src, "denials", [denial(), bad])
-    result = ingest(src, paths, recorder=Recorded())
-    assert (result.accepted["denials"], result.rejected["denials"]) == (1, 1)
-    assert rejects(paths, "denials.csv") == [(3, reason)]
+def test_denial_rules(rule_batch, bad, reason):
+    rule_batch.assert_rejected("denials", DENIAL_RULES.index((bad, reason)), reason)
+
+
+@dataclass(frozen=True)
+class RuleBatch:
+    """The counts and the rejects of one ingest of every rule case (see `rule_batch`)."""
+
+    counts: dict[str, dict[str, int]]
+    rejects: dict[str, dict[int, str]]  # file -> line -> reason
+
+    def assert_rejected(self, table: str, case: int, reason: str) -> None:
+        """Case `case` of `table`'s rule table is rejected on its own line with exactly `reason`, and the
+        good row its case was written against (line 2) is accepted."""
+        line = FIRST_CASE_LINE[table] + case
+        assert self.rejects[f"{table}.csv"].get(line) == reason
+        assert 2 not in self.rejects[f"{table}.csv"]
+
+
+RULE_TABLES = {"claims": CLAIM_RULES, "claim_codes": CODE_RULES, "audit_findings": FINDING_RULES, "denials": DENIAL_RULES}
+# Each file of the rule batch: the header, the good row every case of its table was written against (line 2),
+# for claims also a claim rejected in this batch (line 3, which a code case refers to), then the cases' bad
+# rows in table order. Every rule takes precedence over the duplicate rules, so a bad row that repeats the
+# good row's claim_id or code line is still rejected for its own rule, as it was when ingested alone.
+GOOD_ROWS = {"claims": [claim(), claim(claim_id="BAD-1", service_date="x")], "claim_codes": [code()],
+             "audit_findings": [finding()], "denials": [denial()]}
+FIRST_CASE_LINE = {table: 2 + len(good) for table, good in GOOD_ROWS.items()}
+
+
+@pytest.fixture(scope="module")
+def rule_batch(tmp_path_factory: pytest.TempPathFactory) -> RuleBatch:
+    """Every case of the four rule tables in one batch, loaded by one real ingest into a store of this
+    module's own, so each case reads its reason from its own line instead of running an ingest of its own."""
+    from tests.conftest import write_csv_file
+
+    root = tmp_path_factory.mktemp("rule-batch")
+    paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
+    src = root / "in"
+    for table, cases in RULE_TABLES.items():
+        write_csv_file(src, table, GOOD_ROWS[table] + [bad for bad, _ in cases])
+    with pytest.MonkeyPatch.context() as env:
+        for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
+            env.delenv(var, raising=False)
+        result = ingest(src, paths, recorder=Recorded())
+    found: dict[str, dict[int, str]] = {f"{table}.csv": {} for table in RULE_TABLES}
+    for file, line, reason in rows(paths, "SELECT file, line, reason FROM rejects"):
+        assert line not in found[file], f"{file} line {line} is rejected twice"
+        found[file][line] = reason
+    return RuleBatch(result.counts(), found)
+
+
+def test_the_rule_batch_rejects_each_case_and_nothing_else(rule_batch):
+    """One good row accepted per file, every case's bad row rejected (and claims line 3, the claim rejected
+    on purpose), and no other reject: the cases do not disturb one another in the shared batch."""
+    assert rule_batch.counts == {
+        "accepted": dict.fromkeys(RULE_TABLES, 1),
+        "rejected": {table: len(cases) + len(GOOD_ROWS[table]) - 1 for table, cases in RULE_TABLES.items()},
+    }
+    expected = {f"{table}.csv": {FIRST_CASE_LINE[table] + i: reason for i, (_, reason) in enumerate(cases)}
+                for table, cases in RULE_TABLES.items()}
+    expected["claims.csv"][3] = "service_date 'a' is not a date (YYYY-MM-DD)"
+    assert rule_batch.rejects == expected
 
 
 def test_identical_adjustments_stay_distinct(paths, src, write_csv):

@@ -24,6 +24,7 @@ from review.frame import FrameError, band_strata
 from review.random_numbers import random_numbers
 from review.samples import draw_sample, export_frame, list_samples, redraw
 from review.sampling import SampleSpec, allocate
+from tests.cli_here import manage_here
 from tests.conftest import Recorded
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ def test_a_simple_random_sample_takes_the_frame_entries_random_numbers_gives(sto
     numbers = random_numbers(4242, 12, 1, sample.frame_size, 3)
     assert sample.claim_keys == [rows[n - 1][1] for n in numbers.selection_order]
     assert sample.spares == [rows[n - 1][1] for n in numbers.spares]
-    printed = json.loads(manage(store, "random-numbers", "--seed", "4242", "--count", "12", "--low", "1",
+    printed = json.loads(manage_here("random-numbers", "--seed", "4242", "--count", "12", "--low", "1",
                                 "--high", str(sample.frame_size), "--json").stdout)
     assert printed["selection_order"] == list(numbers.selection_order)
 
@@ -108,10 +109,10 @@ def test_a_frame_narrowed_to_a_drg_flag_holds_exactly_the_flagged_claims_and_red
     _, rows = frame_rows(store, sample.sample_id)
     assert [k for _, k in rows] == expected and set(sample.claim_keys) <= set(expected)
     assert sample.spec.parameters()["filters"]["claim_flags"] == ["single_cc_mcc"]
-    again = manage(store, "sample", "redraw", sample.sample_id, "--json")
+    again = manage_here("sample", "redraw", sample.sample_id, "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["claim_keys"] == sample.claim_keys
-    drawn = manage(store, "sample", "draw", "--method", "random", "--size", "3", "--claim-flag", "single_cc_mcc",
+    drawn = manage_here("sample", "draw", "--method", "random", "--size", "3", "--claim-flag", "single_cc_mcc",
                    "--seed", "5", "--json")
     assert drawn.returncode == 0, drawn.stderr
     assert json.loads(drawn.stdout)["frame_size"] == len(expected)
@@ -198,7 +199,7 @@ def test_a_sample_stored_before_claim_flags_redraws_as_the_same_object(store):
     old["filters"].pop("claim_flags", None)  # as the draw printed it before today's change
     with sqlite3.connect(store.reviews_db) as conn:
         conn.execute("UPDATE samples SET parameters = ? WHERE sample_id = ?", (json.dumps(old), sample.sample_id))
-    again = manage(store, "sample", "redraw", sample.sample_id, "--json")
+    again = manage_here("sample", "redraw", sample.sample_id, "--json")
     assert again.returncode == 0, again.stderr
     printed = json.loads(again.stdout)
     assert printed["claim_keys"] == sample.claim_keys  # the claims are reproduced...

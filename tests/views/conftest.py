@@ -3,6 +3,7 @@ one per "today" the demo is built on, so the pages meet the data a new user woul
 test points the dashboard at a store through the environment, as `streamlit run` would see it."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -77,11 +78,23 @@ def app(demo_env: Paths) -> AppTest:
     return open_app()
 
 
-@pytest.fixture
-def own_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A small demo store of this test's own, for tests that change the store (the shared ones are read only).
-    Built as on first start, its events (the demo's completed sample and reviews) in the real access log, so
-    the Access log page's check of the review store against the log holds."""
-    paths = point_at(new_paths(tmp_path), monkeypatch)
-    build_demo(paths, n_claims=300, recorder=access_log_recorder(paths))
+@pytest.fixture(scope="session")
+def own_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """The small demo `own_demo` copies: built once per test worker, never handed to a test itself. Built as
+    on first start, its events (the demo's completed sample and reviews) in the real access log, so the Access
+    log page's check of the review store against the log holds in every copy."""
+    paths = new_paths(tmp_path_factory.mktemp("own-demo-template"))
+    with pytest.MonkeyPatch.context() as env:
+        point_at(paths, env)
+        build_demo(paths, n_claims=300, recorder=access_log_recorder(paths))
     return paths
+
+
+@pytest.fixture
+def own_demo(own_demo_template: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A small demo store of this test's own, for tests that change the store (the shared ones are read only):
+    a copy of the worker's template (store, reviews, keys), the same as building it again, only faster."""
+    paths = new_paths(tmp_path)
+    shutil.copytree(own_demo_template.data_dir, paths.data_dir, dirs_exist_ok=True)
+    shutil.copytree(own_demo_template.key_dir, paths.key_dir)
+    return point_at(paths, monkeypatch)
