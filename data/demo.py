@@ -384,7 +384,7 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
                keep_raw: Path | None = None, today: date | None = None) -> IngestResult:
     """Generate the raw files for the window ending on `today` (default: the real date) and load them
     through the real ingest (encryption included), which records its `ingest` event through `recorder`
-    before the store is swapped in (see `queries.ingest.ingest`); then run the demo's review cycle
+    before the store is swapped in (see `ingest.writer.ingest`); then run the demo's review cycle
     (data/demo_review.py: a completed sample with a rebuttal and its decision, events through `recorder`).
 
     The raw files hold fake PHI in plaintext, as a real extract would, so they are written to a private

@@ -26,7 +26,7 @@ from queries.store import write_transaction, writer_lock
 
 Record = Callable[[AccessEvent], object]
 
-# Every table holding sealed values; each has queries/sql/keys/<table>_to_rotate.sql and _resealed.sql.
+# Every table holding sealed values; each has ingest/sql/keys/<table>_to_rotate.sql and _resealed.sql.
 SEALED_TABLES = ("phi_vault", "rejects")
 
 

@@ -4,7 +4,7 @@ Rows that break a rule are rejected, not dropped: each goes to `rejects` with it
 actionable reason, and the raw row itself is kept there encrypted. accepted + rejected = rows read.
 
 PHI never reaches a file in plaintext, nor the memory of the process that writes the store: the files
-are read, checked, pseudonymised and sealed in a process of their own (queries/ingest_stage.py, an
+are read, checked, pseudonymised and sealed in a process of their own (ingest/stage.py, an
 in-memory DuckDB that never spills), which hands this writer only pseudonymous and sealed rows. The
 access-log event of the ingest is appended inside the write, after all the work and before the swap: if
 it cannot be written, the store is left unchanged.
@@ -57,7 +57,7 @@ class IngestResult:
 
 
 def _stage_elsewhere(request: StageRequest) -> Staged:
-    """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
+    """Run ingest/stage.py in a process of its own and take its pseudonymous and sealed rows.
     Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
     done = subprocess.run([sys.executable, "-m", "ingest.stage"], input=pickle.dumps(request),
                           capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False,
