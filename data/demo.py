@@ -41,10 +41,11 @@ from data.demo_inpatient import InpatientDemo
 from data.demo_payments import DemoPayments
 from data.demo_review import review_cycle
 from data.demo_revisions import related_diagnosis, related_procedure
+from ingest.swap import writer_lock
 from ingest.writer import IngestError, IngestResult, Recorder, ingest
 from queries.metrics import months_back
 from queries.reference import dotted, icd10cm_frame
-from queries.store import demo_mode, writer_lock
+from queries.store import demo_mode
 
 Progress = Callable[[float, str], None]
 

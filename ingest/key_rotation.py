@@ -22,7 +22,7 @@ from audit.keys import DataKeyring, KeyProblem, load_data_keyring, refuse_keyrin
 from audit.vault import PhiVault
 from config.paths import Paths
 from ingest.sql_files import sql
-from queries.store import write_transaction, writer_lock
+from ingest.swap import write_transaction, writer_lock
 
 Record = Callable[[AccessEvent], object]
 

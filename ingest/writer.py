@@ -32,9 +32,10 @@ from ingest.files import TABLES, IngestError, InputFile, find_inputs
 from ingest.reference import ensure_reference
 from ingest.sql_files import sql
 from ingest.stage import Staged, StageRequest, decode
+from ingest.swap import write_transaction, writer_lock
 from queries.drg.grouping import group_stored_claims
 from queries.sql_files import sql as shared_sql
-from queries.store import demo_mode, write_transaction, writer_lock
+from queries.store import demo_mode
 
 __all__ = ["TABLES", "IngestError", "IngestResult", "Recorder", "find_inputs", "ingest"]
 
