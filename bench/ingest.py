@@ -1,7 +1,7 @@
 """Ingest speed: generate the demo at N claims (default 1,000,000, 20% inpatient), then time the real
 ingest of it, encryption included, into a fresh store and again into the filled store (the idempotent
 re-run). Prints the part of each ingest spent grouping inpatient claims (MS-DRG grouper and MCE,
-queries/drg/grouping.py), the time grouping adds.
+ingest/grouping.py), the time grouping adds.
 
     python bench/ingest.py [--claims N] [--runs R] [--inpatient-share S]
 """

@@ -29,11 +29,11 @@ from audit.keys import LOG_KEY_FILE
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
 from ingest.files import TABLES, IngestError, InputFile, find_inputs
+from ingest.grouping import group_stored_claims
 from ingest.reference import ensure_reference
 from ingest.sql_files import sql
 from ingest.stage import Staged, StageRequest, decode
 from ingest.swap import write_transaction, writer_lock
-from queries.drg.grouping import group_stored_claims
 from queries.sql_files import sql as shared_sql
 from queries.store import demo_mode
 

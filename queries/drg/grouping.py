@@ -1,4 +1,5 @@
-"""Grouping claims: the store's inpatient claims at ingest, or any claim with a given set of codes.
+"""Grouping claims: the store's inpatient claims at ingest (ingest/grouping.py), or any claim with a given
+set of codes.
 
 At ingest, every inpatient claim a batch loads (or whose codes it loads) is grouped and edited by the MCE
 from its stored codes and encounter, and its results replace the ones stored before. Grouping reads only
@@ -75,21 +76,6 @@ def group_staged(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
         "drg_mce_new": pa.table({"claim_key": keys.take(editors),
                                  **{c: outcome["edits"][c] for c in drg_engine.EDIT_COLUMNS if c != "claim"}}),
     }
-
-
-def group_stored_claims(con: duckdb.DuckDBPyConnection) -> int:
-    """Group the inpatient claims this batch touched (and any inpatient claim not grouped yet) and replace
-    their stored results. Needs the batch's accepted rows (accepted_claims, accepted_claim_codes) after the upsert.
-    Returns how many claims were grouped."""
-    con.execute(sql("drg/to_group"))
-    con.execute(sql("drg/stage_store"))
-    tables = group_staged(con)
-    for name, rows in tables.items():
-        con.register(name, rows)
-    con.execute(sql("drg/replace"))
-    for name in tables:
-        con.unregister(name)
-    return tables["drg_new"].num_rows
 
 
 def group_claims(claims: pa.Table, codes: pa.Table) -> dict[str, pa.Table]:
