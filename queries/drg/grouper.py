@@ -10,9 +10,8 @@ the mapping and the rules; `grouper_versions()` is the table itself.
 Results are what the grouper reports, kept whole: the final DRG and MDC, the return code, every
 secondary diagnosis of CC or MCC severity (and whether it moved the final DRG), and the MCE edits.
 This module holds the types, the version table, the audited code set and the proposed DRG finding;
-queries.drg.grouping runs the
-grouper (through queries.drg.engine) on claims of the store, or on any claim (`regroup`: an auditor's
-revised codes). Never imports streamlit.
+queries/drg/grouping.py runs the grouper (through queries/drg/engine.py) on claims of the store, or on any
+claim (`regroup`: an auditor's revised codes). Never imports streamlit.
 """
 from __future__ import annotations
 
