@@ -1,7 +1,7 @@
 """Ingest speed: generate the demo at N claims (default 1,000,000, 20% inpatient), then time the real
 ingest of it, encryption included, into a fresh store and again into the filled store (the idempotent
 re-run). Prints the part of each ingest spent grouping inpatient claims (MS-DRG grouper and MCE,
-queries/grouping.py), the time grouping adds.
+ingest/grouping.py), the time grouping adds.
 
     python bench/ingest.py [--claims N] [--runs R] [--inpatient-share S]
 """
@@ -25,7 +25,7 @@ GROUPING_TARGET_S = 20.0
 
 
 class TimedGrouping:
-    """Stands in for queries.ingest.group_stored_claims and keeps how long each call took."""
+    """Stands in for ingest.writer.group_stored_claims and keeps how long each call took."""
 
     def __init__(self) -> None:
         self.real = ingest_module.group_stored_claims

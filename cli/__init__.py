@@ -1,6 +1,6 @@
-"""The command line (`python manage.py ...`): thin commands over config/, audit/, queries/ and data/.
-Each command module registers its subcommands; each subcommand returns its exit code (0 done, 1 refused
-or problems found, 2 could not run), with one clear line on standard error when it is not 0."""
+"""The command line (`python manage.py ...`): thin commands over config/, audit/, queries/, ingest/
+and data/. Each command module registers its subcommands; each subcommand returns its exit code (0 done,
+1 refused or problems found, 2 could not run), with one clear line on standard error when it is not 0."""
 from __future__ import annotations
 
 import argparse

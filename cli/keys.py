@@ -16,7 +16,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     from audit.log.writer import AccessLogError
     from audit.vault import DecryptionError, PhiVault
     from ingest.key_rotation import retire_unused, rotate
-    from queries.store import StoreBusy
+    from ingest.swap import StoreBusy
     from review import notes
     from review.db import ReviewDb, ReviewError
     from review.integrity import reseal_notes

@@ -22,10 +22,11 @@ from cli.common import access_log_recorder, filter_arguments, filters_from, path
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
+from ingest.swap import StoreBusy
 from ingest.writer import IngestError, IngestResult
 from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
-from queries.store import StoreBusy, StoreMissing, connect_read_only
+from queries.store import StoreMissing, connect_read_only
 
 
 def _stderr_progress(fraction: float, message: str) -> None:

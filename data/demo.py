@@ -52,8 +52,9 @@ from data.demo_draws import (
 )
 from data.demo_remittances import move_to_835
 from data.demo_review import review_cycle
+from ingest.swap import writer_lock
 from ingest.writer import IngestError, IngestResult, Recorder, ingest
-from queries.store import demo_mode, writer_lock
+from queries.store import demo_mode
 
 Progress = Callable[[float, str], None]
 

@@ -22,11 +22,11 @@ from audit.keys import DataKeyring, KeyProblem, load_data_keyring, refuse_keyrin
 from audit.vault import PhiVault
 from config.paths import Paths
 from ingest.sql_files import sql
-from queries.store import write_transaction, writer_lock
+from ingest.swap import write_transaction, writer_lock
 
 Record = Callable[[AccessEvent], object]
 
-# Every table holding sealed values; each has queries/sql/keys/<table>_to_rotate.sql and _resealed.sql.
+# Every table holding sealed values; each has ingest/sql/keys/<table>_to_rotate.sql and _resealed.sql.
 SEALED_TABLES = ("phi_vault", "rejects")
 
 

@@ -1,7 +1,7 @@
 """The half of an ingest that touches PHI, run in a process of its own (`python -m ingest.stage`).
 
 It reads the input files, checks every row, pseudonymises claim ids and seals PHI values and rejected raw
-rows, and hands the writer (queries/ingest.py) only pseudonymous or sealed rows, as Arrow IPC through a
+rows, and hands the writer (ingest/writer.py) only pseudonymous or sealed rows, as Arrow IPC through a
 pipe. Why a process: DuckDB can write bytes of uninitialised memory into a store file's blocks, so the
 process whose memory reaches the store must never have held plaintext; staging in the writer's memory,
 even in another in-memory database, let patient names and claim numbers reach the file (docs/FORMAT.md).

@@ -4,7 +4,7 @@ Rows that break a rule are rejected, not dropped: each goes to `rejects` with it
 actionable reason, and the raw row itself is kept there encrypted. accepted + rejected = rows read.
 
 PHI never reaches a file in plaintext, nor the memory of the process that writes the store: the files
-are read, checked, pseudonymised and sealed in a process of their own (queries/ingest_stage.py, an
+are read, checked, pseudonymised and sealed in a process of their own (ingest/stage.py, an
 in-memory DuckDB that never spills), which hands this writer only pseudonymous and sealed rows. The
 access-log event of the ingest is appended inside the write, after all the work and before the swap: if
 it cannot be written, the store is left unchanged.
@@ -29,13 +29,14 @@ from audit.keys import LOG_KEY_FILE
 from config.paths import Paths
 from config.settings import REPO_ROOT, child_environment
 from ingest.files import TABLES, IngestError, InputFile, find_inputs
+from ingest.grouping import group_stored_claims
 from ingest.reference import ensure_reference
 from ingest.remittance_stage import summary_rows, write_remittances
 from ingest.sql_files import sql
 from ingest.stage import Staged, StageRequest, decode
-from queries.drg.grouping import group_stored_claims
+from ingest.swap import write_transaction, writer_lock
 from queries.sql_files import sql as shared_sql
-from queries.store import demo_mode, write_transaction, writer_lock
+from queries.store import demo_mode
 
 __all__ = ["TABLES", "IngestError", "IngestResult", "Recorder", "find_inputs", "ingest"]
 
@@ -59,7 +60,7 @@ class IngestResult:
 
 
 def _stage_elsewhere(request: StageRequest) -> Staged:
-    """Run queries/ingest_stage.py in a process of its own and take its pseudonymous and sealed rows.
+    """Run ingest/stage.py in a process of its own and take its pseudonymous and sealed rows.
     Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
     done = subprocess.run([sys.executable, "-m", "ingest.stage"], input=pickle.dumps(request),
                           capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False,

@@ -1,1 +1,2 @@
-"""DuckDB store: schema, ingest, reference data and metrics. Never imports streamlit."""
+"""The read side of the DuckDB store: opening it, metrics, statistics and the names of codes; the write side
+is ingest/. Never imports streamlit."""

@@ -33,7 +33,7 @@ def first_findings(codes: pd.DataFrame) -> list[dict[str, Any]]:
 
 def drg_proposal(con: duckdb.DuckDBPyConnection, claim_key: str, rows: Sequence[Mapping[str, object]]) -> DrgFindingProposal:
     """The DRG finding the code-level rows typed so far support: the audited codes regrouped live
-    (queries.grouping.propose_from_findings). Rows are as the worklist's editor holds them (text as typed;
+    (queries.drg.grouping.propose_from_findings). Rows are as the worklist's editor holds them (text as typed;
     MSDRG rows are left out). A row that breaks a finding rule, or revises or deletes a code the claim does
     not have, gives no proposal, with the reason."""
     code_rows = [{name: row.get(name) for name in FIELDS} for row in rows if row.get("code_type") != "MSDRG"]

@@ -42,7 +42,7 @@ def write_csv() -> WriteCsv:
 
 class Recorded(list):
     """A recorder for `ingest` and `build_demo` in tests that do not check the access log: keeps the
-    events in memory (tests/queries/test_ingest.py checks the real log)."""
+    events in memory (tests/ingest/test_ingest.py checks the real log)."""
 
     def __call__(self, event: object) -> None:
         self.append(event)

@@ -10,9 +10,8 @@ the mapping and the rules; `grouper_versions()` is the table itself.
 Results are what the grouper reports, kept whole: the final DRG and MDC, the return code, every
 secondary diagnosis of CC or MCC severity (and whether it moved the final DRG), and the MCE edits.
 This module holds the types, the version table, the audited code set and the proposed DRG finding;
-queries.grouping runs the
-grouper (through queries.drg_engine) on claims of the store, or on any claim (`regroup`: an auditor's
-revised codes). Never imports streamlit.
+queries/drg/grouping.py runs the grouper (through queries/drg/engine.py) on claims of the store, or on any
+claim (`regroup`: an auditor's revised codes). Never imports streamlit.
 """
 from __future__ import annotations
 
@@ -181,7 +180,7 @@ class DrgFindingProposal:
 def propose_drg_finding(billed: str | None, regrouped: DrgResult,
                         weights: Mapping[tuple[str, int], float]) -> DrgFindingProposal:
     """Compare the billed DRG with the one regrouped from the audited codes. `weights` maps (DRG, fiscal
-    year) to its relative weight (queries.grouping.drg_weights); the year is the regrouped claim's."""
+    year) to its relative weight (queries.drg.grouping.drg_weights); the year is the regrouped claim's."""
     if not regrouped.grouped or regrouped.drg is None:
         return DrgFindingProposal(None, billed, None, None, None, reason=regrouped.ungroupable_reason)
     edits = tuple(e.name for e in regrouped.mce_edits)

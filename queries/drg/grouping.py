@@ -1,11 +1,12 @@
-"""Grouping claims: the store's inpatient claims at ingest, or any claim with a given set of codes.
+"""Grouping claims: the store's inpatient claims at ingest (ingest/grouping.py), or any claim with a given
+set of codes.
 
 At ingest, every inpatient claim a batch loads (or whose codes it loads) is grouped and edited by the MCE
 from its stored codes and encounter, and its results replace the ones stored before. Grouping reads only
 what the store holds (the age is the stored one, 90 for 90 or older, which groups the same), so the same
 claim always gives the same rows: a repeated ingest changes nothing, and `regroup` of a claim's submitted
 codes gives what the ingest gave. The request of each claim is built by one SQL file
-(queries/sql/drg/requests.sql) for both, and answered by queries.drg_engine.
+(queries/sql/drg/requests.sql) for both, and answered by queries.drg.engine.
 """
 from __future__ import annotations
 
@@ -77,21 +78,6 @@ def group_staged(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
     }
 
 
-def group_stored_claims(con: duckdb.DuckDBPyConnection) -> int:
-    """Group the inpatient claims this batch touched (and any inpatient claim not grouped yet) and replace
-    their stored results. Needs the batch's accepted rows (accepted_claims, accepted_claim_codes) after the upsert.
-    Returns how many claims were grouped."""
-    con.execute(sql("drg/to_group"))
-    con.execute(sql("drg/stage_store"))
-    tables = group_staged(con)
-    for name, rows in tables.items():
-        con.register(name, rows)
-    con.execute(sql("drg/replace"))
-    for name in tables:
-        con.unregister(name)
-    return tables["drg_new"].num_rows
-
-
 def group_claims(claims: pa.Table, codes: pa.Table) -> dict[str, pa.Table]:
     """Group claims that are not in a store (CLAIM_SCHEMA and CODE_SCHEMA tables), on a private in-memory
     DuckDB that never spills to disk."""
@@ -144,13 +130,13 @@ def stored_claim(con: duckdb.DuckDBPyConnection, claim_key: str) -> tuple[Encoun
 
 
 def drg_weights(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], float]:
-    """The store's relative weights by (DRG, fiscal year), for queries.drg.propose_drg_finding."""
+    """The store's relative weights by (DRG, fiscal year), for queries.drg.grouper.propose_drg_finding."""
     return {(drg, year): weight for drg, year, weight in con.execute(sql("drg/weights")).fetchall()}
 
 
 def propose_from_findings(con: duckdb.DuckDBPyConnection, claim_key: str, findings: Iterable[CodeFinding]) -> DrgFindingProposal:
     """The DRG finding a stored claim's code-level findings support: its submitted codes with the findings
-    applied (queries.drg.audited_codes), regrouped, against its billed DRG, with the weight difference where
+    applied (queries.drg.grouper.audited_codes), regrouped, against its billed DRG, with the weight difference where
     the store has both weights. The one call the review worklist needs when an auditor saves a code finding."""
     encounter, submitted, billed = stored_claim(con, claim_key)
     return propose_drg_finding(billed, regroup(encounter, audited_codes(submitted, findings)), drg_weights(con))

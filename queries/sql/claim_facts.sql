@@ -32,7 +32,7 @@ dn AS (
 ),
 drg AS (
     -- DRG validation of inpatient claims (docs/METRICS.md, "DRG validation"): the billed DRG, the grouper's
-    -- result (queries/grouping.py) and the relative weights of both DRGs in the discharge's fiscal year.
+    -- result (queries/drg/grouping.py) and the relative weights of both DRGs in the discharge's fiscal year.
     SELECT c.claim_key, c.ms_drg AS billed_drg, g.grouped_drg, g.drg_family,
         g.ungroupable_reason IS NOT NULL                                    AS drg_ungroupable,
         c.ms_drg IS NOT NULL AND g.grouped_drg IS NOT NULL AND c.ms_drg <> g.grouped_drg AS drg_mismatch,

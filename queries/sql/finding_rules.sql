@@ -1,7 +1,7 @@
 -- The rules of one audit finding row, the one definition that ingest (ingest/validate_audit_findings.sql)
 -- and review saves (queries/finding_rules.py, for review/) both apply, so a finding typed on the Record
 -- review page is refused with the same sentence an ingest would give. Needs shape() and
--- finding_code_types() (ingest/macros.sql).
+-- finding_code_types() (rule_macros.sql).
 -- Inputs are normalised as ingest normalises them: code_type upper case, codes upper case without dots,
 -- finding and error_category lower case, blanks NULL; dollar_impact_text is the trimmed text (NULL = blank = 0.00).
 

@@ -73,7 +73,7 @@ ALTER TABLE claims ADD COLUMN IF NOT EXISTS patient_age INTEGER;       -- years 
 -- What the payer paid and allowed (docs/FORMAT.md); NULL when not known or not yet paid.
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS paid_amount DECIMAL(14, 2);
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS allowed_amount DECIMAL(14, 2);
--- The grouper's and the MCE's result per inpatient claim (queries/grouping.py), replaced whenever the
+-- The grouper's and the MCE's result per inpatient claim (ingest/grouping.py), replaced whenever the
 -- claim or its codes are loaded again.
 CREATE TABLE IF NOT EXISTS claim_drg (
     claim_key          VARCHAR NOT NULL,

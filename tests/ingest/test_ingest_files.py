@@ -1,4 +1,4 @@
-"""Reading one input file (queries/ingest_files.py), in this process and without a store: what the stager
+"""Reading one input file (ingest/files.py), in this process and without a store: what the stager
 does with hostile bytes before any row is checked. Fast on purpose: the whole ingest is tested in
 test_ingest.py and test_hostile_input.py.
 

@@ -10,9 +10,9 @@ import pytest
 from audit.keys import DataKeyring, KeyProblem, load_data_keyring, save_data_keyring
 from audit.log.writer import AccessLogError
 from audit.vault import DecryptionError, PhiVault
+from ingest import swap
 from ingest.key_rotation import retire_unused, rotate
 from ingest.writer import ingest
-from queries import store
 from tests.conftest import Recorded
 
 
@@ -108,7 +108,7 @@ def test_a_run_that_saved_its_key_but_not_the_store_stays_readable_and_resumes(l
             raise KeyboardInterrupt
         return real_replace(src, dst)
 
-    monkeypatch.setattr(store.os, "replace", die_at_the_swap)
+    monkeypatch.setattr(swap.os, "replace", die_at_the_swap)
     with pytest.raises(KeyboardInterrupt):
         rotate(paths, **Recorder().who())
     monkeypatch.undo()

@@ -273,7 +273,7 @@ OVERALL = {
     "appeal_overturn_rate": 3 / 4,              # A, E, I overturned; B upheld; B pending and blank ignored,
                                                 # H's CR 'overturned' and CO 0.00 'upheld' are not denials
     "principal_dx_accuracy": 2 / 4,
-    # DRG validation (tests/queries/test_drg_metrics.py has its own worked example): A, G and J are inpatient
+    # DRG validation (tests/queries/drg/test_drg_metrics.py has its own worked example): A, G and J are inpatient
     # but carry no discharge date, so none is grouped; none has a billed DRG, and no weights are loaded.
     "inpatient_claims": 3, "drg_mismatch_rate": None, "ungroupable_rate": 3 / 3, "mce_edit_rate": 0 / 3,
     "single_cc_mcc_share": None, "case_mix_index": None,

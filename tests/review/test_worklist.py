@@ -13,11 +13,12 @@ import pytest
 from audit.log.read import read_events
 from cli.common import access_log_recorder
 from config.paths import Paths
+from ingest.swap import write_transaction
 from ingest.writer import ingest
 from queries import metrics, reviewed
 from queries.metrics import Filters
 from queries.sql_files import sql
-from queries.store import StoreReader, connect_read_only, write_transaction
+from queries.store import StoreReader, connect_read_only
 from review import rebuttals, worklist
 from review.claims import claim_lines, described
 from review.db import ReviewDb, ReviewError

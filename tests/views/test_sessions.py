@@ -14,10 +14,11 @@ from audit.log.read import read_events
 from audit.permissions import Page, PhiField, PurposeOfUse, Role
 from audit.users import UserStore
 from config.paths import Paths
+from ingest.swap import write_transaction
 from ingest.writer import ingest
 from queries import metrics
 from queries.metrics import Filters
-from queries.store import RealDataLoaded, StoreReader, connect_read_only, write_transaction
+from queries.store import RealDataLoaded, StoreReader, connect_read_only
 from review.db import ReviewDb
 from review.samples import draw_sample
 from review.sampling import SampleSpec

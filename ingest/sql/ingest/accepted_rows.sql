@@ -1,3 +1,3 @@
 -- The accepted rows of one file, with only the columns the store keeps ({columns}: an allow-list in
--- queries/ingest_stage.py): what the stager hands the writer.
+-- ingest/stage.py): what the stager hands the writer.
 SELECT {columns} FROM {checked} WHERE reason IS NULL

@@ -1,6 +1,6 @@
 -- Age in whole years at admission (the service date) of each accepted claim, from the date of birth the
 -- vault holds after this batch (registered as claim_dob: this batch's value, else the one already sealed).
--- Runs in the stager (queries/ingest_stage.py): the birth date never leaves it; only the age reaches the
+-- Runs in the stager (ingest/stage.py): the birth date never leaves it; only the age reaches the
 -- store, and ages over 89 are kept as 90 ("90 or older"), as Safe Harbor aggregates them. A birthday not
 -- reached yet in the year of admission does not count (born 2000-02-29: 24 on 2025-02-28, 25 on 2025-03-01).
 CREATE OR REPLACE TEMP TABLE claim_age AS

@@ -1,4 +1,4 @@
--- Accepted rows (accepted_<file>, from queries/ingest_stage.py) replace stored rows with the same natural key,
+-- Accepted rows (accepted_<file>, from ingest/stage.py) replace stored rows with the same natural key,
 -- so re-running an ingest changes nothing.
 DELETE FROM claims WHERE claim_key IN (SELECT claim_key FROM accepted_claims);
 INSERT INTO claims

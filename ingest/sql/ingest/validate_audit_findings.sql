@@ -1,5 +1,5 @@
 -- One row per audit_findings row with its normalised values and the first rule it breaks (reason); no
--- reason quotes a value, only its shape (macros.sql). $today is the ingest date. The rules of the finding itself
+-- reason quotes a value, only its shape (queries/sql/rule_macros.sql). $today is the ingest date. The rules of the finding itself
 -- are finding_problem() (finding_rules.sql), the one definition review saves apply too.
 CREATE OR REPLACE TEMP TABLE v_audit_findings AS
 WITH t AS (

@@ -1,5 +1,5 @@
 -- One row per claim_codes row with its normalised values and the first rule it breaks (reason); no reason
--- quotes a value, only its shape (macros.sql).
+-- quotes a value, only its shape (queries/sql/rule_macros.sql).
 CREATE OR REPLACE TEMP TABLE v_claim_codes AS
 WITH t AS (
     SELECT

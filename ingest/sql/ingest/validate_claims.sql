@@ -1,6 +1,6 @@
 -- One row per claims.csv row with its normalised values and the first rule it breaks (reason).
 -- No reason quotes a value: a mislabelled header can put PHI in any column, so values show as their
--- shape (macros.sql). $today is the ingest date, for the date bounds.
+-- shape (queries/sql/rule_macros.sql). $today is the ingest date, for the date bounds.
 CREATE OR REPLACE TEMP TABLE v_claims AS
 WITH t AS (
     SELECT

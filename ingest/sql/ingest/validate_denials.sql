@@ -1,5 +1,5 @@
 -- One row per denials row with its normalised values and the first rule it breaks (reason); no reason
--- quotes a value, only its shape (macros.sql). $today is the ingest date.
+-- quotes a value, only its shape (queries/sql/rule_macros.sql). $today is the ingest date.
 CREATE OR REPLACE TEMP TABLE v_denials AS
 WITH t AS (
     SELECT

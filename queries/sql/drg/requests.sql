@@ -1,6 +1,6 @@
 -- One row per claim of drg_claims (claim_key, discharge_date, patient_age, patient_sex, discharge_status),
 -- with its codes from drg_codes (claim_key, code_type, line, code, poa): the grouper version for the
--- discharge date (grouper_versions, registered from queries.drg.grouper_versions), the fiscal year, and
+-- discharge date (grouper_versions, registered from queries.drg.grouper.grouper_versions), the fiscal year, and
 -- either why the claim is not grouped (refusal) or its request, the JSON the grouper and the MCE read.
 -- The principal diagnosis is ICD10CM_DX line 1, the others follow in line order (each request entry keeps
 -- its line, which the grouper ignores); ICD-10-PCS procedures in line order; ICD10CM_ADMIT is line 1 only.

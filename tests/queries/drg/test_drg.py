@@ -163,7 +163,7 @@ def test_format_md_gives_the_version_table_the_code_uses():
 
 
 class Finding(NamedTuple):
-    """A code-level finding as the review worklist holds one (queries.drg.CodeFinding)."""
+    """A code-level finding as the review worklist holds one (queries.drg.grouper.CodeFinding)."""
 
     code_type: str
     submitted_code: str | None

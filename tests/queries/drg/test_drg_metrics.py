@@ -1,7 +1,7 @@
 """DRG validation metrics against values worked out by hand on a ten-claim store.
 
 The batch below goes through the real ingest (grouping included) once per module, with a weights file of
-our own. Each claim's DRG follows from the MS-DRG definitions (tests/queries/test_drg.py checks the same
+our own. Each claim's DRG follows from the MS-DRG definitions (tests/queries/drg/test_drg.py checks the same
 groupings one by one); the per-claim table further down gives every flag, and each expected value is
 arithmetic on that table, written next to the assertion.
 """

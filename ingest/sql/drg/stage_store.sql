@@ -1,4 +1,4 @@
--- The inpatient claims of drg_todo and their codes, under the names drg/requests.sql reads.
+-- The inpatient claims of drg_todo and their codes, under the names queries/sql/drg/requests.sql reads.
 CREATE OR REPLACE TEMP VIEW drg_claims AS
 SELECT c.claim_key, c.discharge_date, c.patient_age, c.patient_sex, c.discharge_status
 FROM claims AS c
