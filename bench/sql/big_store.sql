@@ -16,7 +16,8 @@ SELECT substr(md5(CAST(i AS VARCHAR)), 1, 24),
        NULL,
        CAST(100 + hash(i, 6) % 20000 AS DECIMAL(14, 2)),
        CAST((100 + hash(i, 6) % 20000) * (40 + hash(i, 14) % 56) / 100 AS DECIMAL(14, 2))
-FROM range(getvariable('claims')) AS t(i);
+FROM range(getvariable('claims')) AS t(i)
+ORDER BY 1;  -- in claim_key order, as an ingest writes them (ingest/sql/ingest/upsert.sql)
 
 INSERT INTO claim_codes
 SELECT c.claim_key, l.line + 1, CASE WHEN l.line < 4 THEN 'ICD10CM_DX' ELSE 'CPT' END,

@@ -1,10 +1,13 @@
 -- Accepted rows (accepted_<file>, from ingest/stage.py) replace stored rows with the same natural key,
 -- so re-running an ingest changes nothing.
 DELETE FROM claims WHERE claim_key IN (SELECT claim_key FROM accepted_claims);
+-- Written in claim_key order, so each batch's row groups cover narrow key ranges and a lookup of a few claims
+-- (an auditor completing a claim: review/sql/frame/claim_payments.sql) reads about one row group per batch.
 INSERT INTO claims
 SELECT claim_key, facility_id, payer, coder_id, encounter_type, service_date, discharge_date, billed_amount,
        ms_drg, patient_sex, discharge_status, patient_age, paid_amount, allowed_amount
-FROM accepted_claims;
+FROM accepted_claims
+ORDER BY claim_key;
 
 DELETE FROM claim_codes AS c USING (SELECT claim_key, code_type, code_line FROM accepted_claim_codes) AS n
 WHERE c.claim_key = n.claim_key AND c.code_type = n.code_type AND c.line = n.code_line;
