@@ -151,6 +151,13 @@ def sidebar(options: FilterOptions) -> Filters:
     return scope
 
 
+def comparison_words() -> str:
+    """What the comparison period is, for captions: 'the same dates a year earlier' or 'the period of equal length
+    just before'."""
+    named = st.session_state.get("filters.period", CUSTOM) in PRESETS
+    return "the same dates a year earlier" if named else "the period of equal length just before"
+
+
 def compared_with(scope: Filters) -> Filters | None:
     """The scope `scope` is compared with under the period chosen in the sidebar (queries.periods.comparison):
     a named period against the same dates a year earlier, typed dates against the equal period just before."""

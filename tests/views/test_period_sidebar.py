@@ -39,7 +39,7 @@ def test_a_session_opens_on_the_last_12_complete_months_against_a_year_earlier(d
     assert app.selectbox(key="flt.period").value == LAST_12_MONTHS
     assert (app.text_input(key="flt.from").value, app.text_input(key="flt.to").value) == (first.isoformat(), last.isoformat())
     assert f"Service dates {first:%Y-%m-%d} to {last:%Y-%m-%d}" in shown(app)
-    assert f"Changes are against {before}." in shown(app)
+    assert f"Changes are against {before}, the same dates a year earlier." in shown(app)
     assert "complete months" in app.selectbox(key="flt.period").help
 
 
@@ -47,10 +47,10 @@ def test_named_and_typed_periods_are_compared_each_by_its_rule(demo_store_for, m
     app = opened_on(demo_store_for, monkeypatch, date(2026, 11, 29))
     app.selectbox(key="flt.period").set_value("This fiscal year").run()  # October start: 2026-10-01 to 2026-11-29
     assert "Service dates 2026-10-01 to 2026-11-29" in shown(app)
-    assert "Changes are against 2025-10-01 to 2025-11-29." in shown(app)
+    assert "Changes are against 2025-10-01 to 2025-11-29, the same dates a year earlier." in shown(app)
     app.text_input(key="flt.from").input("2026-11-01").run()              # typed: 29 days, the 29 just before
     assert app.selectbox(key="flt.period").value == "Custom dates"
-    assert "Changes are against 2026-10-03 to 2026-10-31." in shown(app)
+    assert "Changes are against 2026-10-03 to 2026-10-31, the period of equal length just before." in shown(app)
     assert not app.exception
 
 

@@ -61,7 +61,8 @@ def headline_section(scope: metrics.Filters, targets: dict[str, Target]) -> None
     if found is None:
         return
     now, before, previous_scope = found
-    compared = (f" Changes are against {previous_scope.date_from:%Y-%m-%d} to {previous_scope.date_to:%Y-%m-%d}."
+    compared = (f" Changes are against {previous_scope.date_from:%Y-%m-%d} to {previous_scope.date_to:%Y-%m-%d}, "
+                f"{filters.comparison_words()}."
                 if previous_scope and before is not None else " There is no earlier period to compare with.")
     st.caption(f"{filters.sentence(scope)} · {int(now['claims']):,} claims, {int(now['audited_claims']):,} audited.{compared}")
     reviews.pending_caption(scope)
