@@ -18,7 +18,7 @@ from review.notes import FindingNotes
 from review.report_content import Signer
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
-from views import finding_notes, reviews, session, tables
+from views import blind_review, finding_notes, reviews, session, tables
 from views.text import md, money
 
 _SAMPLE, _CLAIM, _NEXT_CLAIM = "worklist.sample", "worklist.claim", "worklist.next_claim"
@@ -341,6 +341,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if st.session_state.get(_CLAIM) not in keys:
         st.session_state[_CLAIM] = next((k for k in sample.claim_keys if status[k] != "completed"), keys[0])
     claim_key = st.selectbox("Claim", keys, key=_CLAIM, format_func=lambda k: f"{k} · {status[k]}")
+    blind_on = blind_review.wanted(sample.sample_id)
     done = all(status[k] == "completed" for k in sample.claim_keys)
     if done and sample.completed_at is None:
         _complete_sample_form(who, sample)
@@ -355,18 +356,26 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if detail is None:
         st.warning("This claim is no longer in the store (a later ingest replaced it); replace it with a spare above.")
         return claim_key
+    review = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.open_review(reviews.review_db(), sample.sample_id, claim_key, who.user))
+    blind = blind_review.state(who, review, blind_on) if review is not None else None
+    hidden = blind is not None and blind.hidden
     payment = claim_payment(con, claim_key)
     billed = f"${detail['billed_amount']:,.2f}"
     paid = "not known" if payment.paid is None else in_dollars(payment.paid)
     st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "  # $ escaped: two start math
                f"{md(billed)} · paid {md(paid)} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
-               f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] else ""))
+               f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] and not hidden else ""))
+    if hidden and review is not None:
+        blind_review.entry_form(who, review, inpatient=detail["encounter_type"] == "inpatient")
+        return claim_key
     codes = claims.submitted_codes(con, claim_key)
     shown = tables.displayed(codes)
     st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
-    review = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.open_review(reviews.review_db(), sample.sample_id, claim_key, who.user))
     if review is None:
         return claim_key
+    if blind is not None and blind_review.comparison(who, review, blind, codes, detail["billed_drg"], _held_version(review)):
+        _reload(review)
+        st.rerun()
     if review.locked:
         _locked(who, review, codes)
     else:
