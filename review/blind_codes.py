@@ -209,10 +209,6 @@ def differences(coder: Sequence[CoderCode], blind: BlindCodes, billed_drg: str |
     return out
 
 
-def drg_agrees(blind: BlindCodes, billed_drg: str | None) -> bool:
-    return blind.drg is not None and blind.drg == billed_drg
-
-
 def proposed_rows(coder: Sequence[CoderCode], accepted: Sequence[Difference]) -> list[dict[str, object]]:
     """The claim's code findings once `accepted` differences are taken: one row per submitted code (agree unless
     an accepted difference revises or deletes it), then the added codes; MS-DRG and POA differences are left to
