@@ -429,6 +429,7 @@ def type_drg_finding(page, finding: str, category: str, amount: str) -> None:
     dollars.fill(amount)
     dollars.press("Tab")
     rerun_by(page, lambda: page.get_by_role("button", name="Save draft").click())
+    assert_clean(page)  # a refused save says why here
     page.get_by_text("Saved. You can leave and resume").wait_for()
     expect_drg_finding(page, finding, category, f"{float(amount):.2f}")
 
