@@ -19,7 +19,7 @@ from review.notes import FindingNotes
 from review.report_content import Signer
 from review.samples import Sample, claim_states, list_samples, load_sample
 from review.worklist import Review
-from views import finding_notes, reviews, session, tables
+from views import blind_review, finding_notes, reviews, session, tables
 from views.text import md
 
 _SAMPLE, _CLAIM, _NEXT_CLAIM = "worklist.sample", "worklist.claim", "worklist.next_claim"
@@ -127,13 +127,20 @@ def _show_proposal(base: str, proposal: DrgFindingProposal) -> None:
     edits = f" The MCE edits the codes as audited: {', '.join(proposal.mce_edits)}." if proposal.mce_edits else ""
     st.caption(f"Regrouped from the codes as audited (MS-DRG grouper and MCE): MS-DRG {md(proposal.audited_code)} "
                f"{md(proposal.title or '')}, {change}{weight}. Proposed DRG finding: {proposal.finding}.{edits}")
-    st.button("Use the proposed DRG finding", on_click=_take_proposal, args=(base, proposal, impact), icon=":material/account_tree:")
+    st.form_submit_button("Use the proposed DRG finding", on_click=_take_proposal, args=(base, proposal, impact),
+                          icon=":material/account_tree:")
 
 
 def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str | None,
                 revealed: dict[str, FindingNotes] | None) -> dict[str, Any] | None:
     """The DRG finding of an inpatient claim (`proposal` None for other claims): typed, or taken from the
-    grouper's proposal, which follows the code findings as they are edited."""
+    grouper's proposal, which follows the code findings as they are edited.
+
+    Drawn inside the claim's form (see _editing): choosing a finding or a category reruns nothing, and the
+    browser sends every DRG input together with Save draft, Complete or Use the proposed DRG finding, so no
+    request can carry one input's new value beside another's old one. The inputs start from the saved draft
+    (or the proposal's seed) as widget defaults and their state is never written by the page: what the
+    browser holds is what is sent."""
     if proposal is None:
         return None
     current = next((f for f in review.findings if f.code_type == "MSDRG"), None)
@@ -144,20 +151,22 @@ def _drg_inputs(review: Review, proposal: DrgFindingProposal | None, billed: str
         "submitted": current.submitted_code if current else (billed or ""), "audited": current.audited_code if current else "",
         "finding": current.finding if current else NO_DRG_FINDING, "category": (current.error_category or "") if current else "",
         "impact": float(current.dollar_impact) if current else 0.0, **stored_notes.as_dict()}
-    for name in DRG_INPUTS:
-        st.session_state.setdefault(keys[name], seeds.get(name) or ("" if name != "impact" else 0.0))
     st.markdown("**DRG finding** (inpatient: the MS-DRG as billed and as the record supports)")
     _show_proposal(base, proposal)
+    findings, categories = (NO_DRG_FINDING, *reviews.FINDINGS), ("", *reviews.CATEGORIES)
     cols = st.columns(5)
-    submitted = cols[0].text_input("Billed MS-DRG", max_chars=3, key=keys["submitted"])
-    audited = cols[1].text_input("Audited MS-DRG", max_chars=3, key=keys["audited"])
-    finding = cols[2].selectbox("DRG finding", (NO_DRG_FINDING, *reviews.FINDINGS), key=keys["finding"])
-    category = cols[3].selectbox("DRG error category", ("", *reviews.CATEGORIES), key=keys["category"])
-    impact = cols[4].number_input("DRG dollar impact", step=0.01, format="%.2f", key=keys["impact"])
+    submitted = cols[0].text_input("Billed MS-DRG", value=seeds["submitted"] or "", max_chars=3, key=keys["submitted"])
+    audited = cols[1].text_input("Audited MS-DRG", value=seeds["audited"] or "", max_chars=3, key=keys["audited"])
+    finding = cols[2].selectbox("DRG finding", findings, index=findings.index(seeds["finding"] or NO_DRG_FINDING),
+                                key=keys["finding"])
+    category = cols[3].selectbox("DRG error category", categories, index=categories.index(seeds["category"] or ""),
+                                 key=keys["category"])
+    impact = cols[4].number_input("DRG dollar impact", value=float(seeds["impact"] or 0.0), step=0.01, format="%.2f",
+                                  key=keys["impact"])
     typed_notes = {}
     if revealed is not None:
         cols = st.columns([3, 1, 1])
-        typed_notes = {name: column.text_input(label, max_chars=notes.LIMITS[name], key=keys[name])
+        typed_notes = {name: column.text_input(label, value=seeds.get(name) or "", max_chars=notes.LIMITS[name], key=keys[name])
                        for column, (name, label) in zip(cols, DRG_NOTE_LABELS.items(), strict=True)}
     if finding == NO_DRG_FINDING:
         return None
@@ -214,12 +223,15 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
     typed = [_typed(row) for row in edited.to_dict("records")]
     proposal = (claims.drg_proposal(session.connection(), review.claim_key, typed)
                 if detail["encounter_type"] == "inpatient" else None)
-    drg = _drg_inputs(review, proposal, detail["billed_drg"], revealed)
-    typed += [drg] if drg else []
-    _money_guide(payment, typed)
     held = _held_version(review)
-    left, right = st.columns(2)
-    if left.button("Save draft", icon=":material/save:"):
+    with st.form(f"claim.{review.review_id}.{review.latest.revision}", enter_to_submit=False):
+        drg = _drg_inputs(review, proposal, detail["billed_drg"], revealed)
+        typed += [drg] if drg else []
+        _money_guide(payment, typed)
+        left, right = st.columns(2)
+        save = left.form_submit_button("Save draft", icon=":material/save:")
+        complete = right.form_submit_button("Complete the claim", type="primary", icon=":material/lock:")
+    if save:
         saved = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.save_draft(
             reviews.review_db(), review.review_id, typed, who.user, expected_version=held, vault=finding_notes.vault()))
         if saved is not None:
@@ -227,7 +239,7 @@ def _editing(who: session.SignedIn, review: Review, codes: pd.DataFrame, detail:
             if revealed is not None:
                 finding_notes.remember(saved, typed)
             st.success("Saved. You can leave and resume this claim later.")
-    if right.button("Complete the claim", type="primary", icon=":material/lock:"):
+    if complete:
         def finish() -> Review:
             done = worklist.complete(reviews.review_db(), review.review_id, con=session.connection(), rows=typed,
                                      expected_version=held, vault=finding_notes.vault(), user=who.user, role=who.role_name,
@@ -253,8 +265,10 @@ def _held_version(review: Review) -> str:
 
 def _reload(review: Review) -> None:
     """Drop this page's unsaved edits and held version: the next run shows the findings as last saved."""
-    for key in (_version_key(review), f"findings.{review.review_id}.{review.latest.revision}", *_drg_keys(review).values()):
+    base = _drg_base(review)
+    for key in (_version_key(review), f"findings.{review.review_id}.{review.latest.revision}", f"{base}.seed"):
         st.session_state.pop(key, None)
+    st.session_state[f"{base}.generation"] = st.session_state.get(f"{base}.generation", 0) + 1  # new DRG inputs, from the saved draft
 
 
 def _locked(who: session.SignedIn, review: Review, codes: pd.DataFrame) -> None:
@@ -328,6 +342,7 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if st.session_state.get(_CLAIM) not in keys:
         st.session_state[_CLAIM] = next((k for k in sample.claim_keys if status[k] != "completed"), keys[0])
     claim_key = st.selectbox("Claim", keys, key=_CLAIM, format_func=lambda k: f"{k} · {status[k]}")
+    blind_on = blind_review.wanted(sample.sample_id)
     if sample.completed_at is None and not worklist.claims_waiting(reviews.review_db(), sample.sample_id):
         _complete_sample_form(who, sample)
     if status[claim_key] == "replaced":
@@ -341,18 +356,26 @@ def worklist_section(who: session.SignedIn) -> str | None:
     if detail is None:
         st.warning("This claim is no longer in the store (a later ingest replaced it); replace it with a spare above.")
         return claim_key
+    review = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.open_review(reviews.review_db(), sample.sample_id, claim_key, who.user))
+    blind = blind_review.state(who, review, blind_on) if review is not None else None
+    hidden = blind is not None and blind.hidden
     payment = claim_payment(con, claim_key)
     billed = dollars(detail["billed_amount"])
     paid = "not known" if payment.paid is None else dollars(payment.paid)
     st.caption(f"{md(detail['encounter_type'])} · service date {detail['service_date']:%Y-%m-%d} · billed "  # $ escaped: two start math
                f"{md(billed)} · paid {md(paid)} · coder {md(detail['coder_id'])} · facility {md(detail['facility_id'])} · "
-               f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] else ""))
+               f"payer {md(detail['payer'])}" + (f" · billed MS-DRG {md(detail['billed_drg'])}" if detail["billed_drg"] and not hidden else ""))
+    if hidden and review is not None:
+        blind_review.entry_form(who, review, inpatient=detail["encounter_type"] == "inpatient")
+        return claim_key
     codes = claims.submitted_codes(con, claim_key)
     shown = tables.displayed(codes)
     st.dataframe(shown, hide_index=True, column_config=tables.column_config(shown))
-    review = reviews.change(Permission.REVIEW_CLAIMS, lambda: worklist.open_review(reviews.review_db(), sample.sample_id, claim_key, who.user))
     if review is None:
         return claim_key
+    if blind is not None and blind_review.comparison(who, review, blind, codes, detail["billed_drg"], _held_version(review)):
+        _reload(review)
+        st.rerun()
     if review.locked:
         _locked(who, review, codes)
     else:

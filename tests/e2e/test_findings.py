@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from audit.log.read import read_events
 from audit.permissions import Page, Role
@@ -30,25 +30,11 @@ REFERENCE = "Coding Clinic 3Q 2023 p.12"
 LOCATION = "H&P 2026-03-02, discharge summary"
 
 
-def pick(page, label: str, option: str) -> None:
-    """Choose `option` in the selectbox labelled `label`. A click that lands while the box is being redrawn
-    (a loaded machine) can leave its menu closed: open it again, at most three times."""
-    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text=label)
-    wanted = page.get_by_role("option", name=option, exact=True)
-    for _ in range(3):
-        box.click()
-        try:
-            wanted.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    wanted.click()
-
-
 def type_in(page, label: str, text: str) -> None:
+    """Type into an input of the claim's form (sent with Save draft or Complete: typing reruns nothing)."""
     field = page.get_by_label(label)
     field.fill(text)
-    rerun_by(page, lambda: field.press("Tab"))
+    field.press("Tab")
 
 
 def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start, browser):
@@ -69,6 +55,9 @@ def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start,
     type_in(page, "DRG reference (OCG, Coding Clinic)", REFERENCE)
     type_in(page, "DRG documented in", LOCATION)
     type_drg_finding(page, "revise", "drg", "-1500")
+    for label, text in (("Audited MS-DRG", "292"), ("DRG rationale", RATIONALE), ("DRG reference (OCG, Coding Clinic)", REFERENCE),
+                        ("DRG documented in", LOCATION)):
+        expect(page.get_by_label(label)).to_have_value(text)
     rerun_by(page, lambda: page.get_by_role("button", name="Complete the claim").click())
     assert_clean(page)
     page.get_by_role("button", name="Start a correction").wait_for()
