@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -27,6 +28,7 @@ from ingest.writer import IngestError, IngestResult
 from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreMissing, connect_read_only
+from review.db import update_existing
 
 
 def _stderr_progress(fraction: float, message: str) -> None:
@@ -121,6 +123,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
+        update_existing(paths.reviews_db)
         con = connect_read_only(paths)
         try:
             rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
@@ -137,6 +140,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         return 2
     except duckdb.Error as exc:
         print(f"metrics failed: the store could not be read ({type(exc).__name__}); run `python manage.py ingest` or restore it.", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"metrics failed: the review store could not be brought up to date ({type(exc).__name__}); try again.", file=sys.stderr)
         return 2
     if args.format == "csv":
         fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)

@@ -93,3 +93,12 @@ def statements(script: str) -> list[str]:
 def emit(record: Record | None, event: AccessEvent) -> None:
     if record is not None:
         record(event)
+
+
+def update_existing(path: Path) -> None:
+    """Bring a review store an older release made up to date (its migrations, the metrics feed among them),
+    creating none where there is none: the readers of the metrics (`manage.py metrics`, each dashboard process)
+    call this before they read, so after an upgrade the reviewed findings count from the first query instead of
+    after the next review change."""
+    if path.exists():
+        ReviewDb(path)

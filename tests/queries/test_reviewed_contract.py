@@ -98,24 +98,36 @@ def test_queries_reads_only_the_feed_views_from_the_review_store(tmp_path: Path)
     assert run == {script.strip() for script in _review_store_sql().values()}
 
 
-def test_a_store_made_before_the_feed_reads_as_not_set_up_until_review_opens_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    paths = _paths(tmp_path)
-    older = tmp_path / "migrations"
+def review_store_before_the_feed(path: Path, scratch: Path) -> None:
+    """A review store as the release before the metrics feed made it: every migration before 0700."""
+    older = scratch / "migrations-before-the-feed"
     older.mkdir()
     for name in review_db.migration_names():
         if name < "0700":
             (older / f"{name}.sql").write_text((review_db.MIGRATIONS / f"{name}.sql").read_text())
-    with monkeypatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(review_db, "MIGRATIONS", older)
-        ReviewDb(paths.reviews_db)
+        ReviewDb(path)
+    with sqlite3.connect(path) as conn:
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'metrics_feed%'").fetchall()
+
+
+def test_a_store_made_before_the_feed_reads_as_not_set_up_until_review_opens_it(tmp_path: Path):
+    paths = _paths(tmp_path)
+    review_store_before_the_feed(paths.reviews_db, tmp_path)
     with sqlite3.connect(paths.reviews_db) as conn:
         conn.execute("UPDATE publication SET version = 3")
     assert reviewed.published_version(paths) == 0
     version, table = reviewed._published(paths)
     assert (version, table.num_rows) == (0, 0)
     overlay_version = version
-    ReviewDb(paths.reviews_db)  # review/ opens it: the feed is added
+    review_db.update_existing(paths.reviews_db)  # what readers of the metrics call first: the feed is added
     assert reviewed.published_version(paths) == 3
     assert reviewed._published(paths)[0] == 3
     assert reviewed.Overlay(overlay_version, None).stale(paths, reviewed.datetime.now(reviewed.UTC))
+
+
+def test_bringing_a_store_up_to_date_creates_none(tmp_path: Path):
+    paths = _paths(tmp_path)
+    review_db.update_existing(paths.reviews_db)
+    assert not paths.reviews_db.exists()
