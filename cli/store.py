@@ -19,7 +19,7 @@ from audit.exports import SUPPRESSED_FLAG
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
-from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
+from cli.common import access_log_recorder, connect_reader, filter_arguments, filters_from, paths_from, where
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
@@ -27,8 +27,7 @@ from ingest.swap import StoreBusy
 from ingest.writer import IngestError, IngestResult
 from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
-from queries.store import StoreMissing, connect_read_only
-from review.db import update_existing
+from queries.store import StoreMissing
 
 
 def _stderr_progress(fraction: float, message: str) -> None:
@@ -123,8 +122,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
-        update_existing(paths.reviews_db)
-        con = connect_read_only(paths)
+        con = connect_reader(paths)
         try:
             rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
         finally:
