@@ -56,6 +56,20 @@ def test_the_review_store_sql_in_queries_names_only_the_feed_views():
         assert _names_read(script) and _names_read(script) <= FEED, path
 
 
+def _review_store_tables() -> set[str]:
+    scripts = [ROOT / "review" / "sql" / "store" / "schema.sql", *sorted((review_db.MIGRATIONS).glob("*.sql"))]
+    return {name.lower() for path in scripts
+            for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?([A-Za-z_]+)", path.read_text(), re.IGNORECASE)}
+
+
+def test_nothing_in_queries_reads_a_review_store_table():
+    tables = _review_store_tables()
+    assert {"published_findings", "publication", "findings", "claim_rebuttals"} <= tables
+    read = {path.relative_to(ROOT).as_posix(): _names_read(path.read_text()) & tables
+            for path in sorted((ROOT / "queries").rglob("*")) if path.suffix in (".sql", ".py")}
+    assert {path: names for path, names in read.items() if names} == {}
+
+
 def test_the_names_check_catches_a_review_store_table():
     assert _names_read("-- from publication\nSELECT version FROM publication") == {"publication"}
     assert _names_read("SELECT * FROM metrics_feed_findings AS f JOIN reviews r ON 1") == {
