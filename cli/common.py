@@ -13,12 +13,16 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from audit.events import AccessEvent
 from audit.key_checks import ensure_log_key
 from audit.log.writer import AccessLog
 from config.paths import Paths, default_paths
 from config.settings import ConfigurationError
 from queries.metrics import Filters
+from queries.store import connect_read_only
+from review.db import update_existing
 
 Record = Callable[[AccessEvent], None]
 DATA_DIR_HELP = "data folder (default: $CODEAUDIT_DATA_DIR, else ./var)"
@@ -81,3 +85,10 @@ def filters_from(args: argparse.Namespace) -> Filters:
     """The scope the filter options give (MetricsError for a start after the end)."""
     return Filters(date_from=args.date_from, date_to=args.date_to, facility=tuple(args.facility), payer=tuple(args.payer),
                    coder=tuple(args.coder), encounter_type=tuple(args.encounter_type))
+
+
+def connect_reader(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """A read-only store connection whose metrics count the review store's findings: a review store an older
+    release made gains its metrics feed first (review.db.update_existing), so no command reads it without."""
+    update_existing(paths.reviews_db)
+    return connect_read_only(paths)

@@ -20,11 +20,11 @@ from audit.log.writer import AccessLogError
 from audit.permissions import PermissionDenied, PurposeOfUse
 from audit.phi_reveal import UnknownClaim
 from audit.users import SignInError, UserStore
-from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
+from cli.common import access_log_recorder, connect_reader, filter_arguments, filters_from, paths_from, where
 from config.paths import Paths
 from config.settings import ConfigurationError
 from queries.metrics import CLAIM_FLAGS, MetricsError
-from queries.store import StoreMissing, connect_read_only
+from queries.store import StoreMissing
 from review import report_versions
 from review.appraisal import AppraisalError, appraise_attribute, appraise_variable, attribute_sample_size, variable_sample_size
 from review.db import ReviewDb, ReviewError
@@ -81,7 +81,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
                       exclude_audited=args.exclude_audited,
                       strata_by=args.strata_by, bands=parse_bands(args.bands), allocation=args.allocation, spares=args.spares,
                       certainty_above=args.certainty_above)
-    con = connect_read_only(paths)
+    con = connect_reader(paths)
     try:
         sample = draw_sample(con, ReviewDb(paths.reviews_db), spec, seed=args.seed, user=cli_actor(), role="cli",
                              record=access_log_recorder(paths))
@@ -95,7 +95,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
 
 def cmd_sample_redraw(args: argparse.Namespace) -> int:
     paths = paths_from(args)
-    con = connect_read_only(paths)
+    con = connect_reader(paths)
     try:
         outcome = redraw(con, ReviewDb(paths.reviews_db), args.sample_id)
     finally:
@@ -153,7 +153,7 @@ def cmd_sample_report(args: argparse.Namespace) -> int:
                           "claim reviewed, then Complete the sample on the Record review page).")
     record = access_log_recorder(paths)
     if not report_versions.versions(db, sample.sample_id):
-        con = connect_read_only(paths)
+        con = connect_reader(paths)
         try:
             report_versions.refresh(db, con, sample.sample_id, user=cli_actor(), role="cli", record=record)
         finally:
@@ -189,7 +189,7 @@ def _claim_number_copy(args: argparse.Namespace, paths: Paths, db: ReviewDb, ver
                           "input with --password-stdin.")
     record = access_log_recorder(paths)
     user = UserStore(paths.users_db).authenticate(args.user, password, record=record)
-    con = connect_read_only(paths)
+    con = connect_reader(paths)
     try:
         return claim_number_copy(paths, con, db, version, user=user.username, role=user.role, purpose=args.purpose,
                                  justification=args.justification or "", record=record)
@@ -221,7 +221,7 @@ def _values(path: str) -> list[float]:
 
 def _appraised(args: argparse.Namespace, sample_id: str) -> SampleAppraisal:
     """A stored sample's appraisal, with the paid amounts read from the store."""
-    con = connect_read_only(paths_from(args))
+    con = connect_reader(paths_from(args))
     try:
         return appraise_sample(_db(args), load_sample(_db(args), sample_id), con)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -18,7 +19,7 @@ from audit.exports import SUPPRESSED_FLAG
 from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
-from cli.common import access_log_recorder, filter_arguments, filters_from, paths_from, where
+from cli.common import access_log_recorder, connect_reader, filter_arguments, filters_from, paths_from, where
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
@@ -26,7 +27,7 @@ from ingest.swap import StoreBusy
 from ingest.writer import IngestError, IngestResult
 from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
-from queries.store import StoreMissing, connect_read_only
+from queries.store import StoreMissing
 
 
 def _stderr_progress(fraction: float, message: str) -> None:
@@ -121,7 +122,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
-        con = connect_read_only(paths)
+        con = connect_reader(paths)
         try:
             rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
         finally:
@@ -137,6 +138,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         return 2
     except duckdb.Error as exc:
         print(f"metrics failed: the store could not be read ({type(exc).__name__}); run `python manage.py ingest` or restore it.", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"metrics failed: the review store could not be brought up to date ({type(exc).__name__}); try again.", file=sys.stderr)
         return 2
     if args.format == "csv":
         fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)

@@ -1,7 +1,10 @@
 """Reviewed findings in the metrics, without rewriting the DuckDB store.
 
 The review store (review/, `Paths.reviews_db`, SQLite) publishes the findings of each completed review,
-with the time after which they are final (rebuttal window closed, or every rebuttal decided). Every reader
+with the time after which they are final (rebuttal window closed, or every rebuttal decided), in its metrics
+feed: the views `metrics_feed_version` and `metrics_feed_findings` that review/ defines over its own tables
+(review/sql/store/migrations/0700_metrics_feed.sql), the only names of that store read here, so review/
+may change its tables without breaking the metrics. Every reader
 of the store (`queries.store.connect_read_only`, `StoreReader`: each dashboard session and `manage.py
 metrics`) loads them into its own in-memory DuckDB (a few thousand rows) and defines TEMP views named
 `audit_findings`, `claim_facts` and `finding_facts` that shadow the store's tables: the store's imported
@@ -35,13 +38,15 @@ PUBLISHED = pa.schema([
 
 
 def published_version(paths: Paths) -> int:
-    """The review store's publication version; 0 before the first sample, when there is nothing to read."""
+    """The review store's publication version; 0 before the first sample, when there is nothing to read, and
+    for a store whose feed review/ has not added yet (it does when it next opens the store, and the version then
+    differs, so readers reload)."""
     if not paths.reviews_db.exists():
         return 0
     with sqlite_store.connect(paths.reviews_db) as conn:
         try:
             return int(conn.execute(sql("reviewed/version")).fetchone()[0])
-        except sqlite3.OperationalError:  # created but not set up yet by its first writer
+        except sqlite3.OperationalError:  # created but not set up yet, or made before the feed: review/ adds it
             return 0
 
 

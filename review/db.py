@@ -4,7 +4,9 @@ findings and rebuttals.
 Review state is small and changes one claim at a time, which the DuckDB store (one writer, copied and swapped
 whole) cannot do cheaply. So it lives here, like the accounts in users.sqlite: saving a finding is a short
 SQLite transaction that never waits for an ingest and never blocks a reader. The metrics read what this store
-publishes (the table published_findings, queries/reviewed.py) into each reader's own in-memory DuckDB.
+publishes into each reader's own in-memory DuckDB (queries/reviewed.py), through the metrics feed: the views
+metrics_feed_version and metrics_feed_findings (sql/store/migrations/0700_metrics_feed.sql), the interface
+readers of the metrics depend on; the tables behind them are review/'s own.
 
 Each change that must be in the access log hands its event to `record` inside the transaction, before the
 commit: if the event cannot be written, the change is rolled back (as in audit/users.py).
@@ -91,3 +93,12 @@ def statements(script: str) -> list[str]:
 def emit(record: Record | None, event: AccessEvent) -> None:
     if record is not None:
         record(event)
+
+
+def update_existing(path: Path) -> None:
+    """Bring a review store an older release made up to date (its migrations, the metrics feed among them),
+    creating none where there is none: the readers of the metrics (`manage.py metrics`, each dashboard process)
+    call this before they read, so after an upgrade the reviewed findings count from the first query instead of
+    after the next review change."""
+    if path.exists():
+        ReviewDb(path)

@@ -21,6 +21,7 @@ from audit.session_policy import SessionExpired, SessionGuard
 from audit.users import UserStore
 from config.paths import Paths, default_paths
 from queries.store import StoreReader, demo_mode
+from review.db import update_existing
 from views import problems
 
 Method = Literal["password", "demo", "sso"]
@@ -212,11 +213,19 @@ def idle_expired() -> bool:
     return guard is not None and guard.expired(now())
 
 
+@st.cache_resource(show_spinner=False)
+def _review_store_current(path: Path) -> None:
+    """Once per process, before its first reader: a review store an older release made gains its metrics feed
+    (review/db.py `update_existing`), so its reviewed findings count from the first query."""
+    update_existing(path)
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """This session's read-only store connection; it follows atomic store swaps. Unless an account or
     single sign-on is signed in, it serves demo data only: a store with real data raises
     queries.store.RealDataLoaded on this very connection, before anything is read."""
     if _READER not in st.session_state:
+        _review_store_current(paths().reviews_db)
         who = signed_in()
         st.session_state[_READER] = StoreReader(paths(), demo_only=who is None or who.method == "demo")
     return st.session_state[_READER].connection()

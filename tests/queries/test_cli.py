@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from audit.log.read import read_events
 from tests.cli_here import manage_here
+from tests.queries.test_reviewed_contract import review_store_before_the_feed
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = ["claims", "audited_claims", "findings", "dx_codes", "denied_claims", "code_accuracy", "claim_accuracy",
@@ -163,3 +165,24 @@ def test_everything_a_run_leaves_is_private_whatever_the_umask(paths, tmp_path, 
     left = [p for root in (data, paths.key_dir) for p in [root, *root.rglob("*")]]
     assert any(p.parent.name == "log_checkpoints" for p in left) and (data / "store.duckdb") in left
     assert {str(p): oct(p.stat().st_mode & 0o777) for p in left if p.stat().st_mode & 0o077} == {}
+
+
+def _older_review_store_with_a_final_finding(paths, store: Path, scratch: Path) -> str:
+    """A review store as the release before the metrics feed left it, publishing one final agreeing finding on
+    the first claim; that claim's key."""
+    review_store_before_the_feed(paths.reviews_db, scratch)
+    with duckdb.connect(str(store), read_only=True) as con:
+        key = con.execute("SELECT claim_key FROM claims ORDER BY service_date LIMIT 1").fetchone()[0]
+    final = "2025-03-02T00:00:00.000000+00:00"
+    with sqlite3.connect(paths.reviews_db) as conn:
+        conn.execute("INSERT INTO published_findings VALUES (?, 'R1', 1, 'F1', 'A1', '2025-03-02', 'ICD10CM_DX', 'E11.9', "
+                     "'E11.9', 'agree', NULL, '0.00', ?, NULL, ?)", (key, final, final))
+        conn.execute("UPDATE publication SET version = 1")
+    return key
+
+
+def test_metrics_count_the_findings_of_a_review_store_made_before_its_metrics_feed(loaded, paths, tmp_path):
+    _older_review_store_with_a_final_finding(paths, loaded, tmp_path)
+    overall = json.loads(manage_here("metrics", "--json", "--include-small-cells").stdout)
+    assert (overall[0]["claims"], overall[0]["audited_claims"], overall[0]["findings"]) == (2, 1, 1)
+
