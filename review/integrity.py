@@ -18,6 +18,9 @@ every other column of the review, revision and finding rows: `opened_at`, `opene
 and per finding its sealed `notes` (null, or `key_id`, and `nonce` and `ciphertext` in standard base64). A
 later format adds its fields the same way; a revision keeps the format it was hashed in, and verify-log tries
 every known format: the format's name is inside the hashed bytes, so a digest can only match its own format.
+`codeaudit-revision-3` (CURRENT) adds `blind`: null for a revision not reviewed blind, else an object of the
+blind review's `started_by`, `started_at`, `saved_by`, `saved_at`, `audited_drg` and `codes`, a list of
+[code_type, code, poa] in the order the auditor entered them (diagnoses, principal first, then procedures).
 
 `rotate-key` re-seals the notes under a new key, which changes their ciphertext: it first checks every completed
 revision it touches against its event (a tampered one stops it), and records the new SHA-256 of each in a
@@ -64,8 +67,9 @@ REVISION_1 = RevisionFormat("codeaudit-revision-1",
 REVISION_2 = RevisionFormat("codeaudit-revision-2",
                             (*REVISION_1.revision_keys, "opened_by", "opened_at", "status", "saved_at"),
                             (*REVISION_1.finding_keys, "notes"))
-CURRENT = REVISION_2  # new completions are hashed in this format
-FORMATS = (REVISION_2, REVISION_1)
+REVISION_3 = RevisionFormat("codeaudit-revision-3", (*REVISION_2.revision_keys, "blind"), REVISION_2.finding_keys)
+CURRENT = REVISION_3  # new completions are hashed in this format
+FORMATS = (REVISION_3, REVISION_2, REVISION_1)
 # The events that complete a revision (details.revision, details.sha256), and one that needs a completed revision.
 COMPLETING = ("review_complete", "review_correct", "rebuttal_decision")
 LOGGED = (*COMPLETING, "rebuttal", "sample_draw", "key_rotate")
@@ -93,15 +97,25 @@ def revision_document(revision: Mapping[str, Any], findings: Iterable[Mapping[st
                       form: RevisionFormat = REVISION_1) -> bytes:
     """The canonical serialisation of a completed revision in a format (module docstring); what its SHA-256 is
     taken over. `findings` are rows of the findings table (their notes_* columns give `notes`)."""
-    body = {key: revision[key] for key in form.revision_keys}
+    body = {key: revision.get(key) if key == "blind" else revision[key] for key in form.revision_keys}
     body["findings"] = [{key: _sealed(finding) if key == "notes" else finding[key] for key in form.finding_keys}
                         for finding in findings]
     body["format"] = form.name
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("utf-8")
 
 
+def _blind(conn: sqlite3.Connection, review_id: str, revision: int) -> dict[str, Any] | None:
+    """A revision's blind review as the serialisation holds it (module docstring); None when not reviewed blind."""
+    found = conn.execute(sql("store/blind_review"), (review_id, revision)).fetchone()
+    if found is None:
+        return None
+    codes = [list(code) for code in conn.execute(sql("store/blind_codes"), (review_id, revision))]
+    return {**dict(zip(("started_by", "started_at", "saved_by", "saved_at", "audited_drg"), found)), "codes": codes}
+
+
 def _digests(conn: sqlite3.Connection, row: Mapping[str, Any], forms: Sequence[RevisionFormat]) -> list[str]:
     findings = [dict(f) for f in conn.execute(sql("store/revision_findings"), (row["review_id"], row["revision"]))]
+    row = {**row, "blind": _blind(conn, row["review_id"], row["revision"])}
     return [hashlib.sha256(revision_document(row, findings, form)).hexdigest() for form in forms]
 
 

@@ -49,9 +49,65 @@ def test_the_second_format_is_pinned_by_a_known_answer():
                  "notes_key_id": None, "notes_nonce": None, "notes_ciphertext": None}]
     assert integrity.revision_document(revision, findings, integrity.REVISION_2) == VECTOR_2
     assert hashlib.sha256(VECTOR_2).hexdigest() == DIGEST_2
-    assert integrity.CURRENT is integrity.REVISION_2  # what new completions are hashed in
     security = (Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md").read_text()
     assert VECTOR_2.decode() in security and DIGEST_2 in security
+
+
+VECTOR_3 = VECTOR_2.replace(  # the same revision reviewed blind: `blind` sorts between author and claim_key
+    b'"author":"ann",',
+    b'"author":"ann","blind":{"audited_drg":"291","codes":[["ICD10CM_DX","I5021","Y"],["ICD10CM_DX","N179",null],'
+    b'["ICD10PCS","02703ZZ",null]],"saved_at":"2026-01-01T09:30:00.000000+00:00","saved_by":"bob",'
+    b'"started_at":"2026-01-01T09:00:01.000000+00:00","started_by":"bob"},').replace(b"revision-2", b"revision-3")
+DIGEST_3 = "8f74b4f16cf9f0377432b0d976d3092e6bd2f0047409a2d6d476f7e2a5fa6acd"  # sha256sum of VECTOR_3
+
+
+def test_the_third_format_covers_the_blind_codes_and_is_pinned_by_a_known_answer():
+    """codeaudit-revision-3 (what new completions are hashed in) adds the blind review and its codes in the
+    order entered; a revision not reviewed blind has `blind` null."""
+    revision = {"review_id": "r1", "sample_id": "S1", "claim_key": "0123456789abcdef01234567", "revision": 2,
+                "status": "completed", "author": "ann", "saved_at": "2026-01-02T03:04:00.000001+00:00",
+                "completed_at": "2026-01-02T03:04:05.000006+00:00", "reason": "café", "opened_by": "bob",
+                "opened_at": "2026-01-01T09:00:00.000000+00:00",
+                "blind": {"started_by": "bob", "started_at": "2026-01-01T09:00:01.000000+00:00", "saved_by": "bob",
+                          "saved_at": "2026-01-01T09:30:00.000000+00:00", "audited_drg": "291",
+                          "codes": [["ICD10CM_DX", "I5021", "Y"], ["ICD10CM_DX", "N179", None], ["ICD10PCS", "02703ZZ", None]]}}
+    findings = [{"finding_id": "f1", "position": 1, "code_type": "ICD10CM_DX", "submitted_code": "E11.9",
+                 "audited_code": "E11.65", "finding": "revise", "error_category": "specificity", "dollar_impact": "-120.00",
+                 "notes_key_id": "k2", "notes_nonce": bytes(range(12)), "notes_ciphertext": bytes.fromhex("deadbeef")},
+                {"finding_id": "f2", "position": 2, "code_type": "ICD10CM_DX", "submitted_code": None,
+                 "audited_code": "Z79.4", "finding": "add", "error_category": "missing_code", "dollar_impact": "20.00",
+                 "notes_key_id": None, "notes_nonce": None, "notes_ciphertext": None}]
+    assert integrity.revision_document(revision, findings, integrity.REVISION_3) == VECTOR_3
+    assert hashlib.sha256(VECTOR_3).hexdigest() == DIGEST_3
+    assert b'"blind":null' in integrity.revision_document({**revision, "blind": None}, findings, integrity.REVISION_3)
+    assert integrity.CURRENT is integrity.REVISION_3
+    security = (Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md").read_text()
+    assert DIGEST_3 in security
+
+
+def test_a_blind_code_edited_after_completion_fails_verify_log_naming_the_review(store, capsys):
+    from review import blind
+    from review.blind_codes import BlindCodes, Diagnosis
+
+    sample, codes, _ = sampled(store, 1)
+    (key,) = sample.claim_keys
+    db = ReviewDb(store.reviews_db)
+    opened = worklist.open_review(db, sample.sample_id, key, "ann")
+    blind.start(db, opened.review_id, "ann")
+    blind.save(db, opened.review_id, BlindCodes((Diagnosis("I5021", "Y"), Diagnosis("N179", None)), (), None), "ann")
+    rows = [{"code_type": t, "submitted_code": c, "audited_code": c, "finding": "agree", "error_category": None,
+             "dollar_impact": "0"} for t, c in codes[key]]
+    worklist.save_draft(db, opened.review_id, rows, "ann")
+    con = connect_read_only(store)
+    try:
+        worklist.complete(db, opened.review_id, con=con, user="ann", role="auditor", record=access_log_recorder(store))
+    finally:
+        con.close()
+    assert verify_log(capsys)[0] == 0
+    with sqlite3.connect(store.reviews_db) as conn:  # the auditor's principal diagnosis changed afterwards
+        conn.execute("UPDATE blind_codes SET code = 'I509' WHERE review_id = ? AND position = 1", (opened.review_id,))
+    code, out = verify_log(capsys)
+    assert code == 1 and opened.review_id in out
 
 
 def _noted_and_completed(store):
