@@ -135,8 +135,9 @@ def test_an_accepted_rebuttal_records_the_hash_of_the_revision_it_makes(store, c
 def test_a_stale_save_is_refused_in_one_sentence_and_save_and_complete_is_one_transaction(store):
     from review import worklist
     from review.db import ReviewError
-    sample, codes, _ = sampled(store, 1)
-    (key,) = sample.claim_keys
+    from tests.review.test_worklist import paid_at_least
+    sample, codes, _ = sampled(store, 8)
+    key = paid_at_least(store, sample.claim_keys, 50)[0]  # overpaid by 50 below
     db = ReviewDb(store.reviews_db)
     opened = worklist.open_review(db, sample.sample_id, key, "ann")
     loaded_by_bea = opened.version

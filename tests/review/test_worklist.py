@@ -43,6 +43,17 @@ def sampled(paths: Paths, size: int = 8, scope: Filters | None = None):
     return sample, codes, coders
 
 
+def paid_at_least(paths: Paths, keys, amount: float) -> list[str]:
+    """The keys (in sample order) of claims paid at least `amount`: room for a test's overpayments, as a claim is
+    never overpaid by more than was paid on it (review/money.py)."""
+    con = connect_read_only(paths)
+    try:
+        paid = {k: con.execute("SELECT paid_amount FROM claims WHERE claim_key = ?", [k]).fetchone()[0] for k in keys}
+    finally:
+        con.close()
+    return [k for k in keys if paid[k] is not None and paid[k] >= amount]
+
+
 def agree_rows(codes):
     return [{"code_type": t, "submitted_code": c, "audited_code": c, "finding": "agree"} for t, c in codes]
 
@@ -111,9 +122,10 @@ def test_completed_reviews_are_locked_and_a_correction_is_a_logged_revision_keep
 
 def test_an_inpatient_claim_with_an_admitting_diagnosis_can_be_reviewed_and_completed(store):
     """Every code of the claim gets a finding, the admitting diagnosis included (the worklist's default rows)."""
-    sample, codes, _ = sampled(store, 1, Filters(encounter_type=("inpatient",)))
-    key = sample.claim_keys[0]
-    assert "ICD10CM_ADMIT" in {kind for kind, _ in codes[key]}
+    sample, codes, _ = sampled(store, 8, Filters(encounter_type=("inpatient",)))
+    admitted = [k for k in sample.claim_keys if "ICD10CM_ADMIT" in {kind for kind, _ in codes[k]}]
+    assert admitted, codes
+    key = admitted[0]
     done = review(store, sample, key, agree_rows(codes[key]))
     assert done.locked and {f.code_type for f in done.completed_findings} >= {"ICD10CM_DX", "ICD10CM_ADMIT"}
 
@@ -199,10 +211,12 @@ def test_a_reader_reloads_when_the_review_store_changes_and_when_a_window_closes
 def test_rebuttal_window_and_decisions_decide_what_is_final(store, monkeypatch):
     """Who may rebut what is tested in tests/review/test_rebuttals.py; here, what the metrics count."""
     monkeypatch.setenv("CODEAUDIT_REBUTTAL_DAYS", "14")
-    sample, codes, coders = sampled(store, 3)
+    sample, codes, coders = sampled(store, 12)
+    keys = paid_at_least(store, sample.claim_keys, 50)[:3]  # each claim is overpaid by 10 below
+    assert len(keys) == 3
     db = ReviewDb(store.reviews_db)
     done = []
-    for key in sample.claim_keys:
+    for key in keys:
         rows = agree_rows(codes[key]) + [{"code_type": "ICD10CM_DX", "audited_code": "Z79.4", "finding": "add",
                                          "error_category": "missing_code", "dollar_impact": "20"}]
         rows[0].update(finding="delete", audited_code=None, error_category="unsupported_code", dollar_impact="-30")
