@@ -34,19 +34,20 @@ VECTOR_2 = (
     b'"reason":"caf\\u00e9","review_id":"r1","revision":2,"sample_id":"S1","saved_at":"2026-01-02T03:04:00.000001+00:00",'
     b'"status":"completed"}')
 DIGEST_2 = "2baa8fc12137ffc76073792d12144f6eb9a29dfb3fa86261f4648a6c4f7e20f2"
+REVISION = {"review_id": "r1", "sample_id": "S1", "claim_key": "0123456789abcdef01234567", "revision": 2,
+            "status": "completed", "author": "ann", "saved_at": "2026-01-02T03:04:00.000001+00:00",
+            "completed_at": "2026-01-02T03:04:05.000006+00:00", "reason": "café", "opened_by": "bob",
+            "opened_at": "2026-01-01T09:00:00.000000+00:00"}
+FINDINGS = [{"finding_id": "f1", "position": 1, "code_type": "ICD10CM_DX", "submitted_code": "E11.9",
+             "audited_code": "E11.65", "finding": "revise", "error_category": "specificity", "dollar_impact": "-120.00",
+             "notes_key_id": "k2", "notes_nonce": bytes(range(12)), "notes_ciphertext": bytes.fromhex("deadbeef")},
+            {"finding_id": "f2", "position": 2, "code_type": "ICD10CM_DX", "submitted_code": None,
+             "audited_code": "Z79.4", "finding": "add", "error_category": "missing_code", "dollar_impact": "20.00",
+             "notes_key_id": None, "notes_nonce": None, "notes_ciphertext": None}]
 
 
 def test_the_second_format_is_pinned_by_a_known_answer():
-    revision = {"review_id": "r1", "sample_id": "S1", "claim_key": "0123456789abcdef01234567", "revision": 2,
-                "status": "completed", "author": "ann", "saved_at": "2026-01-02T03:04:00.000001+00:00",
-                "completed_at": "2026-01-02T03:04:05.000006+00:00", "reason": "café", "opened_by": "bob",
-                "opened_at": "2026-01-01T09:00:00.000000+00:00"}
-    findings = [{"finding_id": "f1", "position": 1, "code_type": "ICD10CM_DX", "submitted_code": "E11.9",
-                 "audited_code": "E11.65", "finding": "revise", "error_category": "specificity", "dollar_impact": "-120.00",
-                 "notes_key_id": "k2", "notes_nonce": bytes(range(12)), "notes_ciphertext": bytes.fromhex("deadbeef")},
-                {"finding_id": "f2", "position": 2, "code_type": "ICD10CM_DX", "submitted_code": None,
-                 "audited_code": "Z79.4", "finding": "add", "error_category": "missing_code", "dollar_impact": "20.00",
-                 "notes_key_id": None, "notes_nonce": None, "notes_ciphertext": None}]
+    revision, findings = dict(REVISION), FINDINGS
     assert integrity.revision_document(revision, findings, integrity.REVISION_2) == VECTOR_2
     assert hashlib.sha256(VECTOR_2).hexdigest() == DIGEST_2
     security = (Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md").read_text()
@@ -64,19 +65,11 @@ DIGEST_3 = "8f74b4f16cf9f0377432b0d976d3092e6bd2f0047409a2d6d476f7e2a5fa6acd"  #
 def test_the_third_format_covers_the_blind_codes_and_is_pinned_by_a_known_answer():
     """codeaudit-revision-3 (what new completions are hashed in) adds the blind review and its codes in the
     order entered; a revision not reviewed blind has `blind` null."""
-    revision = {"review_id": "r1", "sample_id": "S1", "claim_key": "0123456789abcdef01234567", "revision": 2,
-                "status": "completed", "author": "ann", "saved_at": "2026-01-02T03:04:00.000001+00:00",
-                "completed_at": "2026-01-02T03:04:05.000006+00:00", "reason": "café", "opened_by": "bob",
-                "opened_at": "2026-01-01T09:00:00.000000+00:00",
+    revision = {**REVISION,
                 "blind": {"started_by": "bob", "started_at": "2026-01-01T09:00:01.000000+00:00", "saved_by": "bob",
                           "saved_at": "2026-01-01T09:30:00.000000+00:00", "audited_drg": "291",
                           "codes": [["ICD10CM_DX", "I5021", "Y"], ["ICD10CM_DX", "N179", None], ["ICD10PCS", "02703ZZ", None]]}}
-    findings = [{"finding_id": "f1", "position": 1, "code_type": "ICD10CM_DX", "submitted_code": "E11.9",
-                 "audited_code": "E11.65", "finding": "revise", "error_category": "specificity", "dollar_impact": "-120.00",
-                 "notes_key_id": "k2", "notes_nonce": bytes(range(12)), "notes_ciphertext": bytes.fromhex("deadbeef")},
-                {"finding_id": "f2", "position": 2, "code_type": "ICD10CM_DX", "submitted_code": None,
-                 "audited_code": "Z79.4", "finding": "add", "error_category": "missing_code", "dollar_impact": "20.00",
-                 "notes_key_id": None, "notes_nonce": None, "notes_ciphertext": None}]
+    findings = FINDINGS
     assert integrity.revision_document(revision, findings, integrity.REVISION_3) == VECTOR_3
     assert hashlib.sha256(VECTOR_3).hexdigest() == DIGEST_3
     assert b'"blind":null' in integrity.revision_document({**revision, "blind": None}, findings, integrity.REVISION_3)
