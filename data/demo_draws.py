@@ -159,8 +159,7 @@ class DemoParameters:
     charge_spread: float = 0.5  # sigma of the lognormal factor on the base charge
     stay_days: tuple[int, int] = (1, 9)  # inpatient length of stay
     diagnoses_per_claim: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] = ((4, 11), (2, 6), (1, 4))
-    sloppy_unspecified_share: float = 0.12  # diagnoses a weak coder leaves unspecified
-    update_unspecified_share: float = 0.25  # diagnoses anyone leaves unspecified in the two months after the update
+    sloppy_unspecified_share: float = 0.12  # diagnoses a weak coder (or anyone after the update) leaves unspecified
     invalid_dx_share: float = 0.006  # diagnosis lines with a header or a non-code
     poa_mix: tuple[float, float, float, float] = (0.85, 0.1, 0.03, 0.02)  # Y, N, U, W on inpatient diagnoses
     procedures_per_claim: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] = ((1, 4), (1, 4), (1, 3))
@@ -260,8 +259,7 @@ def draw_codes(rng: np.random.Generator, c: Claims, window: Calendar, p: DemoPar
     # Around the code-set update, and for weak coders, more codes are left unspecified.
     sloppy = np.isin(c.coder[owner], WEAK_CODERS) | window.after_update(c.service[owner])
     unspec_codes = pool[pool_unspec]
-    share = np.where(window.after_update(c.service[owner]), p.update_unspecified_share, p.sloppy_unspecified_share)
-    swap = sloppy & (rng.random(len(owner)) < share)
+    swap = sloppy & (rng.random(len(owner)) < p.sloppy_unspecified_share)
     dx[swap] = unspec_codes[rng.integers(0, len(unspec_codes), swap.sum())]
     bad = rng.random(len(owner)) < p.invalid_dx_share
     dx[bad] = INVALID_DX[rng.integers(0, len(INVALID_DX), bad.sum())]

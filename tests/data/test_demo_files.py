@@ -15,8 +15,8 @@ from data.demo import generate
 from data.demo_draws import DemoParameters
 
 KNOWN = {
-    (600, 0.15): "7a41522d6e31160efb9e592a495933dea7f2cc6c0ff7bd393ab344d892b0ef7e",
-    (800, 0.5): "7120cf5d0cecdc7d2c50d53b72b614e566fde1369155c60f9b3986fb808c1e0a",
+    (600, 0.15): "f848d97e9f5cb5957b6ed3e3482ea7418136ae1945fbafcb02d9c7601f23adbf",
+    (800, 0.5): "44dc6d3757cb4cdeea83e51c74ee7c7b1362ea142ac0ab287bae1bbe2bb69a67",
 }
 
 

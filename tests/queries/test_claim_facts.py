@@ -133,7 +133,8 @@ def claim_level(d: Detail) -> pd.DataFrame:
     # First-listed diagnosis: findings on the code submitted on ICD10CM_DX line 1.
     line1 = dx.loc[dx.line == 1, ["claim_key", "code"]].rename(columns={"code": "submitted_code"})
     on_line1 = f[f.code_type == "ICD10CM_DX"].merge(line1, on=["claim_key", "submitted_code"])
-    per_p = on_line1.groupby("claim_key").agg(principal_agree=("finding", lambda s: bool((s == "agree").any())))
+    # Correct only if every such finding agrees (docs/METRICS.md), as claim accuracy.
+    per_p = on_line1.groupby("claim_key").agg(principal_agree=("finding", lambda s: bool((s == "agree").all())))
     per_p["principal_reviewed"] = True
 
     den = denial_rows(d)
