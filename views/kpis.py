@@ -17,6 +17,12 @@ from queries.targets import Target
 from views import filters, session
 from views.text import md
 
+# The Overview's headline: the rates it compares with the earlier period, and the order of its tiles.
+OVERVIEW_RATES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
+                  "denial_rate", "coding_denial_share", "appeal_overturn_rate")
+OVERVIEW_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
+                  "denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate", "overpaid", "underpaid")
+
 
 def kpi_table(rates: Sequence[str], now: pd.Series, before: pd.Series | None, targets: dict[str, Target]) -> pd.DataFrame:
     """One row per rate: value, interval, counts, previous period, change, its p-value and what it says

@@ -218,8 +218,7 @@ def two_months_with_a_significant_change(paths) -> tuple[date, date]:
     two months of the year before. Whether the update's dip is significant on the browser tests' 3,000-claim
     demo depends on the day's draws; that some window shows both kinds of change does not."""
     from queries import metrics
-    from views.kpis import kpi_table
-    from views.pages.overview import RATE_TILES
+    from views.kpis import OVERVIEW_RATES, kpi_table
 
     update = Calendar.ending(date.today()).code_set_update.astype(date)
     first_days = [date.today().replace(day=1)]
@@ -230,7 +229,7 @@ def two_months_with_a_significant_change(paths) -> tuple[date, date]:
         for start in [update, *first_days[2:]]:
             scope = metrics.Filters(date_from=start, date_to=start + timedelta(days=60))
             now, before = metrics.summary(con, scope).iloc[0], metrics.summary(con, scope.previous_period()).iloc[0]
-            verdicts = set(kpi_table(RATE_TILES, now, before, {}).change_verdict)
+            verdicts = set(kpi_table(OVERVIEW_RATES, now, before, {}).change_verdict)
             if verdicts & {"better", "worse"} and "no significant change" in verdicts:
                 return scope.date_from, scope.date_to
     finally:

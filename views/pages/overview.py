@@ -12,10 +12,7 @@ from queries.targets import Target
 from views import charts, filters, kpis, reviews, tables, trends
 from views.targets import configured
 
-RATE_TILES = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
-              "denial_rate", "coding_denial_share", "appeal_overturn_rate")
-TILE_ORDER = ("code_accuracy", "claim_accuracy", "drg_accuracy", "unspecified_rate", "invalid_code_rate",
-              "denial_rate", "denied_amount", "coding_denial_share", "appeal_overturn_rate", "overpaid", "underpaid")
+RATE_TILES, TILE_ORDER = kpis.OVERVIEW_RATES, kpis.OVERVIEW_TILES
 TREND_MONTHS = 24
 
 
