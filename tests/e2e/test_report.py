@@ -50,6 +50,17 @@ def download(page, button: str = "Download PDF report") -> bytes:
     return Path(started.value.path()).read_bytes()
 
 
+def outcome(page, expected: str) -> None:
+    """Wait for `expected` on the page; when it does not come, fail with what the page said instead (its alerts
+    and whether the script was still running), not with a bare timeout."""
+    try:
+        page.get_by_text(expected).wait_for(timeout=60_000)
+    except Exception as exc:
+        alerts = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
+        state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+        raise AssertionError(f"{expected!r} not shown; script {state}; alerts: {alerts}") from exc
+
+
 def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_equal_the_appraisal(server, browser, monkeypatch):
     page_ready = browser.new_context().new_page()
     page_ready.goto(server.url)
@@ -92,7 +103,7 @@ def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_eq
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v2", hashlib.sha256(latest).hexdigest())]
     page.get_by_text("A copy with claim numbers").click()
     page.get_by_role("button", name="Reveal the claim numbers for a copy").click()
-    page.get_by_text("claim numbers were revealed").wait_for()
+    outcome(page, "claim numbers were revealed")
     assert_clean(page)
     copy = download(page, "Download the copy with claim numbers")
     copy_text = pdf_text(copy)
