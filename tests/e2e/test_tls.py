@@ -3,7 +3,8 @@ terminates TLS on loopback in front of the dashboard started exactly as deploy/s
 starts it (its ExecStart and deploy/codeaudit.env; only the port and the folders swapped for temporary ones).
 
 A real sign-in and a page drawn in Chromium over https, with a throwaway self-signed certificate trusted by that
-browser only (its SPKI hash pinned, never "ignore certificate errors"); no Content-Security-Policy violation on
+browser only (its SPKI hash pinned, never "ignore certificate errors"; the shipped host name kept, Chromium told
+to resolve it to loopback); no Content-Security-Policy violation on
 the way; the WebSocket upgraded through the proxy. Plain HTTP gets only a redirect; TLS below 1.2 and
 non-AEAD suites are refused; HSTS and the other security headers are on every response; an oversized request
 body is refused; the dashboard listens on loopback only. Without nginx (or systemd-analyze) these tests are
