@@ -12,7 +12,9 @@ from queries.store import RealDataLoaded, StoreMissing
 from views import first_start, problems, session, shell, sign_in
 
 private_by_default()  # before anything is created: DuckDB, SQLite and the log write with this umask
-st.set_page_config(page_title="Coding audit and compliance", page_icon=":material/fact_check:", layout="wide")
+# An emoji icon is drawn in the browser (a data: URL); a ":material/...:" page icon would be fetched from
+# fonts.gstatic.com at every visit, telling Google who opens the dashboard (and the deployed CSP blocks it).
+st.set_page_config(page_title="Coding audit and compliance", page_icon="📋", layout="wide")
 try:
     first_start.ensure_store()
     session.enforce_policy()
