@@ -13,7 +13,8 @@ from tests.repo_files import python_files
 
 REPO = Path(__file__).resolve().parents[1]
 WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
-                 settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR)
+                 settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR,
+                 settings.PEER_MIN_VOLUME)
 
 
 def test_defaults():
