@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from audit import exports
 from queries.metrics import Filters, MetricsError
@@ -62,15 +63,18 @@ REPORT_FIELDS = ("peer", "measure", "numerator", "denominator", "rate", "percent
 
 def percentile_ranks(rates: pd.Series) -> pd.Series:
     """Each rate's percentile among the others of `rates`: 100 x (others lower + half the others equal) /
-    others, from 0 (lowest) to 100 (highest); NaN for a rate with no other to compare with.
+    others, from 0 (lowest) to 100 (highest); NaN for a rate with no other to compare with."""
+    return pd.Series(_percentiles(rates.to_numpy(dtype="float64")), index=rates.index)
 
-    The average rank (1-based, ties sharing the mean of their ranks) of a rate with L rates below it and E
-    equal to it, itself included, is L + (E + 1) / 2, so (rank - 1) / (n - 1) is (L + (E - 1) / 2) / (n - 1):
-    exact in binary floating point whenever the percentile is a whole number, so a peer exactly at the 80th
-    is flagged."""
+
+def _percentiles(rates: np.ndarray) -> np.ndarray:
+    """percentile_ranks on an array. The average rank (1-based, ties sharing the mean of their ranks) of a rate
+    with L rates below it and E equal to it, itself included, is L + (E + 1) / 2, so (rank - 1) / (n - 1) is
+    (L + (E - 1) / 2) / (n - 1): exact in binary floating point whenever the percentile is a whole number, so a
+    peer exactly at the 80th is flagged."""
     if len(rates) < 2:
-        return pd.Series(np.nan, index=rates.index, dtype="float64")
-    return 100.0 * (rates.rank(method="average") - 1) / (len(rates) - 1)
+        return np.full(len(rates), np.nan)
+    return 100.0 * (rankdata(rates, method="average") - 1) / (len(rates) - 1)
 
 
 def rank(counts: pd.DataFrame, min_volume: int, shown: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -78,26 +82,29 @@ def rank(counts: pd.DataFrame, min_volume: int, shown: tuple[str, ...] = ()) -> 
     rows: `numerator`, `denominator`, `rate` (NaN when nothing was counted), `percentile` (NaN when not
     ranked), `flag` (FLAGS), `ranked_peers` (how many peers were ranked on the measure). A peer whose
     denominator is under `min_volume` is not ranked and does not count as another's peer (`low_volume`).
-    `shown`: the peers to return (empty: all), each ranked among all."""
-    frames = []
-    for name, measure in MEASURES.items():
-        numerator = counts[measure.numerator].fillna(0).astype("int64")
-        denominator = counts[measure.denominator].fillna(0).astype("int64")
-        frame = pd.DataFrame({"peer": counts["peer"].astype(str), "measure": name, "numerator": numerator,
-                              "denominator": denominator,
-                              "rate": numerator / denominator.where(denominator > 0).astype("float64")})
-        ranked = frame["denominator"] >= min_volume
-        frame["percentile"] = percentile_ranks(frame.loc[ranked, "rate"]).reindex(frame.index)
-        frame["flag"] = np.select(
-            [~ranked, frame["percentile"].isna(), frame["percentile"] >= HIGH_PERCENTILE,
-             (frame["percentile"] <= LOW_PERCENTILE) & measure.flags_low],
-            ["low_volume", "no_peers", "high", "low"], "within")
-        frame["ranked_peers"] = int(ranked.sum())
-        frames.append(frame)
+    `shown`: the peers to return (empty: all), each ranked among all. Plain numpy over the few peers, measure by
+    measure: the page and the command line call it on every scope."""
     columns = [*REPORT_FIELDS, "ranked_peers"]
-    if not frames or counts.empty:
+    if counts.empty:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(frames, ignore_index=True)[columns]
+    names = counts["peer"].astype(str).to_numpy()
+    parts: dict[str, list[np.ndarray]] = {column: [] for column in columns}
+    for name, measure in MEASURES.items():
+        numerator = counts[measure.numerator].fillna(0).to_numpy(dtype="int64")
+        denominator = counts[measure.denominator].fillna(0).to_numpy(dtype="int64")
+        rate = np.divide(numerator, denominator, out=np.full(len(names), np.nan), where=denominator > 0)
+        ranked = denominator >= min_volume
+        percentile = np.full(len(names), np.nan)
+        percentile[ranked] = _percentiles(rate[ranked])
+        flag = np.select([~ranked, np.isnan(percentile), percentile >= HIGH_PERCENTILE,
+                          (percentile <= LOW_PERCENTILE) & measure.flags_low],
+                         ["low_volume", "no_peers", "high", "low"], "within")
+        for column, values in (("peer", names), ("measure", np.full(len(names), name, dtype=object)),
+                               ("numerator", numerator), ("denominator", denominator), ("rate", rate),
+                               ("percentile", percentile), ("flag", flag.astype(object)),
+                               ("ranked_peers", np.full(len(names), int(ranked.sum())))):
+            parts[column].append(values)
+    out = pd.DataFrame({column: np.concatenate(values) for column, values in parts.items()})
     return out[out["peer"].isin(shown)].reset_index(drop=True) if shown else out
 
 
