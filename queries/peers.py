@@ -22,7 +22,7 @@ from scipy.stats import rankdata
 
 from audit import exports
 from queries.metrics import Filters, MetricsError
-from queries.sql_files import sql
+from queries.sql_files import sql_template
 
 HIGH_PERCENTILE = 80.0
 LOW_PERCENTILE = 20.0
@@ -119,7 +119,7 @@ def percentiles(con: duckdb.DuckDBPyConnection, filters: Filters, peer: str, min
                            "clear the flags.")
     field = PEERS[peer]
     everyone = replace(filters, **{field: ()})
-    counts = con.execute(sql("metrics/peer_counts"), {**everyone.params(), "peer": peer}).df()
+    counts = con.execute(sql_template("metrics/peer_counts", peer_column=PEER_KEYS[peer]), everyone.params()).df()
     return rank(counts, min_volume, shown=getattr(filters, field))
 
 

@@ -1,9 +1,11 @@
 -- The counts behind the peer percentiles (docs/METRICS.md, "Peer percentiles"), one row per coder or per
--- facility ($peer: 'coder' or 'facility', checked by queries/peers.py). Each measure is a ratio of two of these
--- sums over the peer's claims in scope; which two, the volume threshold, the ranking and the flags are said
--- once, in queries.peers.MEASURES. Reads claim_facts only (with a reader's reviewed findings, its overlay view).
+-- facility: a template whose {peer_column} is coder_id or facility_id (queries.peers.PEER_KEYS, an allow-list),
+-- grouped on directly (a CASE on a parameter measured slower at 10M code lines, bench/metrics.py). Each measure
+-- is a ratio of two of these sums over the peer's claims in scope; which two, the volume threshold, the ranking
+-- and the flags are said once, in queries.peers.MEASURES. Reads claim_facts only (with a reader's reviewed
+-- findings, its overlay view).
 SELECT
-    CASE $peer WHEN 'coder' THEN coder_id ELSE facility_id END        AS peer,
+    {peer_column}                                                     AS peer,
     count(*)                                                          AS claims,
     sum(findings)                                                     AS findings,
     sum(findings) - sum(findings_agree)                               AS code_errors,
