@@ -39,7 +39,7 @@ def peer_section(scope: Filters, peer: str, min_volume: int) -> None:
     flagged = peers.flagged_peers(frame)
     ranked = frame.drop_duplicates("measure").set_index("measure")["ranked_peers"]
     st.caption(f"{len(flagged):,} of {frame['peer'].nunique():,} {plural.lower()} flagged on at least one measure. Ranked "
-               "on each measure: " + "; ".join(f"{MEASURES[m].label.lower()} {int(n):,}" for m, n in ranked.items()) + ".")
+               "on each measure: " + "; ".join(f"{MEASURES[m].label} {int(n):,}" for m, n in ranked.items()) + ".")
     choices = list(dict.fromkeys(list(flagged["peer"]) + sorted(frame["peer"].unique())))
     chosen = st.selectbox(f"{one} to compare", choices, key=f"peers.{peer}",
                           help=f"{plural} flagged on most measures come first.")
