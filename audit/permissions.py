@@ -44,6 +44,7 @@ class Page(_Labelled):
     DENIALS = "denials", "Denials"
     AUDIT_SAMPLING = "audit_sampling", "Audit sampling"
     DRG = "drg", "DRG validation"
+    PEER_PERCENTILES = "peer_percentiles", "Peer percentiles"
     RECORD_REVIEW = "record_review", "Record review"
     MY_FINDINGS = "my_findings", "My findings"
     REBUTTALS = "rebuttals", "Rebuttal decisions"
@@ -109,6 +110,8 @@ PAGE_ROLES: Mapping[Page, frozenset[Role]] = {
     Page.DENIALS: frozenset({_C, _M}),
     Page.AUDIT_SAMPLING: frozenset({_A}),
     Page.DRG: frozenset({_C, _M, _A}),
+    # Facilities for all three; coders only for the roles that may drill down to coders (view_metric_detail).
+    Page.PEER_PERCENTILES: frozenset({_C, _M, _A}),
     Page.RECORD_REVIEW: frozenset({_A}),
     # A coder sees only the findings on their own claims (account coder_id), never PHI or another coder's data.
     Page.MY_FINDINGS: frozenset({_CD}),

@@ -205,6 +205,36 @@ def main() -> None:
         ratios.append(p / d)
         print(f"  {name:<28} duckdb {d:8.1f} ms   pandas {p:9.1f} ms   {p / d:6.1f}x")
     print(f"median speed-up over pandas: {statistics.median(ratios):.1f}x (target >= 3x)")
+    peer_percentiles_section(con, args.runs)
+
+
+def peer_percentiles_section(con: duckdb.DuckDBPyConnection, runs: int) -> None:
+    """The Peer percentiles page's two queries (queries/peers.py) against polars doing the same over the same
+    claim_facts rows held in memory (loading them is not counted): scope, sums per peer, rank per measure."""
+    import polars as pl
+
+    from queries import peers
+
+    facts = con.execute(bench_sql("polars_peer_facts")).pl()
+    first, last = SCOPE.date_from, SCOPE.date_to
+
+    def polars_percentiles(key: str) -> pl.DataFrame:
+        sums = (facts.filter(pl.col("service_date").is_between(first, last)).group_by(key).agg(
+            claims=pl.len(), findings=pl.col("findings").sum(), code_errors=(pl.col("findings") - pl.col("findings_agree")).sum(),
+            dx_codes=pl.col("dx_codes").sum(), unspecified_dx=pl.col("unspecified_dx").sum(),
+            cc_mcc_claims=pl.col("cc_mcc_rests").sum(), single_cc_mcc_claims=pl.col("single_cc_mcc").sum(),
+            billed_drg_claims=pl.col("billed_drg").sum(), drg_mismatches=pl.col("drg_mismatch").sum(),
+            coding_denied_claims=pl.col("coding_denied").sum()))
+        ranked = [sums.filter(pl.col(m.denominator) >= 30).select(pl.col(key), rate=pl.col(m.numerator) / pl.col(m.denominator))
+                  .with_columns(percentile=100 * (pl.col("rate").rank("average") - 1) / (pl.len() - 1)) for m in peers.MEASURES.values()]
+        return pl.concat(ranked)
+
+    print(f"peer percentiles (scope {first} to {last}), against polars over claim_facts in memory:")
+    for peer, key in peers.PEER_KEYS.items():
+        ours = median_ms(lambda p=peer: peers.percentiles(con, SCOPE, p, 30), runs)
+        theirs = median_ms(lambda k=key: polars_percentiles(k), runs)
+        print(f"  peer percentiles by {peer:<9} duckdb {ours:8.1f} ms   polars {theirs:8.1f} ms   "
+              f"{'OK' if ours <= theirs else 'SLOWER than polars'}")
 
 
 if __name__ == "__main__":

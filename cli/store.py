@@ -119,6 +119,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
     suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md). Numbers stay
     numbers: dollar amounts rounded to the cent, rates as proportions (queries/formats.py)."""
+    if args.percentiles:
+        return cmd_percentiles(args)
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
@@ -153,6 +155,51 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_percentiles(args: argparse.Namespace) -> int:
+    """`metrics --percentiles coder|facility`: each peer's rate, percentile and flag on every peer measure
+    (queries/peers.py), with the same scope, export event (resource cli:metrics, recorded before printing) and
+    small-cell suppression as the headline report."""
+    from queries import peers
+
+    if args.by:
+        print("metrics failed: give --by or --percentiles, not both.", file=sys.stderr)
+        return 2
+    try:
+        filters = filters_from(args)
+        paths = _data_paths(args, may_create=False)
+        min_volume = settings.load().peer_min_volume
+        con = connect_reader(paths)
+        try:
+            rows = peers.report_rows(con, filters, args.percentiles, min_volume,
+                                     suppress_small_cells=not args.include_small_cells)
+        finally:
+            con.close()
+        details = {**_export_details(args, filters, len(rows)), "by": None, "percentiles": args.percentiles,
+                   "min_volume": min_volume}
+        access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
+                                               details=details))
+    except (MetricsError, StoreMissing, ConfigurationError) as exc:
+        print(f"metrics failed: {exc}", file=sys.stderr)
+        return 2
+    except (AccessLogError, KeyProblem) as exc:
+        print(f"metrics failed, nothing was printed: the access log could not record the export ({exc})", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"metrics failed: the store could not be read ({type(exc).__name__}); run `python manage.py ingest` or restore it.", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"metrics failed: the review store could not be brought up to date ({type(exc).__name__}); try again.", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        fields = list(peers.REPORT_FIELDS) + ([SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else [])
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
+    else:
+        print(json.dumps(rows, indent=None if args.json else 2))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="load claims.csv, claim_codes.csv, audit_findings.csv, denials.csv (or .parquet) from a folder")
     p.add_argument("folder")
@@ -172,6 +219,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     where(p, store_file=True)
     filter_arguments(p)
     p.add_argument("--by", choices=["month", "coder", "facility", "payer", "encounter_type"])
+    p.add_argument("--percentiles", choices=["coder", "facility"],
+                   help="each coder's or facility's percentile among its peers on five measures, flagged at the 80th "
+                        "(docs/METRICS.md, Peer percentiles)")
     p.add_argument("--json", action="store_true", help="compact JSON array (the default output is indented JSON)")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--include-small-cells", action="store_true",

@@ -70,6 +70,9 @@ FISCAL_YEAR_START = WholeNumber(PREFIX + "FISCAL_YEAR_START", 10, 1, 12)
 # Working hours (Monday to Friday, in CODEAUDIT_TIMEZONE) for the access-log report of access outside them.
 WORKDAY_START_HOUR = WholeNumber(PREFIX + "WORKDAY_START_HOUR", 7, 0, 23)
 WORKDAY_END_HOUR = WholeNumber(PREFIX + "WORKDAY_END_HOUR", 19, 1, 24)
+# The least denominator (findings, diagnosis codes, claims) for a coder or facility to be ranked among its peers
+# (queries/peers.py). At least 11, so a ranked denominator is never a small cell (1 to 10).
+PEER_MIN_VOLUME = WholeNumber(PREFIX + "PEER_MIN_VOLUME", 30, 11, 1_000_000)
 TIMEZONE = PREFIX + "TIMEZONE"
 DATA_DIR = PREFIX + "DATA_DIR"
 KEY_DIR = PREFIX + "KEY_DIR"
@@ -101,6 +104,7 @@ class Settings:
     # Dollars per unit of MS-DRG relative weight: the dollar effect of a DRG change is the weight difference
     # times this. None: DRG changes are shown in weights only.
     drg_base_rate: float | None = None
+    peer_min_volume: int = PEER_MIN_VOLUME.default
 
     def secret(self, variable: str) -> Secret | None:
         """The key given in `variable` (one of SECRET_VARIABLES), or None when it is not set."""
@@ -192,6 +196,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         sso_roles=_sso_roles(env),
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},
         drg_base_rate=_base_rate(env),
+        peer_min_volume=PEER_MIN_VOLUME.read(env),
     )
 
 

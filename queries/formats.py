@@ -38,6 +38,8 @@ def d3(field: str, spec: str) -> str:
 
 # The same rules as printf formats, for table columns that hold a percentage already multiplied by 100.
 TABLE_PERCENT = "%.1f%%"
+# A percentile rank (0 to 100, queries/peers.py) has one decimal and no percent sign: it ranks, it is not a share.
+TABLE_PERCENTILE = "%.1f"
 
 
 def _missing(value: Any) -> bool:
@@ -56,6 +58,13 @@ def percent_value(value: float | None, *, missing: str = MISSING) -> str:
     if _missing(value):
         return missing
     return f"{float(value):.1f}%"  # type: ignore[arg-type]
+
+
+def percentile(value: float | None, *, missing: str = MISSING) -> str:
+    """A percentile rank from 0 to 100 with one decimal: 91.666 -> '91.7'; None or NaN -> `missing`."""
+    if _missing(value):
+        return missing
+    return f"{float(value):.1f}"  # type: ignore[arg-type]
 
 
 def points(change: float) -> str:
@@ -87,6 +96,11 @@ def is_money(column: str) -> bool:
 def is_percent(column: str) -> bool:
     """A proportion from 0 to 1 (a rate, a share, a limit), shown multiplied by 100."""
     return any(hint in column for hint in PERCENT_HINTS)
+
+
+def is_percentile(column: str) -> bool:
+    """A percentile rank from 0 to 100 (`percentile`), shown with one decimal (TABLE_PERCENTILE)."""
+    return column == "percentile" or column.endswith("_percentile")
 
 
 def is_percent_value(column: str) -> bool:

@@ -13,7 +13,8 @@ from tests.repo_files import python_files
 
 REPO = Path(__file__).resolve().parents[1]
 WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
-                 settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR)
+                 settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR,
+                 settings.PEER_MIN_VOLUME)
 
 
 def test_defaults():
@@ -22,6 +23,7 @@ def test_defaults():
             configured.rebuttal_days) == (15, 5, 15, 20_000, 14)
     assert configured.data_dir == REPO / "var" and configured.key_dir.name == "codeaudit"
     assert configured.secrets == {} and configured.sso_roles is None and configured.target_overrides == {}
+    assert configured.peer_min_volume == 30 and load({"CODEAUDIT_PEER_MIN_VOLUME": "11"}).peer_min_volume == 11
 
 
 BAD_NUMBERS = [(n, text) for n in WHOLE_NUMBERS for text in ("-3", "ten", "1.5", str(n.low - 1), str(n.high + 1))]

@@ -17,6 +17,7 @@ from views.text import md
 
 # Pages that show coding data for a claim scope, and so take the sidebar filters.
 CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG, Page.AUDIT_SAMPLING})
+CLAIM_SCOPE_PAGES |= {Page.PEER_PERCENTILES}
 ICONS = {
     Page.OVERVIEW: ":material/dashboard:",
     Page.ACCURACY: ":material/insights:",
@@ -24,6 +25,7 @@ ICONS = {
     Page.DENIALS: ":material/money_off:",
     Page.AUDIT_SAMPLING: ":material/casino:",
     Page.DRG: ":material/account_tree:",
+    Page.PEER_PERCENTILES: ":material/leaderboard:",
     Page.RECORD_REVIEW: ":material/fact_check:",
     Page.MY_FINDINGS: ":material/assignment_ind:",
     Page.REBUTTALS: ":material/gavel:",

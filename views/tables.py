@@ -80,14 +80,16 @@ def pretty(column: str) -> str:
 
 
 def _kind(column: str, dtype: Any) -> str:
-    """How a column is shown: date, text, money, percent (a proportion), percent value (already times 100) or
-    number."""
+    """How a column is shown: date, text, money, percent (a proportion), percent value (already times 100),
+    percentile (a rank from 0 to 100) or number."""
     if is_datetime64_any_dtype(dtype):
         return "date"
     if is_bool_dtype(dtype) or not is_numeric_dtype(dtype):
         return "text"
     if formats.is_money(column):
         return "money"
+    if formats.is_percentile(column):
+        return "percentile"
     if formats.is_percent_value(column):
         return "percent value"
     if not is_integer_dtype(dtype) and formats.is_percent(column):
@@ -105,6 +107,8 @@ def _as_text(kind: str, value: Any) -> str:
         return formats.percent(value)
     if kind == "percent value":
         return formats.percent_value(value)
+    if kind == "percentile":
+        return formats.percentile(value)
     return f"{value:,}" if float(value).is_integer() else f"{value:,.4g}"
 
 
@@ -128,7 +132,7 @@ def column_config(df: pd.DataFrame) -> dict[str, Any]:
     (queries/formats.py), for a frame as `displayed` returns it (proportions already multiplied by 100)."""
     config: dict[str, Any] = {}
     shown_as = {"money": "dollar", "percent": formats.TABLE_PERCENT, "percent value": formats.TABLE_PERCENT,
-                "number": "localized"}
+                "percentile": formats.TABLE_PERCENTILE, "number": "localized"}
     for column in df.columns:
         label = pretty(str(column))
         kind = _kind(str(column), df[column].dtype)

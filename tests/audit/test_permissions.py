@@ -39,6 +39,7 @@ EXPECTED_PAGES = {
     "denials":               (1, 1, 0, 0, 0),
     "audit_sampling":        (0, 0, 1, 0, 0),
     "drg":                   (1, 1, 1, 0, 0),
+    "peer_percentiles":      (1, 1, 1, 0, 0),
     "record_review":         (0, 0, 1, 0, 0),
     "my_findings":           (0, 0, 0, 1, 0),
     "rebuttals":             (0, 1, 0, 0, 0),
@@ -138,9 +139,12 @@ def test_purpose_cell(purpose, role, allowed):
 
 
 def test_pages_come_in_navigation_order():
-    assert allowed_pages("compliance_officer") == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG, Page.ACCESS_LOG]
-    assert allowed_pages(Role.CODING_MANAGER) == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG, Page.REBUTTALS]
-    assert allowed_pages(Role.AUDITOR) == [Page.OVERVIEW, Page.ACCURACY, Page.AUDIT_SAMPLING, Page.DRG, Page.RECORD_REVIEW]
+    assert allowed_pages("compliance_officer") == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG,
+                                                    Page.PEER_PERCENTILES, Page.ACCESS_LOG]
+    assert allowed_pages(Role.CODING_MANAGER) == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG,
+                                                         Page.PEER_PERCENTILES, Page.REBUTTALS]
+    assert allowed_pages(Role.AUDITOR) == [Page.OVERVIEW, Page.ACCURACY, Page.AUDIT_SAMPLING, Page.DRG,
+                                                   Page.PEER_PERCENTILES, Page.RECORD_REVIEW]
     assert allowed_pages(Role.CODER) == [Page.MY_FINDINGS]
 
 

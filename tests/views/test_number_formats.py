@@ -72,6 +72,15 @@ def test_tables_show_one_decimal_percentages_and_dollars_to_the_cent():
     assert config["claims"]["type_config"]["format"] == "localized"
 
 
+def test_a_percentile_rank_has_one_decimal_and_no_percent_sign():
+    assert (formats.percentile(91.6666), formats.percentile(80.0), formats.percentile(None)) == ("91.7", "80.0", "–")
+    frame = pd.DataFrame({"rate": [0.125, 0.5], "percentile": [91.6666, None]})
+    shown = tables.displayed(frame)
+    assert shown["percentile"].tolist() == ["91.7", "–"] and shown["rate"].tolist() == pytest.approx([12.5, 50.0])
+    config = tables.column_config(tables.displayed(frame.fillna(0.0)))
+    assert config["percentile"]["type_config"]["format"] == formats.TABLE_PERCENTILE == "%.1f"
+
+
 def test_a_csv_download_carries_numbers_rounded_to_the_cent():
     frame = pd.DataFrame({"payer": ["Medicare"], "claims": [12], "denied_amount": [0.1 + 0.2 + 100], "denial_rate": [1 / 3]})
     recorded = []
