@@ -178,8 +178,7 @@ class UserStore:
         self.path = path
         self.hasher = hasher or default_hasher()
         self.lockout = lockout or LockoutPolicy.from_env()
-        self.require_second_factor = (settings.load().require_mfa if require_second_factor is None
-                                      else require_second_factor)
+        self._require_second_factor = require_second_factor
         self.now = now
         if not path.exists():  # the file holds password hashes: readable by its owner only
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -187,6 +186,13 @@ class UserStore:
             conn.executescript(sql("users/schema"))
             if "coder_id" not in {row["name"] for row in conn.execute(sql("users/columns"))}:
                 conn.execute(sql("users/add_coder_id"))
+
+    @property
+    def require_second_factor(self) -> bool:
+        """Must every account give a second factor? As constructed, else CODEAUDIT_REQUIRE_MFA as it is now."""
+        if self._require_second_factor is None:
+            return settings.load().require_mfa
+        return self._require_second_factor
 
     def connect(self) -> AbstractContextManager[sqlite3.Connection]:
         """A short-lived connection per operation: safe across the dashboard's threads and processes."""
