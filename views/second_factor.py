@@ -85,9 +85,11 @@ def _refused(exc: Exception, start_again: bool) -> None:
 
 
 def _verify() -> None:
-    code = st.session_state.pop(_CODE, "")
+    code, pending = st.session_state.pop(_CODE, ""), st.session_state.get(_PENDING)
+    if pending is None:  # a click from a step that has since ended
+        return
     try:
-        account = factors().verify(st.session_state[_PENDING], code, record=session.record)
+        account = factors().verify(pending, code, record=session.record)
     except CodeRefused as exc:
         _refused(exc, start_again=False)
         return
@@ -101,8 +103,11 @@ def _verify() -> None:
 def _confirm() -> None:
     code = st.session_state.pop(_ENROL_CODE, "")
     pending: PasswordAccepted | None = st.session_state.get(_PENDING)
+    enrolment: Enrolment | None = st.session_state.get(_ENROLMENT)
+    if enrolment is None:  # a click from a step that has since ended
+        return
     try:
-        account, codes = factors().confirm(st.session_state[_ENROLMENT], code, record=session.record, pending=pending)
+        account, codes = factors().confirm(enrolment, code, record=session.record, pending=pending)
     except SignInExpired as exc:
         _refused(exc, start_again=True)
         return

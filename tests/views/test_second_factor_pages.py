@@ -106,3 +106,29 @@ def test_a_signed_in_user_sets_one_up_and_the_admin_resets_it(app, demo_env):
     app.run()  # the session signed in with that factor ends at its next action
     assert titles(app) == ["Coding audit and compliance"]
     assert any("second factor was reset" in w.value for w in app.info)
+
+
+def test_start_again_and_cancel_leave_nothing_behind(demo_env, monkeypatch):
+    users = _account(demo_env, "changes.mind")
+    app = _password(open_app(), "changes.mind")  # not required: signed in with the password
+    [b for b in app.sidebar.button if b.label == "Set up a second factor"][0].click().run()
+    app.button(key="mfa.cancel").click().run()  # "Cancel": back to the pages, nothing set up
+    assert titles(app)[0] == Page.OVERVIEW.label and not users.get_user("changes.mind").second_factor
+    assert read_events(demo_env, action="mfa_enrol", user="changes.mind", limit=1) == []
+
+    monkeypatch.setenv("CODEAUDIT_REQUIRE_MFA", "true")
+    app = _password(open_app(), "changes.mind")
+    assert app.button(key="mfa.cancel").label == "Start again"
+    app.button(key="mfa.cancel").click().run()
+    assert app.text_input(key="signin.username") is not None and "auth.user" not in app.session_state
+    assert not users.get_user("changes.mind").second_factor
+
+    monkeypatch.delenv("CODEAUDIT_REQUIRE_MFA")
+    factors = SecondFactors(users, keyring_vault(demo_env.key_dir))
+    enrolment = factors.begin("changes.mind")
+    factors.confirm(enrolment, totp(enrolment.secret).now())
+    app = _password(open_app(), "changes.mind")
+    assert [s.value for s in app.subheader] == ["Second factor"]
+    app.button(key="mfa.start_again").click().run()
+    assert [s.value for s in app.subheader][:1] != ["Second factor"] and "auth.user" not in app.session_state
+    assert app.text_input(key="signin.username") is not None
