@@ -1,5 +1,5 @@
-"""The sign-in page: demo buttons while the store holds only demo data, local accounts, and single sign-on
-where configured. Every attempt is recorded; a sign-in that cannot be recorded does not happen."""
+"""The sign-in page: demo buttons while the store holds only demo data, local accounts (then their second factor,
+views/second_factor.py), and single sign-on where configured. Every attempt is recorded; a sign-in that cannot be recorded does not happen."""
 from __future__ import annotations
 
 import streamlit as st
