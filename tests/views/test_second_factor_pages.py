@@ -62,16 +62,16 @@ def test_password_then_code_and_a_wrong_code_is_refused(app, demo_env):
 
 def test_required_second_factor_is_set_up_after_the_password(demo_env, monkeypatch):
     monkeypatch.setenv("CODEAUDIT_REQUIRE_MFA", "true")
-    _account(demo_env, "new.auditor", Role.AUDITOR)
+    _account(demo_env, "req.auditor", Role.AUDITOR)
     app = open_app()
     assert [b.label for b in app.button if b.label.endswith("(demo)")]  # the demo is not an account: unchanged
-    _password(app, "new.auditor")
+    _password(app, "req.auditor")
     no_exception(app)
     assert [s.value for s in app.subheader] == ["Set up a second factor"]
     assert len(app.get("image")) == 1  # the QR code
     (shown,) = app.code
     secret = shown.value.replace(" ", "")
-    assert len(secret) == 32 and read_events(demo_env, action="sign_in", user="new.auditor", limit=1) == []
+    assert len(secret) == 32 and read_events(demo_env, action="sign_in", user="req.auditor", limit=1) == []
     _code(app, totp(secret).now(), key="mfa.enrol_code")
     no_exception(app)
     assert [s.value for s in app.subheader] == ["Your recovery codes"]
@@ -80,7 +80,7 @@ def test_required_second_factor_is_set_up_after_the_password(demo_env, monkeypat
     [b for b in app.button if b.label == "I have saved my recovery codes"][0].click().run()
     no_exception(app)
     assert titles(app)[0] == Page.OVERVIEW.label and not app.code
-    assert [e["action"] for e in read_events(demo_env, user="new.auditor", limit=9)] == ["page_view", "sign_in", "mfa_enrol"]
+    assert [e["action"] for e in read_events(demo_env, user="req.auditor", limit=9)] == ["page_view", "sign_in", "mfa_enrol"]
 
 
 def test_a_signed_in_user_sets_one_up_and_the_admin_resets_it(app, demo_env):
