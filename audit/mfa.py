@@ -33,6 +33,7 @@ import hmac
 import io
 import re
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -220,9 +221,7 @@ class SecondFactors:
             recovery_ok = self.users.verify_hash(stored["code_hash"] if stored else self.users.decoy_hash, recovery[1])
         with self.users.transaction() as conn:
             row = conn.execute(sql("users/sign_in_account"), (name,)).fetchone()
-            account = None if row is None else account_from_row(row)
-            self._check_pending(pending, account, now, enrolled=True)
-            assert account is not None  # _check_pending refused a missing account
+            account = self._check_pending(pending, None if row is None else account_from_row(row), now, enrolled=True)
             events = self._attempt(conn, account, typed, recovery, recovery_ok, now)
             _emit(record, events)
         if events[-1].action == "sign_in":
@@ -231,13 +230,15 @@ class SecondFactors:
             raise SignInError()
         raise CodeRefused()
 
-    def _check_pending(self, pending: PasswordAccepted, account: User | None, now: datetime, *, enrolled: bool) -> None:
-        """The password step still stands: recent, the same account, its password and second factor unchanged."""
+    def _check_pending(self, pending: PasswordAccepted, account: User | None, now: datetime, *, enrolled: bool) -> User:
+        """The account, if the password step still stands: recent, the same account, its password and second factor
+        unchanged; else SignInExpired."""
         if (account is None or now - pending.at > SIGN_IN_WINDOW or pending.enrolled is not enrolled
                 or account.second_factor is not enrolled or account.password_changed_at > pending.at):
             raise SignInExpired()
+        return account
 
-    def _attempt(self, conn, account: User, typed: str, recovery: tuple[str, str] | None, recovery_ok: bool,
+    def _attempt(self, conn: sqlite3.Connection, account: User, typed: str, recovery: tuple[str, str] | None, recovery_ok: bool,
                  now: datetime) -> list[AccessEvent]:
         """The events of one code given at sign-in, with the account's counts and the spent code or step updated."""
         name, role = account.username, account.role
