@@ -9,7 +9,7 @@ from config.paths import private_by_default
 from config.settings import ConfigurationError
 from queries.metrics import MetricsError
 from queries.store import RealDataLoaded, StoreMissing
-from views import first_start, problems, session, shell, sign_in
+from views import first_start, problems, second_factor, session, shell, sign_in
 
 private_by_default()  # before anything is created: DuckDB, SQLite and the log write with this umask
 # An emoji icon is drawn in the browser (a data: URL); a ":material/...:" page icon would be fetched from
@@ -19,7 +19,7 @@ try:
     first_start.ensure_store()
     session.enforce_policy()
     who = session.signed_in()
-    if who is None:
+    if who is None or second_factor.active():  # a local account's second factor, before anything else
         st.navigation([st.Page(sign_in.render, title="Sign in", url_path="sign-in")], position="hidden").run()
     else:
         current, page = shell.navigation(who)

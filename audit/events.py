@@ -16,6 +16,7 @@ ACTIONS = (
     "sample_void", "sample_replace",
     "sample_report",
     "finding_notes_reveal",
+    "mfa_enrol", "mfa_reset", "mfa_recovery_code", "mfa_failed",
 )
 OUTCOMES = ("success", "failure", "denied")
 

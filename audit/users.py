@@ -4,6 +4,10 @@ Accounts live in SQLite (paths.users_db), not in the DuckDB store: DuckDB lets o
 open a file read-write, and `python manage.py users add` must work while the dashboard is running.
 SQLite in WAL mode with a busy timeout lets both write safely.
 
+An account may also have a second factor (audit/mfa.py): then, or when CODEAUDIT_REQUIRE_MFA requires one, the
+right password is not a sign-in: `authenticate` raises SecondFactorNeeded, and the sign-in completes (and the
+failure count resets) only when audit/mfa.py accepts a code. Failed codes count toward the same lockout.
+
 Every change, successful sign-in, failure and lockout is passed to the optional `record` callback
 (wired by the caller to the access log) inside the same transaction, before it commits: if the
 event cannot be recorded, the change is rolled back and the error propagates. Passwords never
@@ -30,6 +34,7 @@ from audit.events import AccessEvent
 from audit.permissions import Role, parse_role
 from audit.session_policy import LockoutPolicy
 from audit.sql_files import sql
+from config import settings
 
 Record = Callable[[AccessEvent], object]
 
@@ -53,6 +58,26 @@ class SignInError(Exception):
 
 
 @dataclass(frozen=True)
+class PasswordAccepted:
+    """The right password of an account that must also give a second factor: not a sign-in yet. `enrolled` is
+    False when the account has none while one is required, so its next step is enrolment (audit/mfa.py)."""
+
+    username: str
+    enrolled: bool
+    at: datetime
+
+
+class SecondFactorNeeded(Exception):
+    """The password was right, but this account signs in only with a second factor as well: nothing was recorded
+    and the failure count stands until audit/mfa.py accepts a code. Raised rather than returned, so a caller that
+    knows nothing of second factors fails closed."""
+
+    def __init__(self, pending: PasswordAccepted) -> None:
+        super().__init__("The password is right; the second factor is still to come.")
+        self.pending = pending
+
+
+@dataclass(frozen=True)
 class User:
     """An account as callers see it: never the password hash."""
 
@@ -64,6 +89,7 @@ class User:
     created_at: datetime
     password_changed_at: datetime
     coder_id: str | None = None  # a coder account's coder id: it sees the findings on that coder's claims only
+    second_factor: bool = False  # a confirmed TOTP second factor (audit/mfa.py)
 
     def locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
@@ -114,7 +140,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _user(row: sqlite3.Row) -> User:
+def account_from_row(row: sqlite3.Row) -> User:
     return User(
         username=row["username"],
         role=row["role"],
@@ -124,6 +150,7 @@ def _user(row: sqlite3.Row) -> User:
         created_at=datetime.fromisoformat(row["created_at"]),
         password_changed_at=datetime.fromisoformat(row["password_changed_at"]),
         coder_id=row["coder_id"],
+        second_factor=bool(row["second_factor"]),
     )
 
 
@@ -146,27 +173,36 @@ class UserStore:
         hasher: PasswordHasher | None = None,
         lockout: LockoutPolicy | None = None,
         now: Callable[[], datetime] = _utc_now,
+        require_second_factor: bool | None = None,
     ) -> None:
         self.path = path
         self.hasher = hasher or default_hasher()
         self.lockout = lockout or LockoutPolicy.from_env()
-        self._now = now
+        self._require_second_factor = require_second_factor
+        self.now = now
         if not path.exists():  # the file holds password hashes: readable by its owner only
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        with self._connect() as conn:
+        with self.connect() as conn:
             conn.executescript(sql("users/schema"))
             if "coder_id" not in {row["name"] for row in conn.execute(sql("users/columns"))}:
                 conn.execute(sql("users/add_coder_id"))
 
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+    @property
+    def require_second_factor(self) -> bool:
+        """Must every account give a second factor? As constructed, else CODEAUDIT_REQUIRE_MFA as it is now."""
+        if self._require_second_factor is None:
+            return settings.load().require_mfa
+        return self._require_second_factor
+
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
         """A short-lived connection per operation: safe across the dashboard's threads and processes."""
         return sqlite_store.connect(self.path, BUSY_TIMEOUT_SECONDS)
 
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return sqlite_store.transaction(self.path, BUSY_TIMEOUT_SECONDS)
 
     @cached_property
-    def _decoy_hash(self) -> str:
+    def decoy_hash(self) -> str:
         """Verified against when the username is unknown, so a miss takes as long as a wrong password."""
         return self.hasher.hash(secrets.token_urlsafe(16))
 
@@ -176,14 +212,14 @@ class UserStore:
 
     def get_user(self, username: str) -> User | None:
         """The account, or None; the dashboard re-checks it on each run so a disabled user is signed out."""
-        with self._connect() as conn:
+        with self.connect() as conn:
             row = conn.execute(sql("users/account"), (username,)).fetchone()
-        return None if row is None else _user(row)
+        return None if row is None else account_from_row(row)
 
     def list_users(self) -> list[User]:
-        with self._connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(sql("users/accounts")).fetchall()
-        return [_user(row) for row in rows]
+        return [account_from_row(row) for row in rows]
 
     def add_user(
         self,
@@ -203,17 +239,17 @@ class UserStore:
             raise UserError(f"Role {str(role)!r} does not exist; choose one of: {', '.join(Role)}.")
         coder = check_coder_id(Role(role), coder_id)
         password_hash = self._hash_new_password(name, password)
-        now = _iso(self._now())
-        with self._transaction() as conn:
+        now = _iso(self.now())
+        with self.transaction() as conn:
             try:
                 conn.execute(sql("users/add"), (name, Role(role).value, password_hash, now, now, coder))
             except sqlite3.IntegrityError:
                 raise UserError(
                     f"A user named {name!r} already exists; use reset-password or enable instead."
                 ) from None
-            _emit(record, self._change_event("user_add", name, actor, actor_role, role=Role(role).value,
+            _emit(record, self.change_event("user_add", name, actor, actor_role, role=Role(role).value,
                                              **({"coder_id": coder} if coder else {})))
-        return self._existing(name)
+        return self.existing(name)
 
     def disable_user(self, username: str, *, actor: str, actor_role: str = "", record: Record | None = None) -> User:
         """Refuse all further sign-ins; the account and its history stay for the audit trail."""
@@ -232,7 +268,7 @@ class UserStore:
     ) -> User:
         """Set a new password. It also ends any lockout: the user starts afresh with the new password."""
         name = normalize_username(username)
-        self._existing(name)
+        self.existing(name)
         password_hash = self._hash_new_password(name, password)
         return self._update(
             name,
@@ -241,10 +277,10 @@ class UserStore:
             actor,
             actor_role,
             record,
-            params=(password_hash, _iso(self._now())),
+            params=(password_hash, _iso(self.now())),
         )
 
-    def _existing(self, username: str) -> User:
+    def existing(self, username: str) -> User:
         user = self.get_user(username)
         if user is None:
             raise UserError(f"There is no user named {username!r}; run `manage.py users list` to see the accounts.")
@@ -265,18 +301,19 @@ class UserStore:
         """Run one of the account-change statements (audit/sql/users/<statement>.sql, each binding the
         username last) and record it if an account changed."""
         name = normalize_username(username)
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             changed = conn.execute(sql(f"users/{statement}"), (*params, name)).rowcount
             if changed:
-                _emit(record, self._change_event(action, name, actor, actor_role, **details))
-        return self._existing(name)
+                _emit(record, self.change_event(action, name, actor, actor_role, **details))
+        return self.existing(name)
 
     @staticmethod
-    def _change_event(action: str, username: str, actor: str, actor_role: str, **details: object) -> AccessEvent:
+    def change_event(action: str, username: str, actor: str, actor_role: str, **details: object) -> AccessEvent:
         return AccessEvent(user=actor, role=actor_role, action=action, resource=f"user:{username}", details=details)
 
     def authenticate(self, username: str, password: str, *, record: Record | None = None) -> User:
-        """The signed-in user, or SignInError with one generic message for every kind of refusal.
+        """The signed-in user, or SignInError with one generic message for every kind of refusal; for an account
+        that must also give a second factor, SecondFactorNeeded once the password is right (nothing recorded).
 
         Refused attempts on an enabled account count as failures, including attempts while it is
         locked (even with the right password). Reaching `lockout.max_failures` locks it for
@@ -284,7 +321,7 @@ class UserStore:
         failure re-locks at once until a success or an unlock resets the count. Attempts on a
         disabled account are refused and recorded but not counted.
         """
-        now = self._now()
+        now = self.now()
         try:
             name = normalize_username(username)
         except UserError:
@@ -292,48 +329,62 @@ class UserStore:
         # The slow hash is checked before the write transaction, so a burst of attempts (even for
         # unknown names) never queues everyone's sign-in behind the lock; the count is then updated
         # in a short transaction, re-checking the hash only if a reset changed it meanwhile.
-        with self._connect() as conn:
+        with self.connect() as conn:
             seen = conn.execute(sql("users/password_hash"), (name,)).fetchone()
-        checked_hash = seen["password_hash"] if seen else self._decoy_hash
-        password_ok = self._verify(checked_hash, password)
-        with self._transaction() as conn:
+        checked_hash = seen["password_hash"] if seen else self.decoy_hash
+        password_ok = self.verify_hash(checked_hash, password)
+        with self.transaction() as conn:
             row = conn.execute(sql("users/sign_in_account"), (name,)).fetchone()
             if row is not None and row["password_hash"] != checked_hash:
-                password_ok = self._verify(row["password_hash"], password)
+                password_ok = self.verify_hash(row["password_hash"], password)
             if row is None:
                 event = _sign_in_refused(name or "(invalid username)", "", "unknown_user", outcome="failure")
             elif row["disabled"]:
                 event = _sign_in_refused(name, row["role"], "disabled")
             else:
-                event = self._count_attempt(conn, _user(row), password_ok, now)
-            if event.action == "sign_in" and self.hasher.check_needs_rehash(row["password_hash"]):
+                event = self._count_attempt(conn, account_from_row(row), password_ok, now)
+            if (event is None or event.action == "sign_in") and self.hasher.check_needs_rehash(row["password_hash"]):
                 conn.execute(sql("users/rehash"), (self.hasher.hash(password), name))
-            _emit(record, event)
+            if event is not None:
+                _emit(record, event)
+        if event is None:
+            raise SecondFactorNeeded(PasswordAccepted(name, bool(row["second_factor"]), now))
         if event.action != "sign_in":
             raise SignInError()
-        return self._existing(name)
+        return self.existing(name)
 
-    def _verify(self, password_hash: str, password: str) -> bool:
+    def verify_hash(self, password_hash: str, password: str) -> bool:
+        """Whether `password` (or a recovery code) matches its argon2 hash; never raises for a wrong one."""
         try:
             return self.hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
-    def _count_attempt(self, conn: sqlite3.Connection, user: User, password_ok: bool, now: datetime) -> AccessEvent:
-        """Reset the failure count on success; otherwise count the failure and lock when it is due."""
-        was_locked = user.locked(now)
-        if password_ok and not was_locked:
+    def _count_attempt(self, conn: sqlite3.Connection, user: User, password_ok: bool, now: datetime) -> AccessEvent | None:
+        """Reset the failure count on success; otherwise count the failure and lock when it is due. None: the
+        password is right but a second factor must follow, so the count stands until it does."""
+        if password_ok and not user.locked(now):
+            if user.second_factor or self.require_second_factor:
+                return None
             conn.execute(sql("users/unlock"), (user.username,))
             return AccessEvent(user=user.username, role=user.role, action="sign_in")
+        outcome, details = self.count_failure(conn, user, now)
+        reason = "locked" if outcome == "denied" else "bad_password"
+        return _sign_in_refused(user.username, user.role, reason, outcome=outcome, **details)
+
+    def count_failure(self, conn: sqlite3.Connection, user: User, now: datetime) -> tuple[str, dict[str, object]]:
+        """Count one failed attempt, a password or a second-factor code alike (one lockout for both), in the
+        caller's transaction: ("denied", details) during a lock, which it does not extend; else ("failure",
+        details), with `locked_until` when this failure locks the account."""
         failures = user.failed_attempts + 1
-        if was_locked:
+        if user.locked(now):
             conn.execute(sql("users/count_failure"), (failures, user.username))
-            return _sign_in_refused(user.username, user.role, "locked", failed_attempts=failures)
+            return "denied", {"failed_attempts": failures}
         details: dict[str, object] = {"failed_attempts": failures}
         if failures >= self.lockout.max_failures:
             details["locked_until"] = _iso(now + self.lockout.duration)
         conn.execute(sql("users/count_failure_and_lock"), (failures, details.get("locked_until"), user.username))
-        return _sign_in_refused(user.username, user.role, "bad_password", outcome="failure", **details)
+        return "failure", details
 
 
 def _sign_in_refused(username: str, role: str, reason: str, outcome: str = "denied", **details: object) -> AccessEvent:

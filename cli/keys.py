@@ -14,6 +14,8 @@ from config.settings import ConfigurationError
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     from audit.keys import load_data_keyring, require
     from audit.log.writer import AccessLogError
+    from audit.mfa import SecondFactors, keyring_vault
+    from audit.users import UserStore
     from audit.vault import DecryptionError, PhiVault
     from ingest.key_rotation import retire_unused, rotate
     from ingest.swap import StoreBusy
@@ -25,8 +27,10 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         paths = paths_from(args)
         who = {"actor": cli_actor(), "actor_role": "cli", "record": access_log_recorder(paths)}
         reviews = ReviewDb(paths.reviews_db) if paths.reviews_db.exists() else None
+        factors = SecondFactors(UserStore(paths.users_db), keyring_vault(paths.key_dir)) if paths.users_db.exists() else None
         if args.retire_old:
-            retired = retire_unused(paths, **who, used_elsewhere=notes.keys_in_use(reviews) if reviews else ())
+            used = (notes.keys_in_use(reviews) if reviews else set()) | (factors.keys_in_use() if factors else set())
+            retired = retire_unused(paths, **who, used_elsewhere=used)
         else:
             result = rotate(paths, **who)
     except (KeyProblem, ConfigurationError, StoreBusy, AccessLogError) as exc:
@@ -42,6 +46,15 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
                   f"old key, which is kept): {exc}", file=sys.stderr)
             return 1
         print(f"re-encrypted the notes of {result_notes} review findings.")
+    if not args.retire_old and factors is not None:
+        try:  # the accounts' second-factor secrets follow likewise
+            ring = require(load_data_keyring(paths.key_dir), "data keyring", paths.key_dir)
+            resealed = factors.reseal(PhiVault(ring), ring.primary, actor=who["actor"], actor_role="cli", record=who["record"])
+        except (KeyProblem, DecryptionError, AccessLogError) as exc:
+            print(f"rotate-key re-encrypted the store, but not the accounts' second-factor secrets (they stay readable "
+                  f"under the old key, which is kept): {exc}", file=sys.stderr)
+            return 1
+        print(f"re-encrypted the second-factor secrets of {resealed} accounts.")
     if args.retire_old:
         print(f"retired key(s) no stored value uses: {', '.join(retired)}" if retired else "no key to retire: every old key still protects stored values (run rotate-key first)")
         return 0

@@ -19,7 +19,7 @@ from audit.keys import KeyProblem
 from audit.log.writer import AccessLogError
 from audit.permissions import PermissionDenied, PurposeOfUse
 from audit.phi_reveal import UnknownClaim
-from audit.users import SignInError, UserStore
+from audit.users import PasswordAccepted, SecondFactorNeeded, SignInError, User, UserError, UserStore
 from cli.common import access_log_recorder, connect_reader, filter_arguments, filters_from, paths_from, where
 from config.paths import Paths
 from config.settings import ConfigurationError
@@ -38,7 +38,7 @@ from review.samples import SampleMismatch, draw_sample, export_frame, list_sampl
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 
 REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError,
-            PermissionDenied, SignInError, UnknownClaim)
+            PermissionDenied, SignInError, UserError, UnknownClaim)
 
 
 def _print(body: dict[str, Any] | list[Any], as_json: bool) -> None:
@@ -188,13 +188,32 @@ def _claim_number_copy(args: argparse.Namespace, paths: Paths, db: ReviewDb, ver
         raise ReviewError("There is no terminal to type the password in; nothing was revealed. Give it on standard "
                           "input with --password-stdin.")
     record = access_log_recorder(paths)
-    user = UserStore(paths.users_db).authenticate(args.user, password, record=record)
+    users = UserStore(paths.users_db)
+    try:
+        user = users.authenticate(args.user, password, record=record)
+    except SecondFactorNeeded as needed:
+        user = _second_factor(args, paths, users, needed.pending, record)
     con = connect_reader(paths)
     try:
         return claim_number_copy(paths, con, db, version, user=user.username, role=user.role, purpose=args.purpose,
                                  justification=args.justification or "", record=record)
     finally:
         con.close()
+
+
+def _second_factor(args: argparse.Namespace, paths: Paths, users: UserStore, pending: PasswordAccepted,
+                   record: Callable[..., object]) -> User:
+    """An account with a second factor signs in here as on the sign-in page: its code (or a recovery code) from the
+    next line of standard input with --password-stdin, else typed at the terminal; a refused code counts toward
+    its lockout. An account that must set one up first is sent to the dashboard."""
+    from audit.mfa import SecondFactors, keyring_vault
+
+    if not pending.enrolled:
+        raise ReviewError(f"{pending.username} must set up a second factor before it can sign in (CODEAUDIT_REQUIRE_MFA): "
+                          "sign in to the dashboard once to set it up; nothing was revealed.")
+    code = (sys.stdin.readline() if args.password_stdin
+            else getpass.getpass(f"Code from the authenticator app of {pending.username}: "))
+    return SecondFactors(users, keyring_vault(paths.key_dir)).verify(pending, code.strip(), record=record)
 
 
 def cmd_sample_list(args: argparse.Namespace) -> int:

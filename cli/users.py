@@ -22,7 +22,7 @@ Command = Callable[[UserStore, argparse.Namespace, Paths], str]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `users add|disable|enable|reset-password|unlock|list`. Each sets `args.func(args)`,
+    """Add `users add|disable|enable|reset-password|unlock|reset-mfa|list`. Each sets `args.func(args)`,
     which returns the exit code: 0 done, 1 refused with a message on standard error, 2 a password asked for
     without a terminal to type it in (and without --password-stdin)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("unlock", UserStore.unlock, "Unlocked", "end a lockout and clear failed sign-ins"),
     ):
         commands.add_parser(name, parents=[account], help=help_text).set_defaults(command=_account_change(method, done))
+    commands.add_parser(
+        "reset-mfa", parents=[account], help="remove the account's second factor and recovery codes (a lost phone)"
+    ).set_defaults(command=_reset_mfa)
     commands.add_parser("list", parents=[common], help="show accounts and their status").set_defaults(command=_list)
     users.set_defaults(func=_run)
 
@@ -123,6 +126,14 @@ def _account_change(method: Callable[..., User], done: str) -> Command:
     return change
 
 
+def _reset_mfa(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
+    from audit.mfa import SecondFactors, keyring_vault
+
+    user = SecondFactors(store, keyring_vault(paths.key_dir)).reset(args.username, actor=cli_actor(), record=_record_event(paths))
+    return (f"Removed the second factor of {user.username}; they set up a new one at their next sign-in"
+            + (" (CODEAUDIT_REQUIRE_MFA is on)." if store.require_second_factor else " if they choose to."))
+
+
 def _status(user: User, now: datetime) -> str:
     if user.disabled:
         return "disabled"
@@ -136,8 +147,9 @@ def _list(store: UserStore, args: argparse.Namespace, paths: Paths) -> str:
     if not users:
         return "No accounts yet; add one with `manage.py users add USERNAME --role ROLE`."
     now = datetime.now(UTC)
-    rows = [("USERNAME", "ROLE", "STATUS", "FAILED SIGN-INS", "CREATED", "CODER ID")] + [
-        (u.username, u.role, _status(u, now), str(u.failed_attempts), f"{u.created_at:%Y-%m-%d}", u.coder_id or "") for u in users
+    rows = [("USERNAME", "ROLE", "STATUS", "FAILED SIGN-INS", "SECOND FACTOR", "CREATED", "CODER ID")] + [
+        (u.username, u.role, _status(u, now), str(u.failed_attempts), "yes" if u.second_factor else "no",
+         f"{u.created_at:%Y-%m-%d}", u.coder_id or "") for u in users
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

@@ -81,6 +81,8 @@ PSEUDONYM_KEY = PREFIX + "PSEUDONYM_KEY"
 LOG_KEY = PREFIX + "LOG_KEY"
 SSO_ROLES = PREFIX + "SSO_ROLES"
 DRG_BASE_RATE = PREFIX + "DRG_BASE_RATE"
+# Every local account must give a second factor (TOTP) after its password; docs/SECURITY.md.
+REQUIRE_MFA = PREFIX + "REQUIRE_MFA"
 SECRET_VARIABLES = (DATA_KEYS, PSEUDONYM_KEY, LOG_KEY)
 
 
@@ -105,6 +107,8 @@ class Settings:
     # times this. None: DRG changes are shown in weights only.
     drg_base_rate: float | None = None
     peer_min_volume: int = PEER_MIN_VOLUME.default
+    # Every local account must sign in with a second factor (an account without one enrols after its password).
+    require_mfa: bool = False
 
     def secret(self, variable: str) -> Secret | None:
         """The key given in `variable` (one of SECRET_VARIABLES), or None when it is not set."""
@@ -156,6 +160,14 @@ def _base_rate(env: Mapping[str, str]) -> float | None:
             "(such as 6500.00), or unset it to show DRG changes in weights only."
         )
     return float(text)
+def _flag(env: Mapping[str, str], variable: str) -> bool:
+    """A yes-or-no setting: `true` or `false` (any case), unset for false."""
+    text = env.get(variable, "").strip().lower()
+    if text not in ("", "true", "false"):
+        raise ConfigurationError(f"{variable} is {env[variable]!r}; set it to true or false, or unset it for false.")
+    return text == "true"
+
+
 def _timezone(env: Mapping[str, str]) -> str:
     name = env.get(TIMEZONE, "").strip() or "UTC"
     try:
@@ -197,6 +209,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},
         drg_base_rate=_base_rate(env),
         peer_min_volume=PEER_MIN_VOLUME.read(env),
+        require_mfa=_flag(env, REQUIRE_MFA),
     )
 
 

@@ -72,6 +72,14 @@ def test_drg_base_rate_is_dollars_or_unset():
             load({"CODEAUDIT_DRG_BASE_RATE": text})
 
 
+def test_require_mfa_is_true_or_false():
+    assert load({}).require_mfa is False and load({"CODEAUDIT_REQUIRE_MFA": " TRUE "}).require_mfa is True
+    assert load({"CODEAUDIT_REQUIRE_MFA": "false"}).require_mfa is False
+    for text in ("yes", "1", "on"):
+        with pytest.raises(ConfigurationError, match=rf"^CODEAUDIT_REQUIRE_MFA is '{text}'; set it to true or false"):
+            load({"CODEAUDIT_REQUIRE_MFA": text})
+
+
 def _readme_variables() -> dict[str, str]:
     text = (REPO / "README.md").read_text()
     table = text.split("<!-- settings -->", 1)[1].split("\n\n", 1)[0]
@@ -82,7 +90,7 @@ def _readme_variables() -> dict[str, str]:
 def test_readme_lists_every_variable_with_its_default_and_limits():
     rows = _readme_variables()
     expected = {settings.DATA_DIR, settings.KEY_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES, settings.DRG_BASE_RATE,
-                settings.TIMEZONE,
+                settings.TIMEZONE, settings.REQUIRE_MFA,
                 settings.TARGET_PREFIX + "<METRIC>", *(n.variable for n in WHOLE_NUMBERS)}
     assert set(rows) == expected
     for number in WHOLE_NUMBERS:

@@ -22,6 +22,8 @@ ACTION_WORDS = {
     "sample_void": "Voided an audit sample", "sample_replace": "Replaced a sampled claim with a spare",
     "sample_report": "Froze a new version of a sample report",
     "finding_notes_reveal": "Read the notes of review findings",
+    "mfa_enrol": "Set up a second factor", "mfa_reset": "Reset a second factor",
+    "mfa_recovery_code": "Signed in with a recovery code", "mfa_failed": "Second-factor code refused",
 }
 OUTCOME_WORDS = {"success": "Done", "failure": "Failed", "denied": "Refused"}
 COLUMNS = {

@@ -109,6 +109,11 @@ def start(who: SignedIn) -> None:
     st.session_state[_GUARD] = SessionGuard(last_activity=now())
 
 
+def update(who: SignedIn) -> None:
+    """The same signed-in person with new details (a second factor just set up): the session goes on as it was."""
+    st.session_state[_USER] = who
+
+
 def flash(kind: Literal["info", "warning", "error"], message: str) -> None:
     """A message for the next sign-in page (e.g. why the user was signed out)."""
     st.session_state[_FLASH] = (kind, message)
@@ -165,6 +170,8 @@ def ending(who: SignedIn, guard: SessionGuard, where: Paths, users: UserStore, a
         account = users.get_user(who.user)
         if account is None or account.disabled or parse_role(account.role) != who.role or account.coder_id != who.coder_id:
             return "sign_out", "account_changed", "Your account was disabled or its role changed; sign in again."
+        if not account.second_factor and (users.require_second_factor or who.details.get("second_factor")):
+            return "sign_out", "second_factor_reset", "Your second factor was reset or is now required; sign in again."
     return None
 
 

@@ -12,7 +12,7 @@ from audit.log.writer import AccessLogError
 from audit.permissions import Page, allowed_pages
 from queries import metrics
 from queries.metrics import Filters
-from views import filters, problems, session
+from views import filters, problems, second_factor, session
 from views.text import md
 
 # Pages that show coding data for a claim scope, and so take the sidebar filters.
@@ -66,6 +66,9 @@ def sidebar(who: session.SignedIn, page: Page) -> Filters | None:
     with st.sidebar:
         st.caption(f"Signed in as **{md(who.display)}**, {who.role.label.lower() if who.role else 'no role'}")
         st.button("Sign out", on_click=_sign_out, icon=":material/logout:")
+        if who.method == "password" and not who.details.get("second_factor"):
+            st.button("Set up a second factor", on_click=second_factor.start_enrolment, icon=":material/phonelink_lock:",
+                      help="Sign in with a code from an authenticator app as well as your password.")
         _idle_watch()
     if page not in CLAIM_SCOPE_PAGES:
         return None

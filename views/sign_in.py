@@ -1,17 +1,17 @@
-"""The sign-in page: demo buttons while the store holds only demo data, local accounts, and single sign-on
-where configured. Every attempt is recorded; a sign-in that cannot be recorded does not happen."""
+"""The sign-in page: demo buttons while the store holds only demo data, local accounts (then their second factor,
+views/second_factor.py), and single sign-on where configured. Every attempt is recorded; a sign-in that cannot be recorded does not happen."""
 from __future__ import annotations
 
 import streamlit as st
 
 from audit.events import AccessEvent
 from audit.log.writer import AccessLogError
-from audit.permissions import PermissionDenied, Role, parse_role
+from audit.permissions import PermissionDenied, Role
 from audit.session_policy import idle_timeout_from_env, map_sso_claims
-from audit.users import SignInError
+from audit.users import SecondFactorNeeded, SignInError
 from config.settings import ConfigurationError
 from queries.store import demo_mode
-from views import charts, problems, session, sso
+from views import charts, problems, second_factor, session, sso
 from views.text import md
 
 _USERNAME, _PASSWORD = "signin.username", "signin.password"
@@ -51,23 +51,16 @@ def _password_sign_in() -> None:
     password = st.session_state.pop(_PASSWORD, "")  # never kept in the session
     try:
         account = session.user_store().authenticate(username, password, record=session.record)
+    except SecondFactorNeeded as needed:  # the password is right; the code (or enrolment) follows
+        second_factor.password_accepted(needed.pending)
+        return
     except SignInError as exc:
         session.flash("error", md(exc))
         return
     except (AccessLogError, ConfigurationError) as exc:
         session.flash("error", f"Sign-in refused because it could not be recorded. {problems.shown(exc, None)}")
         return
-    role = parse_role(account.role)
-    if role is None:  # authenticate recorded the sign_in: close the session it opened at once
-        session.flash("error", "Your account has no known role, so it has no access. Ask an administrator to assign one.")
-        try:
-            session.record(AccessEvent(user=account.username, role=account.role, action="sign_out", details={"reason": "no_role"}))
-        except AccessLogError as exc:
-            session.flash("error", "Your account has no known role, so it has no access; the sign-out could not be "
-                                   f"recorded. {problems.shown(exc, None)}")
-        return
-    session.start(session.SignedIn(user=account.username, role=role, display=account.username, method="password",
-                                   coder_id=account.coder_id))
+    second_factor.open_account(account)
 
 
 def _refuse_sso(user: str, reason: str, message: str) -> None:
@@ -115,6 +108,9 @@ def page() -> None:
     message = session.take_flash()
     if message:
         getattr(st, message[0])(message[1])
+    if second_factor.active():  # the password is right: the second factor, and nothing else, until it is done
+        second_factor.render()
+        return
     paths = session.paths()
     if demo_mode(paths):
         st.subheader("Demo")

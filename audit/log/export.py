@@ -56,6 +56,12 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "sample_report": (("110110", "Patient Record"), None, "C"),
     # Reading a finding's notes (free text that may hold PHI), like a reveal of identifiers.
     "finding_notes_reveal": (("110110", "Patient Record"), None, "R"),
+    # A local account's second factor: set up or reset changes the account's security attributes; a code given
+    # at sign-in (a recovery code used, a code refused) is part of the user's authentication.
+    "mfa_enrol": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "C"),
+    "mfa_reset": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "D"),
+    "mfa_recovery_code": (("110114", "User Authentication"), ("110122", "Login"), "E"),
+    "mfa_failed": (("110114", "User Authentication"), ("110122", "Login"), "E"),
 }
 OUTCOME_CODES = {"success": "0", "denied": "4", "failure": "8"}  # minor failure: refused; serious: broke
 # HL7 v3 PurposeOfUse codes with their labels, straight from the codes the permissions accept.

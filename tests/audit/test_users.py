@@ -395,3 +395,25 @@ def test_cli_without_a_terminal_or_password_stdin_is_refused_without_waiting(cli
         assert (code, out) == (2, "")
         assert err.count("\n") == 1 and "--password-stdin" in err and err.rstrip().endswith(".")
     assert events == []
+
+
+def test_cli_reset_mfa_removes_the_second_factor_and_list_shows_it(cli, events, tmp_path):
+    from audit.keys import DataKeyring
+    from audit.mfa import SecondFactors, totp
+    from audit.vault import PhiVault
+
+    cli("add", "alice", "--role", "auditor", "--password-stdin", stdin=PASSWORD)
+    store = UserStore(tmp_path / "data" / "users.sqlite", hasher=FAST, lockout=LockoutPolicy(), require_second_factor=False)
+    factors = SecondFactors(store, lambda: PhiVault(DataKeyring.first()))
+    enrolment = factors.begin("alice")
+    factors.confirm(enrolment, totp(enrolment.secret).now())
+    header, row = cli("list")[1].splitlines()
+    assert header.split()[5:7] == ["SECOND", "FACTOR"] and row.split()[4] == "yes"
+    code, out, err = cli("reset-mfa", "Alice")
+    assert (code, err) == (0, "") and out.startswith("Removed the second factor of alice;")
+    assert (events[-1].action, events[-1].resource, events[-1].details) == (
+        "mfa_reset", "user:alice", {"recovery_codes_removed": 10})
+    assert events[-1].user.startswith("cli:")
+    assert cli("list")[1].splitlines()[1].split()[4] == "no"
+    assert cli("reset-mfa", "alice") == (1, "", "error: alice has no second factor to reset; nothing was changed.\n")
+    assert cli("reset-mfa", "ghost")[0] == 1 and len(events) == 2

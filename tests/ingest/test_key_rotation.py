@@ -162,3 +162,32 @@ def test_keys_from_the_environment_are_not_rotated_here(loaded, monkeypatch):
     monkeypatch.setenv("CODEAUDIT_DATA_KEYS", load_data_keyring(loaded.key_dir).to_json())
     with pytest.raises(KeyProblem, match="updating that variable"):
         rotate(loaded, **Recorder().who())
+
+
+def test_rotate_key_reseals_second_factor_secrets_and_retire_old_keeps_their_key(loaded, capsys):
+    """Accounts' TOTP secrets are sealed under the data keyring in users.sqlite, apart from the store: rotate-key
+    re-seals them under the new primary key (the code still works), and --retire-old never removes a key one uses."""
+    import sqlite3
+
+    from argon2 import PasswordHasher
+
+    from audit.log.read import read_events
+    from audit.mfa import SecondFactors, keyring_vault, totp
+    from audit.users import UserStore
+    from cli import main
+
+    users = UserStore(loaded.users_db, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    users.add_user("alice", "auditor", "correct horse battery", actor="test")
+    factors = SecondFactors(users, keyring_vault(loaded.key_dir))
+    enrolment = factors.begin("alice")
+    factors.confirm(enrolment, totp(enrolment.secret).now())
+    assert factors.keys_in_use() == {"k1"}
+    assert main(["rotate-key", "--data-dir", str(loaded.data_dir)]) == 0
+    assert "re-encrypted the second-factor secrets of 1 accounts" in capsys.readouterr().out
+    assert factors.keys_in_use() == {"k2"} and load_data_keyring(loaded.key_dir).primary == "k2"
+    (event,) = [e for e in read_events(loaded, action="key_rotate") if e["resource"] == "users_store"]
+    assert event["details"] == {"primary": "k2", "resealed": 1}
+    with sqlite3.connect(loaded.users_db) as conn:  # a secret left under k1 (a rotation cut short) keeps k1
+        conn.execute("UPDATE second_factors SET key_id = 'k1'")
+    assert main(["rotate-key", "--retire-old", "--data-dir", str(loaded.data_dir)]) == 0
+    assert "k1" in load_data_keyring(loaded.key_dir).keys

@@ -80,3 +80,26 @@ def test_a_role_that_may_not_reveal_claim_numbers_is_refused_in_one_line(store, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Sign-in failed" in err and not out.exists()
     assert not read_events(store, action="phi_reveal")
+
+
+def test_an_account_with_a_second_factor_gives_its_code_after_the_password(store, tmp_path, monkeypatch, capsys):
+    from audit.mfa import SecondFactors, keyring_vault, totp
+
+    sample, _ = completed(store, [])
+    _accounts(store)
+    factors = SecondFactors(UserStore(store.users_db), keyring_vault(store.key_dir))
+    enrolment = factors.begin("ann.audit")
+    _, recovery = factors.confirm(enrolment, totp(enrolment.secret).now())
+    out = tmp_path / "copy.pdf"
+    argv = ["sample", "report", sample.sample_id, "--out", str(out), "--claim-numbers", "--user", "ann.audit",
+            "--purpose", "HOPERAT", "--password-stdin"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))  # the password alone: no code, refused
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "That code was not accepted" in err and not out.exists()
+    assert not read_events(store, action="phi_reveal") and read_events(store, action="mfa_failed")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n{recovery[0]}\n"))
+    assert main(argv) == 0, capsys.readouterr().err
+    (signed_in,) = read_events(store, action="sign_in")
+    assert signed_in["user"] == "ann.audit" and signed_in["details"] == {"second_factor": "recovery_code"}
+    assert out.exists() and read_events(store, action="phi_reveal")

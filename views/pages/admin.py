@@ -1,4 +1,4 @@
-"""Admin: accounts (add, disable, enable, reset password, unlock; each change recorded in the access log
+"""Admin: accounts (add, disable, enable, reset password, unlock, reset a lost second factor; each change recorded in the access log
 before it is committed) and the state of the keys (which exist and where, the primary data key's id;
 never key material). The administrator sees no coding or patient data."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ import streamlit as st
 
 from audit import keys
 from audit.log.writer import AccessLogError
+from audit.mfa import SecondFactors, keyring_vault
 from audit.permissions import Permission, PermissionDenied, Role, can, parse_role, require
 from audit.users import UserError, UserStore
 from views import problems, session
@@ -26,10 +27,10 @@ KEYS = (
 def accounts_table(store: UserStore) -> pd.DataFrame:
     return pd.DataFrame([{
         "username": u.username, "role": role.label if (role := parse_role(u.role)) else f"{u.role} (unknown: no access)",
-        "coder_id": u.coder_id,
+        "coder_id": u.coder_id, "second_factor": u.second_factor,
         "disabled": u.disabled, "failed_attempts": u.failed_attempts, "locked_until": u.locked_until,
         "created_at": u.created_at, "password_changed_at": u.password_changed_at,
-    } for u in store.list_users()], columns=["username", "role", "coder_id", "disabled", "failed_attempts", "locked_until",
+    } for u in store.list_users()], columns=["username", "role", "coder_id", "second_factor", "disabled", "failed_attempts", "locked_until",
                                              "created_at", "password_changed_at"])
 
 
@@ -55,7 +56,7 @@ def change(action: Callable[[], object], done: str, clear: tuple[str, ...] = ())
 
 def account_forms(store: UserStore, who: session.SignedIn, usernames: list[str]) -> None:
     actor = dict(actor=who.user, actor_role=who.role_name, record=session.record)
-    add, status, reset, unlock = st.tabs(["Add", "Disable or enable", "Reset password", "Unlock"])
+    add, status, reset, unlock, factor = st.tabs(["Add", "Disable or enable", "Reset password", "Unlock", "Second factor"])
     with add, st.form("admin.add"):
         username = st.text_input("Username", key=ADD_FIELDS[0], help="3 to 64 characters from a-z 0-9 . _ @ -")
         role = st.selectbox("Role", list(Role), format_func=lambda r: r.label, key=ADD_FIELDS[1])
@@ -82,6 +83,15 @@ def account_forms(store: UserStore, who: session.SignedIn, usernames: list[str])
         name = st.selectbox("Account", usernames, key="admin.unlock_user")
         if st.button("Unlock", disabled=not usernames):
             change(lambda: store.unlock(name, **actor), f"{md(name)} is unlocked.")
+    with factor:
+        st.caption("A second factor is " + ("required for every local account (CODEAUDIT_REQUIRE_MFA): one without it "
+                                            "sets it up after its password." if store.require_second_factor else
+                                            "optional (set CODEAUDIT_REQUIRE_MFA=true to require it).")
+                   + " Reset one when its phone is lost: the user sets up a new one.")
+        name = st.selectbox("Account", usernames, key="admin.mfa_user")
+        if st.button("Reset second factor", disabled=not usernames, key="admin.mfa_reset"):
+            change(lambda: SecondFactors(store, keyring_vault(session.paths().key_dir)).reset(name, **actor),
+                   f"The second factor of {md(name)} is removed; open sessions signed in with it end at their next action.")
 
 
 def key_status(who: session.SignedIn) -> None:
