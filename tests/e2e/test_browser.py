@@ -145,6 +145,9 @@ def assert_shows_its_content(page, entry: Page, role: Role) -> None:
 
 def sign_in(browser, url: str, role: Role, **context_options):
     context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, **context_options)
+    # A 2-core machine running both test workers can take longer than Playwright's 30 s default to draw a page;
+    # this is how long a wait may last, not a figure any test asserts.
+    context.set_default_timeout(90_000)
     page = context.new_page()
     page.goto(url)
     page.get_by_role("button", name=f"Sign in as {role.label} (demo)").click()
