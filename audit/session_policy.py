@@ -38,7 +38,8 @@ class SessionGuard:
         """Record activity; raises SessionExpired instead of extending a session that has already ended."""
         if self.expired(now):
             minutes = int(self.idle_timeout.total_seconds() // 60)
-            raise SessionExpired(f"You were signed out after {minutes} minutes without activity; sign in again.")
+            said = "1 minute" if minutes == 1 else f"{minutes} minutes"
+            raise SessionExpired(f"You were signed out after {said} without activity; sign in again.")
         self.last_activity = now
 
 
@@ -74,7 +75,7 @@ def map_sso_claims(claims: Mapping[str, object], mapping: Mapping[str, str], cla
     roles = sorted({Role(mapping[g]) for g in groups if isinstance(g, str) and g in mapping})
     if len(roles) > 1:
         raise PermissionDenied(
-            f"Your sign-in groups give you several roles ({', '.join(roles)}); the dashboard allows one. "
+            f"Your sign-in groups give you several roles ({', '.join(role.label for role in roles)}); the dashboard allows one. "
             "Ask your identity administrator to keep you in a single dashboard group."
         )
     return roles[0] if roles else None

@@ -103,7 +103,22 @@ def render() -> None:
     charts.warm_up()
 
 
+def _single_sign_on_if_configured() -> None:
+    """The single sign-on section where secrets.toml has an [auth] table. A configuration problem is said here
+    and leaves the other ways to sign in usable."""
+    auth = st.secrets.get("auth") if st.secrets.load_if_toml_exists() else None
+    try:
+        settings = sso.settings(auth)
+    except ConfigurationError as exc:
+        st.error(problems.shown(exc, None))
+        return
+    if settings is not None:
+        _single_sign_on(settings)
+
+
 def page() -> None:
+    """Single sign-on first, where configured: it is how a hospital's staff sign in, and a user sent back by the
+    identity provider reads at once whether they were let in, without scrolling past the other ways."""
     st.title("Coding audit and compliance")
     message = session.take_flash()
     if message:
@@ -111,6 +126,7 @@ def page() -> None:
     if second_factor.active():  # the password is right: the second factor, and nothing else, until it is done
         second_factor.render()
         return
+    _single_sign_on_if_configured()
     paths = session.paths()
     if demo_mode(paths):
         st.subheader("Demo")
@@ -123,11 +139,3 @@ def page() -> None:
         st.text_input("Username", key=_USERNAME, autocomplete="username")
         st.text_input("Password", key=_PASSWORD, type="password", autocomplete="current-password")
         st.form_submit_button("Sign in", on_click=_password_sign_in)
-    auth = st.secrets.get("auth") if st.secrets.load_if_toml_exists() else None
-    try:
-        settings = sso.settings(auth)
-    except ConfigurationError as exc:
-        st.error(problems.shown(exc, None))
-        return
-    if settings is not None:
-        _single_sign_on(settings)

@@ -40,6 +40,12 @@ def test_activity_cannot_revive_an_expired_session():
     assert guard.expired(T0 + timedelta(minutes=5))
 
 
+def test_the_one_minute_limit_is_said_in_the_singular():
+    guard = SessionGuard(last_activity=T0, idle_timeout=timedelta(minutes=1))
+    with pytest.raises(SessionExpired, match=r"^You were signed out after 1 minute without activity; sign in again\.$"):
+        guard.touch(T0 + timedelta(minutes=1))
+
+
 def test_idle_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("CODEAUDIT_IDLE_MINUTES", " 5 ")
     assert SessionGuard(last_activity=T0).idle_timeout == timedelta(minutes=5)
@@ -85,7 +91,7 @@ def test_sso_groups_map_to_one_role_or_none(claims, expected):
 
 
 def test_sso_groups_for_different_roles_are_refused():
-    with pytest.raises(PermissionDenied, match=r"several roles \(auditor, coding_manager\).*single dashboard group"):
+    with pytest.raises(PermissionDenied, match=r"several roles \(Auditor, Coding manager\).*single dashboard group"):
         map_sso_claims({"groups": ["audit-team", "cdi-managers"]}, MAPPING)
 
 
