@@ -28,6 +28,7 @@ from config.paths import Paths
 from ingest.writer import ingest
 from queries.metrics import (
     DIMENSION_KEYS,
+    RATES,
     REPORT_FIELDS,
     Filters,
     MetricsError,
@@ -52,6 +53,7 @@ from queries.metrics import (
     top_unspecified,
 )
 from queries.reference import describe, icd10cm_frame
+from queries.stats import add_wilson
 from queries.store import connect_read_only
 from tests.conftest import Recorded
 
@@ -549,6 +551,21 @@ def test_wilson_limits_match_statsmodels(con):
     low, high = proportion_confint(3, 7, alpha=0.05, method="wilson")    # C1 code accuracy 3 of 7
     assert (c1["code_accuracy_ci_low"], c1["code_accuracy_ci_high"]) == pytest.approx((low, high), rel=1e-12)
     assert math.isnan(c1["drg_accuracy_ci_low"]) is False and c1["drg_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize("by", [None, "coder", "month"])
+def test_every_interval_of_the_summary_is_the_wilson_interval_of_its_own_counts(con, by):
+    """summary() computes all rates' intervals in one array call: each equals the interval of that rate's two counts
+    alone (add_wilson, one rate at a time), exactly, and the columns come rate by rate, low before high."""
+    frame = summary(con, Filters(), by)
+    plain = summary(con, Filters(), by, intervals=False)
+    assert list(frame.columns) == list(plain.columns) + [f"{name}_ci_{side}" for name in RATES for side in ("low", "high")]
+    pd.testing.assert_frame_equal(frame[plain.columns], plain, check_exact=True)
+    for name, rate in RATES.items():
+        alone = add_wilson(plain, rate.numerator, rate.denominator, prefix=f"{name}_")
+        for side in ("low", "high"):
+            pd.testing.assert_series_equal(frame[f"{name}_ci_{side}"], alone[f"{name}_ci_{side}"], check_exact=True)
+    assert frame[["code_accuracy_ci_low", "denial_rate_ci_high", "unspecified_rate_ci_low"]].notna().any().all()
 
 
 def test_control_chart_and_coder_views_leave_out_groups_without_findings(con):
