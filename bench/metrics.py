@@ -34,7 +34,6 @@ from ingest.reference import load_carc, load_icd10cm  # noqa: E402
 from queries import metrics as m  # noqa: E402
 from queries import reviewed, store  # noqa: E402
 from queries.sql_files import sql  # noqa: E402
-from views.kpis import OVERVIEW_RATES  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SCOPE = m.Filters(date_from=date(2025, 1, 1), date_to=date(2026, 6, 30))
@@ -164,13 +163,14 @@ class PolarsBaseline:
 
 def overview(con: duckdb.DuckDBPyConnection) -> None:
     """What the Overview page asks of its reader (views/pages/overview.py): the store's dates, the scope's summary
-    and its comparison period's, the 24-month trend window by month and a p-chart per tile, the pending reviews."""
+    and its comparison period's, the 24-month trend window by month and its p-charts (here of every rate, a few
+    more than the page draws: bench/ imports no view), the pending reviews."""
     options = m.filter_options(con)
     m.summary(con, SCOPE)
     m.summary(con, PREVIOUS)
     monthly = m.summary(con, WINDOW, "month", intervals=False)
     first, last = m.covered_days(WINDOW, options)
-    for rate in OVERVIEW_RATES:
+    for rate in m.RATES:
         m.control_chart_from(monthly, rate, first, last)
     reviewed.pending(con, SCOPE)
 
