@@ -25,6 +25,7 @@ from statsmodels.stats.proportion import proportion_confint
 from audit.exports import SUPPRESSED_FLAG
 from audit.keys import load_pseudonym_key
 from config.paths import Paths
+from ingest.reference import CARC_FILE
 from ingest.writer import ingest
 from queries.metrics import (
     DIMENSION_KEYS,
@@ -844,3 +845,9 @@ def test_coding_share_with_and_without_the_broad_reasons(con):
     assert carcs["broad"][carcs["broad"]].index.tolist() == ["16", "50"]
     assert carcs.drop(index="16")["denied_claims"].sum() == 0
     assert "29" not in carcs.index and "197" not in carcs.index   # not coding-related
+
+
+def test_the_carc_table_holds_each_code_once():
+    """carc_pareto.sql counts per code and joins the names after: equal to grouping the joined rows only so."""
+    codes = pd.read_csv(CARC_FILE, dtype=str)["code"]
+    assert len(codes) > 30 and codes.is_unique
