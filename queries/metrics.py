@@ -12,7 +12,7 @@ import pandas as pd
 
 from audit import exports
 from queries.sql_files import sql
-from queries.stats import add_wilson, funnel_classify, p_chart
+from queries.stats import add_wilson, funnel_classify, p_chart, wilson_interval
 
 DIMENSIONS = ("month", "coder", "facility", "payer", "encounter_type")
 SPECIFICITY_LEVELS = ("chapter", "block", "coder", "facility")
@@ -171,10 +171,12 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     df[counts] = df[counts].fillna(0).astype("int64")  # SQL sums arrive as HUGEINT -> float; counts are whole
     df[list(MONEY)] = df[list(MONEY)].astype("float64").round(2)
     df[["case_mix_index", "billed_weight_sum"]] = df[["case_mix_index", "billed_weight_sum"]].astype("float64")
-    df = df.assign(**{name: rate.of(df) for name, rate in RATES.items()})
-    if intervals:
-        for name, rate in RATES.items():
-            df = add_wilson(df, rate.numerator, rate.denominator, prefix=f"{name}_").drop(columns=[f"{name}_rate"])
+    added: dict[str, Any] = {name: rate.of(df) for name, rate in RATES.items()}
+    if intervals:  # every rate's interval in one call over a (groups x rates) array, the columns added at once
+        low, high = wilson_interval(df[[r.numerator for r in RATES.values()]], df[[r.denominator for r in RATES.values()]])
+        for i, name in enumerate(RATES):
+            added[f"{name}_ci_low"], added[f"{name}_ci_high"] = low[:, i], high[:, i]
+    df = pd.concat([df, pd.DataFrame(added, index=df.index)], axis=1)
     key = DIMENSION_KEYS.get(by or "", "scope")
     return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
 

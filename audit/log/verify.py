@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audit.log import scan
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE, StoredCheckpoints, newest, read_all
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_log_key, shared_lock
 from audit.log.format import (
@@ -27,6 +28,7 @@ from audit.log.format import (
     unseal,
 )
 from audit.log.identity import locate, log_identity, orphans
+from audit.log.scan import Stretch
 from config.paths import Paths
 
 # Problem kinds.
@@ -43,7 +45,9 @@ ORPHANED = "orphaned checkpoints"
 BAD_ANCHOR = "bad anchor"
 UNANCHORED = "anchor not extended"
 
-_READ_CHUNK = 1 << 23
+# A log at least this large is checked by two processes (audit.log.scan): below it, starting the second costs
+# more than it saves.
+PARALLEL_BYTES = 16 << 20
 _ANCHOR_MAX_BYTES = 1 << 16  # an anchor is about 500 bytes
 
 
@@ -127,6 +131,31 @@ class _Verifier:
             self.unplaced.append((self.lines, claimed_seq(line), sealed))
             return
         seq, prev_hash, digest = sealed
+        if seq == self.frontier_seq + 1 and prev_hash == self.frontier_hash and not self.unplaced:
+            # The usual line, the next event chained to the last: the general case below reports nothing for it.
+            self.frontier_seq, self.frontier_hash = seq, digest
+            if seq in self.by_seq:
+                self._compare_checkpoints(seq, digest.decode())
+            return
+        self._place(seq, prev_hash, digest)
+
+    def skip(self, stretch: Stretch) -> bool:
+        """Take a regular stretch checked by audit.log.scan as if each of its lines had been fed; False (nothing
+        taken) when its first event does not continue the log, so its lines must be fed one by one."""
+        seq, prev_hash, digest = stretch.first
+        if seq != self.frontier_seq + 1 or prev_hash != self.frontier_hash or self.unplaced:
+            return False
+        self.lines += stretch.lines
+        for found in sorted(s for s in stretch.found if s in self.by_seq):
+            self._compare_checkpoints(found, stretch.found[found])
+        self.frontier_seq, self.frontier_hash = stretch.last
+        return True
+
+    def wanted(self) -> frozenset[int]:
+        """The seqs whose hashes checkpoints and anchors record."""
+        return frozenset(self.by_seq)
+
+    def _place(self, seq: int, prev_hash: bytes, digest: bytes) -> None:
         if seq > self.frontier_seq:
             slots = range(self.frontier_seq + 1, seq)
             filled = self._place_bad_lines(slots)
@@ -255,15 +284,8 @@ def verify(paths: Paths, anchor_files: Sequence[Path] = ()) -> VerifyReport:
             stored = read_all(home.folder, log_key)
         anchors, anchor_problems = _read_anchors(texts, anchor_key, log_id)
         verifier = _Verifier(signer, [r for r in stored.records if isinstance(r, Checkpoint)], anchors)
-        carry, remaining = b"", size
-        while log and remaining and (chunk := log.read(min(_READ_CHUNK, remaining))):
-            remaining -= len(chunk)
-            lines = (carry + chunk).split(b"\n")
-            carry = lines.pop()
-            for line in lines:
-                verifier.feed(line)
-    if carry:
-        verifier.fragment(carry)
+        if log:
+            _check_lines(log.fileno(), size, verifier, log_key)
     problems = verifier.finish() + _checkpoint_problems(stored, verifier.lines) + anchor_problems
     if home.displaced is not None:
         problems.append(Problem(1, REPLACED, (
@@ -283,6 +305,48 @@ def verify(paths: Paths, anchor_files: Sequence[Path] = ()) -> VerifyReport:
         events=verifier.lines, checkpoints=len(stored.records), problems=problems,
         log_id=log_id, checkpoint_folder=home.folder, anchors=len(texts), anchor_key=anchor_key,
     )
+
+
+def _check_lines(fd: int, size: int, verifier: _Verifier, log_key: bytes) -> None:
+    """Feed every line of the log's first `size` bytes to the verifier, in file order, then the bytes after the
+    last newline as a fragment. A log of PARALLEL_BYTES or more is split in two at a line start: a second
+    process (audit.log.scan) checks the second half while this one feeds the first."""
+    end = _end_of_last_line(fd, size)
+    split = _line_start_after(fd, end // 2, end) if end >= PARALLEL_BYTES else end
+    helper = scan.Helper(fd, split, end, log_key, verifier.wanted()) if split < end else None
+    for line in scan.iter_lines(fd, 0, split):
+        verifier.feed(line)
+    if helper is not None:
+        stretch = helper.result()
+        if stretch is None or not verifier.skip(stretch):
+            for line in scan.iter_lines(fd, split, end):
+                verifier.feed(line)
+    if end < size:
+        verifier.fragment(os.pread(fd, size - end, end))
+
+
+def _end_of_last_line(fd: int, size: int) -> int:
+    """The offset just past the last newline in the first `size` bytes (0 if there is none)."""
+    pos = size
+    while pos > 0:
+        step = min(1 << 16, pos)
+        newline = os.pread(fd, step, pos - step).rfind(b"\n")
+        if newline != -1:
+            return pos - step + newline + 1
+        pos -= step
+    return 0
+
+
+def _line_start_after(fd: int, offset: int, end: int) -> int:
+    """The start of the first line that begins after `offset` (`end` if none does before it)."""
+    pos = offset
+    while pos < end:
+        block = os.pread(fd, min(1 << 16, end - pos), pos)
+        newline = block.find(b"\n")
+        if newline != -1:
+            return pos + newline + 1
+        pos += len(block)
+    return end
 
 
 def fingerprint(paths: Paths) -> tuple[tuple[str, int, int, int], ...]:

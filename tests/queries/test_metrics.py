@@ -25,9 +25,11 @@ from statsmodels.stats.proportion import proportion_confint
 from audit.exports import SUPPRESSED_FLAG
 from audit.keys import load_pseudonym_key
 from config.paths import Paths
+from ingest.reference import CARC_FILE
 from ingest.writer import ingest
 from queries.metrics import (
     DIMENSION_KEYS,
+    RATES,
     REPORT_FIELDS,
     Filters,
     MetricsError,
@@ -52,6 +54,7 @@ from queries.metrics import (
     top_unspecified,
 )
 from queries.reference import describe, icd10cm_frame
+from queries.stats import add_wilson
 from queries.store import connect_read_only
 from tests.conftest import Recorded
 
@@ -551,6 +554,21 @@ def test_wilson_limits_match_statsmodels(con):
     assert math.isnan(c1["drg_accuracy_ci_low"]) is False and c1["drg_accuracy"] == 1.0
 
 
+@pytest.mark.parametrize("by", [None, "coder", "month"])
+def test_every_interval_of_the_summary_is_the_wilson_interval_of_its_own_counts(con, by):
+    """summary() computes all rates' intervals in one array call: each equals the interval of that rate's two counts
+    alone (add_wilson, one rate at a time), exactly, and the columns come rate by rate, low before high."""
+    frame = summary(con, Filters(), by)
+    plain = summary(con, Filters(), by, intervals=False)
+    assert list(frame.columns) == list(plain.columns) + [f"{name}_ci_{side}" for name in RATES for side in ("low", "high")]
+    pd.testing.assert_frame_equal(frame[plain.columns], plain, check_exact=True)
+    for name, rate in RATES.items():
+        alone = add_wilson(plain, rate.numerator, rate.denominator, prefix=f"{name}_")
+        for side in ("low", "high"):
+            pd.testing.assert_series_equal(frame[f"{name}_ci_{side}"], alone[f"{name}_ci_{side}"], check_exact=True)
+    assert frame[["code_accuracy_ci_low", "denial_rate_ci_high", "unspecified_rate_ci_low"]].notna().any().all()
+
+
 def test_control_chart_and_coder_views_leave_out_groups_without_findings(con):
     chart = control_chart(con, Filters(), "code_accuracy")
     # Months with code-level findings: 2024-12 (E 0/1), 2025-01 (6/10), 2025-02 (D 0/1); 2025-03 has none, so it
@@ -827,3 +845,9 @@ def test_coding_share_with_and_without_the_broad_reasons(con):
     assert carcs["broad"][carcs["broad"]].index.tolist() == ["16", "50"]
     assert carcs.drop(index="16")["denied_claims"].sum() == 0
     assert "29" not in carcs.index and "197" not in carcs.index   # not coding-related
+
+
+def test_the_carc_table_holds_each_code_once():
+    """carc_pareto.sql counts per code and joins the names after: equal to grouping the joined rows only so."""
+    codes = pd.read_csv(CARC_FILE, dtype=str)["code"]
+    assert len(codes) > 30 and codes.is_unique

@@ -1,2 +1,0 @@
--- The pandas baseline's copy of audit_findings.
-SELECT * FROM audit_findings;

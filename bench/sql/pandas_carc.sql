@@ -1,2 +1,0 @@
--- The pandas baseline's CARC flags.
-SELECT code AS carc, coding_related FROM carc;

@@ -1,2 +1,0 @@
--- The pandas baseline's copy of claims.
-SELECT * FROM claims;

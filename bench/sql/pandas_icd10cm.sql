@@ -1,2 +1,0 @@
--- The pandas baseline's ICD-10-CM flags.
-SELECT code, billable, unspecified, chapter FROM icd10cm;

@@ -1,0 +1,2 @@
+-- The polars baseline's copy of the reader's denial_facts (bench/metrics.py).
+SELECT * FROM denial_facts;

@@ -1,0 +1,2 @@
+-- The polars baseline's copy of the reader's dx_facts (bench/metrics.py).
+SELECT * FROM dx_facts;
