@@ -15,8 +15,8 @@ from data.demo import generate
 from data.demo_draws import DemoParameters
 
 KNOWN = {
-    (600, 0.15): "f848d97e9f5cb5957b6ed3e3482ea7418136ae1945fbafcb02d9c7601f23adbf",
-    (800, 0.5): "44dc6d3757cb4cdeea83e51c74ee7c7b1362ea142ac0ab287bae1bbe2bb69a67",
+    (600, 0.15): "f4ee8e402cff5121a626a8dcb50de47ac89416ee8d14deaa2e02e1cb62ab1559",
+    (800, 0.5): "72a13c75073764fc0e10931c2c0914591736bf2d67d62f645647aefeadb4b3c2",
 }
 
 
