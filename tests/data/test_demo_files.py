@@ -15,8 +15,8 @@ from data.demo import generate
 from data.demo_draws import DemoParameters
 
 KNOWN = {
-    (600, 0.15): "f4ee8e402cff5121a626a8dcb50de47ac89416ee8d14deaa2e02e1cb62ab1559",
-    (800, 0.5): "72a13c75073764fc0e10931c2c0914591736bf2d67d62f645647aefeadb4b3c2",
+    (600, 0.15): "a338ee45106141103ff8c1dccd07b4aa385af6bb1ef46fb31f63c0a8bd701329",
+    (800, 0.5): "191329082275470bf4b28409c5ad80d11c7727a0e708dc15edf79a17fe20da1d",
 }
 
 
