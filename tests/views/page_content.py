@@ -29,7 +29,7 @@ PAGES: dict[Page, Content] = {
     ),
     Page.WHERE_ERRORS: Content(
         sections=("Errors by group", "Groups against the organisation's error rate", "What moved", "One group's trend"),
-        charts=2, tables=1, inputs=("Group errors by", "Group"), texts=("Benjamini-Hochberg",),
+        charts=2, tables=1, inputs=("Group errors by", "Group to follow"), texts=("Benjamini-Hochberg",),
     ),
     Page.SPECIFICITY: Content(
         sections=("Where unspecified and invalid codes occur", "Unspecified codes used most, with more specific alternatives",

@@ -17,7 +17,7 @@ from queries.words import in_words
 from views import charts, filters, session, tables
 from views.text import md
 
-_LEVEL, _GROUP, _MOVED_ROW = "where.level", "where.group", "where.moved_row"
+_LEVEL, _GROUP, _MOVED, _MOVED_ROW = "where.level", "where.group", "where.moved_group", "where.moved_row"
 
 
 def groups_section(scope: Filters, level: str, groups: pd.DataFrame) -> None:
@@ -67,23 +67,27 @@ def moved_section(scope: Filters, level: str, detail: bool) -> None:
             tables.grid(significant, key="where.moved")
         else:
             picked = tables.grid(significant, key="where.moved", on_select="rerun", selection_mode="single-row")
-            st.caption("Select a row to see the findings behind it, in both periods.")
-            moved_findings(scope, before, level, significant, picked.selection.rows)
+            st.caption("Select a row, or choose the group below, to see the findings behind its change, in both periods.")
+            moved_findings(scope, before, level, significant["group"].tolist(), picked.selection.rows)
     with st.expander("Every group, tested or not"):
         tables.grid(moved)
         tables.csv_download(moved, f"what-moved-{level}", counts=["findings_now", "errors_now", "findings_before",
                                                                    "errors_before"])
 
 
-def moved_findings(now: Filters, before: Filters, level: str, rows: pd.DataFrame, selected: list[int]) -> None:
-    if not selected:
-        return
-    group = str(rows.loc[selected[0], "group"])
+def moved_findings(now: Filters, before: Filters, level: str, names: list[str], selected: list[int]) -> None:
+    row = selected[0] if selected else None
+    if row is not None and st.session_state.get(_MOVED_ROW) != row:  # a newly selected row picks the group
+        st.session_state[_MOVED] = names[row]
+    st.session_state[_MOVED_ROW] = row
+    if st.session_state.get(_MOVED) not in names:
+        st.session_state[_MOVED] = names[0]
+    group = st.selectbox("Findings behind the change of", names, key=_MOVED)
     both = pd.concat([session.query(families.family_findings, now, level, group).assign(period="current"),
                       session.query(families.family_findings, before, level, group).assign(period="before")],
                      ignore_index=True)
     st.markdown(f"**Findings behind {md(group)}**: {len(both):,} findings, "
-                f"{int((both['finding'] != 'agree').sum()):,} of them errors.")
+                f"{int((both['finding'] != 'agree').sum()):,} of them errors, in this period and the one before.")
     tables.grid(in_words(both), key="where.moved_findings")
 
 
@@ -93,7 +97,7 @@ def trend_section(scope: Filters, level: str, groups: pd.DataFrame, detail: bool
     if st.session_state.get(_GROUP) not in names:
         st.session_state[_GROUP] = names[0]
     titles = dict(zip(groups["group"], groups["title"], strict=True))
-    group = st.selectbox("Group", names, key=_GROUP,
+    group = st.selectbox("Group to follow", names, key=_GROUP,
                          format_func=lambda g: f"{g} {titles.get(g) or ''}".strip())
     first, last = scope.date_from, scope.date_to
     chart = session.query(families.family_trend, scope, level, group, first, last)
