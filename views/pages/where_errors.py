@@ -20,12 +20,17 @@ from views.text import md
 _LEVEL, _GROUP, _MOVED, _MOVED_ROW = "where.level", "where.group", "where.moved_group", "where.moved_row"
 
 
+def without_blank_titles(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame without its title column where no group has a title (payers, facilities, MDCs)."""
+    return df.drop(columns="title") if "title" in df and not df["title"].astype(bool).any() else df
+
+
 def groups_section(scope: Filters, level: str, groups: pd.DataFrame) -> None:
     st.subheader("Errors by group")
     st.caption("Code-level findings only, each in the family of its submitted code (of its audited code when the "
                "auditor added it); an error is any finding that is not an agreement. The interval is Wilson's 95%; "
                "overpaid dollars are negative. Most errors first.")
-    tables.grid(groups)
+    tables.grid(without_blank_titles(groups))
     counts = [c for c in ("findings", "errors", "claims", "denied_claims", "coding_denied_claims") if c in groups]
     tables.csv_download(groups, f"errors-by-{level}", counts=counts)
     if level in families.DENIAL_LEVELS:
@@ -56,6 +61,7 @@ def moved_section(scope: Filters, level: str, detail: bool) -> None:
         st.info("Choose service dates (or a named period) in the sidebar to compare this period with the one before.")
         return
     moved = session.query(families.what_moved, scope, before, level)
+    moved = without_blank_titles(moved)
     significant = moved[moved["significant"]].reset_index(drop=True)
     st.caption(f"This period against {filters.comparison_words()} ({before.date_from:%Y-%m-%d} to {before.date_to:%Y-%m-%d}): "
                f"{families.METHOD}. Largest change first. Groups with fewer than {SMALL_SAMPLE} findings in either "
