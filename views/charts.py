@@ -229,7 +229,7 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
            target_words: str = "target", items: str = "codes audited") -> go.Figure:
     """Each group's rate against its number of items, inside exact binomial limits around the target
     (docs/STATISTICS.md section 3). Groups outside the 95% limits are named on the chart. `rate_title` names the
-    rate axis, `target_words` the centre line (the target, or the organisation's rate), `items` the count axis;
+    rate axis, `target_words` the centre line (the target, or the overall rate), `items` the count axis;
     an accuracy axis ends at 100%, any other starts at 0."""
     fig = go.Figure()
     if len(groups):

@@ -45,7 +45,7 @@ def funnel_section(scope: Filters, level: str) -> None:
     judged = funnel[funnel["status"] != "small sample"] if len(funnel) else funnel
     charts.show(charts.funnel(funnel, rate, f"Error rate by {families.LEVELS[level]} against the organisation's "
                               f"{percent(rate)}", families.LEVELS[level], rate_title="error rate",
-                              target_words="organisation", items="findings"), key="where-funnel")
+                              target_words="overall", items="findings"), key="where-funnel")
     outside = judged[judged["status"].str.startswith(("above", "below"))] if len(judged) else judged
     st.caption(f"A group outside the dashed 99.8% limits differs from the organisation's code-level error rate by more "
                f"than chance; outside the dotted 95% limits, watch. {len(outside):,} of {len(judged):,} groups with at "
