@@ -40,6 +40,7 @@ class Page(_Labelled):
 
     OVERVIEW = "overview", "Overview"
     ACCURACY = "accuracy", "Accuracy and error trends"
+    WHERE_ERRORS = "where_errors", "Where errors concentrate"
     SPECIFICITY = "specificity", "Specificity"
     DENIALS = "denials", "Denials"
     AUDIT_SAMPLING = "audit_sampling", "Audit sampling"
@@ -106,6 +107,7 @@ _C, _M, _A, _CD, _AD = Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER, Role.AUDITO
 PAGE_ROLES: Mapping[Page, frozenset[Role]] = {
     Page.OVERVIEW: frozenset({_C, _M, _A}),
     Page.ACCURACY: frozenset({_C, _M, _A}),
+    Page.WHERE_ERRORS: frozenset({_C, _M, _A}),
     Page.SPECIFICITY: frozenset({_C, _M}),
     Page.DENIALS: frozenset({_C, _M}),
     Page.AUDIT_SAMPLING: frozenset({_A}),

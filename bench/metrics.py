@@ -268,6 +268,7 @@ def run(con: duckdb.DuckDBPyConnection, claims: int, runs: int) -> None:
     print("(ours includes the pandas frame each query returns and the Wilson intervals of the summaries; "
           "the Overview target is under 300 ms)")
     peer_percentiles_section(con, runs)
+    errors_by_family(con, runs)
 
 
 def peer_percentiles_section(con: duckdb.DuckDBPyConnection, runs: int) -> None:
@@ -297,6 +298,41 @@ def peer_percentiles_section(con: duckdb.DuckDBPyConnection, runs: int) -> None:
         theirs = median_ms(lambda k=key: polars_percentiles(k), runs)
         print(f"  peer percentiles by {peer:<9} duckdb {ours:8.1f} ms   polars {theirs:8.1f} ms   "
               f"{'OK' if ours <= theirs else 'SLOWER than polars'}")
+
+
+def errors_by_family(con: duckdb.DuckDBPyConnection, runs: int) -> None:
+    """The "Where errors concentrate" queries (queries/error_families.py) at each level, and for chapter and payer
+    the same grouping done by polars over the same finding rows already in memory (loading them not counted)."""
+    import polars as pl
+
+    from queries import error_families as ef
+
+    print("Where errors concentrate (queries/error_families.py):")
+    timed = {f"errors by {level}": (lambda level=level: ef.errors_by(con, SCOPE, level)) for level in ef.LEVELS}
+    timed["what moved (payer)"] = lambda: ef.what_moved(con, SCOPE, SCOPE.previous_period(), "payer")
+    timed["family trend (chapter 9)"] = lambda: ef.family_trend(con, SCOPE, "chapter", "9")
+    timed["family funnel (block)"] = lambda: ef.family_funnel(con, SCOPE, "block")
+    timed["family findings (chapter 9)"] = lambda: ef.family_findings(con, SCOPE, "chapter", "9")
+    results = {name: median_ms(fn, runs) for name, fn in timed.items()}
+    for name, ms in results.items():
+        print(f"  {name:<28} {ms:8.1f} ms")
+    rows = pl.from_arrow(con.execute(bench_sql("polars_finding_rows")).arrow())
+    dx = pl.col("code_type").is_in(["ICD10CM_DX", "ICD10CM_ADMIT"])
+
+    def polars_errors_by(key: pl.Expr) -> pl.DataFrame:
+        scoped = rows.filter(pl.col("service_date").is_between(SCOPE.date_from, SCOPE.date_to)).with_columns(grp=key)
+        return scoped.filter(pl.col("grp").is_not_null()).group_by("grp").agg(
+            findings=pl.len(), errors=(pl.col("finding") != "agree").sum(),
+            overpaid=pl.col("dollar_impact").filter(pl.col("dollar_impact") < 0).sum(),
+            underpaid=pl.col("dollar_impact").filter(pl.col("dollar_impact") > 0).sum())
+
+    keys = {"chapter": pl.when(dx).then(pl.col("chapter").fill_null("(not an ICD-10-CM code)")), "payer": pl.col("payer")}
+    for level, key in keys.items():
+        ours, theirs = ef.errors_by(con, SCOPE, level), polars_errors_by(key)
+        assert ours["findings"].sum() == theirs["findings"].sum() and ours["errors"].sum() == theirs["errors"].sum()
+        p = median_ms(lambda key=key: polars_errors_by(key), runs)
+        d = results[f"errors by {level}"]
+        print(f"  errors by {level:<18} duckdb {d:8.1f} ms   polars {p:9.1f} ms   {p / d:6.2f}x")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from config.paths import Paths
 from config.settings import ConfigurationError
 from ingest.swap import StoreBusy
 from ingest.writer import IngestError, IngestResult
+from queries import error_families
 from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreMissing
@@ -111,8 +112,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _export_details(args: argparse.Namespace, filters: Filters, rows: int) -> dict[str, Any]:
     scope = {k: v.isoformat() if isinstance(v, date) else v for k, v in filters.params().items() if v}
-    return {"filters": scope, "by": args.by or "all", "format": args.format, "rows": rows,
-            "small_cells": "included" if args.include_small_cells else "suppressed"}
+    details = {"filters": scope, "by": args.by or "all", "format": args.format, "rows": rows,
+               "small_cells": "included" if args.include_small_cells else "suppressed"}
+    return details | ({"errors_by": args.errors_by} if args.errors_by else {})
+
+
+def _report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, filters: Filters) -> tuple[list[str], list[dict[str, Any]]]:
+    """The report's fields and rows: the headline metrics (--by), or errors by code family, payer or facility
+    (--errors-by, queries/error_families.py)."""
+    suppress = not args.include_small_cells
+    if args.errors_by:
+        fields = list(error_families.REPORT_FIELDS)
+        rows = error_families.report_rows(con, filters, args.errors_by, suppress_small_cells=suppress)
+    else:
+        fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)
+        rows = report_rows(con, filters, args.by, suppress_small_cells=suppress)
+    return fields + ([SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else []), rows
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -126,7 +141,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
         con = connect_reader(paths)
         try:
-            rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
+            fields, rows = _report(con, args, filters)
         finally:
             con.close()
         rows = [{k: to_the_cent(v) if is_money(k) else v for k, v in row.items()} for row in rows]
@@ -145,8 +160,6 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         print(f"metrics failed: the review store could not be brought up to date ({type(exc).__name__}); try again.", file=sys.stderr)
         return 2
     if args.format == "csv":
-        fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)
-        fields += [SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else []
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
@@ -161,8 +174,8 @@ def cmd_percentiles(args: argparse.Namespace) -> int:
     small-cell suppression as the headline report."""
     from queries import peers
 
-    if args.by:
-        print("metrics failed: give --by or --percentiles, not both.", file=sys.stderr)
+    if args.by or args.errors_by:
+        print("metrics failed: give --percentiles alone, not both it and --by or --errors-by.", file=sys.stderr)
         return 2
     try:
         filters = filters_from(args)
@@ -218,7 +231,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("metrics", help="print the headline metrics for a scope, overall or by one dimension (docs/METRICS.md)")
     where(p, store_file=True)
     filter_arguments(p)
-    p.add_argument("--by", choices=["month", "coder", "facility", "payer", "encounter_type"])
+    grouping = p.add_mutually_exclusive_group()
+    grouping.add_argument("--by", choices=["month", "coder", "facility", "payer", "encounter_type"])
+    grouping.add_argument("--errors-by", choices=list(error_families.LEVELS),
+                          help="code-level audit errors by code family, payer or facility (docs/METRICS.md)")
     p.add_argument("--percentiles", choices=["coder", "facility"],
                    help="each coder's or facility's percentile among its peers on five measures, flagged at the 80th "
                         "(docs/METRICS.md, Peer percentiles)")

@@ -171,6 +171,12 @@ class DemoParameters:
     code_impact: tuple[float, float] = (-60.0, 140.0)  # dollars of a code error
     missed_code_factor: float = 2.5  # missed codes per claim, times the coder's error rate
     missed_code_impact: tuple[float, float] = (85.0, 60.0)
+    # Where errors concentrate beyond the coders: code accuracy lower by this much on one payer's claims served in
+    # the last 12 months (a payer whose coding got worse: "what moved") and on the diagnoses of one ICD-10-CM chapter
+    # throughout, so the errors-by-family views show a family and a payer that differ by more than chance at the
+    # browser tests' 3,000 claims.
+    payer_accuracy_drop: tuple[str, float] = ("Medicaid", 0.18)
+    chapter_accuracy_drop: tuple[str, float] = ("13", 0.07)
     drg_impact: tuple[float, float] = (1800.0, 1200.0)  # size of a DRG change before payment rules
     review_lag_days: tuple[int, int] = (20, 90)
     weak_coder_denial_factor: float = 1.6
@@ -308,6 +314,10 @@ def draw_findings(rng: np.random.Generator, c: Claims, k: Codes, window: Calenda
     sel = audited[all_owner]
     f_owner, f_code, f_type = all_owner[sel], all_code[sel], all_type[sel]
     acc = _coder_accuracy(c.coder[f_owner], c.service[f_owner], window)
+    (payer, payer_drop), (chapter, chapter_drop) = p.payer_accuracy_drop, p.chapter_accuracy_drop
+    chapters = pd.Series(f_code).map(icd10cm_frame().set_index("code")["chapter"]).to_numpy()
+    recent = c.service[f_owner] >= np.datetime64(months_back(window.end, 12))
+    acc = acc - payer_drop * ((c.payer[f_owner] == payer) & recent) - chapter_drop * ((f_type == "ICD10CM_DX") & (chapters == chapter))
     u = rng.random(len(f_owner))
     finding = np.where(u < acc, "agree", np.where(rng.random(len(f_owner)) < p.revise_share, "revise", "delete"))
     spec_alt = k.pool[~k.pool_unspecified]

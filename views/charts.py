@@ -225,9 +225,12 @@ def _month_money_bars(frame: pd.DataFrame, column: str) -> go.Bar:
                   hovertemplate="%{x|%b %Y}: " + d3("y", D3_DOLLARS) + "%{customdata}<extra></extra>")
 
 
-def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder") -> go.Figure:
+def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder", *, rate_title: str = "accuracy",
+           target_words: str = "target", items: str = "codes audited") -> go.Figure:
     """Each group's rate against its number of items, inside exact binomial limits around the target
-    (docs/STATISTICS.md section 3). Groups outside the 95% limits are named on the chart."""
+    (docs/STATISTICS.md section 3). Groups outside the 95% limits are named on the chart. `rate_title` names the
+    rate axis, `target_words` the centre line (the target, or the overall rate), `items` the count axis;
+    an accuracy axis ends at 100%, any other starts at 0."""
     fig = go.Figure()
     if len(groups):
         n = np.unique(np.linspace(max(1, groups["totals"].min() * 0.8), groups["totals"].max() * 1.1, 120).round())
@@ -239,8 +242,9 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
             _end_label(fig, float(limits[f"lower{level}"].iloc[-1]), name, palette.LIMIT)
         fig.add_trace(go.Scatter(x=[n[0], n[-1]], y=[target, target], mode="lines",
                                  line=dict(color=palette.TARGET, width=1.5), hoverinfo="skip"))
-        _end_label(fig, target, f"target {target * 100:g}%", palette.TARGET)
-        outside = groups["status"] != "within"
+        shown = f"{target * 100:g}" if target_words == "target" else f"{target * 100:.1f}"
+        _end_label(fig, target, f"{target_words} {shown}%", palette.TARGET)
+        outside = groups["status"].str.startswith(("above", "below"))  # a small sample is never named: no verdict
         names = labels(groups["group"])
         fig.add_trace(go.Scatter(
             x=groups["totals"], y=groups["rate"], mode="markers+text",
@@ -250,9 +254,13 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
             customdata=np.stack([names, groups["successes"], groups["status"]], axis=-1),
             hovertemplate=f"{plotly_text(label)} %{{customdata[0]}}: {d3('y', D3_PERCENT)} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
         ))
-    low = float(groups["rate"].min()) if len(groups) else 0.0
-    fig.update_yaxes(tickformat=".0%", title="accuracy", range=[max(0.0, min(low, target) - 0.08), 1.02])
-    fig.update_xaxes(title="codes audited", rangemode="tozero")
+    if rate_title == "accuracy":
+        low = float(groups["rate"].min()) if len(groups) else 0.0
+        fig.update_yaxes(tickformat=".0%", title=rate_title, range=[max(0.0, min(low, target) - 0.08), 1.02])
+    else:
+        high = float(groups["rate"].max()) if len(groups) else 0.0
+        fig.update_yaxes(tickformat=".0%", title=rate_title, range=[0.0, min(1.02, max(high, target) + 0.08)])
+    fig.update_xaxes(title=items, rangemode="tozero")
     return _layout(fig, title, 440)
 
 

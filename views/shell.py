@@ -16,11 +16,12 @@ from views import filters, problems, second_factor, session
 from views.text import md
 
 # Pages that show coding data for a claim scope, and so take the sidebar filters.
-CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG, Page.AUDIT_SAMPLING})
+CLAIM_SCOPE_PAGES = frozenset({Page.OVERVIEW, Page.ACCURACY, Page.WHERE_ERRORS, Page.SPECIFICITY, Page.DENIALS, Page.DRG, Page.AUDIT_SAMPLING})
 CLAIM_SCOPE_PAGES |= {Page.PEER_PERCENTILES}
 ICONS = {
     Page.OVERVIEW: ":material/dashboard:",
     Page.ACCURACY: ":material/insights:",
+    Page.WHERE_ERRORS: ":material/grid_view:",
     Page.SPECIFICITY: ":material/rule:",
     Page.DENIALS: ":material/money_off:",
     Page.AUDIT_SAMPLING: ":material/casino:",

@@ -35,6 +35,7 @@ ROLES = ("compliance_officer", "coding_manager", "auditor", "coder", "admin")
 EXPECTED_PAGES = {
     "overview":              (1, 1, 1, 0, 0),
     "accuracy":              (1, 1, 1, 0, 0),
+    "where_errors":          (1, 1, 1, 0, 0),
     "specificity":           (1, 1, 0, 0, 0),
     "denials":               (1, 1, 0, 0, 0),
     "audit_sampling":        (0, 0, 1, 0, 0),
@@ -139,12 +140,12 @@ def test_purpose_cell(purpose, role, allowed):
 
 
 def test_pages_come_in_navigation_order():
-    assert allowed_pages("compliance_officer") == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG,
-                                                    Page.PEER_PERCENTILES, Page.ACCESS_LOG]
-    assert allowed_pages(Role.CODING_MANAGER) == [Page.OVERVIEW, Page.ACCURACY, Page.SPECIFICITY, Page.DENIALS, Page.DRG,
-                                                         Page.PEER_PERCENTILES, Page.REBUTTALS]
-    assert allowed_pages(Role.AUDITOR) == [Page.OVERVIEW, Page.ACCURACY, Page.AUDIT_SAMPLING, Page.DRG,
-                                                   Page.PEER_PERCENTILES, Page.RECORD_REVIEW]
+    assert allowed_pages("compliance_officer") == [Page.OVERVIEW, Page.ACCURACY, Page.WHERE_ERRORS, Page.SPECIFICITY, Page.DENIALS,
+                                                    Page.DRG, Page.PEER_PERCENTILES, Page.ACCESS_LOG]
+    assert allowed_pages(Role.CODING_MANAGER) == [Page.OVERVIEW, Page.ACCURACY, Page.WHERE_ERRORS, Page.SPECIFICITY, Page.DENIALS,
+                                                  Page.DRG, Page.PEER_PERCENTILES, Page.REBUTTALS]
+    assert allowed_pages(Role.AUDITOR) == [Page.OVERVIEW, Page.ACCURACY, Page.WHERE_ERRORS, Page.AUDIT_SAMPLING, Page.DRG,
+                                           Page.PEER_PERCENTILES, Page.RECORD_REVIEW]
     assert allowed_pages(Role.CODER) == [Page.MY_FINDINGS]
 
 

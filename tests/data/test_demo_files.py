@@ -15,8 +15,8 @@ from data.demo import generate
 from data.demo_draws import DemoParameters
 
 KNOWN = {
-    (600, 0.15): "f848d97e9f5cb5957b6ed3e3482ea7418136ae1945fbafcb02d9c7601f23adbf",
-    (800, 0.5): "44dc6d3757cb4cdeea83e51c74ee7c7b1362ea142ac0ab287bae1bbe2bb69a67",
+    (600, 0.15): "a338ee45106141103ff8c1dccd07b4aa385af6bb1ef46fb31f63c0a8bd701329",
+    (800, 0.5): "191329082275470bf4b28409c5ad80d11c7727a0e708dc15edf79a17fe20da1d",
 }
 
 

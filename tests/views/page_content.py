@@ -27,6 +27,10 @@ PAGES: dict[Page, Content] = {
                   "Errors by category", "Coder by error category", "Financial impact of audit findings"),
         charts=6, tables=1, inputs=("Measure",), detail_sections=("Findings of one coder",), detail_inputs=("Coder",),
     ),
+    Page.WHERE_ERRORS: Content(
+        sections=("Errors by group", "Groups against the organisation's error rate", "What moved", "One group's trend"),
+        charts=2, tables=1, inputs=("Group errors by", "Group to follow"), texts=("Benjamini-Hochberg",),
+    ),
     Page.SPECIFICITY: Content(
         sections=("Where unspecified and invalid codes occur", "Unspecified codes used most, with more specific alternatives",
                   "Invalid codes submitted"),
