@@ -20,6 +20,7 @@ from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
 from cli.common import access_log_recorder, connect_reader, filter_arguments, filters_from, paths_from, where
+from cli.spark import engine_arguments, spark_report
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
@@ -122,14 +123,20 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
-        con = connect_reader(paths)
-        try:
-            rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
-        finally:
-            con.close()
+        source: dict[str, Any] = {}
+        if args.engine == "spark":  # the same report on Spark over a Parquet export (cli/spark.py)
+            rows, source = spark_report(args, filters)
+        elif args.parquet:
+            raise MetricsError("--parquet is read by --engine spark only; add --engine spark or leave it out.")
+        else:
+            con = connect_reader(paths)
+            try:
+                rows = report_rows(con, filters, args.by, suppress_small_cells=not args.include_small_cells)
+            finally:
+                con.close()
         rows = [{k: to_the_cent(v) if is_money(k) else v for k, v in row.items()} for row in rows]
         access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
-                                     details=_export_details(args, filters, len(rows))))
+                                     details=_export_details(args, filters, len(rows)) | source))
     except (MetricsError, StoreMissing, ConfigurationError) as exc:
         print(f"metrics failed: {exc}", file=sys.stderr)
         return 2
@@ -176,4 +183,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--include-small-cells", action="store_true",
                    help="print counts from 1 to 10 (suppressed by default, CMS cell-size rule); recorded in the access log")
+    engine_arguments(p)
     p.set_defaults(func=cmd_metrics)
