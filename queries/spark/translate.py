@@ -162,7 +162,7 @@ def _statement(tree: exp.Expression, lists: Mapping[str, int]) -> Statement:
             tree.set("order", None)
     tree = _spark_equivalents(_expand(tree), lists)
     parameters = tuple(sorted({p.name for p in tree.find_all(exp.Placeholder)}))
-    return Statement(tree.sql(dialect="spark"), creates, parameters)
+    return Statement(tree.sql(dialect="spark", comments=False), creates, parameters)
 
 
 @cache

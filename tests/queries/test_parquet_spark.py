@@ -29,6 +29,7 @@ from queries.store import connect_read_only
 from tests.cli_here import manage_here
 from tests.conftest import Recorded
 from tests.data.test_demo_and_phi import _phi_values, _tokens
+from views.log_words import resource
 
 STORE_TABLES = [name for name in (*CLAIM_TABLES, *REFERENCE_TABLES) if name != "reviewed_findings"]
 
@@ -102,6 +103,7 @@ def test_a_scoped_export_holds_its_months_and_records_its_event(site):
     assert [(e.action, e.resource) for e in events] == [("export", "parquet:export")] * 3
     assert events[2].details["scope"] == scoped["scope"]
     assert events[2].details["tables"] == {name: t["rows"] for name, t in scoped["tables"].items()}
+    assert resource(events[2].resource) == "Parquet export"  # as the access-log page names it
 
 
 def test_the_phi_scan_finds_nothing_in_the_export(site):
