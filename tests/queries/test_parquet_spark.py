@@ -123,6 +123,21 @@ def test_the_phi_scan_finds_nothing_in_the_export(site):
                 assert not _tokens("\n".join(values).encode()) & needles, f"{path.parent.name}.{column} contains PHI"
 
 
+def test_the_export_command_reports_what_it_wrote_and_logs_it_first(site):
+    env = {"CODEAUDIT_DATA_DIR": str(site["paths"].data_dir), "CODEAUDIT_KEY_DIR": str(site["paths"].key_dir)}
+    target = site["root"] / "by-command"
+    run = manage_here("export-parquet", str(target), "--from", "2026-01-01", **env)
+    assert run.returncode == 0, run.stderr
+    manifest = read_manifest(target)
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    assert run.stdout.startswith(f"Exported {rows:,} rows in {len(manifest['tables'])} tables") and run.stdout.count("\n") == 1
+    (event,) = read_events(site["paths"], action="export", limit=1)
+    assert (event["resource"], event["user"].startswith("cli:")) == ("parquet:export", True)
+    assert event["details"]["scope"] == {"from": "2026-01-01", "to": None} and event["details"]["folder"] == str(target)
+    assert not (site["root"] / ".by-command.writing").exists()
+    assert manage_here("export-parquet", str(site["root"] / "bad"), "--from", "2026-02-01", "--to", "2026-01-01", **env).returncode == 2
+
+
 def test_the_export_refuses_a_folder_that_holds_anything(site):
     with pytest.raises(ExportError, match="not an empty folder"):
         export_parquet(site["paths"], site["first"].folder, recorder=Recorded(), user="cli:test", role="cli")
