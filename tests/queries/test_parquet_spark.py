@@ -152,6 +152,9 @@ def test_metrics_on_spark_without_pyspark_says_how_to_install_it(site, monkeypat
                       CODEAUDIT_KEY_DIR=str(site["paths"].key_dir))
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.count("\n") == 1 and "pip install -r requirements-spark.txt" in run.stderr
+    alone = manage_here("metrics", "--parquet", str(site["first"].folder), "--data-dir", str(site["paths"].data_dir),
+                        CODEAUDIT_KEY_DIR=str(site["paths"].key_dir))
+    assert (alone.returncode, alone.stdout) == (2, "") and "--parquet is read by --engine spark only" in alone.stderr
 
 
 def test_the_duckdb_path_never_imports_pyspark():
