@@ -20,6 +20,7 @@ from audit.keys import KeyProblem
 from audit.log.export import spreadsheet_safe
 from audit.log.writer import AccessLogError
 from cli.common import access_log_recorder, connect_reader, filter_arguments, filters_from, paths_from, where
+from cli.spark import engine_arguments, spark_report
 from config import settings
 from config.paths import Paths
 from config.settings import ConfigurationError
@@ -127,7 +128,12 @@ def _report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, filters: F
     else:
         fields = ([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS)
         rows = report_rows(con, filters, args.by, suppress_small_cells=suppress)
-    return fields + ([SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else []), rows
+    return _fields(fields, rows), rows
+
+
+def _fields(fields: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    """The CSV header: the report's fields, and the small-cell flag where rows carry it."""
+    return fields + ([SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else [])
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -139,14 +145,23 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
-        con = connect_reader(paths)
-        try:
-            fields, rows = _report(con, args, filters)
-        finally:
-            con.close()
+        source: dict[str, Any] = {}
+        if args.engine == "spark":  # the same report on Spark over a Parquet export (cli/spark.py)
+            if args.errors_by:
+                raise MetricsError("--errors-by reads the store only; leave out --engine spark.")
+            rows, source = spark_report(args, filters)
+            fields = _fields(([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS), rows)
+        elif args.parquet:
+            raise MetricsError("--parquet is read by --engine spark only; add --engine spark or leave it out.")
+        else:
+            con = connect_reader(paths)
+            try:
+                fields, rows = _report(con, args, filters)
+            finally:
+                con.close()
         rows = [{k: to_the_cent(v) if is_money(k) else v for k, v in row.items()} for row in rows]
         access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
-                                     details=_export_details(args, filters, len(rows))))
+                                     details=_export_details(args, filters, len(rows)) | source))
     except (MetricsError, StoreMissing, ConfigurationError) as exc:
         print(f"metrics failed: {exc}", file=sys.stderr)
         return 2
@@ -174,8 +189,9 @@ def cmd_percentiles(args: argparse.Namespace) -> int:
     small-cell suppression as the headline report."""
     from queries import peers
 
-    if args.by or args.errors_by:
-        print("metrics failed: give --percentiles alone, not both it and --by or --errors-by.", file=sys.stderr)
+    if args.by or args.errors_by or args.engine == "spark" or args.parquet:
+        print("metrics failed: give --percentiles alone, not both it and --by, --errors-by or --engine spark.",
+              file=sys.stderr)
         return 2
     try:
         filters = filters_from(args)
@@ -242,4 +258,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--include-small-cells", action="store_true",
                    help="print counts from 1 to 10 (suppressed by default, CMS cell-size rule); recorded in the access log")
+    engine_arguments(p)
     p.set_defaults(func=cmd_metrics)

@@ -41,12 +41,15 @@ def _label(enum: type, value: str) -> str:
 
 
 def resource(text: str) -> str:
-    """'page:overview' -> 'Overview page', 'csv:overview-kpis' -> 'CSV overview-kpis', 'event:12' -> 'event 12'."""
+    """'page:overview' -> 'Overview page', 'csv:overview-kpis' -> 'CSV overview-kpis', 'parquet:export' -> 'Parquet
+    export', 'event:12' -> 'event 12'."""
     kind, _, name = str(text).partition(":")
     if kind == "page" and name:
         return f"{_label(Page, name)} page"
     if kind == "csv" and name:
         return f"CSV {name}"
+    if kind == "parquet" and name:
+        return f"Parquet {name}"
     if kind == "event" and name:
         return f"event {name}"
     return str(text).replace("_", " ")

@@ -2,6 +2,7 @@
 -- Every headline rate is a ratio of two of these sums over the claims in scope: which two is said once, in
 -- queries.metrics.RATES, which computes it. The two figures that are not rates of counts (denied dollars as
 -- a share of billed, the case-mix index) are computed here; NULLIF makes a zero denominator NULL, never 0.
+-- The denied-dollar share divides as DOUBLE, as DuckDB divides decimals (Spark would keep six decimal places).
 -- $by picks the dimension from a fixed list; anything else is 'all'. Claim flags narrow the scope
 -- ($claim_flags: every flag must hold).
 SELECT
@@ -48,7 +49,7 @@ SELECT
     count(*) FILTER (WHERE single_cc_mcc)                     AS single_cc_mcc_claims,
     count(billed_weight)                                      AS weighted_claims,
     sum(billed_weight)                                        AS billed_weight_sum,
-    sum(denied_amount) / NULLIF(sum(billed_amount), 0)                AS denied_dollar_rate,
+    CAST(sum(denied_amount) AS DOUBLE) / NULLIF(sum(billed_amount), 0) AS denied_dollar_rate,
     CAST(sum(billed_weight) / NULLIF(count(billed_weight), 0) AS DOUBLE) AS case_mix_index
 FROM claim_facts
 WHERE in_scope(service_date, facility_id, payer, coder_id, encounter_type,
