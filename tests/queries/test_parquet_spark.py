@@ -157,6 +157,13 @@ def test_metrics_on_spark_without_pyspark_says_how_to_install_it(site, monkeypat
     assert (alone.returncode, alone.stdout) == (2, "") and "--parquet is read by --engine spark only" in alone.stderr
 
 
+@pytest.mark.parametrize("report", [["--errors-by", "payer"], ["--percentiles", "coder"]])
+def test_reports_spark_does_not_run_are_refused_with_spark_rather_than_run_on_duckdb(site, report):
+    run = manage_here("metrics", *report, "--engine", "spark", "--parquet", str(site["first"].folder), "--data-dir",
+                      str(site["paths"].data_dir), CODEAUDIT_KEY_DIR=str(site["paths"].key_dir))
+    assert (run.returncode, run.stdout) == (2, "") and run.stderr.count("\n") == 1 and "--engine spark" in run.stderr
+
+
 def test_the_duckdb_path_never_imports_pyspark():
     code = ("import sys, cli, cli.store, queries.metrics, queries.parquet_export; "
             "sys.exit(any(m.split('.')[0] in ('pyspark', 'py4j', 'sqlglot') for m in sys.modules))")
