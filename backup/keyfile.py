@@ -29,6 +29,8 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from audit.keys import DataKeyring
+
 FORMAT = "codeaudit-keys-1"
 # RFC 9106's second recommended setting (64 MiB, 3 passes, 4 lanes): about a second here.
 TIME_COST, MEMORY_KIB, PARALLELISM = 3, 64 * 1024, 4
@@ -43,7 +45,8 @@ class KeyFileError(ValueError):
 
 @dataclass(frozen=True)
 class BackedUpKeys:
-    """The three keys as their files hold them (the keyring's JSON text; base64 of the two single keys)."""
+    """The three keys as their files hold them (the keyring's JSON text as DataKeyring.to_json writes it; base64 of
+    the two single keys)."""
 
     data_keys: str | None
     pseudonym_key: str | None
@@ -118,5 +121,6 @@ def open_sealed(data: bytes, passphrase: str) -> BackedUpKeys:
         raise KeyFileError("The passphrase is wrong, or the key file was damaged or altered; nothing was restored.") from None
     body = json.loads(plain)
     ring = body.get("data_keys")
-    return BackedUpKeys(json.dumps(ring, indent=2) if ring is not None else None, body.get("pseudonym_key"),
+    ring_text = DataKeyring.from_json(json.dumps(ring), "the key file").to_json() if ring is not None else None
+    return BackedUpKeys(ring_text, body.get("pseudonym_key"),
                         body.get("log_key"))
