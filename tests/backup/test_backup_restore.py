@@ -17,18 +17,19 @@ import pytest
 from audit.log.read import read_events
 from config.paths import Paths
 from tests.audit.keys_site import KEY_VARIABLES, manage_here
-from tests.backup.site import back_up, build_site, members, phi_values, restore, rewrite, table_rows
+from tests.backup.conftest import copy_site
+from tests.backup.site import back_up, members, phi_values, restore, rewrite, table_rows
 from tests.data.test_demo_and_phi import _tokens
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):
+def site(base_site: Path, tmp_path_factory: pytest.TempPathFactory):
     """The installation, an anchor issued before the backup, and the backup with its key file."""
     root = tmp_path_factory.mktemp("backup-site")
     with pytest.MonkeyPatch.context() as env:
         for variable in KEY_VARIABLES:
             env.delenv(variable, raising=False)
-        paths, raw = build_site(root)
+        paths, raw = copy_site(base_site, root)
         anchor = root / "anchor.txt"
         assert manage_here(paths, "anchor", "--out", str(anchor)).returncode == 0
         backed = back_up(paths, root / "backup.tar", root / "backup-keys.json")
