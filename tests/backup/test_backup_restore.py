@@ -30,6 +30,7 @@ def site(base_site: Path, tmp_path_factory: pytest.TempPathFactory):
         for variable in KEY_VARIABLES:
             env.delenv(variable, raising=False)
         paths, raw = copy_site(base_site, root)
+        paths.real_data_marker.touch(mode=0o600)  # as after a real ingest: demo sign-in must stay gone after a restore
         anchor = root / "anchor.txt"
         assert manage_here(paths, "anchor", "--out", str(anchor)).returncode == 0
         backed = back_up(paths, root / "backup.tar", root / "backup-keys.json")
@@ -55,7 +56,8 @@ def test_restore_verifies_and_gives_identical_metrics_reviews_and_accounts(site,
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no problems" in done.stdout.splitlines()[-1]
     in_data = {p.relative_to(target.data_dir).as_posix() for p in target.data_dir.rglob("*")}
-    assert in_data == {"store.duckdb", "users.sqlite", "reviews.sqlite", "access_log", "access_log/events.jsonl"}
+    assert in_data == {"store.duckdb", "users.sqlite", "reviews.sqlite", "access_log", "access_log/events.jsonl",
+                       "REAL_DATA_INGESTED"}
     assert all(p.stat().st_mode & 0o077 == 0 for p in target.data_dir.rglob("*"))
     verified = manage_here(target, "verify-log", "--anchor", str(anchor))
     assert verified.returncode == 0, verified.stdout
@@ -92,6 +94,7 @@ def test_every_member_matches_its_sha256_and_the_archive_holds_no_phi_and_no_key
     found = members(root / "backup.tar")
     manifest = json.loads(found.pop("manifest.json"))
     assert set(found) == {"data/store.duckdb", "data/users.sqlite", "data/reviews.sqlite", "data/access_log/events.jsonl",
+                          "data/REAL_DATA_INGESTED",
                           "log_checkpoints/head", "log_checkpoints/history.jsonl", "log_checkpoints/data_folder"}
     assert {n: hashlib.sha256(b).hexdigest() for n, b in found.items()} == {n: m["sha256"] for n, m in manifest["members"].items()}
     needles = phi_values(raw)
