@@ -106,7 +106,9 @@ async def check_scope(page: Page, session: Session, facilities: list[str], where
 async def run_session(browser: Browser, url: str, session: Session, facilities: list[str], delay: float) -> None:
     await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)  # a click waits for its element as long as a page may take to draw
     page = await context.new_page()
+    step = "sign-in page"
     try:
         await page.goto(url, timeout=TIMEOUT_MS)
         await page.get_by_label("Username", exact=True).wait_for(timeout=TIMEOUT_MS)
@@ -119,12 +121,14 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         session.pages += 1  # the landing page (Overview) records its page view whether or not it is drawn in time
         await page.locator(SIDEBAR).get_by_text("Signed in as").wait_for(timeout=TIMEOUT_MS)
         session.seconds["sign-in"] = time.perf_counter() - started
+        step = "overview"
         mark = time.perf_counter()
         await page.get_by_role("heading", name="Overview", level=1).wait_for(timeout=TIMEOUT_MS)
         await drawn(page, OVERVIEW_CHARTS)
         session.seconds["overview"] = time.perf_counter() - mark
         await check_page(page, session, "overview")
 
+        step = "filter change"
         box = page.locator(f'{SIDEBAR} [data-testid="stMultiSelect"]').filter(has_text="Facility")
         await box.locator("input").click()
         await page.keyboard.type(session.facility)
@@ -137,6 +141,7 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         await check_page(page, session, "overview, filtered")
         await check_scope(page, session, facilities, "overview, filtered")
 
+        step = "drill-down"
         target = "Denials" if session.role in (Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER) else "DRG validation"
         mark = time.perf_counter()
         await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=target).click()
@@ -151,7 +156,7 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         if target == "Denials":
             await check_scope(page, session, facilities, target)
     except Exception as exc:  # noqa: BLE001 - every failure is reported with its session
-        session.problems.append(f"{type(exc).__name__}: {str(exc)[:300]}")
+        session.problems.append(f"{step}: {type(exc).__name__}: {str(exc)[:300]}")
     finally:
         await context.close()
 
