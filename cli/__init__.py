@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from cli import export, keys, log, review, store, users
+from cli import backup, export, keys, log, review, store, users
 from config.paths import private_by_default
 
 
@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     private_by_default()
     parser = argparse.ArgumentParser(prog="manage.py", description="Coding audit and compliance dashboard: command line.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (store, export, users, log, keys, review):
+    for module in (store, export, users, log, keys, review, backup):
         module.register(sub)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

@@ -19,11 +19,12 @@ MAY_IMPORT = {
     "ingest": {"config", "audit", "queries"},
     "data": {"config", "audit", "queries", "ingest", "review"},
     "review": {"config", "audit", "queries"},
-    "cli": {"config", "audit", "queries", "ingest", "data", "review"},
+    "backup": {"config", "audit", "queries", "ingest", "review"},
+    "cli": {"config", "audit", "queries", "ingest", "data", "review", "backup"},
     "views": {"config", "audit", "queries", "data", "review"},
     "dashboard": {"config", "audit", "queries", "views"},
     "manage": {"cli"},
-    "bench": {"config", "audit", "queries", "ingest", "data", "review", "tests"},
+    "bench": {"config", "audit", "queries", "ingest", "data", "review", "backup", "tests"},
 }
 UI = {"streamlit", "plotly"}
 UI_ALLOWED = {"views", "dashboard", "bench"}

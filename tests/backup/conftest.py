@@ -1,0 +1,29 @@
+"""One demo installation per test run (built through `manage.py demo`, ~40 s), copied whole (data, keys and the
+raw files' fake PHI) for each module that changes it: a copy elsewhere is the same installation moved."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from config.paths import Paths
+from tests.audit.keys_site import KEY_VARIABLES
+from tests.backup.site import build_site
+
+
+@pytest.fixture(scope="session")
+def base_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("backup-base")
+    with pytest.MonkeyPatch.context() as env:
+        for variable in KEY_VARIABLES:
+            env.delenv(variable, raising=False)
+        build_site(root)
+    return root
+
+
+def copy_site(base: Path, root: Path) -> tuple[Paths, Path]:
+    """A copy of the base installation under `root`: its folders and its raw files."""
+    shutil.copytree(base / "site", root / "site", symlinks=True)
+    shutil.copytree(base / "raw", root / "raw", symlinks=True)
+    return Paths(data_dir=root / "site" / "data", key_dir=root / "site" / "keys"), root / "raw"
