@@ -456,6 +456,18 @@ def drawn_claim(server) -> tuple[str, str]:
     return key, grouped
 
 
+def overpaid_within_paid(server, key: str, dollars: float = 1500) -> str:
+    """A DRG overpayment to type for the drawn claim: `dollars`, or what was paid on the claim when that is less
+    (a claim is never overpaid by more than was paid on it, docs/METRICS.md; the demo has claims paid cents)."""
+    con = connect_read_only(server.paths)
+    try:
+        (paid,) = con.execute("SELECT coalesce(paid_amount, 0) FROM claims WHERE claim_key = ?", [key]).fetchone()
+    finally:
+        con.close()
+    amount = min(dollars, float(paid))
+    return f"{-amount:.2f}" if amount >= 0.01 else "0.00"
+
+
 def expect_drg_finding(page, finding: str, category: str, impact: str) -> None:
     """The DRG inputs show what was typed, once the page has settled: what Complete will send."""
     boxes = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
@@ -526,12 +538,7 @@ def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_mana
     billed = page.get_by_label("Billed MS-DRG")
     billed.fill(grouped)  # prefilled from the claim
     page.get_by_label("Audited MS-DRG").fill(audited)
-    con = connect_read_only(first_start.paths)  # a claim is never overpaid by more than was paid on it (docs/METRICS.md)
-    try:
-        (paid,) = con.execute("SELECT coalesce(paid_amount, 0) FROM claims WHERE claim_key = ?", [key]).fetchone()
-    finally:
-        con.close()
-    type_drg_finding(page, "revise", "drg", str(-min(1500, int(paid))))
+    type_drg_finding(page, "revise", "drg", overpaid_within_paid(first_start, key))
     expect(billed).to_have_value(grouped)
     expect(page.get_by_label("Audited MS-DRG")).to_have_value(audited)
     rerun_by(page, lambda: page.get_by_role("button", name="Complete the claim").click())

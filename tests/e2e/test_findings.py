@@ -18,6 +18,7 @@ from tests.e2e.test_browser import (
     drawn_claim,
     first_start,
     open_page,
+    overpaid_within_paid,
     screenshot,
     sign_in,
     type_drg_finding,
@@ -54,7 +55,7 @@ def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start,
     type_in(page, "DRG rationale", RATIONALE)
     type_in(page, "DRG reference (OCG, Coding Clinic)", REFERENCE)
     type_in(page, "DRG documented in", LOCATION)
-    type_drg_finding(page, "revise", "drg", "-1500")
+    type_drg_finding(page, "revise", "drg", overpaid_within_paid(first_start, drawn_claim(first_start)[0]))
     for label, text in (("Audited MS-DRG", "292"), ("DRG rationale", RATIONALE), ("DRG reference (OCG, Coding Clinic)", REFERENCE),
                         ("DRG documented in", LOCATION)):
         expect(page.get_by_label(label)).to_have_value(text)
