@@ -26,7 +26,7 @@ from config.paths import Paths
 from config.settings import ConfigurationError
 from ingest.swap import StoreBusy
 from ingest.writer import IngestError, IngestResult
-from queries import error_families
+from queries import error_families, peers
 from queries.formats import is_money, to_the_cent
 from queries.metrics import DIMENSION_KEYS, REPORT_FIELDS, Filters, MetricsError, report_rows
 from queries.store import StoreMissing
@@ -136,32 +136,45 @@ def _fields(fields: list[str], rows: list[dict[str, Any]]) -> list[str]:
     return fields + ([SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else [])
 
 
+def _gathered(args: argparse.Namespace, filters: Filters, paths: Paths) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
+    """The report's CSV fields, its rows and what its export event adds: peer percentiles (queries/peers.py), the
+    headline report on Spark over a Parquet export (cli/spark.py), or the headline or errors-by report."""
+    if args.percentiles:
+        if args.by or args.errors_by or args.engine == "spark" or args.parquet:
+            raise MetricsError("give --percentiles alone, not both it and --by, --errors-by or --engine spark.")
+        min_volume = settings.load().peer_min_volume
+        con = connect_reader(paths)
+        try:
+            rows = peers.report_rows(con, filters, args.percentiles, min_volume, suppress_small_cells=not args.include_small_cells)
+        finally:
+            con.close()
+        return _fields(list(peers.REPORT_FIELDS), rows), rows, {"by": None, "percentiles": args.percentiles, "min_volume": min_volume}
+    if args.engine == "spark":
+        if args.errors_by:
+            raise MetricsError("--errors-by reads the store only; leave out --engine spark.")
+        rows, source = spark_report(args, filters)
+        return _fields(([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS), rows), rows, source
+    if args.parquet:
+        raise MetricsError("--parquet is read by --engine spark only; add --engine spark or leave it out.")
+    con = connect_reader(paths)
+    try:
+        fields, rows = _report(con, args, filters)
+    finally:
+        con.close()
+    return fields, rows, {}
+
+
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The report is an export: it records an `export` event (resource cli:metrics) before it prints, and
     suppresses counts from 1 to 10 unless --include-small-cells is given (docs/SECURITY.md). Numbers stay
     numbers: dollar amounts rounded to the cent, rates as proportions (queries/formats.py)."""
-    if args.percentiles:
-        return cmd_percentiles(args)
     try:
         filters = filters_from(args)
         paths = _data_paths(args, may_create=False)  # a typo'd folder is refused, never created
-        source: dict[str, Any] = {}
-        if args.engine == "spark":  # the same report on Spark over a Parquet export (cli/spark.py)
-            if args.errors_by:
-                raise MetricsError("--errors-by reads the store only; leave out --engine spark.")
-            rows, source = spark_report(args, filters)
-            fields = _fields(([DIMENSION_KEYS[args.by]] if args.by else []) + list(REPORT_FIELDS), rows)
-        elif args.parquet:
-            raise MetricsError("--parquet is read by --engine spark only; add --engine spark or leave it out.")
-        else:
-            con = connect_reader(paths)
-            try:
-                fields, rows = _report(con, args, filters)
-            finally:
-                con.close()
+        fields, rows, details = _gathered(args, filters, paths)
         rows = [{k: to_the_cent(v) if is_money(k) else v for k, v in row.items()} for row in rows]
         access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
-                                     details=_export_details(args, filters, len(rows)) | source))
+                                     details=_export_details(args, filters, len(rows)) | details))
     except (MetricsError, StoreMissing, ConfigurationError) as exc:
         print(f"metrics failed: {exc}", file=sys.stderr)
         return 2
@@ -175,52 +188,6 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         print(f"metrics failed: the review store could not be brought up to date ({type(exc).__name__}); try again.", file=sys.stderr)
         return 2
     if args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
-    else:
-        print(json.dumps(rows, indent=None if args.json else 2))
-    return 0
-
-
-def cmd_percentiles(args: argparse.Namespace) -> int:
-    """`metrics --percentiles coder|facility`: each peer's rate, percentile and flag on every peer measure
-    (queries/peers.py), with the same scope, export event (resource cli:metrics, recorded before printing) and
-    small-cell suppression as the headline report."""
-    from queries import peers
-
-    if args.by or args.errors_by or args.engine == "spark" or args.parquet:
-        print("metrics failed: give --percentiles alone, not both it and --by, --errors-by or --engine spark.",
-              file=sys.stderr)
-        return 2
-    try:
-        filters = filters_from(args)
-        paths = _data_paths(args, may_create=False)
-        min_volume = settings.load().peer_min_volume
-        con = connect_reader(paths)
-        try:
-            rows = peers.report_rows(con, filters, args.percentiles, min_volume,
-                                     suppress_small_cells=not args.include_small_cells)
-        finally:
-            con.close()
-        details = {**_export_details(args, filters, len(rows)), "by": None, "percentiles": args.percentiles,
-                   "min_volume": min_volume}
-        access_log_recorder(paths)(AccessEvent(user=cli_actor(), role="cli", action="export", resource="cli:metrics",
-                                               details=details))
-    except (MetricsError, StoreMissing, ConfigurationError) as exc:
-        print(f"metrics failed: {exc}", file=sys.stderr)
-        return 2
-    except (AccessLogError, KeyProblem) as exc:
-        print(f"metrics failed, nothing was printed: the access log could not record the export ({exc})", file=sys.stderr)
-        return 2
-    except duckdb.Error as exc:
-        print(f"metrics failed: the store could not be read ({type(exc).__name__}); run `python manage.py ingest` or restore it.", file=sys.stderr)
-        return 2
-    except sqlite3.Error as exc:
-        print(f"metrics failed: the review store could not be brought up to date ({type(exc).__name__}); try again.", file=sys.stderr)
-        return 2
-    if args.format == "csv":
-        fields = list(peers.REPORT_FIELDS) + ([SUPPRESSED_FLAG] if rows and SUPPRESSED_FLAG in rows[0] else [])
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
