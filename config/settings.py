@@ -186,6 +186,12 @@ def _workday(env: Mapping[str, str]) -> tuple[int, int]:
     return start, end
 
 
+def under_spark_submit(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether spark-submit started this process (it gives the driver PYSPARK_GATEWAY_PORT): the Spark master
+    then comes from `spark-submit --master`, not from a default."""
+    return "PYSPARK_GATEWAY_PORT" in (os.environ if environ is None else environ)
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings as the environment gives them now (`environ` stands in for os.environ in tests)."""
     env = os.environ if environ is None else environ

@@ -242,8 +242,8 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
             _end_label(fig, float(limits[f"lower{level}"].iloc[-1]), name, palette.LIMIT)
         fig.add_trace(go.Scatter(x=[n[0], n[-1]], y=[target, target], mode="lines",
                                  line=dict(color=palette.TARGET, width=1.5), hoverinfo="skip"))
-        shown = f"{target * 100:g}" if target_words == "target" else f"{target * 100:.1f}"
-        _end_label(fig, target, f"{target_words} {shown}%", palette.TARGET)
+        shown = f"{target * 100:g}%" if target_words == "target" else percent(target)  # a target as set
+        _end_label(fig, target, f"{target_words} {shown}", palette.TARGET)
         outside = groups["status"].str.startswith(("above", "below"))  # a small sample is never named: no verdict
         names = labels(groups["group"])
         fig.add_trace(go.Scatter(

@@ -17,7 +17,6 @@ never into the working folder.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -30,6 +29,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, DoubleType
 
+from config.settings import under_spark_submit
 from queries.parquet_export import PARTITION, read_manifest
 from queries.spark.translate import to_spark
 from queries.sql_files import sql
@@ -42,7 +42,7 @@ def start_session(master: str | None = LOCAL_MASTER, scratch: Path | None = None
     """A Spark session for the metrics, and the private scratch folder it writes into (removed by the caller,
     `SparkStore.close`). `master` is local[N], spark://host:7077, yarn, or whatever the cluster takes; None
     leaves it to `spark-submit --master` when run under spark-submit, else local[2]."""
-    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+    if master is None and not under_spark_submit():
         master = LOCAL_MASTER
     folder = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="codeaudit-spark-"))
     settings = {
