@@ -17,7 +17,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from audit import exports
-from queries.metrics import Filters, MetricsError, calendar_months, summary
+from queries.metrics import Filters, MetricsError, calendar_months, plain, summary
 from queries.reference import PCS_SECTIONS
 from queries.sql_files import sql
 from queries.stats import SIGNIFICANCE, SMALL_SAMPLE, add_wilson, compare_periods, funnel_classify, p_chart
@@ -127,19 +127,8 @@ def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, level: str, *,
     if suppress_small_cells and not df.empty:
         df = exports.suppress_small_cells(df, ["findings", "errors"], complementary=True)
         fields.append(exports.SUPPRESSED_FLAG)
-    return [{k: _plain(v) for k, v in rec.items()} for rec in df[fields].to_dict("records")]
+    return [{k: plain(v) for k, v in rec.items()} for rec in df[fields].to_dict("records")]
 
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
 
 
 def what_moved(con: duckdb.DuckDBPyConnection, now: Filters, before: Filters, level: str) -> pd.DataFrame:

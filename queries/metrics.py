@@ -196,10 +196,11 @@ def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None
             df, [c for c in REPORT_FIELDS if c in exports.count_columns(df)],
             rates={name: (rate.numerator, rate.denominator) for name, rate in RATES.items()}, complementary=by is not None)
         fields.append(exports.SUPPRESSED_FLAG)
-    return [{k: _plain(v) for k, v in rec.items()} for rec in df[fields].to_dict("records")]
+    return [{k: plain(v) for k, v in rec.items()} for rec in df[fields].to_dict("records")]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A frame's value as JSON and CSV take it: numpy scalars as Python numbers, missing as None."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, np.bool_):

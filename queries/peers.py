@@ -11,7 +11,6 @@ Never imports streamlit.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +20,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from audit import exports
-from queries.metrics import LABELS, Filters, MetricsError
+from queries.metrics import LABELS, Filters, MetricsError, plain
 from queries.sql_files import sql_template
 
 HIGH_PERCENTILE = 80.0
@@ -150,13 +149,5 @@ def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, peer: str, min
                                                         rates={"rate": ("numerator", "denominator")}, complementary=True)
                            for _, group in frame.groupby("measure", sort=False)])
         fields.append(exports.SUPPRESSED_FLAG)
-    return [{key: _plain(value) for key, value in row.items()} for row in frame[fields].to_dict("records")]
+    return [{key: plain(value) for key, value in row.items()} for row in frame[fields].to_dict("records")]
 
-
-def _plain(value: Any) -> Any:
-    """A value as JSON carries it: numpy scalars as Python numbers, NaN and NA as None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
