@@ -89,6 +89,8 @@ class Frame:
 
     @cached_property
     def _by_stratum(self) -> list[np.ndarray]:
+        if len(self.strata) <= 8:  # a pass per stratum is cheaper than a stable sort of the whole frame
+            return [np.flatnonzero(self.stratum_of == index) + 1 for index in range(len(self.strata))]
         order = np.argsort(self.stratum_of, kind="stable")
         counts = np.bincount(self.stratum_of, minlength=len(self.strata))
         return np.split(order + 1, np.cumsum(counts)[:-1])

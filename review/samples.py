@@ -202,7 +202,7 @@ def load_sample(db: ReviewDb, sample_id: str, conn: sqlite3.Connection | None = 
 
 def sample_in(conn: sqlite3.Connection, sample_id: str) -> Sample:
     """The sample as the review store `conn` holds it."""
-    row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
+    row = conn.execute(sql("store/sample_head"), (sample_id,)).fetchone()
     if row is None:
         raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
     replaced = tuple((r["replaced_key"], r["spare_key"]) for r in conn.execute(sql("store/sample_replacements"), (sample_id,)))
@@ -283,7 +283,7 @@ def sample_document(row: Mapping[str, Any], drawn: Sequence[Drawn]) -> bytes:
 
 
 def sample_sha256_in(conn: sqlite3.Connection, sample_id: str) -> str:
-    row = conn.execute(sql("store/sample"), (sample_id,)).fetchone()
+    row = conn.execute(sql("store/sample_head"), (sample_id,)).fetchone()
     if row is None:
         raise ReviewError(f"There is no sample {sample_id!r}; `python manage.py sample list` shows them.")
     return hashlib.sha256(sample_document(row, _drawn(conn, sample_id))).hexdigest()
