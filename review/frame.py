@@ -164,7 +164,7 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     except frame_keys.KeyFormatError as exc:
         raise FrameError(str(exc)) from None
     order = frame_keys.frame_order(table.column("service_date").cast(pa.int32()).to_numpy(zero_copy_only=False), binary)
-    binary, lines = binary[order], frame_keys.lines_of(text[order])
+    binary, lines = frame_keys.rows_in(binary, order), frame_keys.lines_of(text[order])
     amount_name = strata_by if strata_by in DOLLAR_STRATA else MEASURE
     amounts = _dollars(table, amount_name)[order]
     if strata_by is None:

@@ -93,6 +93,12 @@ def frame_order(days: np.ndarray, binary: np.ndarray) -> np.ndarray:
     return order
 
 
+def rows_in(binary: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """`binary[order]`, each key moved as one 12-byte item (half the time of indexing the rows of a 2-D array)."""
+    width = binary.shape[1]
+    return np.ascontiguousarray(binary).view(f"V{width}").ravel()[order].view(np.uint8).reshape(-1, width)
+
+
 def hashed_lines(binary: np.ndarray) -> np.ndarray:
     """(N, 25) ASCII: each key's digits and a line feed, in the array's order (the frame's SHA-256 input)."""
     return lines_of(_TO_DIGITS[binary].view(f"S{KEY_DIGITS}").ravel())

@@ -214,6 +214,7 @@ def test_frame_keys_order_hash_and_pack_as_the_documented_strings():
     ordered = [keys[i] for i in expected]
     assert frame_keys.hashed_lines(binary[order]).tobytes() == "".join(f"{k}\n" for k in ordered).encode("ascii")
     assert frame_keys.unpack(frame_keys.pack(binary[order])) == ordered
+    assert frame_keys.unpack(frame_keys.pack(frame_keys.rows_in(binary, order))) == ordered
     _, text = frame_keys.key_arrays(pa.array(keys))
     assert frame_keys.lines_of(text[order]).tobytes() == "".join(f"{k}\n" for k in ordered).encode("ascii")
     for bad in (["ABCDEF" * 4], ["g" * 24], ["a" * 23]):
