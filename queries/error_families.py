@@ -17,9 +17,9 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from audit import exports
-from queries.metrics import Filters, MetricsError, calendar_months, plain, summary
+from queries.metrics import RATES, Filters, MetricsError, calendar_months, plain
 from queries.reference import PCS_SECTIONS
-from queries.sql_files import sql
+from queries.sql_files import sql, sql_template
 from queries.stats import SIGNIFICANCE, SMALL_SAMPLE, add_wilson, compare_periods, funnel_classify, p_chart
 from queries.words import ERROR_CATEGORIES
 
@@ -36,8 +36,9 @@ LEVELS: dict[str, str] = {
     "payer": "Payer",
     "facility": "Facility",
 }
-# Levels whose rows carry the claim-level denial measures beside the error measures.
-DENIAL_LEVELS = {"payer": "payer", "facility": "facility"}
+# Levels whose rows carry the claim-level denial measures beside the error measures -> the claim_facts column
+# they group on.
+DENIAL_LEVELS = {"payer": "payer", "facility": "facility_id"}
 # The columns `manage.py metrics --errors-by` prints, in order.
 REPORT_FIELDS = ("group", "findings", "errors", "error_rate", "error_ci_low", "error_ci_high", "overpaid", "underpaid")
 # CPT ranges by the sections of the code set, named by the kind of service (never a licensed description).
@@ -108,10 +109,11 @@ def errors_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> p
                "top_categories"]
     df = df[columns]
     if level in DENIAL_LEVELS:
-        claims = summary(con, filters, DENIAL_LEVELS[level], intervals=False)
-        key = "facility_id" if level == "facility" else "payer"
-        denials = claims[[key, "claims", "denied_claims", "coding_denied_claims", "denial_rate"]].rename(columns={key: "group"})
-        df = df.merge(denials, on="group", how="left")
+        denials = con.execute(sql_template("errors/denials", group_column=DENIAL_LEVELS[level]), filters.params()).df()
+        denials[["claims", "denied_claims", "coding_denied_claims"]] = denials[["claims", "denied_claims",
+                                                                                 "coding_denied_claims"]].astype("int64")
+        denials["denial_rate"] = RATES["denial_rate"].of(denials)
+        df = df.merge(denials.rename(columns={"grp": "group"}), on="group", how="left")
         df["coding_denial_rate"] = df["coding_denied_claims"] / df["claims"].where(df["claims"] > 0)
     return df.sort_values(["errors", "group"], ascending=[False, True]).reset_index(drop=True)
 
@@ -213,7 +215,7 @@ def family_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) 
     organisation's code-level error rate in the scope (every code-level finding), and that rate.
 
     A group with fewer than SMALL_SAMPLE findings gets status 'small sample' whatever its rate: no verdict."""
-    overall = summary(con, filters, intervals=False).iloc[0]
+    overall = con.execute(sql("errors/overall"), filters.params()).df().iloc[0]
     if int(overall["findings"]) == 0:
         return pd.DataFrame(columns=["group", "successes", "totals", "status"]), float("nan")
     rate = float((overall["findings"] - overall["findings_agree"]) / overall["findings"])
