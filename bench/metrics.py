@@ -6,7 +6,7 @@ overlay in place), then prints for each dashboard query the median of --runs run
 and the Overview's queries together the same work done by polars over the same fact rows already in memory
 (pip install -r bench/requirements.txt), timed in turn with ours, with the ratio.
 
-    python bench/metrics.py [--claims N] [--runs R]
+    python bench/metrics.py [--claims N] [--runs R] [--sections headline,peers,errors]
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ OUT = ROOT / "bench" / "out"
 SCOPE = m.Filters(date_from=date(2025, 1, 1), date_to=date(2026, 6, 30))
 PREVIOUS = SCOPE.previous_period()
 WINDOW = replace(SCOPE, date_from=m.months_back(SCOPE.date_to, 23))  # the Overview's 24-month trend window
+SECTIONS = ("headline", "peers", "errors")
 
 
 def build(path: Path, claims: int) -> None:
@@ -211,20 +212,35 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--claims", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated, of {', '.join(SECTIONS)} (default: all)")
     args = parser.parse_args()
+    sections = args.sections.split(",")
+    if unknown := set(sections) - set(SECTIONS):
+        parser.error(f"unknown section {', '.join(sorted(unknown))}: choose from {', '.join(SECTIONS)}")
     paths = linked_data_folder("metrics", args.claims)
     try:
         con = store.connect_read_only(paths)  # a dashboard session's reader: the reviewed-findings overlay in place
-        run(con, args.claims, args.runs)
+        run(con, args.claims, args.runs, sections)
         con.close()
     finally:
         shutil.rmtree(paths.data_dir, ignore_errors=True)
 
 
-def run(con: duckdb.DuckDBPyConnection, claims: int, runs: int) -> None:
+def run(con: duckdb.DuckDBPyConnection, claims: int, runs: int, sections: list[str]) -> None:
     lines = con.execute(bench_sql("code_lines")).fetchone()[0]
     print(f"{claims:,} claims, {lines:,} code lines; scope {SCOPE.date_from} to {SCOPE.date_to}; median of {runs} runs; "
-          f"read as a dashboard session reads (queries.store.connect_read_only)")
+          f"read as a dashboard session reads (queries.store.connect_read_only); load average {os.getloadavg()[0]:.1f}")
+    if "headline" in sections:
+        headline(con, runs)
+    if "peers" in sections:
+        peer_percentiles_section(con, runs)
+    if "errors" in sections:
+        errors_by_family(con, runs)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def headline(con: duckdb.DuckDBPyConnection, runs: int) -> None:
     queries = {
         "filter_options": lambda: m.filter_options(con),
         "summary (current period)": lambda: m.summary(con, SCOPE),
@@ -267,13 +283,12 @@ def run(con: duckdb.DuckDBPyConnection, claims: int, runs: int) -> None:
         print(f"  {name:<28} {d:8.1f} ms {p:8.1f} ms   {d / p:5.2f}x")
     print("(ours includes the pandas frame each query returns and the Wilson intervals of the summaries; "
           "the Overview target is under 300 ms)")
-    peer_percentiles_section(con, runs)
-    errors_by_family(con, runs)
 
 
 def peer_percentiles_section(con: duckdb.DuckDBPyConnection, runs: int) -> None:
     """The Peer percentiles page's two queries (queries/peers.py) against polars doing the same over the same
-    claim_facts rows held in memory (loading them is not counted): scope, sums per peer, rank per measure."""
+    claim_facts rows held in memory (loading them is not counted): scope, sums per peer, rank per measure. Both
+    are timed in turn (paired_medians), after checking that they agree on every count and percentile."""
     import polars as pl
 
     from queries import peers
@@ -288,51 +303,112 @@ def peer_percentiles_section(con: duckdb.DuckDBPyConnection, runs: int) -> None:
             cc_mcc_claims=pl.col("cc_mcc_rests").sum(), single_cc_mcc_claims=pl.col("single_cc_mcc").sum(),
             billed_drg_claims=pl.col("billed_drg").sum(), drg_mismatches=pl.col("drg_mismatch").sum(),
             coding_denied_claims=pl.col("coding_denied").sum()))
-        ranked = [sums.filter(pl.col(m.denominator) >= 30).select(pl.col(key), rate=pl.col(m.numerator) / pl.col(m.denominator))
-                  .with_columns(percentile=100 * (pl.col("rate").rank("average") - 1) / (pl.len() - 1)) for m in peers.MEASURES.values()]
+        ranked = [sums.filter(pl.col(m.denominator) >= 30).select(pl.col(key).alias("peer"), measure=pl.lit(name),
+                                                                  numerator=pl.col(m.numerator).cast(pl.Int64), rate=pl.col(m.numerator) / pl.col(m.denominator))
+                  .with_columns(percentile=100 * (pl.col("rate").rank("average") - 1) / (pl.len() - 1))
+                  for name, m in peers.MEASURES.items()]
         return pl.concat(ranked)
 
-    print(f"peer percentiles (scope {first} to {last}), against polars over claim_facts in memory:")
+    print(f"peer percentiles (scope {first} to {last}), against polars over claim_facts in memory, timed in turn:")
     for peer, key in peers.PEER_KEYS.items():
-        ours = median_ms(lambda p=peer: peers.percentiles(con, SCOPE, p, 30), runs)
-        theirs = median_ms(lambda k=key: polars_percentiles(k), runs)
-        print(f"  peer percentiles by {peer:<9} duckdb {ours:8.1f} ms   polars {theirs:8.1f} ms   "
-              f"{'OK' if ours <= theirs else 'SLOWER than polars'}")
+        ours = peers.percentiles(con, SCOPE, peer, 30)
+        theirs = polars_percentiles(key).to_pandas()
+        ranked = ours[ours["flag"] != "low_volume"].merge(theirs, on=["peer", "measure"], suffixes=("", "_polars"))
+        assert len(ranked) == len(theirs) and (ranked["numerator"] == ranked["numerator_polars"]).all()
+        assert np.allclose(ranked["percentile"], ranked["percentile_polars"], rtol=0, atol=1e-12, equal_nan=True)
+        d, p = paired_medians(lambda p=peer: peers.percentiles(con, SCOPE, p, 30), lambda k=key: polars_percentiles(k), runs)
+        print(f"  peer percentiles by {peer:<9} {d:8.1f} ms {p:8.1f} ms   {d / p:5.2f}x")
+
+
+def polars_error_groups(rows: Any, claims: Any, level: str, *, whole: bool = True) -> Any:
+    """What queries.error_families.errors_by computes at `level`, done by polars over the finding rows already in
+    memory: each finding's group by the counting rule (docs/METRICS.md), then per group findings, errors, overpaid
+    and underpaid dollars and (`whole`) the error categories largest first, and by payer or facility the claims'
+    denial counts and rates beside them. Without `whole`, the four counts and sums only: less than errors_by
+    does, the lighter baseline."""
+    import polars as pl
+
+    c = pl.col
+    code, kind = c("family_code"), c("code_type")
+    dx, pcs = kind.is_in(["ICD10CM_DX", "ICD10CM_ADMIT"]), kind == "ICD10PCS"
+    number = code.cast(pl.Int64, strict=False)
+    cpt = (pl.when(code.str.contains(r"^\d{4}F$")).then(pl.lit("CPT Category II"))
+           .when(code.str.contains(r"^\d{4}T$")).then(pl.lit("CPT Category III"))
+           .when(number.is_between(100, 1999)).then(pl.lit("CPT 00100-01999"))
+           .when(number.is_between(10004, 69990)).then(pl.lit("CPT 10004-69990"))
+           .when(number.is_between(70010, 79999)).then(pl.lit("CPT 70010-79999"))
+           .when(number.is_between(80047, 89398)).then(pl.lit("CPT 80047-89398"))
+           .when(number.is_between(99202, 99499)).then(pl.lit("CPT 99202-99499"))
+           .when(number.is_between(90281, 99607)).then(pl.lit("CPT 90281-99607"))
+           .otherwise(pl.lit("CPT other")))
+    keys = {
+        "chapter": pl.when(dx).then(c("chapter").fill_null("(not an ICD-10-CM code)")),
+        "block": pl.when(dx).then(c("block").fill_null("(not an ICD-10-CM code)")),
+        "category": pl.when(dx).then(code.str.slice(0, 3)),
+        "pcs_section": pl.when(pcs).then(code.str.slice(0, 1)),
+        "pcs_body_system": pl.when(pcs).then(code.str.slice(0, 2)),
+        "cpt_range": pl.when(kind == "HCPCS").then(pl.lit("HCPCS ") + code.str.slice(0, 1)).when(kind == "CPT").then(cpt),
+        "drg_family": pl.when(c("grouped")).then(c("drg_family").fill_null("(not grouped)")),
+        "mdc": pl.when(c("grouped")).then(c("grouped_mdc").cast(pl.Utf8).str.zfill(2).fill_null("(not grouped)")),
+        "payer": c("payer"),
+        "facility": c("facility_id"),
+    }
+    scoped = rows.filter(c("service_date").is_between(SCOPE.date_from, SCOPE.date_to)).with_columns(grp=keys[level])
+    if not whole:
+        return scoped.filter(c("grp").is_not_null()).group_by("grp").agg(
+            findings=pl.len(), errors=(c("finding") != "agree").sum(),
+            overpaid=c("dollar_impact").filter(c("dollar_impact") < 0).sum(),
+            underpaid=c("dollar_impact").filter(c("dollar_impact") > 0).sum())
+    cells = scoped.filter(c("grp").is_not_null()).group_by("grp", "error_category").agg(
+        findings=pl.len(), errors=(c("finding") != "agree").sum(),
+        overpaid=c("dollar_impact").filter(c("dollar_impact") < 0).sum(),
+        underpaid=c("dollar_impact").filter(c("dollar_impact") > 0).sum())
+    errors = c("errors").filter(c("errors") > 0)
+    groups = cells.group_by("grp").agg(
+        c("findings").sum(), c("errors").sum(), c("overpaid").sum(), c("underpaid").sum(),
+        categories=c("error_category").filter(c("errors") > 0).sort_by([errors, c("error_category").filter(c("errors") > 0)],
+                                                                         descending=[True, False]))
+    if level in ("payer", "facility"):
+        column = "payer" if level == "payer" else "facility_id"
+        denials = claims.filter(c("service_date").is_between(SCOPE.date_from, SCOPE.date_to)).group_by(column).agg(
+            claims=pl.len(), denied_claims=c("denied").sum(), coding_denied_claims=c("coding_denied").sum())
+        groups = groups.join(denials.rename({column: "grp"}), on="grp", how="left").with_columns(
+            denial_rate=c("denied_claims") / c("claims"), coding_denial_rate=c("coding_denied_claims") / c("claims"))
+    return groups.sort(["errors", "grp"], descending=[True, False])
 
 
 def errors_by_family(con: duckdb.DuckDBPyConnection, runs: int) -> None:
-    """The "Where errors concentrate" queries (queries/error_families.py) at each level, and for chapter and payer
-    the same grouping done by polars over the same finding rows already in memory (loading them not counted)."""
+    """The "Where errors concentrate" queries (queries/error_families.py): each level's errors_by against polars
+    doing the same over the same finding rows already in memory (polars_error_groups; loading them not counted),
+    timed in turn after checking that both give the same groups with the same counts and dollars; then the page's
+    other queries alone."""
     import polars as pl
 
     from queries import error_families as ef
 
-    print("Where errors concentrate (queries/error_families.py):")
-    timed = {f"errors by {level}": (lambda level=level: ef.errors_by(con, SCOPE, level)) for level in ef.LEVELS}
-    timed["what moved (payer)"] = lambda: ef.what_moved(con, SCOPE, SCOPE.previous_period(), "payer")
-    timed["family trend (chapter 9)"] = lambda: ef.family_trend(con, SCOPE, "chapter", "9")
-    timed["family funnel (block)"] = lambda: ef.family_funnel(con, SCOPE, "block")
-    timed["family findings (chapter 9)"] = lambda: ef.family_findings(con, SCOPE, "chapter", "9")
-    results = {name: median_ms(fn, runs) for name, fn in timed.items()}
-    for name, ms in results.items():
-        print(f"  {name:<28} {ms:8.1f} ms")
     rows = pl.from_arrow(con.execute(bench_sql("polars_finding_rows")).arrow())
-    dx = pl.col("code_type").is_in(["ICD10CM_DX", "ICD10CM_ADMIT"])
-
-    def polars_errors_by(key: pl.Expr) -> pl.DataFrame:
-        scoped = rows.filter(pl.col("service_date").is_between(SCOPE.date_from, SCOPE.date_to)).with_columns(grp=key)
-        return scoped.filter(pl.col("grp").is_not_null()).group_by("grp").agg(
-            findings=pl.len(), errors=(pl.col("finding") != "agree").sum(),
-            overpaid=pl.col("dollar_impact").filter(pl.col("dollar_impact") < 0).sum(),
-            underpaid=pl.col("dollar_impact").filter(pl.col("dollar_impact") > 0).sum())
-
-    keys = {"chapter": pl.when(dx).then(pl.col("chapter").fill_null("(not an ICD-10-CM code)")), "payer": pl.col("payer")}
-    for level, key in keys.items():
-        ours, theirs = ef.errors_by(con, SCOPE, level), polars_errors_by(key)
-        assert ours["findings"].sum() == theirs["findings"].sum() and ours["errors"].sum() == theirs["errors"].sum()
-        p = median_ms(lambda key=key: polars_errors_by(key), runs)
-        d = results[f"errors by {level}"]
-        print(f"  errors by {level:<18} duckdb {d:8.1f} ms   polars {p:9.1f} ms   {p / d:6.2f}x")
+    claims = pl.from_arrow(con.execute(bench_sql("polars_denial_claims")).arrow())
+    print("Where errors concentrate (queries/error_families.py), against polars over the finding rows in memory, timed in turn "
+          "(polars doing the same work; then polars computing the four counts and sums only):")
+    for level in ef.LEVELS:
+        ours, theirs = ef.errors_by(con, SCOPE, level), polars_error_groups(rows, claims, level).to_pandas()
+        assert ours["group"].tolist() == theirs["grp"].tolist(), level
+        assert ours["findings"].tolist() == theirs["findings"].tolist() and ours["errors"].tolist() == theirs["errors"].tolist()
+        assert np.allclose(ours["overpaid"], theirs["overpaid"].fillna(0), rtol=0, atol=0.005), level
+        d, p = paired_medians(lambda level=level: ef.errors_by(con, SCOPE, level),
+                              lambda level=level: polars_error_groups(rows, claims, level), runs)
+        d2, light = paired_medians(lambda level=level: ef.errors_by(con, SCOPE, level),
+                                   lambda level=level: polars_error_groups(rows, claims, level, whole=False), runs)
+        print(f"  errors by {level:<18} {d:8.1f} ms {p:8.1f} ms   {d / p:5.2f}x   counts only: {d2:8.1f} ms {light:8.1f} ms   "
+              f"{d2 / light:5.2f}x   ({len(ours):,} groups)")
+    timed = {
+        "what moved (payer)": lambda: ef.what_moved(con, SCOPE, SCOPE.previous_period(), "payer"),
+        "family trend (chapter 9)": lambda: ef.family_trend(con, SCOPE, "chapter", "9"),
+        "family funnel (block)": lambda: ef.family_funnel(con, SCOPE, "block"),
+        "family findings (chapter 9)": lambda: ef.family_findings(con, SCOPE, "chapter", "9"),
+    }
+    for name, fn in timed.items():
+        print(f"  {name:<28} {median_ms(fn, runs):8.1f} ms")
 
 
 if __name__ == "__main__":

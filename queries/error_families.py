@@ -17,9 +17,9 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from audit import exports
-from queries.metrics import Filters, MetricsError, calendar_months, plain, summary
-from queries.reference import PCS_SECTIONS
-from queries.sql_files import sql
+from queries.metrics import RATES, Filters, MetricsError, calendar_months, plain
+from queries.reference import PCS_SECTIONS, mdc_titles, pcs_body_system_titles
+from queries.sql_files import sql, sql_template
 from queries.stats import SIGNIFICANCE, SMALL_SAMPLE, add_wilson, compare_periods, funnel_classify, p_chart
 from queries.words import ERROR_CATEGORIES
 
@@ -36,10 +36,12 @@ LEVELS: dict[str, str] = {
     "payer": "Payer",
     "facility": "Facility",
 }
-# Levels whose rows carry the claim-level denial measures beside the error measures.
-DENIAL_LEVELS = {"payer": "payer", "facility": "facility"}
+# Levels whose rows carry the claim-level denial measures beside the error measures -> the claim_facts column
+# they group on.
+DENIAL_LEVELS = {"payer": "payer", "facility": "facility_id"}
 # The columns `manage.py metrics --errors-by` prints, in order.
-REPORT_FIELDS = ("group", "findings", "errors", "error_rate", "error_ci_low", "error_ci_high", "overpaid", "underpaid")
+REPORT_FIELDS = ("group", "title", "findings", "errors", "error_rate", "error_ci_low", "error_ci_high", "overpaid",
+                 "underpaid")
 # CPT ranges by the sections of the code set, named by the kind of service (never a licensed description).
 CPT_RANGES = {
     "CPT 00100-01999": "anesthesia", "CPT 10004-69990": "surgery", "CPT 70010-79999": "radiology",
@@ -48,6 +50,8 @@ CPT_RANGES = {
     "CPT Category III": "emerging technology",
 }
 TOP_CATEGORIES = 3
+# The MDC group of an inpatient claim the grouper put in no MDC (in the demo, claims it could not group: MS-DRG 999).
+NO_MDC = "00"
 METHOD = ("two-sided two-proportion z-test (pooled variance) per group with at least "
           f"{SMALL_SAMPLE} findings in both periods, p-values corrected for the number of groups tested by "
           f"Benjamini-Hochberg (false discovery rate {SIGNIFICANCE:.0%})")
@@ -83,11 +87,19 @@ def _top(categories: Any, errors: Any) -> str:
 
 
 def titles(con: duckdb.DuckDBPyConnection, level: str, groups: list[str]) -> dict[str, str]:
-    """Each group's title for people: the official ICD-10-CM heading or category title, the MS-DRG family's,
-    the ICD-10-PCS section's name, the CPT range's kind of service; none for payers and facilities."""
+    """Each group's title for people: the official ICD-10-CM heading or category title, the MS-DRG family's or
+    MDC's, the ICD-10-PCS section's or body system's, the CPT range's kind of service; none for payers and
+    facilities. A code that is not in the code set says so."""
     _level(level)
-    if level in ("pcs_section", "pcs_body_system"):
+    if level == "pcs_section":
         return {g: PCS_SECTIONS.get(g[:1], "not an ICD-10-PCS section") for g in groups}
+    if level == "pcs_body_system":
+        named = pcs_body_system_titles()
+        return {g: named.get(g) or (f"{PCS_SECTIONS[g[:1]]} section, a body system the reference tables do not name"
+                                    if g[:1] in PCS_SECTIONS else "not an ICD-10-PCS section") for g in groups}
+    if level == "mdc":
+        named = mdc_titles()
+        return {g: named.get(g) or ("in no MDC (the grouper assigned none)" if g == NO_MDC else "") for g in groups}
     if level == "cpt_range":
         return {g: CPT_RANGES.get(g, "HCPCS Level II" if g.startswith("HCPCS") else "") for g in groups}
     found = dict(con.execute(sql("errors/titles"), {"level": level, "groups": groups}).fetchall())
@@ -108,10 +120,11 @@ def errors_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> p
                "top_categories"]
     df = df[columns]
     if level in DENIAL_LEVELS:
-        claims = summary(con, filters, DENIAL_LEVELS[level], intervals=False)
-        key = "facility_id" if level == "facility" else "payer"
-        denials = claims[[key, "claims", "denied_claims", "coding_denied_claims", "denial_rate"]].rename(columns={key: "group"})
-        df = df.merge(denials, on="group", how="left")
+        denials = con.execute(sql_template("errors/denials", group_column=DENIAL_LEVELS[level]), filters.params()).df()
+        denials[["claims", "denied_claims", "coding_denied_claims"]] = denials[["claims", "denied_claims",
+                                                                                 "coding_denied_claims"]].astype("int64")
+        denials["denial_rate"] = RATES["denial_rate"].of(denials)
+        df = df.merge(denials.rename(columns={"grp": "group"}), on="group", how="left")
         df["coding_denial_rate"] = df["coding_denied_claims"] / df["claims"].where(df["claims"] > 0)
     return df.sort_values(["errors", "group"], ascending=[False, True]).reset_index(drop=True)
 
@@ -213,7 +226,7 @@ def family_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) 
     organisation's code-level error rate in the scope (every code-level finding), and that rate.
 
     A group with fewer than SMALL_SAMPLE findings gets status 'small sample' whatever its rate: no verdict."""
-    overall = summary(con, filters, intervals=False).iloc[0]
+    overall = con.execute(sql("errors/overall"), filters.params()).df().iloc[0]
     if int(overall["findings"]) == 0:
         return pd.DataFrame(columns=["group", "successes", "totals", "status"]), float("nan")
     rate = float((overall["findings"] - overall["findings_agree"]) / overall["findings"])

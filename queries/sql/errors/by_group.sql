@@ -1,25 +1,35 @@
 -- Findings, errors (findings that are not `agree`), overpaid and underpaid dollars (negative and positive
 -- dollar_impact summed apart) per group of one level, per month when $by_month, with the error categories
--- of each group largest first (categories, category_errors: parallel lists). Needs errors/family_rows.sql.
-WITH fam AS (
-    SELECT grp, CASE WHEN $by_month THEN strftime(service_month, '%Y-%m') END AS month, finding, error_category, dollar_impact
-    FROM error_family_rows($level, $one_group, $date_from, $date_to, $facility, $payer, $coder, $encounter_type)
+-- of each group largest first (categories, category_errors: parallel lists); $one_group NULL keeps every
+-- group. Needs errors/family_rows.sql.
+-- One pass over the findings: they are counted per family key, month and error category (cells), each cell's
+-- key is looked up once, and the cells are added up per group. Counts and decimal sums add exactly, so this
+-- equals counting each finding in its group.
+WITH cells AS (
+    SELECT family_key, cpt_key, CASE WHEN $by_month THEN service_month END AS month, error_category,
+           count(*) AS findings, count(*) FILTER (WHERE finding <> 'agree') AS errors,
+           sum(dollar_impact) FILTER (WHERE dollar_impact < 0) AS overpaid,
+           sum(dollar_impact) FILTER (WHERE dollar_impact > 0) AS underpaid
+    FROM error_family_keyed($level, $date_from, $date_to, $facility, $payer, $coder, $encounter_type)
+    GROUP BY ALL
 ),
-totals AS (
-    SELECT grp, month, count(*) AS findings, count(*) FILTER (WHERE finding <> 'agree') AS errors,
-           coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact < 0), 0) AS overpaid,
-           coalesce(sum(dollar_impact) FILTER (WHERE dollar_impact > 0), 0) AS underpaid
-    FROM fam
-    GROUP BY grp, month
+grouped AS (
+    SELECT error_family_group($level, c.family_key, c.cpt_key, i.chapter, i.block) AS grp,
+           c.month, c.error_category, c.findings, c.errors, c.overpaid, c.underpaid
+    FROM cells AS c
+    LEFT JOIN icd10cm AS i ON $level IN ('chapter', 'block') AND i.code = c.family_key
 ),
 categories AS (
-    SELECT grp, month, list(error_category ORDER BY errors DESC, error_category) AS categories,
-           list(errors ORDER BY errors DESC, error_category) AS category_errors
-    FROM (SELECT grp, month, error_category, count(*) AS errors FROM fam WHERE finding <> 'agree' GROUP BY ALL)
-    GROUP BY grp, month
+    SELECT grp, month, error_category, sum(findings) AS findings, sum(errors) AS errors, sum(overpaid) AS overpaid,
+           sum(underpaid) AS underpaid
+    FROM grouped
+    WHERE grp IS NOT NULL AND ($one_group IS NULL OR grp = $one_group)
+    GROUP BY ALL
 )
-SELECT t.grp, t.month, t.findings, t.errors, t.overpaid, t.underpaid,
-       coalesce(c.categories, []) AS categories, coalesce(c.category_errors, []) AS category_errors
-FROM totals AS t
-LEFT JOIN categories AS c ON c.grp = t.grp AND c.month IS NOT DISTINCT FROM t.month
-ORDER BY t.grp, t.month;
+SELECT grp, strftime(month, '%Y-%m') AS month, CAST(sum(findings) AS BIGINT) AS findings, CAST(sum(errors) AS BIGINT) AS errors,
+       coalesce(sum(overpaid), 0) AS overpaid, coalesce(sum(underpaid), 0) AS underpaid,
+       coalesce(list(error_category ORDER BY errors DESC, error_category) FILTER (WHERE errors > 0), []) AS categories,
+       coalesce(list(CAST(errors AS BIGINT) ORDER BY errors DESC, error_category) FILTER (WHERE errors > 0), []) AS category_errors
+FROM categories
+GROUP BY grp, month
+ORDER BY grp, month;
