@@ -90,9 +90,11 @@ class StoreKeyState:
     _con: duckdb.DuckDBPyConnection = field(repr=False)
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection) -> StoreKeyState:
-        """Read inside the store's write transaction (creating key_checks in a store that predates it)."""
-        con.execute(sql("keys/key_checks_table"))
+    def read(cls, con: duckdb.DuckDBPyConnection, *, read_only: bool = False) -> StoreKeyState:
+        """Read inside the store's write transaction (creating key_checks in a store that predates it), or
+        with `read_only` from a store attached read-only that has key_checks."""
+        if not read_only:
+            con.execute(sql("keys/key_checks_table"))
         registered = {(k, i): Registered(v, t) for k, i, v, t in con.execute(sql("keys/registered")).fetchall()}
         usage = dict(con.execute(sql("keys/usage")).fetchall())
         return cls(registered, usage, bool(con.execute(sql("keys/holds_data")).fetchone()[0]), con)
@@ -269,12 +271,13 @@ def _missing_beside_data(paths: Paths, what: str, file_name: str) -> KeyProblem:
     )
 
 
-def open_store_keys(paths: Paths, con: duckdb.DuckDBPyConnection) -> StoreKeys:
+def open_store_keys(paths: Paths, con: duckdb.DuckDBPyConnection, *, read_only: bool = False) -> StoreKeys:
     """The data keyring and pseudonym key for a write to this store, proven to fit it, or KeyProblem
     naming the key and what to restore. Call first in the store's write transaction, under the writer
     lock. A missing key is made (in memory) only for a store that holds no data, and a missing log key
-    only when no log exists."""
-    state = StoreKeyState.read(con)
+    only when no log exists. With `read_only` (a store attached read-only that has key_checks) the same
+    proof, for an ingest that finds nothing to write (ingest/rerun.py)."""
+    state = StoreKeyState.read(con, read_only=read_only)
     new_log_key = _log_key_may_be_created(paths)
     new_files: dict[str, bytes] = {}
     ring = load_data_keyring(paths.key_dir)

@@ -5,4 +5,6 @@ from pathlib import Path
 
 from config.sql_files import SqlFolder
 
-sql = SqlFolder(Path(__file__).parent / "sql").sql
+BENCH_SQL = SqlFolder(Path(__file__).parent / "sql")
+sql = BENCH_SQL.sql
+sql_template = BENCH_SQL.template

@@ -38,7 +38,11 @@ def _stderr_progress(fraction: float, message: str) -> None:
 
 def _print_result(result: IngestResult, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(result.counts()))
+        skipped = {"skipped": result.loaded_before.as_json()} if result.loaded_before else {}
+        print(json.dumps(result.counts() | skipped))
+        return
+    if result.loaded_before:
+        print(result.loaded_before.sentence())
         return
     from_835 = {kind: sum(int(read[kind]) for read in result.remittance_files) for kind in ("accepted", "rejected")}
     for table, name in result.files.items():

@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ import duckdb
 
 from audit.durable import fsync_path
 from config.paths import Paths, private_folder
+from ingest.sql_files import sql as ingest_sql
 from queries.sql_files import sql
 from queries.store import DUCKDB_SETTINGS, attach
 
@@ -95,7 +97,7 @@ def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path, fresh
 
 @contextmanager
 def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = None,
-                      fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+                      fresh: bool = False, write_id: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection whose unqualified tables are those of a private copy of the store (of an empty
     store with `fresh`: the swap then replaces everything the store held), inside one transaction.
 
@@ -104,6 +106,9 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
     or a spill folder (PHI never reaches this process at all: ingest/stage.py seals it in a process of its
     own). The copy is private (0600) and never carries plaintext from an older file's free blocks
     (`_private_copy`).
+
+    Every write stamps the store's `last_write` with `write_id` (an ingest's run_id; by default a new id), so
+    a later ingest can tell whether the store is still the one a given run produced (ingest/rerun.py).
 
     On a clean exit the transaction commits, the copy is checkpointed and fsynced, `before_swap` runs
     (an ingest appends its access-log event there: if that raises, nothing is swapped) and the copy
@@ -120,6 +125,7 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
             con.execute(sql("schema"))
             con.execute("BEGIN")
             yield con
+            con.execute(ingest_sql("store/last_write"), {"write_id": write_id or uuid.uuid4().hex})
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()

@@ -8,6 +8,9 @@ are read, checked, pseudonymised and sealed in a process of their own (ingest/st
 in-memory DuckDB that never spills), which hands this writer only pseudonymous and sealed rows. The
 access-log event of the ingest is appended inside the write, after all the work and before the swap: if
 it cannot be written, the store is left unchanged.
+
+A batch that the store's last write loaded, byte for byte and under the same code, reference data and
+packages, is not loaded again (ingest/rerun.py): the run is recorded in the access log only, as skipped.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from ingest.files import TABLES, IngestError, InputFile, find_inputs
 from ingest.grouping import group_stored_claims
 from ingest.reference import ensure_reference
 from ingest.remittance_stage import summary_rows, write_remittances
+from ingest.rerun import LoadedBefore, basis, fingerprint, input_digests, loaded_before
 from ingest.sql_files import sql
 from ingest.stage import Staged, StageRequest, decode
 from ingest.swap import write_transaction, writer_lock
@@ -54,6 +58,7 @@ class IngestResult:
     reject_samples: list[str] = field(default_factory=list)
     replaced_demo: bool = False  # the first real ingest started from an empty store, not the demo's
     remittance_files: list[dict[str, object]] = field(default_factory=list)  # per 835 file: what was read
+    loaded_before: LoadedBefore | None = None  # set when nothing changed: the run that loaded these files
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {"accepted": dict(self.accepted), "rejected": dict(self.rejected)}
@@ -101,6 +106,7 @@ class _Batch:
     inputs: dict[str, InputFile]
     source: str
     today: date
+    fingerprint: dict[str, object]  # recorded with the run, to recognise the same batch later (ingest/rerun.py)
 
 
 def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, report: Progress) -> None:
@@ -126,7 +132,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     con.execute(shared_sql("in_scope"))
     con.execute(sql("ingest/run_insert"), {
         "run_id": result.run_id, "source": batch.source, "started_at": started, "finished_at": datetime.now(UTC),
-        "summary": json.dumps({"files": result.files, **result.counts()}),
+        "summary": json.dumps({"files": result.files, **result.counts(), **batch.fingerprint}),
     })
     result.created_keys = keys.register(con)  # saves the keys a new store needs; before the event, which needs log.key
     report(0.9, "Saving the store")
@@ -150,30 +156,41 @@ def ingest(
     `cli`), before the new store is swapped in; if it raises, nothing is loaded. Dates are checked
     against `today` (default: the local date). The first real ingest into a store that holds only the
     demo starts from an empty store: the demo is replaced, never mixed with real data (`replaced_demo`,
-    and `replaced: demo` in the event)."""
+    and `replaced: demo` in the event). A batch the store's last write loaded, unchanged (ingest/rerun.py),
+    is not loaded again: the store is not touched, the event says `skipped` and `loaded_by` that run, and
+    `loaded_before` names it."""
     if source not in ("demo", "real"):
         raise ValueError("source must be 'demo' or 'real'")
     report = progress or (lambda _f, _m: None)
     inputs = find_inputs(Path(src))  # before the lock: a FIFO or a device is refused without waiting
+    digests = input_digests(inputs)
     user, role = actor or (cli_actor(), "cli")
     paths.ensure()
     with writer_lock(paths):  # keys are read under the lock, so a key rotation cannot interleave
         result = IngestResult(run_id=uuid.uuid4().hex, files={t: p.name for t, p in inputs.items()})
-        batch = _Batch(paths, inputs, source, today or date.today())
+        day = today or date.today()
+        batch = _Batch(paths, inputs, source, day, fingerprint(digests, basis(source), day))
         result.replaced_demo = source == "real" and demo_mode(paths)
+        result.loaded_before = None if result.replaced_demo else loaded_before(paths, batch.fingerprint, day)
 
         def record() -> None:
+            skipped = ({"skipped": "nothing changed", "loaded_by": result.loaded_before.run_id}
+                       if result.loaded_before else {})
             event = AccessEvent(user=user, role=role, action="ingest", resource="store",
                                 details={"run_id": result.run_id, "source": source, "files": result.files, **result.counts(),
-                                         **({"replaced": "demo"} if result.replaced_demo else {})})
+                                         **({"replaced": "demo"} if result.replaced_demo else {}), **skipped})
             try:
                 recorder(event)
             except Exception as exc:  # the recorder's contract: it raises when the event is not durable
                 raise IngestError(f"the access log could not record this ingest ({exc}); nothing was loaded. "
                                   "Fix the access log (python manage.py verify-log) and ingest again.") from exc
 
+        if result.loaded_before is not None:
+            record()
+            report(1.0, "Done")
+            return result
         try:
-            with write_transaction(paths, before_swap=record, fresh=result.replaced_demo) as con:
+            with write_transaction(paths, before_swap=record, fresh=result.replaced_demo, write_id=result.run_id) as con:
                 _write(con, batch, result, report)
         except BaseException:
             _discard_new_keys(paths, result.created_keys)

@@ -128,3 +128,8 @@ CREATE TABLE IF NOT EXISTS remittances (
     allowed_amount DECIMAL(14, 2)          -- AMT*AU, else the services' AMT*B6 summed
 );
 CREATE TABLE IF NOT EXISTS paid_from_remittance (claim_key VARCHAR NOT NULL);  -- claims whose paid/allowed came from an 835
+-- The store's last write (ingest/swap.py): the run_id of the ingest that made it, or another writer's id.
+CREATE TABLE IF NOT EXISTS last_write (
+    write_id   VARCHAR NOT NULL,
+    written_at TIMESTAMPTZ NOT NULL
+);

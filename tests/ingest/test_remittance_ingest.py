@@ -15,6 +15,7 @@ import pytest
 from cli import main as cli_main
 from config.paths import Paths
 from data.remittance_835 import Marks, Service
+from ingest import writer as ingest_module
 from ingest.writer import IngestError, IngestResult, ingest
 from queries.metrics import Filters, carc_pareto, denial_sources, payer_denials, payment_sources, rarc_pareto, summary
 from queries.store import connect_read_only
@@ -140,7 +141,7 @@ def _reversal_batches(root: Path) -> tuple[Path, Path, Path]:
     return first, second, third
 
 
-def test_a_reversal_and_its_correction_count_once_and_reruns_change_nothing(paths, tmp_path):
+def test_a_reversal_and_its_correction_count_once_and_reruns_change_nothing(paths, tmp_path, monkeypatch):
     first, second, third = _reversal_batches(tmp_path)
     _load(paths, first)
     assert _rows(paths, "SELECT count(*), sum(denied_amount) FROM denials") == [(4, D("120.00"))]
@@ -151,8 +152,11 @@ def test_a_reversal_and_its_correction_count_once_and_reruns_change_nothing(path
     assert _rows(paths, "SELECT group_code, carc, denied_amount, trace_number FROM denials") == [("CO", "50", D("75.00"), "TRX2")]
     assert _rows(paths, "SELECT claim_status, paid_amount, trace_number FROM remittances") == [("1", D("225.00"), "TRX2")]
     assert _rows(paths, "SELECT paid_amount, allowed_amount FROM claims") == [(D("225.00"), D("225.00"))]
-    assert _load(paths, second).accepted["denials"] == 1
-    assert _snapshot(paths) == after  # the same folder again
+    assert _load(paths, second).loaded_before is not None  # the same folder again: recognised, not loaded
+    assert _snapshot(paths) == after
+    monkeypatch.setattr(ingest_module, "loaded_before", lambda *_: None)
+    assert _load(paths, second).accepted["denials"] == 1  # loaded in full, it changes nothing either
+    assert _snapshot(paths) == after
     late = _load(paths, third)
     assert late.accepted["denials"] == 0 and _snapshot(paths) == after  # older than what is stored
 
