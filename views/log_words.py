@@ -11,7 +11,7 @@ from audit.permissions import Page, PhiField, PurposeOfUse, parse_role
 
 ACTION_WORDS = {
     "sign_in": "Signed in", "sign_in_failed": "Sign-in failed", "sign_out": "Signed out",
-    "timeout": "Signed out when idle", "page_view": "Opened a page", "phi_reveal": "Revealed patient identifiers",
+    "timeout": "Signed out when idle or at the session limit", "page_view": "Opened a page", "phi_reveal": "Revealed patient identifiers",
     "break_glass_review": "Reviewed a break-glass reveal", "export": "Exported",
     "sample_draw": "Drew an audit sample", "sample_complete": "Completed an audit sample",
     "review_complete": "Completed a claim review", "review_correct": "Corrected a completed claim review",
