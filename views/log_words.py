@@ -19,6 +19,7 @@ ACTION_WORDS = {
     "user_add": "Added an account", "user_disable": "Disabled or enabled an account",
     "user_reset_password": "Reset a password", "user_unlock": "Unlocked an account",
     "key_rotate": "Rotated the data key", "ingest": "Loaded data", "anchor": "Anchored the log",
+    "restore": "Restored this installation from a backup",
     "sample_void": "Voided an audit sample", "sample_replace": "Replaced a sampled claim with a spare",
     "sample_report": "Froze a new version of a sample report",
     "finding_notes_reveal": "Read the notes of review findings",
