@@ -148,10 +148,13 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
 
         step = "export"
         mark = time.perf_counter()
-        await rerun(page, page.get_by_text("Table and CSV: headline rates").click, OVERVIEW_CHARTS)
-        await rerun(page, page.get_by_text("Use inside the organisation").first.click, OVERVIEW_CHARTS)
+        # The toggle and the purpose rerun only the table's fragment: wait for what each one shows, not for a page run.
+        await page.get_by_text("Table and CSV: headline rates").click()
+        purpose = page.get_by_text("Use inside the organisation").first
+        await purpose.wait_for(timeout=TIMEOUT_MS)
+        await purpose.click()
         async with page.expect_download(timeout=TIMEOUT_MS) as started:
-            await page.get_by_role("button", name="Download CSV").first.click()
+            await page.get_by_role("button", name="Download CSV").first.click()  # waits until the purpose enables it
         body = Path(await (await started.value).path()).read_text()
         session.seconds["export"] = time.perf_counter() - mark
         session.downloads += 1
@@ -167,7 +170,8 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         await page.get_by_role("heading", name=target, level=1).wait_for(timeout=TIMEOUT_MS)
         await drawn(page, DENIALS_CHARTS if target == "Denials" else DRG_CHARTS)
         if target == "Denials":
-            await page.get_by_label("Denied claims behind the bar", exact=True).click()
+            bar = page.locator('[data-testid="stSelectbox"]').filter(has_text="Denied claims behind the bar")
+            await bar.locator("input").click()  # the box itself: a click on its label only focuses it
             await rerun(page, page.get_by_role("option").nth(1).click, DENIALS_CHARTS)
         session.seconds["drill-down"] = time.perf_counter() - mark
         await check_page(page, session, target)
