@@ -11,7 +11,7 @@ ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "timeout",
     "page_view", "phi_reveal", "break_glass_review", "export",
     "user_add", "user_disable", "user_reset_password", "user_unlock",
-    "key_rotate", "ingest", "anchor",
+    "key_rotate", "ingest", "anchor", "restore",
     "sample_draw", "sample_complete", "review_complete", "review_correct", "rebuttal", "rebuttal_decision",
     "sample_void", "sample_replace",
     "sample_report",

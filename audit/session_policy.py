@@ -1,7 +1,8 @@
 """Session rules that do not depend on Streamlit: automatic logoff, sign-in lockout, SSO role mapping.
 
 Kept apart from the UI so the rules are tested directly and the dashboard only wires them in.
-There is no "remember me": a session lives in one browser tab and ends when it is idle too long.
+There is no "remember me": a session lives in one browser tab and ends when it is idle too long, or at the
+latest a fixed time after sign-in however active it is.
 """
 from __future__ import annotations
 
@@ -19,27 +20,59 @@ def idle_timeout_from_env() -> timedelta:
     return timedelta(minutes=settings.load().idle_minutes)
 
 
+def session_limit_from_env() -> timedelta:
+    """The absolute session limit (CODEAUDIT_SESSION_HOURS, config/settings.py)."""
+    return timedelta(hours=settings.load().session_hours)
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"1 {unit}" if count == 1 else f"{count} {unit}s"
+
+
 class SessionExpired(Exception):
-    """The session was idle past its limit; the user must sign in again."""
+    """The session has ended; the user must sign in again. `reason` is what the access log records:
+    `idle` or `session_limit`."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
 class SessionGuard:
-    """Automatic logoff (45 CFR 164.312(a)(2)(iii)). A session is over once it has been idle for
-    `idle_timeout` or longer; it cannot be revived by activity after that."""
+    """Automatic logoff (45 CFR 164.312(a)(2)(iii)). A session is over once it has been idle for `idle_timeout`
+    or longer, or once `session_limit` has passed since it `started` (sign-in), however active it was (OWASP
+    ASVS 3.3); it cannot be revived by activity after that. `started` defaults to `last_activity`."""
 
     last_activity: datetime
     idle_timeout: timedelta = field(default_factory=idle_timeout_from_env)
+    session_limit: timedelta = field(default_factory=session_limit_from_env)
+    started: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.last_activity
+
+    def ended_by(self, now: datetime) -> str | None:
+        """`idle` or `session_limit`, whichever limit was reached first, or None while the session is open."""
+        assert self.started is not None
+        idle_end, absolute_end = self.last_activity + self.idle_timeout, self.started + self.session_limit
+        reached = sorted((end, reason) for end, reason in ((idle_end, "idle"), (absolute_end, "session_limit")) if now >= end)
+        return reached[0][1] if reached else None
 
     def expired(self, now: datetime) -> bool:
-        return now - self.last_activity >= self.idle_timeout
+        return self.ended_by(now) is not None
 
     def touch(self, now: datetime) -> None:
         """Record activity; raises SessionExpired instead of extending a session that has already ended."""
-        if self.expired(now):
-            minutes = int(self.idle_timeout.total_seconds() // 60)
-            said = "1 minute" if minutes == 1 else f"{minutes} minutes"
-            raise SessionExpired(f"You were signed out after {said} without activity; sign in again.")
+        reason = self.ended_by(now)
+        if reason == "idle":
+            said = _plural(int(self.idle_timeout.total_seconds() // 60), "minute")
+            raise SessionExpired(f"You were signed out after {said} without activity; sign in again.", reason)
+        if reason == "session_limit":
+            said = _plural(int(self.session_limit.total_seconds() // 3600), "hour")
+            raise SessionExpired(f"You were signed out because a session ends {said} after sign-in, however active; "
+                                 "sign in again.", reason)
         self.last_activity = now
 
 

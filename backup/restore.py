@@ -57,6 +57,7 @@ class Restored:
     manifest: dict[str, Any]
     checkpoint_folder: Path
     keys_written: list[Path]
+    archive_sha256: str
 
 
 def _refuse_non_empty(data_dir: Path) -> None:
@@ -65,32 +66,38 @@ def _refuse_non_empty(data_dir: Path) -> None:
                              "there is overwritten.")
 
 
-def _extract(archive: Path, staging: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """Read every member into `staging`, hashing it; the manifest and what was found (size, sha256) per member."""
+def _extract(archive: Path, staging: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
+    """Read every member into `staging`, hashing it; the manifest, what was found (size, sha256) per member, and
+    the SHA-256 of the whole archive as read (the same open file, so the hash is of the bytes restored)."""
     found: dict[str, dict[str, Any]] = {}
     manifest_bytes = None
     try:
-        with tarfile.open(archive, mode="r:") as tar:
-            for info in tar:
-                name = info.name
-                if name in found or (name == MANIFEST and manifest_bytes is not None):
-                    raise RestoreRefused(f"{archive} holds {name} twice, which no backup does: it was altered.")
-                if not info.isfile() or (name not in MEMBERS and name != MANIFEST):
-                    raise RestoreRefused(f"{archive} holds {name!r}, which no backup holds: it was altered or is not "
-                                         "a backup made by `manage.py backup`.")
-                source = tar.extractfile(info)
-                if name == MANIFEST:
-                    manifest_bytes = source.read(1 << 20)
-                    continue
-                target = staging / name
-                private_folder(target.parent)
-                digest, size = hashlib.sha256(), 0
-                with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-                    while chunk := source.read(_CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        out.write(chunk)
-                found[name] = {"size": size, "sha256": digest.hexdigest()}
+        with open(archive, "rb") as whole:
+            whole_digest = hashlib.sha256()
+            while chunk := whole.read(_CHUNK):
+                whole_digest.update(chunk)
+            whole.seek(0)
+            with tarfile.open(fileobj=whole, mode="r:") as tar:
+                for info in tar:
+                    name = info.name
+                    if name in found or (name == MANIFEST and manifest_bytes is not None):
+                        raise RestoreRefused(f"{archive} holds {name} twice, which no backup does: it was altered.")
+                    if not info.isfile() or (name not in MEMBERS and name != MANIFEST):
+                        raise RestoreRefused(f"{archive} holds {name!r}, which no backup holds: it was altered or is not "
+                                             "a backup made by `manage.py backup`.")
+                    source = tar.extractfile(info)
+                    if name == MANIFEST:
+                        manifest_bytes = source.read(1 << 20)
+                        continue
+                    target = staging / name
+                    private_folder(target.parent)
+                    digest, size = hashlib.sha256(), 0
+                    with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                        while chunk := source.read(_CHUNK):
+                            digest.update(chunk)
+                            size += len(chunk)
+                            out.write(chunk)
+                    found[name] = {"size": size, "sha256": digest.hexdigest()}
     except (tarfile.TarError, EOFError) as exc:
         raise RestoreRefused(f"{archive} is incomplete or damaged ({exc}); nothing was restored: use a complete copy "
                              "of the backup.") from None
@@ -102,7 +109,7 @@ def _extract(archive: Path, staging: Path) -> tuple[dict[str, Any], dict[str, di
         manifest["members"], manifest["log"]["identity"], manifest["mac"]  # noqa: B018 - the shape is checked here
     except (ValueError, KeyError, TypeError):
         raise RestoreRefused(f"{archive}'s manifest is not readable: the archive was altered or damaged.") from None
-    return manifest, found
+    return manifest, found, whole_digest.hexdigest()
 
 
 def _check(archive: Path, manifest: dict[str, Any], found: dict[str, dict[str, Any]], log_key: bytes) -> None:
@@ -173,7 +180,7 @@ def restore(archive: Path, paths: Paths, keys: BackedUpKeys | None) -> Restored:
         if log_key is None:
             raise RestoreRefused("No access-log key to check the backup with: give the key file made with it "
                                  "(--keys FILE), or restore log.key into the key folder first.")
-        manifest, found = _extract(archive, staging)
+        manifest, found, archive_sha256 = _extract(archive, staging)
         _check(archive, manifest, found, log_key)
         identity = manifest["log"]["identity"]
         if _staged_identity(staging, log_key) != identity:
@@ -206,4 +213,4 @@ def restore(archive: Path, paths: Paths, keys: BackedUpKeys | None) -> Restored:
         fsync_path(checkpoint_folder.parent)
     shutil.rmtree(staging)
     claim(checkpoint_folder, paths, log_key)
-    return Restored(manifest, checkpoint_folder, written)
+    return Restored(manifest, checkpoint_folder, written, archive_sha256)

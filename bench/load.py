@@ -3,17 +3,20 @@ department opens it on Monday morning.
 
 One headless Chromium with one context per session (each context is a separate Streamlit session with its own
 cookies), all sessions started together. Each signs in with its own local account (a mix of compliance
-officers, coding managers and auditors), waits for the Overview, changes the facility filter, and makes one
+officers, coding managers and auditors), waits for the Overview, changes the facility filter, downloads the
+Overview's headline rates as CSV (for use inside the organisation; every one of these roles may), and makes one
 drill-down: the denied claims behind a bar on Denials (compliance officer, coding manager), or the DRG
 validation page (auditor, who has no Denials page). Steps and what ends them:
 - sign-in: from the click on "Sign in" to the sidebar naming the user;
 - overview: from there to the Overview drawn (its tiles and chart);
 - filter change: from choosing the session's facility to the Overview redrawn for it;
+- export: from opening "Table and CSV: headline rates" to the CSV received (purpose chosen, "Download CSV");
 - drill-down: from the click in the navigation to the page drawn (and, on Denials, the claims behind a bar).
 
 Checks: no exception or error box on any page; each session's sidebar names its own account and role and its
 pages show its own facility only (no session sees another's scope); the access log holds, for each account,
-exactly one sign-in and one page_view per page opened or scope changed, and verify-log passes after the run.
+exactly one sign-in, one page_view per page opened or scope changed and one export per CSV received (for the
+session's own facility), and verify-log passes after the run.
 Prints p50/p95 per step and the server's peak resident memory (VmHWM of the streamlit process, from /proc).
 
     python bench/load.py [--sessions 20] [--ramp SECONDS] [--demo-claims 20000 | --store-dir DIR]
@@ -47,7 +50,8 @@ from queries.metrics import filter_options  # noqa: E402
 from queries.store import connect_read_only  # noqa: E402
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, COUNT_RUNS, DRAWN, NOT_DRAWN, RAN_AND_DRAWN, stop  # noqa: E402
 
-STEPS = ("sign-in", "overview", "filter change", "drill-down")
+STEPS = ("sign-in", "overview", "filter change", "export", "drill-down")
+EXPORT = "overview-kpis"  # the Overview's headline rates (views/pages/overview.py): its access-log resource is csv:<name>
 ROLES = (Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER, Role.AUDITOR, Role.CODING_MANAGER)  # the mix, in turn
 PASSWORD = "load test passphrase 2026"
 OVERVIEW_CHARTS, DENIALS_CHARTS, DRG_CHARTS = 1, 8, 4
@@ -64,6 +68,7 @@ class Session:
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     pages: int = 0  # page_view events this session should have caused
+    downloads: int = 0  # CSV files it received
     signed_in: bool = False  # it submitted the sign-in form
 
 
@@ -105,7 +110,7 @@ async def check_scope(page: Page, session: Session, facilities: list[str], where
 
 async def run_session(browser: Browser, url: str, session: Session, facilities: list[str], delay: float) -> None:
     await asyncio.sleep(delay)
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)  # a click waits for its element as long as a page may take to draw
     page = await context.new_page()
     step = "sign-in page"
@@ -141,6 +146,22 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         await check_page(page, session, "overview, filtered")
         await check_scope(page, session, facilities, "overview, filtered")
 
+        step = "export"
+        mark = time.perf_counter()
+        # The toggle and the purpose rerun only the table's fragment: wait for what each one shows, not for a page run.
+        await page.get_by_text("Table and CSV: headline rates").click()
+        purpose = page.get_by_text("Use inside the organisation").first
+        await purpose.wait_for(timeout=TIMEOUT_MS)
+        await purpose.click()
+        async with page.expect_download(timeout=TIMEOUT_MS) as started:
+            await page.get_by_role("button", name="Download CSV").first.click()  # waits until the purpose enables it
+        body = Path(await (await started.value).path()).read_text()
+        session.seconds["export"] = time.perf_counter() - mark
+        session.downloads += 1
+        if not body.startswith("metric,"):
+            session.problems.append(f"export: the CSV begins {body[:40]!r}")
+        await check_page(page, session, "overview, CSV downloaded")
+
         step = "drill-down"
         target = "Denials" if session.role in (Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER) else "DRG validation"
         mark = time.perf_counter()
@@ -149,7 +170,8 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         await page.get_by_role("heading", name=target, level=1).wait_for(timeout=TIMEOUT_MS)
         await drawn(page, DENIALS_CHARTS if target == "Denials" else DRG_CHARTS)
         if target == "Denials":
-            await page.get_by_label("Denied claims behind the bar", exact=True).click()
+            bar = page.locator('[data-testid="stSelectbox"]').filter(has_text="Denied claims behind the bar")
+            await bar.locator("input").click()  # the box itself: a click on its label only focuses it
             await rerun(page, page.get_by_role("option").nth(1).click, DENIALS_CHARTS)
         session.seconds["drill-down"] = time.perf_counter() - mark
         await check_page(page, session, target)
@@ -181,14 +203,19 @@ def add_accounts(paths: Paths, sessions: int, facilities: list[str]) -> list[Ses
 
 
 def check_log(paths: Paths, sessions: list[Session]) -> list[str]:
-    """One sign-in per account and one page_view per page opened or scope changed; verify-log passes."""
+    """One sign-in per account, one page_view per page opened or scope changed, and one export of the headline
+    rates, for the session's own facility, per CSV received; verify-log passes."""
     problems = []
     for session in sessions:
         events = read_events(paths, user=session.username)
-        counts = {action: sum(e["action"] == action for e in events) for action in ("sign_in", "page_view")}
-        expected = {"sign_in": int(session.signed_in), "page_view": session.pages}
+        counts = {action: sum(e["action"] == action for e in events) for action in ("sign_in", "page_view", "export")}
+        expected = {"sign_in": int(session.signed_in), "page_view": session.pages, "export": session.downloads}
         if counts != expected:
             problems.append(f"{session.username}: the access log holds {counts}, expected {expected}")
+        for export in (e for e in events if e["action"] == "export"):
+            scope = export["details"].get("filters", {})
+            if export["resource"] != f"csv:{EXPORT}" or scope.get("facility") != [session.facility]:
+                problems.append(f"{session.username}: an export of {export['resource']} for {scope}, not its own facility")
     report = verify(paths)
     if not report.ok:
         problems.append(f"verify-log: {report.summary()}: {[str(p) for p in report.problems[:3]]}")

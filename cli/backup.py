@@ -16,11 +16,11 @@ from pathlib import Path
 from audit.events import AccessEvent, cli_actor
 from audit.keys import KeyProblem, load_data_keyring, load_log_key, load_pseudonym_key
 from audit.log.files import missing_log
-from audit.log.verify import verify
+from audit.log.verify import VerifyReport, verify
 from audit.log.writer import AccessLogError
 from backup.archive import write_backup
 from backup.keyfile import BackedUpKeys, KeyFileError, check_passphrase, open_sealed, seal
-from backup.restore import RestoreRefused, restore
+from backup.restore import Restored, RestoreRefused, restore
 from backup.snapshot import SnapshotError
 from cli.common import access_log_recorder, paths_from, where
 from config.paths import Paths, default_paths
@@ -103,10 +103,31 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"Restored key file {path} (mode 0600).")
     print(f"Restored the backup of {restored.manifest['created_at']} into {paths.data_dir}; checkpoints in "
           f"{restored.checkpoint_folder}.")
+    verified = report.ok and not (reviews and reviews.problems)
+    if verified:
+        try:
+            report = _record_restore(paths, Path(args.file), restored)
+        except (AccessLogError, ConfigurationError, KeyProblem, OSError) as exc:
+            print(f"restore could not be recorded in the restored access log: {exc}", file=sys.stderr)
+            return 1
+        verified = report.ok
+    else:
+        print("The restore is not recorded in the restored log, which does not verify: keep it as evidence.")
     for problem in [*report.problems, *(reviews.problems if reviews else [])]:
         print(problem)
     print(f"verify-log: {report.summary()}" + (f"; review store: {reviews.summary()}" if reviews else ""))
-    return 0 if report.ok and not (reviews and reviews.problems) else 1
+    return 0 if verified else 1
+
+
+def _record_restore(paths: Paths, archive: Path, restored: Restored) -> VerifyReport:
+    """The restored log's own record that it was restored (after its last backed-up event): who ran the restore,
+    the archive's SHA-256 and the time of the snapshot; then the log is verified again, with that event."""
+    manifest = restored.manifest
+    access_log_recorder(paths)(AccessEvent(
+        user=cli_actor(), role="cli", action="restore", resource="cli:restore", purpose_of_use="HOPERAT",
+        details={"file": archive.name, "archive_sha256": restored.archive_sha256, "snapshot_at": manifest["created_at"],
+                 "snapshot_seq": manifest["log"]["seq"]}))
+    return verify(paths)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

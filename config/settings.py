@@ -60,6 +60,9 @@ class WholeNumber:
 
 # Capped at 60 minutes so idle sign-out cannot stand in for "remember me".
 IDLE_MINUTES = WholeNumber(PREFIX + "IDLE_MINUTES", 15, 1, 60)
+# Hours after sign-in at which any session ends however active (OWASP ASVS 3.3: re-authenticate at least every
+# 12 hours). At least 1 hour, so it never undercuts the idle limit; at most 24, one day's shifts.
+SESSION_HOURS = WholeNumber(PREFIX + "SESSION_HOURS", 12, 1, 24)
 LOCKOUT_ATTEMPTS = WholeNumber(PREFIX + "LOCKOUT_ATTEMPTS", 5, 1, 10)
 LOCKOUT_MINUTES = WholeNumber(PREFIX + "LOCKOUT_MINUTES", 15, 1, 24 * 60)
 DEMO_CLAIMS = WholeNumber(PREFIX + "DEMO_CLAIMS", 20_000, 100, 2_000_000)
@@ -91,6 +94,7 @@ class Settings:
     data_dir: Path
     key_dir: Path
     idle_minutes: int
+    session_hours: int
     lockout_attempts: int
     lockout_minutes: int
     demo_claims: int
@@ -203,6 +207,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=_folder(env, DATA_DIR, REPO_ROOT / "var"),
         key_dir=_folder(env, KEY_DIR, Path.home() / ".config" / "codeaudit"),
         idle_minutes=IDLE_MINUTES.read(env),
+        session_hours=SESSION_HOURS.read(env),
         lockout_attempts=LOCKOUT_ATTEMPTS.read(env),
         lockout_minutes=LOCKOUT_MINUTES.read(env),
         demo_claims=DEMO_CLAIMS.read(env),

@@ -12,7 +12,7 @@ from config.settings import ConfigurationError, load
 from tests.repo_files import python_files
 
 REPO = Path(__file__).resolve().parents[1]
-WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
+WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.SESSION_HOURS, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
                  settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR,
                  settings.PEER_MIN_VOLUME)
 
@@ -23,6 +23,7 @@ def test_defaults():
             configured.rebuttal_days) == (15, 5, 15, 20_000, 14)
     assert configured.data_dir == REPO / "var" and configured.key_dir.name == "codeaudit"
     assert configured.secrets == {} and configured.sso_roles is None and configured.target_overrides == {}
+    assert configured.session_hours == 12 and load({"CODEAUDIT_SESSION_HOURS": "1"}).session_hours == 1
     assert configured.peer_min_volume == 30 and load({"CODEAUDIT_PEER_MIN_VOLUME": "11"}).peer_min_volume == 11
 
 

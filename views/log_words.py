@@ -11,7 +11,7 @@ from audit.permissions import Page, PhiField, PurposeOfUse, parse_role
 
 ACTION_WORDS = {
     "sign_in": "Signed in", "sign_in_failed": "Sign-in failed", "sign_out": "Signed out",
-    "timeout": "Signed out when idle", "page_view": "Opened a page", "phi_reveal": "Revealed patient identifiers",
+    "timeout": "Signed out when idle or at the session limit", "page_view": "Opened a page", "phi_reveal": "Revealed patient identifiers",
     "break_glass_review": "Reviewed a break-glass reveal", "export": "Exported",
     "sample_draw": "Drew an audit sample", "sample_complete": "Completed an audit sample",
     "review_complete": "Completed a claim review", "review_correct": "Corrected a completed claim review",
@@ -19,6 +19,7 @@ ACTION_WORDS = {
     "user_add": "Added an account", "user_disable": "Disabled or enabled an account",
     "user_reset_password": "Reset a password", "user_unlock": "Unlocked an account",
     "key_rotate": "Rotated the data key", "ingest": "Loaded data", "anchor": "Anchored the log",
+    "restore": "Restored this installation from a backup",
     "sample_void": "Voided an audit sample", "sample_replace": "Replaced a sampled claim with a spare",
     "sample_report": "Froze a new version of a sample report",
     "finding_notes_reveal": "Read the notes of review findings",

@@ -157,13 +157,13 @@ Ending = tuple[Literal["sign_out", "timeout"], str, str]  # action, reason, mess
 
 
 def ending(who: SignedIn, guard: SessionGuard, where: Paths, users: UserStore, at: datetime) -> Ending | None:
-    """Why the session of `who` must end at `at`, or None: the idle limit, the end of a demo session once
+    """Why the session of `who` must end at `at`, or None: the idle or session limit, the end of a demo session once
     real data is loaded, an account disabled or changed. Reads no session state, so a download producer
     (in Streamlit's worker thread) can ask it as well as every full run."""
     try:
         replace(guard).touch(at)  # a copy: asking is not activity
     except SessionExpired as exc:
-        return "timeout", "idle", str(exc)
+        return "timeout", exc.reason, str(exc)
     if who.method == "demo" and not demo_mode(where):
         return "sign_out", "real_data_loaded", DEMO_ENDED
     if who.method == "password":
@@ -176,7 +176,7 @@ def ending(who: SignedIn, guard: SessionGuard, where: Paths, users: UserStore, a
 
 
 def enforce_policy() -> None:
-    """At every full run of a signed-in session: automatic logoff after the idle limit, sign-out of an
+    """At every full run of a signed-in session: automatic logoff after the idle or session limit, sign-out of an
     account that was disabled or changed while the session was open, and the end of a demo session once
     real data is loaded. (The store connection checks the last one again where the data is read, and
     download_check() at the moment a download is produced.)"""
@@ -204,7 +204,7 @@ def download_check() -> Callable[[], None]:
 
 def activity() -> None:
     """Count an interaction that reruns a fragment only (the full-run check in enforce_policy does not see
-    it); a session already past its idle limit is sent through a full run, which signs it out."""
+    it); a session already past its idle or session limit is sent through a full run, which signs it out."""
     guard: SessionGuard | None = st.session_state.get(_GUARD)
     if guard is None:
         return
@@ -214,8 +214,8 @@ def activity() -> None:
         st.rerun(scope="app")
 
 
-def idle_expired() -> bool:
-    """Checked by the sidebar timer without counting as activity."""
+def expired() -> bool:
+    """Past the idle or session limit; checked by the sidebar timer without counting as activity."""
     guard: SessionGuard | None = st.session_state.get(_GUARD)
     return guard is not None and guard.expired(now())
 

@@ -1,5 +1,5 @@
 """What surrounds every page once signed in: the page list from the role, the sidebar (who, sign out,
-filters), automatic logoff while idle, and the page_view record. Access itself is decided only by
+filters), automatic logoff (idle or session limit), and the page_view record. Access itself is decided only by
 audit.permissions; this module just asks it."""
 from __future__ import annotations
 
@@ -57,8 +57,9 @@ def _sign_out() -> None:
 
 @st.fragment(run_every=IDLE_CHECK)
 def _idle_watch() -> None:
-    """Signs an idle session out even when nobody touches it, so data does not stay on an unattended screen."""
-    if session.idle_expired():
+    """Signs a session out at its idle or session limit even when nobody touches it, so data does not stay on an
+    unattended screen."""
+    if session.expired():
         st.rerun(scope="app")
 
 

@@ -40,6 +40,9 @@ EVENT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "user_unlock": (("110113", "Security Alert"), ("110137", "User Security Attributes Changed"), "U"),
     "key_rotate": (("110113", "Security Alert"), ("110129", "Security Configuration"), "U"),
     "anchor": (("110101", "Audit Log Used"), None, "E"),
+    # The installation (store, accounts, reviews, this log) put back from a backup archive: data created from an
+    # outside source, as an ingest is.
+    "restore": (("110107", "Import"), None, "C"),
     # A compliance officer's review of a break-glass reveal: a note added to the log about one of its events.
     "break_glass_review": (("110101", "Audit Log Used"), None, "C"),
     # The auditors' workflow: a draw selects claims (a query run); reviews and rebuttals create or update the

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,3 +64,45 @@ def read_events(
         os.close(fd)
     return found
 
+
+
+@dataclass(frozen=True)
+class NamedUsers:
+    """The user names found in the log file `file` (device, inode) up to byte `end`, just past a complete line."""
+
+    names: frozenset[str]
+    file: tuple[int, int]
+    end: int
+
+
+def users_named(paths: Paths, earlier: NamedUsers | None = None, block: int = 1 << 20) -> NamedUsers:
+    """Every user name the log's events carry, as they carry it (local accounts, `sso:<subject>`, `demo:<role>`,
+    the OS accounts of commands), for the Access log page's list of users. Given an earlier answer for the same
+    log file, reads only the lines appended since; a log replaced or shorter than then is read from its start.
+    Bytes after the last newline (a write in progress) wait for the next call. Does not verify: use verify()."""
+    try:
+        fd = os.open(paths.log_dir / LOG_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return NamedUsers(frozenset(), (0, 0), 0)
+    try:
+        stat = os.fstat(fd)
+        file = (stat.st_dev, stat.st_ino)
+        names: set[str] = set()
+        pos = 0
+        if earlier is not None and earlier.file == file and earlier.end <= stat.st_size:
+            names, pos = set(earlier.names), earlier.end
+        end, pending = pos, b""
+        while chunk := os.pread(fd, block, pos):
+            pos += len(chunk)
+            *complete, pending = (pending + chunk).split(b"\n")
+            for line in complete:
+                end += len(line) + 1
+                try:
+                    event = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue  # a damaged line; verify() reports it
+                if isinstance(event, dict) and isinstance(event.get("user"), str) and event["user"]:
+                    names.add(event["user"])
+    finally:
+        os.close(fd)
+    return NamedUsers(frozenset(names), file, end)

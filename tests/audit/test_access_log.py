@@ -1,6 +1,7 @@
 """The access log: format, tamper detection with the right kind and seq, durability, concurrency, the verify-log CLI."""
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -11,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from audit.events import AccessEvent
 from audit.key_checks import ensure_log_key
 from audit.keys import load_log_key
 from audit.log import checkpoints
 from audit.log import format as log_format
 from audit.log.files import LOG_FILE
 from audit.log.format import GENESIS_HASH
-from audit.log.read import read_events
+from audit.log.read import read_events, users_named
 from audit.log.verify import (
     BAD_CHECKPOINT,
     BROKEN_CHAIN,
@@ -279,3 +281,23 @@ def test_deeply_nested_garbage_line_is_reported_not_a_crash(paths):
         history.write(b"{" * 100_000 + b"\n")
     assert support.problems(paths) == [(0, BAD_CHECKPOINT), (2, INSERTED)]
     assert [e["seq"] for e in read_events(paths)] == [3, 2, 1]
+
+
+def test_users_named_lists_every_user_once_and_then_reads_only_what_was_appended(paths):
+    with AccessLog(paths) as log:
+        for user in ("casey", "sso:0f3a-subject", "casey", "demo:auditor"):
+            log.append(AccessEvent(user=user, role="auditor", action="page_view"))
+    first = users_named(paths)
+    assert first.names == {"casey", "sso:0f3a-subject", "demo:auditor"}
+    log_file = paths.log_dir / LOG_FILE
+    assert first.end == log_file.stat().st_size
+    with log_file.open("ab") as torn:
+        torn.write(b'{"user":"half-writ')  # a write in progress: not a line yet
+    assert users_named(paths, first).names == first.names
+    log_file.write_bytes(log_file.read_bytes()[:first.end])
+    with AccessLog(paths) as log:
+        log.append(AccessEvent(user="sso:second", role="coder", action="sign_in"))
+    stale = dataclasses.replace(first, names=frozenset({"only-from-the-earlier-answer"}))
+    assert users_named(paths, stale).names == {"only-from-the-earlier-answer", "sso:second"}  # the appended lines only
+    elsewhere = dataclasses.replace(stale, file=(0, 0))
+    assert users_named(paths, elsewhere).names == first.names | {"sso:second"}  # another file: read from the start

@@ -14,7 +14,7 @@ TICK = timedelta(microseconds=1)
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("CODEAUDIT_IDLE_MINUTES", "CODEAUDIT_LOCKOUT_ATTEMPTS", "CODEAUDIT_LOCKOUT_MINUTES"):
+    for name in ("CODEAUDIT_IDLE_MINUTES", "CODEAUDIT_SESSION_HOURS", "CODEAUDIT_LOCKOUT_ATTEMPTS", "CODEAUDIT_LOCKOUT_MINUTES"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -55,6 +55,41 @@ def test_idle_limit_comes_from_the_environment(monkeypatch):
 def test_bad_idle_setting_is_refused_with_the_allowed_range(monkeypatch, value):
     monkeypatch.setenv("CODEAUDIT_IDLE_MINUTES", value)
     with pytest.raises(ConfigurationError, match="CODEAUDIT_IDLE_MINUTES.*whole number from 1 to 60"):
+        SessionGuard(last_activity=T0)
+
+
+def test_an_active_session_ends_exactly_twelve_hours_after_sign_in():
+    """Activity every 10 minutes keeps the idle limit away, but not the absolute one."""
+    guard = SessionGuard(last_activity=T0)
+    assert (guard.started, guard.session_limit) == (T0, timedelta(hours=12))
+    for minutes in range(10, 12 * 60, 10):
+        guard.touch(T0 + timedelta(minutes=minutes))
+    assert guard.ended_by(T0 + timedelta(hours=12) - TICK) is None
+    assert guard.ended_by(T0 + timedelta(hours=12)) == "session_limit"
+    with pytest.raises(SessionExpired, match=r"^You were signed out because a session ends 12 hours after sign-in, however "
+                                             r"active; sign in again\.$") as ended:
+        guard.touch(T0 + timedelta(hours=12))
+    assert ended.value.reason == "session_limit"
+    assert guard.last_activity == T0 + timedelta(hours=11, minutes=50)
+
+
+def test_the_limit_reached_first_is_the_reason():
+    """Idle from 11:40 after sign-in (limit 15 minutes): at 12:10 both limits have passed, the idle one first (11:55);
+    idle from 11:55, at 12:05 only the absolute one has (12:00)."""
+    guard = SessionGuard(last_activity=T0 + timedelta(hours=11, minutes=40), started=T0)
+    assert guard.ended_by(T0 + timedelta(hours=12, minutes=10)) == "idle"
+    guard = SessionGuard(last_activity=T0 + timedelta(hours=11, minutes=55), started=T0)
+    assert guard.ended_by(T0 + timedelta(hours=12, minutes=5)) == "session_limit"
+
+
+def test_the_session_limit_comes_from_the_environment_in_hours(monkeypatch):
+    monkeypatch.setenv("CODEAUDIT_SESSION_HOURS", "1")
+    guard = SessionGuard(last_activity=T0, idle_timeout=timedelta(minutes=60))
+    guard.touch(T0 + timedelta(minutes=59))
+    with pytest.raises(SessionExpired, match="a session ends 1 hour after sign-in"):
+        guard.touch(T0 + timedelta(minutes=60))
+    monkeypatch.setenv("CODEAUDIT_SESSION_HOURS", "0")
+    with pytest.raises(ConfigurationError, match="CODEAUDIT_SESSION_HOURS.*whole number from 1 to 24"):
         SessionGuard(last_activity=T0)
 
 

@@ -5,6 +5,7 @@ inside the data folder are refused in one sentence (exit 2) and leave nothing be
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import io
 import json
@@ -55,9 +56,16 @@ def test_restore_verifies_and_gives_identical_metrics_reviews_and_accounts(site,
     done = restore(root / "backup.tar", target, root / "backup-keys.json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no problems" in done.stdout.splitlines()[-1]
+    manifest = json.loads(members(root / "backup.tar")["manifest.json"])
+    (newest, *older) = read_events(target, limit=2)
+    assert newest["seq"] == manifest["log"]["seq"] + 1 == older[0]["seq"] + 1  # the restored log says it was restored
+    assert (newest["action"], newest["user"], newest["resource"]) == ("restore", f"cli:{getpass.getuser()}", "cli:restore")
+    assert newest["details"] == {"file": "backup.tar", "snapshot_at": manifest["created_at"], "snapshot_seq": manifest["log"]["seq"],
+                                 "archive_sha256": hashlib.sha256((root / "backup.tar").read_bytes()).hexdigest()}
+    assert f"verified {newest['seq']} events" in done.stdout.splitlines()[-1]  # verified with the restore event
     in_data = {p.relative_to(target.data_dir).as_posix() for p in target.data_dir.rglob("*")}
     assert in_data == {"store.duckdb", "users.sqlite", "reviews.sqlite", "access_log", "access_log/events.jsonl",
-                       "REAL_DATA_INGESTED"}
+                       "access_log/events.lock", "REAL_DATA_INGESTED"}  # the lock: the log's writer recorded the restore
     assert all(p.stat().st_mode & 0o077 == 0 for p in target.data_dir.rglob("*"))
     verified = manage_here(target, "verify-log", "--anchor", str(anchor))
     assert verified.returncode == 0, verified.stdout

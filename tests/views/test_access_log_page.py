@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from audit.events import AccessEvent
 from audit.log.files import LOG_FILE
+from audit.log.writer import AccessLog
 from audit.permissions import Page, Role
 from tests.views.conftest import open_app
 from tests.views.test_pages import page_file, sign_in
@@ -48,3 +50,18 @@ def test_the_page_checks_the_review_store_as_verify_log_does_and_names_a_tampere
     failed = [e.value for e in app.error if e.value.startswith("The review store failed its check")]
     assert len(failed) == 1 and f"review {review_id} revision {revision}" in failed[0] and "does not match" in failed[0]
     assert app.success[0].value.startswith("Log verified")  # the log itself is intact
+
+
+def test_the_users_list_holds_single_sign_on_subjects_as_the_log_names_them(own_demo):
+    """An SSO user has no local account: the list takes the names from the log itself, and picking one shows
+    that user's events only."""
+    with AccessLog(own_demo) as log:
+        log.append(AccessEvent(user="sso:00u1a2b3c4", role="coding_manager", action="sign_in",
+                               details={"method": "sso", "display": "pat@example.org"}))
+    app = sign_in(open_app(), Role.COMPLIANCE_OFFICER)
+    app.switch_page(page_file(Page.ACCESS_LOG)).run()
+    users = app.multiselect(key="access_log.users")
+    assert "sso:00u1a2b3c4" in users.options and "demo:compliance_officer" in users.options
+    users.set_value(["sso:00u1a2b3c4"]).run()
+    (table,) = [t for t in app.dataframe if "User" in t.value.columns]
+    assert list(table.value["User"]) == ["sso:00u1a2b3c4"] and list(table.value["Action"]) == ["Signed in"]

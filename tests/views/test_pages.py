@@ -3,7 +3,7 @@ navigation holds exactly the role's pages, each page shows its content without a
 box, refused actions are refused and recorded, and the session rules hold."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import streamlit
@@ -12,13 +12,14 @@ from streamlit.testing.v1 import AppTest
 from audit.exports import ExportPurpose
 from audit.log.read import read_events
 from audit.permissions import Page, PhiField, PurposeOfUse, Role, allowed_pages
+from audit.session_policy import SessionGuard
 from audit.users import UserStore
 from config.settings import ConfigurationError
 from queries.store import connect_read_only
 from tests.views.conftest import APP, DEMO_DAYS, open_app, point_at
 from tests.views.page_content import FILTERS
 from tests.views.page_content import expected as content_for
-from views import problems
+from views import problems, session
 from views.shell import CLAIM_SCOPE_PAGES
 from views.sign_in import demo_label
 from views.text import md
@@ -272,6 +273,46 @@ def test_idle_session_is_signed_out_and_recorded(app, demo_env):
     assert any("15 minutes" in w.value for w in app.warning)
     (event,) = read_events(demo_env, action="timeout", user="demo:compliance_officer", limit=1)
     assert event["details"]["reason"] == "idle"
+
+
+def _signed_in_twelve_hours_ago(app: AppTest) -> None:
+    """The session began 12 hours ago and was active a minute ago: only the absolute limit can end it."""
+    guard = app.session_state["auth.guard"]
+    guard.started -= timedelta(hours=12)
+    guard.last_activity -= timedelta(minutes=1)
+
+
+SESSION_LIMIT = "You were signed out because a session ends 12 hours after sign-in, however active; sign in again."
+
+
+def test_an_active_local_session_ends_twelve_hours_after_sign_in_and_is_recorded(app, demo_env):
+    UserStore(demo_env.users_db).add_user("robin.limit", Role.AUDITOR, "a long enough passphrase", actor="test")
+    app.text_input(key="signin.username").input("robin.limit")
+    app.text_input(key="signin.password").input("a long enough passphrase")
+    app.button[-1].click().run()
+    assert titles(app)[0] == Page.OVERVIEW.label
+    _signed_in_twelve_hours_ago(app)
+    app.run()
+    assert titles(app) == ["Coding audit and compliance"]
+    assert [w.value for w in app.warning] == [SESSION_LIMIT]
+    (event,) = read_events(demo_env, action="timeout", user="robin.limit", limit=1)
+    assert (event["details"]["reason"], event["details"]["method"]) == ("session_limit", "password")
+
+
+def test_an_sso_session_ends_at_the_same_limit(app, demo_env):
+    """A single sign-on session, as views.sign_in opens it after the provider's callback, meets the same guard."""
+    who = session.SignedIn(user="sso:limit-subject", role=Role.CODING_MANAGER, display="pat@example.org", method="sso",
+                           details={"display": "pat@example.org"})
+    app.session_state["auth.user"] = who
+    app.session_state["auth.guard"] = SessionGuard(last_activity=datetime.now(UTC))
+    app.run()
+    assert titles(app)[0] == Page.OVERVIEW.label
+    _signed_in_twelve_hours_ago(app)
+    app.run()
+    assert titles(app) == ["Coding audit and compliance"]
+    assert [w.value for w in app.warning] == [SESSION_LIMIT]
+    (event,) = read_events(demo_env, action="timeout", user="sso:limit-subject", limit=1)
+    assert (event["details"]["reason"], event["details"]["method"]) == ("session_limit", "sso")
 
 
 def test_demo_sign_in_disappears_once_real_data_is_loaded(demo_env):

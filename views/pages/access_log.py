@@ -16,7 +16,7 @@ import streamlit as st
 
 from audit.events import ACTIONS, AccessEvent
 from audit.log.export import export_csv, fhir_bundle
-from audit.log.read import read_events
+from audit.log.read import NamedUsers, read_events, users_named
 from audit.log.reports import (
     DENIED_COUNT,
     DENIED_WINDOW,
@@ -41,6 +41,7 @@ MAX_ROWS = 2_000
 DEFAULT_DAYS = 7
 _VERIFIED, _DONE = "access_log.verified", "access_log.done"
 _REVIEWS_CHECKED = "access_log.reviews_checked"
+_NAMED = "access_log.named_users"
 
 
 def verification() -> None:
@@ -130,8 +131,13 @@ def break_glass_reviews(who: session.SignedIn) -> None:
 
 
 def _known_users() -> list[str]:
+    """Every user the log names (local accounts, single sign-on subjects `sso:<subject>`, demo roles, the OS
+    accounts of commands), with the local accounts and demo roles not yet in it. This session keeps what it
+    read and reads only the events appended since."""
+    named: NamedUsers = users_named(session.paths(), st.session_state.get(_NAMED))
+    st.session_state[_NAMED] = named
     accounts = [account.username for account in session.user_store().list_users()]
-    return sorted(set(accounts) | {f"demo:{role.value}" for role in Role})
+    return sorted(named.names | set(accounts) | {f"demo:{role.value}" for role in Role})
 
 
 def reports(first: date, last: date) -> None:
