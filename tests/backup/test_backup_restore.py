@@ -178,6 +178,7 @@ def test_restoring_beside_a_log_that_went_on_is_refused(site, tmp_path):
     """The same key folder still holds the log's checkpoints, which events after the backup moved on: replacing
     them would hide those events, so the operator must move them aside or use another key folder."""
     paths, _, root, _ = site
+    assert manage_here(paths, "anchor", "--out", str(tmp_path / "later-anchor.txt")).returncode == 0  # the log goes on
     target = Paths(data_dir=tmp_path / "second", key_dir=paths.key_dir)
     _refused(restore(root / "backup.tar", target), "already holds checkpoints of this access log")
     assert not target.data_dir.exists()
