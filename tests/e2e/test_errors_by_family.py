@@ -16,9 +16,7 @@ from queries.metrics import Filters, filter_options
 from queries.periods import LAST_12_MONTHS, comparison, preset
 from queries.store import connect_read_only
 from tests.e2e.harness import rerun_by
-from tests.e2e.test_browser import assert_clean, choose_option, first_start, open_page, screenshot, sign_in
-
-__all__ = ["first_start"]  # the module's own first-start server (a fixture)
+from tests.e2e.test_browser import assert_clean, choose_option, open_page, screenshot, sign_in
 
 
 def opening_scope(paths: Paths) -> tuple[list[str], dict[str, pd.DataFrame]]:
@@ -53,10 +51,10 @@ def choose_group(page, label: str, group: str) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.CODING_MANAGER, Role.COMPLIANCE_OFFICER], ids=lambda r: r.value)
-def test_the_level_choice_the_what_moved_drill_and_a_familys_trend(first_start, browser, role):
-    outside_payers, moved = opening_scope(first_start.paths)
+def test_the_level_choice_the_what_moved_drill_and_a_familys_trend(demo_server, browser, role):
+    outside_payers, moved = opening_scope(demo_server.paths)
     assert outside_payers, "the demo shows a payer outside the funnel's limits"
-    context, page = sign_in(browser, first_start.url, role)
+    context, page = sign_in(browser, demo_server.url, role)
     open_page(page, Page.WHERE_ERRORS)
     assert_clean(page)
     expect(main(page).get_by_text("ICD-10-CM chapter").first).to_be_visible()
