@@ -7,7 +7,6 @@ Without Chromium the browser tests are skipped on a developer's machine, but fai
 never go green without having run them."""
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 from cli.common import access_log_recorder
 from config.paths import Paths
 from data.demo import build_demo
+from tests.built_once import built_once
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, stop, wait_healthy
 from tests.views.hostile import build_hostile_store
 
@@ -54,26 +54,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     """The demo a dashboard builds on first start (DEMO_CLAIMS claims, today, its events in the real access log
-    under the first start's actor), built once for the whole run: the xdist workers share one temporary root,
-    and the first to ask builds it under a lock while the other waits. Never served itself: `demo_server`
-    copies it."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the run's root, shared by the workers
-    root, done = base / "e2e-demo-template", base / "e2e-demo-template.built"
-    paths = Paths(data_dir=root / "data", key_dir=root / "keys")
-    with open(base / "e2e-demo-template.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            shutil.rmtree(root, ignore_errors=True)  # what a build stopped halfway left
-            paths.ensure()
-            with pytest.MonkeyPatch.context() as env:
-                for var in KEY_VARIABLES:
-                    env.delenv(var, raising=False)
-                build_demo(paths, n_claims=int(DEMO_CLAIMS), recorder=access_log_recorder(paths),
-                           actor=("dashboard:first-start", "system"))
-            done.touch()
-    return paths
+    under the first start's actor), built once for the whole run (tests/built_once.py). Never served itself:
+    `demo_server` copies it."""
+    def build(root: Path) -> None:
+        paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
+        with pytest.MonkeyPatch.context() as env:
+            for var in KEY_VARIABLES:
+                env.delenv(var, raising=False)
+            build_demo(paths, n_claims=int(DEMO_CLAIMS), recorder=access_log_recorder(paths),
+                       actor=("dashboard:first-start", "system"))
+
+    root = built_once(tmp_path_factory, "e2e-demo-template", build)
+    return Paths(data_dir=root / "data", key_dir=root / "keys")
 
 
 @pytest.fixture(scope="module")
