@@ -1,13 +1,48 @@
-"""Shared fixtures: every test gets its own data folder and key folder (never the user's real ones)."""
+"""Shared fixtures: every test gets its own data folder and key folder (never the user's real ones). And the
+order the suite runs in: the slowest modules first, each module kept on one xdist worker (see
+`pytest_collection_modifyitems`)."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from config.paths import Paths
+
+# The modules that take longest (measured with --durations on the whole suite), longest first. Run first, so that
+# under `pytest -n 2` the two workers end together instead of one waiting while the other runs a long browser
+# walk at the end. Only an order: the modules missing here run after these, those with more tests first, so the
+# run ends on small modules.
+SLOWEST_FIRST = (
+    "e2e/test_browser.py", "e2e/test_errors_by_family.py", "e2e/test_sso.py", "e2e/test_peer_percentiles.py",
+    "queries/test_parquet_spark.py", "e2e/test_findings.py", "queries/test_cli.py", "ingest/test_ingest.py",
+    "ingest/test_drg_ingest.py", "ingest/test_store_privacy.py", "ingest/test_hostile_input.py",
+    "e2e/test_blind_review.py", "e2e/test_tls.py", "ingest/test_remittance_ingest.py", "views/test_pages.py",
+    "backup/test_backup_restore.py", "e2e/test_report.py", "e2e/test_mfa.py", "queries/test_error_families.py",
+    "audit/test_keys_fit.py", "audit/test_keys_backup.py", "queries/test_concurrency.py", "backup/test_drill.py",
+    "review/test_samples.py", "queries/test_demo_mode.py",
+)
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its own hook runs without tryfirst)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test module is one unit of work for `--dist loadgroup` (pytest.ini), unless a test names its own
+    xdist_group: a module's servers and stores (module-scoped fixtures) are then built once, on one worker,
+    not once on each. The slowest modules go first (SLOWEST_FIRST), then the others by their number of tests."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+
+    def module_of(item: pytest.Item) -> str:
+        return item.path.resolve().relative_to(TESTS).as_posix()
+
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(module_of(item)))
+    tests = Counter(module_of(item) for item in items)
+    items.sort(key=lambda item: (rank.get(module_of(item), len(rank)), -tests[module_of(item)], module_of(item)))
 
 
 @pytest.fixture

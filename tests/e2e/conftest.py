@@ -1,19 +1,24 @@
 """A real `streamlit run dashboard.py` on a free port with its own temporary data and key folders, and a
 headless Debian Chromium driven by Playwright. Two servers: one that builds the demo itself on first
-start, and one on a prepared store whose ids are hostile (tests/views/hostile.py).
+start, one on a copy of the same demo built once for the whole run (for walks that need a demo but do not check
+the first start), and one on a prepared store whose ids are hostile (tests/views/hostile.py).
 
 Without Chromium the browser tests are skipped on a developer's machine, but fail under CI=true: CI must
 never go green without having run them."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from cli.common import access_log_recorder
 from config.paths import Paths
+from data.demo import build_demo
+from tests.built_once import built_once
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, stop, wait_healthy
 from tests.views.hostile import build_hostile_store
 
@@ -44,6 +49,35 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A dashboard with no store yet: it builds the demo on first start."""
     root = tmp_path_factory.mktemp("e2e")
     yield from running(root, Paths(data_dir=root / "data", key_dir=root / "keys"))
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """The demo a dashboard builds on first start (DEMO_CLAIMS claims, today, its events in the real access log
+    under the first start's actor), built once for the whole run (tests/built_once.py). Never served itself:
+    `demo_server` copies it."""
+    def build(root: Path) -> None:
+        paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
+        with pytest.MonkeyPatch.context() as env:
+            for var in KEY_VARIABLES:
+                env.delenv(var, raising=False)
+            build_demo(paths, n_claims=int(DEMO_CLAIMS), recorder=access_log_recorder(paths),
+                       actor=("dashboard:first-start", "system"))
+
+    root = built_once(tmp_path_factory, "e2e-demo-template", build)
+    return Paths(data_dir=root / "data", key_dir=root / "keys")
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_template: Paths, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A dashboard on its own copy of the demo (store, reviews, access log, keys): what `server` serves after its
+    first start, without building it again. For a module's walks that change the store but do not check the
+    first start itself (tests/e2e/test_browser.py does)."""
+    root = tmp_path_factory.mktemp("e2e-demo")
+    paths = Paths(data_dir=root / "data", key_dir=root / "keys")
+    shutil.copytree(demo_template.data_dir, paths.data_dir)
+    shutil.copytree(demo_template.key_dir, paths.key_dir)
+    yield from running(root, paths)
 
 
 @pytest.fixture(scope="module")

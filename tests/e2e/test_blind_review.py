@@ -17,13 +17,10 @@ from tests.e2e.test_browser import (
     choose,
     drawn_claim,
     expect_drg_finding,
-    first_start,
     open_page,
     screenshot,
     sign_in,
 )
-
-__all__ = ["first_start"]  # the module's own first-start server (a fixture)
 
 EXTRA = ("E785", "I10", "Z7901")
 
@@ -42,8 +39,8 @@ def claim_codes(server, key: str) -> tuple[list[tuple[str, str | None]], list[st
     return dx, pcs, billed
 
 
-def test_a_blind_review_shows_the_coders_codes_only_after_the_auditors_and_proposes_the_differences(first_start, browser):
-    context, page = sign_in(browser, first_start.url, Role.AUDITOR)
+def test_a_blind_review_shows_the_coders_codes_only_after_the_auditors_and_proposes_the_differences(demo_server, browser):
+    context, page = sign_in(browser, demo_server.url, Role.AUDITOR)
     choose(page, "Coder", "C007")
     choose(page, "Encounter type", "inpatient")
     open_page(page, Page.AUDIT_SAMPLING)
@@ -53,8 +50,8 @@ def test_a_blind_review_shows_the_coders_codes_only_after_the_auditors_and_propo
     page.get_by_text("It is recorded in the access log").wait_for()
     open_page(page, Page.RECORD_REVIEW)
     page.get_by_text("DRG finding (inpatient").wait_for()
-    key, _ = drawn_claim(first_start)
-    dx, pcs, billed = claim_codes(first_start, key)
+    key, _ = drawn_claim(demo_server)
+    dx, pcs, billed = claim_codes(demo_server, key)
     assert len(dx) >= 2, dx
     main = page.locator('[data-testid="stMain"]')
     assert f"billed MS-DRG {billed}" in main.inner_text()
@@ -91,7 +88,7 @@ def test_a_blind_review_shows_the_coders_codes_only_after_the_auditors_and_propo
     expect_drg_finding(page, "revise", "drg", "0.00")
     expect(page.get_by_label("Audited MS-DRG")).to_have_value(audited)
     context.close()
-    with sqlite3.connect(first_start.paths.reviews_db) as conn:
+    with sqlite3.connect(demo_server.paths.reviews_db) as conn:
         found = conn.execute(
             "SELECT f.code_type, f.submitted_code, f.audited_code, f.finding, f.error_category FROM findings f "
             "JOIN reviews r USING (review_id) WHERE r.claim_key = ? AND f.finding <> 'agree' ORDER BY f.position", (key,)).fetchall()

@@ -17,9 +17,7 @@ from queries.metrics import Filters, filter_options
 from queries.periods import LAST_12_MONTHS, comparison, preset
 from queries.store import connect_read_only
 from tests.e2e.harness import rerun_by
-from tests.e2e.test_browser import assert_clean, choose_option, first_start, open_page, screenshot, settle, sign_in
-
-__all__ = ["first_start"]  # the module's own first-start server (a fixture)
+from tests.e2e.test_browser import assert_clean, choose_option, open_page, screenshot, settle, sign_in
 
 
 def opening_scope(paths: Paths) -> tuple[list[str], dict[str, pd.DataFrame]]:
@@ -54,10 +52,10 @@ def choose_group(page, label: str, group: str) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.CODING_MANAGER, Role.COMPLIANCE_OFFICER], ids=lambda r: r.value)
-def test_the_level_choice_the_what_moved_drill_and_a_familys_trend(first_start, browser, role):
-    outside_payers, moved = opening_scope(first_start.paths)
+def test_the_level_choice_the_what_moved_drill_and_a_familys_trend(demo_server, browser, role):
+    outside_payers, moved = opening_scope(demo_server.paths)
     assert outside_payers, "the demo shows a payer outside the funnel's limits"
-    context, page = sign_in(browser, first_start.url, role)
+    context, page = sign_in(browser, demo_server.url, role)
     open_page(page, Page.WHERE_ERRORS)
     assert_clean(page)
     expect(main(page).get_by_text("ICD-10-CM chapter").first).to_be_visible()
@@ -90,15 +88,15 @@ def test_the_level_choice_the_what_moved_drill_and_a_familys_trend(first_start, 
 
 
 @pytest.mark.parametrize("level", ["mdc", "pcs_body_system"])
-def test_mdcs_and_body_systems_show_their_titles_and_the_csv_carries_them(first_start, browser, level):
-    con = connect_read_only(first_start.paths)
+def test_mdcs_and_body_systems_show_their_titles_and_the_csv_carries_them(demo_server, browser, level):
+    con = connect_read_only(demo_server.paths)
     try:
         first, last = preset(LAST_12_MONTHS, filter_options(con).max_date, 10)
         groups = families.errors_by(con, Filters(date_from=first, date_to=last), level)
     finally:
         con.close()
     assert groups["title"].astype(bool).all()
-    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER, accept_downloads=True)
+    context, page = sign_in(browser, demo_server.url, Role.CODING_MANAGER, accept_downloads=True)
     open_page(page, Page.WHERE_ERRORS)
     choose_option(page, "Group errors by", families.LEVELS[level])
     assert_clean(page)

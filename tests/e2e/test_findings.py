@@ -16,15 +16,12 @@ from tests.e2e.test_browser import (
     choose,
     choose_option,
     drawn_claim,
-    first_start,
     open_page,
     overpaid_within_paid,
     screenshot,
     sign_in,
     type_drg_finding,
 )
-
-__all__ = ["first_start"]  # the module's own first-start server (a fixture)
 
 RATIONALE = "Echo 2026-03-01 shows preserved EF; acute systolic failure not documented"
 REFERENCE = "Coding Clinic 3Q 2023 p.12"
@@ -38,8 +35,8 @@ def type_in(page, label: str, text: str) -> None:
     field.press("Tab")
 
 
-def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start, browser):
-    context, page = sign_in(browser, first_start.url, Role.AUDITOR)
+def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(demo_server, browser):
+    context, page = sign_in(browser, demo_server.url, Role.AUDITOR)
     choose(page, "Coder", "C007")
     choose(page, "Encounter type", "inpatient")
     open_page(page, Page.AUDIT_SAMPLING)
@@ -55,7 +52,7 @@ def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start,
     type_in(page, "DRG rationale", RATIONALE)
     type_in(page, "DRG reference (OCG, Coding Clinic)", REFERENCE)
     type_in(page, "DRG documented in", LOCATION)
-    type_drg_finding(page, "revise", "drg", overpaid_within_paid(first_start, drawn_claim(first_start)[0]))
+    type_drg_finding(page, "revise", "drg", overpaid_within_paid(demo_server, drawn_claim(demo_server)[0]))
     for label, text in (("Audited MS-DRG", "292"), ("DRG rationale", RATIONALE), ("DRG reference (OCG, Coding Clinic)", REFERENCE),
                         ("DRG documented in", LOCATION)):
         expect(page.get_by_label(label)).to_have_value(text)
@@ -63,18 +60,18 @@ def test_the_auditors_notes_reach_the_coder_after_a_recorded_reveal(first_start,
     assert_clean(page)
     page.get_by_role("button", name="Start a correction").wait_for()
     context.close()
-    stored = b"".join(p.read_bytes() for p in first_start.paths.data_dir.glob("reviews.sqlite*"))
+    stored = b"".join(p.read_bytes() for p in demo_server.paths.data_dir.glob("reviews.sqlite*"))
     for text in (RATIONALE, REFERENCE, LOCATION):
         assert text.encode() not in stored
 
-    key, _ = drawn_claim(first_start)
-    context, page = sign_in(browser, first_start.url, Role.CODER)
+    key, _ = drawn_claim(demo_server)
+    context, page = sign_in(browser, demo_server.url, Role.CODER)
     assert RATIONALE not in page.locator('[data-testid="stMain"]').inner_text()
     rerun_by(page, lambda: page.get_by_role("button", name="Show the auditor's rationale, reference and where it is documented").click())
     assert_clean(page)
     shown = page.locator('[data-testid="stTable"]').inner_text()
     assert RATIONALE in shown and REFERENCE in shown and LOCATION in shown
-    events = read_events(first_start.paths, limit=400)
+    events = read_events(demo_server.paths, limit=400)
     reveal = [e for e in events if e["action"] == "finding_notes_reveal" and e["user"] == "demo:coder" and key in e["claim_keys"]]
     assert len(reveal) == 1 and reveal[0]["outcome"] == "success" and reveal[0]["details"] == {"findings": 1}
     screenshot(page, "findings-coder-notes")

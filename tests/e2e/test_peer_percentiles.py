@@ -17,15 +17,12 @@ from tests.e2e.test_browser import (
     assert_shows_its_content,
     chart_texts,
     choose_option,
-    first_start,
     open_page,
     screenshot,
     settle,
     sign_in,
 )
 from tests.views.test_peer_percentiles_page import opening_scope
-
-__all__ = ["first_start"]  # the module's own first-start server (a fixture)
 
 
 def download_csv(page, expander: str, purpose: str) -> str:
@@ -39,8 +36,8 @@ def download_csv(page, expander: str, purpose: str) -> str:
     return open(download.value.path()).read()
 
 
-def test_a_coding_manager_compares_coders_and_downloads_the_table(first_start, browser, monkeypatch):
-    context, page = sign_in(browser, first_start.url, Role.CODING_MANAGER, accept_downloads=True)
+def test_a_coding_manager_compares_coders_and_downloads_the_table(demo_server, browser, monkeypatch):
+    context, page = sign_in(browser, demo_server.url, Role.CODING_MANAGER, accept_downloads=True)
     open_page(page, Page.PEER_PERCENTILES)
     assert_clean(page)
     assert_shows_its_content(page, Page.PEER_PERCENTILES, Role.CODING_MANAGER)
@@ -49,8 +46,8 @@ def test_a_coding_manager_compares_coders_and_downloads_the_table(first_start, b
     least = settings.load({}).peer_min_volume
     assert f"least {least:,} in the measure's denominator" in main and "80th percentile" in main
 
-    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(first_start.paths.key_dir))
-    con = connect_read_only(first_start.paths)
+    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(demo_server.paths.key_dir))
+    con = connect_read_only(demo_server.paths)
     try:
         everyone = peers.percentiles(con, opening_scope(con), "coder", least)
     finally:
@@ -70,14 +67,14 @@ def test_a_coding_manager_compares_coders_and_downloads_the_table(first_start, b
     body = download_csv(page, "CSV: peer percentiles of coders", "Use inside the organisation")
     assert body.startswith("coder_id,measure,numerator,denominator,rate,percentile,flag")
     assert body.count("\n") == len(everyone) + 1 and "Within its peers" in body
-    event = read_events(first_start.paths, action="export", limit=1)[0]
+    event = read_events(demo_server.paths, action="export", limit=1)[0]
     assert (event["user"], event["resource"], event["details"]["purpose"]) == (
         "demo:coding_manager", "csv:peer-percentiles-coder", "internal")
     context.close()
 
 
-def test_a_compliance_officer_sees_coders_and_facilities_and_an_external_file_is_suppressed(first_start, browser, monkeypatch):
-    context, page = sign_in(browser, first_start.url, Role.COMPLIANCE_OFFICER, accept_downloads=True)
+def test_a_compliance_officer_sees_coders_and_facilities_and_an_external_file_is_suppressed(demo_server, browser, monkeypatch):
+    context, page = sign_in(browser, demo_server.url, Role.COMPLIANCE_OFFICER, accept_downloads=True)
     open_page(page, Page.PEER_PERCENTILES)
     assert_clean(page)
     assert_shows_its_content(page, Page.PEER_PERCENTILES, Role.COMPLIANCE_OFFICER)
@@ -86,8 +83,8 @@ def test_a_compliance_officer_sees_coders_and_facilities_and_an_external_file_is
     screenshot(page, "compliance_officer-peer_percentiles")
     body = download_csv(page, "CSV: peer percentiles of facilities", "A report that leaves the organisation")
     assert body.startswith("facility_id,measure,") and "FAC-NORTH" in body
-    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(first_start.paths.key_dir))
-    event = read_events(first_start.paths, action="export", limit=1)[0]
+    monkeypatch.setenv("CODEAUDIT_KEY_DIR", str(demo_server.paths.key_dir))
+    event = read_events(demo_server.paths, action="export", limit=1)[0]
     assert (event["user"], event["resource"], event["details"]["purpose"], event["details"]["small_cells"]) == (
         "demo:compliance_officer", "csv:peer-percentiles-facility", "external", "suppressed")
     context.close()

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cli.common import access_log_recorder
 from config.paths import Paths
 from data.demo import build_demo
+from tests.built_once import built_once
 
 APP = Path(__file__).resolve().parents[2] / "dashboard.py"
 DEMO_CLAIMS = 3_000
@@ -80,14 +81,17 @@ def app(demo_env: Paths) -> AppTest:
 
 @pytest.fixture(scope="session")
 def own_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    """The small demo `own_demo` copies: built once per test worker, never handed to a test itself. Built as
-    on first start, its events (the demo's completed sample and reviews) in the real access log, so the Access
-    log page's check of the review store against the log holds in every copy."""
-    paths = new_paths(tmp_path_factory.mktemp("own-demo-template"))
-    with pytest.MonkeyPatch.context() as env:
-        point_at(paths, env)
-        build_demo(paths, n_claims=300, recorder=access_log_recorder(paths))
-    return paths
+    """The small demo `own_demo` copies: built once for the whole run (tests/built_once.py), never handed to a
+    test itself. Built as on first start, its events (the demo's completed sample and reviews) in the real access
+    log, so the Access log page's check of the review store against the log holds in every copy."""
+    def build(root: Path) -> None:
+        paths = new_paths(root)
+        with pytest.MonkeyPatch.context() as env:
+            point_at(paths, env)
+            build_demo(paths, n_claims=300, recorder=access_log_recorder(paths))
+
+    root = built_once(tmp_path_factory, "own-demo-template", build)
+    return Paths(data_dir=root / "data", key_dir=root / "keys")
 
 
 @pytest.fixture
