@@ -11,6 +11,7 @@ CODEAUDIT_SCREENSHOTS=refresh they replace the committed set in tests/e2e/screen
 can look without running anything (README, "Test")."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from audit.log.read import read_events
@@ -127,6 +129,9 @@ def assert_reads_in_words(page) -> None:
     assert sorted(set(RAW_NAME.findall(shown))) == []
 
 
+TABLES_DRAWN = """(tables) => document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"]').length >= tables"""
+
+
 def assert_shows_its_content(page, entry: Page, role: Role) -> None:
     expected = content_for(entry, role)
     main = page.locator('[data-testid="stMain"]')
@@ -134,7 +139,11 @@ def assert_shows_its_content(page, entry: Page, role: Role) -> None:
     assert [s for s in expected.sections if not any(h.startswith(s) for h in sections)] == [], sections
     assert main.locator('[data-testid="stMetric"]').count() >= expected.tiles
     assert main.locator(".js-plotly-plot .main-svg").count() >= expected.charts
-    assert main.locator('[data-testid="stDataFrame"]').count() >= expected.tables
+    tables = main.locator('[data-testid="stDataFrame"]')
+    if tables.count() < expected.tables:  # a table's grid is drawn by code the browser may still be loading
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(TABLES_DRAWN, arg=expected.tables, timeout=60_000)
+    assert tables.count() >= expected.tables
     labels = [label.strip() for label in page.locator('[data-testid="stWidgetLabel"]').all_inner_texts()]
     assert [label for label in expected.inputs if label not in labels] == [], labels
     shown = main.inner_text()
