@@ -72,10 +72,11 @@ def built_store(claims: int) -> Path:
 def linked_data_folder(name: str, claims: int) -> Paths:
     """A new data folder bench/out/<name>_<claims> whose store is the bench store hard-linked (the review benches
     only read it: a link, not a copy), with the benches' own key folder. The caller removes the folder."""
+    store = built_store(claims)  # makes bench/out/ on a fresh checkout
     data = OUT / f"{name}_{claims}"
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir()
-    os.link(built_store(claims), data / "store.duckdb")
+    os.link(store, data / "store.duckdb")
     return Paths(data_dir=data, key_dir=OUT / "review_keys")
 
 

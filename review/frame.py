@@ -160,11 +160,12 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     finally:
         con.unregister("excluded_claims")
     try:
-        binary, text = frame_keys.key_arrays(table.column("claim_key"))
+        binary = frame_keys.key_binary(table.column("claim_key"))
     except frame_keys.KeyFormatError as exc:
         raise FrameError(str(exc)) from None
     order = frame_keys.frame_order(table.column("service_date").cast(pa.int32()).to_numpy(zero_copy_only=False), binary)
-    binary, lines = frame_keys.rows_in(binary, order), frame_keys.lines_of(text[order])
+    binary = frame_keys.rows_in(binary, order)
+    lines = frame_keys.hashed_lines(binary)
     amount_name = strata_by if strata_by in DOLLAR_STRATA else MEASURE
     amounts = _dollars(table, amount_name)[order]
     if strata_by is None:

@@ -164,14 +164,15 @@ def draw_sample(con: duckdb.DuckDBPyConnection, db: ReviewDb, spec: SampleSpec, 
             "sample_id": sample_id, "drawn_at": drawn_at, "drawn_by": user, "method": spec.method,
             "parameters": json.dumps(spec.parameters()), "seed": float(seed), "generator": GENERATOR,
             "generator_version": GENERATOR_VERSION, "frame_size": frame.size, "frame_sha256": frame.sha256,
-            "strata": json.dumps(strata), "frame": frame_keys.pack(frame.binary),
-            "frame_strata": zlib.compress(frame_keys.numbers_text(frame.stratum_of), 1) if spec.stratified else None,
+            "strata": json.dumps(strata), "frame": b"", "frame_strata": None,  # written with the seal (store/sample_seal)
         })
         conn.executemany(sql("store/sample_claim_insert"),
                          [(sample_id, d.selection, d.claim_key, d.frame_position, d.stratum, d.spare) for d in drawn])
         sample = replace(load_sample(db, sample_id, conn), warnings=tuple(warnings))
         sealed = sample_sha256_in(conn, sample_id)
-        conn.execute(sql("store/sample_seal"), (sealed, sample_id))
+        conn.execute(sql("store/sample_seal"), {
+            "sealed": sealed, "sample_id": sample_id, "frame": frame_keys.pack(frame.binary),
+            "frame_strata": zlib.compress(frame_keys.numbers_text(frame.stratum_of), 1) if spec.stratified else None})
         details = {**{key: value for key, value in sample.as_json().items() if key not in ("claim_keys", "spares")},
                    "sample_sha256": sealed}
         emit(record, AccessEvent(user=user, role=role, action="sample_draw", resource=f"sample:{sample_id}",
