@@ -3,7 +3,8 @@ and no key is ever created beside data that another key protects.
 
 Why: a wrong or missing pseudonym key would store every claim again under new claim keys (doubling
 every count), and a wrong or missing data key would seal new values under a key that cannot open
-the old ones. Both used to pass silently.
+the old ones. Neither raises an error by itself (any key computes a pseudonym or seals a value),
+so only a check against what the store remembers catches them.
 
 How: the store holds a check value per key in its `key_checks` table (audit/sql/keys/key_checks_table.sql):
 HMAC-SHA256 under the key of a fixed label, its kind and its id. It shows whether a key is the one the

@@ -1,8 +1,9 @@
 """Every SQLite connection the project opens: short-lived connections for the small transactional stores
 beside the analytic store (accounts in audit/users.py, reviews in review/db.py, the metrics' read of what the
 review store publishes in queries/reviewed.py): one connection per operation, so they are safe across the
-dashboard's threads and processes, and writes that wait for each other instead of failing; and read-only
-connections to packaged reference databases."""
+dashboard's threads and processes, and writes that wait for each other instead of failing; the locks and the
+online copy a backup takes of those stores (backup/snapshot.py); and read-only connections to packaged
+reference databases."""
 from __future__ import annotations
 
 import sqlite3
@@ -35,6 +36,26 @@ def transaction(path: Path, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) 
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+@contextmanager
+def write_lock(path: Path, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Iterator[sqlite3.Connection]:
+    """The database's write lock, held without writing until the block ends (BEGIN IMMEDIATE, rolled back on
+    exit): a write under way commits first, and no other starts meanwhile. For a cut taken across several stores."""
+    with connect(path, busy_timeout_seconds) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+
+
+def back_up(source: sqlite3.Connection, target: Path) -> None:
+    """Copy the database `source` sees into a new file `target` with SQLite's online backup API: page by page,
+    what the WAL holds included, and as of `source`'s read transaction if one is open. A file copy could catch
+    a page half-written, or miss what the WAL holds."""
+    with connect(target) as copy:
+        source.backup(copy)
 
 
 @contextmanager

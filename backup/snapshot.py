@@ -29,10 +29,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audit import sqlite_store
 from audit.log.checkpoints import HEAD_FILE, HISTORY_FILE
 from audit.log.files import LOCK_FILE, LOG_FILE, lines_newest_first, open_log_key, shared_lock
 from audit.log.format import Signer, unseal
@@ -41,8 +42,11 @@ from backup.sql_files import sql
 from config.paths import Paths
 from ingest.swap import writer_lock
 
-# How long the cut waits for an account or review change under way (each takes milliseconds; an ingest's lock
-# is waited for separately, by writer_lock).
+# How long the cut waits for an account or review change under way (an ingest's lock is waited for separately,
+# by writer_lock). Longer than the 5 s a dashboard write waits (audit/sqlite_store.py): most changes take
+# milliseconds, but rotate-key re-seals every review finding's notes in one review-store transaction
+# (review/integrity.py reseal_notes) after it has released the writer lock; on a large review store that holds
+# the write lock for seconds, and a backup started meanwhile should wait for it, not fail.
 BUSY_TIMEOUT_SECONDS = 60.0
 CHECKPOINT_FILES = (HEAD_FILE, HISTORY_FILE, DATA_FOLDER_FILE)
 
@@ -68,18 +72,11 @@ class Snapshot:
 
     def back_up_sqlite(self, name: str, target: Path) -> None:
         """Copy one SQLite store as it was at the cut into a new file `target` (the online backup API)."""
-        with closing(sqlite3.connect(target)) as copy:
-            self.stores[name].backup(copy)
+        sqlite_store.back_up(self.stores[name], target)
 
 
-def _write_locked(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    return conn
-
-
-def _read_snapshot(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+def _read_snapshot(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """`conn` in a read transaction begun now: it sees its store as it is at this moment until it closes."""
     conn.execute("BEGIN")
     conn.execute(sql("read_snapshot")).fetchone()
     return conn
@@ -106,7 +103,7 @@ def cut(paths: Paths, sqlite_stores: dict[str, Path]) -> Iterator[Snapshot]:
         with ExitStack() as locks:
             locks.enter_context(writer_lock(paths))
             for path in present.values():
-                locks.callback(locks.enter_context(closing(_write_locked(path))).execute, "ROLLBACK")
+                locks.enter_context(sqlite_store.write_lock(path, BUSY_TIMEOUT_SECONDS))
             locks.enter_context(shared_lock(paths.log_dir / LOCK_FILE))
             store_fd = os.open(paths.store, os.O_RDONLY)
             stack.callback(os.close, store_fd)
@@ -121,7 +118,8 @@ def cut(paths: Paths, sqlite_stores: dict[str, Path]) -> Iterator[Snapshot]:
             checkpoints = {name: (home.folder / name).read_bytes() for name in CHECKPOINT_FILES
                            if (home.folder / name).is_file()}
             marker = paths.real_data_marker.read_bytes() if paths.real_data_marker.is_file() else None
-            stores = {name: stack.enter_context(closing(_read_snapshot(path))) for name, path in present.items()}
+            stores = {name: _read_snapshot(stack.enter_context(sqlite_store.connect(path, BUSY_TIMEOUT_SECONDS)))
+                      for name, path in present.items()}
         snapshot = Snapshot(store_fd, os.fstat(store_fd).st_size, log_fd, log_size, identity, seq, last_hash,
                             checkpoints, marker, stores)
         yield snapshot

@@ -45,7 +45,7 @@ class Paths:
 
     @property
     def reviews_db(self) -> Path:
-        # Samples, reviews, findings, rebuttals (review/store.py): SQLite in WAL mode, beside users.sqlite.
+        # Samples, reviews, findings, rebuttals (review/db.py): SQLite in WAL mode, beside users.sqlite.
         return self.data_dir / "reviews.sqlite"
 
     @property

@@ -1,4 +1,4 @@
-"""The 835 files of a batch, staged beside the CSV/Parquet files in the stager process (queries/ingest_stage.py).
+"""The 835 files of a batch, staged beside the CSV/Parquet files in the stager process (ingest/stage.py).
 
 A file that is not a valid 835 interchange refuses the whole batch (`X12Refused`, naming the file, the
 segment number and the rule, never a value). A valid file's claims are matched to stored claims through

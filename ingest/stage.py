@@ -136,7 +136,7 @@ def stage_batch(request: StageRequest) -> Staged:
     vault, pseudonyms = PhiVault(request.keyring), Pseudonymizer(request.pseudonym_key)
     con = duckdb.connect(":memory:", config=dict(STAGER_SETTINGS))
     try:
-        con.execute(shared_sql("store/writer_settings"))
+        con.execute(sql("store/writer_settings"))
         if request.live_store is not None:  # which claims and vault values exist already
             con.execute(shared_sql("store/attach_reader").format(path=sql_literal(str(request.live_store))))
         else:

@@ -23,8 +23,8 @@ import duckdb
 
 from audit.durable import fsync_path
 from config.paths import Paths, private_folder
-from ingest.sql_files import sql as ingest_sql
-from queries.sql_files import sql
+from ingest.sql_files import INGEST_SQL, sql
+from queries.sql_files import sql as shared_sql
 from queries.store import DUCKDB_SETTINGS, attach
 
 
@@ -81,13 +81,13 @@ def _private_copy(con: duckdb.DuckDBPyConnection, paths: Paths, tmp: Path, fresh
     in free blocks: its contents are copied instead, into a new file that then carries the mark."""
     plaintext_free, previous = False, paths.store.exists() and not fresh
     if previous:
-        attach(con, "attach_previous", paths.store)
+        attach(con, "attach_previous", paths.store, INGEST_SQL)
         plaintext_free = con.execute(sql("store/previous_is_plaintext_free")).fetchone()[0]
         if plaintext_free:
             con.execute(sql("store/detach_previous"))
             with open(paths.store, "rb") as src, os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-    attach(con, "attach_copy", tmp)
+    attach(con, "attach_copy", tmp, INGEST_SQL)
     os.chmod(tmp, 0o600)  # a new file: before any row is written, it holds only DuckDB's header
     if previous and not plaintext_free:
         con.execute(sql("store/copy_previous"))
@@ -122,10 +122,10 @@ def write_transaction(paths: Paths, before_swap: Callable[[], None] | None = Non
         try:
             con.execute(sql("store/writer_settings"))
             _private_copy(con, paths, tmp, fresh)
-            con.execute(sql("schema"))
+            con.execute(shared_sql("schema"))
             con.execute("BEGIN")
             yield con
-            con.execute(ingest_sql("store/last_write"), {"write_id": write_id or uuid.uuid4().hex})
+            con.execute(sql("store/last_write"), {"write_id": write_id or uuid.uuid4().hex})
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()

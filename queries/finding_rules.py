@@ -3,7 +3,7 @@
 The vocabulary (a finding's fields, its findings, error categories and code types) is named here once for
 Python: review/ and the pages import it, queries.words gives each value its words, and the SQL rules
 (queries/sql/finding_rules.sql, macros finding_kinds() and error_categories(); finding_code_types() in
-ingest/macros.sql) hold the same lists (tests/queries/test_code_types.py keeps them equal).
+queries/sql/rule_macros.sql) hold the same lists (tests/queries/test_code_types.py keeps them equal).
 
 The rules, for findings typed in the dashboard: the same SQL definition ingest applies, run on a small
 in-memory DuckDB, so a review save is refused with the sentence an ingest of the same row would give, and

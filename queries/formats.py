@@ -5,7 +5,8 @@ the command line), and how exports keep them as numbers (docs/METRICS.md, "Numbe
   '+0.8 pp'. A missing value is a dash, never 0%.
 - A **dollar amount** is to the cent, the sign before the dollar sign: -1500 -> '-$1,500.00'; an amount that
   rounds to zero cents has no sign. Auditors repay and reconcile to the cent, so no surface rounds dollars
-  away, and none shows a fraction of a cent.
+  away, and none shows a fraction of a cent. A dollar limit the user typed, inside a name (a stratum's band),
+  is written as typed instead: '$1,000', '$1,000.50' (`dollar_limit`).
 - **Files** (CSV, JSON) carry numbers, not formatted text: dollar amounts rounded to the cent (a sum of
   floats never reaches a file as 1285.0000000001), rates as proportions from 0 to 1 at full precision.
 
@@ -81,6 +82,14 @@ def dollars(value: Any, *, missing: str = MISSING) -> str:
         return missing
     shown = f"${abs(value):,.2f}"
     return f"-{shown}" if value < 0 and shown != "$0.00" else shown
+
+
+def dollar_limit(amount: float) -> str:
+    """A dollar limit the user typed, as part of a name (a stratum's band, the certainty threshold): whole dollars
+    without cents, '$1,000', otherwise to the cent, '$1,000.50'. The names are stored with each sample when it is
+    drawn (review/samples.py), so this format is kept: another would name the same band differently in samples
+    drawn before and after it."""
+    return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
 
 
 def signed_dollars(value: Any) -> str:

@@ -79,7 +79,7 @@ CLAIM_FLAGS: dict[str, str] = {
     "single_cc_mcc": "DRG rests on one CC/MCC",
 }
 # The metrics/*.sql queries written to narrow their scope by claim flags (each reads $claim_flags;
-# tests/queries/test_drg_metrics.py keeps this set and the SQL equal).
+# tests/queries/drg/test_drg_metrics.py keeps this set and the SQL equal).
 FLAGGED_QUERIES = frozenset({"summary", "drg_mce_edits", "drg_audit_shifts", "drg_mismatch_pairs", "drg_families",
                              "drg_flagged_claims"})
 

@@ -22,8 +22,9 @@ from pathlib import Path
 import duckdb
 
 from config.paths import Paths
+from config.sql_files import SqlFolder
 from queries import reviewed
-from queries.sql_files import sql, sql_literal
+from queries.sql_files import STORE_SQL, sql, sql_literal
 
 DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": True}
 
@@ -128,10 +129,11 @@ class StoreReader:
             self._overlay = None
 
 
-def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    """Run queries/sql/store/<name>.sql, an ATTACH of the file at `path` (the one statement whose path
-    DuckDB cannot take as a bound parameter; the path is configuration, never input)."""
-    con.execute(sql(f"store/{name}").format(path=sql_literal(str(path))))
+def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path, statements: SqlFolder = STORE_SQL) -> None:
+    """Run sql/store/<name>.sql of `statements` (queries/ by default; the writer's own attaches are in
+    ingest/), an ATTACH of the file at `path` (the one statement whose path DuckDB cannot take as a bound
+    parameter; the path is configuration, never input)."""
+    con.execute(statements.sql(f"store/{name}").format(path=sql_literal(str(path))))
 
 
 def demo_mode(paths: Paths) -> bool:

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from queries.formats import dollar_limit
 from queries.metrics import Filters
 from review import frame_keys
 from review.sql_files import sql
@@ -112,10 +113,6 @@ def frame_sha256(keys: Sequence[str]) -> str:
     return hashlib.sha256(frame_bytes(keys)).hexdigest()
 
 
-def _money(amount: float) -> str:
-    return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
-
-
 def parse_bands(text: str) -> tuple[float, ...]:
     """Band limits as typed ('1000,10000,50000'), checked as `band_strata` checks them."""
     try:
@@ -135,11 +132,11 @@ def band_strata(bands: Sequence[float]) -> list[tuple[str, float | None, float |
     out = []
     for low, high in zip(edges, edges[1:]):
         if low is None:
-            out.append((f"under {_money(high)}", None, high))
+            out.append((f"under {dollar_limit(high)}", None, high))
         elif high is None:
-            out.append((f"{_money(low)} and over", low, None))
+            out.append((f"{dollar_limit(low)} and over", low, None))
         else:
-            out.append((f"{_money(low)} to under {_money(high)}", low, high))
+            out.append((f"{dollar_limit(low)} to under {dollar_limit(high)}", low, high))
     return out
 
 
@@ -182,7 +179,7 @@ def build_frame(con: duckdb.DuckDBPyConnection, filters: Filters, *, exclude_aud
     if certainty_above is not None:
         certain = _dollars(table, CERTAINTY_AMOUNT)[order] > certainty_above
         index[certain] = len(strata)
-        strata.append(Stratum(f"paid over {_money(certainty_above)} (reviewed in full)", 0,
+        strata.append(Stratum(f"paid over {dollar_limit(certainty_above)} (reviewed in full)", 0,
                               low=certainty_above, certainty=True))
     counts = np.bincount(index, minlength=len(strata))
     strata = [replace(s, universe=int(counts[i])) for i, s in enumerate(strata)]

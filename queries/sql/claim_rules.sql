@@ -1,5 +1,5 @@
 -- The per-claim rules written once, as TEMP macros of the connection that uses them: the writer defines them
--- before claim_facts.sql (queries/ingest.py), every reader before reviewed/overlay.sql (queries/reviewed.py),
+-- before claim_facts.sql (ingest/writer.py), every reader before reviewed/overlay.sql (queries/reviewed.py),
 -- so the store's imported findings and the final reviewed ones are rolled up by the same definition.
 
 -- A denial: a CO, OA or PI adjustment with money denied. PR (patient responsibility) and CR are not.

@@ -1,4 +1,4 @@
--- The rules of one audit finding row, the one definition that ingest (ingest/validate_audit_findings.sql)
+-- The rules of one audit finding row, the one definition that ingest (ingest/sql/ingest/validate_audit_findings.sql)
 -- and review saves (queries/finding_rules.py, for review/) both apply, so a finding typed on the Record
 -- review page is refused with the same sentence an ingest would give. Needs shape() and
 -- finding_code_types() (rule_macros.sql).

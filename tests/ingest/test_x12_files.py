@@ -1,4 +1,4 @@
-"""Which files of a folder are read as X12 835 (queries/ingest_files.find_inputs), before any lock or store."""
+"""Which files of a folder are read as X12 835 (ingest/files.py, find_inputs), before any lock or store."""
 from __future__ import annotations
 
 import pytest

@@ -34,7 +34,8 @@ COUNTS = (
     "appeals_overturned", "appeals_upheld", "appeals_pending", "appeals_decided", "principal_dx_reviewed", "principal_dx_agree",
 )
 MONEY = ("denied_amount", "billed_amount", "net_impact", "overpaid", "underpaid")
-# rate: (numerator, denominator), written from the definitions, not from metrics.RATES.
+# rate: (numerator, denominator), written out from docs/METRICS.md's definitions, not read from metrics.RATES,
+# so a wrong pair there fails here.
 RATES = {
     "code_accuracy": ("findings_agree", "findings"),
     "claim_accuracy": ("clean_claims", "audited_claims"),

@@ -676,7 +676,8 @@ def test_specificity_by(con, level, expected):
 
 
 def test_specificity_by_keeps_the_unspecified_rate(con):
-    # Regression: add_wilson(prefix='unspecified_') rewrites unspecified_rate, which used to be dropped after.
+    # add_wilson(prefix='unspecified_') writes over the SQL's unspecified_rate: the column must stay in the result,
+    # with the same value.
     df = specificity_by(con, Filters(), "chapter")
     assert df["unspecified_rate"].tolist() == pytest.approx([u / n for _, n, u, _ in SPECIFICITY_BY_CHAPTER], rel=1e-12)
 

@@ -83,7 +83,8 @@ EVERY_PRESET = [
     (D(2026, 10, 1), "Last quarter",     D(2026, 7, 1),  D(2026, 9, 30),  D(2025, 7, 1),  D(2025, 9, 30)),
     (D(2026, 10, 1), "This fiscal year", D(2026, 10, 1), D(2026, 10, 1),  D(2025, 10, 1), D(2025, 10, 1)),
     (D(2026, 10, 1), "Last fiscal year", D(2025, 10, 1), D(2026, 9, 30),  D(2024, 10, 1), D(2025, 9, 30)),
-    # today, 6 December 2026: the example (was 2026-01-01 to 2026-12-06 against 2025-01-26 to 2025-12-31)
+    # 6 December 2026, early in a month: the 12 months end with November, not with today, and are compared
+    # with the same 12 months a year earlier
     (D(2026, 12, 6), LAST_12_MONTHS,     D(2025, 12, 1), D(2026, 11, 30), D(2024, 12, 1), D(2025, 11, 30)),
     (D(2026, 12, 6), "This quarter",     D(2026, 10, 1), D(2026, 12, 6),  D(2025, 10, 1), D(2025, 12, 6)),
     (D(2026, 12, 6), "Last quarter",     D(2026, 7, 1),  D(2026, 9, 30),  D(2025, 7, 1),  D(2025, 9, 30)),

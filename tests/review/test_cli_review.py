@@ -1,5 +1,5 @@
-"""The sampling and appraisal commands as the issue gives them: `--json` prints only the JSON object, a
-refusal is one line and exit 2, and exporting a frame is recorded before it is printed."""
+"""The sampling and appraisal commands as scripts rely on them (docs/SAMPLING.md): `--json` prints only the JSON
+object, a refusal is one line and exit 2, and exporting a frame is recorded before it is printed."""
 from __future__ import annotations
 
 import json

@@ -38,6 +38,11 @@ def test_dollars_are_to_the_cent_with_the_sign_before_the_dollar_sign():
     assert d3("y", formats.D3_DOLLARS) == "%{y:$,.2f}" and d3("x", formats.D3_PERCENT) == "%{x:.1%}"
 
 
+def test_a_dollar_limit_in_a_stratum_name_is_written_as_typed():
+    """Samples store their strata's names: a new format would name one band two ways."""
+    assert [formats.dollar_limit(a) for a in (1000.0, 1000.5, 10_000_000.0)] == ["$1,000", "$1,000.50", "$10,000,000"]
+
+
 def test_files_keep_numbers_rounded_to_the_cent():
     frame = pd.DataFrame({"denied_amount": [0.1 + 0.2, 1285.0000000001], "denial_rate": [1 / 3, 0.5],
                           "claims": [3, 4], "payer": ["A", "B"]})
@@ -121,7 +126,7 @@ def test_chart_templates_use_the_rule():
 AD_HOC = re.compile(r"\$\{[^}]*:,|\$%\{|:,\.2f|:\.\d%|\.\d+f\}%|\* 100:\.")
 SURFACES = [*sorted((REPO / "views").rglob("*.py")), *sorted((REPO / "cli").glob("*.py")),
             *sorted((REPO / "review").glob("report*.py")), REPO / "review" / "money.py", REPO / "review" / "design.py",
-            REPO / "review" / "appraisal.py"]
+            REPO / "review" / "appraisal.py", REPO / "review" / "frame.py"]
 
 
 @pytest.mark.parametrize("path", SURFACES, ids=[str(p.relative_to(REPO)) for p in SURFACES])

@@ -1,5 +1,5 @@
 -- Why an 835 claim (remit_claim_keys, registered by ingest/remittance_stage.py) cannot attach to a claim, as
--- in the CSV path (queries/sql/ingest/claim_problem.sql); NULL when the claim is accepted in this batch or stored.
+-- in the CSV path (ingest/sql/ingest/claim_problem.sql); NULL when the claim is accepted in this batch or stored.
 SELECT k.claim_key,
     CASE
         WHEN coalesce(b.accepted, FALSE) OR s.claim_key IS NOT NULL THEN NULL
