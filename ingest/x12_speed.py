@@ -1,0 +1,238 @@
+"""pyx12 4.0.0 made about twice as fast without changing a single answer it gives.
+
+Validating an 835 against its implementation guide is nearly all of an 835 ingest's time, and pyx12 spends
+it re-parsing its XML maps for every file, re-parsing reference designators and re-formatting loop paths for
+every segment, and scanning lists where an index would do. Each patch below caches a pure function or
+rewrites one loop without changing its order or its results; tests/ingest/test_x12_speed.py validates the
+sample 835s and mutated copies (bad dates and codes, missing elements, control characters, wrong order and
+counts, unknown segments) with and without the patches, in two interpreters, and requires the same JSON
+reports and return values.
+
+Why patch pyx12 rather than use another library: it is the one that validates against the implementation
+guide and reads every valid sample. linuxforhealth-x12 rejected 13 of the 15 valid sample 835s and needs
+pydantic<2; badx12 does not import on Python 3.10+; x12-edi-tools assumes fixed delimiters instead of
+reading them from the ISA segment. The patches are applied only to the pinned version (requirements.txt):
+any other pyx12 runs unpatched, slower and with the same answers.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+PINNED = "4.0.0"
+_applied = False
+
+
+def _cache_maps() -> None:
+    import pyx12.map_if
+    import pyx12.map_index
+
+    # Caches each parsed XML map per process (pyx12 re-parses it per file); equal because walking state lives in the walker, never in a map.
+    parse_map = pyx12.map_if.load_map_file
+    maps: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+
+    def load_map_file(map_file: str, param: Any, map_path: str | None = None) -> Any:
+        key = (map_file, map_path, tuple(sorted((k, str(v)) for k, v in param.params.items())))
+        if key not in maps:
+            maps[key] = parse_map(map_file, param, map_path)
+        return maps[key]
+
+    pyx12.map_if.load_map_file = load_map_file
+    # Caches the index of maps (which map serves which GS08) per map folder; equal because it is only looked up.
+    pyx12.map_index.map_index = functools.cache(pyx12.map_index.map_index)
+
+
+def _check_control_characters_by_regex() -> None:
+    import pyx12.validation
+
+    # Rewrites 23 substring scans as one regex search; equal because only a value holding one goes on to the original, which names it.
+    contains = pyx12.validation.contains_control_character
+    control = re.compile(r"[\x01-\x07\x09-\x0d\x11-\x17\x1c-\x1f]")
+
+    def contains_control_character(str_val: str, charset: str = "B", icvn: str = "00401") -> tuple[bool, str | None]:
+        return (False, None) if control.search(str_val) is None else contains(str_val, charset, icvn)
+
+    pyx12.validation.contains_control_character = contains_control_character
+
+
+def _cache_reference_designators() -> None:
+    import pyx12.segment
+
+    # Caches the parse of a reference designator ('CLP01', '03-2'); equal because it reads only seg_id and text (errors are not cached).
+    parse = pyx12.segment.Segment._parse_refdes
+    parsed = functools.lru_cache(maxsize=4096)(lambda seg_id, ref_des: parse(SimpleNamespace(seg_id=seg_id), ref_des))
+    pyx12.segment.Segment._parse_refdes = lambda self, ref_des: parsed(self.seg_id, ref_des)
+
+
+def _index_elements_by_position() -> None:
+    from pyx12.errors import EngineError
+    from pyx12.map_if._segment import segment_if
+
+    # Caches a segment's children by position (pyx12 scans them per call); same node, or same EngineError where none or two match.
+    def get_child_node_by_idx(self: Any, idx: int) -> Any:
+        table = self.__dict__.get("_by_position")
+        if table is None:
+            table = self._by_position = []
+            for position in range(1, len(self.children) + 1):
+                found = [c for c in self.children if c.seq == position]
+                table.append(found[0] if len(found) == 1 else None)
+        if idx >= len(self.children):
+            return None
+        if table[idx] is None:
+            raise EngineError(f"idx {idx} not found in {self.id}")
+        return table[idx]
+
+    segment_if.get_child_node_by_idx = get_child_node_by_idx
+
+
+def _hash_paths_once() -> None:
+    import pyx12.nodeCounter
+    import pyx12.path
+
+    X12Path = pyx12.path.X12Path
+
+    # Caches a path's hash (its text re-formatted per call); equal because pyx12 never edits a path once hashed.
+    def path_hash(self: Any) -> int:
+        value = self.__dict__.get("_hash")
+        if value is None:
+            value = self._hash = hash(self.__repr__())
+        return value
+
+    X12Path.__hash__ = path_hash
+    parsed: dict[str, Any] = {}
+
+    # Caches the parse of a counter's path given as text; equal because the counter only hashes and compares it.
+    def make_x12_path(xpath: Any) -> Any:
+        if isinstance(xpath, X12Path):
+            return xpath
+        if xpath not in parsed:
+            parsed[xpath] = X12Path(xpath)
+        return parsed[xpath]
+
+    # Caches each counted path split into parts; the same test as X12Path.is_child_path (strictly longer, the loop's parts a prefix).
+    def reset_to_node(self: Any, xpath: Any) -> None:
+        root = make_x12_path(xpath).__repr__().split("/")
+        children = []
+        for path in self._dict:
+            parts = path.__dict__.get("_parts")
+            if parts is None:
+                parts = path._parts = path.__repr__().split("/")
+            if len(parts) > len(root) and parts[:len(root)] == root:
+                children.append(path)
+        for path in children:
+            del self._dict[path]
+
+    pyx12.nodeCounter.NodeCounter.makeX12Path = staticmethod(make_x12_path)
+    pyx12.nodeCounter.NodeCounter.reset_to_node = reset_to_node
+
+
+def _check_segments_by_index() -> None:
+    import pyx12.map_if._segment as segment_module
+    from pyx12.error_item import EleError
+    from pyx12.map_if._composite import composite_if
+    from pyx12.map_if._element import element_if
+    from pyx12.map_if._segment import segment_if
+
+    def children(node: Any) -> list[Any]:
+        kids = node.__dict__.get("_kids")
+        if kids is None:
+            kids = node._kids = [node.get_child_node_by_idx(i) for i in range(node.get_child_count())]
+        return kids
+
+    def when_absent(node: Any) -> tuple[bool, list[Any]]:
+        answer = node.__dict__.get("_when_absent")
+        if answer is None:
+            answer = node._when_absent = node.is_valid_errors(None)
+        return answer
+
+    # Rewrites segment_if.is_valid_errors step by step, elements taken by index; an absent element's answer (frozen errors) kept per node.
+    def is_valid_errors(self: Any, seg_data: Any) -> tuple[bool, list[Any]]:
+        valid = True
+        errors: list[Any] = []
+        kids = children(self)
+        child_count = len(kids)
+        elements = seg_data.elements
+        if len(elements) > child_count:
+            err_str = (f'Too many elements in segment "{self.name}" ({seg_data.get_seg_id()}). '
+                       f"Has {len(elements)}, should have {child_count}")
+            ref_des = f"{child_count + 1:02d}"
+            errors.append(EleError(err_cde="3", err_str=err_str, err_val=seg_data.get_value(ref_des), refdes=ref_des))
+            valid = False
+        dtype: list[str | None] = []
+        type_list: list[str | None] = []
+        seg_id = seg_data.seg_id
+        for i in range(min(len(elements), child_count)):
+            child_node = kids[i]
+            if isinstance(child_node, composite_if):
+                comp_data = elements[i]
+                subele_count = child_node.get_child_count()
+                if len(comp_data) > subele_count and child_node.usage != "N":
+                    subele_node = child_node.children[subele_count + 1]
+                    err_str = f'Too many sub-elements in composite "{subele_node.name}" ({subele_node.refdes})'
+                    ref_des = f"{i + 1:02d}"
+                    errors.append(EleError(err_cde="3", err_str=err_str, err_val=seg_data.get_value(ref_des), refdes=ref_des))
+                ok, comp_errors = child_node.is_valid_errors(comp_data)
+                valid &= ok
+                errors += comp_errors
+            elif isinstance(child_node, element_if):
+                if i == 1 and seg_id == "DTP" and seg_data.get_value("02") in ("RD8", "D8", "D6", "DT", "TM"):
+                    dtype = [seg_data.get_value("02")]
+                if child_node.data_ele == "1250":
+                    type_list.extend(child_node.valid_codes)
+                if i == 2 and seg_id == "DTP":
+                    ok, ele_errors = child_node.is_valid_errors(elements[i], dtype)
+                elif child_node.data_ele == "1251" and len(type_list) > 0:
+                    ok, ele_errors = child_node.is_valid_errors(elements[i], type_list)
+                else:
+                    ok, ele_errors = child_node.is_valid_errors(elements[i])
+                valid &= ok
+                errors += ele_errors
+        for i in range(min(len(elements), child_count), child_count):
+            if isinstance(kids[i], (composite_if, element_if)):
+                ok, child_errors = when_absent(kids[i])
+                valid &= ok
+                errors += child_errors
+        for syn in self.syntax:
+            result, syn_err = segment_module.is_syntax_valid(seg_data, syn)
+            if not result:
+                errors.append(EleError(err_cde="10" if syn[0] == "E" else "2", err_str=syn_err, refdes=syn[1]))
+                valid = False
+        return valid, errors
+
+    segment_if.is_valid_errors = is_valid_errors
+
+
+PATCHES: tuple[Callable[[], None], ...] = (
+    _cache_maps, _check_control_characters_by_regex, _cache_reference_designators, _index_elements_by_position,
+    _hash_paths_once, _check_segments_by_index,
+)
+
+
+def speed_up_pyx12() -> bool:
+    """Apply the patches to this process's pyx12, once; True when they are applied. A pyx12 other than the
+    pinned version is left as it is (False)."""
+    global _applied
+    import pyx12
+
+    if not _applied and getattr(pyx12, "__version__", None) == PINNED:
+        for patch in PATCHES:
+            patch()
+        _applied = True
+    return _applied
+
+
+def load_835_maps() -> None:
+    """Parse the maps an 835 needs (the 5010 envelope and 005010X221A1) now, so the first file validated
+    does not pay for them; without the patches there is nothing to keep them in, and nothing is done."""
+    if not _applied:
+        return
+    import pyx12.map_if
+    import pyx12.map_index
+    import pyx12.params
+
+    index = pyx12.map_index.map_index(None)
+    for map_file in ("x12.control.00501.xml", index.get_filename("00501", "005010X221A1", "HP")):
+        pyx12.map_if.load_map_file(map_file, pyx12.params.params(), None)
