@@ -223,6 +223,7 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]
     denials: list[dict[str, object]] = []
     remittances: list[dict[str, object]] = []
     occurrences: Counter = Counter()
+    accepted_by_file: Counter = Counter()
     for (claim_id, payer), outcome in netted.items():
         claim_key = keys[claim_id]
         if outcome.latest.remit_date < stored.get((claim_key, payer), date.min):  # type: ignore[operator]
@@ -230,10 +231,11 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]
         remittances.append(_remittance_row(claim_key, outcome.standing, outcome.latest))
         for claim in outcome.standing:
             denials += _denial_rows(claim_key, claim, occurrences)
+            accepted_by_file[claim.file] += len(claim.adjustments)
+    rejected_by_file = Counter(c.file for c, _ in rejected)
     for read_file in read.summary:
-        read_file["accepted"] = sum(len(c.adjustments) for o in netted.values() for c in o.standing
-                                    if c.file == read_file["file"] and o.latest.remit_date >= stored.get((keys[c.claim_id], c.payer), date.min))
-        read_file["rejected"] = sum(c.file == read_file["file"] for c, _ in rejected)
+        read_file["accepted"] = accepted_by_file[read_file["file"]]
+        read_file["rejected"] = rejected_by_file[read_file["file"]]
     denial_schema = staged.accepted_rows["denials"].schema
     staged.accepted_rows["denials"] = pa.concat_tables([staged.accepted_rows["denials"],
                                                         pa.Table.from_pylist(denials, schema=denial_schema)])
