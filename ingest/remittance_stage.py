@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,6 +28,7 @@ from audit.vault import PhiVault, Pseudonymizer
 from config.sql_files import SqlFolder
 from ingest.remittance import REVERSAL, ClaimPayment, Transaction, net, read_transactions
 from ingest.x12 import X12Refused, delimiters, envelope_problems, split_segments, validate
+from ingest.x12_speed import load_835_maps, speed_up_pyx12
 
 X12_SQL = SqlFolder(Path(__file__).parent / "sql" / "x12")
 INPUT_PREFIX = "x12:"  # the key of an 835 file among a batch's inputs
@@ -120,55 +121,94 @@ def _claim_reason(claim: ClaimPayment, today: date) -> str | None:
 
 
 @dataclass
+class _FileRead:
+    """A valid file's transactions and, by the CLP segment number, the first rule each claim breaks."""
+
+    transactions: list[Transaction]
+    reasons: dict[int, str]
+
+
+def _read_one(name: str, data: bytes, today: date) -> _FileRead | str:
+    """One file read and its claims checked, or the sentence refusing it (a worker process's answer)."""
+    try:
+        transactions = read_interchange(name, data)
+    except X12Refused as exc:
+        return str(exc)
+    return _FileRead(transactions, {c.segment: reason for t in transactions for c in t.claims
+                                    if (reason := _claim_reason(c, today))})
+
+
+def _start_worker() -> None:
+    """A worker's first act: pyx12 made faster (ingest/x12_speed.py) and the 835 maps parsed, so that no
+    file waits for them."""
+    speed_up_pyx12()
+    load_835_maps()
+
+
+class RemittanceReading:
+    """The batch's 835 files being read and validated, started before the CSV files are staged so that the
+    validation (pyx12, the slow part, some 25,000 segments a second per core) runs beside them.
+
+    Up to two worker processes read the files, largest first, so that a big file is not left for last. They
+    are started fresh (spawn, not a fork of this process and its database) and get each file's bytes through
+    a pipe; like this process, they never touch the store. One file is read by one worker: a batch of one
+    huge file uses one core."""
+
+    def __init__(self, sources: dict[str, Source], today: date) -> None:
+        self.sources = sorted(sources.values(), key=lambda s: s.name)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: dict[str, Future[_FileRead | str]] = {}
+        if not self.sources:
+            return
+        contents = []
+        for source in self.sources:
+            with open(source.reader_path, "rb") as handle:
+                contents.append((source.name, handle.read()))
+        self._pool = ProcessPoolExecutor(min(2, os.cpu_count() or 1, len(contents)), initializer=_start_worker,
+                                         mp_context=multiprocessing.get_context("spawn"))
+        for name, data in sorted(contents, key=lambda named: -len(named[1])):
+            self._pending[name] = self._pool.submit(_read_one, name, data, today)
+
+    def results(self) -> list[_FileRead | str]:
+        """Each file's answer, in file-name order, waiting for those not yet read."""
+        return [self._pending[source.name].result() for source in self.sources]
+
+    def close(self) -> None:
+        """Stop the workers: files not yet begun are dropped (a batch refused for its CSV files reads no
+        more of them); a file being read is finished first."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+@dataclass
 class _Read:
     claims: list[ClaimPayment]
+    reasons: dict[tuple[str, int], str]  # by file and CLP segment number
     summary: list[dict[str, object]]
 
 
-def _read_one(name: str, data: bytes) -> list[Transaction] | str:
-    """One file's transactions, or the sentence refusing it (a worker process's answer)."""
-    try:
-        return read_interchange(name, data)
-    except X12Refused as exc:
-        return str(exc)
-
-
-def _read_files(sources: list[Source]) -> list[list[Transaction] | str]:
-    """Validation (pyx12) is the slow part, a few thousand segments a second: several files are validated
-    by up to two worker processes at once. They are started fresh (spawn, not a fork of this process and
-    its database) and get each file's bytes through a pipe; like this process, they never touch the store."""
-    contents = []
-    for source in sources:
-        with open(source.reader_path, "rb") as handle:
-            contents.append((source.name, handle.read()))
-    workers = min(2, os.cpu_count() or 1, len(contents))
-    if workers < 2:
-        return [_read_one(name, data) for name, data in contents]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_read_one, *zip(*contents)))
-
-
-def _read_all(sources: dict[str, Source]) -> _Read:
+def _read_all(reading: RemittanceReading) -> _Read:
     """Every file read and validated; the same remittance twice (same payer and TRN02) is read once, the
     first in file-name order. All broken files are named in one refusal."""
     refusals, claims, summary = [], [], []
+    reasons: dict[tuple[str, int], str] = {}
     seen: set[tuple[str, str]] = set()
-    ordered = sorted(sources.values(), key=lambda s: s.name)
-    for source, transactions in zip(ordered, _read_files(ordered)):
-        if isinstance(transactions, str):
-            refusals.append(transactions)
+    for source, read in zip(reading.sources, reading.results()):
+        if isinstance(read, str):
+            refusals.append(read)
             continue
-        kept = [t for t in transactions if t.key not in seen or not t.trace]
+        kept = [t for t in read.transactions if t.key not in seen or not t.trace]
         seen |= {t.key for t in kept}
         file_claims = [c for t in kept for c in t.claims]
         claims += file_claims
+        reasons |= {(source.name, number): reason for number, reason in read.reasons.items()}
         summary.append({"file": source.name, "transactions": len(kept), "claims": len(file_claims),
                         "adjustments": sum(len(c.adjustments) for c in file_claims),
-                        "duplicates": len(transactions) - len(kept)})
+                        "duplicates": len(read.transactions) - len(kept)})
     if refusals:
         raise X12Refused(f"{' | '.join(refusals)}. Nothing was loaded: ask the payer or clearinghouse for a "
                          "corrected file (or remove it from the folder) and ingest again.")
-    return _Read(claims, summary)
+    return _Read(claims, reasons, summary)
 
 
 def _denial_rows(claim_key: str, claim: ClaimPayment, occurrences: Counter) -> list[dict[str, object]]:
@@ -204,12 +244,12 @@ def _raw(claim: ClaimPayment) -> str:
                        "adjustments": [[a.group_code, a.carc, str(a.amount)] for a in claim.adjustments]})
 
 
-def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], vault: PhiVault,
-                      pseudonyms: Pseudonymizer, run_id: str, today: date, staged: StagedRows) -> None:
+def stage_remittances(con: duckdb.DuckDBPyConnection, reading: RemittanceReading, vault: PhiVault,
+                      pseudonyms: Pseudonymizer, run_id: str, staged: StagedRows) -> None:
     """Add the batch's 835 files to `staged`: denial rows appended to the accepted denials, rejected claims
     to the rejects and the counts of `denials`, and the tables `remittances` and `remittance_files` the
     writer applies (ingest/sql/x12/write.sql). Called for every batch, with or without 835 files."""
-    read = _read_all(sources) if sources else _Read([], [])
+    read = _read_all(reading)
     keys = dict(zip([c.claim_id for c in read.claims], pseudonyms.claim_keys([c.claim_id for c in read.claims])))
     con.register("remit_claim_keys", pa.table({"claim_key": pa.array(sorted(set(keys.values())), pa.string())}))
     known = dict(con.execute(X12_SQL.sql("claim_problems")).fetchall())
@@ -217,7 +257,8 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]
     if con.execute(X12_SQL.sql("has_remittances")).fetchone()[0]:  # type: ignore[index]
         stored = {(k, p): d for k, p, d in con.execute(X12_SQL.sql("stored_remittances")).fetchall()}
     con.unregister("remit_claim_keys")
-    rejected = [(c, reason) for c in read.claims if (reason := _claim_reason(c, today) or known.get(keys[c.claim_id]))]
+    rejected = [(c, reason) for c in read.claims
+                if (reason := read.reasons.get((c.file, c.segment)) or known.get(keys[c.claim_id]))]
     rejected_ids = {id(c) for c, _ in rejected}
     netted = net([c for c in read.claims if id(c) not in rejected_ids])
     denials: list[dict[str, object]] = []
@@ -241,7 +282,7 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]
                                                         pa.Table.from_pylist(denials, schema=denial_schema)])
     staged.accepted_rows["remittances"] = pa.Table.from_pylist(remittances, schema=REMITTANCE_SCHEMA)
     staged.accepted_rows["remittance_files"] = pa.Table.from_pylist(read.summary, schema=SUMMARY_SCHEMA)
-    if sources:
+    if reading.sources:
         staged.accepted["denials"] = staged.accepted.get("denials", 0) + len(denials)
         staged.rejected["denials"] = staged.rejected.get("denials", 0) + len(rejected)
     if rejected:

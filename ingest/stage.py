@@ -23,7 +23,7 @@ import pyarrow as pa
 from audit.keys import DataKeyring
 from audit.vault import PhiVault, Pseudonymizer
 from ingest.files import SPECS, TABLES, IngestError, InputFile, bounded_reject, stage
-from ingest.remittance_stage import INPUT_PREFIX, stage_remittances
+from ingest.remittance_stage import INPUT_PREFIX, RemittanceReading, stage_remittances
 from ingest.sql_files import sql, sql_template
 from ingest.x12 import X12Refused
 from queries.sql_files import sql as shared_sql
@@ -134,6 +134,8 @@ def _seal_rejects(con: duckdb.DuckDBPyConnection, vault: PhiVault, run_id: str, 
 def stage_batch(request: StageRequest) -> Staged:
     """Stage, check, pseudonymise and seal one batch in this process's own in-memory DuckDB."""
     vault, pseudonyms = PhiVault(request.keyring), Pseudonymizer(request.pseudonym_key)
+    # The 835 files' validation, the slow part, starts first and runs while the CSV files are staged.
+    reading = RemittanceReading({k: s for k, s in request.inputs.items() if k.startswith(INPUT_PREFIX)}, request.today)
     con = duckdb.connect(":memory:", config=dict(STAGER_SETTINGS))
     try:
         con.execute(sql("store/writer_settings"))
@@ -162,13 +164,13 @@ def stage_batch(request: StageRequest) -> Staged:
             if table in request.inputs:
                 staged.accepted[table] = rows.num_rows
         try:
-            stage_remittances(con, {k: s for k, s in request.inputs.items() if k.startswith(INPUT_PREFIX)},
-                              vault, pseudonyms, request.run_id, request.today, staged)
+            stage_remittances(con, reading, vault, pseudonyms, request.run_id, staged)
         except X12Refused as exc:
             raise IngestError(str(exc)) from None
         return staged
     finally:
         con.close()
+        reading.close()
 
 
 def _ipc(table: pa.Table) -> bytes:
