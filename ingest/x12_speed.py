@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 PINNED = "4.0.0"
+ELEMENT_ANSWERS_KEPT = 4096  # per element of the map: codes and qualifiers repeat, ids and amounts mostly do not
 _applied = False
 
 
@@ -205,9 +206,32 @@ def _check_segments_by_index() -> None:
     segment_if.is_valid_errors = is_valid_errors
 
 
+def _cache_element_answers() -> None:
+    from pyx12.map_if._element import element_if
+
+    check = element_if.is_valid_errors
+
+    # Caches a simple element's answer per map node and value (first 4,096 values); equal as it reads only those and the map's settings.
+    def is_valid_errors(self: Any, elem: Any, type_list: list[str | None] | None = None) -> tuple[bool, list[Any]]:
+        if not elem or type_list or elem.is_composite():
+            return check(self, elem, type_list)
+        answers = self.__dict__.get("_answers")
+        if answers is None:
+            answers = self._answers = {}
+        value = elem.get_value()
+        answer = answers.get(value)
+        if answer is None:
+            answer = check(self, elem, type_list)
+            if len(answers) < ELEMENT_ANSWERS_KEPT:
+                answers[value] = answer
+        return answer
+
+    element_if.is_valid_errors = is_valid_errors
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     _cache_maps, _check_control_characters_by_regex, _cache_reference_designators, _index_elements_by_position,
-    _hash_paths_once, _check_segments_by_index,
+    _hash_paths_once, _check_segments_by_index, _cache_element_answers,
 )
 
 
