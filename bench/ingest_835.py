@@ -125,7 +125,7 @@ def run_case(root: Path, claims: int, files: int, runs: int) -> None:
     (root / "claims").mkdir()
     (root / "in" / "claims.csv").rename(root / "claims" / "claims.csv")
     ingest(root / "claims", prepared, recorder=lambda _e: None, today=TODAY)
-    print(f"{claims:,} claims in {files:,} files ({size / 1e6:.1f} MB); load average before: {_load()}")
+    print(f"{claims:,} claims in {files:,} file{'s' if files > 1 else ''} ({size / 1e6:.1f} MB); load average before: {_load()}")
     walls, floors = [], []
     for run in range(runs):
         data = root / f"data{run}"
