@@ -147,7 +147,7 @@ def _start_worker() -> None:
 
 class RemittanceReading:
     """The batch's 835 files being read and validated, started before the CSV files are staged so that the
-    validation (pyx12, the slow part, some 25,000 segments a second per core) runs beside them.
+    validation (pyx12, the slow part, about 30,000 segments a second per core) runs beside them.
 
     Up to two worker processes read the files, largest first, so that a big file is not left for last. They
     are started fresh (spawn, not a fork of this process and its database) and get each file's bytes through
