@@ -33,3 +33,5 @@ except (ConfigurationError, MetricsError, StoreMissing, AccessLogError) as probl
     st.error(problems.shown(problem, session.role()))
 except Exception as problem:  # noqa: BLE001 - anything else: our own sentence, never Streamlit's box or its links
     st.error(problems.unexpected(problem))
+finally:  # also when the run stops early (st.stop, st.rerun, a newer run)
+    session.run_over()

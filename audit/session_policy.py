@@ -63,6 +63,12 @@ class SessionGuard:
     def expired(self, now: datetime) -> bool:
         return self.ended_by(now) is not None
 
+    def ends_at(self) -> datetime:
+        """When the session ends unless there is activity first: the idle limit or the session limit, whichever
+        comes first."""
+        assert self.started is not None
+        return min(self.last_activity + self.idle_timeout, self.started + self.session_limit)
+
     def touch(self, now: datetime) -> None:
         """Record activity; raises SessionExpired instead of extending a session that has already ended."""
         reason = self.ended_by(now)

@@ -28,6 +28,7 @@ Method = Literal["password", "demo", "sso"]
 T = TypeVar("T")
 
 _USER, _GUARD, _READER, _MEMO, _FLASH, _PATHS = "auth.user", "auth.guard", "store.reader", "store.memo", "auth.flash", "paths"
+QUIET_RUN = "auth.quiet_run"  # the next full run is the idle timer's own (views/shell.py), not activity
 MEMO_ENTRIES = 64
 DEMO_ENDED = "Demo sessions have ended because real data was loaded into this store. Sign in with your account."
 
@@ -180,6 +181,7 @@ def enforce_policy() -> None:
     account that was disabled or changed while the session was open, and the end of a demo session once
     real data is loaded. (The store connection checks the last one again where the data is read, and
     download_check() at the moment a download is produced.)"""
+    quiet = st.session_state.get(QUIET_RUN, False)
     who = signed_in()
     if who is None:
         return
@@ -187,7 +189,8 @@ def enforce_policy() -> None:
     if (why := ending(who, guard, paths(), user_store(), now())) is not None:
         end(*why)
         return
-    guard.last_activity = now()
+    if not quiet:
+        guard.last_activity = now()
 
 
 def download_check() -> Callable[[], None]:
@@ -206,7 +209,7 @@ def activity() -> None:
     """Count an interaction that reruns a fragment only (the full-run check in enforce_policy does not see
     it); a session already past its idle or session limit is sent through a full run, which signs it out."""
     guard: SessionGuard | None = st.session_state.get(_GUARD)
-    if guard is None:
+    if guard is None or st.session_state.get(QUIET_RUN):  # a fragment drawn by the idle timer's own full run
         return
     try:
         guard.touch(now())
@@ -218,6 +221,23 @@ def expired() -> bool:
     """Past the idle or session limit; checked by the sidebar timer without counting as activity."""
     guard: SessionGuard | None = st.session_state.get(_GUARD)
     return guard is not None and guard.expired(now())
+
+
+def ends_at() -> datetime | None:
+    """When this session ends unless there is activity first (None when nobody is signed in)."""
+    guard: SessionGuard | None = st.session_state.get(_GUARD)
+    return guard.ends_at() if guard is not None else None
+
+
+def rerun_quietly() -> None:
+    """A full run that does not count as activity: the idle timer setting itself again (views/shell.py)."""
+    st.session_state[QUIET_RUN] = True
+    st.rerun(scope="app")
+
+
+def run_over() -> None:
+    """At the end of every full run, however it ends: the next run counts as activity again."""
+    st.session_state.pop(QUIET_RUN, None)
 
 
 @st.cache_resource(show_spinner=False)

@@ -34,7 +34,8 @@ ICONS = {
     Page.ADMIN: ":material/admin_panel_settings:",
 }
 _LAST_VIEW = "shell.last_view"
-IDLE_CHECK = timedelta(seconds=30)
+_TIMER = "shell.idle_timer"  # when the browser's idle timer was last set, and its interval in seconds
+IDLE_MARGIN = timedelta(seconds=2)  # the timer comes due just after the session's end, never just before it
 
 
 def navigation(who: session.SignedIn) -> tuple[st.Page, Page]:
@@ -55,12 +56,34 @@ def _sign_out() -> None:
         st.logout()
 
 
-@st.fragment(run_every=IDLE_CHECK)
 def _idle_watch() -> None:
     """Signs a session out at its idle or session limit even when nobody touches it, so data does not stay on an
-    unattended screen."""
+    unattended screen. Runs in every full run (doing nothing there) and when the timer idle_timer() set comes
+    due; a session still open then (activity in a fragment, such as opening a table, moved its end) gets a full
+    run that is not activity, which sets the timer for the new end."""
     if session.expired():
         st.rerun(scope="app")
+    set_at, wait = st.session_state.get(_TIMER, (None, None))
+    if set_at is not None and session.now() >= set_at + timedelta(seconds=wait) - IDLE_MARGIN / 2:  # come due
+        session.rerun_quietly()
+
+
+def idle_timer() -> None:
+    """At every full run, set the browser's timer (a fragment's run_every) for when this session can end, instead
+    of ticking at a fixed period. A tick that reaches the server while a click's full run is still waiting to
+    start turns that run into a run of the timer's fragment alone (Streamlit merges the two requests), and the
+    click is lost without a word; so the timer must not come due while the user works. The browser restarts its
+    countdown only for a changed interval, so each full run sends a different one."""
+    end = session.ends_at()
+    if end is None:
+        return
+    set_at = session.now()
+    wait = max((end - set_at).total_seconds(), 0.0) + IDLE_MARGIN.total_seconds()
+    _, previous = st.session_state.get(_TIMER, (None, None))
+    if previous is not None and abs(wait - previous) < 0.01:  # sent as a 32-bit float: keep them apart
+        wait += 0.02
+    st.session_state[_TIMER] = (set_at, wait)
+    st.fragment(_idle_watch, run_every=wait)()
 
 
 def sidebar(who: session.SignedIn, page: Page) -> Filters | None:
@@ -71,7 +94,7 @@ def sidebar(who: session.SignedIn, page: Page) -> Filters | None:
         if who.method == "password" and not who.details.get("second_factor"):
             st.button("Set up a second factor", on_click=second_factor.start_enrolment, icon=":material/phonelink_lock:",
                       help="Sign in with a code from an authenticator app as well as your password.")
-        _idle_watch()
+        idle_timer()
     if page not in CLAIM_SCOPE_PAGES:
         return None
     return filters.sidebar(session.query(metrics.filter_options))

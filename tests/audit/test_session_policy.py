@@ -82,6 +82,16 @@ def test_the_limit_reached_first_is_the_reason():
     assert guard.ended_by(T0 + timedelta(hours=12, minutes=5)) == "session_limit"
 
 
+def test_a_session_ends_at_its_idle_limit_or_its_session_limit_whichever_comes_first():
+    """When the sidebar's idle timer is set for (views/shell.py): the moment the guard first says it has ended."""
+    guard = SessionGuard(last_activity=T0 + timedelta(hours=1), started=T0)
+    assert guard.ends_at() == T0 + timedelta(hours=1, minutes=15)
+    assert not guard.expired(guard.ends_at() - TICK) and guard.expired(guard.ends_at())
+    guard = SessionGuard(last_activity=T0 + timedelta(hours=11, minutes=50), started=T0)
+    assert guard.ends_at() == T0 + timedelta(hours=12)
+    assert guard.ended_by(guard.ends_at()) == "session_limit"
+
+
 def test_the_session_limit_comes_from_the_environment_in_hours(monkeypatch):
     monkeypatch.setenv("CODEAUDIT_SESSION_HOURS", "1")
     guard = SessionGuard(last_activity=T0, idle_timeout=timedelta(minutes=60))

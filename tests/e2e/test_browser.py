@@ -501,9 +501,10 @@ def type_drg_finding(page, finding: str, category: str, amount: str) -> None:
 
 def choose_option(page, label: str, text: str) -> None:
     """Choose, in the main area's selectbox `label`, the option holding `text`, unless it is chosen already (a
-    choice reruns the page)."""
+    choice reruns the page; choosing the chosen option again does not). The chosen option is the value of the
+    box's input, not part of its text."""
     box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text=label)
-    if text in box.inner_text():
+    if text in box.locator("input").input_value():
         return
     box.click()
     page.keyboard.type(text)  # the list shows a few options at a time: typing filters it to the one wanted

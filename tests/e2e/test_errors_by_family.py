@@ -43,8 +43,8 @@ def choose_group(page, label: str, group: str) -> None:
     """Choose, in the main area's selectbox `label`, the option that is `group` or starts with it and a space (its
     title follows): group '9' must not pick '19'."""
     box = main(page).locator('[data-testid="stSelectbox"]').filter(has_text=label)
-    if re.search(rf"\n{re.escape(group)}( |\n|$)", box.inner_text()):
-        return  # chosen already
+    if re.match(rf"{re.escape(group)}( |$)", box.locator("input").input_value()):
+        return  # chosen already (the chosen option is the value of the box's input, not part of its text)
     box.click()
     page.keyboard.type(group)
     option = page.get_by_role("option").filter(has_text=re.compile(rf"^{re.escape(group)}( |$)")).first
