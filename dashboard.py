@@ -20,6 +20,8 @@ try:
     session.enforce_policy()
     who = session.signed_in()
     if who is None or second_factor.active():  # a local account's second factor, before anything else
+        if who is not None:  # the set-up screen shows a secret and recovery codes: it is signed out when idle too
+            shell.idle_timer()
         st.navigation([st.Page(sign_in.render, title="Sign in", url_path="sign-in")], position="hidden").run()
     else:
         current, page = shell.navigation(who)

@@ -136,7 +136,11 @@ def stage_batch(request: StageRequest) -> Staged:
     vault, pseudonyms = PhiVault(request.keyring), Pseudonymizer(request.pseudonym_key)
     # The 835 files' validation, the slow part, starts first and runs while the CSV files are staged.
     reading = RemittanceReading({k: s for k, s in request.inputs.items() if k.startswith(INPUT_PREFIX)}, request.today)
-    con = duckdb.connect(":memory:", config=dict(STAGER_SETTINGS))
+    try:
+        con = duckdb.connect(":memory:", config=dict(STAGER_SETTINGS))
+    except BaseException:  # the workers started above must not outlive a stager that cannot go on
+        reading.close()
+        raise
     try:
         con.execute(sql("store/writer_settings"))
         if request.live_store is not None:  # which claims and vault values exist already

@@ -82,7 +82,7 @@ def _index_elements_by_position() -> None:
                 table.append(found[0] if len(found) == 1 else None)
         if idx >= len(self.children):
             return None
-        if table[idx] is None:
+        if idx < 0 or table[idx] is None:  # as the original, which finds no child at a negative position
             raise EngineError(f"idx {idx} not found in {self.id}")
         return table[idx]
 

@@ -49,6 +49,8 @@ def _move_before(segment: str, before: str) -> Callable[[str], str]:
 MUTATIONS: dict[str, Callable[[str], str]] = {
     "bad_date": _replace("DTM*405*20250210", "DTM*405*20251345"),
     "bad_service_date": _replace("DTM*472*20250210", "DTM*472*2025021"),
+    "date_period_elements": _replace("DTM*405*20250210~", "DTM*405*20250210***RD8*20250101-20250131~"),
+    "date_period_elements_bad": _replace("DTM*405*20250210~", "DTM*405*20250210***RD8*20250131-2025010~"),
     "bad_group_code": _replace("CAS*CO*16*20", "CAS*ZZ*16*20"),
     "bad_claim_status": _replace("CLP*CLM-1*1*", "CLP*CLM-1*99*"),
     "bad_amount": _replace("CLP*CLM-1*1*300*", "CLP*CLM-1*1*30.0.0*"),

@@ -18,6 +18,10 @@ from views import session, shell
 
 @pytest.fixture
 def timers(monkeypatch) -> list[float]:
+    return scheduled_timers(monkeypatch)
+
+
+def scheduled_timers(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The interval of every timer (run_every) the script runs schedule in the browser, in seconds."""
     scheduled: list[float] = []
     real = ScriptRunContext.enqueue

@@ -13,6 +13,7 @@ from audit.mfa import SecondFactors, keyring_vault, totp
 from audit.permissions import Page, Role
 from audit.users import UserStore
 from tests.views.conftest import open_app
+from tests.views.test_idle_timer import scheduled_timers
 from tests.views.test_pages import no_exception, sign_in, titles
 
 PASSWORD = "a long enough passphrase"
@@ -132,3 +133,17 @@ def test_start_again_and_cancel_leave_nothing_behind(demo_env, monkeypatch):
     app.button(key="mfa.start_again").click().run()
     assert [s.value for s in app.subheader][:1] != ["Second factor"] and "auth.user" not in app.session_state
     assert app.text_input(key="signin.username") is not None
+
+
+def test_the_set_up_screen_has_the_idle_timer(app, demo_env, monkeypatch):
+    """The set-up screen shows a secret and then recovery codes, and has no sidebar: it sets the idle timer itself,
+    so an unattended screen is signed out like any page (views/shell.py idle_timer)."""
+    scheduled = scheduled_timers(monkeypatch)
+    _account(demo_env, "idle.enrol")
+    _password(app, "idle.enrol")
+    [b for b in app.sidebar.button if b.label == "Set up a second factor"][0].click().run()
+    scheduled.clear()
+    app.run()
+    assert [s.value for s in app.subheader] == ["Set up a second factor"]
+    idle = app.session_state["auth.guard"].idle_timeout.total_seconds()
+    assert scheduled and idle <= scheduled[-1] <= idle + 3, scheduled
