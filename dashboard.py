@@ -9,8 +9,9 @@ from config.paths import private_by_default
 from config.settings import ConfigurationError
 from queries.metrics import MetricsError
 from queries.store import RealDataLoaded, StoreMissing
-from views import first_start, problems, second_factor, session, shell, sign_in
+from views import download_files, first_start, problems, second_factor, session, shell, sign_in
 
+download_files.install()  # a deferred download's file outlives other sessions' runs until fetched
 private_by_default()  # before anything is created: DuckDB, SQLite and the log write with this umask
 # An emoji icon is drawn in the browser (a data: URL); a ":material/...:" page icon would be fetched from
 # fonts.gstatic.com at every visit, telling Google who opens the dashboard (and the deployed CSP blocks it).
