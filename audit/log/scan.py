@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.log.format import Signer, unseal
+from audit.log.format import Signer, follow, unseal
 
-READ_BLOCK = 1 << 23
+READ_BLOCK = 1 << 20
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,36 +38,44 @@ class Stretch:
     found: dict[int, str]
 
 
-def iter_lines(fd: int, start: int, end: int) -> Iterator[bytes]:
-    """The lines of bytes start to end (end just past a newline), without their newlines, read in blocks."""
+def iter_blocks(fd: int, start: int, end: int) -> Iterator[list[bytes]]:
+    """The lines of bytes start to end (end just past a newline), without their newlines, a list per block read:
+    verify takes most lines a list at a time (audit.log.format.follow). Each block is split as read, and only
+    the line it cuts is joined to the next block's first, rather than copying the block to join it."""
     carry, pos = b"", start
     while pos < end:
         chunk = os.pread(fd, min(READ_BLOCK, end - pos), pos)
         if not chunk:
             break
         pos += len(chunk)
-        lines = (carry + chunk).split(b"\n")
+        lines = chunk.split(b"\n")
+        lines[0] = carry + lines[0]
         carry = lines.pop()
-        yield from lines
+        if lines:
+            yield lines
     if carry:
-        yield carry
+        yield [carry]
 
 
 def scan(fd: int, start: int, end: int, signer: Signer, wanted: frozenset[int]) -> Stretch | None:
     """The stretch of bytes start to end if it is regular, else None (at its first irregular line)."""
     lines, first, seq, digest, found = 0, None, 0, b"", {}
-    for line in iter_lines(fd, start, end):
-        sealed = unseal(line, signer)
-        if isinstance(sealed, str):
-            return None
+    for block in iter_blocks(fd, start, end):
+        index = 0
         if first is None:
-            first = sealed
-        elif sealed[0] != seq + 1 or sealed[1] != digest:
-            return None
-        seq, digest = sealed[0], sealed[2]
-        lines += 1
-        if seq in wanted:
-            found[seq] = digest.decode()
+            first = unseal(block[0], signer)
+            if isinstance(first, str):
+                return None
+            lines, seq, digest, index = 1, first[0], first[2], 1
+            if seq in wanted:
+                found[seq] = digest.decode()
+        while index < len(block):
+            taken, seq, digest = follow(block, index, signer, seq, digest, wanted)
+            if taken == index:
+                return None
+            lines, index = lines + taken - index, taken
+            if seq in wanted:
+                found[seq] = digest.decode()
     if first is None:
         return None
     return Stretch(lines, first, (seq, digest), found)

@@ -7,11 +7,15 @@ with OpenSSL 3 (`openssl kdf ... HKDF`, `openssl pkeyutl -sign -rawin`).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import replace
 
 import pytest
 
 from audit.events import AccessEvent
+from audit.key_checks import ensure_log_key
+from audit.keys import load_log_key
 from audit.log.checkpoints import HISTORY_FILE
 from audit.log.format import (
     Anchor,
@@ -21,6 +25,7 @@ from audit.log.format import (
     checkpoint_key,
     decode_checkpoint,
     encode_checkpoint,
+    follow,
     head_slot,
     parse_anchor,
     seal_event,
@@ -114,3 +119,64 @@ def test_anchor_key_and_signature_known_answer():
     assert anchor.statement() == ANCHOR_STATEMENT and anchor.signature == ANCHOR_SIGNATURE
     assert parse_anchor(anchor.to_text(), "minutes") == replace(anchor, source="minutes")
     assert anchor.signature_problem(ANCHOR_PUBLIC_KEY) is None
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 64, 65, 200])  # shorter, equal to and longer than SHA-256's block
+def test_signer_mac_is_hmac_sha256(key_length):
+    key = bytes(range(7, 7 + key_length % 256)) * (1 + key_length // 256)
+    for body in (b"", b"}", EVENT_LINE, EVENT_LINE * 9):
+        assert Signer(key).mac(body) == hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+
+
+def _variants(line: bytes, key: bytes) -> dict[str, bytes]:
+    """The line as written, and changed in each way a line can be wrong, re-signed where that matters."""
+    body, hash_at = support.body(line), line.rindex(b',"hash":"') + 9
+
+    def flipped(at: int) -> bytes:  # the hex digit at `at` changed
+        return line[:at] + (b"0" if line[at:at + 1] != b"0" else b"1") + line[at + 1:-1]
+
+    return {
+        "as written": line[:-1],
+        "body edited": line[:-1].replace(b'"user":"user', b'"user":"mallory'),
+        "hash edited": flipped(hash_at),
+        "mac edited": flipped(len(line) - 4),
+        "hash tag edited": line[:-1].replace(b',"hash":"', b',"hesh":"'),
+        "mac tag edited": line[:-1].replace(b'","mac":"', b'","mac"="'),
+        "end edited": line[:-2] + b" ",
+        "cut short": line[:100],
+        "empty": b"",
+        "forged": support.signed_line(body | {"user": "ghost"}, key=bytes(32))[:-1],
+        "seq skips": support.signed_line(body | {"seq": body["seq"] + 1}, key)[:-1],
+        "seq as text": support.signed_line(body | {"seq": str(body["seq"])}, key)[:-1],
+        "chained elsewhere": support.signed_line(body | {"prev_hash": "f" * 64}, key)[:-1],
+        "prev_hash nested only": support.signed_line(
+            {k: v for k, v in body.items() if k != "prev_hash"} | {"details": {"prev_hash": body["prev_hash"]}}, key)[:-1],
+    }
+
+
+def test_follow_takes_a_line_exactly_when_unseal_reads_it_as_the_next_event(paths):
+    """follow() repeats unseal()'s checks inline for speed; for every way a line can be wrong, and for the
+    line as written, it must take the line exactly when unseal() returns the next seq chained to the last hash."""
+    ensure_log_key(paths)
+    written = support.write(paths, 3)
+    key, signer = load_log_key(paths.key_dir), Signer(load_log_key(paths.key_dir))
+    before = written[1]
+    for name, changed in _variants(support.lines(paths)[2], key).items():
+        expected = unseal(changed, signer) == (3, before["hash"].encode(), written[2]["hash"].encode())
+        taken = follow([changed], 0, signer, 2, before["hash"].encode(), frozenset())
+        assert taken == ((1, 3, written[2]["hash"].encode()) if expected else (0, 2, before["hash"].encode())), name
+        assert expected == (name == "as written"), name
+
+
+def test_follow_stops_after_a_wanted_seq_and_before_a_line_that_does_not_continue(paths):
+    ensure_log_key(paths)
+    written = support.write(paths, 6)
+    signer = Signer(load_log_key(paths.key_dir))
+    lines = [line[:-1] for line in support.lines(paths)]
+    hashes = [e["hash"].encode() for e in written]
+    assert follow(lines, 1, signer, 1, hashes[0], frozenset()) == (6, 6, hashes[5])
+    assert follow(lines, 1, signer, 1, hashes[0], frozenset({3, 5})) == (3, 3, hashes[2])
+    assert follow(lines, 3, signer, 3, hashes[2], frozenset({3, 5})) == (5, 5, hashes[4])
+    lines[4] = lines[3]
+    assert follow(lines, 1, signer, 1, hashes[0], frozenset()) == (4, 4, hashes[3])
+    assert follow(lines, 6, signer, 6, hashes[5], frozenset()) == (6, 6, hashes[5])
