@@ -216,6 +216,37 @@ def test_failed_write_raises_and_leaves_a_valid_log(paths, monkeypatch, failing_
     assert verify(paths).ok
 
 
+class _Crash(BaseException):
+    """Stands for the process dying: nothing in the writer catches it, so the files stay as a crash leaves them."""
+
+
+def test_crash_between_the_log_and_its_checkpoint_leaves_every_acknowledged_event_vouched_for(paths, monkeypatch):
+    """The log is made durable before its checkpoint is written, so a crash between the two leaves the head one
+    commit behind, never ahead: the event of that commit was never acknowledged (append did not return), and
+    every event that was is still vouched for, so cutting it off is reported."""
+    log = AccessLog(paths)
+    for i in range(3):
+        log.append(support.event(i))
+
+    def crash(*_: object) -> None:
+        raise _Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoints.CheckpointWriter, "write", crash)
+        with pytest.raises(_Crash):
+            log.append(support.event(3))
+    log.close()
+    written = support.lines(paths)
+    assert verify(paths).ok and len(written) == 4
+    support.save(paths, written[:2])  # the last acknowledged event cut off, with the one after it
+    assert support.problems(paths) == [(3, TRUNCATED)]
+    support.save(paths, written)
+    with AccessLog(paths) as log:
+        assert log.append(support.event(4))["seq"] == 5
+    support.save(paths, support.lines(paths)[:4])
+    assert support.problems(paths) == [(5, TRUNCATED)]
+
+
 def test_unwritable_log_raises(paths):
     (paths.log_dir / LOG_FILE).mkdir(parents=True)
     with AccessLog(paths) as log, pytest.raises(AccessLogError, match="Do not show the data"):
