@@ -59,8 +59,9 @@ def screenshot(page, name: str) -> Path:
     page.wait_for_timeout(300)  # let Plotly re-fit the charts to the new size
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
-    with Image.open(path) as shot:  # a palette of 64 colours keeps the committed files small
-        shot.convert("RGB").quantize(colors=64).save(path, optimize=True)
+    if folder == SCREENSHOTS:  # a palette of 64 colours keeps the committed files small (1-2 s a page: only for them)
+        with Image.open(path) as shot:
+            shot.convert("RGB").quantize(colors=64).save(path, optimize=True)
     page.set_viewport_size({"width": WIDTH, "height": 1000})
     return path
 
