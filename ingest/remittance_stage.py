@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,12 +28,22 @@ import pyarrow as pa
 from audit.vault import PhiVault, Pseudonymizer
 from config.sql_files import SqlFolder
 from ingest.remittance import REVERSAL, ClaimPayment, Transaction, net, read_transactions
-from ingest.x12 import X12Refused, delimiters, envelope_problems, split_segments, validate
+from ingest.x12 import (
+    InterchangePart,
+    X12Refused,
+    delimiters,
+    envelope_problems,
+    part_segments,
+    split_interchange,
+    split_segments,
+    validate,
+)
 from ingest.x12_speed import load_835_maps, speed_up_pyx12
 
 X12_SQL = SqlFolder(Path(__file__).parent / "sql" / "x12")
 INPUT_PREFIX = "x12:"  # the key of an 835 file among a batch's inputs
 PROBLEMS_SHOWN = 5
+PART_CHARS = 2_000_000  # a file over twice this (about 17,000 claims) is validated in parts, on every core
 GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
 _CODE = re.compile(r"[A-Z0-9]{1,5}")
 _REMARK = re.compile(r"[A-Z0-9]{1,8}")
@@ -138,6 +149,30 @@ def _read_one(name: str, data: bytes, today: date) -> _FileRead | str:
                                     if (reason := _claim_reason(c, today))})
 
 
+def _read_part(name: str, part: InterchangePart, today: date) -> _FileRead | None:
+    """One part of a split file read and its claims checked, or None when the part finds any problem (the
+    file is then read whole, so that its refusal is the unsplit file's, word for word)."""
+    segments = part_segments(part)
+    if segments is None or validate(part.text):
+        return None
+    try:
+        transactions = read_transactions(name, segments, delimiters(part.text).component, part.first)
+    except X12Refused:
+        return None
+    return _FileRead(transactions, {c.segment: reason for t in transactions for c in t.claims
+                                    if (reason := _claim_reason(c, today))})
+
+
+def _parts(data: bytes, part_chars: int) -> list[InterchangePart]:
+    if len(data) < 2 * part_chars:  # no fewer bytes than characters
+        return []
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff \t\r\n")
+    except UnicodeDecodeError:
+        return []
+    return split_interchange(text, part_chars)
+
+
 def _start_worker() -> None:
     """A worker's first act: pyx12 made faster (ingest/x12_speed.py) and the 835 maps parsed, so that no
     file waits for them."""
@@ -151,27 +186,59 @@ class RemittanceReading:
 
     Up to two worker processes read the files, largest first, so that a big file is not left for last. They
     are started fresh (spawn, not a fork of this process and its database) and get each file's bytes through
-    a pipe; like this process, they never touch the store. One file is read by one worker: a batch of one
-    huge file uses one core."""
+    a pipe; like this process, they never touch the store. A file of more than twice `part_chars` is cut
+    between transactions (ingest/x12.py, split_interchange) and its parts read side by side, so one huge
+    file uses every worker; its rows are the unsplit file's, and if any part finds a problem the file is
+    read again whole, so its refusal is too."""
 
-    def __init__(self, sources: dict[str, Source], today: date) -> None:
+    def __init__(self, sources: dict[str, Source], today: date, part_chars: int = PART_CHARS) -> None:
         self.sources = sorted(sources.values(), key=lambda s: s.name)
+        self.today = today
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: dict[str, Future[_FileRead | str]] = {}
+        self._pending: dict[str, list[Future[_FileRead | str | None]]] = {}
+        self._split: dict[str, bytes] = {}  # a split file's bytes, read whole if a part is not clean
         if not self.sources:
             return
-        contents = []
+        jobs: list[tuple[int, str, int, Callable[..., _FileRead | str | None], object]] = []
         for source in self.sources:
             with open(source.reader_path, "rb") as handle:
-                contents.append((source.name, handle.read()))
-        self._pool = ProcessPoolExecutor(min(2, os.cpu_count() or 1, len(contents)), initializer=_start_worker,
+                data = handle.read()
+            parts = _parts(data, part_chars)
+            if parts:
+                self._split[source.name] = data
+            jobs += ([(len(p.text), source.name, i, _read_part, p) for i, p in enumerate(parts)] or
+                     [(len(data), source.name, 0, _read_one, data)])
+        self._pool = ProcessPoolExecutor(min(2, os.cpu_count() or 1, len(jobs)), initializer=_start_worker,
                                          mp_context=multiprocessing.get_context("spawn"))
-        for name, data in sorted(contents, key=lambda named: -len(named[1])):
-            self._pending[name] = self._pool.submit(_read_one, name, data, today)
+        submitted = {(name, index): self._pool.submit(work, name, argument, today)
+                     for _, name, index, work, argument in sorted(jobs, key=lambda job: -job[0])}
+        for name, index in sorted(submitted):  # a file's parts in their order
+            self._pending.setdefault(name, []).append(submitted[name, index])
+
+    @property
+    def parts(self) -> dict[str, int]:
+        """How many parts each file is read in (1: whole)."""
+        return {name: len(futures) for name, futures in self._pending.items()}
 
     def results(self) -> list[_FileRead | str]:
         """Each file's answer, in file-name order, waiting for those not yet read."""
-        return [self._pending[source.name].result() for source in self.sources]
+        return [self._result(source.name) for source in self.sources]
+
+    def _result(self, name: str) -> _FileRead | str:
+        futures = self._pending[name]
+        if name not in self._split:
+            return futures[0].result()  # type: ignore[return-value]
+        reads = []
+        for future in futures:
+            read = future.result()
+            if not isinstance(read, _FileRead):
+                for rest in futures:
+                    rest.cancel()
+                assert self._pool is not None
+                return self._pool.submit(_read_one, name, self._split[name], self.today).result()
+            reads.append(read)
+        return _FileRead([t for read in reads for t in read.transactions],
+                         {number: reason for read in reads for number, reason in read.reasons.items()})
 
     def close(self) -> None:
         """Stop the workers: files not yet begun are dropped (a batch refused for its CSV files reads no
