@@ -261,7 +261,7 @@ def _sort_positions_once() -> None:
     from pyx12.map_if._loop import loop_if
     from pyx12.map_if._root import map_if
 
-    # A loop's (or map's) child positions sorted once (pyx12 sorts them per call); equal because pos_map is built with the node.
+    # A loop's (or map's) child positions sorted and counted once (pyx12 sorts per call); equal as pos_map is built with the node.
     def positions(node: Any) -> list[int]:
         keys = node.__dict__.get("_positions")
         if keys is None:
@@ -269,7 +269,10 @@ def _sort_positions_once() -> None:
         return keys
 
     def size(self: Any) -> int:
-        return sum(len(self.pos_map[position]) for position in positions(self))
+        count = self.__dict__.get("_size")
+        if count is None:
+            count = self._size = sum(len(self.pos_map[position]) for position in positions(self))
+        return count
 
     def get_first_node(self: Any) -> Any:
         keys = positions(self)
