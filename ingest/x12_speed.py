@@ -164,6 +164,14 @@ def _check_segments_by_index() -> None:
             indices = node._syntax_indices = tuple(sorted({int(i) for syn in node.syntax for i in syn[1:]}))
         return indices
 
+    def syntax_errors(node: Any, seg_data: Any, valid: bool, errors: list[Any]) -> tuple[bool, list[Any]]:
+        for syn in node.syntax:
+            result, syn_err = segment_module.is_syntax_valid(seg_data, syn)
+            if not result:
+                errors.append(EleError(err_cde="10" if syn[0] == "E" else "2", err_str=syn_err, refdes=syn[1]))
+                valid = False
+        return valid, errors
+
     # Rewrites segment_if.is_valid_errors step by step, elements taken by index; an absent element's answer (frozen
     # errors) kept per node; a segment's syntax rules skipped where the same elements held values and all passed before.
     def is_valid_errors(self: Any, seg_data: Any) -> tuple[bool, list[Any]]:
@@ -204,7 +212,11 @@ def _check_segments_by_index() -> None:
                 elif child_node.data_ele == "1251" and len(type_list) > 0:
                     ok, ele_errors = child_node.is_valid_errors(elements[i], type_list)
                 else:
-                    ok, ele_errors = child_node.is_valid_errors(elements[i])
+                    # A simple element's kept answer (_cache_element_answers) taken here without the call.
+                    parts = elements[i].elements
+                    kept = child_node.__dict__.get("_answers")
+                    answer = kept.get(parts[0].value) if kept is not None and len(parts) == 1 else None
+                    ok, ele_errors = answer if answer is not None else child_node.is_valid_errors(elements[i])
                 valid &= ok
                 errors += ele_errors
         if len(elements) < child_count:
@@ -214,16 +226,15 @@ def _check_segments_by_index() -> None:
         if not self.syntax:
             return valid, errors
         indices = syntax_indices(self)
-        present = (seg_id, tuple(len(elements) >= s and seg_data.get_value(f"{s:02d}") != "" for s in indices))
+        if not indices or indices[0] < 1:  # no position a rule could read: the original's loop alone
+            return syntax_errors(self, seg_data, valid, errors)
+        # As seg_data.get_value(f"{s:02d}") != "": the element at position s formatted.
+        present = (seg_id, tuple(len(elements) >= s and elements[s - 1].format() != "" for s in indices))
         passing = self.__dict__.setdefault("_syntax_passing", set())
         if present in passing:
             return valid, errors
         found = len(errors)
-        for syn in self.syntax:
-            result, syn_err = segment_module.is_syntax_valid(seg_data, syn)
-            if not result:
-                errors.append(EleError(err_cde="10" if syn[0] == "E" else "2", err_str=syn_err, refdes=syn[1]))
-                valid = False
+        valid, errors = syntax_errors(self, seg_data, valid, errors)
         if len(errors) == found and len(passing) < ELEMENT_ANSWERS_KEPT:
             passing.add(present)
         return valid, errors
