@@ -142,7 +142,8 @@ def run_case(root: Path, claims: int, files: int, runs: int) -> None:
         shutil.rmtree(data)
         print(f"  run {run + 1}: ingest {walls[-1]:.1f} s wall; CPU {children:.1f} s in the stager and its validation "
               f"workers, {writer:.1f} s in the writer; floor {floors[-1]:.3f} s "
-              f"({result.accepted['denials']:,} adjustments accepted, {result.rejected['denials']:,} claims rejected)")
+              f"({result.accepted['denials']:,} adjustments accepted, {result.rejected['denials']:,} claims rejected); "
+              f"load average {_load()}")
     wall, floor = statistics.median(walls), statistics.median(floors)
     print(f"  median of {runs}: 835 ingest {wall:.1f} s ({'under' if wall < TARGET_S else 'OVER'} the {TARGET_S:.0f} s "
           f"target); floor, DuckDB reading the same {floor_bytes / 1e6:.1f} MB as text: {floor:.3f} s")
@@ -153,8 +154,9 @@ def run_case(root: Path, claims: int, files: int, runs: int) -> None:
     refused = [r for r in reading.results() if isinstance(r, str)]
     reading.close()
     assert refused == [], refused[:1]
-    print(f"  validation alone (as the ingest runs it): {time.perf_counter() - t0:.1f} s wall, "
-          f"{_cpu(resource.RUSAGE_CHILDREN) - cpu_children:.1f} s CPU in its workers; load average after: {_load()}")
+    print(f"  validation alone (as the ingest runs it, {sum(reading.parts.values())} part(s)): "
+          f"{time.perf_counter() - t0:.1f} s wall, {_cpu(resource.RUSAGE_CHILDREN) - cpu_children:.1f} s CPU in its "
+          f"workers; load average after: {_load()}")
 
 
 def main() -> None:

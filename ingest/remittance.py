@@ -86,10 +86,11 @@ def _date(text: str) -> date | None:
         return None
 
 
-def read_transactions(file: str, segments: list[list[str]], component: str) -> list[Transaction]:
+def read_transactions(file: str, segments: list[list[str]], component: str, first: int = 1) -> list[Transaction]:
     """Every ST/SE transaction of an interchange, with its claims (CLP), their claim-level and service-level
     adjustments (CAS, up to six triplets each), remark codes (MIA/MOA at claim level, LQ*HE at service level)
-    and the allowed amount (AMT*AU, else the sum of the services' AMT*B6)."""
+    and the allowed amount (AMT*AU, else the sum of the services' AMT*B6). `first` is the file's number of
+    the first segment given (a part of a file starts further on); each transaction is read on its own."""
     transactions: list[Transaction] = []
     current: Transaction | None = None
     claim: ClaimPayment | None = None
@@ -102,7 +103,7 @@ def read_transactions(file: str, segments: list[list[str]], component: str) -> l
         if claim is not None and claim.allowed is None and service_allowed and None not in service_allowed:
             claim.allowed = sum(service_allowed, Decimal(0))  # type: ignore[arg-type]
 
-    for number, elements in enumerate(segments, start=1):
+    for number, elements in enumerate(segments, start=first):
         tag = elements[0].strip()
         if tag == "ST":
             if _element(elements, 1) != "835":

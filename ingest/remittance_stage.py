@@ -9,11 +9,13 @@ row (its CLP segment number and the reason), its values sealed like any rejected
 """
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,12 +29,22 @@ import pyarrow as pa
 from audit.vault import PhiVault, Pseudonymizer
 from config.sql_files import SqlFolder
 from ingest.remittance import REVERSAL, ClaimPayment, Transaction, net, read_transactions
-from ingest.x12 import X12Refused, delimiters, envelope_problems, split_segments, validate
+from ingest.x12 import (
+    InterchangePart,
+    X12Refused,
+    delimiters,
+    envelope_problems,
+    part_segments,
+    split_interchange,
+    split_segments,
+    validate,
+)
 from ingest.x12_speed import load_835_maps, speed_up_pyx12
 
 X12_SQL = SqlFolder(Path(__file__).parent / "sql" / "x12")
 INPUT_PREFIX = "x12:"  # the key of an 835 file among a batch's inputs
 PROBLEMS_SHOWN = 5
+PART_CHARS = 2_000_000  # a file over twice this (about 17,000 claims) is validated in parts, on every core
 GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
 _CODE = re.compile(r"[A-Z0-9]{1,5}")
 _REMARK = re.compile(r"[A-Z0-9]{1,8}")
@@ -138,6 +150,30 @@ def _read_one(name: str, data: bytes, today: date) -> _FileRead | str:
                                     if (reason := _claim_reason(c, today))})
 
 
+def _read_part(name: str, part: InterchangePart, today: date) -> _FileRead | None:
+    """One part of a split file read and its claims checked, or None when the part finds any problem (the
+    file is then read whole, so that its refusal is the unsplit file's, word for word)."""
+    segments = part_segments(part)
+    if segments is None or validate(part.text):
+        return None
+    try:
+        transactions = read_transactions(name, segments, delimiters(part.text).component, part.first)
+    except X12Refused:
+        return None
+    return _FileRead(transactions, {c.segment: reason for t in transactions for c in t.claims
+                                    if (reason := _claim_reason(c, today))})
+
+
+def _parts(data: bytes, part_chars: int) -> list[InterchangePart]:
+    if len(data) < 2 * part_chars:  # no fewer bytes than characters
+        return []
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff \t\r\n")
+    except UnicodeDecodeError:
+        return []
+    return split_interchange(text, part_chars)
+
+
 def _start_worker() -> None:
     """A worker's first act: pyx12 made faster (ingest/x12_speed.py) and the 835 maps parsed, so that no
     file waits for them."""
@@ -151,33 +187,74 @@ class RemittanceReading:
 
     Up to two worker processes read the files, largest first, so that a big file is not left for last. They
     are started fresh (spawn, not a fork of this process and its database) and get each file's bytes through
-    a pipe; like this process, they never touch the store. One file is read by one worker: a batch of one
-    huge file uses one core."""
+    a pipe; like this process, they never touch the store. A file of more than twice `part_chars` is cut
+    between transactions (ingest/x12.py, split_interchange) and its parts read side by side, so one huge
+    file uses every worker; its rows are the unsplit file's, and if any part finds a problem the file is
+    read again whole, so its refusal is too."""
 
-    def __init__(self, sources: dict[str, Source], today: date) -> None:
+    def __init__(self, sources: dict[str, Source], today: date, part_chars: int = PART_CHARS) -> None:
         self.sources = sorted(sources.values(), key=lambda s: s.name)
+        self.today = today
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: dict[str, Future[_FileRead | str]] = {}
+        self._pending: dict[str, list[Future[_FileRead | str | None]]] = {}
+        self._split: dict[str, bytes] = {}  # a split file's bytes, read whole if a part is not clean
+        self._paused_collector = False
         if not self.sources:
             return
-        contents = []
+        # The files' claims come back as about a million small objects without cycles; the cyclic collector,
+        # rescanning them each time they grew by a quarter, cost seconds of this process's CPU beside the
+        # workers. Reference counting frees them as ever; the collector is back on at close().
+        self._paused_collector = gc.isenabled()
+        gc.disable()
+        jobs: list[tuple[int, str, int, Callable[..., _FileRead | str | None], object]] = []
         for source in self.sources:
             with open(source.reader_path, "rb") as handle:
-                contents.append((source.name, handle.read()))
-        self._pool = ProcessPoolExecutor(min(2, os.cpu_count() or 1, len(contents)), initializer=_start_worker,
+                data = handle.read()
+            parts = _parts(data, part_chars)
+            if parts:
+                self._split[source.name] = data
+            jobs += ([(len(p.text), source.name, i, _read_part, p) for i, p in enumerate(parts)] or
+                     [(len(data), source.name, 0, _read_one, data)])
+        self._pool = ProcessPoolExecutor(min(2, os.cpu_count() or 1, len(jobs)), initializer=_start_worker,
                                          mp_context=multiprocessing.get_context("spawn"))
-        for name, data in sorted(contents, key=lambda named: -len(named[1])):
-            self._pending[name] = self._pool.submit(_read_one, name, data, today)
+        submitted = {(name, index): self._pool.submit(work, name, argument, today)
+                     for _, name, index, work, argument in sorted(jobs, key=lambda job: -job[0])}
+        for name, index in sorted(submitted):  # a file's parts in their order
+            self._pending.setdefault(name, []).append(submitted[name, index])
+
+    @property
+    def parts(self) -> dict[str, int]:
+        """How many parts each file is read in (1: whole)."""
+        return {name: len(futures) for name, futures in self._pending.items()}
 
     def results(self) -> list[_FileRead | str]:
         """Each file's answer, in file-name order, waiting for those not yet read."""
-        return [self._pending[source.name].result() for source in self.sources]
+        return [self._result(source.name) for source in self.sources]
+
+    def _result(self, name: str) -> _FileRead | str:
+        futures = self._pending[name]
+        if name not in self._split:
+            return futures[0].result()  # type: ignore[return-value]
+        reads = []
+        for future in futures:
+            read = future.result()
+            if not isinstance(read, _FileRead):
+                for rest in futures:
+                    rest.cancel()
+                assert self._pool is not None
+                return self._pool.submit(_read_one, name, self._split[name], self.today).result()
+            reads.append(read)
+        return _FileRead([t for read in reads for t in read.transactions],
+                         {number: reason for read in reads for number, reason in read.reasons.items()})
 
     def close(self) -> None:
         """Stop the workers: files not yet begun are dropped (a batch refused for its CSV files reads no
         more of them); a file being read is finished first."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        if self._paused_collector:
+            gc.enable()
+            self._paused_collector = False
 
 
 @dataclass
@@ -211,17 +288,25 @@ def _read_all(reading: RemittanceReading) -> _Read:
     return _Read(claims, reasons, summary)
 
 
-def _denial_rows(claim_key: str, claim: ClaimPayment, occurrences: Counter) -> list[dict[str, object]]:
-    rows = []
+def _add_denial_rows(columns: dict[str, list[object]], claim_key: str, claim: ClaimPayment, occurrences: Counter) -> None:
+    """A claim's adjustments as denial rows, added to `columns` (one list of values a column of `denials`;
+    Arrow builds the table from them far faster than from a dict a row)."""
+    occurrence, group_code, carc, rarc, amount, remark_codes = (columns[name] for name in (
+        "occurrence", "group_code", "carc", "rarc", "denied_amount", "remark_codes"))
     for adjustment in claim.adjustments:
-        rarc = adjustment.remarks[0] if adjustment.remarks else None
-        key = (claim_key, claim.payer, claim.remit_date, adjustment.group_code, adjustment.carc, rarc)
+        first = adjustment.remarks[0] if adjustment.remarks else None
+        key = (claim_key, claim.payer, claim.remit_date, adjustment.group_code, adjustment.carc, first)
         occurrences[key] += 1
-        rows.append({"claim_key": claim_key, "occurrence": occurrences[key], "payer": claim.payer,
-                     "remit_date": claim.remit_date, "group_code": adjustment.group_code, "carc": adjustment.carc,
-                     "rarc": rarc, "denied_amount": adjustment.amount, "appeal_status": None,
-                     "trace_number": claim.trace, "remark_codes": " ".join(adjustment.remarks) or None})
-    return rows
+        occurrence.append(occurrences[key])
+        group_code.append(adjustment.group_code)
+        carc.append(adjustment.carc)
+        rarc.append(first)
+        amount.append(adjustment.amount)
+        remark_codes.append(" ".join(adjustment.remarks) or None)
+    count = len(claim.adjustments)
+    for name, value in (("claim_key", claim_key), ("payer", claim.payer), ("remit_date", claim.remit_date),
+                        ("appeal_status", None), ("trace_number", claim.trace)):
+        columns[name] += [value] * count
 
 
 def _total(values: list[Decimal | None]) -> Decimal | None:
@@ -261,29 +346,30 @@ def stage_remittances(con: duckdb.DuckDBPyConnection, reading: RemittanceReading
                 if (reason := read.reasons.get((c.file, c.segment)) or known.get(keys[c.claim_id]))]
     rejected_ids = {id(c) for c, _ in rejected}
     netted = net([c for c in read.claims if id(c) not in rejected_ids])
-    denials: list[dict[str, object]] = []
-    remittances: list[dict[str, object]] = []
+    denial_schema = staged.accepted_rows["denials"].schema
+    denials: dict[str, list[object]] = {name: [] for name in denial_schema.names}
+    remittances: dict[str, list[object]] = {name: [] for name in REMITTANCE_SCHEMA.names}
     occurrences: Counter = Counter()
     accepted_by_file: Counter = Counter()
     for (claim_id, payer), outcome in netted.items():
         claim_key = keys[claim_id]
         if outcome.latest.remit_date < stored.get((claim_key, payer), date.min):  # type: ignore[operator]
             continue
-        remittances.append(_remittance_row(claim_key, outcome.standing, outcome.latest))
+        for name, value in _remittance_row(claim_key, outcome.standing, outcome.latest).items():
+            remittances[name].append(value)
         for claim in outcome.standing:
-            denials += _denial_rows(claim_key, claim, occurrences)
+            _add_denial_rows(denials, claim_key, claim, occurrences)
             accepted_by_file[claim.file] += len(claim.adjustments)
     rejected_by_file = Counter(c.file for c, _ in rejected)
     for read_file in read.summary:
         read_file["accepted"] = accepted_by_file[read_file["file"]]
         read_file["rejected"] = rejected_by_file[read_file["file"]]
-    denial_schema = staged.accepted_rows["denials"].schema
     staged.accepted_rows["denials"] = pa.concat_tables([staged.accepted_rows["denials"],
-                                                        pa.Table.from_pylist(denials, schema=denial_schema)])
-    staged.accepted_rows["remittances"] = pa.Table.from_pylist(remittances, schema=REMITTANCE_SCHEMA)
+                                                        pa.Table.from_pydict(denials, schema=denial_schema)])
+    staged.accepted_rows["remittances"] = pa.Table.from_pydict(remittances, schema=REMITTANCE_SCHEMA)
     staged.accepted_rows["remittance_files"] = pa.Table.from_pylist(read.summary, schema=SUMMARY_SCHEMA)
     if reading.sources:
-        staged.accepted["denials"] = staged.accepted.get("denials", 0) + len(denials)
+        staged.accepted["denials"] = staged.accepted.get("denials", 0) + len(denials["claim_key"])
         staged.rejected["denials"] = staged.rejected.get("denials", 0) + len(rejected)
     if rejected:
         _seal_rejected(vault, run_id, rejected, staged)

@@ -14,10 +14,14 @@ packages, is not loaded again (ingest/rerun.py): the run is recorded in the acce
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import pickle
+import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,22 +68,40 @@ class IngestResult:
         return {"accepted": dict(self.accepted), "rejected": dict(self.rejected)}
 
 
-def _stage_elsewhere(request: StageRequest) -> Staged:
-    """Run ingest/stage.py in a process of its own and take its pseudonymous and sealed rows.
-    Its standard error is never shown (a library's message may quote a row); a failure is one sentence."""
-    done = subprocess.run([sys.executable, "-m", "ingest.stage"], input=pickle.dumps(request),
-                          capture_output=True, cwd=REPO_ROOT, env=child_environment(), check=False,
-                          pass_fds=[source.fd for source in request.inputs.values()])  # it reads what was checked
-    try:
-        status, body = pickle.loads(done.stdout)
-    except Exception:  # noqa: BLE001 - the process died before answering (killed, out of memory)
-        raise IngestError(f"reading the input files stopped unexpectedly (exit code {done.returncode}); nothing was "
-                          "loaded. Check the machine's free memory and ingest again.") from None
-    if status == "refused":
-        raise IngestError(str(body))
-    if status == "failed":
-        raise IngestError(f"the input files could not be read ({body}); nothing was loaded.")
-    return decode(body)
+class _Staging:
+    """ingest/stage.py running in a process of its own on one request, started before the writer loads the
+    reference tables so that the two overlap (the 835 validation, the slow part, starts at once); result()
+    takes its pseudonymous and sealed rows. Its standard error is never shown (a library's message may quote
+    a row); a failure is one sentence."""
+
+    def __init__(self, request: StageRequest) -> None:
+        self._process = subprocess.Popen([sys.executable, "-m", "ingest.stage"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT,
+                                         env=child_environment(), start_new_session=True,  # its workers: one group
+                                         pass_fds=[source.fd for source in request.inputs.values()])  # it reads what was checked
+        self._answer: list[bytes] = []
+        self._talk = threading.Thread(target=lambda: self._answer.append(self._process.communicate(pickle.dumps(request))[0]),
+                                      daemon=True)
+        self._talk.start()
+
+    def result(self) -> Staged:
+        self._talk.join()
+        try:
+            status, body = pickle.loads(self._answer[0])
+        except Exception:  # noqa: BLE001 - the process died before answering (killed, out of memory)
+            raise IngestError(f"reading the input files stopped unexpectedly (exit code {self._process.returncode}); "
+                              "nothing was loaded. Check the machine's free memory and ingest again.") from None
+        if status == "refused":
+            raise IngestError(str(body))
+        if status == "failed":
+            raise IngestError(f"the input files could not be read ({body}); nothing was loaded.")
+        return decode(body)
+
+    def stop(self) -> None:
+        """The write failed before taking the rows: neither the stager nor its 835 workers are left running."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        self._talk.join()
 
 
 def _apply(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
@@ -112,12 +134,17 @@ class _Batch:
 def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, report: Progress) -> None:
     started = datetime.now(UTC)
     keys = open_store_keys(batch.paths, con)  # refuses keys that do not fit the store, before anything is sealed
-    report(0.05, "Loading reference data")
-    ensure_reference(con, synthetic_drg_weights=batch.source == "demo")
-    report(0.1, "Reading, checking, pseudonymising and sealing the files (in a process of their own)")
-    staged = _stage_elsewhere(StageRequest(
+    report(0.05, "Reading, checking, pseudonymising and sealing the files (in a process of their own)")
+    staging = _Staging(StageRequest(
         inputs=batch.inputs, live_store=batch.paths.store if batch.paths.store.exists() and not result.replaced_demo else None,
         keyring=keys.ring, pseudonym_key=keys.pseudonym_key, today=batch.today, run_id=result.run_id))
+    try:
+        report(0.1, "Loading reference data (beside the files being read)")
+        ensure_reference(con, synthetic_drg_weights=batch.source == "demo")
+        staged = staging.result()
+    except BaseException:
+        staging.stop()
+        raise
     result.accepted.update(staged.accepted)
     result.rejected.update(staged.rejected)
     result.reject_samples += staged.reject_samples

@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ISA_LENGTH = 106  # the ISA segment is fixed length: 105 characters and its terminator
 X12_SUFFIXES = (".835", ".edi", ".x12")  # always read as X12; a .txt only when it starts with ISA
 SNIFF_BYTES = 4 + 3  # a byte-order mark and "ISA"
+ENVELOPE_TAGS = ("ISA", "GS", "ST", "SE", "GE", "IEA")
 
 # The rule behind each error code pyx12 reports, in the words of the 999 acknowledgment (IK304 for a
 # segment, IK403 for an element, IK502/AK905 for a transaction or group, TA1 for the interchange).
@@ -101,10 +104,19 @@ def envelope_problems(segments: list[list[str]]) -> list[X12Problem]:
     """The envelope's counts and control numbers: IEA01 = groups, GE01 = transactions, SE01 = segments from
     ST to SE, and each trailer's control number equal to its header's. Checked here as well as by pyx12, so
     a broken envelope is refused whatever the transaction type."""
+    problems = _numbered_envelope_problems(enumerate(segments, start=1))
+    if not segments or segments[0][0] != "ISA":
+        problems.insert(0, X12Problem(1, "ISA", "the interchange does not start with ISA"))
+    return problems
+
+
+def _numbered_envelope_problems(segments: Iterable[tuple[int, list[str]]]) -> list[X12Problem]:
+    """envelope_problems over numbered segments; only the envelope's own (ENVELOPE_TAGS) count, so the
+    envelope segments alone, with their numbers in the file, give the same answer as the whole file."""
     problems: list[X12Problem] = []
     opened: dict[str, tuple[int, str]] = {}
     counts = {"ISA": 0, "GS": 0, "ST": 0}
-    for number, elements in enumerate(segments, start=1):
+    for number, elements in segments:
         tag = elements[0].strip()
         header = {"IEA": "ISA", "GE": "GS", "SE": "ST"}.get(tag)
         if tag in counts:
@@ -128,9 +140,78 @@ def envelope_problems(segments: list[list[str]]) -> list[X12Problem]:
             if (elements[2].strip() if len(elements) > 2 else "") != control:
                 problems.append(X12Problem(number, tag, f"{tag}02 is not the control number of its {header}"))
     problems += [X12Problem(start, tag, f"{tag} is never closed") for tag, (start, _) in opened.items()]
-    if not segments or segments[0][0] != "ISA":
-        problems.insert(0, X12Problem(1, "ISA", "the interchange does not start with ISA"))
     return problems
+
+
+@dataclass(frozen=True)
+class InterchangePart:
+    """Whole transactions of a file in an envelope of their own: the file's ISA and GS as they are, the
+    transactions' text as it is, a GE counting this part's transactions and the file's IEA. `first` is the
+    file's number of the part's first ST; `envelope` its ST and SE segments as the file numbers them."""
+
+    text: str
+    first: int
+    envelope: tuple[tuple[int, tuple[str, ...]], ...]
+
+
+def split_interchange(text: str, part_chars: int) -> list[InterchangePart]:
+    """A large interchange cut between transactions into parts of about `part_chars` characters, so that
+    several processes can validate it; [] when it is not cut. Only the plain shape is cut: one ISA and one
+    GS, every segment ended by a terminator that is not white space, no empty segment, nothing between a
+    SE and the next ST, a sound envelope (counts and control numbers checked on the whole file here) and
+    no ST02 twice (pyx12 checks that across the group). Anything else is validated whole, as it is when
+    a part finds any problem at all, so that a refusal is always the unsplit file's."""
+    if len(text) < 2 * part_chars:
+        return []
+    try:
+        marks = delimiters(text)
+    except X12Refused:
+        return []
+    term, elem = marks.segment, marks.element
+    ends_clean = not text[text.rfind(term) + 1:].strip()
+    if term.isspace() or not ends_clean or re.search(f"{re.escape(term)}\\s*{re.escape(term)}", text):
+        return []
+    tags = "|".join(ENVELOPE_TAGS)
+    pattern = f"{re.escape(term)}(?=\\s*(?:{tags})\\s*(?:{re.escape(elem)}|{re.escape(term)}))"
+    starts = [0, *(match.start() + 1 for match in re.finditer(pattern, text))]  # the envelope's segments
+    numbers = [1]
+    for before, start in zip(starts, starts[1:]):
+        numbers.append(numbers[-1] + text.count(term, before, start))
+    found = [text[start:text.find(term, start)].strip("\r\n").split(elem) for start in starts]
+    shape = ["ISA", "GS", *["ST", "SE"] * ((len(found) - 4) // 2), "GE", "IEA"]
+    if [elements[0] for elements in found] != shape or numbers[:3] != [1, 2, 3] or numbers[-1] != text.count(term):
+        return []
+    if any(numbers[i + 1] != numbers[i] + 1 for i in [*range(3, len(numbers) - 2, 2), len(numbers) - 2]):
+        return []  # something between a SE and the next ST or the GE, or between GE and IEA
+    if _numbered_envelope_problems(zip(numbers, found)):
+        return []
+    transactions = [(starts[i], numbers[i]) for i in range(2, len(found) - 2, 2)]
+    controls = [found[i][2].strip() if len(found[i]) > 2 else "" for i in range(2, len(found) - 2, 2)]
+    ge, iea = found[-2], found[-1]
+    if len(set(controls)) < len(controls) or ge[1] != str(len(transactions)) or iea[1] != "1":
+        return []
+    count = min(len(transactions), round(len(text) / part_chars))
+    cuts = sorted({next(i for i, (start, _) in enumerate(transactions) if start >= len(text) * j // count or
+                        i == len(transactions) - 1) for j in range(count)} | {0})
+    header = text[:transactions[0][0]]
+    parts = []
+    for first, last in zip(cuts, [*cuts[1:], len(transactions)]):
+        end = transactions[last][0] if last < len(transactions) else starts[-2]
+        start, number = transactions[first]
+        trailer = elem.join(["GE", str(last - first), *ge[2:]]) + term + elem.join(iea) + term
+        envelope = tuple((n, tuple(e)) for n, e in zip(numbers[2 + 2 * first:2 + 2 * last], found[2 + 2 * first:2 + 2 * last]))
+        parts.append(InterchangePart(header + text[start:end] + trailer, number, envelope))
+    return parts if len(parts) > 1 else []
+
+
+def part_segments(part: InterchangePart) -> list[list[str]] | None:
+    """The segments of a part's transactions, or None when they are not those the file has at its
+    numbers (the part is then not used)."""
+    segments = split_segments(part.text, delimiters(part.text))[2:-2]
+    numbered = tuple((n, tuple(e)) for n, e in enumerate(segments, start=part.first) if e[0].strip() in ENVELOPE_TAGS)
+    if numbered != part.envelope or part.first + len(segments) - 1 != part.envelope[-1][0]:
+        return None
+    return segments
 
 
 def _pyx12_problems(report: dict) -> list[X12Problem]:

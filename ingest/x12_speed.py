@@ -149,7 +149,31 @@ def _check_segments_by_index() -> None:
             answer = node._when_absent = node.is_valid_errors(None)
         return answer
 
-    # Rewrites segment_if.is_valid_errors step by step, elements taken by index; an absent element's answer (frozen errors) kept per node.
+    # The absent elements from position `start` on: their answers (each kept per node) joined once per node and start.
+    def absent_from(node: Any, kids: list[Any], start: int) -> tuple[bool, list[Any]]:
+        tails = node.__dict__.setdefault("_absent_from", {})
+        if start not in tails:
+            answers = [when_absent(kid) for kid in kids[start:] if isinstance(kid, (composite_if, element_if))]
+            tails[start] = (all(ok for ok, _ in answers), [e for _, errs in answers for e in errs])
+        return tails[start]
+
+    # The element positions a segment's syntax rules read: a rule's answer depends only on which of them hold a value.
+    def syntax_indices(node: Any) -> tuple[int, ...]:
+        indices = node.__dict__.get("_syntax_indices")
+        if indices is None:
+            indices = node._syntax_indices = tuple(sorted({int(i) for syn in node.syntax for i in syn[1:]}))
+        return indices
+
+    def syntax_errors(node: Any, seg_data: Any, valid: bool, errors: list[Any]) -> tuple[bool, list[Any]]:
+        for syn in node.syntax:
+            result, syn_err = segment_module.is_syntax_valid(seg_data, syn)
+            if not result:
+                errors.append(EleError(err_cde="10" if syn[0] == "E" else "2", err_str=syn_err, refdes=syn[1]))
+                valid = False
+        return valid, errors
+
+    # Rewrites segment_if.is_valid_errors step by step, elements taken by index; an absent element's answer (frozen
+    # errors) kept per node; a segment's syntax rules skipped where the same elements held values and all passed before.
     def is_valid_errors(self: Any, seg_data: Any) -> tuple[bool, list[Any]]:
         valid = True
         errors: list[Any] = []
@@ -188,19 +212,31 @@ def _check_segments_by_index() -> None:
                 elif child_node.data_ele == "1251" and len(type_list) > 0:
                     ok, ele_errors = child_node.is_valid_errors(elements[i], type_list)
                 else:
-                    ok, ele_errors = child_node.is_valid_errors(elements[i])
+                    # A simple element's kept answer (_cache_element_answers) taken here without the call.
+                    parts = elements[i].elements
+                    kept = child_node.__dict__.get("_answers")
+                    answer = kept.get(parts[0].value) if kept is not None and len(parts) == 1 else None
+                    ok, ele_errors = answer if answer is not None else child_node.is_valid_errors(elements[i])
                 valid &= ok
                 errors += ele_errors
-        for i in range(min(len(elements), child_count), child_count):
-            if isinstance(kids[i], (composite_if, element_if)):
-                ok, child_errors = when_absent(kids[i])
-                valid &= ok
-                errors += child_errors
-        for syn in self.syntax:
-            result, syn_err = segment_module.is_syntax_valid(seg_data, syn)
-            if not result:
-                errors.append(EleError(err_cde="10" if syn[0] == "E" else "2", err_str=syn_err, refdes=syn[1]))
-                valid = False
+        if len(elements) < child_count:
+            ok, absent_errors = absent_from(self, kids, len(elements))
+            valid &= ok
+            errors += absent_errors
+        if not self.syntax:
+            return valid, errors
+        indices = syntax_indices(self)
+        if not indices or indices[0] < 1:  # no position a rule could read: the original's loop alone
+            return syntax_errors(self, seg_data, valid, errors)
+        # As seg_data.get_value(f"{s:02d}") != "": the element at position s formatted.
+        present = (seg_id, tuple(len(elements) >= s and elements[s - 1].format() != "" for s in indices))
+        passing = self.__dict__.setdefault("_syntax_passing", set())
+        if present in passing:
+            return valid, errors
+        found = len(errors)
+        valid, errors = syntax_errors(self, seg_data, valid, errors)
+        if len(errors) == found and len(passing) < ELEMENT_ANSWERS_KEPT:
+            passing.add(present)
         return valid, errors
 
     segment_if.is_valid_errors = is_valid_errors
@@ -229,9 +265,85 @@ def _cache_element_answers() -> None:
     element_if.is_valid_errors = is_valid_errors
 
 
+def _sort_positions_once() -> None:
+    import bisect
+
+    import pyx12.map_walker
+    from pyx12.map_if._loop import loop_if
+    from pyx12.map_if._root import map_if
+
+    # A loop's (or map's) child positions sorted and counted once (pyx12 sorts per call); equal as pos_map is built with the node.
+    def positions(node: Any) -> list[int]:
+        keys = node.__dict__.get("_positions")
+        if keys is None:
+            keys = node._positions = sorted(node.pos_map)
+        return keys
+
+    def size(self: Any) -> int:
+        count = self.__dict__.get("_size")
+        if count is None:
+            count = self._size = sum(len(self.pos_map[position]) for position in positions(self))
+        return count
+
+    def get_first_node(self: Any) -> Any:
+        keys = positions(self)
+        return self.pos_map[keys[0]][0] if keys else None
+
+    def child_iterator(self: Any) -> Any:
+        for position in positions(self):
+            yield from self.pos_map[position]
+
+    for cls in (loop_if, map_if):
+        cls.__len__, cls.get_first_node = size, get_first_node
+    loop_if.childIterator = child_iterator
+
+    # Rewrites walk_tree._scan_loop_at_position with the sorted positions from node_pos on found by bisection.
+    def scan_loop_at_position(self: Any, node: Any, node_pos: int, seg_data: Any, orig_node: Any, seg_count: int,
+                              cur_line: int, ls_id: str | None, pop_node_list: list[Any]) -> Any:
+        keys = positions(node)
+        for ord1 in keys[bisect.bisect_left(keys, node_pos):]:
+            for child in node.pos_map[ord1]:
+                if child.is_segment():
+                    result = self._try_match_segment_child(node, child, seg_data, orig_node, seg_count, cur_line,
+                                                           ls_id, pop_node_list)
+                    if result is not None:
+                        return result
+                elif child.is_loop():
+                    result = self._try_match_loop_child(child, seg_data, seg_count, cur_line, ls_id, pop_node_list)
+                    if result is not None:
+                        return result
+        return None
+
+    pyx12.map_walker.walk_tree._scan_loop_at_position = scan_loop_at_position
+
+
+def _find_key_fields_once() -> None:
+    from pyx12.map_if._segment import segment_if
+
+    unset = object()
+
+    # Caches where a segment node reads its qualifier (pyx12 looks per match); equal because it reads only the node's children.
+    def is_match(self: Any, seg: Any) -> bool:
+        if seg.get_seg_id() != self.id:
+            return False
+        key = self.__dict__.get("_key_field", unset)
+        if key is unset:
+            found = self._resolve_unique_key_field(self.id, with_qual=False)
+            if found is not None:
+                child, ele_idx, subele_idx = found
+                found = (child, f"{ele_idx:02d}-{subele_idx}" if subele_idx else f"{ele_idx:02d}")
+            key = self._key_field = found
+        if key is None:
+            return True
+        child, path = key
+        return seg.get_value(path) in child._valid_codes_set
+
+    segment_if.is_match = is_match
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     _cache_maps, _check_control_characters_by_regex, _cache_reference_designators, _index_elements_by_position,
-    _hash_paths_once, _check_segments_by_index, _cache_element_answers,
+    _hash_paths_once, _check_segments_by_index, _cache_element_answers, _sort_positions_once, _find_key_fields_once,
 )
 
 

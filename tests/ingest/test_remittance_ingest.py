@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
+import time
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -283,3 +285,54 @@ def test_denials_by_remark_code_their_sources_and_where_paid_amounts_come_from(m
         [PAYER, pd.Timestamp(2025, 2, 10), "TRA", "97", "N130", 10.0]]
     assert sources["remark_descriptions"].iloc[1].startswith("Code to the highest level of specificity; Unprocessable claim")
     assert paid == {"from_claims_file": 1, "from_835": 3, "not_known": 0}
+
+
+def _running_in_group(group: int) -> list[int]:
+    """The processes of a process group that are running (not zombies), from /proc."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _parent, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if int(pgrp) == group and state != "Z":
+            running.append(int(stat.parent.name))
+    return running
+
+
+def test_a_write_that_fails_while_835_files_are_read_leaves_no_stager_or_worker_running(paths, tmp_path, monkeypatch):
+    """The stager is started before the reference tables are loaded; if that fails, the stager and the 835
+    workers it started (busy with a 30,000-claim file in parts) are stopped with it, not left to finish."""
+    src = tmp_path / "in"
+    _claims(src, ["QZW1"])
+    claims = [paid_claim(f"QZW{i}") for i in range(30_000)]
+    write_835(src, "w.835", [[remit(claims[i:i + 1500], trace=f"TRW{i}") for i in range(0, len(claims), 1500)]])
+    started: list[int] = []
+
+    class Recorded(ingest_module._Staging):
+        def __init__(self, request) -> None:
+            super().__init__(request)
+            started.append(self._process.pid)
+
+    def failing_reference(*_args, **_kwargs) -> None:
+        time.sleep(3)  # the stager has started its 835 workers by now
+        assert len(_running_in_group(started[0])) >= 3  # the stager and its two workers
+        raise IngestError("reference data could not be loaded")
+
+    monkeypatch.setattr(ingest_module, "_Staging", Recorded)
+    monkeypatch.setattr(ingest_module, "ensure_reference", failing_reference)
+    refused: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            _load(paths, src)
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it below
+            refused.append(exc)
+
+    writing = threading.Thread(target=load, daemon=True)
+    writing.start()
+    writing.join(60)
+    assert not writing.is_alive(), "the failed write is still waiting for the stager's workers"
+    assert isinstance(refused[0], IngestError) and "reference data could not be loaded" in str(refused[0])
+    time.sleep(0.5)
+    assert _running_in_group(started[0]) == []

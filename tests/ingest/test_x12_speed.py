@@ -74,6 +74,13 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "repeated_loop": _replace("N1*PE*SYNTHETIC PROVIDER*XX*1234567893~\n", "N1*PE*SYNTHETIC PROVIDER*XX*1234567893~\n" * 3),
     "repeated_segment": _replace("DTM*405*20250210~", "DTM*405*20250210~\nDTM*405*20250210~\nDTM*405*20250210~"),
     "unknown_guide": _replace("005010X221A1", "005010X999A1"),
+    "paired_element_missing": _replace("*MI*MBRZ98765", "*MI*"),
+    "paired_elements_missing_twice": lambda text: text.replace("*MI*MBRZ98765", "*MI*"),
+    "cas_reason_without_amount": _replace("CAS*CO*16*20", "CAS*CO*16*20**4"),
+    "unknown_qualifier": _replace("N1*PE*SYNTHETIC", "N1*ZZ*SYNTHETIC"),
+    "unknown_date_qualifier": _replace("DTM*472*", "DTM*999*"),
+    "elements_absent_at_the_end": _replace("N4*CENTERVILLE*PA*17111", "N4*CENTERVILLE"),
+    "qualifier_without_its_id": _replace("N1*PR*ACME HEALTH*XV*12345", "N1*PR*ACME HEALTH*XV"),
     "not_an_interchange": lambda text: "HELLO*WORLD~" + text[106:],
     "truncated": lambda text: text[: len(text) // 2],
 }
