@@ -82,19 +82,27 @@ def scan(fd: int, start: int, end: int, signer: Signer, wanted: frozenset[int]) 
 
 
 class Helper:
-    """The second process checking bytes start to end of the open log `fd`; result() waits for its answer."""
+    """The second process checking bytes start to end of the open log `fd`; result() waits for its answer.
+    It is sent the key and the seqs wanted as it starts, so it checks its stretch while verify reads the other."""
 
     def __init__(self, fd: int, start: int, end: int, log_key: bytes, wanted: frozenset[int]) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "audit.log.scan", str(fd), str(start), str(end)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(fd,), cwd=_ROOT,
         )
-        self._request = json.dumps({"key": log_key.hex(), "wanted": sorted(wanted)}).encode()
+        request = json.dumps({"key": log_key.hex(), "wanted": sorted(wanted)}).encode()
+        try:  # the helper reads all of its input first, so this write does not wait on its work
+            self._process.stdin.write(request)
+            self._process.stdin.close()
+        except OSError:  # it died at start: result() answers None and verify reads the stretch itself
+            self._process.kill()
 
     def result(self) -> Stretch | None:
         """The stretch, or None when it is not regular or the helper failed (verify then reads it itself)."""
         try:
-            out, _ = self._process.communicate(self._request)
+            out = self._process.stdout.read()
+            self._process.stdout.close()
+            self._process.wait()
         except OSError:
             self._process.kill()
             self._process.wait()

@@ -128,3 +128,19 @@ def test_a_tampered_log_split_in_two_gets_the_report_of_one_process(paths, monke
     assert alone.problems  # each change is caught
     _same(alone, split)
     assert len(regular) == 1
+
+
+def test_the_helper_checks_its_half_while_verify_reads_the_other(paths):
+    """The helper must not wait for verify to finish its own half before it starts: it gets what it needs at its
+    start, so it checks its stretch and exits without result() being asked (once, it waited on its standard
+    input until result() sent the key, and verify took the time of both halves, one after the other)."""
+    log = paths.log_dir / LOG_FILE
+    with open(log, "rb") as fh:
+        helper = scan.Helper(fh.fileno(), 0, log.stat().st_size, load_log_key(paths.key_dir), frozenset())
+        try:
+            helper._process.wait(timeout=30)
+        except Exception:
+            helper._process.kill()
+            raise
+        stretch = helper.result()
+    assert stretch is not None and stretch.lines == EVENTS
