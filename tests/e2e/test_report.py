@@ -59,7 +59,9 @@ def outcome(page, expected: str) -> None:
     except Exception as exc:
         alerts = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
         state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
-        raise AssertionError(f"{expected!r} not shown; script {state}; alerts: {alerts}") from exc
+        expanders = page.locator('[data-testid="stExpander"] details').evaluate_all(
+            "els => els.map(e => [e.querySelector('summary').innerText, e.open])")
+        raise AssertionError(f"{expected!r} not shown; script {state}; alerts: {alerts}; expanders: {expanders}") from exc
 
 
 def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_equal_the_appraisal(server, browser, monkeypatch):
@@ -102,7 +104,8 @@ def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_eq
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v1", hashlib.sha256(first).hexdigest()),
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v2", hashlib.sha256(latest).hexdigest())]
     page.get_by_text("A copy with claim numbers").click()
-    page.get_by_role("button", name="Reveal the claim numbers for a copy").click()
+    # waits for the rerun the click starts: a click sent while an earlier rerun is on its way can lose its trigger
+    rerun_by(page, lambda: page.get_by_role("button", name="Reveal the claim numbers for a copy").click())
     outcome(page, "claim numbers were revealed")
     assert_clean(page)
     copy = download(page, "Download the copy with claim numbers")
