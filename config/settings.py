@@ -86,6 +86,8 @@ SSO_ROLES = PREFIX + "SSO_ROLES"
 DRG_BASE_RATE = PREFIX + "DRG_BASE_RATE"
 # Every local account must give a second factor (TOTP) after its password; docs/SECURITY.md.
 REQUIRE_MFA = PREFIX + "REQUIRE_MFA"
+# Where derived public reference data is kept between processes (queries/reference.py: the ICD-10-CM frames).
+CACHE_DIR = PREFIX + "CACHE_DIR"
 SECRET_VARIABLES = (DATA_KEYS, PSEUDONYM_KEY, LOG_KEY)
 
 
@@ -194,6 +196,15 @@ def under_spark_submit(environ: Mapping[str, str] | None = None) -> bool:
     """Whether spark-submit started this process (it gives the driver PYSPARK_GATEWAY_PORT): the Spark master
     then comes from `spark-submit --master`, not from a default."""
     return "PYSPARK_GATEWAY_PORT" in (os.environ if environ is None else environ)
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder for derived public reference data: $CODEAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/codeaudit, else
+    ~/.cache/codeaudit. Read on its own, not through load(): a process that only needs reference data must not
+    fail on an unrelated bad setting, and it holds nothing about patients, users or keys."""
+    env = os.environ if environ is None else environ
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    return _folder(env, CACHE_DIR, (Path(xdg) if xdg else Path.home() / ".cache") / "codeaudit")
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:

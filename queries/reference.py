@@ -5,8 +5,12 @@ ICD-10-PCS titles, dotted diagnosis codes, and what each kind of code is where n
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 import re
+from collections.abc import Callable
 from functools import cache
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +18,7 @@ from types import ModuleType
 import pandas as pd
 
 from audit import sqlite_store
+from config import settings
 from queries.sql_files import sql
 
 
@@ -102,14 +107,48 @@ def dotted(code: str) -> str:
     return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
 
 
+def _frames_key() -> str:
+    """What the derived frames depend on: the code set's release (simple_icd_10_cm's version) and the rules that
+    derive the flags (this module's source). A change to either makes a new cache file."""
+    digest = hashlib.sha256(version("simple-icd-10-cm").encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _kept(name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """`build()`, kept as Parquet in the cache folder (config.settings.cache_dir) for the next process. Building the
+    ICD-10-CM frame takes 4 to 12 s (parsing the code set's XML, then 98,000 codes through the side and
+    unspecified rules), which every ingest's writer, demo build and bench paid; reading it back takes about 0.1 s.
+    The file is public reference data, derived and replaceable: one that cannot be read is built again, and a
+    folder that cannot be written leaves every process building its own."""
+    path = settings.cache_dir() / f"{name}-{_frames_key()}.parquet"
+    try:
+        return pd.read_parquet(path)
+    except Exception:  # noqa: BLE001 - absent, cut short or unreadable: build it again, as without a cache
+        pass
+    frame = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, path)  # whole or not at all, whichever process of several gets there first
+    except OSError:
+        pass
+    return frame
+
+
 @cache  # static reference data, identical for every caller; never mutate the returned frame
 def icd10cm_frame() -> pd.DataFrame:
-    """One row per code of the tabular list (chapters and blocks excluded).
+    """One row per code of the tabular list (chapters and blocks excluded), kept between processes (_kept).
 
     billable: a leaf of the hierarchy. unspecified: billable and the official title says so, unless the side
     rule spares it (unspecified_flags).
     laterality_unspecified: unspecified, no side in its own title, while a sibling names right or left.
     """
+    return _kept("icd10cm", _built_icd10cm_frame)
+
+
+def _built_icd10cm_frame() -> pd.DataFrame:
     codes = [c for c in _icd().get_all_codes(with_dots=False) if not _icd().is_chapter_or_block(c)]
     titles = [_icd().get_description(c) for c in codes]
     leaves = [_icd().is_leaf(c) for c in codes]
@@ -131,6 +170,11 @@ def icd10cm_frame() -> pd.DataFrame:
 
 @cache
 def chapter_frame() -> pd.DataFrame:
+    """The code set's chapters and blocks with their titles, kept between processes (_kept)."""
+    return _kept("icd10cm-headings", _built_chapter_frame)
+
+
+def _built_chapter_frame() -> pd.DataFrame:
     chapters = [c for c in _icd().get_all_codes(with_dots=False) if _icd().is_chapter(c)]
     blocks = [c for c in _icd().get_all_codes(with_dots=False) if _icd().is_block(c)]
     return pd.DataFrame(

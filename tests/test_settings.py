@@ -81,6 +81,16 @@ def test_require_mfa_is_true_or_false():
             load({"CODEAUDIT_REQUIRE_MFA": text})
 
 
+def test_the_cache_folder_is_its_variable_else_the_xdg_cache_else_the_home_cache():
+    assert settings.cache_dir({"CODEAUDIT_CACHE_DIR": "/srv/cache", "XDG_CACHE_HOME": "/x"}) == Path("/srv/cache")
+    assert settings.cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/codeaudit")
+    assert settings.cache_dir({"XDG_CACHE_HOME": " "}) == settings.cache_dir({}) == Path.home() / ".cache" / "codeaudit"
+    with pytest.raises(ConfigurationError, match="^CODEAUDIT_CACHE_DIR is blank"):
+        settings.cache_dir({"CODEAUDIT_CACHE_DIR": "  "})
+    # read on its own: a bad unrelated setting does not stop a process that needs reference data only
+    assert settings.cache_dir({"CODEAUDIT_CACHE_DIR": "/c", "CODEAUDIT_IDLE_MINUTES": "ten"}) == Path("/c")
+
+
 def _readme_variables() -> dict[str, str]:
     text = (REPO / "README.md").read_text()
     table = text.split("<!-- settings -->", 1)[1].split("\n\n", 1)[0]
@@ -90,7 +100,7 @@ def _readme_variables() -> dict[str, str]:
 
 def test_readme_lists_every_variable_with_its_default_and_limits():
     rows = _readme_variables()
-    expected = {settings.DATA_DIR, settings.KEY_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES, settings.DRG_BASE_RATE,
+    expected = {settings.DATA_DIR, settings.KEY_DIR, settings.CACHE_DIR, *settings.SECRET_VARIABLES, settings.SSO_ROLES, settings.DRG_BASE_RATE,
                 settings.TIMEZONE, settings.REQUIRE_MFA,
                 settings.TARGET_PREFIX + "<METRIC>", *(n.variable for n in WHOLE_NUMBERS)}
     assert set(rows) == expected
