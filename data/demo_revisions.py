@@ -13,9 +13,8 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-import simple_icd_10_cm as icd
 
-from queries.reference import icd10cm_frame, pcs_titles
+from queries.reference import icd10cm_frame, parent_frame, pcs_titles
 
 # CPT codes of the demo by group: a revision stays in the group.
 CPT_GROUPS = (
@@ -50,8 +49,7 @@ def related_diagnosis(rng: np.random.Generator, code: str, unspecified: bool, bl
     codes, unspecified_flags, categories, blocks = _billable()
     if code not in _index():
         return _choose(rng, codes[categories.get(code[:3], np.array([], dtype=int))], code), "wrong_code"
-    parent = icd.get_parent(code)
-    siblings = [c.replace(".", "") for c in icd.get_children(parent) if icd.is_leaf(c)] if parent else []
+    siblings = _billable_children().get(_parents()[code], [])
     in_category = categories.get(code[:3], np.array([], dtype=int))
     if unspecified:
         specified_siblings = [c for c in siblings if not unspecified_flags[_index()[c]]]
@@ -61,6 +59,23 @@ def related_diagnosis(rng: np.random.Generator, code: str, unspecified: bool, bl
     choice = (_choose(rng, siblings, code) or _choose(rng, codes[in_category], code)
               or (_choose(rng, codes[blocks[block]], code) if block else None))
     return (choice or code), "wrong_code"
+
+
+@cache
+def _parents() -> dict[str, str]:
+    frame = parent_frame()
+    return dict(zip(frame["code"], frame["parent"], strict=True))
+
+
+@cache
+def _billable_children() -> dict[str, list[str]]:
+    """The billable codes under each code or block, in the tabular list's order (the order simple_icd_10_cm's
+    get_children gives, which the demo's seeded choices depend on)."""
+    children: dict[str, list[str]] = {}
+    for code, billable in zip(icd10cm_frame()["code"], icd10cm_frame()["billable"], strict=True):
+        if billable:
+            children.setdefault(_parents()[code], []).append(code)
+    return children
 
 
 @cache

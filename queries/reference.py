@@ -168,6 +168,14 @@ def _built_icd10cm_frame() -> pd.DataFrame:
     ])
 
 
+@cache  # never mutate the returned frame
+def parent_frame() -> pd.DataFrame:
+    """Each code of icd10cm_frame (same order) with the code or block it sits under in the tabular list, kept
+    between processes (_kept): the demo's revisions choose among a code's siblings without loading the code set."""
+    return _kept("icd10cm-parents", lambda: pd.DataFrame(
+        [(code, _icd().get_parent(code).replace(".", "")) for code in icd10cm_frame()["code"]], columns=["code", "parent"]))
+
+
 @cache
 def chapter_frame() -> pd.DataFrame:
     """The code set's chapters and blocks with their titles, kept between processes (_kept)."""
