@@ -122,9 +122,13 @@ class StreamlitSession:
 
     async def until(self, ready: Callable[[], bool]) -> None:
         """Read ForwardMsgs until `ready()` holds; TimeoutError after the session's timeout."""
-        async with asyncio.timeout(self.timeout_s):
-            while not ready():
-                self._take(await self.socket.recv())  # type: ignore[union-attr]
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                while not ready():
+                    self._take(await self.socket.recv())  # type: ignore[union-attr]
+        except TimeoutError:
+            raise TimeoutError(f"not there within {self.timeout_s:.0f} s ({self.started} runs started, the last "
+                               f"finished being run {self.finished})") from None
 
     async def download(self, found: Found) -> bytes:
         """The file behind a download button, fetched as the browser does; a deferred one (its data a callable)
