@@ -17,13 +17,15 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import require_chromium
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, REPO
 
 DEPLOY = REPO / "deploy"
@@ -38,6 +40,7 @@ SHIPPED_CERT = "/etc/ssl/codeaudit/fullchain.pem"
 SHIPPED_KEY = "/etc/ssl/codeaudit/privkey.pem"
 SHIPPED_PORTS = (8501, 8502)
 SHIPPED_ACCESS_LOG = "access_log /var/log/nginx/codeaudit.access.log;"
+ROUTE_COOKIE = "codeaudit_route"  # the shipped site's cookie pinning a browser to one dashboard process
 # Streamlit's option server.cookieSecret as an environment variable: deploy/codeaudit.env gets one at install.
 COOKIE_SECRET = "STREAMLIT_SERVER_COOKIE_SECRET"
 # Test-only: each request with the dashboard process it went to and the browser's route key (the shipped site's
@@ -321,3 +324,33 @@ def shown(page, console: list[str], locator, timeout_ms: float) -> None:
     except PlaywrightTimeout:
         raise AssertionError(f"not shown within {timeout_ms / 1000:.0f} s; console: {console[-10:]}; CSP violations: "
                              f"{page.evaluate('window.__cspViolations || []')}; page: {page.inner_text('body')[:500]!r}") from None
+
+
+@contextmanager
+def pinned_browser(cert: Certificate) -> Iterator:
+    """Chromium trusting the test's certificate only (its SPKI hash pinned)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, f"--ignore-certificate-errors-spki-list={cert.spki_sha256}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def route_of(context) -> str:
+    (value,) = [cookie["value"] for cookie in context.cookies() if cookie["name"] == ROUTE_COOKIE]
+    return value
+
+
+def requests_of(proxy: Proxy, route: str, streams: int = 0) -> list[Routed]:
+    """The requests logged for the browser with `route`, after waiting (15 s at most) for `streams` of its
+    WebSocket connections: nginx logs an upgraded connection when it closes."""
+    deadline = time.monotonic() + 15
+    while True:
+        mine = [r for r in routed(proxy) if r.route == route]
+        if sum(r.request.startswith("GET /_stcore/stream ") for r in mine) >= streams or time.monotonic() > deadline:
+            return mine
+        time.sleep(0.2)

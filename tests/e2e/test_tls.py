@@ -44,6 +44,7 @@ from tests.e2e.deploy import (
     CSP_WATCH,
     ENV_FILE,
     NGINX,
+    ROUTE_COOKIE,
     SHIPPED_HOST,
     SHIPPED_PORTS,
     SITE,
@@ -56,11 +57,15 @@ from tests.e2e.deploy import (
     loopback_listeners,
     nginx_test,
     non_loopback_addresses,
+    pinned_browser,
     read_env_file,
     read_unit,
     render_proxy,
     request,
+    requests_of,
     require,
+    route_of,
+    routed,
     self_signed,
     shown,
     start_nginx,
@@ -299,9 +304,9 @@ def test_the_dashboards_started_as_the_unit_starts_them_listen_on_loopback_only(
             pass  # and it does answer on loopback, for nginx
 
 
-def add_account(deployed: Deployed) -> None:
+def add_account(deployed: Deployed, username: str = USERNAME) -> None:
     """A local account made with the command line, as an administrator does, in the service's environment."""
-    made = subprocess.run([sys.executable, "manage.py", "users", "add", USERNAME, "--role", ROLE.value, "--password-stdin"],
+    made = subprocess.run([sys.executable, "manage.py", "users", "add", username, "--role", ROLE.value, "--password-stdin"],
                           cwd=REPO, env=deployed.env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
 
@@ -349,3 +354,85 @@ def test_a_real_sign_in_and_a_page_over_https_in_chromium(deployed):
     while not upgraded.search(deployed.proxy.access_log.read_text()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert upgraded.search(deployed.proxy.access_log.read_text())
+
+
+def open_sign_in(browser, deployed: Deployed, **options) -> tuple:
+    """A new browser (context: its own cookies) on the sign-in page; returns it, its page and its console."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, **options)
+    page, console = context.new_page(), []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto(deployed.proxy.url)
+    shown(page, console, page.get_by_label("Username", exact=True), 180_000)  # after the first start's build, if any
+    return context, page, console
+
+
+def sign_in_locally(page, console: list[str], username: str) -> None:
+    shown(page, console, page.get_by_label("Username", exact=True), 90_000)
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    first = allowed_pages(ROLE)[0]
+    shown(page, console, page.get_by_role("heading", name=first.label, level=1), 90_000)
+    wait_drawn(page, PAGES[first].charts)
+    assert_clean(page)
+
+
+def test_browsers_are_spread_over_both_processes_and_each_serves_a_sign_in(deployed):
+    """Browsers are pinned to processes by their route cookie, each keeping to one; over a few browsers both
+    processes get some, and a browser on each signs in and is served (one accounts store, one access log)."""
+    with pinned_browser(deployed.cert) as browser:
+        first_on, opened = {}, []
+        for _ in range(12):  # with 2 processes, all 12 on one has a chance of 1 in 2,048
+            context, page, console = open_sign_in(browser, deployed)
+            opened.append(context)
+            (upstream,) = {r.upstream for r in requests_of(deployed.proxy, route_of(context))}
+            first_on.setdefault(upstream, (context, page, console))
+            if len(first_on) == len(deployed.upstreams):
+                break
+        assert set(first_on) == deployed.upstreams
+        users = {}
+        for number, (upstream, (context, page, console)) in enumerate(sorted(first_on.items())):
+            users[upstream] = (f"it.process{number}", route_of(context))
+            add_account(deployed, users[upstream][0])
+            sign_in_locally(page, console, users[upstream][0])
+        for context in opened:
+            context.close()
+    for upstream, (username, route) in users.items():
+        assert {r.upstream for r in requests_of(deployed.proxy, route, streams=1)} == {upstream}  # its WebSocket too
+        signed_in = read_events(deployed.paths, user=username, action="sign_in")
+        assert [e["outcome"] for e in signed_in] == ["success"]
+    verified = subprocess.run([sys.executable, "manage.py", "verify-log"], cwd=REPO, env=deployed.env,
+                              capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr  # both processes appended to one chain
+
+
+def test_one_browser_keeps_to_one_process_through_a_download_and_a_reload_and_may_move_after_one(deployed):
+    """The WebSocket, the deferred CSV download (a file in that process's memory) and every request after a reload
+    go to one process; a reload is a new session (signed in again). With the route of a browser on the other
+    process (as when this one's process is removed), the next reload carries on there."""
+    with pinned_browser(deployed.cert) as browser:
+        context, page, console = open_sign_in(browser, deployed, accept_downloads=True)
+        add_account(deployed, "it.download")
+        sign_in_locally(page, console, "it.download")
+        page.get_by_text("Table and CSV: headline rates").click()
+        page.get_by_text("Use inside the organisation").first.click()
+        with page.expect_download(timeout=90_000) as download:
+            page.get_by_role("button", name="Download CSV").first.click()  # enabled once the purpose is chosen
+        assert open(download.value.path()).read().startswith("metric,")
+        route = route_of(context)
+        page.reload()
+        sign_in_locally(page, console, "it.download")
+        assert route_of(context) == route
+        (home,) = {r.upstream for r in requests_of(deployed.proxy, route)}
+        other = next(r.route for r in routed(deployed.proxy) if r.upstream != home)
+        context.add_cookies([{"name": ROUTE_COOKIE, "value": other, "url": deployed.proxy.url}])
+        page.reload()
+        sign_in_locally(page, console, "it.download")
+        context.close()
+    mine = requests_of(deployed.proxy, route, streams=2)
+    assert {r.upstream for r in mine} == {home}
+    assert [r.status for r in mine if r.request.startswith("GET /_stcore/stream ")] == [101, 101]
+    fetched = [r.status for r in mine if r.request.startswith("GET /media/")]  # the front end may fetch it twice
+    assert fetched and set(fetched) == {200}
+    assert {r.upstream for r in requests_of(deployed.proxy, other, streams=1)} == deployed.upstreams - {home}
+    assert [e["outcome"] for e in read_events(deployed.paths, user="it.download", action="sign_in")] == ["success"] * 3
