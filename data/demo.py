@@ -164,3 +164,15 @@ def build_demo(paths: Paths, n_claims: int = 20_000, seed: int = 2026, *, record
     report(0.97, "Reviewing a sample (draw, reviews, rebuttal, frozen report)")
     review_cycle(paths, today or date.today(), recorder)
     return result
+
+
+def build_first_demo(paths: Paths, n_claims: int, *, recorder: Recorder, actor: tuple[str, str],
+                     progress: Progress | None = None) -> IngestResult | None:
+    """The first start's build: `build_demo`, unless a store exists once the writer lock is held (then None).
+    Several dashboard processes can find no store at once; the first to take the lock builds the demo and its
+    review cycle, and the others, waiting for the lock, find that demo instead of building it again."""
+    paths.ensure()
+    with writer_lock(paths):  # re-entrant: build_demo takes it again in this thread
+        if paths.store.exists():
+            return None
+        return build_demo(paths, n_claims, recorder=recorder, actor=actor, progress=progress)

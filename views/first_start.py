@@ -3,9 +3,9 @@ progress, so `streamlit run dashboard.py` on a fresh checkout opens on a working
 data folder that held real data (its marker REAL_DATA_INGESTED): there the missing store is a problem to
 report (RealStoreMissing), not a reason to build fake data.
 
-One build per process: a session that arrives while another builds waits for it, then finds the store.
-(Two processes starting at once serialise on the store's writer lock; the second simply reloads the
-same demo.) CODEAUDIT_DEMO_CLAIMS sets the size (default 20,000 claims; tests use fewer).
+One build in all: a session that arrives while another session of this process builds waits for it, and one
+in another dashboard process waits on the store's writer lock (data.demo.build_first_demo); both then find the
+store. CODEAUDIT_DEMO_CLAIMS sets the size (default 20,000 claims; tests use fewer).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import threading
 import streamlit as st
 
 from config import settings
-from data.demo import build_demo
+from data.demo import build_first_demo
 from queries.store import RealStoreMissing
 from views import session
 from views.text import md
@@ -43,9 +43,9 @@ def ensure_store() -> None:
     with _build_lock():
         if not paths.store.exists():
             claims = settings.load().demo_claims
-            result = build_demo(paths, n_claims=claims, recorder=session.record, actor=("dashboard:first-start", "system"),
-                                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
-            if result.created_keys:
+            result = build_first_demo(paths, claims, recorder=session.record, actor=("dashboard:first-start", "system"),
+                                      progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), m))
+            if result is not None and result.created_keys:
                 names = ", ".join(p.name for p in result.created_keys)
                 log.warning("New key files were created in %s: %s. Back them up.", paths.key_dir, names)
                 session.flash("warning", f"New key files were created in the key folder (`CODEAUDIT_KEY_DIR`; the server "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import duckdb
 import pytest
 
 from config.paths import Paths
-from data.demo import build_demo
+from data.demo import build_demo, build_first_demo
 from data.demo_draws import DEGRADING_CODER, WEAK_CODERS
+from ingest.swap import writer_lock
 from ingest.writer import IngestError
 from tests.conftest import Recorded
 
@@ -219,3 +221,31 @@ def test_finding_dollars_follow_the_overpayment_rule(demo):
         WHERE f.code_type = 'MSDRG' AND f.finding = 'revise' AND c.payer = 'Medicare'
           AND -(wa.weight - wb.weight) * 6500 <= c.paid_amount""")
     assert drg and all(impact == (difference * 6500).quantize(impact) for impact, difference in drg)
+
+
+def test_a_first_start_waiting_for_another_processs_build_finds_its_store_and_builds_nothing(paths):
+    """Two dashboard processes can find no store at once. The one that did not get the writer lock first waits for
+    it, then sees the store the other built (here a stand-in written under the lock by another thread, which holds
+    the lock as another process would) and leaves it alone."""
+    locked, release = threading.Event(), threading.Event()
+
+    def other_process_builds() -> None:
+        with writer_lock(paths):
+            locked.set()
+            release.wait(30)
+            paths.store.write_bytes(b"the other process's demo")
+
+    other = threading.Thread(target=other_process_builds)
+    other.start()
+    assert locked.wait(30)
+    found = []
+    waiting = threading.Thread(target=lambda: found.append(build_first_demo(
+        paths, 1_000, recorder=Recorded(), actor=("dashboard:first-start", "system"))))
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()  # it waits for the lock, not building beside the other
+    release.set()
+    other.join(30)
+    waiting.join(120)
+    assert found == [None]
+    assert paths.store.read_bytes() == b"the other process's demo"

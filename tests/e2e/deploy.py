@@ -1,35 +1,51 @@
 """The shipped deployment files (deploy/) made runnable in a test: the nginx site rendered onto loopback ports,
-a temporary certificate and temporary log folders; the systemd unit read for its command, environment and
-hardening; the example environment file read as systemd reads it. Each swap names the exact text of the
+a temporary certificate and temporary log folders, its access log in a test-only format naming the dashboard
+process each request went to; the systemd template unit read for its command, environment and hardening; the
+example environment file read as systemd reads it; and the clients that reach the site as a user would (a TLS
+connection for the shipped host name, Chromium resolving it to loopback). Each swap names the exact text of the
 shipped file it replaces and fails if that text is gone, so the tests always run the shipped files, never a
 copy that could drift from them."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import os
 import re
 import shlex
 import socket
+import ssl
 import subprocess
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.e2e.harness import REPO
+import pytest
+
+from tests.e2e.conftest import require_chromium
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, REPO
 
 DEPLOY = REPO / "deploy"
 SITE = DEPLOY / "nginx" / "codeaudit.conf"
-UNIT = DEPLOY / "systemd" / "codeaudit-dashboard.service"
+UNIT = DEPLOY / "systemd" / "codeaudit-dashboard@.service"
 ENV_FILE = DEPLOY / "codeaudit.env"
 NGINX = Path("/usr/sbin/nginx")
 SYSTEMD_ANALYZE = Path("/usr/bin/systemd-analyze")
-# The values an IT team changes in the shipped site, and the loopback upstream the unit binds.
+# The values an IT team changes in the shipped site, and the ports of the unit's instances the site forwards to.
 SHIPPED_HOST = "dashboard.example.org"
 SHIPPED_CERT = "/etc/ssl/codeaudit/fullchain.pem"
 SHIPPED_KEY = "/etc/ssl/codeaudit/privkey.pem"
-SHIPPED_UPSTREAM = "server 127.0.0.1:8501;"
+SHIPPED_PORTS = (8501, 8502)
+SHIPPED_ACCESS_LOG = "access_log /var/log/nginx/codeaudit.access.log;"
+ROUTE_COOKIE = "codeaudit_route"  # the shipped site's cookie pinning a browser to one dashboard process
+# Streamlit's option server.cookieSecret as an environment variable: deploy/codeaudit.env gets one at install.
+COOKIE_SECRET = "STREAMLIT_SERVER_COOKIE_SECRET"
+# Test-only: each request with the dashboard process it went to and the browser's route key (the shipped site's
+# map: the codeaudit_route cookie, or the id of the request that sets it).
+ROUTED = re.compile(r'^"(?P<request>[^"]*)" (?P<status>\d{3}) upstream=(?P<upstream>\S+) route=(?P<route>\S+)$')
 
 
 def swapped(text: str, swaps: list[tuple[str, str, int]], source: Path) -> str:
@@ -89,18 +105,22 @@ class Proxy:
         return f"https://{SHIPPED_HOST}:{self.https_port}"
 
 
-def render_proxy(root: Path, cert: Certificate, https_port: int, http_port: int, upstream_port: int) -> Proxy:
-    """The shipped site on loopback ports, in front of `upstream_port`, inside a minimal main configuration
-    that keeps every file nginx writes (pid, logs, temporary bodies) under `root`. The main file stands in
-    for Debian's /etc/nginx/nginx.conf, which includes the site the same way."""
+def render_proxy(root: Path, cert: Certificate, https_port: int, http_port: int, upstream_ports: Sequence[int]) -> Proxy:
+    """The shipped site on loopback ports, in front of the dashboards on `upstream_ports` (one for each shipped
+    instance), inside a minimal main configuration that keeps every file nginx writes (pid, logs, temporary
+    bodies) under `root`. The main file stands in for Debian's /etc/nginx/nginx.conf, which includes the site
+    the same way; it adds the test-only log format (ROUTED) the site's access log is switched to."""
+    assert len(upstream_ports) == len(SHIPPED_PORTS), f"the shipped site lists {len(SHIPPED_PORTS)} dashboard processes"
     for sub in ("logs", "tmp"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     site = swapped(SITE.read_text(), [
         ("listen 80;", f"listen 127.0.0.1:{http_port};", 1),
         ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;", 1),
-        (SHIPPED_UPSTREAM, f"server 127.0.0.1:{upstream_port};", 1),
+        *((f"server 127.0.0.1:{shipped};", f"server 127.0.0.1:{port};", 1)
+          for shipped, port in zip(SHIPPED_PORTS, upstream_ports, strict=True)),
         (SHIPPED_CERT, str(cert.cert), 1),
         (SHIPPED_KEY, str(cert.key), 1),
+        (SHIPPED_ACCESS_LOG, SHIPPED_ACCESS_LOG.replace(";", " routed;"), 1),
         ("/var/log/nginx/", f"{root}/logs/", 2),
     ], SITE)
     (root / "codeaudit.conf").write_text(site)
@@ -114,11 +134,33 @@ events {{ worker_connections 128; }}
 http {{
     include /etc/nginx/mime.types;
     access_log {root}/logs/access.log;
+    log_format routed '"$request" $status upstream=$upstream_addr route=$codeaudit_route';
 {temp}
     include {root}/codeaudit.conf;
 }}
 """)
     return Proxy(root, conf, https_port, http_port)
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One request in the site's access log: what it was, its status, the dashboard process it went to
+    (127.0.0.1:PORT) and the browser's route key."""
+
+    request: str
+    status: int
+    upstream: str
+    route: str
+
+
+def routed(proxy: Proxy) -> list[Routed]:
+    """Every request the site has logged so far (an upgraded WebSocket is logged when it closes)."""
+    found = []
+    for line in proxy.access_log.read_text().splitlines():
+        match = ROUTED.match(line)
+        assert match, f"not in the test's log format: {line!r}"
+        found.append(Routed(match["request"], int(match["status"]), match["upstream"], match["route"]))
+    return found
 
 
 def nginx_test(proxy: Proxy) -> subprocess.CompletedProcess:
@@ -155,6 +197,12 @@ class Unit:
     @property
     def argv(self) -> list[str]:
         return shlex.split(self.one("ExecStart"))
+
+    def instance_argv(self, instance: str) -> list[str]:
+        """ExecStart of the instance `instance` (codeaudit-dashboard@INSTANCE), %i expanded as systemd does."""
+        argv = [arg.replace("%i", instance) for arg in self.argv]
+        assert not [arg for arg in argv if "%" in arg], f"{UNIT}: a specifier other than %i in ExecStart: {argv}"
+        return argv
 
     @property
     def environment(self) -> dict[str, str]:
@@ -224,3 +272,85 @@ def non_loopback_addresses() -> list[str]:
         pass
     return sorted(a for a in found if not a.startswith("127.") and a not in ("::1", "0.0.0.0", "::")
                   and not a.startswith("fe80"))
+
+
+def require(tool: Path, package: str) -> None:
+    if tool.exists():
+        return
+    message = f"{tool} is missing: install Debian's {package} (apt-get install -y {package}) to run the deployment tests"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message}. Under CI=true they must run, not skip.", pytrace=False)
+    pytest.skip(message)
+
+
+def connect(port: int, context: ssl.SSLContext | None) -> socket.socket:
+    """A connection to `port` on loopback, for the shipped host name (as its DNS entry would give)."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    return context.wrap_socket(raw, server_hostname=SHIPPED_HOST) if context else raw
+
+
+def trusting(cert: Certificate) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(cert.cert))
+
+
+def request(port: int, context: ssl.SSLContext | None, method: str, path: str, body: bytes | None = None,
+            headers: dict[str, str] | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+    kind = http.client.HTTPSConnection if context else http.client.HTTPConnection
+    conn = kind(SHIPPED_HOST, port, timeout=30)
+    conn.sock = connect(port, context)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+CSP_WATCH = """document.addEventListener('securitypolicyviolation', (e) => {
+    (window.__cspViolations = window.__cspViolations || []).push(e.violatedDirective + ' ' + e.blockedURI);
+});"""
+
+
+def launch(playwright, *extra: str):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                      args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {SHIPPED_HOST} 127.0.0.1", *extra])
+
+
+def shown(page, console: list[str], locator, timeout_ms: float) -> None:
+    """Wait for `locator`; on a timeout, say what the browser saw (its console, CSP violations, the page's text)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise AssertionError(f"not shown within {timeout_ms / 1000:.0f} s; console: {console[-10:]}; CSP violations: "
+                             f"{page.evaluate('window.__cspViolations || []')}; page: {page.inner_text('body')[:500]!r}") from None
+
+
+@contextmanager
+def pinned_browser(cert: Certificate) -> Iterator:
+    """Chromium trusting the test's certificate only (its SPKI hash pinned)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, f"--ignore-certificate-errors-spki-list={cert.spki_sha256}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def route_of(context) -> str:
+    (value,) = [cookie["value"] for cookie in context.cookies() if cookie["name"] == ROUTE_COOKIE]
+    return value
+
+
+def requests_of(proxy: Proxy, route: str, streams: int = 0) -> list[Routed]:
+    """The requests logged for the browser with `route`, after waiting (15 s at most) for `streams` of its
+    WebSocket connections: nginx logs an upgraded connection when it closes."""
+    deadline = time.monotonic() + 15
+    while True:
+        mine = [r for r in routed(proxy) if r.route == route]
+        if sum(r.request.startswith("GET /_stcore/stream ") for r in mine) >= streams or time.monotonic() > deadline:
+            return mine
+        time.sleep(0.2)
