@@ -18,7 +18,8 @@ session's own facility), and verify-log passes after the run.
 Prints p50/p95/max per step, the server's peak resident memory (VmHWM of the streamlit process) and the CPU
 seconds the server used during the run (utime + stime, from /proc).
 
-    python bench/load.py [--driver ws|browser] [--sessions 20] [--ramp SECONDS] [--demo-claims 20000 | --store-dir DIR]
+    python bench/load.py [--driver ws|browser] [--sessions 20] [--ramp SECONDS] [--processes N]
+                         [--demo-claims 20000 | --store-dir DIR]
 
 Not a timed test: it prints figures (README, "Twenty users at once").
 """
@@ -57,9 +58,10 @@ class Figures:
 
 
 def run(driver: str, sessions_wanted: int, demo_claims: int, root: Path, store_dir: Path | None = None,
-        ramp_s: float = 0.0) -> tuple[list[Session], list[str], Figures]:
-    """Build the demo (or link the store in `store_dir`), add the accounts, serve, drive; returns the sessions, the
-    log's problems and the run's figures."""
+        ramp_s: float = 0.0, processes: int = 1) -> tuple[list[Session], list[str], Figures]:
+    """Build the demo (or link the store in `store_dir`), add the accounts, serve it from `processes` dashboard
+    processes (the sessions dealt out in turn, as deploy/nginx's route cookie spreads browsers), drive; returns the
+    sessions, the log's problems and the run's figures (memory and CPU summed over the processes)."""
     paths = link_store(root, store_dir) if store_dir else build_store(root, demo_claims)
     con = connect_read_only(paths)
     try:
@@ -67,14 +69,18 @@ def run(driver: str, sessions_wanted: int, demo_claims: int, root: Path, store_d
     finally:
         con.close()
     sessions = add_accounts(paths, sessions_wanted, facilities)
-    process, url = serve(paths, root)
+    served = []
     try:
-        server_before, driver_before = cpu_seconds(process.pid), time.process_time()  # the server's start-up is not the run's
-        elapsed = asyncio.run(DRIVERS[driver](url, sessions, facilities, ramp_s))
-        figures = Figures(elapsed, peak_memory_mb(process.pid), cpu_seconds(process.pid) - server_before,
+        for _ in range(processes):  # the store exists: no first-start build, so they may start one after another
+            served.append(serve(paths, root))
+        pids = [process.pid for process, _ in served]
+        server_before, driver_before = sum(map(cpu_seconds, pids)), time.process_time()  # start-up is not the run's
+        elapsed = asyncio.run(DRIVERS[driver]([url for _, url in served], sessions, facilities, ramp_s))
+        figures = Figures(elapsed, sum(map(peak_memory_mb, pids)), sum(map(cpu_seconds, pids)) - server_before,
                           time.process_time() - driver_before)
     finally:
-        stop(process)
+        for process, _ in served:
+            stop(process)
     return sessions, check_log(paths, sessions), figures
 
 
@@ -88,17 +94,20 @@ def main() -> int:
     parser.add_argument("--demo-claims", type=int, default=20_000)
     parser.add_argument("--store-dir", type=Path, help="instead of building the demo, read the demo store.duckdb in DIR")
     parser.add_argument("--ramp", type=float, default=0.0, help="spread the sessions' starts over this many seconds")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="dashboard processes, the sessions dealt out in turn (deploy/: one per core behind nginx)")
     args = parser.parse_args()
     if args.driver == "browser" and not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         load_before = os.getloadavg()[0]
         sessions, log_problems, figures = run(args.driver, args.sessions, args.demo_claims, Path(tmp), args.store_dir,
-                                              args.ramp)
+                                              args.ramp, args.processes)
     cores = os.cpu_count() or 1
     print(f"\n{len(sessions)} concurrent sessions over {'Chromium' if args.driver == 'browser' else 'the WebSocket protocol'} "
           f"({', '.join(sorted({s.role.label for s in sessions}))}), "
           f"{'the demo store in ' + str(args.store_dir) if args.store_dir else f'{args.demo_claims:,}-claim demo store'}, "
+          f"{args.processes} dashboard process{'es' if args.processes > 1 else ''}, "
           f"starts spread over {args.ramp:.0f} s, all done in {figures.elapsed_s:.1f} s; machine load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({cores} cores, shared with the driver and any other work)")
     for step in STEPS:
@@ -106,7 +115,7 @@ def main() -> int:
         if values:
             print(f"  {step:<14} p50 {statistics.median(values):6.2f} s   p95 {percentile(values, 0.95):6.2f} s   "
                   f"max {max(values):6.2f} s   ({len(values)} sessions; target p95 under 3 s)")
-    print(f"  server peak memory (VmHWM): {figures.peak_mb:,.0f} MB")
+    print(f"  server peak memory (VmHWM{', summed over the processes' if args.processes > 1 else ''}): {figures.peak_mb:,.0f} MB")
     print(f"  server CPU during the run: {figures.server_cpu_s:.1f} s, {figures.server_cpu_s / figures.elapsed_s:.2f} of "
           f"{cores} cores on average; this driver process: {figures.driver_cpu_s:.1f} s"
           + (" (Chromium's own processes not counted)" if args.driver == "browser" else ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from playwright.async_api import Browser, Page, async_playwright
@@ -139,9 +140,11 @@ async def run_session(browser: Browser, url: str, session: Session, facilities: 
         await context.close()
 
 
-async def drive(url: str, sessions: list[Session], facilities: list[str], ramp_s: float) -> float:
+async def drive(urls: Sequence[str], sessions: list[Session], facilities: list[str], ramp_s: float) -> float:
+    """Each session on the dashboard process at `urls[its number % len(urls)]`, as the proxy pins a browser to one."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        elapsed = await all_at_once(lambda s, delay: run_session(browser, url, s, facilities, delay), sessions, ramp_s)
+        elapsed = await all_at_once(lambda s, delay: run_session(browser, urls[s.number % len(urls)], s, facilities, delay),
+                                    sessions, ramp_s)
         await browser.close()
     return elapsed

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 from bench.load_plan import (
     DENIALS_BOX,
@@ -131,5 +132,7 @@ async def run_session(url: str, session: Session, facilities: list[str], delay: 
         await client.close()
 
 
-async def drive(url: str, sessions: list[Session], facilities: list[str], ramp_s: float) -> float:
-    return await all_at_once(lambda s, delay: run_session(url, s, facilities, delay), sessions, ramp_s)
+async def drive(urls: Sequence[str], sessions: list[Session], facilities: list[str], ramp_s: float) -> float:
+    """Each session on the dashboard process at `urls[its number % len(urls)]`, as the proxy pins a browser to one."""
+    return await all_at_once(lambda s, delay: run_session(urls[s.number % len(urls)], s, facilities, delay), sessions,
+                             ramp_s)
