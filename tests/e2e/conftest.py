@@ -91,13 +91,18 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     yield from running(root, paths)
 
 
-def require_chromium() -> None:
-    if CHROMIUM.exists():
+def require_tool(tool: Path, package: str, tests: str) -> None:
+    """Skip where `tool` is missing, but fail under CI=true: there the tests must run (.ci/run installs it)."""
+    if tool.exists():
         return
-    message = f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser tests"
+    message = f"{tool} is missing: install Debian's {package} (apt-get install -y {package}) to run the {tests}"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{message}. Under CI=true they must run, not skip.", pytrace=False)
     pytest.skip(message)
+
+
+def require_chromium() -> None:
+    require_tool(CHROMIUM, "chromium", "browser tests")
 
 
 @pytest.fixture(scope="module")

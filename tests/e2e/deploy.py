@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.conftest import require_chromium
+from tests.e2e.conftest import require_chromium, require_tool
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, REPO
 
 DEPLOY = REPO / "deploy"
@@ -275,12 +273,7 @@ def non_loopback_addresses() -> list[str]:
 
 
 def require(tool: Path, package: str) -> None:
-    if tool.exists():
-        return
-    message = f"{tool} is missing: install Debian's {package} (apt-get install -y {package}) to run the deployment tests"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{message}. Under CI=true they must run, not skip.", pytrace=False)
-    pytest.skip(message)
+    require_tool(tool, package, "deployment tests")
 
 
 def connect(port: int, context: ssl.SSLContext | None) -> socket.socket:
