@@ -241,8 +241,9 @@ def run(con: duckdb.DuckDBPyConnection, claims: int, runs: int, sections: list[s
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
-def headline(con: duckdb.DuckDBPyConnection, runs: int) -> None:
-    queries = {
+def dashboard_queries(con: duckdb.DuckDBPyConnection) -> dict[str, Callable[[], object]]:
+    """Each dashboard query as a page asks it of its reader, by name (bench/growth.py times the same list)."""
+    return {
         "filter_options": lambda: m.filter_options(con),
         "summary (current period)": lambda: m.summary(con, SCOPE),
         "summary (previous period)": lambda: m.summary(con, PREVIOUS),
@@ -259,6 +260,10 @@ def headline(con: duckdb.DuckDBPyConnection, runs: int) -> None:
         "payer denials": lambda: m.payer_denials(con, SCOPE),
         "appeal funnel": lambda: m.appeal_funnel(con, SCOPE),
     }
+
+
+def headline(con: duckdb.DuckDBPyConnection, runs: int) -> None:
+    queries = dashboard_queries(con)
     for name, fn in queries.items():
         ms = median_ms(fn, runs)
         print(f"  {name:<28} {ms:8.1f} ms")
