@@ -8,6 +8,7 @@ import csv
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import version
@@ -115,25 +116,40 @@ def _frames_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def _own(path: Path) -> bool:
+    """The file and its folder belong to this user and nobody else may write them. The flags in these frames
+    decide the unspecified and invalid-code findings, so a file another account could have written is not read:
+    it is built again instead."""
+    try:
+        return all(p.stat().st_uid == os.geteuid() and not p.stat().st_mode & 0o022 for p in (path.parent, path))
+    except OSError:
+        return False
+
+
 def _kept(name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """`build()`, kept as Parquet in the cache folder (config.settings.cache_dir) for the next process. Building the
     ICD-10-CM frame takes 4 to 12 s (parsing the code set's XML, then 98,000 codes through the side and
-    unspecified rules), which every ingest's writer, demo build and bench paid; reading it back takes about 0.1 s.
-    The file is public reference data, derived and replaceable: one that cannot be read is built again, and a
-    folder that cannot be written leaves every process building its own."""
+    unspecified rules), which every ingest's writer, demo build and bench paid; reading it back takes about 0.2 s.
+    The file is public reference data, derived and replaceable: one that cannot be read, or that another account
+    could have written (_own), is built again, and a folder that cannot be written leaves every process building
+    its own."""
     path = settings.cache_dir() / f"{name}-{_frames_key()}.parquet"
-    try:
-        return pd.read_parquet(path)
-    except Exception:  # noqa: BLE001 - absent, cut short or unreadable: build it again, as without a cache
-        pass
+    if _own(path):
+        try:
+            return pd.read_parquet(path)
+        except Exception:  # noqa: BLE001 - cut short or unreadable: build it again, as without a cache
+            pass
     frame = build()
+    partial = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        os.close(handle)
         frame.to_parquet(partial, index=False)
-        os.replace(partial, path)  # whole or not at all, whichever process of several gets there first
+        os.replace(partial, path)  # whole or not at all; of several processes the last wins, with the same bytes
     except OSError:
-        pass
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
     return frame
 
 

@@ -114,7 +114,7 @@ def render_proxy(root: Path, cert: Certificate, https_port: int, http_port: int,
     site = swapped(SITE.read_text(), [
         ("listen 80;", f"listen 127.0.0.1:{http_port};", 1),
         ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;", 1),
-        *((f"server 127.0.0.1:{shipped};", f"server 127.0.0.1:{port};", 1)
+        *((f"server 127.0.0.1:{shipped} ", f"server 127.0.0.1:{port} ", 1)
           for shipped, port in zip(SHIPPED_PORTS, upstream_ports, strict=True)),
         (SHIPPED_CERT, str(cert.cert), 1),
         (SHIPPED_KEY, str(cert.key), 1),
@@ -159,6 +159,21 @@ def routed(proxy: Proxy) -> list[Routed]:
         assert match, f"not in the test's log format: {line!r}"
         found.append(Routed(match["request"], int(match["status"]), match["upstream"], match["route"]))
     return found
+
+
+def route_to(proxy: Proxy, cert: Certificate, upstream: str) -> str:
+    """A route key the site's hash sends to `upstream` (127.0.0.1:PORT): probe keys with a health request each until
+    one lands there. Not taken from earlier lines of the log: they may all have gone to one process, or been
+    refused by nginx itself (a 413 is logged with no upstream)."""
+    for n in range(64):
+        key = f"probe-{n}"
+        request(proxy.https_port, trusting(cert), "GET", "/_stcore/health", headers={"Cookie": f"{ROUTE_COOKIE}={key}"})
+        deadline = time.monotonic() + 5
+        while not (landed := [r.upstream for r in routed(proxy) if r.route == key]) and time.monotonic() < deadline:
+            time.sleep(0.05)  # nginx writes the line as the request ends
+        if landed == [upstream]:
+            return key
+    raise AssertionError(f"no route key of 64 reached {upstream}")
 
 
 def nginx_test(proxy: Proxy) -> subprocess.CompletedProcess:

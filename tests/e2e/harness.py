@@ -78,7 +78,11 @@ NOT_DRAWN = """() => {
     return {script: app && app.getAttribute('data-test-script-state'),
             stale: [...document.querySelectorAll('[data-stale="true"]')].map(e => (e.getAttribute('data-testid') || e.tagName)
                 + ': ' + e.innerText.slice(0, 80)).slice(0, 5),
-            charts: charts.length, undrawn: charts.filter(c => !c.querySelector('.main-svg')).length};
+            charts: charts.length, undrawn: charts.filter(c => !c.querySelector('.main-svg')).length,
+            // after rerun_by: 0 state changes means the click never started a run in the page; 1, that one was
+            // asked for and never answered; the status widget shows a lost connection ("Connecting")
+            stateChanges: window.__stateChanges ?? null,
+            status: document.querySelector('[data-testid="stStatusWidget"]')?.innerText ?? null};
 }"""
 
 

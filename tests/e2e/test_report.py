@@ -104,7 +104,7 @@ def test_the_auditor_downloads_the_demo_samples_frozen_report_and_its_figures_eq
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v1", hashlib.sha256(first).hexdigest()),
         ("demo:auditor", f"pdf:sample-report-{sample_id}-v2", hashlib.sha256(latest).hexdigest())]
     page.get_by_text("A copy with claim numbers").click()
-    # waits for the rerun the click starts: a click sent while an earlier rerun is on its way can lose its trigger
+    # waits for the rerun the click starts, and says so when none came (CI once saw no answer; cause not found)
     rerun_by(page, lambda: page.get_by_role("button", name="Reveal the claim numbers for a copy").click())
     outcome(page, "claim numbers were revealed")
     assert_clean(page)

@@ -65,7 +65,7 @@ from tests.e2e.deploy import (
     requests_of,
     require,
     route_of,
-    routed,
+    route_to,
     self_signed,
     shown,
     start_nginx,
@@ -137,7 +137,9 @@ def test_the_shipped_unit_runs_streamlit_on_loopback_as_an_unprivileged_hardened
     assert options == {"--server.address": "127.0.0.1", "--server.port": "%i", "--server.headless": "true"}
     upstreams = re.search(r"upstream codeaudit_dashboard \{(.*?)\}", SITE.read_text(), re.S).group(1)
     # nginx forwards to the instances' ports, and to nothing else
-    assert re.findall(r"^\s*server (\S+);", upstreams, re.M) == [f"127.0.0.1:{port}" for port in SHIPPED_PORTS]
+    # and one failed request never marks a process down (max_fails=0: that would move its browsers elsewhere)
+    assert re.findall(r"^\s*server (\S+) max_fails=0;", upstreams, re.M) == [f"127.0.0.1:{port}" for port in SHIPPED_PORTS]
+    assert len(re.findall(r"^\s*server ", upstreams, re.M)) == len(SHIPPED_PORTS)
     assert unit.one("User") == unit.one("Group") == "codeaudit"
     assert unit.one("EnvironmentFile") == "/etc/codeaudit/codeaudit.env"
     for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes", "ProtectHome": "yes",
@@ -424,7 +426,8 @@ def test_one_browser_keeps_to_one_process_through_a_download_and_a_reload_and_ma
         sign_in_locally(page, console, "it.download")
         assert route_of(context) == route
         (home,) = {r.upstream for r in requests_of(deployed.proxy, route)}
-        other = next(r.route for r in routed(deployed.proxy) if r.upstream != home)
+        (elsewhere,) = deployed.upstreams - {home}
+        other = route_to(deployed.proxy, deployed.cert, elsewhere)
         context.add_cookies([{"name": ROUTE_COOKIE, "value": other, "url": deployed.proxy.url}])
         page.reload()
         sign_in_locally(page, console, "it.download")

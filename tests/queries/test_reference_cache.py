@@ -53,3 +53,16 @@ def test_a_folder_that_cannot_be_written_costs_only_the_build(tmp_path, monkeypa
     frame = pd.DataFrame({"code": ["A00"], "billable": [False]})
     assert reference._kept("tiny", lambda: frame) is frame
     assert reference._kept("tiny", lambda: frame) is frame
+
+
+@pytest.mark.parametrize("loosened", ["file", "folder"])
+def test_a_file_or_folder_others_may_write_is_not_read(cache, loosened):
+    """The flags decide findings: a kept file that another account could have replaced is built again."""
+    frame = pd.DataFrame({"code": ["A00"], "billable": [False]})
+    reference._kept("tiny", lambda: frame)
+    (kept,) = cache.glob("tiny-*.parquet")
+    assert kept.stat().st_mode & 0o077 == 0 and cache.stat().st_mode & 0o077 == 0  # made private
+    (kept if loosened == "file" else cache).chmod(0o666 if loosened == "file" else 0o777)
+    built = []
+    reference._kept("tiny", lambda: built.append(1) or frame)
+    assert built == [1]
