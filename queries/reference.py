@@ -121,9 +121,10 @@ def _own(path: Path) -> bool:
     decide the unspecified and invalid-code findings, so a file another account could have written is not read:
     it is built again instead."""
     try:
-        return all(p.stat().st_uid == os.geteuid() and not p.stat().st_mode & 0o022 for p in (path.parent, path))
+        stats = [p.stat() for p in (path.parent, path)]
     except OSError:
         return False
+    return all(st.st_uid == os.geteuid() and not st.st_mode & 0o022 for st in stats)
 
 
 def _kept(name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
