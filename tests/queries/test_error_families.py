@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -323,6 +323,30 @@ def test_manage_metrics_errors_by_prints_the_rows_suppresses_small_cells_and_log
 
     refused = manage_here("metrics", *folders, "--errors-by", "chapter", "--by", "payer", **env)
     assert refused.returncode == 2 and "not allowed with argument" in refused.stderr
+
+
+def test_manage_metrics_errors_by_applies_the_usual_filters(demo):
+    """--from/--to, --facility, --payer, --coder and --encounter-type narrow the rows as on the page: each filtered
+    run equals errors_by over the same Filters, and differs from the unfiltered one."""
+    paths, con = demo(RECOMPUTED_DAY)
+    folders = ("--data-dir", str(paths.data_dir))
+    env = {"CODEAUDIT_KEY_DIR": str(paths.key_dir)}
+    (facility, payer, coder, last) = con.execute(
+        "SELECT min(facility_id), max(payer), min(coder_id), max(service_date) FROM claim_facts").fetchone()
+    first = last - timedelta(days=200)
+    cases = [(("--from", first.isoformat(), "--to", last.isoformat()), Filters(date_from=first, date_to=last)),
+             (("--facility", facility), Filters(facility=(facility,))),
+             (("--payer", payer, "--encounter-type", "inpatient"), Filters(payer=(payer,), encounter_type=("inpatient",))),
+             (("--coder", coder), Filters(coder=(coder,)))]
+    everything = ef.errors_by(con, Filters(), "payer")["findings"].sum()
+    for argv, scope in cases:
+        shown = manage_here("metrics", *folders, "--errors-by", "payer", "--json", "--include-small-cells", *argv, **env)
+        assert shown.returncode == 0, (argv, shown.stderr)
+        rows = json.loads(shown.stdout)
+        want = ef.errors_by(con, scope, "payer").sort_values("group")
+        assert [(r["group"], r["findings"], r["errors"]) for r in rows] == list(
+            zip(want["group"], want["findings"], want["errors"], strict=True)), argv
+        assert 0 < sum(r["findings"] for r in rows) < everything, argv
 
 
 def test_the_level_list_is_documented():
