@@ -34,7 +34,7 @@ from review.random_numbers import GENERATOR, RandomNumberError, random_numbers
 from review.report_copy import ClaimNumberCopy, claim_number_copy
 from review.report_versions import ReportVersion
 from review.sample_appraisal import SampleAppraisal, appraise_sample
-from review.samples import SampleMismatch, draw_sample, export_frame, list_samples, load_sample, redraw
+from review.samples import SampleMismatch, check_sample, draw_sample, export_frame, list_samples, load_sample, redraw
 from review.sampling import ALLOCATIONS, METHODS, PROBE_SIZE, SampleSpec
 
 REFUSALS = (RandomNumberError, FrameError, ReviewError, AppraisalError, MetricsError, StoreMissing, ConfigurationError, OSError,
@@ -148,6 +148,7 @@ def cmd_sample_report(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise ReviewError(f"There is no folder {out.parent}; create it first or name a file in an existing folder.")
     sample = load_sample(db, args.sample_id)
+    check_sample(db, sample.sample_id)  # a changed sample is named as such, completed or not
     if sample.completed_at is None:
         raise ReviewError(f"Sample {sample.sample_id} is not completed: its report is frozen when it is completed (every "
                           "claim reviewed, then Complete the sample on the Record review page).")

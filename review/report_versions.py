@@ -24,7 +24,7 @@ from audit.events import AccessEvent
 from review.db import Record, ReviewDb, ReviewError, emit, iso, utc_now
 from review.report import render
 from review.report_content import Signer, changes, report_content
-from review.samples import Sample, load_sample
+from review.samples import Sample, check_sample, load_sample
 from review.sql_files import sql
 
 
@@ -68,7 +68,10 @@ def versions(db: ReviewDb, sample_id: str) -> list[ReportVersion]:
 
 
 def version_pdf(db: ReviewDb, sample_id: str, version: int | None = None) -> Frozen:
-    """One stored version with its PDF bytes (the latest when `version` is None)."""
+    """One stored version with its PDF bytes (the latest when `version` is None). SampleMismatch when the stored
+    sample is no longer the one drawn (review.samples.check_sample): a report leaves the hospital only from a
+    sample whose frame and drawn claims still hash as they did, as the appraisal and redraw require."""
+    check_sample(db, sample_id)
     found = versions(db, sample_id)
     if not found:
         raise ReviewError(f"Sample {sample_id} has no frozen report: complete the sample first (every claim reviewed).")

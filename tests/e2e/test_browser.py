@@ -12,6 +12,7 @@ can look without running anything (README, "Test")."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import sqlite3
@@ -500,6 +501,29 @@ def type_drg_finding(page, finding: str, category: str, amount: str) -> None:
     expect_drg_finding(page, finding, category, f"{float(amount):.2f}")
 
 
+def take_drg_proposal(page, grouped: str) -> None:
+    """Put other values in the DRG inputs, then take the grouper's proposal: every input must show the proposal
+    once the page has settled (taking it is one state change; a non-atomic take once kept a typed input beside the
+    proposal's others, and Complete refused 'error_category is missing')."""
+    caption = page.get_by_text("Proposed DRG finding:")
+    proposed = caption.inner_text().split("Proposed DRG finding: ")[1].split(".")[0]
+    assert caption.inner_text().startswith("Regrouped from the codes as audited") and f"MS-DRG {grouped} " in caption.inner_text()
+    pick(page, "DRG finding", "delete" if proposed != "delete" else "add")
+    pick(page, "DRG error category", "other")
+    page.get_by_label("Audited MS-DRG").fill("999")
+    rerun_by(page, lambda: page.get_by_role("button", name="Use the proposed DRG finding").click())
+    assert_clean(page)
+    boxes = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
+    expect(boxes.filter(has_text="DRG finding").locator("input")).to_have_value(proposed)
+    expect(page.get_by_label("Audited MS-DRG")).to_have_value(grouped)
+    category = boxes.filter(has_text="DRG error category").locator("input")
+    if proposed == "agree":
+        expect(category).to_have_value("")
+        expect(page.get_by_label("DRG dollar impact")).to_have_value("0.00")
+    else:
+        expect(category).not_to_have_value("other")  # the proposal's own category, not the one chosen before
+
+
 def choose_option(page, label: str, text: str) -> None:
     """Choose, in the main area's selectbox `label`, the option holding `text`, unless it is chosen already (a
     choice reruns the page; choosing the chosen option again does not). The chosen option is the value of the
@@ -523,10 +547,33 @@ def pick(page, label: str, option: str) -> None:
     expect(box.locator("input")).to_have_value(option)
 
 
+def frozen_report_matches_the_appraisal(page, server, key: str, overpaid: str) -> None:
+    """The sample just completed, on Audit sampling: its frozen report (version 1) downloads, is logged with the
+    file's SHA-256, names the reviewed claim, and carries the figures `appraise variable --sample --json` gives."""
+    from tests.e2e.test_report import appraisal_json, download, money, pdf_text
+
+    with sqlite3.connect(server.paths.reviews_db) as conn:
+        (sample_id,) = conn.execute("SELECT sample_id FROM sample_claims WHERE claim_key = ? AND NOT spare", [key]).fetchone()
+    open_page(page, Page.AUDIT_SAMPLING)
+    choose_option(page, "Sample", sample_id)
+    page.get_by_role("heading", name="Report").wait_for()
+    assert_clean(page)
+    pdf = download(page)
+    text = pdf_text(pdf)
+    expected = appraisal_json(server, sample_id)
+    assert f"Claims review report: audit sample {sample_id}" in text and "Version 1," in text and key in text
+    assert expected["claims_in_error"] == 1 and expected["gross_overpayment"] == pytest.approx(-float(overpaid))
+    for name, label in (("gross_overpayment", "Gross overpayment (sample)"), ("gross_underpayment", "Gross underpayment (sample)"),
+                        ("net_overpayment", "Net overpayment (sample)"), ("paid_reviewed", "Paid dollars reviewed")):
+        assert f"{label} {money(expected[name])}" in text, (name, expected[name])
+    (event,) = read_events(server.paths, action="export", limit=1)
+    assert (event["resource"], event["details"]["sha256"]) == (f"pdf:sample-report-{sample_id}-v1", hashlib.sha256(pdf).hexdigest())
+
+
 def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_manager_decides(first_start, browser):
     """The auditors' workflow end to end, and the compliance officer's Overview before and after."""
     audited_before, _ = audited_count(browser, first_start.url)
-    context, page = sign_in(browser, first_start.url, Role.AUDITOR)
+    context, page = sign_in(browser, first_start.url, Role.AUDITOR, accept_downloads=True)
     choose(page, "Coder", "C007")
     choose(page, "Encounter type", "inpatient")
     open_page(page, Page.AUDIT_SAMPLING)
@@ -546,10 +593,12 @@ def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_mana
     key, grouped = drawn_claim(first_start)  # the DRG the claim's codes group to: what an accepted DRG rebuttal leaves
     audited = "292" if grouped != "292" else "291"
     wait_drawn(page)  # the reveal's rerun is over: a value typed during a rerun can be lost
+    take_drg_proposal(page, grouped)
     billed = page.get_by_label("Billed MS-DRG")
     billed.fill(grouped)  # prefilled from the claim
     page.get_by_label("Audited MS-DRG").fill(audited)
-    type_drg_finding(page, "revise", "drg", overpaid_within_paid(first_start, key))
+    overpaid = overpaid_within_paid(first_start, key)
+    type_drg_finding(page, "revise", "drg", overpaid)
     expect(billed).to_have_value(grouped)
     expect(page.get_by_label("Audited MS-DRG")).to_have_value(audited)
     rerun_by(page, lambda: page.get_by_role("button", name="Complete the claim").click())
@@ -559,6 +608,7 @@ def test_auditor_draws_reviews_with_a_reveal_and_completes_a_coder_rebuts_a_mana
     page.get_by_text("The sample is completed").wait_for()
     assert_clean(page)
     screenshot(page, "review-auditor-completed")
+    frozen_report_matches_the_appraisal(page, first_start, key, overpaid)
     context.close()
     _, pending = audited_count(browser, first_start.url)
     assert pending.startswith("1 reviewed findings") or " reviewed findings on 1 claims" in pending

@@ -253,7 +253,7 @@ def cli(capsys, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_a_tampered_frame_is_refused_by_redraw_export_frame_and_the_appraisal_naming_the_sample(store, capsys):
+def test_a_tampered_frame_is_refused_by_redraw_export_frame_the_appraisal_and_the_report_naming_the_sample(store, capsys, tmp_path):
     import zlib
 
     from review.frame_keys import unpack
@@ -268,7 +268,8 @@ def test_a_tampered_frame_is_refused_by_redraw_export_frame_and_the_appraisal_na
         conn.execute("UPDATE samples SET frame = ? WHERE sample_id = ?",
                      (zlib.compress("".join(f"{k}\n" for k in keys).encode()), sample.sample_id))
     for argv in (["sample", "redraw", sample.sample_id], ["sample", "export-frame", sample.sample_id],
-                 ["appraise", "variable", "--sample", sample.sample_id, "--json"]):
+                 ["appraise", "variable", "--sample", sample.sample_id, "--json"],
+                 ["sample", "report", sample.sample_id, "--out", str(tmp_path / "report.pdf")]):
         code, out, err = cli(capsys, *argv)
         assert (code, out) == (1, ""), argv
         assert f"Sample {sample.sample_id}" in err and "frame" in err and len(err.strip().splitlines()) == 1
