@@ -37,11 +37,12 @@ class ClaimRemit:
 @dataclass
 class Remit:
     payer: str
-    payer_id: str
+    payer_id: str | None  # N1*PR04 (N103 XV); None: N1*PR names the payer only
     trace: str
     remit_date: date
     claims: list[ClaimRemit]
     with_dtm405: bool = True  # else the date is BPR16 only
+    additional_payer_id: str | None = None  # REF*2U of loop 1000A
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,14 @@ def _transaction(remit: Remit, control: int, e: str, c: str) -> list[str]:
     day = remit.remit_date.strftime("%Y%m%d")
     segments = [f"ST{e}835{e}{control:04d}",
                 f"BPR{e}I{e}{_money(total)}{e}C{e}CHK{e * 12}{day}" if total > 0 else f"BPR{e}H{e}0{e}C{e}NON{e * 12}{day}",
-                f"TRN{e}1{e}{remit.trace}{e}1{remit.payer_id[:9].rjust(9, '0')}"]
+                f"TRN{e}1{e}{remit.trace}{e}1{(remit.payer_id or remit.additional_payer_id or '')[:9].rjust(9, '0')}"]
     if remit.with_dtm405:
         segments.append(f"DTM{e}405{e}{day}")
-    segments += [f"N1{e}PR{e}{remit.payer}{e}XV{e}{remit.payer_id}", f"N3{e}1 PAYER WAY", f"N4{e}CENTERVILLE{e}PA{e}17111",
-                 f"PER{e}BL{e}TECHNICAL CONTACT{e}TE{e}8005550100", f"N1{e}PE{e}SYNTHETIC PROVIDER{e}XX{e}1234567893",
+    segments += [f"N1{e}PR{e}{remit.payer}" + (f"{e}XV{e}{remit.payer_id}" if remit.payer_id else ""),
+                 f"N3{e}1 PAYER WAY", f"N4{e}CENTERVILLE{e}PA{e}17111"]
+    if remit.additional_payer_id:
+        segments.append(f"REF{e}2U{e}{remit.additional_payer_id}")
+    segments += [f"PER{e}BL{e}TECHNICAL CONTACT{e}TE{e}8005550100", f"N1{e}PE{e}SYNTHETIC PROVIDER{e}XX{e}1234567893",
                  f"LX{e}1"]
     for claim in remit.claims:
         segments.append(f"CLP{e}{claim.claim_id}{e}{claim.status}{e}{_money(claim.charge)}{e}{_money(claim.paid)}{e}{e}12{e}PCN{claim.claim_id[-6:]}")

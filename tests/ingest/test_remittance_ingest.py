@@ -22,7 +22,7 @@ from ingest.writer import IngestError, IngestResult, ingest
 from queries.metrics import Filters, carc_pareto, denial_sources, payer_denials, payment_sources, rarc_pareto, summary
 from queries.store import connect_read_only
 from tests.conftest import Recorded
-from tests.ingest.remits import MEMBER, PATIENT, PAYER, paid_claim, remit, write_835
+from tests.ingest.remits import MEMBER, PATIENT, PAYER, PAYER_ID, paid_claim, remit, write_835
 
 TODAY = date(2025, 3, 1)
 CLAIMS_HEADER = ["claim_id", "patient_name", "facility_id", "payer", "coder_id", "encounter_type", "service_date",
@@ -60,16 +60,18 @@ def _snapshot(paths: Paths) -> list[list[tuple]]:
 def mapped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, IngestResult]:
     """One batch: claims QZC1 (no paid amount) and QZC2 (paid 250.00 in claims.csv); a.835 with two
     transactions in two groups (QZC1 with adjustments at both levels, a CAS with six triplets for QZC2, and
-    an unknown claim); b.edi with other delimiters; c.txt starting with ISA; notes.txt (not X12)."""
+    an unknown claim; TRA has a REF*2U besides N1*PR04); b.edi with other delimiters and its payer id in REF*2U
+    only; c.txt starting with ISA; notes.txt (not X12)."""
     root = tmp_path_factory.mktemp("mapped")
     paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
     src = root / "in"
     _claims(src, ["QZC1", "QZC2", "QZC3", "QZC4"], paid={"QZC2": "250.00"})
     six = [("CO", [("4", D("1")), ("11", D("2")), ("16", D("3")), ("50", D("4")), ("97", D("5")), ("45", D("6"))])]
-    write_835(src, "a.835", [[remit([paid_claim("QZC1"), paid_claim("QZUNKNOWN")], trace="TRA")],
+    write_835(src, "a.835", [[remit([paid_claim("QZC1"), paid_claim("QZUNKNOWN")], trace="TRA", additional_payer_id="ALT2U001")],
                              [remit([paid_claim("QZC2", adjustments=six, remarks=[], services=[])], trace="TRB",
                                     day=date(2025, 2, 11), with_dtm405=False)]])
-    write_835(src, "b.edi", [[remit([paid_claim("QZC3", services=[], remarks=[])], trace="TRC")]],
+    write_835(src, "b.edi", [[remit([paid_claim("QZC3", services=[], remarks=[])], trace="TRC", payer_id=None,
+                                    additional_payer_id="PAYR2U77")]],
               Marks("|", ">", "!", "\n", ""))
     write_835(src, "c.txt", [[remit([paid_claim("QZC4", services=[], remarks=["N4"], adjustments=[])], trace="TRD")]])
     (src / "notes.txt").write_text("not a remittance\n")
@@ -88,6 +90,12 @@ def test_each_cas_pair_is_a_denial_row_with_its_remittance_and_remark_codes(mapp
         (True, PAYER, day, "CO", "50", "N130", D("50.00"), "TRA", "N130"),  # service 1: LQ*HE
         (True, PAYER, day, "CO", "97", "N130", D("10.00"), "TRA", "N130"),
     ]
+
+
+def test_the_payer_id_is_n1_pr04_and_else_ref_2u(mapped):
+    paths, _ = mapped
+    assert _rows(paths, "SELECT DISTINCT trace_number, payer_id FROM remittances ORDER BY ALL") == [
+        ("TRA", PAYER_ID), ("TRB", PAYER_ID), ("TRC", "PAYR2U77"), ("TRD", PAYER_ID)]
 
 
 def test_six_triplets_of_one_cas_and_the_bpr16_date(mapped):
