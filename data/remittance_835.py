@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 Cas = tuple[str, list[tuple[str, Decimal]]]  # group code, then (CARC, amount) pairs: up to six per CAS
+Person = tuple[str, str, str]  # last name, first name, identifier
 
 
 @dataclass
@@ -32,6 +33,10 @@ class ClaimRemit:
     allowed: Decimal | None = None  # AMT*AU
     patient: tuple[str, str] = ("DOE", "JANE")
     member_id: str = "MEMBER0001"
+    insured: Person | None = None  # NM1*IL, the subscriber (id qualifier MI)
+    corrected: Person | None = None  # NM1*74, the corrected patient or insured (id qualifier C)
+    rendering: Person | None = None  # NM1*82, the rendering provider (id: an NPI, qualifier XX)
+    claim_refs: list[tuple[str, str]] = field(default_factory=list)  # REF of loop 2100: (1L, group number), (SY, SSN), ...
 
 
 @dataclass
@@ -81,8 +86,13 @@ def _transaction(remit: Remit, control: int, e: str, c: str) -> list[str]:
         segments += [f"CAS{e}{group}{e}" + e.join(f"{carc}{e}{_money(amount)}{e}" for carc, amount in pairs).rstrip(e)
                      for group, pairs in claim.adjustments]
         segments.append(f"NM1{e}QC{e}1{e}{claim.patient[0]}{e}{claim.patient[1]}{e * 4}MI{e}{claim.member_id}")
+        segments += [f"NM1{e}{entity}{e}1{e}{last}{e}{first}{e * 4}{qualifier}{e}{identifier}"
+                     for entity, qualifier, person in (("IL", "MI", claim.insured), ("74", "C", claim.corrected),
+                                                       ("82", "XX", claim.rendering)) if person is not None
+                     for last, first, identifier in [person]]
         if claim.remarks:
             segments.append(f"MOA{e}{e}{e}" + e.join(claim.remarks))
+        segments += [f"REF{e}{qualifier}{e}{value}" for qualifier, value in claim.claim_refs]
         if claim.allowed is not None:
             segments.append(f"AMT{e}AU{e}{_money(claim.allowed)}")
         for service in claim.services:

@@ -3,6 +3,7 @@ rejects, which paid amount wins, reversals and corrections, duplicates, re-runs,
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import threading
 import time
@@ -22,7 +23,7 @@ from ingest.writer import IngestError, IngestResult, ingest
 from queries.metrics import Filters, carc_pareto, denial_sources, payer_denials, payment_sources, rarc_pareto, summary
 from queries.store import connect_read_only
 from tests.conftest import Recorded
-from tests.ingest.remits import MEMBER, PATIENT, PAYER, PAYER_ID, paid_claim, remit, write_835
+from tests.ingest.remits import PAYER, PAYER_ID, PHI, paid_claim, remit, write_835
 
 TODAY = date(2025, 3, 1)
 CLAIMS_HEADER = ["claim_id", "patient_name", "facility_id", "payer", "coder_id", "encounter_type", "service_date",
@@ -196,7 +197,7 @@ def test_a_broken_file_refuses_the_batch_naming_segment_and_rule_without_phi(pat
     assert re.search(rf"broken\.835: \d+ problems? against the 835 implementation guide: .*segment {iea} \(IEA\): "
                      r"IEA01 does not count the functional groups it closes", err)
     assert "Nothing was loaded" in err and not paths.store.exists()
-    for secret in (*PATIENT, MEMBER, "QZB1"):
+    for secret in (*PHI, "QZB1"):
         assert secret not in err
 
 
@@ -208,8 +209,11 @@ def test_a_835_suffix_that_is_not_x12_is_refused(paths, tmp_path):
         _load(paths, src)
 
 
-def test_no_patient_name_member_id_or_claim_number_in_any_file_or_output(paths, tmp_path, capsys, monkeypatch):
+def test_no_name_member_id_or_claim_number_in_any_file_or_output(paths, tmp_path, capsys, caplog, monkeypatch):
+    """Every name and id of PHI in the 835 (NM1*QC, NM1*IL, NM1*74, NM1*82, REF*1L/1W/SY/EA) and the claim
+    numbers: in no output, log record or file written (store with its free blocks, log, keys, temporary)."""
     monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.DEBUG)
     src = tmp_path / "in"
     _claims(src, ["QZP1"])
     write_835(src, "p.835", [[remit([paid_claim("QZP1"), paid_claim("QZP404")])]])
@@ -217,11 +221,11 @@ def test_no_patient_name_member_id_or_claim_number_in_any_file_or_output(paths, 
     out = capsys.readouterr()
     assert "p.835 (835): 1 transactions, 2 claims, 8 adjustments; 4 denial rows accepted, 1 claims rejected" in out.out
     assert "claims.csv: 1 accepted, 0 rejected" in out.out
-    needles = [n.encode() for n in (*PATIENT, MEMBER, "QZP1", "QZP404", "PCNQZP1", "Zyxwar Quentina")]
-    for text in (out.out, out.err):
+    needles = [n.encode() for n in (*PHI, "QZP1", "QZP404", "PCNQZP1", "Zyxwar Quentina")]
+    for text in (out.out, out.err, caplog.text):
         assert not [n for n in needles if n in text.encode()]
-    written = [p for p in [*paths.data_dir.rglob("*"), *tmp_path.glob(".tmp*")] if p.is_file()]
-    assert paths.store in written
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and src not in p.parents]
+    assert paths.store in written and any(paths.log_dir in p.parents for p in written)
     for path in written:
         blob = path.read_bytes()
         assert not [n for n in needles if n in blob], path.name
