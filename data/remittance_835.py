@@ -1,6 +1,7 @@
 """Synthetic X12 835 remittances (005010X221A1) written from plain values: for the demo, the tests and the
-benchmark. Patient names and member ids are whatever the caller passes (fake ones): the reader must never
-keep them. The files pass pyx12's validation of the implementation guide."""
+benchmark. Names and ids of patients, subscribers and providers (NM1, REF of a claim) are whatever the
+caller passes (fake ones): the reader must never keep them. The files pass pyx12's validation of the
+implementation guide."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -86,10 +87,11 @@ def _transaction(remit: Remit, control: int, e: str, c: str) -> list[str]:
         segments += [f"CAS{e}{group}{e}" + e.join(f"{carc}{e}{_money(amount)}{e}" for carc, amount in pairs).rstrip(e)
                      for group, pairs in claim.adjustments]
         segments.append(f"NM1{e}QC{e}1{e}{claim.patient[0]}{e}{claim.patient[1]}{e * 4}MI{e}{claim.member_id}")
-        segments += [f"NM1{e}{entity}{e}1{e}{last}{e}{first}{e * 4}{qualifier}{e}{identifier}"
-                     for entity, qualifier, person in (("IL", "MI", claim.insured), ("74", "C", claim.corrected),
-                                                       ("82", "XX", claim.rendering)) if person is not None
-                     for last, first, identifier in [person]]
+        for entity, qualifier, person in (("IL", "MI", claim.insured), ("74", "C", claim.corrected),
+                                          ("82", "XX", claim.rendering)):
+            if person is not None:
+                last, first, identifier = person
+                segments.append(f"NM1{e}{entity}{e}1{e}{last}{e}{first}{e * 4}{qualifier}{e}{identifier}")
         if claim.remarks:
             segments.append(f"MOA{e}{e}{e}" + e.join(claim.remarks))
         segments += [f"REF{e}{qualifier}{e}{value}" for qualifier, value in claim.claim_refs]
