@@ -3,6 +3,7 @@ rejects, which paid amount wins, reversals and corrections, duplicates, re-runs,
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import threading
 import time
@@ -22,7 +23,7 @@ from ingest.writer import IngestError, IngestResult, ingest
 from queries.metrics import Filters, carc_pareto, denial_sources, payer_denials, payment_sources, rarc_pareto, summary
 from queries.store import connect_read_only
 from tests.conftest import Recorded
-from tests.ingest.remits import MEMBER, PATIENT, PAYER, paid_claim, remit, write_835
+from tests.ingest.remits import PAYER, PAYER_ID, PHI, paid_claim, remit, write_835
 
 TODAY = date(2025, 3, 1)
 CLAIMS_HEADER = ["claim_id", "patient_name", "facility_id", "payer", "coder_id", "encounter_type", "service_date",
@@ -60,16 +61,18 @@ def _snapshot(paths: Paths) -> list[list[tuple]]:
 def mapped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, IngestResult]:
     """One batch: claims QZC1 (no paid amount) and QZC2 (paid 250.00 in claims.csv); a.835 with two
     transactions in two groups (QZC1 with adjustments at both levels, a CAS with six triplets for QZC2, and
-    an unknown claim); b.edi with other delimiters; c.txt starting with ISA; notes.txt (not X12)."""
+    an unknown claim; TRA has a REF*2U besides N1*PR04); b.edi with other delimiters and its payer id in REF*2U
+    only; c.txt starting with ISA; notes.txt (not X12)."""
     root = tmp_path_factory.mktemp("mapped")
     paths = Paths(data_dir=root / "data", key_dir=root / "keys").ensure()
     src = root / "in"
     _claims(src, ["QZC1", "QZC2", "QZC3", "QZC4"], paid={"QZC2": "250.00"})
     six = [("CO", [("4", D("1")), ("11", D("2")), ("16", D("3")), ("50", D("4")), ("97", D("5")), ("45", D("6"))])]
-    write_835(src, "a.835", [[remit([paid_claim("QZC1"), paid_claim("QZUNKNOWN")], trace="TRA")],
+    write_835(src, "a.835", [[remit([paid_claim("QZC1"), paid_claim("QZUNKNOWN")], trace="TRA", additional_payer_id="ALT2U001")],
                              [remit([paid_claim("QZC2", adjustments=six, remarks=[], services=[])], trace="TRB",
                                     day=date(2025, 2, 11), with_dtm405=False)]])
-    write_835(src, "b.edi", [[remit([paid_claim("QZC3", services=[], remarks=[])], trace="TRC")]],
+    write_835(src, "b.edi", [[remit([paid_claim("QZC3", services=[], remarks=[])], trace="TRC", payer_id=None,
+                                    additional_payer_id="PAYR2U77")]],
               Marks("|", ">", "!", "\n", ""))
     write_835(src, "c.txt", [[remit([paid_claim("QZC4", services=[], remarks=["N4"], adjustments=[])], trace="TRD")]])
     (src / "notes.txt").write_text("not a remittance\n")
@@ -88,6 +91,12 @@ def test_each_cas_pair_is_a_denial_row_with_its_remittance_and_remark_codes(mapp
         (True, PAYER, day, "CO", "50", "N130", D("50.00"), "TRA", "N130"),  # service 1: LQ*HE
         (True, PAYER, day, "CO", "97", "N130", D("10.00"), "TRA", "N130"),
     ]
+
+
+def test_the_payer_id_is_n1_pr04_and_else_ref_2u(mapped):
+    paths, _ = mapped
+    assert _rows(paths, "SELECT DISTINCT trace_number, payer_id FROM remittances ORDER BY ALL") == [
+        ("TRA", PAYER_ID), ("TRB", PAYER_ID), ("TRC", "PAYR2U77"), ("TRD", PAYER_ID)]
 
 
 def test_six_triplets_of_one_cas_and_the_bpr16_date(mapped):
@@ -188,7 +197,7 @@ def test_a_broken_file_refuses_the_batch_naming_segment_and_rule_without_phi(pat
     assert re.search(rf"broken\.835: \d+ problems? against the 835 implementation guide: .*segment {iea} \(IEA\): "
                      r"IEA01 does not count the functional groups it closes", err)
     assert "Nothing was loaded" in err and not paths.store.exists()
-    for secret in (*PATIENT, MEMBER, "QZB1"):
+    for secret in (*PHI, "QZB1"):
         assert secret not in err
 
 
@@ -200,8 +209,11 @@ def test_a_835_suffix_that_is_not_x12_is_refused(paths, tmp_path):
         _load(paths, src)
 
 
-def test_no_patient_name_member_id_or_claim_number_in_any_file_or_output(paths, tmp_path, capsys, monkeypatch):
+def test_no_name_member_id_or_claim_number_in_any_file_or_output(paths, tmp_path, capsys, caplog, monkeypatch):
+    """Every name and id of PHI in the 835 (NM1*QC, NM1*IL, NM1*74, NM1*82, REF*1L/1W/SY/EA) and the claim
+    numbers: in no output, log record or file written (store with its free blocks, log, keys, temporary)."""
     monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.DEBUG)
     src = tmp_path / "in"
     _claims(src, ["QZP1"])
     write_835(src, "p.835", [[remit([paid_claim("QZP1"), paid_claim("QZP404")])]])
@@ -209,11 +221,11 @@ def test_no_patient_name_member_id_or_claim_number_in_any_file_or_output(paths, 
     out = capsys.readouterr()
     assert "p.835 (835): 1 transactions, 2 claims, 8 adjustments; 4 denial rows accepted, 1 claims rejected" in out.out
     assert "claims.csv: 1 accepted, 0 rejected" in out.out
-    needles = [n.encode() for n in (*PATIENT, MEMBER, "QZP1", "QZP404", "PCNQZP1", "Zyxwar Quentina")]
-    for text in (out.out, out.err):
+    needles = [n.encode() for n in (*PHI, "QZP1", "QZP404", "PCNQZP1", "Zyxwar Quentina")]
+    for text in (out.out, out.err, caplog.text):
         assert not [n for n in needles if n in text.encode()]
-    written = [p for p in [*paths.data_dir.rglob("*"), *tmp_path.glob(".tmp*")] if p.is_file()]
-    assert paths.store in written
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and src not in p.parents]
+    assert paths.store in written and any(paths.log_dir in p.parents for p in written)
     for path in written:
         blob = path.read_bytes()
         assert not [n for n in needles if n in blob], path.name
