@@ -16,9 +16,9 @@ from config.paths import Paths
 # under `pytest -n 2` the two workers end together instead of one waiting while the other runs a long browser
 # walk at the end. Only an order: the modules missing here run after these, those with more tests first, so the
 # run ends on small modules.
-SLOWEST_FIRST = (  # by their time in a fresh-clone run of 2026-12-07 (pytest --durations=0, summed per module)
+SLOWEST_FIRST = (  # by their time in a fresh-clone run of 2026-12-07 (pytest --durations=0, summed per module; views/test_denials_page.py, new, by its own run: 40-70 s)
     "e2e/test_browser.py", "e2e/test_sso.py", "views/test_pages.py", "e2e/test_tls.py", "queries/test_parquet_spark.py",
-    "e2e/test_errors_by_family.py", "ingest/test_rerun.py", "ingest/test_ingest.py", "ingest/test_store_privacy.py",
+    "e2e/test_errors_by_family.py", "ingest/test_rerun.py", "views/test_denials_page.py", "ingest/test_ingest.py", "ingest/test_store_privacy.py",
     "ingest/test_remittance_ingest.py", "audit/test_keys_fit.py", "e2e/test_peer_percentiles.py", "queries/test_cli.py",
     "ingest/test_hostile_input.py", "e2e/test_findings.py", "e2e/test_report.py", "ingest/test_drg_ingest.py",
     "views/test_peer_percentiles_page.py", "backup/test_drill.py", "e2e/test_blind_review.py", "ingest/test_x12_split.py",
