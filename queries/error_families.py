@@ -69,9 +69,10 @@ def _level(level: str) -> None:
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, level: str, group: str | None = None,
          **extra: Any) -> duckdb.DuckDBPyConnection:
-    """errors/<name>.sql run on the scope, its rows left for the caller to fetch, with the row macros defined on this connection (once: they are TEMP, so
-    they last as long as the connection, and defining them cost more than a query on an empty level). A scope
-    narrowed to flagged claims is refused: these queries count findings, not flagged claims."""
+    """errors/<name>.sql run on the scope, its rows left for the caller to fetch. The row macros are defined on
+    the connection once: they are TEMP, so they last as long as it does, and defining them cost more than a query
+    on an empty level. A scope narrowed to flagged claims is refused: these queries count findings, not flagged
+    claims."""
     _level(level)
     if filters.claim_flags:
         raise MetricsError(f"Errors by code family cannot be narrowed to flagged claims ({', '.join(filters.claim_flags)}); "
@@ -125,7 +126,7 @@ def errors_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> p
     The frame is built once from the query's columns: on a level with few groups, pandas operations one by one
     cost more than the query."""
     counted = _run(con, "by_group", filters, level, by_month=False).fetchnumpy()
-    order = np.argsort(-counted["errors"], kind="stable")  # the rows come in group order
+    order = np.argsort(-counted["errors"], kind="stable")  # by_group.sql orders by group: ties stay so
     counted = {column: values[order] for column, values in counted.items()}
     groups = counted["grp"].tolist()
     findings, errors = counted["findings"], counted["errors"]
