@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from weakref import WeakSet
 
 import duckdb
 import numpy as np
@@ -20,7 +21,7 @@ from audit import exports
 from queries.metrics import RATES, Filters, MetricsError, calendar_months, plain
 from queries.reference import PCS_SECTIONS, mdc_titles, pcs_body_system_titles
 from queries.sql_files import sql, sql_template
-from queries.stats import SIGNIFICANCE, SMALL_SAMPLE, add_wilson, compare_periods, funnel_classify, p_chart
+from queries.stats import SIGNIFICANCE, SMALL_SAMPLE, compare_periods, funnel_classify, p_chart, wilson_interval
 from queries.words import ERROR_CATEGORIES
 
 # Levels a finding can be grouped at -> their names for people (docs/METRICS.md).
@@ -57,21 +58,29 @@ METHOD = ("two-sided two-proportion z-test (pooled variance) per group with at l
           f"Benjamini-Hochberg (false discovery rate {SIGNIFICANCE:.0%})")
 
 
+# The connections errors/family_rows.sql's TEMP macros are defined on (a connection leaves when it is collected).
+_MACROS_DEFINED: WeakSet[duckdb.DuckDBPyConnection] = WeakSet()
+
+
 def _level(level: str) -> None:
     if level not in LEVELS:
         raise MetricsError(f"Cannot group errors by '{level}': choose one of {', '.join(LEVELS)}.")
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, level: str, group: str | None = None,
-         **extra: Any) -> pd.DataFrame:
-    """errors/<name>.sql on the scope, after (re)defining the row macro on this connection. A scope narrowed
-    to flagged claims is refused: these queries count findings, not flagged claims."""
+         **extra: Any) -> duckdb.DuckDBPyConnection:
+    """errors/<name>.sql run on the scope, its rows left for the caller to fetch. The row macros are defined on
+    the connection once: they are TEMP, so they last as long as it does, and defining them cost more than a query
+    on an empty level. A scope narrowed to flagged claims is refused: these queries count findings, not flagged
+    claims."""
     _level(level)
     if filters.claim_flags:
         raise MetricsError(f"Errors by code family cannot be narrowed to flagged claims ({', '.join(filters.claim_flags)}); "
                            "clear the flags.")
-    con.execute(sql("errors/family_rows"))
-    return con.execute(sql(f"errors/{name}"), {**filters.params(), "level": level, "one_group": group, **extra}).df()
+    if con not in _MACROS_DEFINED:
+        con.execute(sql("errors/family_rows"))
+        _MACROS_DEFINED.add(con)
+    return con.execute(sql(f"errors/{name}"), {**filters.params(), "level": level, "one_group": group, **extra})
 
 
 def _counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -102,6 +111,8 @@ def titles(con: duckdb.DuckDBPyConnection, level: str, groups: list[str]) -> dic
         return {g: named.get(g) or ("in no MDC (the grouper assigned none)" if g == NO_MDC else "") for g in groups}
     if level == "cpt_range":
         return {g: CPT_RANGES.get(g, "HCPCS Level II" if g.startswith("HCPCS") else "") for g in groups}
+    if level in DENIAL_LEVELS or not groups:
+        return dict.fromkeys(groups, "")
     found = dict(con.execute(sql("errors/titles"), {"level": level, "groups": groups}).fetchall())
     return {g: found.get(g, "") for g in groups}
 
@@ -110,23 +121,33 @@ def errors_by(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> p
     """One row per group of `level` with findings: group, title, findings, errors, error_rate with Wilson 95%
     limits (error_ci_low, error_ci_high), overpaid (negative) and underpaid dollars, top_categories (words)
     and, by payer or facility, the claims' denial measures: claims, denied_claims, coding_denied_claims,
-    denial_rate and coding_denial_rate (coding-denied claims per claim). Most errors first."""
-    df = _counts(_run(con, "by_group", filters, level, by_month=False))
-    df = add_wilson(df, "errors", "findings", prefix="error_")
-    df = df.assign(group=df["grp"], top_categories=[_top(c, n) for c, n in zip(df["categories"], df["category_errors"],
-                                                                                strict=True)])
-    df["title"] = df["group"].map(titles(con, level, df["group"].tolist())) if len(df) else pd.Series(dtype=str)
-    columns = ["group", "title", "findings", "errors", "error_rate", "error_ci_low", "error_ci_high", "overpaid", "underpaid",
-               "top_categories"]
-    df = df[columns]
+    denial_rate and coding_denial_rate (coding-denied claims per claim). Most errors first.
+
+    The frame is built once from the query's columns: on a level with few groups, pandas operations one by one
+    cost more than the query."""
+    counted = _run(con, "by_group", filters, level, by_month=False).fetchnumpy()
+    order = np.argsort(-counted["errors"], kind="stable")  # by_group.sql orders by group: ties stay so
+    counted = {column: values[order] for column, values in counted.items()}
+    groups = counted["grp"].tolist()
+    findings, errors = counted["findings"], counted["errors"]
+    low, high = wilson_interval(errors, findings)
+    named = titles(con, level, groups)
+    df = pd.DataFrame({
+        "group": counted["grp"], "title": np.array([named[g] for g in groups], dtype=object),
+        "findings": findings, "errors": errors, "error_rate": errors / np.where(findings > 0, findings, np.nan),
+        "error_ci_low": low, "error_ci_high": high,
+        "overpaid": np.round(counted["overpaid"], 2), "underpaid": np.round(counted["underpaid"], 2),
+        "top_categories": np.array([_top(c, n) for c, n in zip(counted["categories"], counted["category_errors"], strict=True)],
+                                   dtype=object),
+    })
     if level in DENIAL_LEVELS:
         denials = con.execute(sql_template("errors/denials", group_column=DENIAL_LEVELS[level]), filters.params()).df()
-        denials[["claims", "denied_claims", "coding_denied_claims"]] = denials[["claims", "denied_claims",
-                                                                                 "coding_denied_claims"]].astype("int64")
-        denials["denial_rate"] = RATES["denial_rate"].of(denials)
-        df = df.merge(denials.rename(columns={"grp": "group"}), on="group", how="left")
+        per_group = denials.set_index("grp").reindex(groups)  # every group has claims in the scope: counts stay integers
+        for column in ("claims", "denied_claims", "coding_denied_claims"):
+            df[column] = per_group[column].to_numpy()
+        df["denial_rate"] = RATES["denial_rate"].of(df)
         df["coding_denial_rate"] = df["coding_denied_claims"] / df["claims"].where(df["claims"] > 0)
-    return df.sort_values(["errors", "group"], ascending=[False, True]).reset_index(drop=True)
+    return df
 
 
 def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, level: str, *,
@@ -196,7 +217,7 @@ def family_trend(con: duckdb.DuckDBPyConnection, filters: Filters, level: str, g
     """The monthly p-chart of one group's error rate (3-sigma limits, run rule; queries.stats.p_chart), one row
     per calendar month from first_day's to last_day's (default the months the group has findings in); a month
     without findings is a gap and a partial month stays out of the run rule, as on the headline charts."""
-    monthly = _counts(_run(con, "by_group", filters, level, group, by_month=True))
+    monthly = _counts(_run(con, "by_group", filters, level, group, by_month=True).df())
     observed = dict(zip(monthly["month"], zip(monthly["errors"], monthly["findings"], strict=True), strict=True))
     if first_day is None or last_day is None:
         if not observed:
@@ -218,7 +239,7 @@ def _month_end(month: str) -> date:
 
 def family_findings(con: duckdb.DuckDBPyConnection, filters: Filters, level: str, group: str) -> pd.DataFrame:
     """The findings behind one group (pseudonymous claim keys only), errors first, at most 5,000."""
-    return _run(con, "findings", filters, level, group)
+    return _run(con, "findings", filters, level, group).df()
 
 
 def family_funnel(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> tuple[pd.DataFrame, float]:

@@ -226,11 +226,12 @@ def _month_money_bars(frame: pd.DataFrame, column: str) -> go.Bar:
 
 
 def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder", *, rate_title: str = "accuracy",
-           target_words: str = "target", items: str = "codes audited") -> go.Figure:
+           target_words: str = "target", items: str = "codes audited", titles: Sequence[str] | None = None) -> go.Figure:
     """Each group's rate against its number of items, inside exact binomial limits around the target
     (docs/STATISTICS.md section 3). Groups outside the 95% limits are named on the chart. `rate_title` names the
     rate axis, `target_words` the centre line (the target, or the overall rate), `items` the count axis;
-    an accuracy axis ends at 100%, any other starts at 0."""
+    an accuracy axis ends at 100%, any other starts at 0. `titles`, one per group (blank for none): what each
+    group is, after its name in the hover (a code family's official title), as the page's table shows it."""
     fig = go.Figure()
     if len(groups):
         n = np.unique(np.linspace(max(1, groups["totals"].min() * 0.8), groups["totals"].max() * 1.1, 120).round())
@@ -246,12 +247,13 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
         _end_label(fig, target, f"{target_words} {shown}", palette.TARGET)
         outside = groups["status"].str.startswith(("above", "below"))  # a small sample is never named: no verdict
         names = labels(groups["group"])
+        hover = names if titles is None else [f"{n} {plotly_text(t)}" if t else n for n, t in zip(names, titles, strict=True)]
         fig.add_trace(go.Scatter(
             x=groups["totals"], y=groups["rate"], mode="markers+text",
             text=np.where(outside, names, ""), textposition="middle right",
             marker=dict(size=9, color=[palette.FUNNEL_STATUS.get(s, palette.MEASURE) for s in groups["status"]],
                         line=dict(width=1, color="white")),
-            customdata=np.stack([names, groups["successes"], groups["status"]], axis=-1),
+            customdata=np.stack([hover, groups["successes"], groups["status"]], axis=-1),
             hovertemplate=f"{plotly_text(label)} %{{customdata[0]}}: {d3('y', D3_PERCENT)} (%{{customdata[1]:,}} of %{{x:,}}), %{{customdata[2]}}<extra></extra>",
         ))
     if rate_title == "accuracy":

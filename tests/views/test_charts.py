@@ -79,3 +79,16 @@ def test_an_ordinary_two_value_rate_gets_at_least_three_ticks(values):
     (38.5% to 42.7%: step 2 points, ticks 40% and 42% only). About one ordinary chart in twenty-five."""
     axis = axes.rate_axis(values)
     assert 3 <= _ticks(axis) <= 6, axis
+
+
+def test_the_funnel_hover_names_each_group_with_its_title_as_text():
+    from queries.stats import funnel_classify
+
+    groups = funnel_classify(pd.DataFrame({"group": ["0D", "05", "Medicare"], "successes": [40, 3, 12],
+                                           "totals": [100, 50, 200]}), 0.1)
+    titles = ["Gastrointestinal System", "Diseases & Disorders <b>of the Circulatory System", ""]
+    hover = charts.funnel(groups, 0.1, "t", "group", rate_title="error rate", titles=titles).data[-1].customdata[:, 0]
+    assert hover.tolist() == ["0D Gastrointestinal System", "05 Diseases &amp; Disorders &lt;b&gt;of the Circulatory System",
+                              "Medicare"]
+    untitled = charts.funnel(groups, 0.1, "t", "group", rate_title="error rate").data[-1].customdata[:, 0]
+    assert untitled.tolist() == ["0D", "05", "Medicare"]

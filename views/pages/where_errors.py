@@ -39,13 +39,14 @@ def groups_section(scope: Filters, level: str, groups: pd.DataFrame) -> None:
                    "coding denials is the finding to act on.")
 
 
-def funnel_section(scope: Filters, level: str) -> None:
+def funnel_section(scope: Filters, level: str, groups: pd.DataFrame) -> None:
     st.subheader("Groups against the organisation's error rate")
     funnel, rate = session.query(families.family_funnel, scope, level)
     judged = funnel[funnel["status"] != "small sample"] if len(funnel) else funnel
+    titles = funnel["group"].map(dict(zip(groups["group"], groups["title"], strict=True))).fillna("").tolist()
     charts.show(charts.funnel(funnel, rate, f"Error rate by {families.LEVELS[level]} against the organisation's "
                               f"{percent(rate)}", families.LEVELS[level], rate_title="error rate",
-                              target_words="overall", items="findings"), key="where-funnel")
+                              target_words="overall", items="findings", titles=titles), key="where-funnel")
     outside = judged[judged["status"].str.startswith(("above", "below"))] if len(judged) else judged
     st.caption(f"A group outside the dashed 99.8% limits differs from the organisation's code-level error rate by more "
                f"than chance; outside the dotted 95% limits, watch. {len(outside):,} of {len(judged):,} groups with at "
@@ -136,7 +137,7 @@ def render() -> None:
                f"findings, {int(groups['errors'].sum()):,} errors.")
     detail = can(session.current().role, Permission.VIEW_METRIC_DETAIL)
     groups_section(scope, level, groups)
-    funnel_section(scope, level)
+    funnel_section(scope, level, groups)
     moved_section(scope, level, detail)
     trend_section(scope, level, groups, detail)
 

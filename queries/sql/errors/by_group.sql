@@ -4,7 +4,8 @@
 -- group. Needs errors/family_rows.sql.
 -- One pass over the findings: they are counted per family key, month and error category (cells), each cell's
 -- key is looked up once, and the cells are added up per group. Counts and decimal sums add exactly, so this
--- equals counting each finding in its group.
+-- equals counting each finding in its group. Rows come by group name (then month): errors_by sorts them by
+-- errors with a stable sort, so groups with as many errors stay in name order.
 WITH cells AS (
     SELECT family_key, cpt_key, CASE WHEN $by_month THEN service_month END AS month, error_category,
            count(*) AS findings, count(*) FILTER (WHERE finding <> 'agree') AS errors,

@@ -15,10 +15,8 @@ CREATE OR REPLACE TEMP MACRO error_family_keyed(level, date_from, date_to, facil
 SELECT * FROM (
     SELECT f.*,
         CASE
-            WHEN level IN ('chapter', 'block', 'category') AND f.code_type NOT IN ('ICD10CM_DX', 'ICD10CM_ADMIT') THEN NULL
             WHEN level IN ('chapter', 'block') THEN coalesce(f.submitted_code, f.audited_code, '')
             WHEN level = 'category' THEN left(coalesce(f.submitted_code, f.audited_code), 3)
-            WHEN level IN ('pcs_section', 'pcs_body_system') AND f.code_type <> 'ICD10PCS' THEN NULL
             WHEN level = 'pcs_section' THEN left(coalesce(f.submitted_code, f.audited_code), 1)
             WHEN level = 'pcs_body_system' THEN left(coalesce(f.submitted_code, f.audited_code), 2)
             WHEN level = 'cpt_range' AND f.code_type = 'HCPCS' THEN 'HCPCS ' || left(coalesce(f.submitted_code, f.audited_code), 1)
@@ -32,7 +30,14 @@ SELECT * FROM (
         level = 'cpt_range' AND f.code_type = 'CPT' AS cpt_key
     FROM finding_facts AS f
     LEFT JOIN claim_drg AS g ON level IN ('drg_family', 'mdc') AND g.claim_key = f.claim_key
-    WHERE f.code_type <> 'MSDRG'
+    -- The level's code types, written so that a level given as a constant leaves one plain predicate on
+    -- code_type, which DuckDB evaluates in the scan before it reads the other columns.
+    WHERE CASE
+              WHEN level IN ('chapter', 'block', 'category') THEN f.code_type IN ('ICD10CM_DX', 'ICD10CM_ADMIT')
+              WHEN level IN ('pcs_section', 'pcs_body_system') THEN f.code_type = 'ICD10PCS'
+              WHEN level = 'cpt_range' THEN f.code_type IN ('CPT', 'HCPCS')
+              ELSE f.code_type <> 'MSDRG'
+          END
       AND in_scope(f.service_date, f.facility_id, f.payer, f.coder_id, f.encounter_type,
                    date_from, date_to, facilities, payers, coders, encounter_types)
 )

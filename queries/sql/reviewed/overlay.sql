@@ -41,9 +41,11 @@ FROM store.main.claim_facts AS c
 JOIN reviewed_claim_facts AS r USING (claim_key);
 
 -- Every claim: the store's row, or the combined one for a reviewed claim (an anti-join on rowid, an integer
--- the scan produces without reading a column).
+-- the scan produces without reading a column). Written as ANTI JOIN, not NOT IN: the same rows (a rowid is never
+-- NULL), without the mark join and filter NOT IN plans, which cost every claim_facts query about 2 ms of CPU at
+-- 10M code lines (bench/metrics.py).
 CREATE OR REPLACE TEMP VIEW claim_facts AS
-SELECT * FROM store.main.claim_facts WHERE rowid NOT IN (SELECT fact_row FROM reviewed_claim_rows)
+SELECT c.* FROM store.main.claim_facts AS c ANTI JOIN reviewed_claim_rows AS r ON r.fact_row = c.rowid
 UNION ALL BY NAME
 SELECT * EXCLUDE (fact_row) FROM reviewed_claim_rows;
 
