@@ -159,6 +159,8 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
 
     An empty scope gives one row of zero counts and null rates overall, and no rows by group.
     With `intervals`, each rate gets Wilson 95% limits (<rate>_ci_low, <rate>_ci_high).
+    A scope of whole months is summed from the totals written at ingest (from_totals), any other by scanning
+    every claim: the same frame (tests/queries/test_summary_totals.py).
     """
     if by is not None and by not in DIMENSIONS:
         raise MetricsError(f"Cannot group by '{by}': choose one of {', '.join(DIMENSIONS)}.")
