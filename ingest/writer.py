@@ -156,6 +156,7 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, result: IngestResult, 
     report(0.8, "Summarising claims for the metrics")
     con.execute(shared_sql("claim_rules"))
     con.execute(shared_sql("claim_facts"))
+    con.execute(shared_sql("totals/build"))
     con.execute(shared_sql("in_scope"))
     con.execute(sql("ingest/run_insert"), {
         "run_id": result.run_id, "source": batch.source, "started_at": started, "finished_at": datetime.now(UTC),

@@ -159,10 +159,15 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
 
     An empty scope gives one row of zero counts and null rates overall, and no rows by group.
     With `intervals`, each rate gets Wilson 95% limits (<rate>_ci_low, <rate>_ci_high).
+    A scope of whole months is summed from the totals written at ingest (from_totals), any other by scanning
+    every claim: the same frame (tests/queries/test_summary_totals.py).
     """
     if by is not None and by not in DIMENSIONS:
         raise MetricsError(f"Cannot group by '{by}': choose one of {', '.join(DIMENSIONS)}.")
-    df = _run(con, "summary", filters, by=by or "all")
+    if from_totals(con, filters):
+        df = con.execute(sql("totals/summary"), {**filters.params(), "claim_flags": list(filters.claim_flags), "by": by or "all"}).df()
+    else:
+        df = _run(con, "summary", filters, by=by or "all")
     if df.empty and by is None:
         df = pd.DataFrame([{c: (0 if c != "grp" else "all") for c in df.columns}])
         for ratio in RATIOS:
@@ -179,6 +184,20 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     df = pd.concat([df, pd.DataFrame(added, index=df.index)], axis=1)
     key = DIMENSION_KEYS.get(by or "", "scope")
     return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
+
+
+def whole_months(filters: Filters) -> bool:
+    """Whether the scope's dates take whole calendar months: from a 1st (or open) to a month's last day (or open)."""
+    return ((filters.date_from is None or filters.date_from.day == 1)
+            and (filters.date_to is None or filters.date_to == _month_end(filters.date_to)))
+
+
+def from_totals(con: Any, filters: Filters) -> bool:
+    """Whether the summary of `filters` is read from the per-month totals written at ingest (queries/sql/totals/):
+    a scope of whole months, on a DuckDB store that holds them. Any other scope, a store written before them,
+    and the Spark engine scan every claim (metrics/summary.sql); both give the same frame."""
+    return (isinstance(con, duckdb.DuckDBPyConnection) and whole_months(filters)
+            and bool(con.execute(sql("totals/present")).fetchone()[0]))
 
 
 def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None, *,

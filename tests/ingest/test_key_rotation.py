@@ -33,6 +33,14 @@ def _usage(paths) -> dict[str, int]:
     return dict(rows)
 
 
+def _summary_totals(paths) -> list[tuple]:
+    """The per-month totals the summary reads (queries/sql/totals/build.sql): rotation copies them unchanged."""
+    con = duckdb.connect(str(paths.store), read_only=True)
+    rows = con.execute("SELECT * FROM claim_month_totals ORDER BY ALL").fetchall()
+    con.close()
+    return rows
+
+
 class Recorder:
     """Stands in for the access log: keeps events, or refuses like a log that cannot be written."""
 
@@ -63,13 +71,15 @@ def loaded(paths, tmp_path, write_csv):
 
 def test_rotation_reencrypts_everything_and_keeps_pseudonyms(loaded):
     paths = loaded
-    before = _plain_vault(paths)
+    before, totals = _plain_vault(paths), _summary_totals(paths)
     assert _usage(paths) == {"k1": 61}  # 20 claims x (claim_id, name, MRN) in the vault + 1 sealed reject row
+    assert [row[6] for row in totals] == [20]  # the 20 claims of March 2025, one scope key
     log = Recorder()
     result = rotate(paths, **log.who())
     assert (result.primary, result.new_key_created, result.reencrypted) == ("k2", True, 61)
     assert _usage(paths) == {"k2": 61}
     assert _plain_vault(paths) == before  # same claim keys, same values
+    assert _summary_totals(paths) == totals
     assert retire_unused(paths, **log.who()) == ("k1",)
     assert list(load_data_keyring(paths.key_dir).keys) == ["k2"]
     assert _plain_vault(paths) == before

@@ -17,12 +17,18 @@ SELECT *, 'imported' AS source FROM store.main.audit_findings
 UNION ALL BY NAME
 SELECT *, 'reviewed' AS source FROM reviewed_findings;
 
--- The store's claim_facts rows of the reviewed claims, combined with the reviewed aggregates, each with the
--- row's position in the store's table (its rowid). Materialised at load, a few thousand rows, so that the view
+-- The store's claim_facts rows of the reviewed claims as the store holds them (what totals/summary.sql takes
+-- off the store's totals), then combined with the reviewed aggregates; each with the row's position in the
+-- store's table (its rowid). Materialised at load, a few thousand rows, so that the view
 -- below leaves every other row as the store holds it: a metric query scans the store's columns it names and
 -- no more (no claim_key, no join on it, no computed columns), which is what keeps it near a scan's speed.
+CREATE OR REPLACE TEMP TABLE reviewed_claim_originals AS
+SELECT c.rowid AS fact_row, c.*
+FROM store.main.claim_facts AS c
+WHERE c.claim_key IN (SELECT claim_key FROM reviewed_claim_facts);
+
 CREATE OR REPLACE TEMP TABLE reviewed_claim_rows AS
-SELECT c.rowid AS fact_row, c.* REPLACE (
+SELECT c.* REPLACE (
     c.findings + r.findings                                       AS findings,
     c.findings_agree + r.findings_agree                           AS findings_agree,
     c.drg_findings + r.drg_findings                               AS drg_findings,
@@ -37,7 +43,7 @@ SELECT c.rowid AS fact_row, c.* REPLACE (
          WHEN NOT c.principal_dx_reviewed THEN r.principal_dx_agree
          ELSE c.principal_dx_agree AND r.principal_dx_agree END   AS principal_dx_agree
 )
-FROM store.main.claim_facts AS c
+FROM reviewed_claim_originals AS c
 JOIN reviewed_claim_facts AS r USING (claim_key);
 
 -- Every claim: the store's row, or the combined one for a reviewed claim (an anti-join on rowid, an integer
