@@ -89,6 +89,8 @@ class StoreReader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
         self._overlay: reviewed.Overlay | None = None
+        self._watch = reviewed.PublicationWatch(paths.reviews_db)
+        self._seen: object = None  # the watch's token when the overlay was last loaded or found current
         self._loads = 0
 
     def _current_identity(self) -> tuple[int, int]:
@@ -106,13 +108,15 @@ class StoreReader:
                 con.close()
                 raise RealDataLoaded("Real data was loaded into this store, so demo sessions have ended.")
             self._con, self._identity = con, identity
-        if self._overlay is None or self._overlay.stale(self._paths, now):
+        seen = self._watch.look()
+        if self._overlay is None or self._overlay.stale(self._paths, now, committed=seen != self._seen):
             try:
                 self._overlay = reviewed.load(self._con, self._paths, now)
             except BaseException:
                 self.close()
                 raise
             self._loads += 1
+        self._seen = seen
         return self._con
 
     @property
@@ -122,6 +126,7 @@ class StoreReader:
         return (self._identity, self._loads)
 
     def close(self) -> None:
+        self._watch.close()
         if self._con is not None:
             self._con.close()
             self._con = None
