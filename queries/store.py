@@ -15,6 +15,7 @@ read the old store.
 """
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,9 +144,22 @@ def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path, statements: Sq
 
 def demo_mode(paths: Paths) -> bool:
     """True while the store holds only the generated demo data set. The first real ingest leaves a
-    marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt."""
-    if paths.real_data_marker.exists() or not paths.store.exists():
+    marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt. The marker is
+    looked for at every call; the store's answer is remembered for the file (a store is never written in place:
+    a writer swaps in a new file), so every sign-in page does not open the store again."""
+    if paths.real_data_marker.exists():
         return False
+    try:
+        found = os.stat(paths.store)
+    except FileNotFoundError:
+        return False
+    return _store_holds_only_demo(paths, (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _store_holds_only_demo(paths: Paths, identity: tuple[int, ...]) -> bool:
+    """holds_only_demo of the store file with this identity (stat'ed before it is opened: a swap in between
+    files the new file's answer under the old identity, which is not seen again)."""
     con = _attached(paths)  # asks about the store only: no reviewed findings needed
     try:
         return holds_only_demo(con)
