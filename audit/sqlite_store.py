@@ -2,8 +2,9 @@
 beside the analytic store (accounts in audit/users.py, reviews in review/db.py, the metrics' read of what the
 review store publishes in queries/reviewed.py): one connection per operation, so they are safe across the
 dashboard's threads and processes, and writes that wait for each other instead of failing; the locks and the
-online copy a backup takes of those stores (backup/snapshot.py); and read-only connections to packaged
-reference databases."""
+online copy a backup takes of those stores (backup/snapshot.py); read-only connections to packaged
+reference databases; and one connection kept open per metrics reader to watch the review store for commits
+(queries/reviewed.py)."""
 from __future__ import annotations
 
 import sqlite3
@@ -22,6 +23,13 @@ def connect(path: Path, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> I
     with closing(sqlite3.connect(path, timeout=busy_timeout_seconds, isolation_level=None)) as conn:
         conn.row_factory = sqlite3.Row
         yield conn
+
+
+def watcher(path: Path) -> sqlite3.Connection:
+    """A read-only connection kept open to ask `PRAGMA data_version` of an existing database, which changes whenever
+    another connection commits to it: a look that opens nothing and reads no schema. Usable from any thread (one
+    at a time); raises sqlite3.OperationalError if there is no such file (never creates one)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
 
 
 @contextmanager

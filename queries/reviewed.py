@@ -12,13 +12,17 @@ findings plus the final reviewed ones, each finding with its `source` (imported 
 aggregates add up (counts and sums add, "all agree" and "reviewed" combine with AND and OR), so the
 store's claim_facts is joined with the reviewed claims' aggregates instead of being rebuilt. A reader
 reloads when the publication version changes or when a preliminary finding's window has since closed,
-so a claim that becomes final counts in every metric at the reader's next query. SQL: queries/sql/reviewed/.
+so a claim that becomes final counts in every metric at the reader's next query. Reading the version takes a
+new SQLite connection and its schema (milliseconds), so a reader reads it only when its `PublicationWatch` saw
+a commit to the review store since the last look. SQL: queries/sql/reviewed/.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -72,8 +76,48 @@ class Overlay:
     version: int
     next_final: datetime | None
 
-    def stale(self, paths: Paths, now: datetime) -> bool:
-        return (self.next_final is not None and now >= self.next_final) or published_version(paths) != self.version
+    def stale(self, paths: Paths, now: datetime, committed: bool = True) -> bool:
+        """Whether to reload at `now`. `committed` False: nothing was committed to the review store since this
+        was loaded (PublicationWatch), so its version is the same and is not read."""
+        return (self.next_final is not None and now >= self.next_final) or (
+            committed and published_version(paths) != self.version)
+
+
+class PublicationWatch:
+    """Whether anything may have been committed to the review store since the last look, for the price of a
+    stat and a pragma: one connection kept open asks `PRAGMA data_version` (it changes whenever another
+    connection commits to the file), and the file's identity tells a file put in its place (the kept
+    connection holds the old one open, so its inode cannot be reused meanwhile). Look before reading the
+    store: a commit after the look changes the next one."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def look(self) -> tuple[int, int, int] | None:
+        """A token that differs from the last one after any commit to the file or its replacement; None while
+        there is no file."""
+        try:
+            found = os.stat(self._path)
+        except FileNotFoundError:
+            self.close()
+            return None
+        identity = (found.st_dev, found.st_ino)  # stat before opening: a swap in between only costs a reopen
+        if self._conn is None or identity != self._identity:
+            self.close()
+            try:
+                self._conn = sqlite_store.watcher(self._path)
+            except sqlite3.OperationalError:  # removed since the stat
+                return None
+            self._identity = identity
+        ((data_version,),) = self._conn.execute("PRAGMA data_version").fetchall()  # fetched to the end: no open read
+        return (*identity, int(data_version))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._identity = None, None
 
 
 def load(con: duckdb.DuckDBPyConnection, paths: Paths, now: datetime | None = None) -> Overlay:

@@ -15,6 +15,7 @@ read the old store.
 """
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,8 @@ class StoreReader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
         self._overlay: reviewed.Overlay | None = None
+        self._watch = reviewed.PublicationWatch(paths.reviews_db)
+        self._seen: object = None  # the watch's token when the overlay was last loaded or found current
         self._loads = 0
 
     def _current_identity(self) -> tuple[int, int]:
@@ -106,13 +109,15 @@ class StoreReader:
                 con.close()
                 raise RealDataLoaded("Real data was loaded into this store, so demo sessions have ended.")
             self._con, self._identity = con, identity
-        if self._overlay is None or self._overlay.stale(self._paths, now):
+        seen = self._watch.look()
+        if self._overlay is None or self._overlay.stale(self._paths, now, committed=seen != self._seen):
             try:
                 self._overlay = reviewed.load(self._con, self._paths, now)
             except BaseException:
                 self.close()
                 raise
             self._loads += 1
+        self._seen = seen
         return self._con
 
     @property
@@ -122,6 +127,7 @@ class StoreReader:
         return (self._identity, self._loads)
 
     def close(self) -> None:
+        self._watch.close()
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -138,9 +144,22 @@ def attach(con: duckdb.DuckDBPyConnection, name: str, path: Path, statements: Sq
 
 def demo_mode(paths: Paths) -> bool:
     """True while the store holds only the generated demo data set. The first real ingest leaves a
-    marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt."""
-    if paths.real_data_marker.exists() or not paths.store.exists():
+    marker that is never removed, so demo sign-in is gone for good even if the store is rebuilt. The marker is
+    looked for at every call; the store's answer is remembered for the file (a store is never written in place:
+    a writer swaps in a new file), so every sign-in page does not open the store again."""
+    if paths.real_data_marker.exists():
         return False
+    try:
+        found = os.stat(paths.store)
+    except FileNotFoundError:
+        return False
+    return _store_holds_only_demo(paths, (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _store_holds_only_demo(paths: Paths, identity: tuple[int, ...]) -> bool:
+    """holds_only_demo of the store file with this identity (stat'ed before it is opened: a swap in between
+    files the new file's answer under the old identity, which is not seen again)."""
     con = _attached(paths)  # asks about the store only: no reviewed findings needed
     try:
         return holds_only_demo(con)

@@ -4,11 +4,17 @@ Each chart reads without a legend: series are named by direct labels at their en
 colours keep one meaning everywhere (views.palette), proportions are shown as percentages. Every text a
 chart draws (titles, category labels, text on bars, hover text, annotations) goes through
 views.text.plotly_text first, so values from data are shown as text, never read as Plotly's HTML.
+
+The p-charts, the Overview's trend grid and the monthly dollar bars, drawn at nearly every page view, are
+built as plain figure dicts (`Spec`) rather than graph objects: Plotly's property validation was most of
+their cost. show() hands them to Streamlit unvalidated, and tests/views/test_chart_specs.py checks that
+validating them would change nothing in what is sent.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,11 +31,20 @@ from views.text import plotly_text
 
 FONT = dict(size=13)
 CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: its image download would be an unlogged export
+Spec = dict[str, Any]  # a figure as Plotly's JSON has it: {"data": [traces], "layout": {...}}
 
 
-def show(fig: go.Figure, key: str, selectable: bool = False) -> object:
+def figure(spec: Spec) -> go.Figure:
+    """A figure dict as a Figure without validating it again (Plotly's own templates are loaded this way):
+    Streamlit validates a dict it is given, but takes a Figure's properties as they are."""
+    return go.Figure(spec, _validate=False)
+
+
+def show(fig: go.Figure | Spec, key: str, selectable: bool = False) -> object:
     """Draw a chart. `selectable`: a click on a bar or point reruns the page, and the returned event's
     `selection.points` name what was clicked (point_index: its row in the chart's frame)."""
+    if isinstance(fig, dict):
+        fig = figure(fig)
     if selectable:
         return st.plotly_chart(fig, key=key, config=CONFIG, on_select="rerun", selection_mode="points")
     return st.plotly_chart(fig, key=key, config=CONFIG)
@@ -49,12 +64,15 @@ def labels(values: Sequence[object] | pd.Series) -> list[str]:
     return [plotly_text(value) for value in values]
 
 
-def _layout(fig: go.Figure, title: str, height: int = 380, **extra: object) -> go.Figure:
-    settings: dict[str, object] = dict(
+def _layout_settings(title: str, height: int = 380, **extra: object) -> dict[str, object]:
+    return dict(
         title=dict(text=plotly_text(title), x=0, xanchor="left"), height=height, showlegend=False, font=FONT,
         margin=dict(l=10, r=90, t=60, b=10), hovermode="closest",
-    )
-    fig.update_layout(**(settings | extra))
+    ) | extra
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380, **extra: object) -> go.Figure:
+    fig.update_layout(**_layout_settings(title, height, **extra))
     return fig
 
 
@@ -62,89 +80,95 @@ def _chart_rate_axis(chart: pd.DataFrame, target: Target | None) -> dict:
     return rate_axis(chart["rate"], chart["ucl"], chart["lcl"], [target.value] if target else [])
 
 
-def _end_label(fig: go.Figure, y: float, text: str, color: str) -> None:
-    """A direct label at the right edge of the (first) plot area, at height y. Placed relative to the axis
-    domain, not at a data x, so the label never widens the axis range."""
-    fig.add_annotation(x=1, xref="x domain", y=y, text=plotly_text(text), showarrow=False, xanchor="left", xshift=4,
-                       font=dict(color=color, size=11))
+def _end_label(y: float, text: str, color: str) -> dict:
+    """A direct label at the right edge of the (first) plot area, at height y (an annotation). Placed relative
+    to the axis domain, not at a data x, so the label never widens the axis range."""
+    return dict(font=dict(color=color, size=11), showarrow=False, text=plotly_text(text), x=1, xanchor="left",
+                xref="x domain", xshift=4, y=y)
 
 
-def _steps(chart: pd.DataFrame, column: str) -> tuple[list, list]:
-    """A month's control limit as a flat step across its month (its n is the month's), joined to the next
-    month's step by a vertical line; a month without data breaks the line."""
+def _steps(when: pd.Series, values: pd.Series) -> tuple[list, list]:
+    """A month's control limit (`values`, at months `when`) as a flat step across its month (its n is the
+    month's), joined to the next month's step by a vertical line; a month without data breaks the line."""
     xs: list = []
     ys: list = []
-    for when, value in zip(months(chart["period"]), chart[column], strict=True):
+    for start, end, value in zip(when - HALF_MONTH, when + HALF_MONTH, values, strict=True):
         if pd.isna(value):
             xs.append(None)
             ys.append(None)
             continue
-        xs += [when - HALF_MONTH, when + HALF_MONTH]
+        xs += [start, end]
         ys += [float(value), float(value)]
     return xs, ys
 
 
-def _p_chart_traces(chart: pd.DataFrame, target: Target | None) -> list[go.Scatter]:
+def _on_axes(axis: str | None) -> dict:
+    """A trace's axes named outright (suffix "" for x and y, "2" for x2 and y2), or left to Plotly (None)."""
+    return {} if axis is None else dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
+
+
+def _p_chart_traces(chart: pd.DataFrame, target: Target | None, axis: str | None = None) -> list[dict]:
     """Control limits as steps, the centre line, the target, and the monthly rate: signals in the signal
-    colour, a partial month as an open circle, a month without data as a gap (never joined across)."""
+    colour, a partial month as an open circle, a month without data as a gap (never joined across), on the
+    axes `axis` names (_on_axes)."""
     x = months(chart["period"])
+    on = _on_axes(axis)
     traces = []
     for column in ("ucl", "lcl"):
-        step_x, step_y = _steps(chart, column)
-        traces.append(go.Scatter(x=step_x, y=step_y, mode="lines", line=dict(color=palette.LIMIT, width=1),
-                                 hoverinfo="skip", connectgaps=False))
-    traces.append(go.Scatter(x=x, y=chart["center"], mode="lines", line=dict(color=palette.LIMIT, dash="dot", width=1),
-                             hovertemplate="centre " + d3("y", D3_PERCENT) + "<extra></extra>"))
+        step_x, step_y = _steps(x, chart[column])
+        traces.append(dict(type="scatter", connectgaps=False, hoverinfo="skip", line=dict(color=palette.LIMIT, width=1),
+                           mode="lines", x=step_x, y=step_y, **on))
+    traces.append(dict(type="scatter", hovertemplate="centre " + d3("y", D3_PERCENT) + "<extra></extra>",
+                       line=dict(color=palette.LIMIT, dash="dot", width=1), mode="lines", x=x, y=chart["center"], **on))
     if target is not None:
-        traces.append(go.Scatter(x=x, y=[target.value] * len(x), mode="lines",
-                                 line=dict(color=palette.TARGET, dash="dash", width=1.5),
-                                 hovertemplate=f"target {target.describe()}<extra></extra>"))
+        traces.append(dict(type="scatter", hovertemplate=f"target {target.describe()}<extra></extra>",
+                           line=dict(color=palette.TARGET, dash="dash", width=1.5), mode="lines", x=x,
+                           y=[target.value] * len(x), **on))
     signal = (chart["out_of_control"] | chart["run_above"] | chart["run_below"]).to_numpy(dtype=bool)
     partial = chart["partial"].to_numpy(dtype=bool) if "partial" in chart else np.zeros(len(chart), dtype=bool)
     note = np.where(partial, " (partial month: left out of runs)", "")
-    traces.append(go.Scatter(
-        x=x, y=chart["rate"], mode="lines+markers", line=dict(color=palette.MEASURE, width=2), connectgaps=False,
-        marker=dict(size=np.where(signal, 9, 6), color=np.where(signal, palette.SIGNAL, palette.MEASURE),
-                    symbol=np.where(partial, "circle-open", "circle"), line=dict(width=2)),
-        customdata=np.stack([chart["successes"], chart["totals"], note], axis=-1),
+    traces.append(dict(
+        type="scatter", connectgaps=False, customdata=np.stack([chart["successes"], chart["totals"], note], axis=-1),
         hovertemplate="%{x|%b %Y}: " + d3("y", D3_PERCENT) + " (%{customdata[0]:,} of %{customdata[1]:,})%{customdata[2]}<extra></extra>",
+        line=dict(color=palette.MEASURE, width=2),
+        marker=dict(color=np.where(signal, palette.SIGNAL, palette.MEASURE), line=dict(width=2),
+                    size=np.where(signal, 9, 6), symbol=np.where(partial, "circle-open", "circle")),
+        mode="lines+markers", x=x, y=chart["rate"], **on,
     ))
     return traces
 
 
-def _mark_partial(fig: go.Figure, chart: pd.DataFrame, axis: str = "") -> None:
-    """The word 'partial' above each partial month that has a rate (first panel or single chart)."""
+def _mark_partial(chart: pd.DataFrame, axis: str = "") -> list[dict]:
+    """The word 'partial' above each partial month that has a rate (first panel or single chart): annotations."""
     if "partial" not in chart:
-        return
-    for _, row in chart[chart["partial"] & chart["rate"].notna()].iterrows():
-        fig.add_annotation(x=months(pd.Series([row["period"]])).iloc[0], y=float(row["rate"]), xref=f"x{axis}",
-                           yref=f"y{axis}", text="partial", showarrow=False, yshift=12,
-                           font=dict(color=palette.NEUTRAL, size=10))
+        return []
+    marked = chart[chart["partial"] & chart["rate"].notna()]
+    return [dict(font=dict(color=palette.NEUTRAL, size=10), showarrow=False, text="partial", x=when, xref=f"x{axis}",
+                 y=float(rate), yref=f"y{axis}", yshift=12)
+            for when, rate in zip(months(marked["period"]), marked["rate"], strict=True)]
 
 
-def _label_lines(fig: go.Figure, chart: pd.DataFrame, target: Target | None, compact: bool = False) -> None:
-    """Name the limits and the target at the chart's right end (compact: one 'limits' label for the band)."""
+def _label_lines(chart: pd.DataFrame, target: Target | None, compact: bool = False) -> list[dict]:
+    """Names for the limits and the target at the chart's right end (compact: one 'limits' label for the band)."""
     counted = chart[chart["totals"] > 0]
     if not len(counted):
-        return
+        return []
     last = counted.iloc[-1]
     if compact:
-        _end_label(fig, last["center"], "limits", palette.LIMIT)
+        labels = [_end_label(last["center"], "limits", palette.LIMIT)]
     else:
-        _end_label(fig, last["ucl"], "upper limit", palette.LIMIT)
-        _end_label(fig, last["lcl"], "lower limit", palette.LIMIT)
+        labels = [_end_label(last["ucl"], "upper limit", palette.LIMIT), _end_label(last["lcl"], "lower limit", palette.LIMIT)]
     if target is not None:
-        _end_label(fig, target.value, "target", palette.TARGET)
+        labels.append(_end_label(target.value, "target", palette.TARGET))
+    return labels
 
 
-def p_chart(chart: pd.DataFrame, title: str, target: Target | None = None, height: int = 380) -> go.Figure:
+def p_chart(chart: pd.DataFrame, title: str, target: Target | None = None, height: int = 380) -> Spec:
     """One rate by month against its 3-sigma limits (docs/STATISTICS.md section 2)."""
-    fig = go.Figure(_p_chart_traces(chart, target))
-    _label_lines(fig, chart, target)
-    _mark_partial(fig, chart)
-    fig.update_yaxes(**_chart_rate_axis(chart, target))
-    fig.update_xaxes(**month_axis(chart["period"]))
-    return _layout(fig, title, height)
+    notes = _label_lines(chart, target) + _mark_partial(chart)
+    return dict(data=_p_chart_traces(chart, target), layout=dict(
+        **(dict(annotations=notes) if notes else {}), xaxis=month_axis(chart["period"]),
+        yaxis=_chart_rate_axis(chart, target), **_layout_settings(title, height)))
 
 
 P_CHART_CAPTION = (f"The monthly rate is the {palette.NAMES[palette.MEASURE]} line, its 3-sigma control limits the "
@@ -167,11 +191,10 @@ def _grid_axes(count: int, columns: int, gap_x: float = 0.11, gap_y: float = 0.1
 
 
 def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money: tuple[str, pd.DataFrame] | None,
-               columns: int = 3) -> go.Figure:
+               columns: int = 3) -> Spec:
     """Small multiples: one p-chart per rate and, last, monthly denied dollars. Only the first panel
     labels its lines (upper/lower limit, target): the others repeat the same drawing. The grid is laid
-    out directly (not with make_subplots) and the figure validated once: this chart is on the page users
-    open first."""
+    out directly (not with make_subplots): this chart is on the page users open first."""
     titles = [title for title, _, _ in panels] + ([money[0]] if money else [])
     cells = _grid_axes(len(titles), columns)
     traces, layout, annotations = [], {}, []
@@ -179,31 +202,26 @@ def trend_grid(panels: Sequence[tuple[str, pd.DataFrame, Target | None]], money:
         suffix = str(i + 1) if i else ""
         if i < len(panels):
             _, chart, target = panels[i]
-            panel = _p_chart_traces(chart, target)
+            traces += _p_chart_traces(chart, target, suffix)
             periods = chart["period"]
             y_axis = _chart_rate_axis(chart, target)
         else:
             frame = money[1]
             periods = frame["month"]
-            panel = [_month_money_bars(frame, "denied_amount")]
+            traces.append(_month_money_bars(frame, "denied_amount", suffix))
             y_axis = dict(tickprefix="$", tickformat="~s")
-        for trace in panel:
-            trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
-        traces += panel
         layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", tickangle=0,
                                         **month_axis(periods, most_ticks=4, tickformat="%b %y"))
         layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", **y_axis)
         annotations.append(dict(text=plotly_text(title), x=sum(x_domain) / 2, y=y_domain[1], xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
+    if panels:  # the first panel's axes are x and y; its partial month is an open circle marked 'partial', as the caption says
+        annotations += _label_lines(panels[0][1], panels[0][2], compact=True) + _mark_partial(panels[0][1])
     rows = math.ceil(len(titles) / columns)
-    fig = go.Figure(data=traces, layout=dict(
+    return dict(data=traces, layout=dict(
         height=300 * rows, showlegend=False, margin=dict(l=10, r=70, t=40, b=10), font=FONT, hovermode="closest",
         annotations=annotations, **layout,
     ))
-    if panels:  # the first panel's axes are x and y; its partial month is an open circle marked 'partial', as the caption says
-        _label_lines(fig, panels[0][1], panels[0][2], compact=True)
-        _mark_partial(fig, panels[0][1])
-    return fig
 
 
 def _shade_partial(fig: go.Figure, frame: pd.DataFrame, x: str = "month") -> None:
@@ -217,12 +235,14 @@ def _shade_partial(fig: go.Figure, frame: pd.DataFrame, x: str = "month") -> Non
                            font=dict(color=palette.NEUTRAL, size=10))
 
 
-def _month_money_bars(frame: pd.DataFrame, column: str) -> go.Bar:
-    """Dollars by month; a partial month (column `partial`, when present) drawn pale, its hover saying so."""
+def _month_money_bars(frame: pd.DataFrame, column: str, axis: str | None = None) -> dict:
+    """Dollars by month (a bar trace, on the axes `axis` names: _on_axes); a partial month (column `partial`,
+    when present) drawn pale, its hover saying so."""
     partial = frame["partial"].to_numpy(dtype=bool) if "partial" in frame else np.zeros(len(frame), dtype=bool)
-    return go.Bar(x=months(frame["month"]), y=frame[column], marker=dict(color=palette.MEASURE, opacity=np.where(partial, 0.4, 1.0)),
-                  customdata=np.where(partial, " (partial month)", ""),
-                  hovertemplate="%{x|%b %Y}: " + d3("y", D3_DOLLARS) + "%{customdata}<extra></extra>")
+    return dict(type="bar", customdata=np.where(partial, " (partial month)", ""),
+                hovertemplate="%{x|%b %Y}: " + d3("y", D3_DOLLARS) + "%{customdata}<extra></extra>",
+                marker=dict(color=palette.MEASURE, opacity=np.where(partial, 0.4, 1.0)), x=months(frame["month"]),
+                y=frame[column], **_on_axes(axis))
 
 
 def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder", *, rate_title: str = "accuracy",
@@ -240,11 +260,11 @@ def funnel(groups: pd.DataFrame, target: float, title: str, label: str = "coder"
             for side in ("lower", "upper"):
                 fig.add_trace(go.Scatter(x=n, y=limits[f"{side}{level}"], mode="lines",
                                          line=dict(color=palette.LIMIT, dash=dash, width=1), hoverinfo="skip"))
-            _end_label(fig, float(limits[f"lower{level}"].iloc[-1]), name, palette.LIMIT)
+            fig.add_annotation(**_end_label(float(limits[f"lower{level}"].iloc[-1]), name, palette.LIMIT))
         fig.add_trace(go.Scatter(x=[n[0], n[-1]], y=[target, target], mode="lines",
                                  line=dict(color=palette.TARGET, width=1.5), hoverinfo="skip"))
         shown = f"{target * 100:g}%" if target_words == "target" else percent(target)  # a target as set
-        _end_label(fig, target, f"{target_words} {shown}", palette.TARGET)
+        fig.add_annotation(**_end_label(target, f"{target_words} {shown}", palette.TARGET))
         outside = groups["status"].str.startswith(("above", "below"))  # a small sample is never named: no verdict
         names = labels(groups["group"])
         hover = names if titles is None else [f"{n} {plotly_text(t)}" if t else n for n, t in zip(names, titles, strict=True)]
@@ -394,19 +414,17 @@ def stacked_area(df: pd.DataFrame, x: str, parts: Sequence[tuple[str, str, str]]
                                  hovertemplate=f"%{{x|%b %Y}}: {plotly_text(name)} %{{y:,}}<extra></extra>"))
         if len(df):
             mid = running[-1] + float(df[column].iloc[-1]) / 2
-            _end_label(fig, mid, name, color)
+            fig.add_annotation(**_end_label(mid, name, color))
         running = running + df[column].to_numpy()
     _shade_partial(fig, df, x)
     fig.update_xaxes(**month_axis(df[x]))
     return _layout(fig, title)
 
 
-def month_bars(df: pd.DataFrame, x: str, y: str, title: str) -> go.Figure:
+def month_bars(df: pd.DataFrame, x: str, y: str, title: str) -> Spec:
     """Dollars by month."""
-    fig = go.Figure(_month_money_bars(df.rename(columns={x: "month"}), y))
-    fig.update_yaxes(tickprefix="$", tickformat="~s")
-    fig.update_xaxes(**month_axis(df[x]))
-    return _layout(fig, title)
+    return dict(data=[_month_money_bars(df.rename(columns={x: "month"}), y)], layout=dict(
+        xaxis=month_axis(df[x]), yaxis=dict(tickprefix="$", tickformat="~s"), **_layout_settings(title)))
 
 
 def stage_funnel(df: pd.DataFrame, stage: str, value: str, title: str) -> go.Figure:

@@ -6,6 +6,7 @@ import pytest
 
 from data.demo import build_demo
 from ingest.writer import IngestError, ingest
+from queries import store
 from queries.store import connect_read_only, demo_mode
 from tests.conftest import Recorded
 
@@ -49,3 +50,17 @@ def test_no_demo_is_built_where_real_data_was_even_with_the_store_gone(paths):
     with pytest.raises(IngestError, match="real data was loaded into .* the synthetic demo is never built there"):
         build_demo(paths, n_claims=300, recorder=Recorded())
     assert not paths.store.exists() and not demo_mode(paths)
+
+
+def test_demo_mode_opens_a_store_file_once_and_each_new_one_again(paths, monkeypatch):
+    build_demo(paths, n_claims=300, recorder=Recorded())
+    store._store_holds_only_demo.cache_clear()
+    opened = []
+    attached = store._attached
+    monkeypatch.setattr(store, "_attached", lambda p: opened.append(p) or attached(p))
+    assert demo_mode(paths) and demo_mode(paths) and demo_mode(paths)
+    assert len(opened) == 1
+    build_demo(paths, n_claims=310, recorder=Recorded())  # a new file swapped in: asked again
+    assert demo_mode(paths) and len(opened) == 2
+    paths.real_data_marker.touch()  # the marker decides at once, whatever was remembered
+    assert not demo_mode(paths)

@@ -208,6 +208,25 @@ def test_a_reader_reloads_when_the_review_store_changes_and_when_a_window_closes
     con.close()
 
 
+def test_a_reader_reads_the_publication_version_only_after_a_commit_and_sees_a_publish_at_its_next_query(store, monkeypatch):
+    """Every query asks the reader for its connection; the version is read (a new SQLite connection and its schema)
+    only after something was committed to the review store, and a publish is in the very next query's answer."""
+    sample, codes, _ = sampled(store, 1)
+    reader = StoreReader(store)
+    before = int(metrics.summary(reader.connection(), Filters()).iloc[0]["findings"])
+    reads, read = [], reviewed.published_version
+    monkeypatch.setattr(reviewed, "published_version", lambda paths: reads.append(paths) or read(paths))
+    for _ in range(3):
+        reader.connection()
+    assert reads == []
+    key = sample.claim_keys[0]
+    review(store, sample, key, agree_rows(codes[key]))
+    assert int(metrics.summary(reader.connection(), Filters()).iloc[0]["findings"]) == before + len(
+        [c for c in codes[key] if c[0] != "MSDRG"])
+    assert len(reads) == 1
+    reader.close()
+
+
 def test_rebuttal_window_and_decisions_decide_what_is_final(store, monkeypatch):
     """Who may rebut what is tested in tests/review/test_rebuttals.py; here, what the metrics count."""
     monkeypatch.setenv("CODEAUDIT_REBUTTAL_DAYS", "14")

@@ -65,11 +65,11 @@ def test_every_rate_panel_of_the_trend_grid_has_a_range_its_ticks_divide_into_a_
     full = _chart([1.0] * 12)
     panels = [("Invalid code rate", flat, Target("invalid_code_rate", 0.01, False)), ("Overturned", full, None)]
     money = ("Denied dollars", pd.DataFrame({"month": flat["period"], "denied_amount": 0.0}))
-    layout = charts.trend_grid(panels, money).layout
-    for axis in (layout.yaxis, layout.yaxis2):
-        assert axis.range is not None and 3 <= _ticks({"range": axis.range, "dtick": axis.dtick}) <= 6
-    single = charts.p_chart(flat, "Invalid code rate").layout.yaxis
-    assert single.range is not None and 3 <= _ticks({"range": single.range, "dtick": single.dtick}) <= 6
+    layout = charts.trend_grid(panels, money)["layout"]
+    for axis in (layout["yaxis"], layout["yaxis2"]):
+        assert axis["range"] is not None and 3 <= _ticks(axis) <= 6
+    single = charts.p_chart(flat, "Invalid code rate")["layout"]["yaxis"]
+    assert single["range"] is not None and 3 <= _ticks(single) <= 6
 
 
 @pytest.mark.parametrize("values", [[0.385, 0.427], [0.339, 0.552], [0.126, 0.333]])
