@@ -141,6 +141,7 @@ def rebuilt_summary(paths: Paths, tmp_path, findings: pd.DataFrame, by: str | No
                     "submitted_code, audited_code, finding, error_category, CAST(dollar_impact AS DECIMAL(14, 2)) FROM extra")
         con.execute(sql("claim_rules"))
         con.execute(sql("claim_facts"))
+        con.execute(sql("totals/build"))  # as ingest/writer.py: the summary of whole months reads these
     con = connect_read_only(other)
     try:
         return [metrics.summary(con, Filters(), dimension) for dimension in (None, *metrics.DIMENSIONS)], \

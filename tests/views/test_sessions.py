@@ -37,9 +37,12 @@ def claims(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def swap_without_self_pay(paths: Paths) -> None:
-    """A real swap through the writers' mechanism (private copy, atomic rename), changing what readers see."""
+    """A real swap through the writers' mechanism (private copy, atomic rename), changing what readers see: the
+    payer's claims leave claim_facts and, as an ingest would rebuild them, the per-month totals (payer is in their
+    key, so its rows are exactly its claims' sums)."""
     with write_transaction(paths) as con:
         con.execute("DELETE FROM claim_facts WHERE payer = 'Self-pay'")
+        con.execute("DELETE FROM claim_month_totals WHERE payer = 'Self-pay'")
 
 
 def load_real_data(paths: Paths, tmp_path: Path, write_csv) -> None:
