@@ -159,13 +159,16 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
 
     An empty scope gives one row of zero counts and null rates overall, and no rows by group.
     With `intervals`, each rate gets Wilson 95% limits (<rate>_ci_low, <rate>_ci_high).
-    A scope of whole months is summed from the totals written at ingest (from_totals), any other by scanning
-    every claim: the same frame (tests/queries/test_summary_totals.py).
+    Summed from the totals written at ingest for the whole months of the scope and a scan of the days of the
+    months it covers in part (from_totals, totals_split), else by scanning every claim: the same frame
+    (tests/queries/test_summary_totals.py).
     """
     if by is not None and by not in DIMENSIONS:
         raise MetricsError(f"Cannot group by '{by}': choose one of {', '.join(DIMENSIONS)}.")
-    if from_totals(con, filters):
-        df = con.execute(sql("totals/summary"), {**filters.params(), "claim_flags": list(filters.claim_flags), "by": by or "all"}).df()
+    if from_totals(con):
+        lists = {name: value for name, value in filters.params().items() if name not in ("date_from", "date_to")}
+        df = con.execute(sql("totals/summary"), {**lists, **totals_split(filters),
+                                                 "claim_flags": list(filters.claim_flags), "by": by or "all"}).df()
     else:
         df = _run(con, "summary", filters, by=by or "all")
     if df.empty and by is None:
@@ -186,18 +189,28 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = N
     return df.rename(columns={"grp": key}) if by else df.drop(columns=["grp"])
 
 
-def whole_months(filters: Filters) -> bool:
-    """Whether the scope's dates take whole calendar months: from a 1st (or open) to a month's last day (or open)."""
-    return ((filters.date_from is None or filters.date_from.day == 1)
-            and (filters.date_to is None or filters.date_to == _month_end(filters.date_to)))
+def totals_split(filters: Filters) -> dict[str, date | None]:
+    """The scope's dates as totals/summary.sql reads them: the whole calendar months inside them, months_from to
+    months_to (None: open; none at all when months_from > months_to), and the days of the months they cover
+    only in part, at most two edges head_from..head_to and tail_from..tail_to (None: no such edge)."""
+    first, last = filters.date_from, filters.date_to
+    head = first is not None and first.day > 1
+    tail = last is not None and last != _month_end(last) and not (head and last <= _month_end(first))
+    return {
+        "months_from": _month_end(first) + timedelta(days=1) if head else first,
+        "months_to": months_back(last, 0) - timedelta(days=1) if last is not None and last != _month_end(last) else last,
+        "head_from": first if head else None,
+        "head_to": min(_month_end(first), last or date.max) if head else None,
+        "tail_from": months_back(last, 0) if tail else None,
+        "tail_to": last if tail else None,
+    }
 
 
-def from_totals(con: Any, filters: Filters) -> bool:
-    """Whether the summary of `filters` is read from the per-month totals written at ingest (queries/sql/totals/):
-    a scope of whole months, on a DuckDB store that holds them. Any other scope, a store written before them,
-    and the Spark engine scan every claim (metrics/summary.sql); both give the same frame."""
-    return (isinstance(con, duckdb.DuckDBPyConnection) and whole_months(filters)
-            and bool(con.execute(sql("totals/present")).fetchone()[0]))
+def from_totals(con: Any) -> bool:
+    """Whether the summary is read from the per-month totals written at ingest (queries/sql/totals/): on a DuckDB
+    store that holds them, for any scope. A store written before them and the Spark engine scan every claim
+    (metrics/summary.sql); both give the same frame."""
+    return isinstance(con, duckdb.DuckDBPyConnection) and bool(con.execute(sql("totals/present")).fetchone()[0])
 
 
 def report_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None, *,
