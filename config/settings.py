@@ -76,6 +76,10 @@ WORKDAY_END_HOUR = WholeNumber(PREFIX + "WORKDAY_END_HOUR", 19, 1, 24)
 # The least denominator (findings, diagnosis codes, claims) for a coder or facility to be ranked among its peers
 # (queries/peers.py). At least 11, so a ranked denominator is never a small cell (1 to 10).
 PEER_MIN_VOLUME = WholeNumber(PREFIX + "PEER_MIN_VOLUME", 30, 11, 1_000_000)
+# DuckDB threads for each dashboard session's queries. Two let one user's scan of a large store use both cores
+# (bench/growth.py); when many sessions share a process, one each spends less CPU per page on coordinating
+# threads and serves more users at once (bench/load.py; README, Performance: twenty users).
+SESSION_THREADS = WholeNumber(PREFIX + "SESSION_THREADS", 2, 1, 64)
 TIMEZONE = PREFIX + "TIMEZONE"
 DATA_DIR = PREFIX + "DATA_DIR"
 KEY_DIR = PREFIX + "KEY_DIR"
@@ -113,6 +117,7 @@ class Settings:
     # times this. None: DRG changes are shown in weights only.
     drg_base_rate: float | None = None
     peer_min_volume: int = PEER_MIN_VOLUME.default
+    session_threads: int = SESSION_THREADS.default
     # Every local account must sign in with a second factor (an account without one enrols after its password).
     require_mfa: bool = False
 
@@ -231,6 +236,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         secrets={v: Secret(v, env[v]) for v in SECRET_VARIABLES if env.get(v) is not None},
         drg_base_rate=_base_rate(env),
         peer_min_volume=PEER_MIN_VOLUME.read(env),
+        session_threads=SESSION_THREADS.read(env),
         require_mfa=_flag(env, REQUIRE_MFA),
     )
 

@@ -60,10 +60,10 @@ def connect_read_only(paths: Paths) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _attached(paths: Paths) -> duckdb.DuckDBPyConnection:
+def _attached(paths: Paths, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     if not paths.store.exists():
         raise StoreMissing(f"No store at {paths.store}: run `python manage.py demo` or `python manage.py ingest DIR`.")
-    con = duckdb.connect(":memory:", config=dict(READER_SETTINGS))
+    con = duckdb.connect(":memory:", config={**READER_SETTINGS, **({} if threads is None else {"threads": threads})})
     try:
         attach(con, "attach_reader", paths.store)
     except BaseException:
@@ -84,9 +84,10 @@ class StoreReader:
     serve the reads: a store holding real data raises RealDataLoaded before anything is read from it, so a
     swap between some earlier check and a read cannot hand the session real data."""
 
-    def __init__(self, paths: Paths, *, demo_only: bool = False) -> None:
+    def __init__(self, paths: Paths, *, demo_only: bool = False, threads: int | None = None) -> None:
         self._paths = paths
         self._demo_only = demo_only
+        self._threads = threads  # DuckDB threads for this reader's queries (None: READER_SETTINGS)
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
         self._overlay: reviewed.Overlay | None = None
@@ -104,7 +105,7 @@ class StoreReader:
         now = datetime.now(UTC)
         if self._con is None or identity != self._identity:
             self.close()
-            con = _attached(self._paths)
+            con = _attached(self._paths, self._threads)
             if self._demo_only and (self._paths.real_data_marker.exists() or not holds_only_demo(con)):
                 con.close()
                 raise RealDataLoaded("Real data was loaded into this store, so demo sessions have ended.")

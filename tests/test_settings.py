@@ -14,7 +14,7 @@ from tests.repo_files import python_files
 REPO = Path(__file__).resolve().parents[1]
 WHOLE_NUMBERS = (settings.IDLE_MINUTES, settings.SESSION_HOURS, settings.LOCKOUT_ATTEMPTS, settings.LOCKOUT_MINUTES, settings.DEMO_CLAIMS,
                  settings.REBUTTAL_DAYS, settings.FISCAL_YEAR_START, settings.WORKDAY_START_HOUR, settings.WORKDAY_END_HOUR,
-                 settings.PEER_MIN_VOLUME)
+                 settings.PEER_MIN_VOLUME, settings.SESSION_THREADS)
 
 
 def test_defaults():
@@ -25,6 +25,7 @@ def test_defaults():
     assert configured.secrets == {} and configured.sso_roles is None and configured.target_overrides == {}
     assert configured.session_hours == 12 and load({"CODEAUDIT_SESSION_HOURS": "1"}).session_hours == 1
     assert configured.peer_min_volume == 30 and load({"CODEAUDIT_PEER_MIN_VOLUME": "11"}).peer_min_volume == 11
+    assert configured.session_threads == 2 and load({"CODEAUDIT_SESSION_THREADS": "1"}).session_threads == 1
 
 
 BAD_NUMBERS = [(n, text) for n in WHOLE_NUMBERS for text in ("-3", "ten", "1.5", str(n.low - 1), str(n.high + 1))]

@@ -19,6 +19,7 @@ from audit.log.writer import AccessLog, AccessLogError
 from audit.permissions import Role, parse_role
 from audit.session_policy import SessionExpired, SessionGuard
 from audit.users import UserStore
+from config import settings
 from config.paths import Paths, default_paths
 from queries.store import StoreReader, demo_mode
 from review.db import update_existing
@@ -254,7 +255,8 @@ def connection() -> duckdb.DuckDBPyConnection:
     if _READER not in st.session_state:
         _review_store_current(paths().reviews_db)
         who = signed_in()
-        st.session_state[_READER] = StoreReader(paths(), demo_only=who is None or who.method == "demo")
+        st.session_state[_READER] = StoreReader(paths(), demo_only=who is None or who.method == "demo",
+                                                threads=settings.load().session_threads)
     return st.session_state[_READER].connection()
 
 

@@ -102,6 +102,22 @@ def test_two_sessions_see_a_swapped_store_at_their_next_action(own_demo):
         assert now < expected and f"{now:,} claims" in caption, caption
 
 
+def reader_threads(app: AppTest) -> int:
+    reader = app.session_state[session._READER]
+    return int(reader.connection().execute("SELECT current_setting('threads')").fetchone()[0])
+
+
+def test_each_sessions_reader_runs_the_threads_the_setting_names_across_a_swap(own_demo, monkeypatch):
+    """CODEAUDIT_SESSION_THREADS sets the DuckDB threads of every session's reader (2 by default), and a reader
+    re-attached after a swap keeps them."""
+    assert reader_threads(demo_sign_in(Role.CODING_MANAGER)) == 2
+    monkeypatch.setenv("CODEAUDIT_SESSION_THREADS", "1")
+    app = demo_sign_in(Role.CODING_MANAGER)
+    assert reader_threads(app) == 1
+    swap_without_self_pay(own_demo)
+    assert reader_threads(app.run()) == 1
+
+
 def demo_sign_in(role: Role) -> AppTest:
     return open_app().button(key=f"demo.{role.value}").click().run()
 
