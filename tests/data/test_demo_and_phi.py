@@ -16,6 +16,7 @@ from data.demo_draws import DEGRADING_CODER, WEAK_CODERS
 from ingest.swap import writer_lock
 from ingest.writer import IngestError
 from tests.conftest import Recorded
+from tests.store_rows import store_rows
 
 PATTERN_DAY = date(2026, 10, 31)  # the day data/demo.py's docstring dates its patterns for
 
@@ -167,19 +168,12 @@ def test_keep_raw_refuses_a_folder_that_holds_anything(paths, tmp_path):
     assert sorted(p.name for p in raw.iterdir()) == ["claims.csv"] and not paths.store.exists()
 
 
-def _query(paths: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(paths.store), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 def test_payments_follow_the_payers_rules(demo):
     """paid <= allowed <= billed, except that a DRG-paid claim is allowed its DRG's payment whatever its charges;
     self-pay claims are paid nothing; denials leave claims paid 0 or in part."""
     paths, _ = demo
-    [(claims, no_paid, over_allowed, over_billed, self_pay_wrong, drg_over_billed)] = _query(paths, """
+    [(claims, no_paid, over_allowed, over_billed, self_pay_wrong, drg_over_billed)] = store_rows(paths, """
         SELECT count(*), count(*) FILTER (WHERE paid_amount IS NULL),
                count(*) FILTER (WHERE paid_amount > allowed_amount),
                count(*) FILTER (WHERE allowed_amount > billed_amount AND NOT (encounter_type = 'inpatient' AND ms_drg IS NOT NULL)),
@@ -188,12 +182,12 @@ def test_payments_follow_the_payers_rules(demo):
         FROM claims""")
     assert claims > 9_900 and no_paid == 0 and over_allowed == 0 and over_billed == 0 and self_pay_wrong == 0
     assert drg_over_billed > 0  # some DRG payments exceed the charges, as real ones do
-    [(denied, paid_nothing, paid_part)] = _query(paths, """
+    [(denied, paid_nothing, paid_part)] = store_rows(paths, """
         SELECT count(*), count(*) FILTER (WHERE paid_amount = 0), count(*) FILTER (WHERE paid_amount > 0 AND paid_amount < allowed_amount)
         FROM claim_facts WHERE denied""")
     assert denied > 500 and 0 < paid_nothing < denied and paid_part > 0
     # A Medicare DRG claim with a weight for its discharge's fiscal year: allowed = weight x the demo's base rate, 6,500.
-    drg = _query(paths, """
+    drg = store_rows(paths, """
         SELECT c.allowed_amount, w.weight FROM claims AS c JOIN claim_drg AS g USING (claim_key)
         JOIN drg_weights AS w ON w.drg = c.ms_drg AND w.fiscal_year = g.fiscal_year
         WHERE c.payer = 'Medicare' AND c.encounter_type = 'inpatient'""")
@@ -205,15 +199,15 @@ def test_finding_dollars_follow_the_overpayment_rule(demo):
     """On a DRG-paid claim only the DRG finding carries dollars (its weight difference at the payer's base
     rate); no claim is overpaid by more than was paid on it."""
     paths, _ = demo
-    [(code_dollars,)] = _query(paths, """
+    [(code_dollars,)] = store_rows(paths, """
         SELECT count(*) FROM audit_findings AS f JOIN claims AS c USING (claim_key)
         WHERE c.encounter_type = 'inpatient' AND c.ms_drg IS NOT NULL AND f.code_type <> 'MSDRG' AND f.dollar_impact <> 0""")
     assert code_dollars == 0
-    over = _query(paths, """
+    over = store_rows(paths, """
         SELECT c.claim_key, -sum(f.dollar_impact) AS overpayment, c.paid_amount FROM audit_findings AS f JOIN claims AS c USING (claim_key)
         GROUP BY c.claim_key, c.paid_amount HAVING -sum(f.dollar_impact) > c.paid_amount""")
     assert over == []
-    drg = _query(paths, """
+    drg = store_rows(paths, """
         SELECT f.dollar_impact, wa.weight - wb.weight FROM audit_findings AS f JOIN claims AS c USING (claim_key)
         JOIN claim_drg AS g USING (claim_key)
         JOIN drg_weights AS wb ON wb.drg = f.submitted_code AND wb.fiscal_year = g.fiscal_year

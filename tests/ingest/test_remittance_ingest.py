@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -24,6 +23,7 @@ from queries.metrics import Filters, carc_pareto, denial_sources, payer_denials,
 from queries.store import connect_read_only
 from tests.conftest import Recorded
 from tests.ingest.remits import PAYER, PAYER_ID, PHI, paid_claim, remit, write_835
+from tests.store_rows import store_rows
 
 TODAY = date(2025, 3, 1)
 CLAIMS_HEADER = ["claim_id", "patient_name", "facility_id", "payer", "coder_id", "encounter_type", "service_date",
@@ -44,16 +44,9 @@ def _load(paths: Paths, folder: Path) -> IngestResult:
     return ingest(folder, paths, recorder=Recorded(), today=TODAY)
 
 
-def _rows(paths: Paths, query: str) -> list[tuple]:
-    con = duckdb.connect(str(paths.store), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
 
 def _snapshot(paths: Paths) -> list[list[tuple]]:
-    return [_rows(paths, f"SELECT * FROM {table} ORDER BY ALL")
+    return [store_rows(paths, f"SELECT * FROM {table} ORDER BY ALL")
             for table in ("claims", "denials", "remittances", "paid_from_remittance")]
 
 
@@ -81,7 +74,7 @@ def mapped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, IngestResul
 
 def test_each_cas_pair_is_a_denial_row_with_its_remittance_and_remark_codes(mapped):
     paths, _ = mapped
-    rows = _rows(paths, "SELECT c.claim_key IS NOT NULL, d.payer, d.remit_date, d.group_code, d.carc, d.rarc, d.denied_amount, "
+    rows = store_rows(paths, "SELECT c.claim_key IS NOT NULL, d.payer, d.remit_date, d.group_code, d.carc, d.rarc, d.denied_amount, "
                         "d.trace_number, d.remark_codes FROM denials d LEFT JOIN claims c USING (claim_key) "
                         "WHERE d.trace_number = 'TRA' ORDER BY d.carc")
     day = date(2025, 2, 10)
@@ -95,22 +88,22 @@ def test_each_cas_pair_is_a_denial_row_with_its_remittance_and_remark_codes(mapp
 
 def test_the_payer_id_is_n1_pr04_and_else_ref_2u(mapped):
     paths, _ = mapped
-    assert _rows(paths, "SELECT DISTINCT trace_number, payer_id FROM remittances ORDER BY ALL") == [
+    assert store_rows(paths, "SELECT DISTINCT trace_number, payer_id FROM remittances ORDER BY ALL") == [
         ("TRA", PAYER_ID), ("TRB", PAYER_ID), ("TRC", "PAYR2U77"), ("TRD", PAYER_ID)]
 
 
 def test_six_triplets_of_one_cas_and_the_bpr16_date(mapped):
     paths, _ = mapped
-    rows = _rows(paths, "SELECT remit_date, carc, denied_amount FROM denials WHERE trace_number = 'TRB' ORDER BY denied_amount")
+    rows = store_rows(paths, "SELECT remit_date, carc, denied_amount FROM denials WHERE trace_number = 'TRB' ORDER BY denied_amount")
     assert rows == [(date(2025, 2, 11), carc, D(amount)) for carc, amount in
                     (("4", "1.00"), ("11", "2.00"), ("16", "3.00"), ("50", "4.00"), ("97", "5.00"), ("45", "6.00"))]
 
 
 def test_other_delimiters_and_a_txt_starting_with_isa_are_read(mapped):
     paths, result = mapped
-    assert _rows(paths, "SELECT carc, denied_amount FROM denials WHERE trace_number = 'TRC'") == [("16", D("20.00"))]
-    assert _rows(paths, "SELECT count(*) FROM denials WHERE trace_number = 'TRD'") == [(0,)]
-    assert _rows(paths, "SELECT paid_amount FROM remittances WHERE trace_number = 'TRD'") == [(D("180.00"),)]
+    assert store_rows(paths, "SELECT carc, denied_amount FROM denials WHERE trace_number = 'TRC'") == [("16", D("20.00"))]
+    assert store_rows(paths, "SELECT count(*) FROM denials WHERE trace_number = 'TRD'") == [(0,)]
+    assert store_rows(paths, "SELECT paid_amount FROM remittances WHERE trace_number = 'TRD'") == [(D("180.00"),)]
     assert [r["file"] for r in result.remittance_files] == ["a.835", "b.edi", "c.txt"]  # notes.txt is not X12
 
 
@@ -121,13 +114,13 @@ def test_counts_under_denials_and_the_unknown_claim_is_a_reject_with_its_segment
                                           "duplicates": 0, "accepted": 4 + 6, "rejected": 1}
     segment = next(n for n, line in enumerate((Path(paths.data_dir).parent / "in" / "a.835").read_text().splitlines(), 1)
                    if line.startswith("CLP*QZUNKNOWN"))
-    assert _rows(paths, "SELECT file, line, reason, ciphertext IS NOT NULL FROM rejects WHERE file = 'a.835'") == [
+    assert store_rows(paths, "SELECT file, line, reason, ciphertext IS NOT NULL FROM rejects WHERE file = 'a.835'") == [
         ("a.835", segment, "unknown claim_id (CLP01): it is neither in this batch's claims file nor already stored", True)]
 
 
 def test_the_claims_file_wins_over_the_835_for_paid_amounts(mapped):
     paths, _ = mapped
-    assert _rows(paths, "SELECT r.trace_number, c.paid_amount, p.claim_key IS NOT NULL FROM claims c "
+    assert store_rows(paths, "SELECT r.trace_number, c.paid_amount, p.claim_key IS NOT NULL FROM claims c "
                         "JOIN remittances r USING (claim_key) LEFT JOIN paid_from_remittance p USING (claim_key) "
                         "ORDER BY r.trace_number") == [("TRA", D("180.00"), True), ("TRB", D("250.00"), False),
                                                        ("TRC", D("180.00"), True), ("TRD", D("180.00"), True)]
@@ -155,14 +148,14 @@ def _reversal_batches(root: Path) -> tuple[Path, Path, Path]:
 def test_a_reversal_and_its_correction_count_once_and_reruns_change_nothing(paths, tmp_path, monkeypatch):
     first, second, third = _reversal_batches(tmp_path)
     _load(paths, first)
-    assert _rows(paths, "SELECT count(*), sum(denied_amount) FROM denials") == [(4, D("120.00"))]
+    assert store_rows(paths, "SELECT count(*), sum(denied_amount) FROM denials") == [(4, D("120.00"))]
     result = _load(paths, second)
     assert [(r["file"], r["duplicates"], r["accepted"]) for r in result.remittance_files] == [
         ("r1-again.835", 0, 0), ("r1-copy.835", 1, 0), ("r2.835", 0, 1)]
     after = _snapshot(paths)
-    assert _rows(paths, "SELECT group_code, carc, denied_amount, trace_number FROM denials") == [("CO", "50", D("75.00"), "TRX2")]
-    assert _rows(paths, "SELECT claim_status, paid_amount, trace_number FROM remittances") == [("1", D("225.00"), "TRX2")]
-    assert _rows(paths, "SELECT paid_amount, allowed_amount FROM claims") == [(D("225.00"), D("225.00"))]
+    assert store_rows(paths, "SELECT group_code, carc, denied_amount, trace_number FROM denials") == [("CO", "50", D("75.00"), "TRX2")]
+    assert store_rows(paths, "SELECT claim_status, paid_amount, trace_number FROM remittances") == [("1", D("225.00"), "TRX2")]
+    assert store_rows(paths, "SELECT paid_amount, allowed_amount FROM claims") == [(D("225.00"), D("225.00"))]
     assert _load(paths, second).loaded_before is not None  # the same folder again: recognised, not loaded
     assert _snapshot(paths) == after
     monkeypatch.setattr(ingest_module, "loaded_before", lambda *_: None)
@@ -179,9 +172,9 @@ def test_a_reversal_alone_removes_the_claims_denials_and_its_835_payment(paths, 
                           adjustments=[("CO", [("16", D("-20"))])])
     write_835(tmp_path / "rev", "rev.835", [[remit([reversal], trace="TRX9", day=date(2025, 2, 25))]])
     _load(paths, tmp_path / "rev")
-    assert _rows(paths, "SELECT count(*) FROM denials") == [(0,)]
-    assert _rows(paths, "SELECT claim_status, paid_amount FROM remittances") == [("22", None)]
-    assert _rows(paths, "SELECT paid_amount FROM claims") == [(None,)]
+    assert store_rows(paths, "SELECT count(*) FROM denials") == [(0,)]
+    assert store_rows(paths, "SELECT claim_status, paid_amount FROM remittances") == [("22", None)]
+    assert store_rows(paths, "SELECT paid_amount FROM claims") == [(None,)]
 
 
 def test_a_broken_file_refuses_the_batch_naming_segment_and_rule_without_phi(paths, tmp_path, capsys):

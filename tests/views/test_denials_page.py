@@ -9,7 +9,6 @@ import json
 import re
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -21,6 +20,7 @@ from ingest.reference import RARC_FILE
 from ingest.writer import ingest
 from tests.conftest import Recorded
 from tests.ingest.remits import PAYER, paid_claim, remit, write_835
+from tests.store_rows import store_rows
 from tests.views.conftest import new_paths, open_app, point_at, without_key_variables
 from tests.views.test_pages import no_exception, page_file, set_dates, sign_in
 from views.text import plotly_text
@@ -52,13 +52,6 @@ def remitted(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     return paths
 
 
-def _store(paths: Paths, query: str) -> list[tuple]:
-    con = duckdb.connect(str(paths.store), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
 
 def _frame(app, column: str) -> pd.DataFrame:
     """The last table drawn with this column."""
@@ -70,7 +63,7 @@ def denials_page(remitted: Paths, monkeypatch: pytest.MonkeyPatch):
     point_at(remitted, monkeypatch)
     app = sign_in(open_app(), Role.CODING_MANAGER)
     app.switch_page(page_file(Page.DENIALS)).run()
-    first, last = _store(remitted, "SELECT min(service_date), max(service_date) FROM claims")[0]
+    first, last = store_rows(remitted, "SELECT min(service_date), max(service_date) FROM claims")[0]
     set_dates(app, first, last)  # every claim in scope
     no_exception(app)
     assert not app.error, [e.value for e in app.error]
@@ -79,7 +72,7 @@ def denials_page(remitted: Paths, monkeypatch: pytest.MonkeyPatch):
 
 def test_each_denial_behind_the_bars_shows_its_remittance_and_remark_codes(remitted, denials_page):
     app = denials_page
-    stored = _store(remitted, STORED)
+    stored = store_rows(remitted, STORED)
     shown = []
     labels = next(s for s in app.selectbox if s.label == DRILL_DOWN).options
     assert labels
