@@ -28,13 +28,13 @@ from config.paths import Paths
 from data.demo import build_demo
 from queries import error_families as ef
 from queries.metrics import Filters, MetricsError
-from queries.periods import LAST_12_MONTHS, preset
+from queries.periods import LAST_12_MONTHS, comparison, preset
 from queries.reference import PCS_BODY_SYSTEMS_FILE, PCS_SECTIONS, mdc_titles, pcs_body_system_titles
 from queries.store import connect_read_only
 from queries.words import ERROR_CATEGORIES
 from tests.cli_here import manage_here
 
-DAYS = (date(2026, 11, 29), date(2026, 12, 31), date(2028, 2, 29))
+DAYS = (date(2026, 11, 29), date(2026, 12, 8), date(2026, 12, 31), date(2028, 2, 29))
 RECOMPUTED_DAY = date(2026, 12, 31)
 SCOPES = {
     "all": Filters(),
@@ -292,6 +292,9 @@ def test_the_demo_shows_a_family_and_a_payer_that_differ_by_more_than_chance(dem
     assert [g for level in ("chapter", "block", "category", "pcs_section", "cpt_range", "drg_family", "mdc")
             for g in outside(level)] != []
     assert outside("payer") != []
+    # the demo's Medicaid, coded worse in the last 12 months, moved by more than chance against a year earlier
+    moved = ef.what_moved(con, scope, comparison(LAST_12_MONTHS, scope), "payer").set_index("group")
+    assert moved.loc["Medicaid", "significant"] and moved.loc["Medicaid", "verdict"] == "worse"
 
 
 def test_manage_metrics_errors_by_prints_the_rows_suppresses_small_cells_and_logs_the_export(demo):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +18,7 @@ from queries.store import connect_read_only
 from review import worklist
 from review.db import ReviewDb, ReviewError, iso, utc_now
 from review.lifecycle import replace_claim, replacements, void_sample
+from review.money import claim_payment
 from review.sample_appraisal import appraise_sample
 from review.samples import excluded_before, list_samples, load_sample, redraw, seed_text, stored_frame
 from review.sampling import SampleSpec
@@ -37,6 +39,18 @@ def imported_audited(paths) -> set[str]:
         return {k for (k,) in con.execute("SELECT DISTINCT claim_key FROM store.main.audit_findings").fetchall()}
     finally:
         con.close()
+
+
+def overpaid_at_most(paths, key, target: Decimal) -> str:
+    """`target`, or what was paid on the claim when that is less (a claim cannot be overpaid by more than was
+    paid on it), as text; '0' for a claim paid nothing (a denied one). The demo's paid amounts follow the day it is
+    built, so a fixed amount would break the rule on some days."""
+    con = connect_read_only(paths)
+    try:
+        paid = claim_payment(con, key).paid
+    finally:
+        con.close()
+    return str(min(target, paid)) if paid else "0"
 
 
 def complete_with(paths, sample_id, key, overpaid: str = "0"):
@@ -104,9 +118,11 @@ def _review_id(db, sample_id):
 def test_a_spare_replaces_a_claim_that_cannot_be_reviewed_and_the_sample_is_completed_and_appraised_with_it(store):
     db = ReviewDb(store.reviews_db)
     record = access_log_recorder(store)
-    sample = draw(store, SampleSpec("random", 4, spares=2), seed=5)
+    # outpatient claims: paid by code, so a code-level finding carries the claim's overpayment (review/money.py)
+    sample = draw(store, SampleSpec("random", 4, Filters(encounter_type=("outpatient",)), spares=2), seed=5)
     drawn, spares = sample.claim_keys, sample.spares
-    complete_with(store, sample.sample_id, drawn[0], "100.00")
+    first_over = overpaid_at_most(store, drawn[0], Decimal("100.00"))
+    complete_with(store, sample.sample_id, drawn[0], first_over)
     with pytest.raises(ReviewError, match="completed"):
         replace_claim(db, sample.sample_id, drawn[0], "Record not available.", user="ann", role="auditor", record=record)
     with pytest.raises(ReviewError, match="not among"):
@@ -134,7 +150,8 @@ def test_a_spare_replaces_a_claim_that_cannot_be_reviewed_and_the_sample_is_comp
         replace_claim(db, sample.sample_id, drawn[3], "Record not available.", user="ann", role="auditor", record=record)
     assert [r["spare_key"] for r in replacements(db, sample.sample_id)] == spares
     assert set(excluded_before(db, None)) == {drawn[0], drawn[1], spares[1], drawn[3]}
-    for key, overpaid in ((drawn[1], "0"), (spares[1], "50.00")):
+    spare_over = overpaid_at_most(store, spares[1], Decimal("50.00"))
+    for key, overpaid in ((drawn[1], "0"), (spares[1], spare_over)):
         complete_with(store, sample.sample_id, key, overpaid)
     with pytest.raises(ReviewError, match="1 of the sample's claims"):
         worklist.complete_sample(db, sample.sample_id, con=connect_read_only(store), user="ann", role="auditor", record=None)
@@ -142,9 +159,10 @@ def test_a_spare_replaces_a_claim_that_cannot_be_reviewed_and_the_sample_is_comp
     assert worklist.complete_sample(db, sample.sample_id, con=connect_read_only(store), user="ann", role="auditor", record=None)
     result = appraise_sample(db, load_sample(db, sample.sample_id), connect_read_only(store))
     assert result.values.claim_keys == [drawn[0], drawn[1], spares[1], drawn[3]]
-    assert result.values.overpayment == [100.0, 0.0, 50.0, 0.0]
-    assert result.variable.point_estimate == pytest.approx(sample.frame_size * 150 / 4)
-    assert result.attribute.errors == 2
+    overpaid = [float(first_over), 0.0, float(spare_over), 0.0]
+    assert result.values.overpayment == overpaid
+    assert result.variable.point_estimate == pytest.approx(sample.frame_size * sum(overpaid) / 4)
+    assert result.attribute.errors == sum(1 for x in overpaid if x)
     with pytest.raises(ReviewError, match="completed"):
         replace_claim(db, sample.sample_id, drawn[1], "late", user="ann", role="auditor", record=record)
 
