@@ -9,13 +9,15 @@ and sets its identity cookie, and the dashboard maps the `groups` claim through 
 Checked: the role and its pages, the sign-in and page-view events naming the SSO user, sign-out through the
 provider's end-session page back to the sign-in page (recorded, and not undone by a reload), a user in no
 dashboard group or in two refused with nothing shown, an identity older than the idle limit refused, and a
-session signed out when idle (the idle limit set to its floor of one minute, so this test waits about a
-minute: the limit cannot be shorter).
+session signed out when idle (on a dashboard of its own whose idle limit is the floor of one minute, so this
+test waits about a minute: the limit cannot be shorter; the others keep the default limit, so a loaded machine
+cannot time their sessions out between two steps).
 """
 from __future__ import annotations
 
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from tests.e2e.test_browser import WIDTH, assert_clean, open_page
 from tests.views.page_content import PAGES
 
 CLIENT_ID = "codeaudit-dashboard"
-IDLE_MINUTES = 1  # the setting's floor (config/settings.py), so the idle test waits as little as it can
+IDLE_MINUTES = 1  # the idle test's dashboard: the setting's floor (config/settings.py), so it waits as little as it can
 ROLES = {"coding-managers": Role.CODING_MANAGER, "hipaa-compliance": Role.COMPLIANCE_OFFICER,
          "coding-auditors": Role.AUDITOR}
 STALE_SECONDS = 20 * 60  # an identity signed this long ago, as Streamlit's 30-day cookie may carry one
@@ -90,17 +92,12 @@ def write_secrets(folder: Path, port: int, provider: Provider) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def sso_server(tmp_path_factory: pytest.TempPathFactory, provider: Provider, browser) -> Iterator[Server]:
-    """A dashboard that builds the demo on first start, with single sign-on through `provider`."""
-    root = tmp_path_factory.mktemp("e2e-sso")
-    paths = Paths(data_dir=root / "data", key_dir=root / "keys")
+def sso_dashboard(root: Path, paths: Paths, provider: Provider, browser, env: dict[str, str]) -> Iterator[Server]:
+    """A dashboard on `paths` with single sign-on through `provider`, once its sign-in page is drawn."""
     port = free_port()
     log = root / "streamlit.log"
-    process = start_dashboard(paths, port, log, {
-        "CODEAUDIT_DEMO_CLAIMS": DEMO_CLAIMS, "CODEAUDIT_IDLE_MINUTES": str(IDLE_MINUTES),
-        "STREAMLIT_SECRETS_FILES": str(write_secrets(root, port, provider)),
-    })
+    process = start_dashboard(paths, port, log, {"CODEAUDIT_DEMO_CLAIMS": DEMO_CLAIMS, **env,
+                                                 "STREAMLIT_SECRETS_FILES": str(write_secrets(root, port, provider))})
     server = Server(f"http://127.0.0.1:{port}", paths)
     try:
         wait_healthy(server.url, process, log)
@@ -111,6 +108,26 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory, provider: Provider, bro
         yield server
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def sso_server(tmp_path_factory: pytest.TempPathFactory, provider: Provider, browser) -> Iterator[Server]:
+    """A dashboard that builds the demo on first start, with single sign-on through `provider` and the default
+    idle limit (15 minutes: no test's own pauses come near it)."""
+    root = tmp_path_factory.mktemp("e2e-sso")
+    yield from sso_dashboard(root, Paths(data_dir=root / "data", key_dir=root / "keys"), provider, browser, {})
+
+
+@pytest.fixture(scope="module")
+def idle_sso_server(demo_template: Paths, tmp_path_factory: pytest.TempPathFactory, provider: Provider,
+                    browser) -> Iterator[Server]:
+    """A dashboard of its own for the idle test, on a copy of the demo built once, with the idle limit at the
+    setting's floor: on the shared one a loaded machine could leave another test's session idle that long."""
+    root = tmp_path_factory.mktemp("e2e-sso-idle")
+    paths = Paths(data_dir=root / "data", key_dir=root / "keys")
+    shutil.copytree(demo_template.data_dir, paths.data_dir)
+    shutil.copytree(demo_template.key_dir, paths.key_dir)
+    yield from sso_dashboard(root, paths, provider, browser, {"CODEAUDIT_IDLE_MINUTES": str(IDLE_MINUTES)})
 
 
 def through_provider(page, provider: Provider, server: Server, person: Person) -> None:
@@ -271,9 +288,9 @@ def test_an_identity_signed_longer_ago_than_the_idle_limit_is_not_taken(sso_serv
     context.close()
 
 
-def test_an_idle_sso_session_is_signed_out_logged_and_not_revived_by_the_identity_cookie(sso_server, provider, browser):
-    before = mark(sso_server)
-    context, page = sso_sign_in(browser, provider, sso_server, MANAGER)
+def test_an_idle_sso_session_is_signed_out_logged_and_not_revived_by_the_identity_cookie(idle_sso_server, provider, browser):
+    before = mark(idle_sso_server)
+    context, page = sso_sign_in(browser, provider, idle_sso_server, MANAGER)
     expect_signed_in(page, MANAGER, Role.CODING_MANAGER)
     started = time.monotonic()
     notice = page.get_by_text("You were signed out after 1 minute without activity; sign in again.")
@@ -282,10 +299,10 @@ def test_an_idle_sso_session_is_signed_out_logged_and_not_revived_by_the_identit
     expect_sign_in_page_only(page)
     expect(page.get_by_text(STALE)).to_be_visible()  # the identity cookie is still there, and not taken
     assert [c for c in context.cookies() if c["name"] == "_streamlit_user"]
-    assert [(e["action"], e["role"], e["details"]) for e in events_of(sso_server, MANAGER, before)][-1] == (
+    assert [(e["action"], e["role"], e["details"]) for e in events_of(idle_sso_server, MANAGER, before)][-1] == (
         "timeout", "coding_manager", {"reason": "idle", "method": "sso"})
-    again = mark(sso_server)
-    through_provider(page, provider, sso_server, MANAGER)  # signing in at the provider again gives a fresh identity
+    again = mark(idle_sso_server)
+    through_provider(page, provider, idle_sso_server, MANAGER)  # signing in at the provider again gives a fresh identity
     expect_signed_in(page, MANAGER, Role.CODING_MANAGER)
-    assert [e["action"] for e in events_of(sso_server, MANAGER, again)] == ["sign_in", "page_view"]
+    assert [e["action"] for e in events_of(idle_sso_server, MANAGER, again)] == ["sign_in", "page_view"]
     context.close()
