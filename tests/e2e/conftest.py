@@ -19,7 +19,7 @@ from cli.common import access_log_recorder
 from config.paths import Paths
 from data.demo import build_demo
 from tests.built_once import built_once
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, stop, wait_healthy
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, FrameCountingBrowser, free_port, start_dashboard, stop, wait_healthy
 from tests.views.hostile import build_hostile_store
 
 DEMO_CLAIMS = "3000"
@@ -113,6 +113,6 @@ def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield FrameCountingBrowser(chromium)
         finally:
             chromium.close()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 from config.paths import Paths
@@ -82,6 +83,8 @@ NOT_DRAWN = """() => {
             // after rerun_by: 0 state changes means the click never started a run in the page; 1, that one was
             // asked for and never answered; the status widget shows a lost connection ("Connecting")
             stateChanges: window.__stateChanges ?? null,
+            // messages from the server since the action (null: the context does not count them, FrameCountingBrowser)
+            frames: window.__wsFrames === undefined ? null : window.__wsFrames - (window.__wsFramesAtStart ?? 0),
             status: document.querySelector('[data-testid="stStatusWidget"]')?.innerText ?? null};
 }"""
 
@@ -97,15 +100,54 @@ def wait_drawn(page, plots: int = 0, timeout_ms: float = 120_000) -> None:
                              f"{page.evaluate(NOT_DRAWN)}") from None
 
 
-# Counts the changes of the script state from now on (each run changes it at least twice: to running, then back).
+# Counts the changes of the script state from now on (each run changes it at least twice: to running, then back),
+# and notes how many server messages the page had received (FrameCountingBrowser).
 COUNT_RUNS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     window.__stateChanges = 0;
+    window.__wsFramesAtStart = window.__wsFrames;
     if (window.__runObserver) window.__runObserver.disconnect();
     window.__runObserver = new MutationObserver((records) => { window.__stateChanges += records.length; });
     window.__runObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-RAN_AND_DRAWN = """(plots) => window.__stateChanges >= 2 && (""" + DRAWN + """)(plots)"""
+# A run is seen by its state changes, or, when React drew the whole run in one render (its start and end messages
+# came in before the page rendered, so the state attribute never changed), by the server's messages since the
+# action (every run sends at least its new-session and script-finished messages) once they have stopped for a
+# second: a quiet second after them means the run's end has come in, and the page is drawn with it.
+RAN_AND_DRAWN = """(plots) => {
+    const frames = window.__wsFrames === undefined ? 0 : window.__wsFrames - (window.__wsFramesAtStart ?? 0);
+    const ran = window.__stateChanges >= 2 || (frames >= 2 && performance.now() - window.__wsLastFrameAt > 1000);
+    return ran && (""" + DRAWN + """)(plots);
+}"""
+
+# Counts the messages a page's WebSockets receive (Streamlit's one connection), and when the last came in.
+COUNT_FRAMES = """(() => {
+    const Native = window.WebSocket;
+    window.__wsFrames = 0;
+    window.__wsLastFrameAt = 0;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', () => { window.__wsFrames += 1; window.__wsLastFrameAt = performance.now(); });
+        }
+    };
+})();"""
+
+
+class FrameCountingBrowser:
+    """The launched browser, whose every new context counts the server messages its pages receive: what lets
+    rerun_by see a run that React drew in one render."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(COUNT_FRAMES)
+        return context
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
 
 
 def rerun_by(page, action, plots: int = 0, timeout_ms: float = 120_000) -> None:
@@ -120,3 +162,5 @@ def rerun_by(page, action, plots: int = 0, timeout_ms: float = 120_000) -> None:
         page.wait_for_function(RAN_AND_DRAWN, arg=plots, timeout=timeout_ms)
     except PlaywrightTimeout:
         raise AssertionError(f"no rerun drawn within {timeout_ms / 1000:.0f} s: {page.evaluate(NOT_DRAWN)}") from None
+    if page.evaluate("() => window.__stateChanges") < 2:  # said in the run's warnings: how often this happens
+        warnings.warn("rerun_by: a run seen by its server messages only (React drew it in one render)", stacklevel=2)
