@@ -59,7 +59,11 @@ def test_a_neyman_draw_by_paid_band_with_a_certainty_stratum_and_its_warnings(ow
         "paid over $15,000 (reviewed in full)", True, over)
     assert len(sample.claim_keys) == size + over
     shown = [unescaped(w.value) for w in app.warning]
-    assert any(w.startswith("The design's expected 90% precision on the frame's paid dollars is ±") for w in shown), shown
+    # the low band's few claims always leave its paid total imprecise (with 2 drawn, t(0.95, 1) = 6.31); whether the
+    # design's own precision warns too follows the day the demo is built (tests/review/test_strata.py checks when, by hand)
+    (low,) = [s for s in sample.strata if "under $1,000" in s["label"]]
+    assert any(w.startswith(f"Stratum 'under $1,000': {low['n']} of its {low['universe']:,} claims give an expected 90% "
+                            "precision of ±") for w in shown), shown
 
 
 def test_a_design_giving_a_stratum_one_claim_is_refused_on_the_page(own_demo):
