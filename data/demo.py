@@ -16,7 +16,10 @@ be able to find (dates for a demo built on 2026-10-31):
 - a handful of rows break format rules, so the rejects table has something to show;
 - inpatient claims carry sex, discharge status, an admitting diagnosis and a billed MS-DRG that mostly
   agrees with the grouper; the weak coders bill the next higher severity of a DRG family three times as
-  often as their peers (data/demo_inpatient.py);
+  often as their peers (data/demo_inpatient.py); half of the claims billed a DRG their codes do not support
+  are audited (12% of the others), so DRG validation finds some on any day;
+- Medicaid's claims are coded worse in the last 12 months than before (what moved), and chapter 13's
+  diagnoses throughout;
 - every claim has its payer's allowed and paid amounts: contract shares of the charges, DRG payments for
   inpatient claims with a billed DRG, less denied shares and patient responsibility; findings' dollars
   follow the payment rules (data/demo_payments.py).

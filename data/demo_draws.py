@@ -167,6 +167,10 @@ class DemoParameters:
     modifier_share: float = 0.15  # CPT lines with a modifier
     units: tuple[int, int] = (1, 3)
     audited_share: float = 0.12  # claims with findings
+    # of inpatient claims billed a DRG their codes do not support: a DRG validation targets them, as a review
+    # driven by PEPPER's or a payer's flags would; at audited_share alone a 3,000-claim demo held 0 to 3 DRG
+    # revisions, none on some days
+    drg_mismatch_audited_share: float = 0.5
     revise_share: float = 0.8  # code errors that are revisions (the rest deletions)
     code_impact: tuple[float, float] = (-60.0, 140.0)  # dollars of a code error
     missed_code_factor: float = 2.5  # missed codes per claim, times the coder's error rate
@@ -308,7 +312,8 @@ def draw_findings(rng: np.random.Generator, c: Claims, k: Codes, window: Calenda
     and after the update), missed codes added, and a DRG finding on audited inpatient claims with a billed
     DRG. Columns `i` (the claim's index) and `is_drg` are for the payment step."""
     n = len(c.claim_id)
-    audited = rng.random(n) < p.audited_share
+    mismatched = (c.encounter == "inpatient") & (k.billed_drg != "") & (k.supported_drg != "") & (k.billed_drg != k.supported_drg)
+    audited = rng.random(n) < np.where(mismatched, p.drg_mismatch_audited_share, p.audited_share)
     all_owner = np.concatenate([k.owner, k.px_owner])
     all_code = np.concatenate([k.dx, k.px_code])
     all_type = k.columns["code_type"]

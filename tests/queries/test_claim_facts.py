@@ -279,6 +279,11 @@ class Stores:
     expected_change: dict[str, int]
 
 
+# The day the demo and its update are loaded: the scopes above and the update's dates (a review on 2026-11-15, new
+# claims served on 2025-10-01) are fixed dates, which must fall inside the demo's window and not after its load.
+DEMO_DAY = date(2026, 11, 30)
+
+
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     base = tmp_path_factory.mktemp("claim_facts")
@@ -287,12 +292,13 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     with pytest.MonkeyPatch.context() as mp:  # keys from the temporary key folder, never the environment
         for var in ("CODEAUDIT_DATA_KEYS", "CODEAUDIT_PSEUDONYM_KEY", "CODEAUDIT_LOG_KEY"):
             mp.delenv(var, raising=False)
-        build_demo(demo, n_claims=3000, recorder=Recorded(), keep_raw=base / "raw")
+        build_demo(demo, n_claims=3000, recorder=Recorded(), keep_raw=base / "raw", today=DEMO_DAY)
         for review_file in demo.data_dir.glob(f"{demo.reviews_db.name}*"):  # both stages count imported findings only,
             review_file.unlink()  # without the demo's reviewed sample (data/demo_review.py)
         shutil.copyfile(demo.store, updated.store)
         change = update_batch(base / "raw", base / "update")
-        result = ingest(base / "update", updated, recorder=Recorded(), source="demo")  # an update of the demo, not a first real load
+        result = ingest(base / "update", updated, recorder=Recorded(), source="demo",  # an update of the demo, not a first real load
+                        today=DEMO_DAY)
         assert not any(result.rejected.values()), result.reject_samples
         stages = {}
         for name, paths in zip(STAGES, (demo, updated), strict=True):

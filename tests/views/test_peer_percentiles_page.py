@@ -36,7 +36,10 @@ def test_the_opening_scope_of_every_demo_day_flags_a_coder_and_a_facility(demo_s
     finally:
         con.close()
     assert len(peers.flagged_peers(coders)) >= 1 and len(peers.flagged_peers(facilities)) >= 1
-    assert (coders.query("measure == 'code_error_rate'")["flag"] != "low_volume").sum() >= 5  # a real ranking
+    # a real ranking: several coders with the volume. How many varies between builds of the same day (4 to 8 seen on
+    # 2026-11-29): the demo's reviewed sample is drawn from a frame in pseudonym order, and pseudonyms follow each
+    # install's random key, so the reviewed claims, and which coders they lift over the threshold, differ
+    assert (coders.query("measure == 'code_error_rate'")["flag"] != "low_volume").sum() >= 3
 
 
 @pytest.mark.parametrize("role", [Role.COMPLIANCE_OFFICER, Role.CODING_MANAGER, Role.AUDITOR], ids=lambda r: r.value)
