@@ -114,7 +114,7 @@ def render_proxy(root: Path, cert: Certificate, https_port: int, http_port: int,
     site = swapped(SITE.read_text(), [
         ("listen 80;", f"listen 127.0.0.1:{http_port};", 1),
         ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;", 1),
-        *((f"server 127.0.0.1:{shipped} ", f"server 127.0.0.1:{port} ", 1)
+        *((f"server 127.0.0.1:{shipped} ", f"server 127.0.0.1:{port} ", 2)  # the pages' upstream and the WebSocket's
           for shipped, port in zip(SHIPPED_PORTS, upstream_ports, strict=True)),
         (SHIPPED_CERT, str(cert.cert), 1),
         (SHIPPED_KEY, str(cert.key), 1),

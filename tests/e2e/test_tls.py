@@ -135,11 +135,18 @@ def test_the_shipped_unit_runs_streamlit_on_loopback_as_an_unprivileged_hardened
     assert argv[:5] == [VENV_PYTHON, "-m", "streamlit", "run", "dashboard.py"]
     options = dict(zip(argv[5::2], argv[6::2], strict=True))
     assert options == {"--server.address": "127.0.0.1", "--server.port": "%i", "--server.headless": "true"}
-    upstreams = re.search(r"upstream codeaudit_dashboard \{(.*?)\}", SITE.read_text(), re.S).group(1)
-    # nginx forwards to the instances' ports, and to nothing else
-    # and one failed request never marks a process down (max_fails=0: that would move its browsers elsewhere)
-    assert re.findall(r"^\s*server (\S+) max_fails=0;", upstreams, re.M) == [f"127.0.0.1:{port}" for port in SHIPPED_PORTS]
-    assert len(re.findall(r"^\s*server ", upstreams, re.M)) == len(SHIPPED_PORTS)
+    site = SITE.read_text()
+    for name in ("codeaudit_dashboard", "codeaudit_stream"):  # the pages' upstream and the WebSocket's
+        upstreams = re.search(rf"upstream {name} \{{(.*?)\}}", site, re.S).group(1)
+        # nginx forwards to the instances' ports, and to nothing else, with one key (a browser's WebSocket goes to
+        # the process that served its page), and one failed request never marks a process down (max_fails=0:
+        # that would move its browsers elsewhere)
+        assert re.findall(r"^\s*server (\S+) max_fails=0;", upstreams, re.M) == [f"127.0.0.1:{port}" for port in SHIPPED_PORTS]
+        assert len(re.findall(r"^\s*server ", upstreams, re.M)) == len(SHIPPED_PORTS)
+        assert re.findall(r"^\s*hash (.*);", upstreams, re.M) == ["$codeaudit_route consistent"]
+    # the WebSocket never rides a kept-alive connection the dashboard may be closing
+    assert "keepalive" not in re.search(r"upstream codeaudit_stream \{(.*?)\}", site, re.S).group(1)
+    assert re.findall(r"location /_stcore/stream \{[^}]*proxy_pass http://(\w+);", site) == ["codeaudit_stream"]
     assert unit.one("User") == unit.one("Group") == "codeaudit"
     assert unit.one("EnvironmentFile") == "/etc/codeaudit/codeaudit.env"
     for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes", "ProtectHome": "yes",
