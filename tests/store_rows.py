@@ -7,9 +7,9 @@ import duckdb
 from config.paths import Paths
 
 
-def store_rows(paths: Paths, query: str) -> list[tuple]:
+def store_rows(paths: Paths, query: str, parameters: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(paths.store), read_only=True)
     try:
-        return con.execute(query).fetchall()
+        return con.execute(query, parameters).fetchall()
     finally:
         con.close()

@@ -74,10 +74,15 @@ def demo_server(demo_template: Paths, tmp_path_factory: pytest.TempPathFactory) 
     first start, without building it again. For a module's walks that change the store but do not check the
     first start itself (tests/e2e/test_browser.py does)."""
     root = tmp_path_factory.mktemp("e2e-demo")
+    yield from running(root, copy_of(demo_template, root))
+
+
+def copy_of(template: Paths, root: Path) -> Paths:
+    """A copy of the demo `template` (store, reviews, access log, keys) in `root`'s data and keys folders."""
     paths = Paths(data_dir=root / "data", key_dir=root / "keys")
-    shutil.copytree(demo_template.data_dir, paths.data_dir)
-    shutil.copytree(demo_template.key_dir, paths.key_dir)
-    yield from running(root, paths)
+    shutil.copytree(template.data_dir, paths.data_dir)
+    shutil.copytree(template.key_dir, paths.key_dir)
+    return paths
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from playwright.sync_api import expect
 from audit.log.read import read_events
 from audit.permissions import Page, Role, allowed_pages
 from config.paths import Paths
-from tests.e2e.conftest import DEMO_CLAIMS, Server
+from tests.e2e.conftest import DEMO_CLAIMS, Server, copy_of
 from tests.e2e.harness import free_port, rerun_by, start_dashboard, stop, wait_drawn, wait_healthy
 from tests.e2e.test_browser import WIDTH, assert_clean, open_page
 from tests.views.page_content import PAGES
@@ -124,10 +123,7 @@ def idle_sso_server(demo_template: Paths, tmp_path_factory: pytest.TempPathFacto
     """A dashboard of its own for the idle test, on a copy of the demo built once, with the idle limit at the
     setting's floor: on the shared one a loaded machine could leave another test's session idle that long."""
     root = tmp_path_factory.mktemp("e2e-sso-idle")
-    paths = Paths(data_dir=root / "data", key_dir=root / "keys")
-    shutil.copytree(demo_template.data_dir, paths.data_dir)
-    shutil.copytree(demo_template.key_dir, paths.key_dir)
-    yield from sso_dashboard(root, paths, provider, browser, {"CODEAUDIT_IDLE_MINUTES": str(IDLE_MINUTES)})
+    yield from sso_dashboard(root, copy_of(demo_template, root), provider, browser, {"CODEAUDIT_IDLE_MINUTES": str(IDLE_MINUTES)})
 
 
 def through_provider(page, provider: Provider, server: Server, person: Person) -> None:

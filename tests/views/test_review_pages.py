@@ -5,7 +5,6 @@ on the Rebuttal decisions page, where a decision whose codes do not group to the
 Overview says how many reviewed findings are pending."""
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,6 +21,7 @@ from review import claims, rebuttals, worklist
 from review.db import ReviewDb
 from review.samples import draw_sample, list_samples, stored_frame
 from review.sampling import SampleSpec
+from tests.store_rows import store_rows
 from tests.views.conftest import open_app
 from tests.views.test_pages import no_exception, page_file, sign_in, unescaped
 from views import tables
@@ -29,16 +29,6 @@ from views.sign_in import DEMO_CODER
 from views.text import md
 
 OTHER_CODER = "C023"
-
-
-def imported_findings(paths, coder) -> int:
-    """The imported findings on the coder's claims, from the store file (no reviewed overlay)."""
-    con = duckdb.connect(str(paths.store), read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM audit_findings JOIN claims USING (claim_key) WHERE coder_id = ?",
-                           [coder]).fetchone()[0]
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -108,7 +98,8 @@ def test_a_coder_sees_only_their_own_claims_on_every_page_and_export(reviewed_st
     assert set(table["claim_key"]) <= own and done[DEMO_CODER].claim_key in set(table["claim_key"])
     # imported findings too, when the store has any on the coder's claims: a 300-claim demo gives each coder a few
     # claims, and on some days (2027-03-03 among them) none of C007's was in the imported audit
-    imported = imported_findings(paths, DEMO_CODER)
+    ((imported,),) = store_rows(paths, "SELECT count(*) FROM audit_findings JOIN claims USING (claim_key) WHERE coder_id = ?",
+                                [DEMO_CODER])  # from the store file: no reviewed overlay
     assert (table["source"] == "imported").sum() == imported
     assert set(table["source"]) == ({"imported", "reviewed"} if imported else {"reviewed"})
     assert not [m for m in app.multiselect if m.key and m.key.startswith("flt.")]  # no filter reaches another coder
